@@ -1,0 +1,63 @@
+# wbpf build. `make` builds the library and the command; `make test` runs
+# every test (spec suite, unit tests, sanitizer build). Components add
+# their own targets in mk/*.mk.
+
+CC := clang
+BUILD := build
+SAN_BUILD := build/san
+
+WARN := -Wall -Wextra -Werror
+CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE
+CFLAGS := -std=c11 $(WARN) -g -O2 -fno-strict-aliasing
+SAN_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+LDLIBS := -lm -lpthread
+
+LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
+CLI_SRCS := $(wildcard src/cli/*.c)
+
+lib_objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_SRCS))
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps test clean
+all: $(BUILD)/wbpf
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@bash scripts/deps.sh
+	@touch $@
+
+# Release objects.
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Sanitizer objects.
+$(SAN_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libwbpf.a: $(call lib_objs,$(BUILD))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN_BUILD)/libwbpf.a: $(call lib_objs,$(SAN_BUILD))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/wbpf: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS)) $(BUILD)/libwbpf.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_TARGETS :=
+include $(sort $(wildcard mk/*.mk))
+
+test: $(TEST_TARGETS)
+	@echo "test: all passed"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests and benchmarks need.
+# Idempotent and silent when everything is already present.
+set -euo pipefail
+
+packages=(
+  make clang lld llvm gcc
+  libclang-rt-14-dev            # ASan/UBSan/libFuzzer runtimes
+  wabt                          # wast2json for the spec suite
+  libjansson-dev                # JSON for the spec runner and manifests
+  wasi-libc libclang-rt-14-dev-wasm32   # wasm32-wasi guests
+  libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
+  nodejs                        # V8 peer in the benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq >/dev/null
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

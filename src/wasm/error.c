@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "wasm/module.h"
+
+static int errno_of(enum wbpf_error_kind kind)
+{
+	switch (kind) {
+	case WBPF_ERR_MALFORMED: return -EBADMSG;
+	case WBPF_ERR_INVALID: return -EINVAL;
+	case WBPF_ERR_LINK: return -ENOENT;
+	case WBPF_ERR_TRAP: return -EFAULT;
+	case WBPF_ERR_EXIT: return -ECANCELED;
+	case WBPF_ERR_NOMEM: return -ENOMEM;
+	case WBPF_ERR_ARG:
+	case WBPF_OK: break;
+	}
+	return -EINVAL;
+}
+
+int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		err->kind = kind;
+		err->trap = WBPF_TRAP_NONE;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return errno_of(kind);
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decoded form of a module: what decode.c produces from the binary,
+ * what validate.c checks at module level and compile.c turns into code.
+ * Index spaces are merged as in the spec: imports come first.
+ */
+#ifndef WBPF_WASM_MODULE_H
+#define WBPF_WASM_MODULE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wbpf/wasm.h"
+
+#define WASM_PAGE_SIZE 65536u
+#define WASM_MAX_PAGES 65536u
+#define WASM_MAX_LOCALS 50000u	/* per function, params included */
+#define WASM_MAX_TABLE 10000000u	/* elements, as other engines */
+
+/* Binary value types are enum wbpf_valtype values (0x7f i32 ... 0x6f). */
+static inline bool wasm_is_reftype(uint8_t t)
+{
+	return t == WBPF_FUNCREF || t == WBPF_EXTERNREF;
+}
+
+struct wasm_functype {
+	uint32_t nparams, nresults;
+	uint8_t *types; /* nparams params, then nresults results */
+	uint64_t hash;	/* of the signature, for fast structural checks */
+};
+
+static inline const uint8_t *wasm_results(const struct wasm_functype *ft)
+{
+	return ft->types + ft->nparams;
+}
+
+bool wasm_functype_eq(const struct wasm_functype *a, const struct wasm_functype *b);
+uint64_t wasm_functype_hash(const struct wasm_functype *ft);
+
+struct wasm_limits {
+	uint32_t min, max;
+	bool has_max;
+};
+
+struct wasm_tabletype {
+	uint8_t elem; /* WBPF_FUNCREF or WBPF_EXTERNREF */
+	struct wasm_limits lim;
+};
+
+struct wasm_globaltype {
+	uint8_t type;
+	bool mut;
+};
+
+/* A constant expression. Wasm 2.0 allows exactly one instruction before
+ * `end`; anything else decodes as op = WASM_INIT_INVALID and fails
+ * validation with "constant expression required". */
+enum wasm_init_op {
+	WASM_INIT_INVALID = 0,
+	WASM_INIT_CONST,      /* value holds the bits of `type` */
+	WASM_INIT_GLOBAL_GET, /* index */
+	WASM_INIT_REF_NULL,   /* type is the reference type */
+	WASM_INIT_REF_FUNC,   /* index */
+};
+
+struct wasm_init {
+	uint8_t op;   /* enum wasm_init_op */
+	uint8_t type; /* for CONST and REF_NULL */
+	uint32_t index;
+	uint64_t value;
+};
+
+struct wasm_import {
+	char *module, *name;
+	uint8_t kind; /* enum wbpf_extern_kind */
+	uint32_t index; /* in the index space of its kind */
+};
+
+struct wasm_export {
+	char *name;
+	uint8_t kind;
+	uint32_t index;
+};
+
+struct wasm_global {
+	struct wasm_globaltype type;
+	struct wasm_init init; /* unused for imported globals */
+};
+
+enum wasm_segment_mode { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE };
+
+struct wasm_elem {
+	uint8_t mode;
+	uint8_t type; /* reference type of the items */
+	uint32_t table;
+	struct wasm_init offset; /* active only */
+	uint32_t count;
+	struct wasm_init *items; /* REF_FUNC, REF_NULL or GLOBAL_GET */
+};
+
+struct wasm_data {
+	uint8_t mode;
+	uint32_t mem;
+	struct wasm_init offset; /* active only */
+	const uint8_t *bytes;	/* points into wasm_module.bytes */
+	uint32_t len;
+};
+
+/* A defined function's body as decoded. */
+struct wasm_code {
+	uint32_t nlocals;     /* declared locals, params excluded */
+	uint8_t *local_types; /* nlocals entries */
+	const uint8_t *body;  /* the instructions, final `end` included */
+	uint32_t body_len;
+	uint32_t offset;      /* of `body` in the module, for messages */
+};
+
+struct wasm_custom {
+	char *name;
+	const uint8_t *bytes;
+	uint32_t len;
+};
+
+struct wasm_compiled; /* compile.c */
+
+struct wbpf_module {
+	_Atomic int refs;
+	uint8_t *bytes; /* owned copy of the binary */
+	size_t len;
+
+	uint32_t ntypes;
+	struct wasm_functype *types;
+
+	uint32_t nimports;
+	struct wasm_import *imports;
+
+	uint32_t nfuncs, nimported_funcs;
+	uint32_t *func_types; /* type index of every function */
+	struct wasm_code *codes; /* nfuncs - nimported_funcs */
+
+	uint32_t ntables, nimported_tables;
+	struct wasm_tabletype *tables;
+
+	uint32_t nmems, nimported_mems;
+	struct wasm_limits *mems;
+
+	uint32_t nglobals, nimported_globals;
+	struct wasm_global *globals;
+
+	uint32_t nexports;
+	struct wasm_export *exports;
+
+	bool has_start;
+	uint32_t start;
+
+	uint32_t nelems;
+	struct wasm_elem *elems;
+
+	uint32_t ndatas;
+	struct wasm_data *datas;
+	bool has_datacount;
+
+	uint32_t ncustoms;
+	struct wasm_custom *customs;
+
+	char **func_names; /* nfuncs entries from the name section, or NULL */
+
+	/* Filled by validation: functions a ref.func may name (C.refs). */
+	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
+
+	struct wasm_compiled **compiled; /* per defined function */
+};
+
+/* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure. */
+int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err);
+/* validate.c: module-level rules (everything but function bodies);
+ * WBPF_ERR_INVALID on failure. */
+int wasm_validate_module(struct wbpf_module *mod, struct wbpf_error *err);
+/* compile.c: validates every function body and compiles it. */
+int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err);
+/* Frees everything decode/validate/compile allocated. */
+void wasm_module_release(struct wbpf_module *mod);
+
+/* The name of function `idx` for messages: name section, else an export
+ * name, else "func[idx]". Writes into buf. */
+const char *wasm_func_name(const struct wbpf_module *mod, uint32_t idx, char *buf, size_t len);
+
+/* error.c: fills err (if any) and returns the errno matching `kind`. */
+int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
