@@ -80,6 +80,7 @@ struct wasm_import {
 
 struct wasm_export {
 	char *name;
+	uint32_t name_len; /* names may hold NUL bytes ("" vs "\0\1") */
 	uint8_t kind;
 	uint32_t index;
 };
