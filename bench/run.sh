@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite and prints markdown tables (see bench/README.md).
+#
+#   bench/run.sh [--quick] [--reps N] [--scale S] [--kernels a,b,...]
+#                [--runners native,wbpf,node] [--no-kernels] [--no-startup]
+#                [--timeout SECONDS]
+#
+# Expects `make bench-build` to have built $BUILD/bench. Tables go to
+# stdout and to $BUILD/bench/results.md; progress to stderr. A runner that
+# is missing or fails on a kernel shows "-" in its column; the run goes on
+# and the reason is printed on stderr. Exit status: 1 if any run failed
+# (a missing runner is not a failure).
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 2
+
+BUILD=${BUILD:-build}
+BDIR=$BUILD/bench
+WBPF=${WBPF:-$BUILD/wbpf}
+NODE=${NODE:-node}
+
+reps=3
+scale=1
+kernels=
+runners="native wbpf node"
+do_kernels=1
+do_startup=1
+startup_seconds=1
+timeout=300
+
+usage() {
+	sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) scale=0.1 reps=1 startup_seconds=0.2 ;;
+	--reps) reps=$2; shift ;;
+	--scale) scale=$2; shift ;;
+	--kernels) kernels=${2//,/ }; shift ;;
+	--runners) runners=${2//,/ }; shift ;;
+	--no-kernels) do_kernels=0 ;;
+	--no-startup) do_startup=0 ;;
+	--timeout) timeout=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+
+if [ -z "$kernels" ]; then
+	for f in bench/kernels/*.c; do
+		kernels+=" $(basename "$f" .c)"
+	done
+fi
+
+failed=0
+errlog=$(mktemp)
+trap 'rm -f "$errlog"' EXIT
+
+note() {
+	echo "bench: $*" >&2
+}
+
+warn() {
+	note "$@"
+	failed=1
+}
+
+# The command line that runs kernel $2 on runner $1, or nothing if the
+# runner is not available.
+command_for() {
+	local runner=$1 k=$2
+	case $runner in
+	native) [ -x "$BDIR/$k" ] && echo "$BDIR/$k" ;;
+	wbpf) [ -x "$WBPF" ] && [ -f "$BDIR/$k.wasm" ] && echo "$WBPF run $BDIR/$k.wasm" ;;
+	node) command -v "$NODE" >/dev/null && [ -f "$BDIR/$k.wasm" ] &&
+		echo "$NODE --no-warnings bench/node-wasi.mjs $BDIR/$k.wasm" ;;
+	esac
+}
+
+# Runs one kernel once; prints "KERNEL_SECONDS WALL_SECONDS" or fails with
+# the reason in $errlog.
+run_once() {
+	local cmd=$1 out rc t0 t1 secs
+	t0=$EPOCHREALTIME
+	# shellcheck disable=SC2086 # the command line is split on purpose
+	out=$(timeout "$timeout" $cmd "$scale" 2>"$errlog")
+	rc=$?
+	t1=$EPOCHREALTIME
+	if [ $rc -eq 124 ]; then
+		echo "timed out after $timeout s" >"$errlog"
+		return 1
+	elif [ $rc -ne 0 ] || ! grep -q ' ok$' <<<"$out"; then
+		echo "exit $rc: $(head -c 300 "$errlog" | head -n 3 | tr '\n' ' ')" >"$errlog"
+		return 1
+	fi
+	secs=$(sed -n 's/^bench-seconds: //p' <<<"$out")
+	awk -v k="$secs" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f %.6f\n", k, b - a }'
+}
+
+# Best (minimum) of $reps runs, as "KERNEL_SECONDS WALL_SECONDS".
+run_best() {
+	local cmd=$1 i line best=
+	for ((i = 0; i < reps; i++)); do
+		line=$(run_once "$cmd") || return 1
+		best=$(printf '%s\n%s\n' "$best" "$line" | awk 'NF && (!n++ || $1 < m) { m = $1; w = $2 } END { print m, w }')
+	done
+	echo "$best"
+}
+
+# Prints a markdown table from "ROW RUNNER SECONDS" lines on stdin: one
+# column of seconds per runner and, for runners other than the first (the
+# baseline), one of ratios to it; then a geometric-mean row over the rows
+# where both are present. Absent values are "-".
+print_table() {
+	awk -v runners="$runners" '
+	{ t[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 } }
+	END {
+		nrun = split(runners, r, " ")
+		base = r[1]
+		head = "| kernel | " base " s"; rule = "|---|---:"
+		for (j = 2; j <= nrun; j++) {
+			head = head " | " r[j] " s | " r[j] "/" base
+			rule = rule "|---:|---:"
+		}
+		print head " |"; print rule "|"
+		for (i = 1; i <= nr; i++) {
+			k = rows[i]
+			line = "| " k " | " cell(k, base)
+			for (j = 2; j <= nrun; j++) {
+				line = line " | " cell(k, r[j]) " | "
+				if ((k, r[j]) in t && (k, base) in t && t[k, base] > 0) {
+					q = t[k, r[j]] / t[k, base]
+					line = line sprintf("%.2fx", q)
+					lsum[j] += log(q); cnt[j]++
+				} else
+					line = line "-"
+			}
+			print line " |"
+		}
+		line = "| **geomean** | "
+		for (j = 2; j <= nrun; j++) {
+			g = cnt[j] ? sprintf("**%.2fx**", exp(lsum[j] / cnt[j])) : "-"
+			if (cnt[j] && cnt[j] < nr)
+				g = g sprintf(" (%d of %d)", cnt[j], nr)
+			line = line " | | " g
+		}
+		print line " |"
+	}
+	function cell(k, run) { return (k, run) in t ? sprintf("%.3f", t[k, run]) : "-" }'
+}
+
+machine_notes() {
+	local cpu
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "- cpu: ${cpu:-unknown}, $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- native: $(${CC:-clang} --version | head -n 1), -O2; node $($NODE --version 2>/dev/null || echo 'missing')"
+	echo "- scale $scale, best of $reps runs"
+}
+
+kernel_tables() {
+	local k runner cmd res kt=() wt=() missing=
+	for k in $kernels; do
+		for runner in $runners; do
+			cmd=$(command_for "$runner" "$k")
+			if [ -z "$cmd" ]; then
+				[[ " $missing " == *" $runner "* ]] || note "$runner: not available, column left empty"
+				missing+=" $runner"
+				continue
+			fi
+			if res=$(run_best "$cmd"); then
+				echo "bench: $k on $runner: ${res% *} s" >&2
+				kt+=("$k $runner ${res% *}")
+				wt+=("$k $runner ${res#* }")
+			else
+				warn "$runner failed on $k: $(cat "$errlog")"
+			fi
+		done
+	done
+	echo "### Kernels: compute time (timed inside the program)"
+	echo
+	printf '%s\n' "${kt[@]}" | print_table
+	echo
+	echo "### Kernels: whole process (start-up, compile and exit included)"
+	echo
+	printf '%s\n' "${wt[@]}" | print_table
+	echo
+}
+
+# Value of field $2 in a "startup: FILE k=v ..." line, or "-".
+field() {
+	local v
+	v=$(tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p")
+	echo "${v:--}"
+}
+
+startup_table() {
+	local m w n mods
+	echo "### Start-up: bytes in memory to a ready instance (median, ms)"
+	echo
+	echo "| module | size KiB | wbpf decode+validate+compile | wbpf store+instantiate | wbpf total | node total |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	[ -x "$BDIR/startup" ] || note "$BDIR/startup not built (needs $BUILD/libwbpf.a)"
+	# Smallest module first.
+	mapfile -t mods < <(ls -1Sr "$BDIR"/startup-*.wasm 2>/dev/null)
+	for m in "${mods[@]}"; do
+		w='' n=''
+		if [ -x "$BDIR/startup" ]; then
+			w=$("$BDIR/startup" -t "$startup_seconds" "$m" 2>"$errlog") ||
+				{ warn "startup failed on $m: $(cat "$errlog")"; w=; }
+		fi
+		n=$($NODE bench/node-startup.mjs -t "$startup_seconds" "$m" 2>"$errlog") ||
+			{ warn "node start-up failed on $m: $(cat "$errlog")"; n=; }
+		local bytes inst=-
+		bytes=$(stat -c %s "$m")
+		if [ -n "$w" ]; then
+			inst=$(awk -v s="$(field "$w" store_ms)" -v i="$(field "$w" instance_ms)" \
+				'BEGIN { printf "%.4f", s + i }')
+		fi
+		printf '| %s | %.0f | %s | %s | %s | %s |\n' "$(basename "$m" .wasm)" \
+			"$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" \
+			"$(field "$w" module_ms)" "$inst" "$(field "$w" total_ms)" "$(field "$n" total_ms)"
+	done
+	echo
+}
+
+main() {
+	echo "## wbpf benchmarks"
+	echo
+	machine_notes
+	echo
+	[ "$do_kernels" = 1 ] && kernel_tables
+	[ "$do_startup" = 1 ] && startup_table
+	return $failed
+}
+
+mkdir -p "$BDIR"
+main | tee "$BDIR/results.md"
+exit "${PIPESTATUS[0]}"

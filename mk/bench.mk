@@ -1,0 +1,59 @@
+# Benchmarks (bench/README.md). `make bench` builds the kernels natively and
+# for wasm32-wasi, the start-up modules and timer, and prints the tables;
+# BENCH_ARGS passes options to bench/run.sh (e.g. BENCH_ARGS=--quick).
+# Not part of `make test`. Another suite adds itself with
+# `bench: bench-NAME` in its own fragment.
+
+BENCH_DIR := $(BUILD)/bench
+BENCH_KERNELS := $(basename $(notdir $(wildcard bench/kernels/*.c)))
+BENCH_CFLAGS := -std=c11 $(WARN) -O2
+BENCH_WASM_CC := $(CC) --target=wasm32-wasi
+# Debian's wasi-libc carries DWARF; dropping it keeps the modules at the size
+# of their code. The name section stays, for backtraces and profiles.
+BENCH_WASM_LDFLAGS := -Wl,--strip-debug
+# Start-up modules: generated function count -> about 4 KiB, 100 KiB, 1 MiB.
+BENCH_STARTUP_SIZES := small:10 100k:300 1m:3200
+BENCH_STARTUP_MODS := $(foreach s,$(BENCH_STARTUP_SIZES),$(BENCH_DIR)/startup-$(word 1,$(subst :, ,$(s))).wasm)
+
+.PHONY: bench bench-build bench-kernels bench-engine
+bench: bench-build
+	bash bench/run.sh $(BENCH_ARGS)
+
+bench-build: bench-kernels $(BENCH_STARTUP_MODS) bench-engine
+
+bench-kernels: $(foreach k,$(BENCH_KERNELS),$(BENCH_DIR)/$(k) $(BENCH_DIR)/$(k).wasm)
+
+$(BENCH_DIR)/%: bench/kernels/%.c bench/kernels/bench.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< -lm
+
+# Compiled and linked in two steps: clang-14 runs wasm-opt after linking
+# whenever -O is given at link time and one is on the PATH.
+$(BENCH_DIR)/%.wasm.o: bench/kernels/%.c bench/kernels/bench.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BENCH_WASM_CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+$(BENCH_DIR)/%.wasm: $(BENCH_DIR)/%.wasm.o
+	$(BENCH_WASM_CC) $(BENCH_WASM_LDFLAGS) -o $@ $< -lm
+
+$(BENCH_DIR)/genmod: bench/genmod.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_DIR)/startup-%.c: $(BENCH_DIR)/genmod mk/bench.mk
+	$< $(word 2,$(subst :, ,$(filter $*:%,$(BENCH_STARTUP_SIZES)))) > $@
+
+$(BENCH_DIR)/startup-%.wasm: $(BENCH_DIR)/startup-%.c
+	$(CC) --target=wasm32 -std=c11 -O2 -c -o $@.o $<
+	$(CC) --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-all -o $@ $@.o
+	@rm -f $@.o
+
+$(BENCH_DIR)/startup: bench/startup.c $(BUILD)/libwbpf.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The wbpf command and the start-up timer. While the engine does not build,
+# the tables show "-" for wbpf instead of stopping: a failure here is
+# reported and ignored.
+bench-engine:
+	-@$(MAKE) --no-print-directory $(BUILD)/wbpf
+	-@$(MAKE) --no-print-directory $(BENCH_DIR)/startup
