@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ring and perf buffers. libbpf does the reading; each record goes to the
+ * poll's dispatcher with the callback parameters of the map it came from.
+ * Waiting is ours: one epoll set holding libbpf's epoll fd and the host's
+ * wake fd, so that an interrupt ends a blocked poll.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "bpf/internal.h"
+
+#define PERF_MAX_PAGES 256u
+#define PERF_COMPAT_PAGES 64u
+#define WAKE_TAG 1u
+
+static int ring_sample(void *ctx, void *data, size_t size)
+{
+	struct bpf_ring *r = ctx;
+	struct bpf_buffer *b = r->buf;
+	int ret;
+
+	if (b->stop_err)
+		return b->stop_err;
+	ret = b->d->sample(b->d->ctx, &r->cb, -1, data, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
+	if (ret < 0)
+		return b->stop_err = ret;
+	if (ret > 0)
+		b->lost++;
+	else
+		b->delivered++;
+	return 0;
+}
+
+/* perf_buffer callbacks cannot stop a consume: after a stop, the rest of
+ * the records are dropped (the guest that stopped is ending). */
+static void perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct bpf_ring *r = ctx;
+	struct bpf_buffer *b = r->buf;
+	int ret;
+
+	if (b->stop_err)
+		return;
+	ret = b->d->sample(b->d->ctx, &r->cb, cpu, data, size);
+	if (ret < 0)
+		b->stop_err = ret;
+	else if (ret > 0)
+		b->lost++;
+	else
+		b->delivered++;
+}
+
+static void perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct bpf_ring *r = ctx;
+	struct bpf_buffer *b = r->buf;
+
+	b->lost += cnt;
+	if (!b->stop_err && b->d->lost)
+		b->d->lost(b->d->ctx, &r->cb, cpu, cnt);
+}
+
+static int ring_add(struct bpf_buffer *b, struct bpf_map_ent *m, const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_ring **rings = realloc(b->rings, (b->nrings + 1) * sizeof(*rings));
+
+	if (!rings)
+		return -ENOMEM;
+	b->rings = rings;
+	if (!(rings[b->nrings] = malloc(sizeof(**rings))))
+		return -ENOMEM;
+	*rings[b->nrings] = (struct bpf_ring){ .buf = b, .map = m, .cb = *cb };
+	b->nrings++;
+	return 0;
+}
+
+static int epoll_setup(struct wbpf_bpf_host *host, struct bpf_buffer *b, int inner)
+{
+	struct epoll_event in = { .events = EPOLLIN, .data.u32 = 0 };
+	struct epoll_event wake = { .events = EPOLLIN, .data.u32 = WAKE_TAG };
+
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0)
+		return -errno;
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, inner, &in) ||
+	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, host->wake_fd, &wake))
+		return -errno;
+	return 0;
+}
+
+static struct bpf_map_ent *buffer_map(struct wbpf_bpf_host *host, int map,
+				      enum bpf_map_type type, int *err)
+{
+	struct bpf_map_ent *m = host_map(host, map);
+
+	*err = -EBADF;
+	if (!m)
+		return NULL;
+	*err = -EINVAL;
+	if (!m->obj->loaded || bpf_map__fd(m->map) < 0 || bpf_map__type(m->map) != type)
+		return NULL;
+	return m;
+}
+
+static int buffer_create(struct wbpf_bpf_host *host, struct bpf_buffer *b, struct bpf_map_ent *m,
+			 uint32_t page_cnt)
+{
+	int fd = bpf_map__fd(m->map);
+	void *ctx = b->rings[0];
+
+	errno = 0;
+	if (b->kind == WBPF_HANDLE_RINGBUF)
+		b->rb = ring_buffer__new(fd, ring_sample, ctx, NULL);
+	else
+		b->pb = perf_buffer__new(fd, page_cnt, perf_sample, perf_lost, ctx, NULL);
+	if (!b->rb && !b->pb)
+		return errno ? -errno : -EINVAL;
+	return epoll_setup(host, b, b->rb ? ring_buffer__epoll_fd(b->rb) : perf_buffer__epoll_fd(b->pb));
+}
+
+static int buffer_new(struct wbpf_bpf_host *host, enum wbpf_bpf_handle_kind kind, struct bpf_map_ent *m,
+		      uint32_t page_cnt, const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_buffer *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->kind = kind;
+	b->epfd = -1;
+	err = ring_add(b, m, cb);
+	if (!err)
+		err = buffer_create(host, b, m, page_cnt);
+	if (!err && (err = htable_add(&host->handles, kind, b)) > 0)
+		return b->handle = err;
+	buffer_release(host, b);
+	return err;
+}
+
+int wbpf_bpf_host__ringbuf_new(struct wbpf_bpf_host *host, int map, const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_map_ent *m;
+	int err;
+
+	if (!(m = buffer_map(host, map, BPF_MAP_TYPE_RINGBUF, &err)))
+		return err;
+	return buffer_new(host, WBPF_HANDLE_RINGBUF, m, 0, cb);
+}
+
+int wbpf_bpf_host__ringbuf_add(struct wbpf_bpf_host *host, int rb, int map,
+			       const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_buffer *b = htable_get(&host->handles, rb, WBPF_HANDLE_RINGBUF);
+	struct bpf_map_ent *m;
+	int err;
+
+	if (!b)
+		return -EBADF;
+	if (!(m = buffer_map(host, map, BPF_MAP_TYPE_RINGBUF, &err)))
+		return err;
+	if ((err = ring_add(b, m, cb)))
+		return err;
+	err = ring_buffer__add(b->rb, bpf_map__fd(m->map), ring_sample, b->rings[b->nrings - 1]);
+	if (err) {
+		free(b->rings[--b->nrings]);
+		return err;
+	}
+	return 0;
+}
+
+int wbpf_bpf_host__perfbuf_new(struct wbpf_bpf_host *host, int map, uint32_t page_cnt,
+			       const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_map_ent *m;
+	int err;
+
+	if (page_cnt == 0 || (page_cnt & (page_cnt - 1)))
+		return -EINVAL;
+	if (page_cnt > PERF_MAX_PAGES)
+		return -E2BIG;
+	if (!(m = buffer_map(host, map, BPF_MAP_TYPE_PERF_EVENT_ARRAY, &err)))
+		return err;
+	return buffer_new(host, WBPF_HANDLE_PERFBUF, m, page_cnt, cb);
+}
+
+int wbpf_bpf_host__map_buffer(struct wbpf_bpf_host *host, int map, const struct wbpf_bpf_cb *cb)
+{
+	struct bpf_map_ent *m = host_map(host, map);
+	struct bpf_buffer *b;
+	int h;
+
+	if (!m)
+		return -EBADF;
+	if (m->buffer && (b = htable_get(&host->handles, m->buffer, htable_kind(&host->handles, m->buffer)))) {
+		b->rings[0]->cb = *cb;
+		return m->buffer;
+	}
+	if (bpf_map__type(m->map) == BPF_MAP_TYPE_RINGBUF)
+		h = wbpf_bpf_host__ringbuf_new(host, map, cb);
+	else
+		h = wbpf_bpf_host__perfbuf_new(host, map, PERF_COMPAT_PAGES, cb);
+	if (h > 0)
+		m->buffer = h;
+	return h;
+}
+
+static int buffer_wait(struct bpf_buffer *b, int timeout_ms)
+{
+	struct epoll_event ev[2];
+	int n = epoll_wait(b->epfd, ev, 2, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.u32 == WAKE_TAG)
+			return -EINTR;
+	return 0;
+}
+
+int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
+			       const struct wbpf_bpf_dispatch *d)
+{
+	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
+	struct bpf_buffer *b;
+	int err;
+
+	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+		return -EBADF;
+	if (host->polling)
+		return -EBUSY;
+	b = htable_get(&host->handles, buf, kind);
+	if (timeout_ms != 0 && (err = buffer_wait(b, timeout_ms)))
+		return err;
+	host->polling = true;
+	b->d = d;
+	b->delivered = 0;
+	b->stop_err = 0;
+	err = b->rb ? ring_buffer__consume(b->rb) : perf_buffer__consume(b->pb);
+	host->polling = false;
+	b->d = NULL;
+	if (b->stop_err)
+		return b->stop_err;
+	return err < 0 ? err : b->delivered;
+}
+
+int64_t wbpf_bpf_host__buffer_lost(struct wbpf_bpf_host *host, int buf)
+{
+	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
+	struct bpf_buffer *b;
+
+	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+		return -EBADF;
+	b = htable_get(&host->handles, buf, kind);
+	return (int64_t)(b->lost & INT64_MAX);
+}
+
+bool buffer_reads_obj(const struct bpf_buffer *b, const struct bpf_obj *o)
+{
+	for (size_t i = 0; i < b->nrings; i++)
+		if (b->rings[i]->map->obj == o)
+			return true;
+	return false;
+}
+
+void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b)
+{
+	if (b->handle > 0)
+		htable_del(&host->handles, b->handle);
+	for (size_t i = 0; i < b->nrings; i++) {
+		if (b->rings[i]->map->buffer == b->handle)
+			b->rings[i]->map->buffer = 0;
+		free(b->rings[i]);
+	}
+	ring_buffer__free(b->rb);
+	perf_buffer__free(b->pb);
+	if (b->epfd >= 0)
+		close(b->epfd);
+	free(b->rings);
+	free(b);
+}
+
+int wbpf_bpf_host__buffer_free(struct wbpf_bpf_host *host, int buf)
+{
+	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
+
+	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+		return -EBADF;
+	if (host->polling)
+		return -EBUSY;
+	buffer_release(host, htable_get(&host->handles, buf, kind));
+	return 0;
+}

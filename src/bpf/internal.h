@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the files of src/bpf: the handle table and the objects
+ * it points to. */
+#ifndef WBPF_BPF_INTERNAL_H
+#define WBPF_BPF_INTERNAL_H
+
+#include <stdarg.h>
+
+#include <bpf/libbpf.h>
+
+#include "wbpf/bpf.h"
+
+/* ---------------------------------------------------------- handle table */
+
+struct handle_slot {
+	uint32_t gen;
+	uint8_t kind;	 /* enum wbpf_bpf_handle_kind; NONE when free */
+	void *ptr;
+	uint32_t next_free;
+};
+
+struct handle_table {
+	struct handle_slot *slots;
+	uint32_t len, cap, max;
+	uint32_t free_head; /* slot index + 1; 0 = none */
+	uint32_t live;
+};
+
+int htable_add(struct handle_table *t, enum wbpf_bpf_handle_kind kind, void *ptr);
+void *htable_get(const struct handle_table *t, int64_t h, enum wbpf_bpf_handle_kind kind);
+enum wbpf_bpf_handle_kind htable_kind(const struct handle_table *t, int64_t h);
+void htable_del(struct handle_table *t, int h);
+/* Pointer of slot i when it holds `kind`, for sweeps; NULL otherwise. */
+void *htable_slot(const struct handle_table *t, uint32_t i, enum wbpf_bpf_handle_kind kind);
+void htable_release(struct handle_table *t);
+
+/* --------------------------------------------------------------- objects */
+
+struct bpf_obj;
+
+struct bpf_prog_ent {
+	struct bpf_program *prog;
+	struct bpf_obj *obj;
+	int handle; /* 0 until first asked for */
+};
+
+struct bpf_map_ent {
+	struct bpf_map *map;
+	struct bpf_obj *obj;
+	int handle;
+	int buffer; /* the map's own buffer (wbpf_bpf_host__map_buffer), or 0 */
+	/* Global data after load: our mapping of the kernel's array (libbpf
+	 * only remaps its own copy for skeletons). */
+	void *live;
+	size_t live_len;
+};
+
+struct bpf_obj {
+	struct bpf_object *bpf;
+	void *elf; /* libbpf reads from our copy, never guest memory */
+	int handle;
+	bool loaded;
+	size_t nprogs, nmaps;
+	struct bpf_prog_ent *progs;
+	struct bpf_map_ent *maps;
+};
+
+struct bpf_link_ent {
+	struct bpf_link *link; /* NULL for a socket filter */
+	int sock;	       /* socket filter's socket, or -1 */
+	struct bpf_obj *obj;
+	int handle;
+};
+
+/* One map read by a buffer. */
+struct bpf_ring {
+	struct bpf_buffer *buf;
+	struct bpf_map_ent *map;
+	struct wbpf_bpf_cb cb;
+};
+
+struct bpf_buffer {
+	enum wbpf_bpf_handle_kind kind; /* RINGBUF or PERFBUF */
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	int epfd; /* the libbpf buffer's epoll fd and the host's wake fd */
+	int handle;
+	size_t nrings;
+	struct bpf_ring **rings; /* stable addresses: libbpf keeps them as ctx */
+	uint64_t lost;
+	/* Set during a poll. */
+	const struct wbpf_bpf_dispatch *d;
+	int delivered;
+	int stop_err;
+};
+
+/* ------------------------------------------------------------------ host */
+
+struct wbpf_bpf_host {
+	struct handle_table handles;
+	bool allowed[WBPF_ATTACH__MAX];
+	char **uprobe_bins;
+	size_t n_uprobe_bins;
+	char **ifaces;
+	size_t n_ifaces;
+	char *cgroup_root;
+	bool quiet;
+	int wake_fd;  /* eventfd written by wbpf_bpf_host__interrupt */
+	bool polling; /* a dispatcher is running */
+};
+
+/* One "wbpf: ..." line on stderr unless quiet; returns -EPERM. */
+int host_deny(const struct wbpf_bpf_host *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct bpf_obj *host_obj(const struct wbpf_bpf_host *host, int h);
+struct bpf_prog_ent *host_prog(const struct wbpf_bpf_host *host, int h);
+struct bpf_map_ent *host_map(const struct wbpf_bpf_host *host, int h);
+
+/* Teardown helpers used by object close and host free. */
+void link_release(struct wbpf_bpf_host *host, struct bpf_link_ent *l);
+void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b);
+void obj_release(struct wbpf_bpf_host *host, struct bpf_obj *o);
+int map_data_mmap(struct bpf_map_ent *m);
+void map_data_munmap(struct bpf_map_ent *m);
+bool buffer_reads_obj(const struct bpf_buffer *b, const struct bpf_obj *o);
+
+enum wbpf_bpf_attach_kind prog_attach_kind(const struct bpf_program *prog);
+
+#endif /* WBPF_BPF_INTERNAL_H */
