@@ -1,0 +1,1503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Function bodies: validated and compiled in one pass into slot-addressed
+ * threaded code.
+ *
+ * The compiler keeps the validator's operand stack, and each entry knows
+ * where its value is: in its own canonical slot (locals + height), still
+ * in a local (local.get emits nothing), or a constant not yet written.
+ * Values are materialised into their canonical slot only when needed: at
+ * block boundaries (so every path into a label agrees on where values
+ * are), before a local they alias is overwritten, and for calls.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/numeric.h"
+#include "wasm/ops.h"
+#include "wasm/reader.h"
+#include "wasm/runtime.h"
+
+enum vkind { V_STACK, V_LOCAL, V_CONST };
+
+/* Type 0 is the validator's "unknown" type of unreachable code. */
+#define T_ANY 0
+
+struct vval {
+	uint8_t type;
+	uint8_t kind;
+	uint32_t local;
+	uint64_t value;
+};
+
+enum ctrl_kind { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
+
+struct ctrl {
+	uint8_t kind;
+	bool unreachable;	/* the validator's polymorphic stack */
+	bool dead;		/* inside code that cannot run: emit nothing */
+	uint32_t nparams, nresults;
+	const uint8_t *params, *results;
+	uint32_t height;	/* operand stack height below the params */
+	size_t label;		/* loop: code index of its start */
+	size_t fixups;		/* forward branches to resolve at end */
+	size_t else_fixup;	/* if: the jump taken when false */
+	uint64_t loop_ninstr;	/* instruction count at loop start */
+};
+
+#define NO_FIXUP SIZE_MAX
+
+struct fixup {
+	size_t cell, next;
+};
+
+struct compiler {
+	const struct wbpf_module *mod;
+	uint32_t func_idx;
+	const struct wasm_functype *type;
+	struct wasm_reader r;
+	const void *const *handlers;
+	struct wbpf_error *err;
+	int rc;
+
+	uint32_t nlocals_total; /* params + locals = first stack slot */
+	uint8_t *local_types;
+
+	struct vval *vs;
+	uint32_t vs_len;
+	size_t vs_cap;
+	struct ctrl *cs;
+	uint32_t cs_len;
+	size_t cs_cap;
+
+	wasm_cell *code;
+	size_t ncode, code_cap;
+	size_t *targets; /* cells holding code indices, turned into pointers */
+	size_t ntargets, targets_cap;
+	struct fixup *fix;
+	size_t nfix, fix_cap;
+
+	uint32_t max_slots;
+	uint64_t ninstr;
+
+	/* The last emitted instruction's result cell, for local.set fusion. */
+	size_t last_dst_cell;
+	size_t last_end;
+};
+
+static const uint8_t valtype_of[256] = {
+	[WBPF_I32] = WBPF_I32, [WBPF_I64] = WBPF_I64, [WBPF_F32] = WBPF_F32,
+	[WBPF_F64] = WBPF_F64, [WBPF_V128] = WBPF_V128, [WBPF_FUNCREF] = WBPF_FUNCREF,
+	[WBPF_EXTERNREF] = WBPF_EXTERNREF,
+};
+
+static const char *type_name(uint8_t t)
+{
+	switch (t) {
+	case WBPF_I32: return "i32";
+	case WBPF_I64: return "i64";
+	case WBPF_F32: return "f32";
+	case WBPF_F64: return "f64";
+	case WBPF_V128: return "v128";
+	case WBPF_FUNCREF: return "funcref";
+	case WBPF_EXTERNREF: return "externref";
+	}
+	return "unknown";
+}
+
+/* --------------------------------------------------------------- errors */
+
+static bool fail(struct compiler *c, enum wbpf_error_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(struct compiler *c, enum wbpf_error_kind kind, const char *fmt, ...)
+{
+	char what[512], name[128];
+	va_list ap;
+
+	if (c->rc)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	c->rc = wasm_fail(c->err, kind, "%s: function '%s' at offset 0x%zx: %s",
+			  kind == WBPF_ERR_MALFORMED ? "malformed" : "invalid",
+			  wasm_func_name(c->mod, c->func_idx, name, sizeof(name)), rd_offset(&c->r), what);
+	return false;
+}
+
+#define INVALID(c, ...) fail(c, WBPF_ERR_INVALID, __VA_ARGS__)
+
+static bool reader_ok(struct compiler *c)
+{
+	if (c->r.error)
+		return fail(c, WBPF_ERR_MALFORMED, "%s", c->r.error);
+	return !c->rc;
+}
+
+static bool grow(void **buf, size_t *cap, size_t need, size_t elem, struct compiler *c)
+{
+	if (need <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 64;
+
+	while (ncap < need)
+		ncap *= 2;
+	void *p = realloc(*buf, ncap * elem);
+
+	if (!p)
+		return fail(c, WBPF_ERR_NOMEM, "out of memory");
+	*buf = p;
+	*cap = ncap;
+	return true;
+}
+
+/* ----------------------------------------------------------------- code */
+
+static bool dead(const struct compiler *c)
+{
+	const struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	return f->unreachable || f->dead;
+}
+
+/* Sets a cell emitted earlier (it may be missing after an error). */
+static void patch(struct compiler *c, size_t cell, uint64_t value)
+{
+	if (cell < c->ncode)
+		c->code[cell].u64 = value;
+}
+
+static void emit_cell(struct compiler *c, wasm_cell cell)
+{
+	if (c->rc || !grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
+		return;
+	c->code[c->ncode++] = cell;
+}
+
+static void emit_op(struct compiler *c, enum wasm_op op)
+{
+	emit_cell(c, (wasm_cell){ .op = c->handlers[op] });
+}
+
+static void emit_u(struct compiler *c, uint64_t v)
+{
+	emit_cell(c, (wasm_cell){ .u64 = v });
+}
+
+/* A cell that will hold the code index `target` (pointer once final). */
+static size_t emit_target(struct compiler *c, size_t target)
+{
+	size_t cell = c->ncode;
+
+	emit_u(c, target);
+	if (!c->rc && grow((void **)&c->targets, &c->targets_cap, c->ntargets + 1,
+			   sizeof(*c->targets), c))
+		c->targets[c->ntargets++] = cell;
+	return cell;
+}
+
+/* An instruction whose first operand is a result slot: remembered so that
+ * a following local.set can redirect the result into the local. */
+static void emit_result_op(struct compiler *c, enum wasm_op op, uint32_t dst)
+{
+	emit_op(c, op);
+	c->last_dst_cell = c->ncode;
+	emit_u(c, dst);
+}
+
+static void end_result_op(struct compiler *c)
+{
+	c->last_end = c->ncode;
+}
+
+static void note_slots(struct compiler *c, uint64_t n)
+{
+	if (n > c->max_slots)
+		c->max_slots = (uint32_t)n;
+}
+
+/* ---------------------------------------------------------- value stack */
+
+static uint32_t slot_of_height(const struct compiler *c, uint32_t h)
+{
+	return c->nlocals_total + h;
+}
+
+static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t value)
+{
+	if (!grow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
+		return false;
+	if (c->vs_cap > UINT32_MAX / 2)
+		return fail(c, WBPF_ERR_NOMEM, "operand stack too deep");
+	c->vs[c->vs_len++] = (struct vval){ type, kind, local, value };
+	note_slots(c, slot_of_height(c, c->vs_len));
+	return true;
+}
+
+/* Pushes a computed result and returns its slot. */
+static uint32_t push_result(struct compiler *c, uint8_t type)
+{
+	push(c, type, V_STACK, 0, 0);
+	return slot_of_height(c, c->vs_len - 1);
+}
+
+/* Writes entry i into its canonical slot. */
+static void materialize(struct compiler *c, uint32_t i)
+{
+	struct vval *v = &c->vs[i];
+
+	if (v->kind == V_STACK)
+		return;
+	if (!dead(c)) {
+		emit_op(c, v->kind == V_LOCAL ? OP_copy : OP_const64);
+		emit_u(c, slot_of_height(c, i));
+		emit_u(c, v->kind == V_LOCAL ? v->local : v->value);
+	}
+	v->kind = V_STACK;
+}
+
+static void materialize_all(struct compiler *c)
+{
+	for (uint32_t i = 0; i < c->vs_len; i++)
+		materialize(c, i);
+}
+
+static bool type_matches(uint8_t have, uint8_t want)
+{
+	return have == want || have == T_ANY || want == T_ANY;
+}
+
+/* Pops a value of type `want` (T_ANY: any). Returns the entry (copied). */
+static bool pop_entry(struct compiler *c, uint8_t want, struct vval *out)
+{
+	struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	if (c->vs_len == f->height) {
+		if (f->unreachable) {
+			*out = (struct vval){ .type = want, .kind = V_STACK };
+			return true;
+		}
+		return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
+			       type_name(want));
+	}
+	*out = c->vs[--c->vs_len];
+	if (!type_matches(out->type, want))
+		return INVALID(c, "type mismatch: expected %s, got %s", type_name(want),
+			       type_name(out->type));
+	return true;
+}
+
+/* Pops an operand and returns the slot holding it (constants are written
+ * into their canonical slot first). */
+static uint32_t pop_slot(struct compiler *c, uint8_t want, uint8_t *type)
+{
+	struct vval v;
+	uint32_t h = c->vs_len;
+
+	if (!pop_entry(c, want, &v))
+		return 0;
+	if (type)
+		*type = v.type;
+	if (h == c->vs_len) /* polymorphic: nothing was there */
+		return 0;
+	if (v.kind == V_LOCAL)
+		return v.local;
+	if (v.kind == V_CONST && !dead(c)) {
+		emit_op(c, OP_const64);
+		emit_u(c, slot_of_height(c, c->vs_len));
+		emit_u(c, v.value);
+	}
+	return slot_of_height(c, c->vs_len);
+}
+
+/* Checks and pops the given types (last on top); they must be in their
+ * canonical slots afterwards. Returns the height of the first. */
+static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types, uint32_t n)
+{
+	struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	for (uint32_t i = n; i-- > 0;) {
+		uint32_t depth = n - 1 - i;
+
+		if (c->vs_len > f->height + depth) {
+			uint32_t idx = c->vs_len - 1 - depth;
+
+			if (!type_matches(c->vs[idx].type, types[i]))
+				return INVALID(c, "type mismatch: expected %s, got %s",
+					       type_name(types[i]), type_name(c->vs[idx].type));
+			materialize(c, idx);
+		} else if (!f->unreachable) {
+			return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
+				       type_name(types[i]));
+		}
+	}
+	uint32_t avail = c->vs_len - f->height;
+
+	c->vs_len -= n < avail ? n : avail;
+	return c->vs_len;
+}
+
+static void push_types(struct compiler *c, const uint8_t *types, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		push(c, types[i], V_STACK, 0, 0);
+}
+
+/* Before `local` is overwritten, values still reading it get their own copy. */
+static void detach_local(struct compiler *c, uint32_t local)
+{
+	for (uint32_t i = 0; i < c->vs_len; i++)
+		if (c->vs[i].kind == V_LOCAL && c->vs[i].local == local)
+			materialize(c, i);
+}
+
+/* ------------------------------------------------------------- control */
+
+static bool push_ctrl(struct compiler *c, uint8_t kind, const uint8_t *params, uint32_t np,
+		      const uint8_t *results, uint32_t nr)
+{
+	if (!grow((void **)&c->cs, &c->cs_cap, c->cs_len + 1, sizeof(*c->cs), c))
+		return false;
+	if (c->cs_cap > UINT32_MAX / 2)
+		return fail(c, WBPF_ERR_NOMEM, "blocks nested too deeply");
+	bool dead_code = c->cs_len ? dead(c) : false;
+
+	c->cs[c->cs_len++] = (struct ctrl){
+		.kind = kind, .dead = dead_code, .nparams = np, .nresults = nr,
+		.params = params, .results = results, .height = c->vs_len - np,
+		.label = c->ncode, .fixups = NO_FIXUP, .else_fixup = NO_FIXUP,
+		.loop_ninstr = c->ninstr,
+	};
+	return true;
+}
+
+static void mark_unreachable(struct compiler *c)
+{
+	struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	c->vs_len = f->height;
+	f->unreachable = true;
+}
+
+static void add_fixup(struct compiler *c, struct ctrl *f, size_t cell)
+{
+	if (!grow((void **)&c->fix, &c->fix_cap, c->nfix + 1, sizeof(*c->fix), c))
+		return;
+	c->fix[c->nfix] = (struct fixup){ cell, f->fixups };
+	f->fixups = c->nfix++;
+}
+
+/* Binds the forward branches of `f` to the current position. */
+static void place_label(struct compiler *c, struct ctrl *f)
+{
+	for (size_t i = f->fixups; i != NO_FIXUP; i = c->fix[i].next)
+		patch(c, c->fix[i].cell, c->ncode);
+	f->fixups = NO_FIXUP;
+	c->last_end = SIZE_MAX; /* no fusion across a label */
+}
+
+static uint32_t label_arity(const struct ctrl *f)
+{
+	return f->kind == C_LOOP ? f->nparams : f->nresults;
+}
+
+static const uint8_t *label_types(const struct ctrl *f)
+{
+	return f->kind == C_LOOP ? f->params : f->results;
+}
+
+/* Checks that the top of the stack fits the label, without popping. */
+static bool check_label_operands(struct compiler *c, const struct ctrl *f)
+{
+	struct ctrl *cur = &c->cs[c->cs_len - 1];
+	uint32_t n = label_arity(f);
+	const uint8_t *types = label_types(f);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t depth = n - 1 - i;
+
+		if (c->vs_len > cur->height + depth) {
+			uint8_t have = c->vs[c->vs_len - 1 - depth].type;
+
+			if (!type_matches(have, types[i]))
+				return INVALID(c, "type mismatch: branch expects %s, got %s",
+					       type_name(types[i]), type_name(have));
+		} else if (!cur->unreachable) {
+			return INVALID(c, "type mismatch: branch expects %u values", n);
+		}
+	}
+	return true;
+}
+
+/* Would a branch to `f` need to move values? */
+static bool branch_needs_moves(const struct compiler *c, const struct ctrl *f)
+{
+	uint32_t n = label_arity(f);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t idx = c->vs_len - n + i;
+		const struct vval *v = &c->vs[idx];
+
+		if (v->kind != V_STACK || idx != f->height + i)
+			return true;
+	}
+	return false;
+}
+
+/* Copies the branch values into the label's slots. Ascending order is
+ * safe: each source sits at or above its destination. */
+static void emit_branch_moves(struct compiler *c, const struct ctrl *f)
+{
+	uint32_t n = label_arity(f);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t idx = c->vs_len - n + i;
+		const struct vval *v = &c->vs[idx];
+		uint32_t dst = slot_of_height(c, f->height + i);
+
+		if (v->kind == V_STACK && idx == f->height + i)
+			continue;
+		emit_op(c, v->kind == V_CONST ? OP_const64 : OP_copy);
+		emit_u(c, dst);
+		emit_u(c, v->kind == V_LOCAL ? v->local :
+			  v->kind == V_CONST ? v->value : slot_of_height(c, idx));
+	}
+}
+
+/* Results go to the frame's first slots, where the caller expects them.
+ * With several results, each is first copied to its canonical slot (which
+ * is above every destination), so no copy overwrites a later source. This
+ * may run on a conditional path: the compiler's view is left unchanged. */
+static void emit_return(struct compiler *c)
+{
+	uint32_t n = c->type->nresults, first = c->vs_len - n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vval *v = &c->vs[first + i];
+		uint32_t home = slot_of_height(c, first + i);
+		uint32_t dst = n > 1 ? home : i;
+		uint64_t src = v->kind == V_LOCAL ? v->local : v->kind == V_CONST ? v->value : home;
+
+		if (v->kind != V_CONST && src == dst)
+			continue;
+		emit_op(c, v->kind == V_CONST ? OP_const64 : OP_copy);
+		emit_u(c, dst);
+		emit_u(c, src);
+	}
+	for (uint32_t i = 0; n > 1 && i < n; i++) {
+		if (slot_of_height(c, first + i) == i)
+			continue;
+		emit_op(c, OP_copy);
+		emit_u(c, i);
+		emit_u(c, slot_of_height(c, first + i));
+	}
+	emit_op(c, OP_ret);
+}
+
+/* An unconditional jump to `f`, values moved. */
+static void emit_jump(struct compiler *c, struct ctrl *f)
+{
+	if (f->kind == C_FUNC) {
+		emit_return(c);
+		return;
+	}
+	emit_branch_moves(c, f);
+	if (f->kind == C_LOOP) {
+		emit_op(c, OP_br_back);
+		emit_target(c, f->label);
+		emit_u(c, c->ninstr - f->loop_ninstr + 1);
+	} else {
+		emit_op(c, OP_br);
+		add_fixup(c, f, emit_target(c, 0));
+	}
+}
+
+static struct ctrl *label_at(struct compiler *c, uint32_t depth)
+{
+	if (depth >= c->cs_len) {
+		INVALID(c, "unknown label %u", depth);
+		return NULL;
+	}
+	return &c->cs[c->cs_len - 1 - depth];
+}
+
+static void op_br(struct compiler *c, uint32_t depth)
+{
+	struct ctrl *f = label_at(c, depth);
+
+	if (!f || !check_label_operands(c, f))
+		return;
+	if (!dead(c))
+		emit_jump(c, f);
+	mark_unreachable(c);
+}
+
+static void op_br_if(struct compiler *c, uint32_t depth)
+{
+	uint32_t cond = pop_slot(c, WBPF_I32, NULL);
+	struct ctrl *f = label_at(c, depth);
+
+	if (!f || !check_label_operands(c, f))
+		return;
+	if (c->cs[c->cs_len - 1].unreachable) {
+		/* The values left are typed as the label's, even when the
+		 * polymorphic stack supplied them. */
+		uint32_t n = label_arity(f);
+
+		pop_types_materialized(c, label_types(f), n);
+		push_types(c, label_types(f), n);
+	}
+	if (dead(c))
+		return;
+	if (f->kind == C_BLOCK || f->kind == C_IF || f->kind == C_ELSE) {
+		if (!branch_needs_moves(c, f)) {
+			emit_op(c, OP_br_if);
+			emit_u(c, cond);
+			add_fixup(c, f, emit_target(c, 0));
+			return;
+		}
+	}
+	/* Moves or a back-edge: skip over an unconditional jump. */
+	emit_op(c, OP_br_unless);
+	emit_u(c, cond);
+	size_t skip = emit_target(c, 0);
+
+	emit_jump(c, f);
+	patch(c, skip, c->ncode);
+	c->last_end = SIZE_MAX;
+}
+
+static void op_br_table(struct compiler *c)
+{
+	uint32_t n, depth;
+	uint32_t *depths;
+
+	if (!rd_u32(&c->r, &n) || !reader_ok(c))
+		return;
+	if (n > (uint32_t)(c->r.end - c->r.p))
+		return (void)fail(c, WBPF_ERR_MALFORMED, "unexpected end");
+	depths = malloc(((size_t)n + 1) * sizeof(*depths));
+	if (!depths)
+		return (void)fail(c, WBPF_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; i <= n && rd_u32(&c->r, &depths[i]); i++)
+		;
+	uint32_t key = pop_slot(c, WBPF_I32, NULL);
+
+	if (!reader_ok(c))
+		goto out;
+	struct ctrl *def = label_at(c, depths[n]);
+
+	if (!def)
+		goto out;
+	for (uint32_t i = 0; i <= n; i++) {
+		struct ctrl *f = label_at(c, depths[i]);
+
+		if (!f || !check_label_operands(c, f))
+			goto out;
+		if (label_arity(f) != label_arity(def))
+			return (void)(INVALID(c, "type mismatch: br_table labels differ in arity"), free(depths));
+	}
+	if (!dead(c)) {
+		emit_op(c, OP_br_table);
+		emit_u(c, key);
+		emit_u(c, n);
+		size_t first = c->ncode;
+
+		for (uint32_t i = 0; i <= n; i++)
+			emit_target(c, 0);
+		/* Direct entries for plain forward labels, stubs otherwise. */
+		for (uint32_t i = 0; i <= n && !c->rc; i++) {
+			struct ctrl *f = label_at(c, depths[i]);
+
+			depth = depths[i];
+			if ((f->kind == C_BLOCK || f->kind == C_IF || f->kind == C_ELSE) &&
+			    !branch_needs_moves(c, f)) {
+				add_fixup(c, f, first + i);
+				continue;
+			}
+			size_t stub = c->ncode;
+
+			for (uint32_t j = 0; j < i; j++)
+				if (depths[j] == depth && first + j < c->ncode) { /* reuse a stub */
+					patch(c, first + i, c->code[first + j].u64);
+					stub = SIZE_MAX;
+					break;
+				}
+			if (stub == SIZE_MAX)
+				continue;
+			patch(c, first + i, stub);
+			emit_jump(c, f);
+		}
+	}
+	mark_unreachable(c);
+out:
+	free(depths);
+}
+
+/* Block types: empty, one value type, or a type index (s33). */
+static bool read_blocktype(struct compiler *c, const uint8_t **params, uint32_t *np,
+			   const uint8_t **results, uint32_t *nr)
+{
+	uint64_t v;
+
+	*np = *nr = 0;
+	*params = *results = NULL;
+	if (c->r.p < c->r.end && *c->r.p == 0x40) {
+		c->r.p++;
+		return true;
+	}
+	if (c->r.p < c->r.end && valtype_of[*c->r.p] && (*c->r.p & 0x40)) {
+		*results = &valtype_of[*c->r.p++];
+		*nr = 1;
+		return true;
+	}
+	if (!rd_leb(&c->r, 33, true, &v))
+		return reader_ok(c);
+	if ((int64_t)v < 0 || v >= c->mod->ntypes)
+		return INVALID(c, "unknown type %lld", (long long)(int64_t)v);
+	const struct wasm_functype *ft = &c->mod->types[v];
+
+	*params = ft->types;
+	*np = ft->nparams;
+	*results = wasm_results(ft);
+	*nr = ft->nresults;
+	return true;
+}
+
+static void op_block(struct compiler *c, uint8_t kind)
+{
+	const uint8_t *params, *results;
+	uint32_t np, nr, cond = 0;
+
+	if (!read_blocktype(c, &params, &np, &results, &nr))
+		return;
+	if (kind == C_IF)
+		cond = pop_slot(c, WBPF_I32, NULL);
+	/* Check the params are there, then give every value its slot. */
+	uint32_t base = pop_types_materialized(c, params, np);
+
+	(void)base;
+	push_types(c, params, np);
+	materialize_all(c);
+	if (!push_ctrl(c, kind, params, np, results, nr))
+		return;
+	c->last_end = SIZE_MAX;
+	if (kind == C_IF && !dead(c)) {
+		emit_op(c, OP_br_unless);
+		emit_u(c, cond);
+		c->cs[c->cs_len - 1].else_fixup = emit_target(c, 0);
+	}
+}
+
+/* Checks the results of the innermost block and leaves them in place. */
+static bool close_block_stack(struct compiler *c, struct ctrl *f)
+{
+	pop_types_materialized(c, f->results, f->nresults);
+	if (c->rc)
+		return false;
+	if (c->vs_len != f->height)
+		return INVALID(c, "type mismatch: %u values left on the block's stack",
+			       c->vs_len - f->height);
+	return true;
+}
+
+static void op_else(struct compiler *c)
+{
+	struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	if (f->kind != C_IF)
+		return (void)fail(c, WBPF_ERR_MALFORMED, "else without if");
+	if (!close_block_stack(c, f))
+		return;
+	if (!dead(c)) {
+		emit_op(c, OP_br);
+		add_fixup(c, f, emit_target(c, 0));
+	}
+	if (f->else_fixup != NO_FIXUP)
+		patch(c, f->else_fixup, c->ncode);
+	f->else_fixup = NO_FIXUP;
+	f->kind = C_ELSE;
+	f->unreachable = false;
+	c->last_end = SIZE_MAX;
+	push_types(c, f->params, f->nparams);
+}
+
+/* Returns true when the function's final end was reached. */
+static bool op_end(struct compiler *c)
+{
+	struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	if (!close_block_stack(c, f))
+		return false;
+	if (f->kind == C_FUNC) {
+		push_types(c, f->results, f->nresults);
+		if (!dead(c))
+			emit_return(c);
+		c->cs_len--;
+		return true;
+	}
+	if (f->kind == C_IF) {
+		/* No else: the false path must turn params into results. */
+		if (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams))
+			return INVALID(c, "type mismatch: if without else must not change types");
+		if (f->else_fixup != NO_FIXUP)
+			patch(c, f->else_fixup, c->ncode);
+	}
+	place_label(c, f);
+	c->cs_len--;
+	push_types(c, f->results, f->nresults);
+	return false;
+}
+
+/* ------------------------------------------------------- instructions */
+
+static uint32_t local_type(struct compiler *c, uint32_t idx, uint8_t *type)
+{
+	if (idx >= c->nlocals_total) {
+		INVALID(c, "unknown local %u", idx);
+		return 0;
+	}
+	*type = c->local_types[idx];
+	return idx;
+}
+
+static void op_local_get(struct compiler *c)
+{
+	uint32_t idx;
+	uint8_t type;
+
+	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
+		return;
+	local_type(c, idx, &type);
+	if (!c->rc)
+		push(c, type, V_LOCAL, idx, 0);
+}
+
+/* The value on top goes into `local`; when the instruction just emitted
+ * computed it, that instruction writes the local directly. */
+static void op_local_set(struct compiler *c, bool tee)
+{
+	uint32_t idx;
+	uint8_t type;
+
+	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
+		return;
+	local_type(c, idx, &type);
+	if (c->rc)
+		return;
+	uint32_t h = c->vs_len;
+	struct vval top;
+
+	if (!pop_entry(c, type, &top))
+		return;
+	if (dead(c)) {
+		if (tee)
+			push(c, type, V_STACK, 0, 0);
+		return;
+	}
+	bool fresh = h > c->cs[c->cs_len - 1].height && top.kind == V_STACK &&
+		     c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
+		     c->code[c->last_dst_cell].u64 == slot_of_height(c, c->vs_len);
+
+	if (fresh) {
+		bool aliased = false;
+
+		for (uint32_t i = 0; i < c->vs_len; i++)
+			aliased |= c->vs[i].kind == V_LOCAL && c->vs[i].local == idx;
+		fresh = !aliased;
+	}
+	if (fresh) {
+		c->code[c->last_dst_cell].u64 = idx;
+	} else {
+		/* Entries at and below the popped one may alias the local. */
+		c->vs_len++;
+		detach_local(c, idx);
+		top = c->vs[--c->vs_len];
+		if (!(top.kind == V_LOCAL && top.local == idx)) {
+			emit_op(c, top.kind == V_CONST ? OP_const64 : OP_copy);
+			emit_u(c, idx);
+			emit_u(c, top.kind == V_LOCAL ? top.local :
+				  top.kind == V_CONST ? top.value : slot_of_height(c, c->vs_len));
+		}
+	}
+	c->last_end = SIZE_MAX;
+	if (tee)
+		push(c, type, V_LOCAL, idx, 0);
+}
+
+static const struct wasm_global *global_at(struct compiler *c, uint32_t idx)
+{
+	if (idx >= c->mod->nglobals) {
+		INVALID(c, "unknown global %u", idx);
+		return NULL;
+	}
+	return &c->mod->globals[idx];
+}
+
+static void op_global(struct compiler *c, bool set)
+{
+	uint32_t idx;
+
+	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
+		return;
+	const struct wasm_global *g = global_at(c, idx);
+
+	if (!g)
+		return;
+	if (set) {
+		if (!g->type.mut)
+			return (void)INVALID(c, "global is immutable: global %u", idx);
+		uint32_t a = pop_slot(c, g->type.type, NULL);
+
+		if (!dead(c)) {
+			emit_op(c, OP_global_set);
+			emit_u(c, idx);
+			emit_u(c, a);
+		}
+		return;
+	}
+	uint32_t d = push_result(c, g->type.type);
+
+	if (!dead(c)) {
+		emit_result_op(c, OP_global_get, d);
+		emit_u(c, idx);
+		end_result_op(c);
+	}
+}
+
+static bool need_memory(struct compiler *c)
+{
+	if (c->mod->nmems == 0)
+		return INVALID(c, "unknown memory 0");
+	return true;
+}
+
+static bool read_memarg(struct compiler *c, uint32_t natural, uint32_t *offset)
+{
+	uint32_t align;
+
+	if (!rd_u32(&c->r, &align) || !rd_u32(&c->r, offset))
+		return reader_ok(c);
+	if (!need_memory(c))
+		return false;
+	if (align > natural)
+		return INVALID(c, "alignment must not be larger than natural");
+	return true;
+}
+
+static void op_load(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t natural)
+{
+	uint32_t offset;
+
+	if (!read_memarg(c, natural, &offset))
+		return;
+	uint32_t a = pop_slot(c, WBPF_I32, NULL);
+	uint32_t d = push_result(c, type);
+
+	if (!dead(c)) {
+		emit_result_op(c, op, d);
+		emit_u(c, a);
+		emit_u(c, offset);
+		end_result_op(c);
+	}
+}
+
+static void op_store(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t natural)
+{
+	uint32_t offset;
+
+	if (!read_memarg(c, natural, &offset))
+		return;
+	uint32_t v = pop_slot(c, type, NULL);
+	uint32_t a = pop_slot(c, WBPF_I32, NULL);
+
+	if (!dead(c)) {
+		emit_op(c, op);
+		emit_u(c, a);
+		emit_u(c, v);
+		emit_u(c, offset);
+	}
+}
+
+struct numinfo {
+	uint16_t op;
+	uint8_t arity; /* 0: not a numeric opcode */
+	uint8_t result, operand;
+};
+
+#define T_I32 WBPF_I32
+#define T_I64 WBPF_I64
+#define T_F32 WBPF_F32
+#define T_F64 WBPF_F64
+#define NUM_UN(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA },
+#define NUM_BIN(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA },
+static const struct numinfo numeric[0x108] = {
+	WASM_UNOPS(NUM_UN)
+	WASM_UNOPS_TRAP(NUM_UN)
+	WASM_BINOPS(NUM_BIN)
+	WASM_BINOPS_TRAP(NUM_BIN)
+};
+
+static void op_numeric(struct compiler *c, const struct numinfo *ni)
+{
+	uint32_t b = ni->arity == 2 ? pop_slot(c, ni->operand, NULL) : 0;
+	uint32_t a = pop_slot(c, ni->operand, NULL);
+	uint32_t d = push_result(c, ni->result);
+
+	if (dead(c))
+		return;
+	emit_result_op(c, ni->op, d);
+	emit_u(c, a);
+	if (ni->arity == 2)
+		emit_u(c, b);
+	end_result_op(c);
+}
+
+static void op_const(struct compiler *c, uint8_t op)
+{
+	uint64_t v = 0;
+	int32_t v32;
+	int64_t v64;
+
+	switch (op) {
+	case 0x41:
+		if (rd_s32(&c->r, &v32))
+			v = (uint32_t)v32;
+		break;
+	case 0x42:
+		if (rd_s64(&c->r, &v64))
+			v = (uint64_t)v64;
+		break;
+	case 0x43:
+		rd_fixed(&c->r, &v, 4); /* little-endian host */
+		break;
+	default:
+		rd_fixed(&c->r, &v, 8);
+		break;
+	}
+	if (!reader_ok(c))
+		return;
+	static const uint8_t types[] = { WBPF_I32, WBPF_I64, WBPF_F32, WBPF_F64 };
+
+	push(c, types[op - 0x41], V_CONST, 0, v);
+}
+
+static void op_call(struct compiler *c, uint32_t func)
+{
+	if (func >= c->mod->nfuncs)
+		return (void)INVALID(c, "unknown function %u", func);
+	const struct wasm_functype *ft = &c->mod->types[c->mod->func_types[func]];
+	uint32_t base = slot_of_height(c, pop_types_materialized(c, ft->types, ft->nparams));
+
+	note_slots(c, (uint64_t)base + ft->nparams);
+	note_slots(c, (uint64_t)base + ft->nresults);
+	if (!dead(c) && !c->rc) {
+		emit_op(c, OP_call);
+		emit_u(c, func);
+		emit_u(c, base);
+	}
+	push_types(c, wasm_results(ft), ft->nresults);
+	c->last_end = SIZE_MAX;
+}
+
+static bool table_elem(struct compiler *c, uint32_t table, uint8_t *type)
+{
+	if (table >= c->mod->ntables)
+		return INVALID(c, "unknown table %u", table);
+	*type = c->mod->tables[table].elem;
+	return true;
+}
+
+static void op_call_indirect(struct compiler *c)
+{
+	uint32_t typeidx, table;
+	uint8_t elem;
+
+	if (!rd_u32(&c->r, &typeidx) || !rd_u32(&c->r, &table) || !reader_ok(c))
+		return;
+	if (!table_elem(c, table, &elem))
+		return;
+	if (elem != WBPF_FUNCREF)
+		return (void)INVALID(c, "type mismatch: call_indirect needs a funcref table");
+	if (typeidx >= c->mod->ntypes)
+		return (void)INVALID(c, "unknown type %u", typeidx);
+	const struct wasm_functype *ft = &c->mod->types[typeidx];
+	uint32_t key = pop_slot(c, WBPF_I32, NULL);
+	uint32_t base = slot_of_height(c, pop_types_materialized(c, ft->types, ft->nparams));
+
+	note_slots(c, (uint64_t)base + ft->nparams + 1);
+	note_slots(c, (uint64_t)base + ft->nresults);
+	if (!dead(c) && !c->rc) {
+		emit_op(c, OP_call_indirect);
+		emit_u(c, table);
+		emit_u(c, typeidx);
+		emit_u(c, base);
+		emit_u(c, key);
+	}
+	push_types(c, wasm_results(ft), ft->nresults);
+	c->last_end = SIZE_MAX;
+}
+
+static void op_select(struct compiler *c, bool typed)
+{
+	uint8_t want = T_ANY, ta, tb;
+
+	if (typed) {
+		uint32_t n;
+		uint8_t t;
+
+		if (!rd_u32(&c->r, &n) || !reader_ok(c))
+			return;
+		if (n != 1)
+			return (void)INVALID(c, "invalid result arity for select");
+		if (!rd_u8(&c->r, &t) || !reader_ok(c))
+			return;
+		if (!valtype_of[t])
+			return (void)fail(c, WBPF_ERR_MALFORMED, "malformed value type 0x%x", t);
+		want = t;
+	}
+	uint32_t cond = pop_slot(c, WBPF_I32, NULL);
+	uint32_t b = pop_slot(c, want, &tb);
+	uint32_t a = pop_slot(c, want, &ta);
+
+	if (c->rc)
+		return;
+	if (!typed) {
+		if (!type_matches(ta, tb))
+			return (void)INVALID(c, "type mismatch: select operands differ");
+		want = ta == T_ANY ? tb : ta;
+		if (wasm_is_reftype(want) || want == WBPF_V128)
+			return (void)INVALID(c, "type mismatch: select without a type needs numbers");
+	}
+	uint32_t d = push_result(c, want);
+
+	if (!dead(c)) {
+		emit_result_op(c, OP_select, d);
+		emit_u(c, a);
+		emit_u(c, b);
+		emit_u(c, cond);
+		end_result_op(c);
+	}
+}
+
+static void op_ref(struct compiler *c, uint8_t op)
+{
+	uint32_t idx;
+	uint8_t t;
+
+	if (op == 0xd0) {
+		if (!rd_u8(&c->r, &t) || !reader_ok(c))
+			return;
+		if (!wasm_is_reftype(t))
+			return (void)fail(c, WBPF_ERR_MALFORMED, "malformed reference type 0x%x", t);
+		push(c, t, V_CONST, 0, 0);
+		return;
+	}
+	if (op == 0xd1) {
+		uint32_t a = pop_slot(c, T_ANY, &t);
+
+		if (!c->rc && !wasm_is_reftype(t) && t != T_ANY)
+			return (void)INVALID(c, "type mismatch: ref.is_null needs a reference");
+		uint32_t d = push_result(c, WBPF_I32);
+
+		if (!dead(c)) {
+			emit_result_op(c, OP_ref_is_null, d);
+			emit_u(c, a);
+			end_result_op(c);
+		}
+		return;
+	}
+	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
+		return;
+	if (idx >= c->mod->nfuncs)
+		return (void)INVALID(c, "unknown function %u", idx);
+	if (!c->mod->func_declared || !c->mod->func_declared[idx])
+		return (void)INVALID(c, "undeclared function reference %u", idx);
+	uint32_t d = push_result(c, WBPF_FUNCREF);
+
+	if (!dead(c)) {
+		emit_result_op(c, OP_ref_func, d);
+		emit_u(c, idx);
+		end_result_op(c);
+	}
+}
+
+static void op_table_access(struct compiler *c, uint8_t op)
+{
+	uint32_t table;
+	uint8_t elem;
+
+	if (!rd_u32(&c->r, &table) || !reader_ok(c) || !table_elem(c, table, &elem))
+		return;
+	if (op == 0x25) {
+		uint32_t i = pop_slot(c, WBPF_I32, NULL);
+		uint32_t d = push_result(c, elem);
+
+		if (!dead(c)) {
+			emit_result_op(c, OP_table_get, d);
+			emit_u(c, table);
+			emit_u(c, i);
+			end_result_op(c);
+		}
+		return;
+	}
+	uint32_t v = pop_slot(c, elem, NULL);
+	uint32_t i = pop_slot(c, WBPF_I32, NULL);
+
+	if (!dead(c)) {
+		emit_op(c, OP_table_set);
+		emit_u(c, table);
+		emit_u(c, i);
+		emit_u(c, v);
+	}
+}
+
+static bool zero_byte(struct compiler *c)
+{
+	uint8_t b;
+
+	if (!rd_u8(&c->r, &b) || !reader_ok(c))
+		return false;
+	if (b != 0)
+		return fail(c, WBPF_ERR_MALFORMED, "zero byte expected");
+	return true;
+}
+
+static void op_memory_size_grow(struct compiler *c, uint8_t op)
+{
+	if (!zero_byte(c) || !need_memory(c))
+		return;
+	uint32_t a = op == 0x40 ? pop_slot(c, WBPF_I32, NULL) : 0;
+	uint32_t d = push_result(c, WBPF_I32);
+
+	if (dead(c))
+		return;
+	emit_result_op(c, op == 0x40 ? OP_memory_grow : OP_memory_size, d);
+	if (op == 0x40)
+		emit_u(c, a);
+	end_result_op(c);
+}
+
+/* Emits `op imms... s1 s2 s3` for instructions taking three i32 operands
+ * (or the given types) and producing nothing. */
+static void emit_ternary(struct compiler *c, enum wasm_op op, const uint32_t *imms, int nimm,
+			 const uint8_t types[3], int nops)
+{
+	uint32_t s[3] = { 0 };
+
+	for (int i = nops; i-- > 0;)
+		s[i] = pop_slot(c, types[i], NULL);
+	if (dead(c) || c->rc)
+		return;
+	emit_op(c, op);
+	for (int i = 0; i < nimm; i++)
+		emit_u(c, imms[i]);
+	for (int i = 0; i < nops; i++)
+		emit_u(c, s[i]);
+}
+
+static bool data_index(struct compiler *c, uint32_t seg)
+{
+	if (!c->mod->has_datacount)
+		return fail(c, WBPF_ERR_MALFORMED, "data count section required");
+	if (seg >= c->mod->ndatas)
+		return INVALID(c, "unknown data segment %u", seg);
+	return true;
+}
+
+static bool elem_index(struct compiler *c, uint32_t seg, uint8_t *type)
+{
+	if (seg >= c->mod->nelems)
+		return INVALID(c, "unknown elem segment %u", seg);
+	*type = c->mod->elems[seg].type;
+	return true;
+}
+
+static const uint8_t three_i32[3] = { WBPF_I32, WBPF_I32, WBPF_I32 };
+
+static void op_prefixed_memory(struct compiler *c, uint32_t sub)
+{
+	uint32_t seg;
+
+	switch (sub) {
+	case 8: /* memory.init */
+		if (!rd_u32(&c->r, &seg) || !reader_ok(c) || !data_index(c, seg) ||
+		    !zero_byte(c) || !need_memory(c))
+			return;
+		emit_ternary(c, OP_memory_init, &seg, 1, three_i32, 3);
+		return;
+	case 9: /* data.drop */
+		if (!rd_u32(&c->r, &seg) || !reader_ok(c) || !data_index(c, seg))
+			return;
+		emit_ternary(c, OP_data_drop, &seg, 1, three_i32, 0);
+		return;
+	case 10: /* memory.copy */
+		if (!zero_byte(c) || !zero_byte(c) || !need_memory(c))
+			return;
+		emit_ternary(c, OP_memory_copy, NULL, 0, three_i32, 3);
+		return;
+	default: /* 11: memory.fill */
+		if (!zero_byte(c) || !need_memory(c))
+			return;
+		emit_ternary(c, OP_memory_fill, NULL, 0, three_i32, 3);
+		return;
+	}
+}
+
+static void op_prefixed_table(struct compiler *c, uint32_t sub)
+{
+	uint32_t imm[2];
+	uint8_t t1, t2;
+
+	switch (sub) {
+	case 12: /* table.init elem table */
+		if (!rd_u32(&c->r, &imm[1]) || !rd_u32(&c->r, &imm[0]) || !reader_ok(c) ||
+		    !elem_index(c, imm[1], &t1) || !table_elem(c, imm[0], &t2))
+			return;
+		if (t1 != t2)
+			return (void)INVALID(c, "type mismatch: elem segment and table types differ");
+		emit_ternary(c, OP_table_init, imm, 2, three_i32, 3);
+		return;
+	case 13: /* elem.drop */
+		if (!rd_u32(&c->r, &imm[0]) || !reader_ok(c) || !elem_index(c, imm[0], &t1))
+			return;
+		emit_ternary(c, OP_elem_drop, imm, 1, three_i32, 0);
+		return;
+	case 14: /* table.copy dst src */
+		if (!rd_u32(&c->r, &imm[0]) || !rd_u32(&c->r, &imm[1]) || !reader_ok(c) ||
+		    !table_elem(c, imm[0], &t1) || !table_elem(c, imm[1], &t2))
+			return;
+		if (t1 != t2)
+			return (void)INVALID(c, "type mismatch: table types differ");
+		emit_ternary(c, OP_table_copy, imm, 2, three_i32, 3);
+		return;
+	}
+	if (!rd_u32(&c->r, &imm[0]) || !reader_ok(c) || !table_elem(c, imm[0], &t1))
+		return;
+	if (sub == 16) { /* table.size */
+		uint32_t d = push_result(c, WBPF_I32);
+
+		if (!dead(c)) {
+			emit_result_op(c, OP_table_size, d);
+			emit_u(c, imm[0]);
+			end_result_op(c);
+		}
+		return;
+	}
+	if (sub == 15) { /* table.grow: init n -> old size */
+		uint32_t n = pop_slot(c, WBPF_I32, NULL);
+		uint32_t init = pop_slot(c, t1, NULL);
+		uint32_t d = push_result(c, WBPF_I32);
+
+		if (!dead(c)) {
+			emit_result_op(c, OP_table_grow, d);
+			emit_u(c, imm[0]);
+			emit_u(c, init);
+			emit_u(c, n);
+			end_result_op(c);
+		}
+		return;
+	}
+	const uint8_t fill[3] = { WBPF_I32, t1, WBPF_I32 }; /* 17: table.fill */
+
+	emit_ternary(c, OP_table_fill, imm, 1, fill, 3);
+}
+
+static void op_prefixed(struct compiler *c)
+{
+	uint32_t sub;
+
+	if (!rd_u32(&c->r, &sub) || !reader_ok(c))
+		return;
+	if (sub <= 7)
+		op_numeric(c, &numeric[0x100 + sub]);
+	else if (sub <= 11)
+		op_prefixed_memory(c, sub);
+	else if (sub <= 17)
+		op_prefixed_table(c, sub);
+	else
+		fail(c, WBPF_ERR_MALFORMED, "illegal opcode 0xfc %u", sub);
+}
+
+static void op_drop(struct compiler *c)
+{
+	struct vval v;
+
+	pop_entry(c, T_ANY, &v);
+}
+
+static void op_memaccess(struct compiler *c, uint8_t op)
+{
+#define LOAD_CASE(name, opc, VT, MT, al) case opc: op_load(c, OP_##name, T_##VT, al); return;
+#define STORE_CASE(name, opc, VT, MT, al) case opc: op_store(c, OP_##name, T_##VT, al); return;
+	switch (op) {
+	WASM_LOADS(LOAD_CASE)
+	WASM_STORES(STORE_CASE)
+	}
+#undef LOAD_CASE
+#undef STORE_CASE
+}
+
+/* Decodes and compiles one instruction; returns true at the final end. */
+static bool compile_instr(struct compiler *c)
+{
+	uint8_t op;
+	uint32_t idx;
+
+	if (!rd_u8(&c->r, &op) || !reader_ok(c))
+		return false;
+	c->ninstr++;
+	switch (op) {
+	case 0x00:
+		if (!dead(c))
+			emit_op(c, OP_unreachable);
+		mark_unreachable(c);
+		break;
+	case 0x01: break;
+	case 0x02: op_block(c, C_BLOCK); break;
+	case 0x03: op_block(c, C_LOOP); break;
+	case 0x04: op_block(c, C_IF); break;
+	case 0x05: op_else(c); break;
+	case 0x0b: return op_end(c);
+	case 0x0c:
+	case 0x0d:
+		if (!rd_u32(&c->r, &idx) || !reader_ok(c))
+			break;
+		if (op == 0x0c)
+			op_br(c, idx);
+		else
+			op_br_if(c, idx);
+		break;
+	case 0x0e: op_br_table(c); break;
+	case 0x0f: op_br(c, c->cs_len - 1); break;
+	case 0x10:
+		if (rd_u32(&c->r, &idx) && reader_ok(c))
+			op_call(c, idx);
+		break;
+	case 0x11: op_call_indirect(c); break;
+	case 0x1a: op_drop(c); break;
+	case 0x1b: op_select(c, false); break;
+	case 0x1c: op_select(c, true); break;
+	case 0x20: op_local_get(c); break;
+	case 0x21: op_local_set(c, false); break;
+	case 0x22: op_local_set(c, true); break;
+	case 0x23: op_global(c, false); break;
+	case 0x24: op_global(c, true); break;
+	case 0x25:
+	case 0x26: op_table_access(c, op); break;
+	case 0x3f:
+	case 0x40: op_memory_size_grow(c, op); break;
+	case 0x41: case 0x42: case 0x43: case 0x44: op_const(c, op); break;
+	case 0xd0: case 0xd1: case 0xd2: op_ref(c, op); break;
+	case 0xfc: op_prefixed(c); break;
+	default:
+		if (op >= 0x28 && op <= 0x3e)
+			op_memaccess(c, op);
+		else if (numeric[op].arity)
+			op_numeric(c, &numeric[op]);
+		else
+			fail(c, WBPF_ERR_MALFORMED, "illegal opcode 0x%02x", op);
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------- driver */
+
+static void compiler_free(struct compiler *c)
+{
+	free(c->local_types);
+	free(c->vs);
+	free(c->cs);
+	free(c->code);
+	free(c->targets);
+	free(c->fix);
+}
+
+static struct wasm_compiled *finish(struct compiler *c, const struct wasm_code *body)
+{
+	struct wasm_compiled *out = calloc(1, sizeof(*out));
+
+	if (!out) {
+		fail(c, WBPF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < c->ntargets; i++)
+		c->code[c->targets[i]].target = c->code + c->code[c->targets[i]].u64;
+	out->nparams = c->type->nparams;
+	out->nresults = c->type->nresults;
+	out->nlocals = body->nlocals;
+	out->frame_slots = c->max_slots + 1;
+	out->code = c->code;
+	out->ncells = c->ncode;
+	c->code = NULL;
+	return out;
+}
+
+static struct wasm_compiled *compile_function(const struct wbpf_module *mod, uint32_t func_idx,
+					      const void *const *handlers, struct wbpf_error *err)
+{
+	const struct wasm_code *body = &mod->codes[func_idx - mod->nimported_funcs];
+	const struct wasm_functype *ft = &mod->types[mod->func_types[func_idx]];
+	struct compiler c = {
+		.mod = mod, .func_idx = func_idx, .type = ft, .handlers = handlers, .err = err,
+		.r = { .p = body->body, .end = body->body + body->body_len,
+		       .base = mod->bytes },
+		.nlocals_total = ft->nparams + body->nlocals,
+		.last_end = SIZE_MAX,
+	};
+	struct wasm_compiled *out = NULL;
+
+	c.local_types = malloc(c.nlocals_total + 1);
+	if (!c.local_types) {
+		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(c.local_types, ft->types, ft->nparams);
+	memcpy(c.local_types + ft->nparams, body->local_types, body->nlocals);
+	note_slots(&c, (uint64_t)c.nlocals_total + ft->nresults);
+	push_ctrl(&c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
+
+	bool done = false;
+
+	while (!c.rc && !done) {
+		if (c.r.p >= c.r.end) {
+			fail(&c, WBPF_ERR_MALFORMED, "unexpected end of function body");
+			break;
+		}
+		done = compile_instr(&c);
+	}
+	if (!c.rc && c.r.p != c.r.end)
+		fail(&c, WBPF_ERR_MALFORMED, "section size mismatch: bytes after the function's end");
+	if (!c.rc)
+		out = finish(&c, body);
+	compiler_free(&c);
+	return out;
+}
+
+int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
+{
+	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
+	const void *const *handlers = wasm_interp_handlers();
+
+	mod->compiled = calloc(ndefined ? ndefined : 1, sizeof(*mod->compiled));
+	if (!mod->compiled)
+		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < ndefined; i++) {
+		mod->compiled[i] = compile_function(mod, mod->nimported_funcs + i, handlers, err);
+		if (!mod->compiled[i])
+			return err && err->kind == WBPF_ERR_MALFORMED ? -EBADMSG : -EINVAL;
+	}
+	return 0;
+}
+
+void wasm_compiled_free(struct wasm_compiled *code)
+{
+	if (code) {
+		free(code->code);
+		free(code);
+	}
+}

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Instantiation (link imports, allocate, run segments and the start
+ * function), exports, tables, globals and calls from the embedder.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+static const char *const kind_names[] = { "function", "table", "memory", "global" };
+
+/* ---------------------------------------------------- tables, globals */
+
+struct wbpf_table *wasm_table_create(struct wbpf_store *st, uint8_t type, uint32_t min, uint32_t max)
+{
+	struct wbpf_table *t;
+
+	if (min > WASM_MAX_TABLE)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->elems = calloc(min ? min : 1, sizeof(slot_t));
+	if (!t->elems) {
+		free(t);
+		return NULL;
+	}
+	t->size = min;
+	t->max = max;
+	t->type = type;
+	t->next = st->tables;
+	st->tables = t;
+	return t;
+}
+
+int64_t wasm_table_grow(struct wbpf_table *t, uint32_t delta, slot_t init)
+{
+	uint32_t old = t->size;
+	uint64_t want = (uint64_t)old + delta;
+
+	if (want > t->max || want > WASM_MAX_TABLE)
+		return -1;
+	slot_t *elems = realloc(t->elems, (want ? want : 1) * sizeof(slot_t));
+
+	if (!elems)
+		return -1;
+	for (uint64_t i = old; i < want; i++)
+		elems[i] = init;
+	t->elems = elems;
+	t->size = (uint32_t)want;
+	return old;
+}
+
+struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val)
+{
+	struct wbpf_global *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->type = type;
+	g->mut = mut;
+	g->val = val;
+	g->next = st->globals;
+	st->globals = g;
+	return g;
+}
+
+/* ------------------------------------------------------------- values */
+
+static slot_t val_to_slot(const struct wbpf_val *v)
+{
+	switch (v->type) {
+	case WBPF_I32:
+	case WBPF_F32:
+		return v->of.i32;
+	case WBPF_FUNCREF:
+		return (slot_t)(uintptr_t)v->of.func;
+	case WBPF_EXTERNREF:
+		return (slot_t)(uintptr_t)v->of.ref;
+	default:
+		return v->of.i64;
+	}
+}
+
+static struct wbpf_val slot_to_val(uint8_t type, slot_t s)
+{
+	struct wbpf_val v = { .type = (enum wbpf_valtype)type };
+
+	switch (type) {
+	case WBPF_I32:
+	case WBPF_F32:
+		v.of.i32 = (uint32_t)s;
+		break;
+	case WBPF_FUNCREF:
+		v.of.func = (struct wbpf_func *)(uintptr_t)s;
+		break;
+	case WBPF_EXTERNREF:
+		v.of.ref = (void *)(uintptr_t)s;
+		break;
+	default:
+		v.of.i64 = s;
+	}
+	return v;
+}
+
+struct wbpf_table *wbpf_table__new(struct wbpf_store *store, enum wbpf_valtype elem, uint32_t min,
+				   uint32_t max)
+{
+	if (!store || (elem != WBPF_FUNCREF && elem != WBPF_EXTERNREF) || min > max)
+		return NULL;
+	return wasm_table_create(store, (uint8_t)elem, min, max);
+}
+
+struct wbpf_global *wbpf_global__new(struct wbpf_store *store, struct wbpf_val value, bool mutable_)
+{
+	if (!store)
+		return NULL;
+	return wasm_global_create(store, (uint8_t)value.type, mutable_, val_to_slot(&value));
+}
+
+int wbpf_global__get(const struct wbpf_global *g, struct wbpf_val *out)
+{
+	if (!g || !out)
+		return -EINVAL;
+	*out = slot_to_val(g->type, g->val);
+	return 0;
+}
+
+int wbpf_global__set(struct wbpf_global *g, struct wbpf_val v)
+{
+	if (!g || v.type != g->type)
+		return -EINVAL;
+	if (!g->mut)
+		return -EPERM;
+	g->val = val_to_slot(&v);
+	return 0;
+}
+
+uint32_t wbpf_table__size(const struct wbpf_table *t)
+{
+	return t ? t->size : 0;
+}
+
+int wbpf_table__get(const struct wbpf_table *t, uint32_t i, struct wbpf_val *out)
+{
+	if (!t || i >= t->size)
+		return -EINVAL;
+	*out = slot_to_val(t->type, t->elems[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ linking */
+
+static bool limits_match(uint64_t have_min, bool have_has_max, uint64_t have_max,
+			 const struct wasm_limits *want)
+{
+	if (have_min < want->min)
+		return false;
+	return !want->has_max || (have_has_max && have_max <= want->max);
+}
+
+static int link_one(struct wbpf_instance *inst, const struct wasm_import *im, struct wbpf_error *err)
+{
+	const struct wbpf_module *mod = inst->mod;
+	const struct wasm_def *def = wasm_store_lookup(inst->store, im->module, im->name);
+	bool ok = true;
+
+	if (!def)
+		return wasm_fail(err, WBPF_ERR_LINK, "unknown import: %s '%s'.'%s' is not defined",
+				 kind_names[im->kind], im->module, im->name);
+	if (def->ext.kind != im->kind)
+		return wasm_fail(err, WBPF_ERR_LINK,
+				 "incompatible import type: '%s'.'%s' is a %s, the module imports a %s",
+				 im->module, im->name, kind_names[def->ext.kind], kind_names[im->kind]);
+	switch (im->kind) {
+	case WBPF_EXTERN_FUNC:
+		ok = wasm_functype_eq(def->ext.of.func->type, &mod->types[mod->func_types[im->index]]);
+		inst->funcs[im->index] = def->ext.of.func;
+		break;
+	case WBPF_EXTERN_TABLE: {
+		const struct wbpf_table *t = def->ext.of.table;
+		const struct wasm_tabletype *want = &mod->tables[im->index];
+
+		ok = t->type == want->elem &&
+		     limits_match(t->size, t->max != UINT32_MAX, t->max, &want->lim);
+		inst->tables[im->index] = def->ext.of.table;
+		break;
+	}
+	case WBPF_EXTERN_MEMORY: {
+		const struct wbpf_memory *m = def->ext.of.memory;
+
+		ok = limits_match(m->size / WASM_PAGE_SIZE, m->has_max, m->max_pages, &mod->mems[0]);
+		inst->mem = def->ext.of.memory;
+		break;
+	}
+	default: {
+		const struct wbpf_global *g = def->ext.of.global;
+		const struct wasm_globaltype *want = &mod->globals[im->index].type;
+
+		ok = g->type == want->type && g->mut == want->mut;
+		inst->globals[im->index] = def->ext.of.global;
+	}
+	}
+	if (!ok)
+		return wasm_fail(err, WBPF_ERR_LINK,
+				 "incompatible import type: %s '%s'.'%s' does not match the import's type",
+				 kind_names[im->kind], im->module, im->name);
+	return 0;
+}
+
+/* --------------------------------------------------------- allocation */
+
+static slot_t eval_init(const struct wbpf_instance *inst, const struct wasm_init *e)
+{
+	switch (e->op) {
+	case WASM_INIT_CONST:
+		return e->value;
+	case WASM_INIT_GLOBAL_GET:
+		return inst->globals[e->index]->val;
+	case WASM_INIT_REF_FUNC:
+		return (slot_t)(uintptr_t)inst->funcs[e->index];
+	default:
+		return 0;
+	}
+}
+
+static int alloc_arrays(struct wbpf_instance *inst)
+{
+	const struct wbpf_module *mod = inst->mod;
+	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
+
+	inst->funcs = calloc(mod->nfuncs + 1, sizeof(*inst->funcs));
+	inst->own_funcs = calloc(ndefined + 1, sizeof(*inst->own_funcs));
+	inst->tables = calloc(mod->ntables + 1, sizeof(*inst->tables));
+	inst->globals = calloc(mod->nglobals + 1, sizeof(*inst->globals));
+	inst->elem_items = calloc(mod->nelems + 1, sizeof(*inst->elem_items));
+	inst->elem_counts = calloc(mod->nelems + 1, sizeof(*inst->elem_counts));
+	inst->data_dropped = calloc(mod->ndatas + 1, 1);
+	if (!inst->funcs || !inst->own_funcs || !inst->tables || !inst->globals ||
+	    !inst->elem_items || !inst->elem_counts || !inst->data_dropped)
+		return -ENOMEM;
+	return 0;
+}
+
+static int alloc_defined(struct wbpf_instance *inst, struct wbpf_error *err)
+{
+	const struct wbpf_module *mod = inst->mod;
+	struct wbpf_store *st = inst->store;
+
+	for (uint32_t i = mod->nimported_funcs; i < mod->nfuncs; i++) {
+		struct wbpf_func *f = &inst->own_funcs[i - mod->nimported_funcs];
+
+		f->type = &mod->types[mod->func_types[i]];
+		f->store = st;
+		f->inst = inst;
+		f->code = mod->compiled[i - mod->nimported_funcs];
+		f->index = i;
+		inst->funcs[i] = f;
+	}
+	for (uint32_t i = mod->nimported_tables; i < mod->ntables; i++) {
+		const struct wasm_tabletype *tt = &mod->tables[i];
+
+		inst->tables[i] = wasm_table_create(st, tt->elem, tt->lim.min,
+						    tt->lim.has_max ? tt->lim.max : UINT32_MAX);
+		if (!inst->tables[i])
+			return wasm_fail(err, WBPF_ERR_NOMEM, "cannot allocate table %u (%u elements)",
+					 i, tt->lim.min);
+	}
+	if (mod->nmems > mod->nimported_mems) {
+		const struct wasm_limits *l = &mod->mems[0];
+
+		inst->mem = wasm_memory_create(st, l->min, l->has_max ? l->max : UINT32_MAX);
+		if (!inst->mem)
+			return wasm_fail(err, WBPF_ERR_NOMEM,
+					 "cannot allocate memory of %u pages (over the limit?)", l->min);
+	}
+	for (uint32_t i = mod->nimported_globals; i < mod->nglobals; i++) {
+		const struct wasm_global *g = &mod->globals[i];
+
+		inst->globals[i] = wasm_global_create(st, g->type.type, g->type.mut,
+						      eval_init(inst, &g->init));
+		if (!inst->globals[i])
+			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int eval_elems(struct wbpf_instance *inst, struct wbpf_error *err)
+{
+	const struct wbpf_module *mod = inst->mod;
+
+	for (uint32_t i = 0; i < mod->nelems; i++) {
+		const struct wasm_elem *e = &mod->elems[i];
+
+		inst->elem_items[i] = calloc(e->count + 1, sizeof(slot_t));
+		if (!inst->elem_items[i])
+			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+		for (uint32_t k = 0; k < e->count; k++)
+			inst->elem_items[i][k] = eval_init(inst, &e->items[k]);
+		inst->elem_counts[i] = e->mode == WASM_SEG_DECLARATIVE ? 0 : e->count;
+	}
+	return 0;
+}
+
+static int init_trap(struct wbpf_error *err, enum wbpf_trap trap, const char *what, uint32_t seg)
+{
+	int rc = wasm_fail(err, WBPF_ERR_TRAP, "%s (initialising %s segment %u)",
+			   wbpf_trap__str(trap), what, seg);
+
+	if (err)
+		err->trap = trap;
+	return rc;
+}
+
+/* Active segments are copied in order; a failing one traps, and what the
+ * earlier ones wrote stays, as the spec requires. */
+static int init_segments(struct wbpf_instance *inst, struct wbpf_error *err)
+{
+	const struct wbpf_module *mod = inst->mod;
+
+	for (uint32_t i = 0; i < mod->nelems; i++) {
+		const struct wasm_elem *e = &mod->elems[i];
+
+		if (e->mode != WASM_SEG_ACTIVE)
+			continue;
+		struct wbpf_table *t = inst->tables[e->table];
+		uint64_t off = (uint32_t)eval_init(inst, &e->offset);
+
+		if (off > t->size || e->count > t->size - off)
+			return init_trap(err, WBPF_TRAP_TABLE_OOB, "elem", i);
+		memcpy(t->elems + off, inst->elem_items[i], (size_t)e->count * sizeof(slot_t));
+		inst->elem_counts[i] = 0;
+	}
+	for (uint32_t i = 0; i < mod->ndatas; i++) {
+		const struct wasm_data *d = &mod->datas[i];
+
+		if (d->mode != WASM_SEG_ACTIVE)
+			continue;
+		uint64_t off = (uint32_t)eval_init(inst, &d->offset);
+		uint64_t size = inst->mem ? inst->mem->size : 0;
+
+		if (off > size || d->len > size - off)
+			return init_trap(err, WBPF_TRAP_MEM_OOB, "data", i);
+		if (d->len)
+			memcpy(inst->mem->data + off, d->bytes, d->len);
+		inst->data_dropped[i] = 1;
+	}
+	return 0;
+}
+
+void wasm_instance_destroy(struct wbpf_instance *inst)
+{
+	if (inst->elem_items)
+		for (uint32_t i = 0; i < inst->mod->nelems; i++)
+			free(inst->elem_items[i]);
+	free(inst->elem_items);
+	free(inst->elem_counts);
+	free(inst->data_dropped);
+	free(inst->funcs);
+	free(inst->own_funcs);
+	free(inst->tables);
+	free(inst->globals);
+	wbpf_module__free(inst->mod);
+	free(inst);
+}
+
+struct wbpf_instance *wbpf_instance__new(struct wbpf_store *st, const struct wbpf_module *cmod,
+					 struct wbpf_error *err)
+{
+	struct wbpf_module *mod = (struct wbpf_module *)cmod;
+	struct wbpf_instance *inst;
+	int rc;
+
+	if (!st || !mod) {
+		wasm_fail(err, WBPF_ERR_ARG, "no store or module given");
+		return NULL;
+	}
+	inst = calloc(1, sizeof(*inst));
+	if (!inst) {
+		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	atomic_fetch_add(&mod->refs, 1);
+	inst->mod = mod;
+	inst->store = st;
+	if (alloc_arrays(inst)) {
+		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+		wasm_instance_destroy(inst);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < mod->nimports; i++) {
+		if ((rc = link_one(inst, &mod->imports[i], err))) {
+			wasm_instance_destroy(inst);
+			return NULL;
+		}
+	}
+	if ((rc = alloc_defined(inst, err)) || (rc = eval_elems(inst, err))) {
+		wasm_instance_destroy(inst);
+		return NULL;
+	}
+	/* From here on other instances may hold references into this one
+	 * (through imported tables), so it belongs to the store even if
+	 * instantiation traps. */
+	inst->next = st->instances;
+	st->instances = inst;
+	if (init_segments(inst, err))
+		return NULL;
+	if (mod->has_start &&
+	    wbpf_func__call(inst->funcs[mod->start], NULL, 0, NULL, 0, err))
+		return NULL;
+	return inst;
+}
+
+/* ------------------------------------------------------------ exports */
+
+const struct wbpf_module *wbpf_instance__module(const struct wbpf_instance *inst)
+{
+	return inst->mod;
+}
+
+int wbpf_instance__export(const struct wbpf_instance *inst, const char *name, struct wbpf_extern *out)
+{
+	const struct wbpf_module *mod = inst->mod;
+
+	for (uint32_t i = 0; i < mod->nexports; i++) {
+		const struct wasm_export *ex = &mod->exports[i];
+
+		if (strcmp(ex->name, name))
+			continue;
+		out->kind = (enum wbpf_extern_kind)ex->kind;
+		switch (ex->kind) {
+		case WBPF_EXTERN_FUNC: out->of.func = inst->funcs[ex->index]; break;
+		case WBPF_EXTERN_TABLE: out->of.table = inst->tables[ex->index]; break;
+		case WBPF_EXTERN_MEMORY: out->of.memory = inst->mem; break;
+		default: out->of.global = inst->globals[ex->index]; break;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct wbpf_func *wbpf_instance__func(const struct wbpf_instance *inst, const char *name)
+{
+	struct wbpf_extern ext;
+
+	if (!inst || !name || wbpf_instance__export(inst, name, &ext) || ext.kind != WBPF_EXTERN_FUNC)
+		return NULL;
+	return ext.of.func;
+}
+
+struct wbpf_memory *wbpf_instance__memory(const struct wbpf_instance *inst)
+{
+	return inst ? inst->mem : NULL;
+}
+
+void wbpf_instance__set_user(struct wbpf_instance *inst, void *user)
+{
+	inst->user = user;
+}
+
+void *wbpf_instance__user(const struct wbpf_instance *inst)
+{
+	return inst->user;
+}
+
+/* -------------------------------------------------------------- calls */
+
+void wbpf_func__type(const struct wbpf_func *fn, struct wbpf_functype *out)
+{
+	out->nparams = fn->type->nparams;
+	out->nresults = fn->type->nresults;
+	out->params = fn->type->types;
+	out->results = wasm_results(fn->type);
+}
+
+const char *wbpf_func__name(const struct wbpf_func *fn)
+{
+	if (!fn->inst)
+		return fn->host_name;
+	const struct wbpf_module *mod = fn->inst->mod;
+
+	if (mod->func_names && mod->func_names[fn->index])
+		return mod->func_names[fn->index];
+	for (uint32_t i = 0; i < mod->nexports; i++)
+		if (mod->exports[i].kind == WBPF_EXTERN_FUNC && mod->exports[i].index == fn->index)
+			return mod->exports[i].name;
+	return "<anonymous>";
+}
+
+static int check_args(const struct wasm_functype *ft, const struct wbpf_val *args, size_t nargs,
+		      size_t nresults, struct wbpf_error *err)
+{
+	if (nargs != ft->nparams || (nresults && nresults < ft->nresults))
+		return wasm_fail(err, WBPF_ERR_ARG, "expected %u arguments and %u results, got %zu and %zu",
+				 ft->nparams, ft->nresults, nargs, nresults);
+	for (size_t i = 0; i < nargs; i++)
+		if ((uint8_t)args[i].type != ft->types[i])
+			return wasm_fail(err, WBPF_ERR_ARG, "argument %zu has the wrong type", i);
+	return 0;
+}
+
+int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t nargs,
+		    struct wbpf_val *results, size_t nresults, struct wbpf_error *err)
+{
+	if (!fn)
+		return wasm_fail(err, WBPF_ERR_ARG, "no function given");
+	const struct wasm_functype *ft = fn->type;
+	struct wbpf_store *st = fn->store;
+	slot_t *fp = st->stack_top;
+	uint32_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+	int rc = check_args(ft, args, nargs, nresults, err);
+
+	if (rc)
+		return rc;
+	if ((size_t)(st->stack_end - fp) < need + (fn->code ? fn->code->frame_slots : 0)) {
+		rc = wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted calling '%s'",
+			       wbpf_func__name(fn));
+		if (err)
+			err->trap = WBPF_TRAP_STACK_EXHAUSTED;
+		return rc;
+	}
+	for (size_t i = 0; i < nargs; i++)
+		fp[i] = val_to_slot(&args[i]);
+	if (fn->code)
+		memset(fp + ft->nparams, 0, fn->code->nlocals * sizeof(slot_t));
+	rc = wasm_interp_call(st, fn, fp, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < ft->nresults && i < nresults; i++)
+		results[i] = slot_to_val(wasm_results(ft)[i], fp[i]);
+	if (err)
+		err->kind = WBPF_OK;
+	return 0;
+}

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interpreter: direct-threaded code (each cell holds its handler's
+ * address, reached with computed goto), operands addressed as frame slots.
+ * Wasm-to-wasm calls never recurse on the C stack: frames live in the
+ * store's frame array, so deep guest recursion is a trap, never a host
+ * stack overflow.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wasm/numeric.h"
+#include "wasm/ops.h"
+#include "wasm/runtime.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Fuel is moved from the store into a register in chunks; when fuel is
+ * off, a chunk only bounds how long an interrupt can go unnoticed. */
+#define FUEL_CHUNK 10000
+#define MAX_NESTING 200
+
+#define CT_I32 uint32_t
+#define CT_I64 uint64_t
+#define CT_F32 float
+#define CT_F64 double
+#define GET_I32(s) ((uint32_t)fp[s])
+#define GET_I64(s) (fp[s])
+#define GET_F32(s) f32_from((uint32_t)fp[s])
+#define GET_F64(s) f64_from(fp[s])
+#define PUT_I32(s, v) (fp[s] = (uint32_t)(v))
+#define PUT_I64(s, v) (fp[s] = (uint64_t)(v))
+#define PUT_F32(s, v) (fp[s] = f32_bits(v))
+#define PUT_F64(s, v) (fp[s] = f64_bits(v))
+
+#define OPND(k) (ip[k].u64)
+#define NEXT(n) do { ip += (n); goto *ip->op; } while (0)
+#define TRAP(code) do { trap = (code); goto do_trap; } while (0)
+
+static const char *const trap_text[] = {
+	[WBPF_TRAP_NONE] = "no trap",
+	[WBPF_TRAP_UNREACHABLE] = "unreachable executed",
+	[WBPF_TRAP_MEM_OOB] = "out of bounds memory access",
+	[WBPF_TRAP_TABLE_OOB] = "out of bounds table access",
+	[WBPF_TRAP_INT_OVERFLOW] = "integer overflow",
+	[WBPF_TRAP_DIV_ZERO] = "integer divide by zero",
+	[WBPF_TRAP_BAD_CONVERSION] = "invalid conversion to integer",
+	[WBPF_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
+	[WBPF_TRAP_UNINIT_ELEM] = "uninitialized element",
+	[WBPF_TRAP_NULL_REF] = "null reference",
+	[WBPF_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
+	[WBPF_TRAP_FUEL] = "fuel exhausted",
+	[WBPF_TRAP_INTERRUPTED] = "interrupted",
+	[WBPF_TRAP_HOST] = "host function trapped",
+};
+
+const char *wbpf_trap__str(enum wbpf_trap trap)
+{
+	if ((unsigned)trap >= sizeof(trap_text) / sizeof(trap_text[0]))
+		return "unknown trap";
+	return trap_text[trap];
+}
+
+static const char *func_label(const struct wbpf_func *fn, char *buf, size_t len)
+{
+	if (!fn->inst)
+		return fn->host_name;
+	return wasm_func_name(fn->inst->mod, fn->index, buf, len);
+}
+
+/* "<what> in function 'f'" followed by the guest call chain. */
+static void describe_trap(struct wbpf_store *st, struct wbpf_func *fn, const char *what,
+			  struct wbpf_error *err)
+{
+	char name[128];
+	size_t n;
+
+	n = (size_t)snprintf(err->msg, sizeof(err->msg), "%s in function '%s'", what,
+			     func_label(fn, name, sizeof(name)));
+	for (uint32_t d = st->depth + 1; d-- > 0 && n < sizeof(err->msg);) {
+		struct wbpf_func *f = d == st->depth ? fn : st->frames[d].fn;
+
+		if (!f)
+			continue;
+		n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, "\n  at %s",
+				      func_label(f, name, sizeof(name)));
+	}
+}
+
+/* Refills the register budget; returns a trap code when it must stop. */
+static int refuel(struct wbpf_store *st, int64_t *budget)
+{
+	if (atomic_load_explicit(&st->interrupt, memory_order_relaxed))
+		return WBPF_TRAP_INTERRUPTED;
+	if (!st->fuel_enabled) {
+		*budget = FUEL_CHUNK;
+		return 0;
+	}
+	uint64_t owed = (uint64_t)-*budget;
+
+	if (st->fuel <= owed) {
+		st->fuel = 0;
+		*budget = 0;
+		return WBPF_TRAP_FUEL;
+	}
+	st->fuel -= owed;
+	uint64_t chunk = st->fuel < FUEL_CHUNK ? st->fuel : FUEL_CHUNK;
+
+	st->fuel -= chunk;
+	*budget = (int64_t)chunk;
+	return 0;
+}
+
+static void return_fuel(struct wbpf_store *st, int64_t budget)
+{
+	if (st->fuel_enabled && budget > 0)
+		st->fuel += (uint64_t)budget;
+}
+
+/* Host functions see a store whose stack_top is above the caller's frame,
+ * so that they can call back into wasm. A nonzero return carries a trap
+ * or an exit in st->pending. */
+static int call_host(struct wbpf_store *st, struct wbpf_func *callee, struct wbpf_instance *inst,
+		     slot_t *args, slot_t *frame_end)
+{
+	struct wbpf_caller caller = { .store = st, .inst = inst };
+	slot_t *saved_top = st->stack_top;
+
+	st->stack_top = frame_end;
+	int rc = callee->host(&caller, args, callee->user);
+
+	st->stack_top = saved_top;
+	if (rc && st->pending.kind == WBPF_OK)
+		wasm_fail(&st->pending, WBPF_ERR_TRAP, "host function '%s' failed (%d)",
+			  callee->host_name, rc);
+	return rc;
+}
+
+static int mem_range_ok(uint64_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err,
+	       const void *const **handlers_out)
+{
+#define H_LABEL(name, ...) &&L_##name,
+	static const void *const handlers[OP_COUNT] = {
+		WASM_CONTROL_OPS(H_LABEL)
+		WASM_UNOPS(H_LABEL)
+		WASM_UNOPS_TRAP(H_LABEL)
+		WASM_BINOPS(H_LABEL)
+		WASM_BINOPS_TRAP(H_LABEL)
+		WASM_LOADS(H_LABEL)
+		WASM_STORES(H_LABEL)
+	};
+#undef H_LABEL
+	if (handlers_out) {
+		*handlers_out = handlers;
+		return 0;
+	}
+
+	const uint32_t entry_depth = st->depth;
+	struct wbpf_instance *inst = fn->inst;
+	const wasm_cell *ip = fn->code->code;
+	uint8_t *mem = NULL;
+	uint64_t memsize = 0;
+	int64_t budget = 0;
+	int trap = 0;
+	struct wbpf_func *callee;
+	slot_t *nfp;
+	const wasm_cell *ret_ip;
+
+#define LOAD_MEM() do { \
+		if (inst->mem) { mem = inst->mem->data; memsize = inst->mem->size; } \
+		else { mem = NULL; memsize = 0; } \
+	} while (0)
+#define CHARGE(cost) do { \
+		budget -= (cost); \
+		if (UNLIKELY(budget < 0) && (trap = refuel(st, &budget))) \
+			goto do_trap; \
+	} while (0)
+
+	LOAD_MEM();
+	CHARGE(1);
+	goto *ip->op;
+
+	/* ---------------------------------------------------- numeric */
+#define H_UNOP(name, opc, TR, TA, expr) \
+	L_##name: { CT_##TA a = GET_##TA(OPND(2)); PUT_##TR(OPND(1), expr); NEXT(3); }
+#define H_UNOP_TRAP(name, opc, TR, TA, check, expr) \
+	L_##name: { \
+		CT_##TA a = GET_##TA(OPND(2)); \
+		int t_ = (check); \
+		if (UNLIKELY(t_)) TRAP(t_); \
+		PUT_##TR(OPND(1), expr); NEXT(3); \
+	}
+#define H_BINOP(name, opc, TR, TA, expr) \
+	L_##name: { \
+		CT_##TA a = GET_##TA(OPND(2)), b = GET_##TA(OPND(3)); \
+		PUT_##TR(OPND(1), expr); NEXT(4); \
+	}
+#define H_BINOP_TRAP(name, opc, TR, TA, check, expr) \
+	L_##name: { \
+		CT_##TA a = GET_##TA(OPND(2)), b = GET_##TA(OPND(3)); \
+		int t_ = (check); \
+		if (UNLIKELY(t_)) TRAP(t_); \
+		PUT_##TR(OPND(1), expr); NEXT(4); \
+	}
+	WASM_UNOPS(H_UNOP)
+	WASM_UNOPS_TRAP(H_UNOP_TRAP)
+	WASM_BINOPS(H_BINOP)
+	WASM_BINOPS_TRAP(H_BINOP_TRAP)
+
+	/* ----------------------------------------------------- memory */
+	/* d a offset / a(addr) b(value) offset */
+#define H_LOAD(name, opc, VT, MT, al) \
+	L_##name: { \
+		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(2)] + OPND(3); \
+		MT v; \
+		if (UNLIKELY(ea + sizeof(MT) > memsize)) TRAP(WBPF_TRAP_MEM_OOB); \
+		memcpy(&v, mem + ea, sizeof(v)); \
+		PUT_##VT(OPND(1), v); NEXT(4); \
+	}
+#define H_STORE(name, opc, VT, MT, al) \
+	L_##name: { \
+		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(1)] + OPND(3); \
+		MT v = (MT)GET_##VT(OPND(2)); \
+		if (UNLIKELY(ea + sizeof(MT) > memsize)) TRAP(WBPF_TRAP_MEM_OOB); \
+		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
+	}
+	WASM_LOADS(H_LOAD)
+	WASM_STORES(H_STORE)
+
+L_memory_size:
+	PUT_I32(OPND(1), memsize / WASM_PAGE_SIZE);
+	NEXT(2);
+L_memory_grow:
+	PUT_I32(OPND(1), (uint32_t)wasm_memory_grow(inst->mem, GET_I32(OPND(2))));
+	LOAD_MEM();
+	NEXT(3);
+L_memory_fill: {
+	uint64_t d = GET_I32(OPND(1)), n = GET_I32(OPND(3));
+
+	if (!mem_range_ok(memsize, d, n))
+		TRAP(WBPF_TRAP_MEM_OOB);
+	memset(mem + d, (int)GET_I32(OPND(2)), n);
+	NEXT(4);
+}
+L_memory_copy: {
+	uint64_t d = GET_I32(OPND(1)), s = GET_I32(OPND(2)), n = GET_I32(OPND(3));
+
+	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(memsize, s, n))
+		TRAP(WBPF_TRAP_MEM_OOB);
+	memmove(mem + d, mem + s, n);
+	NEXT(4);
+}
+L_memory_init: {
+	const struct wasm_data *seg = &inst->mod->datas[OPND(1)];
+	uint64_t seglen = inst->data_dropped[OPND(1)] ? 0 : seg->len;
+	uint64_t d = GET_I32(OPND(2)), s = GET_I32(OPND(3)), n = GET_I32(OPND(4));
+
+	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(seglen, s, n))
+		TRAP(WBPF_TRAP_MEM_OOB);
+	if (n)
+		memcpy(mem + d, seg->bytes + s, n);
+	NEXT(5);
+}
+L_data_drop:
+	inst->data_dropped[OPND(1)] = 1;
+	NEXT(2);
+
+	/* ---------------------------------------------------- control */
+L_unreachable:
+	TRAP(WBPF_TRAP_UNREACHABLE);
+L_br:
+	ip = ip[1].target;
+	goto *ip->op;
+L_br_if:
+	if (GET_I32(OPND(1))) {
+		ip = ip[2].target;
+		goto *ip->op;
+	}
+	NEXT(3);
+L_br_unless:
+	if (!GET_I32(OPND(1))) {
+		ip = ip[2].target;
+		goto *ip->op;
+	}
+	NEXT(3);
+L_br_back:
+	CHARGE(ip[2].i64);
+	ip = ip[1].target;
+	goto *ip->op;
+L_br_table: {
+	uint64_t i = GET_I32(OPND(1)), n = OPND(2);
+
+	ip = ip[3 + (i < n ? i : n)].target;
+	goto *ip->op;
+}
+L_copy:
+	fp[OPND(1)] = fp[OPND(2)];
+	NEXT(3);
+L_const64:
+	fp[OPND(1)] = OPND(2);
+	NEXT(3);
+L_select:
+	fp[OPND(1)] = GET_I32(OPND(4)) ? fp[OPND(2)] : fp[OPND(3)];
+	NEXT(5);
+L_global_get:
+	fp[OPND(1)] = inst->globals[OPND(2)]->val;
+	NEXT(3);
+L_global_set:
+	inst->globals[OPND(1)]->val = fp[OPND(2)];
+	NEXT(3);
+L_ref_is_null:
+	PUT_I32(OPND(1), fp[OPND(2)] == 0);
+	NEXT(3);
+L_ref_func:
+	fp[OPND(1)] = (slot_t)(uintptr_t)inst->funcs[OPND(2)];
+	NEXT(3);
+
+	/* ----------------------------------------------------- tables */
+L_table_get: {
+	struct wbpf_table *t = inst->tables[OPND(2)];
+	uint32_t i = GET_I32(OPND(3));
+
+	if (i >= t->size)
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	fp[OPND(1)] = t->elems[i];
+	NEXT(4);
+}
+L_table_set: {
+	struct wbpf_table *t = inst->tables[OPND(1)];
+	uint32_t i = GET_I32(OPND(2));
+
+	if (i >= t->size)
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	t->elems[i] = fp[OPND(3)];
+	NEXT(4);
+}
+L_table_size:
+	PUT_I32(OPND(1), inst->tables[OPND(2)]->size);
+	NEXT(3);
+L_table_grow:
+	PUT_I32(OPND(1), (uint32_t)wasm_table_grow(inst->tables[OPND(2)], GET_I32(OPND(4)),
+						  fp[OPND(3)]));
+	NEXT(5);
+L_table_fill: {
+	struct wbpf_table *t = inst->tables[OPND(1)];
+	uint64_t i = GET_I32(OPND(2)), n = GET_I32(OPND(4));
+
+	if (!mem_range_ok(t->size, i, n))
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	for (uint64_t k = 0; k < n; k++)
+		t->elems[i + k] = fp[OPND(3)];
+	NEXT(5);
+}
+L_table_copy: {
+	struct wbpf_table *dt = inst->tables[OPND(1)], *stb = inst->tables[OPND(2)];
+	uint64_t d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
+
+	if (!mem_range_ok(dt->size, d, n) || !mem_range_ok(stb->size, s, n))
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	memmove(dt->elems + d, stb->elems + s, n * sizeof(slot_t));
+	NEXT(6);
+}
+L_table_init: {
+	struct wbpf_table *t = inst->tables[OPND(1)];
+	uint64_t seg = OPND(2), d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
+
+	if (!mem_range_ok(t->size, d, n) || !mem_range_ok(inst->elem_counts[seg], s, n))
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	if (n)
+		memcpy(t->elems + d, inst->elem_items[seg] + s, n * sizeof(slot_t));
+	NEXT(6);
+}
+L_elem_drop:
+	inst->elem_counts[OPND(1)] = 0;
+	NEXT(2);
+
+	/* ------------------------------------------------------ calls */
+L_call:
+	callee = inst->funcs[OPND(1)];
+	nfp = fp + OPND(2);
+	ret_ip = ip + 3;
+	goto do_call;
+L_call_indirect: {
+	struct wbpf_table *t = inst->tables[OPND(1)];
+	const struct wasm_functype *want = &inst->mod->types[OPND(2)];
+	uint32_t i = GET_I32(OPND(4));
+
+	if (i >= t->size)
+		TRAP(WBPF_TRAP_TABLE_OOB);
+	callee = (struct wbpf_func *)(uintptr_t)t->elems[i];
+	if (!callee)
+		TRAP(WBPF_TRAP_UNINIT_ELEM);
+	if (callee->type != want && !wasm_functype_eq(callee->type, want))
+		TRAP(WBPF_TRAP_INDIRECT_TYPE);
+	nfp = fp + OPND(3);
+	ret_ip = ip + 5;
+	goto do_call;
+}
+do_call:
+	if (callee->host) {
+		return_fuel(st, budget);
+		budget = 0;
+		if (call_host(st, callee, inst, nfp, fp + fn->code->frame_slots))
+			goto do_pending;
+		LOAD_MEM();
+		CHARGE(1);
+		ip = ret_ip;
+		goto *ip->op;
+	}
+	{
+		const struct wasm_compiled *code = callee->code;
+
+		if (UNLIKELY(st->depth >= st->max_depth ||
+			     nfp + code->frame_slots > st->stack_end))
+			TRAP(WBPF_TRAP_STACK_EXHAUSTED);
+		CHARGE(1);
+		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
+		memset(nfp + code->nparams, 0, code->nlocals * sizeof(slot_t));
+		fp = nfp;
+		fn = callee;
+		ip = code->code;
+		if (callee->inst != inst) {
+			inst = callee->inst;
+			LOAD_MEM();
+		}
+		goto *ip->op;
+	}
+L_ret:
+	if (st->depth == entry_depth) {
+		return_fuel(st, budget);
+		return 0;
+	}
+	{
+		const struct wasm_frame *f = &st->frames[--st->depth];
+
+		ip = f->ret_ip;
+		fp = f->fp;
+		fn = f->fn;
+		inst = fn->inst;
+		/* The callee may have grown memory. */
+		LOAD_MEM();
+		goto *ip->op;
+	}
+
+do_trap:
+	return_fuel(st, budget);
+	if (err) {
+		err->kind = WBPF_ERR_TRAP;
+		err->trap = (enum wbpf_trap)trap;
+		describe_trap(st, fn, wbpf_trap__str((enum wbpf_trap)trap), err);
+	}
+	st->depth = entry_depth;
+	return -EFAULT;
+
+do_pending:
+	if (err) {
+		*err = st->pending;
+		if (st->pending.kind == WBPF_ERR_TRAP) {
+			char what[sizeof(err->msg)];
+
+			snprintf(what, sizeof(what), "%s", st->pending.msg);
+			describe_trap(st, fn, what, err);
+		}
+	}
+	st->depth = entry_depth;
+	return st->pending.kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
+#undef LOAD_MEM
+#undef CHARGE
+}
+
+const void *const *wasm_interp_handlers(void)
+{
+	const void *const *handlers;
+
+	run(NULL, NULL, NULL, NULL, &handlers);
+	return handlers;
+}
+
+int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
+{
+	int rc;
+
+	if (st->nesting >= MAX_NESTING)
+		return wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted (host/wasm nesting)");
+	if (st->nesting == 0) {
+		atomic_store(&st->interrupt, 0);
+		st->pending.kind = WBPF_OK;
+		st->pending.msg[0] = 0;
+	}
+	st->nesting++;
+	if (fn->host) {
+		rc = call_host(st, fn, NULL, fp, fp + (fn->type->nparams > fn->type->nresults ?
+						       fn->type->nparams : fn->type->nresults));
+		if (rc) {
+			if (err)
+				*err = st->pending;
+			rc = st->pending.kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
+		}
+	} else {
+		rc = run(st, fn, fp, err, NULL);
+	}
+	st->nesting--;
+	return rc;
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* Modules: decode, validate and compile once; share read-only after. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+void wbpf_module__free(struct wbpf_module *mod)
+{
+	if (!mod || atomic_fetch_sub(&mod->refs, 1) != 1)
+		return;
+	if (mod->compiled)
+		for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
+			wasm_compiled_free(mod->compiled[i]);
+	free(mod->compiled);
+	wasm_module_release(mod);
+	free(mod->bytes);
+	free(mod);
+}
+
+struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_error *err)
+{
+	struct wbpf_module *mod;
+
+	if (!bytes && len) {
+		wasm_fail(err, WBPF_ERR_ARG, "no bytes given");
+		return NULL;
+	}
+	mod = calloc(1, sizeof(*mod));
+	if (!mod || !(mod->bytes = malloc(len ? len : 1))) {
+		free(mod);
+		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (len)
+		memcpy(mod->bytes, bytes, len);
+	mod->len = len;
+	atomic_init(&mod->refs, 1);
+	if (wasm_decode(mod, err) || wasm_validate_module(mod, err) ||
+	    wasm_compile_module(mod, err)) {
+		wbpf_module__free(mod);
+		return NULL;
+	}
+	return mod;
+}
+
+static void describe_func_type(const struct wbpf_module *mod, uint32_t func,
+			       struct wbpf_functype *out)
+{
+	const struct wasm_functype *ft = &mod->types[mod->func_types[func]];
+
+	out->nparams = ft->nparams;
+	out->nresults = ft->nresults;
+	out->params = ft->types;
+	out->results = wasm_results(ft);
+}
+
+size_t wbpf_module__import_count(const struct wbpf_module *mod)
+{
+	return mod->nimports;
+}
+
+int wbpf_module__import(const struct wbpf_module *mod, size_t i, struct wbpf_extern_desc *out)
+{
+	if (i >= mod->nimports)
+		return -ENOENT;
+	const struct wasm_import *im = &mod->imports[i];
+
+	memset(out, 0, sizeof(*out));
+	out->module = im->module;
+	out->name = im->name;
+	out->kind = (enum wbpf_extern_kind)im->kind;
+	if (im->kind == WBPF_EXTERN_FUNC)
+		describe_func_type(mod, im->index, &out->func);
+	return 0;
+}
+
+size_t wbpf_module__export_count(const struct wbpf_module *mod)
+{
+	return mod->nexports;
+}
+
+int wbpf_module__export(const struct wbpf_module *mod, size_t i, struct wbpf_extern_desc *out)
+{
+	if (i >= mod->nexports)
+		return -ENOENT;
+	const struct wasm_export *ex = &mod->exports[i];
+
+	memset(out, 0, sizeof(*out));
+	out->name = ex->name;
+	out->kind = (enum wbpf_extern_kind)ex->kind;
+	if (ex->kind == WBPF_EXTERN_FUNC)
+		describe_func_type(mod, ex->index, &out->func);
+	return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run-time objects: stores, instances, functions, memories, tables,
+ * globals, and the compiled code form shared by compile.c and interp.c.
+ */
+#ifndef WBPF_WASM_RUNTIME_H
+#define WBPF_WASM_RUNTIME_H
+
+#include <stdatomic.h>
+
+#include "wasm/module.h"
+
+/* Every value lives in an 8-byte slot: locals and operand stack alike.
+ * i32/f32 use the low 32 bits; references are pointers. */
+typedef uint64_t slot_t;
+
+/* Compiled code: a handler address followed by its operands. */
+typedef union wasm_cell {
+	const void *op;
+	const union wasm_cell *target;
+	uint64_t u64;
+	int64_t i64;
+	void *ptr;
+} wasm_cell;
+
+struct wasm_compiled {
+	uint32_t nparams, nresults; /* slots */
+	uint32_t nlocals;	    /* declared locals, zeroed on entry */
+	uint32_t frame_slots;	    /* params + locals + deepest operand stack */
+	wasm_cell *code;
+	size_t ncells;
+};
+
+struct wbpf_func {
+	const struct wasm_functype *type;
+	struct wbpf_store *store;
+	struct wbpf_instance *inst; /* NULL for host functions */
+	const struct wasm_compiled *code;
+	wbpf_host_fn host;
+	void *user;
+	uint32_t index; /* in its module's function space */
+	char *host_name; /* "module.name" for host functions */
+	struct wasm_functype host_type;
+	struct wbpf_func *next_host; /* the store's list of host functions */
+};
+
+struct wbpf_memory {
+	uint8_t *data;
+	uint64_t size;	   /* bytes accessible */
+	uint64_t reserved; /* bytes of address space reserved */
+	uint32_t max_pages;
+	bool has_max;
+	struct wbpf_store *store;
+	struct wbpf_memory *next;
+};
+
+struct wbpf_table {
+	slot_t *elems;
+	uint32_t size, max; /* max UINT32_MAX: none */
+	uint8_t type;
+	struct wbpf_table *next;
+};
+
+struct wbpf_global {
+	slot_t val;
+	uint8_t type;
+	bool mut;
+	struct wbpf_global *next;
+};
+
+struct wbpf_instance {
+	struct wbpf_module *mod;
+	struct wbpf_store *store;
+	struct wbpf_func **funcs;
+	struct wbpf_func *own_funcs;
+	struct wbpf_table **tables;
+	struct wbpf_memory *mem; /* memory 0 or NULL */
+	struct wbpf_global **globals;
+	/* Element segments evaluated at instantiation; count 0 once dropped. */
+	slot_t **elem_items;
+	uint32_t *elem_counts;
+	uint8_t *data_dropped;
+	void *user;
+	struct wbpf_instance *next;
+};
+
+struct wasm_frame {
+	const wasm_cell *ret_ip;
+	slot_t *fp;
+	struct wbpf_func *fn;
+};
+
+struct wasm_def {
+	char *module, *name;
+	struct wbpf_extern ext;
+	struct wasm_def *next;
+};
+
+struct wbpf_caller {
+	struct wbpf_store *store;
+	struct wbpf_instance *inst;
+};
+
+struct wbpf_store {
+	slot_t *stack, *stack_end;
+	slot_t *stack_top; /* first free slot above the running frames */
+	struct wasm_frame *frames;
+	uint32_t depth, max_depth;
+	uint32_t nesting; /* host -> wasm reentries */
+	uint64_t max_memory_bytes;
+
+	uint64_t fuel;
+	bool fuel_enabled;
+	atomic_int interrupt;
+
+	/* A trap or exit raised by a host function, waiting to unwind. */
+	struct wbpf_error pending;
+
+	struct wasm_def *defs;
+	struct wbpf_func *host_funcs;
+	struct wbpf_instance *instances;
+	struct wbpf_memory *memories;
+	struct wbpf_table *tables;
+	struct wbpf_global *globals;
+};
+
+/* interp.c */
+const void *const *wasm_interp_handlers(void);
+/* Runs fn with its arguments in fp[0..); results land in fp[0..). */
+int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
+
+void wasm_compiled_free(struct wasm_compiled *code);
+
+/* memory.c */
+struct wbpf_memory *wasm_memory_create(struct wbpf_store *st, uint32_t min_pages, uint32_t max_pages);
+int64_t wasm_memory_grow(struct wbpf_memory *mem, uint32_t delta);
+void wasm_memory_destroy(struct wbpf_memory *mem);
+
+/* instance.c */
+struct wbpf_table *wasm_table_create(struct wbpf_store *st, uint8_t type, uint32_t min, uint32_t max);
+int64_t wasm_table_grow(struct wbpf_table *t, uint32_t delta, slot_t init);
+struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val);
+
+/* store.c */
+int wasm_parse_sig(const char *sig, struct wasm_functype *out);
+const struct wasm_def *wasm_store_lookup(const struct wbpf_store *st, const char *module,
+					 const char *name);
+void wasm_instance_destroy(struct wbpf_instance *inst);
+
+#endif
