@@ -175,7 +175,8 @@ static int read_count(struct cursor *c, uint32_t *out)
 {
 	TRY(read_u32(c, out));
 	if (*out > remaining(c))
-		return malformed(c, "length out of bounds (%u entries, %zu bytes left)", *out, remaining(c));
+		return malformed(c, "length out of bounds (%u items, only %zu bytes left)", *out,
+				 remaining(c));
 	return 0;
 }
 
@@ -857,8 +858,8 @@ static int decode_code(struct cursor *c, struct decoder *d)
 
 	TRY(read_count(c, &n));
 	if (n != ndefined)
-		return malformed(c, "function and code section have inconsistent lengths (%u, %u)",
-				 ndefined, n);
+		return malformed(c, "function and code section have inconsistent lengths "
+				 "(%u functions, %u bodies)", ndefined, n);
 	mod->codes = new_array(n, sizeof(*mod->codes));
 	if (!mod->codes)
 		return nomem(c);
@@ -890,8 +891,8 @@ static int decode_data(struct cursor *c, struct decoder *d)
 
 	TRY(read_count(c, &n));
 	if (mod->has_datacount && n != d->datacount)
-		return malformed(c, "data count and data section have inconsistent lengths (%u, %u)",
-				 d->datacount, n);
+		return malformed(c, "data count and data section have inconsistent lengths "
+				 "(count %u, %u segments)", d->datacount, n);
 	mod->datas = new_array(n, sizeof(*mod->datas));
 	if (!mod->datas)
 		return nomem(c);
@@ -985,11 +986,11 @@ static int check_counts(struct cursor *c, const struct decoder *d)
 	const struct wbpf_module *mod = d->mod;
 
 	if (mod->nfuncs > mod->nimported_funcs && !mod->codes)
-		return malformed(c, "function and code section have inconsistent lengths (%u, 0)",
-				 mod->nfuncs - mod->nimported_funcs);
+		return malformed(c, "function and code section have inconsistent lengths "
+				 "(%u functions, no code section)", mod->nfuncs - mod->nimported_funcs);
 	if (mod->has_datacount && d->datacount != mod->ndatas)
-		return malformed(c, "data count and data section have inconsistent lengths (%u, %u)",
-				 d->datacount, mod->ndatas);
+		return malformed(c, "data count and data section have inconsistent lengths "
+				 "(count %u, %u segments)", d->datacount, mod->ndatas);
 	return 0;
 }
 
@@ -1082,7 +1083,7 @@ int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err)
 	return 0;
 }
 
-void wasm_module_release(struct wbpf_module *mod)
+static void free_strings(struct wbpf_module *mod)
 {
 	for (uint32_t i = 0; i < mod->ntypes; i++)
 		free(mod->types[i].types);
@@ -1099,6 +1100,13 @@ void wasm_module_release(struct wbpf_module *mod)
 	for (uint32_t i = 0; i < mod->ncustoms; i++)
 		free(mod->customs[i].name);
 	free_func_names(mod);
+}
+
+/* Frees what decode and validate allocated and zeroes those fields, so a
+ * second release is harmless; bytes, compiled and refs are module.c's. */
+void wasm_module_release(struct wbpf_module *mod)
+{
+	free_strings(mod);
 	free(mod->types);
 	free(mod->imports);
 	free(mod->func_types);
@@ -1111,14 +1119,22 @@ void wasm_module_release(struct wbpf_module *mod)
 	free(mod->datas);
 	free(mod->customs);
 	free(mod->func_declared);
-	mod->types = NULL, mod->ntypes = 0;
-	mod->imports = NULL, mod->nimports = 0;
-	mod->func_types = NULL, mod->codes = NULL, mod->nfuncs = mod->nimported_funcs = 0;
-	mod->tables = NULL, mod->mems = NULL, mod->globals = NULL;
-	mod->exports = NULL, mod->nexports = 0;
-	mod->elems = NULL, mod->nelems = 0;
-	mod->datas = NULL, mod->customs = NULL, mod->ncustoms = 0;
+	mod->ntypes = mod->nimports = mod->nexports = mod->nelems = mod->ndatas = mod->ncustoms = 0;
+	mod->nfuncs = mod->nimported_funcs = mod->ntables = mod->nimported_tables = 0;
+	mod->nmems = mod->nimported_mems = mod->nglobals = mod->nimported_globals = 0;
+	mod->types = NULL;
+	mod->imports = NULL;
+	mod->func_types = NULL;
+	mod->codes = NULL;
+	mod->tables = NULL;
+	mod->mems = NULL;
+	mod->globals = NULL;
+	mod->exports = NULL;
+	mod->elems = NULL;
+	mod->datas = NULL;
+	mod->customs = NULL;
 	mod->func_declared = NULL;
+	mod->has_start = mod->has_datacount = false;
 }
 
 bool wasm_functype_eq(const struct wasm_functype *a, const struct wasm_functype *b)

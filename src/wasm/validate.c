@@ -61,8 +61,8 @@ static int const_type(struct wbpf_module *mod, const struct wasm_init *in, uint8
 		return 0;
 	case WASM_INIT_GLOBAL_GET:
 		if (in->index >= mod->nimported_globals)
-			return invalid(err, "%s %u: unknown global %u (constant expressions may only read imported globals)",
-				       what, idx, in->index);
+			return invalid(err, "%s %u: unknown global %u (constant expressions read "
+				       "imported globals only)", what, idx, in->index);
 		if (mod->globals[in->index].type.mut)
 			return invalid(err, "%s %u: constant expression required (global %u is mutable)",
 				       what, idx, in->index);
