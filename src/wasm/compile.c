@@ -742,7 +742,8 @@ static bool op_end(struct compiler *c)
 	}
 	if (f->kind == C_IF) {
 		/* No else: the false path must turn params into results. */
-		if (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams))
+		if (f->nparams != f->nresults ||
+		    (f->nparams && memcmp(f->params, f->results, f->nparams)))
 			return INVALID(c, "type mismatch: if without else must not change types");
 		if (f->else_fixup != NO_FIXUP)
 			patch(c, f->else_fixup, c->ncode);
@@ -1456,8 +1457,10 @@ static struct wasm_compiled *compile_function(const struct wbpf_module *mod, uin
 		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	memcpy(c.local_types, ft->types, ft->nparams);
-	memcpy(c.local_types + ft->nparams, body->local_types, body->nlocals);
+	if (ft->nparams)
+		memcpy(c.local_types, ft->types, ft->nparams);
+	if (body->nlocals)
+		memcpy(c.local_types + ft->nparams, body->local_types, body->nlocals);
 	note_slots(&c, (uint64_t)c.nlocals_total + ft->nresults);
 	push_ctrl(&c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
 
