@@ -1,0 +1,56 @@
+# Engine unit tests (tests/unit/): one program per area, each built twice,
+# against the release library (unit) and the ASan/UBSan one (unit-san).
+# Test modules are WAT text, converted at build time into build/unit/wasm/.
+#   make unit                       every program
+#   make unit UNIT_ONLY="traps"     some of them (names without test_)
+#   make unit UNIT_ARGS="memory_rw" only the named tests inside them
+
+UNIT_OUT := $(BUILD)/unit
+UNIT_WASM_DIR := $(abspath $(UNIT_OUT)/wasm)
+UNIT_ONLY ?=
+UNIT_ARGS ?=
+
+UNIT_WATS := $(wildcard tests/unit/wat/*.wat)
+UNIT_WASMS := $(patsubst tests/unit/wat/%.wat,$(UNIT_OUT)/wasm/%.wasm,$(UNIT_WATS))
+UNIT_NAMES := $(or $(UNIT_ONLY),$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
+UNIT_COMMON := check helpers
+UNIT_CPPFLAGS := $(CPPFLAGS) -Itests/unit -DUNIT_WASM_DIR='"$(UNIT_WASM_DIR)"'
+
+# --debug-names keeps function names for trap messages; invalid_* modules
+# break validation on purpose, so wat2wasm must not check them.
+$(UNIT_OUT)/wasm/%.wasm: tests/unit/wat/%.wat | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	wat2wasm --debug-names $(if $(filter invalid_%,$*),--no-check) $< -o $@
+
+$(UNIT_OUT)/obj/%.o: tests/unit/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_OUT)/san/obj/%.o: tests/unit/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_OUT)/test_%: $(UNIT_OUT)/obj/test_%.o $(UNIT_COMMON:%=$(UNIT_OUT)/obj/%.o) \
+		$(BUILD)/libwbpf.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT_OUT)/san/test_%: $(UNIT_OUT)/san/obj/test_%.o \
+		$(UNIT_COMMON:%=$(UNIT_OUT)/san/obj/%.o) $(SAN_BUILD)/libwbpf.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Kept between runs (make would delete them as intermediates otherwise).
+.SECONDARY: $(patsubst tests/unit/%.c,$(UNIT_OUT)/obj/%.o,$(wildcard tests/unit/*.c)) \
+	$(patsubst tests/unit/%.c,$(UNIT_OUT)/san/obj/%.o,$(wildcard tests/unit/*.c))
+
+# Every program runs even after one fails, so one report shows them all.
+define unit_run
+	@failed=0; for t in $(1); do $$t $(UNIT_ARGS) || failed=1; done; \
+	test $$failed = 0 || { echo "$(2): FAILED" >&2; exit 1; }
+endef
+
+.PHONY: unit unit-san
+unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS)
+	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
+
+unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS)
+	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)

@@ -1,0 +1,2 @@
+;; Needs 4 pages from the start.
+(module (memory 4))

@@ -1,0 +1,2 @@
+;; link_lib has no export "nope".
+(module (import "lib" "nope" (func)))
