@@ -142,7 +142,7 @@ static int read_leb(struct cursor *c, unsigned bits, bool is_signed, uint64_t *o
 		if (i + 1 == maxbytes) {
 			unsigned used = bits - 7 * i;
 			uint8_t unused = (uint8_t)(0x7f & ~((1u << used) - 1));
-			uint8_t want = is_signed && (b >> (used - 1)) & 1 ? unused : 0;
+			uint8_t want = (is_signed && ((b >> (used - 1)) & 1)) ? unused : 0;
 
 			if (b & 0x80)
 				return malformed(c, "integer representation too long");
