@@ -160,7 +160,15 @@ static void append_err(char *buf, size_t n, const struct wbpf_error *e)
 {
 	int len = (int)strcspn(e->msg, "\n");
 
-	appendf(buf, n, "%s", kind_str(e->kind));
+	const char *kind = kind_str(e->kind);
+	size_t klen = strlen(kind);
+
+	/* Some engine messages already start with their kind. */
+	if (!strncmp(e->msg, kind, klen) && e->msg[klen] == ':') {
+		appendf(buf, n, "%.*s", len, e->msg);
+		return;
+	}
+	appendf(buf, n, "%s", kind);
 	if (e->kind == WBPF_ERR_TRAP)
 		appendf(buf, n, " (%s)", wbpf_trap__str(e->trap));
 	appendf(buf, n, ": %.*s", len, e->msg);
@@ -646,7 +654,7 @@ static enum outcome expect_refused(struct script *s, json_t *cmd, enum wbpf_erro
 	}
 	/* Any refusal passes; the kind is shown for -v when it differs. */
 	if (err.kind != want) {
-		appendf(why, n, "note: expected kind %s, got ", kind_str(want));
+		appendf(why, n, "note: %s expected, engine said ", kind_str(want));
 		append_err(why, n, &err);
 	}
 	return PASS;
