@@ -83,7 +83,11 @@ struct compiler {
 	uint32_t max_slots;
 	uint64_t ninstr;
 
-	/* The last emitted instruction's result cell, for local.set fusion. */
+	/* The last instruction with a result, for fusing it with a following
+	 * local.set or br_if: where it starts, its op, its result cell, and
+	 * where it ends (last_end != ncode once anything else is emitted). */
+	size_t last_start;
+	enum wasm_op last_op;
 	size_t last_dst_cell;
 	size_t last_end;
 };
@@ -204,6 +208,8 @@ static size_t emit_target(struct compiler *c, size_t target)
  * a following local.set can redirect the result into the local. */
 static void emit_result_op(struct compiler *c, enum wasm_op op, uint32_t dst)
 {
+	c->last_start = c->ncode;
+	c->last_op = op;
 	emit_op(c, op);
 	c->last_dst_cell = c->ncode;
 	emit_u(c, dst);
@@ -498,6 +504,105 @@ static void emit_return(struct compiler *c)
 	emit_op(c, OP_ret);
 }
 
+/* Fuel charged on a back-edge: the loop body's length so far. */
+static uint64_t branch_cost(const struct compiler *c, const struct ctrl *f)
+{
+	return f->kind == C_LOOP ? c->ninstr - f->loop_ninstr + 1 : 0;
+}
+
+/* The target and cost cells of a branch to `f`. */
+static void emit_label_target(struct compiler *c, struct ctrl *f)
+{
+	size_t cell = emit_target(c, f->kind == C_LOOP ? f->label : 0);
+
+	emit_u(c, branch_cost(c, f));
+	if (f->kind != C_LOOP)
+		add_fixup(c, f, cell);
+}
+
+/* A popped i32 condition, and whether the compare that computed it was
+ * the last instruction emitted (then the branch can absorb it). */
+struct cond {
+	uint32_t slot;
+	bool fusable;
+	size_t at;
+};
+
+static bool fusable_op(enum wasm_op op)
+{
+	return op == OP_i32_eqz || (op >= OP_i32_eq && op <= OP_i64_ge_u) ||
+	       (op >= OP_i32_eq_imm && op <= OP_i64_ge_u_imm);
+}
+
+static struct cond pop_cond(struct compiler *c)
+{
+	struct cond k = { 0 };
+	uint32_t top = c->vs_len - 1;
+
+	k.fusable = c->vs_len > c->cs[c->cs_len - 1].height && c->vs[top].kind == V_STACK &&
+		    c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
+		    c->code[c->last_dst_cell].u64 == slot_of_height(c, top) && fusable_op(c->last_op);
+	k.slot = pop_slot(c, WBPF_I32, NULL);
+	k.at = c->ncode;
+	return k;
+}
+
+static enum wasm_op negate_cmp(enum wasm_op op)
+{
+	static const enum wasm_op pairs[][2] = {
+		{ OP_i32_eq, OP_i32_ne }, { OP_i32_lt_s, OP_i32_ge_s }, { OP_i32_lt_u, OP_i32_ge_u },
+		{ OP_i32_gt_s, OP_i32_le_s }, { OP_i32_gt_u, OP_i32_le_u },
+		{ OP_i64_eq, OP_i64_ne }, { OP_i64_lt_s, OP_i64_ge_s }, { OP_i64_lt_u, OP_i64_ge_u },
+		{ OP_i64_gt_s, OP_i64_le_s }, { OP_i64_gt_u, OP_i64_le_u },
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (pairs[i][0] == op)
+			return pairs[i][1];
+		if (pairs[i][1] == op)
+			return pairs[i][0];
+	}
+	return op;
+}
+
+/* Emits a branch taken when the condition equals `when`, up to but not
+ * including its target cell. A compare just before is folded in. */
+static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
+{
+	if (!k->fusable || k->at != c->ncode) {
+		emit_op(c, when ? OP_br_if : OP_br_unless);
+		emit_u(c, k->slot);
+		return;
+	}
+	enum wasm_op op = c->last_op;
+	uint64_t a = c->code[c->last_start + 2].u64, b = c->code[c->last_start + 3].u64;
+
+	c->ncode = c->last_start;
+	c->last_end = SIZE_MAX;
+	if (op == OP_i32_eqz) {
+		emit_op(c, when ? OP_br_unless : OP_br_if);
+		emit_u(c, a);
+		return;
+	}
+	bool imm = op >= OP_i32_eq_imm;
+	enum wasm_op base = imm ? op - (OP_i32_eq_imm - OP_i32_eq) : op;
+
+	if (!when)
+		base = negate_cmp(base);
+	emit_op(c, OP_br_if_i32_eq + 2 * (base - OP_i32_eq) + imm);
+	emit_u(c, a);
+	emit_u(c, b);
+}
+
+/* A conditional forward branch to be patched; returns its target cell. */
+static size_t emit_cond_forward(struct compiler *c, const struct cond *k, bool when)
+{
+	emit_cond_op(c, k, when);
+	size_t cell = emit_target(c, 0);
+
+	emit_u(c, 0);
+	return cell;
+}
+
 /* An unconditional jump to `f`, values moved. */
 static void emit_jump(struct compiler *c, struct ctrl *f)
 {
@@ -506,14 +611,8 @@ static void emit_jump(struct compiler *c, struct ctrl *f)
 		return;
 	}
 	emit_branch_moves(c, f);
-	if (f->kind == C_LOOP) {
-		emit_op(c, OP_br_back);
-		emit_target(c, f->label);
-		emit_u(c, c->ninstr - f->loop_ninstr + 1);
-	} else {
-		emit_op(c, OP_br);
-		add_fixup(c, f, emit_target(c, 0));
-	}
+	emit_op(c, OP_br);
+	emit_label_target(c, f);
 }
 
 static struct ctrl *label_at(struct compiler *c, uint32_t depth)
@@ -538,7 +637,7 @@ static void op_br(struct compiler *c, uint32_t depth)
 
 static void op_br_if(struct compiler *c, uint32_t depth)
 {
-	uint32_t cond = pop_slot(c, WBPF_I32, NULL);
+	struct cond cond = pop_cond(c);
 	struct ctrl *f = label_at(c, depth);
 
 	if (!f || !check_label_operands(c, f))
@@ -553,18 +652,13 @@ static void op_br_if(struct compiler *c, uint32_t depth)
 	}
 	if (dead(c))
 		return;
-	if (f->kind == C_BLOCK || f->kind == C_IF || f->kind == C_ELSE) {
-		if (!branch_needs_moves(c, f)) {
-			emit_op(c, OP_br_if);
-			emit_u(c, cond);
-			add_fixup(c, f, emit_target(c, 0));
-			return;
-		}
+	if (f->kind != C_FUNC && !branch_needs_moves(c, f)) {
+		emit_cond_op(c, &cond, true);
+		emit_label_target(c, f);
+		return;
 	}
-	/* Moves or a back-edge: skip over an unconditional jump. */
-	emit_op(c, OP_br_unless);
-	emit_u(c, cond);
-	size_t skip = emit_target(c, 0);
+	/* Values to move, or a return: skip over an unconditional jump. */
+	size_t skip = emit_cond_forward(c, &cond, false);
 
 	emit_jump(c, f);
 	patch(c, skip, c->ncode);
@@ -671,12 +765,13 @@ static bool read_blocktype(struct compiler *c, const uint8_t **params, uint32_t 
 static void op_block(struct compiler *c, uint8_t kind)
 {
 	const uint8_t *params, *results;
-	uint32_t np, nr, cond = 0;
+	uint32_t np, nr;
+	struct cond cond = { 0 };
 
 	if (!read_blocktype(c, &params, &np, &results, &nr))
 		return;
 	if (kind == C_IF)
-		cond = pop_slot(c, WBPF_I32, NULL);
+		cond = pop_cond(c);
 	/* Check the params are there, then give every value its slot. */
 	uint32_t base = pop_types_materialized(c, params, np);
 
@@ -686,11 +781,8 @@ static void op_block(struct compiler *c, uint8_t kind)
 	if (!push_ctrl(c, kind, params, np, results, nr))
 		return;
 	c->last_end = SIZE_MAX;
-	if (kind == C_IF && !dead(c)) {
-		emit_op(c, OP_br_unless);
-		emit_u(c, cond);
-		c->cs[c->cs_len - 1].else_fixup = emit_target(c, 0);
-	}
+	if (kind == C_IF && !dead(c))
+		c->cs[c->cs_len - 1].else_fixup = emit_cond_forward(c, &cond, false);
 }
 
 /* Checks the results of the innermost block and leaves them in place. */
@@ -715,7 +807,7 @@ static void op_else(struct compiler *c)
 		return;
 	if (!dead(c)) {
 		emit_op(c, OP_br);
-		add_fixup(c, f, emit_target(c, 0));
+		emit_label_target(c, f);
 	}
 	if (f->else_fixup != NO_FIXUP)
 		patch(c, f->else_fixup, c->ncode);
@@ -928,33 +1020,48 @@ struct numinfo {
 	uint16_t op;
 	uint8_t arity; /* 0: not a numeric opcode */
 	uint8_t result, operand;
+	bool has_imm;  /* an _imm form exists */
 };
 
 #define T_I32 WBPF_I32
 #define T_I64 WBPF_I64
 #define T_F32 WBPF_F32
 #define T_F64 WBPF_F64
-#define NUM_UN(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA },
-#define NUM_BIN(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA },
+#define NUM_UN(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA, false },
+#define NUM_BIN(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, false },
+#define NUM_BIN_IMM(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, true },
 static const struct numinfo numeric[0x108] = {
 	WASM_UNOPS(NUM_UN)
 	WASM_UNOPS_TRAP(NUM_UN)
-	WASM_BINOPS(NUM_BIN)
+	WASM_BINOPS(NUM_BIN_IMM)
 	WASM_BINOPS_TRAP(NUM_BIN)
 };
+#define IMM_DELTA (OP_i32_eq_imm - OP_i32_eq)
+
+static bool top_is_const(const struct compiler *c)
+{
+	return c->vs_len > c->cs[c->cs_len - 1].height && c->vs[c->vs_len - 1].kind == V_CONST;
+}
 
 static void op_numeric(struct compiler *c, const struct numinfo *ni)
 {
-	uint32_t b = ni->arity == 2 ? pop_slot(c, ni->operand, NULL) : 0;
+	struct vval imm = { 0 };
+	bool use_imm = ni->has_imm && top_is_const(c);
+	uint32_t b = 0;
+
+	if (use_imm)
+		pop_entry(c, ni->operand, &imm);
+	else if (ni->arity == 2)
+		b = pop_slot(c, ni->operand, NULL);
 	uint32_t a = pop_slot(c, ni->operand, NULL);
 	uint32_t d = push_result(c, ni->result);
 
-	if (dead(c))
+	if (dead(c) || c->rc)
 		return;
-	emit_result_op(c, ni->op, d);
+	emit_result_op(c, use_imm ? ni->op + IMM_DELTA : ni->op, d);
 	emit_u(c, a);
 	if (ni->arity == 2)
-		emit_u(c, b);
+		emit_u(c, use_imm ? imm.value : b);
 	end_result_op(c);
 }
 

@@ -26,10 +26,15 @@
 #define CT_I64 uint64_t
 #define CT_F32 float
 #define CT_F64 double
-#define GET_I32(s) ((uint32_t)fp[s])
-#define GET_I64(s) (fp[s])
-#define GET_F32(s) f32_from((uint32_t)fp[s])
-#define GET_F64(s) f64_from(fp[s])
+/* A slot's (or an immediate's) bits as a value of each type. */
+#define VAL_I32(v) ((uint32_t)(v))
+#define VAL_I64(v) ((uint64_t)(v))
+#define VAL_F32(v) f32_from((uint32_t)(v))
+#define VAL_F64(v) f64_from(v)
+#define GET_I32(s) VAL_I32(fp[s])
+#define GET_I64(s) VAL_I64(fp[s])
+#define GET_F32(s) VAL_F32(fp[s])
+#define GET_F64(s) VAL_F64(fp[s])
 #define PUT_I32(s, v) (fp[s] = (uint32_t)(v))
 #define PUT_I64(s, v) (fp[s] = (uint64_t)(v))
 #define PUT_F32(s, v) (fp[s] = f32_bits(v))
@@ -147,6 +152,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	       const void *const **handlers_out)
 {
 #define H_LABEL(name, ...) &&L_##name,
+#define H_LABEL_IMM(name, ...) &&L_##name##_imm,
+#define H_LABEL_BR(name, ...) &&L_br_if_##name, &&L_br_if_##name##_imm,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -155,8 +162,12 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_BINOPS_TRAP(H_LABEL)
 		WASM_LOADS(H_LABEL)
 		WASM_STORES(H_LABEL)
+		WASM_BINOPS(H_LABEL_IMM)
+		WASM_CMPOPS(H_LABEL_BR)
 	};
 #undef H_LABEL
+#undef H_LABEL_IMM
+#undef H_LABEL_BR
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -209,10 +220,34 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		if (UNLIKELY(t_)) TRAP(t_); \
 		PUT_##TR(OPND(1), expr); NEXT(4); \
 	}
+#define H_BINOP_IMM(name, opc, TR, TA, expr) \
+	L_##name##_imm: { \
+		CT_##TA a = GET_##TA(OPND(2)), b = VAL_##TA(OPND(3)); \
+		PUT_##TR(OPND(1), expr); NEXT(4); \
+	}
+	/* Taken branches charge their cost (0 unless a loop back-edge). */
+#define TAKE_BRANCH(t, cost) do { \
+		CHARGE(ip[cost].i64); \
+		ip = ip[t].target; \
+		goto *ip->op; \
+	} while (0)
+#define H_BR_CMP(name, opc, TR, TA, expr) \
+	L_br_if_##name: { \
+		CT_##TA a = GET_##TA(OPND(1)), b = GET_##TA(OPND(2)); \
+		if (expr) TAKE_BRANCH(3, 4); \
+		NEXT(5); \
+	} \
+	L_br_if_##name##_imm: { \
+		CT_##TA a = GET_##TA(OPND(1)), b = VAL_##TA(OPND(2)); \
+		if (expr) TAKE_BRANCH(3, 4); \
+		NEXT(5); \
+	}
 	WASM_UNOPS(H_UNOP)
 	WASM_UNOPS_TRAP(H_UNOP_TRAP)
 	WASM_BINOPS(H_BINOP)
 	WASM_BINOPS_TRAP(H_BINOP_TRAP)
+	WASM_BINOPS(H_BINOP_IMM)
+	WASM_CMPOPS(H_BR_CMP)
 
 	/* ----------------------------------------------------- memory */
 	/* d a offset / a(addr) b(value) offset */
@@ -276,24 +311,15 @@ L_data_drop:
 L_unreachable:
 	TRAP(WBPF_TRAP_UNREACHABLE);
 L_br:
-	ip = ip[1].target;
-	goto *ip->op;
+	TAKE_BRANCH(1, 2);
 L_br_if:
-	if (GET_I32(OPND(1))) {
-		ip = ip[2].target;
-		goto *ip->op;
-	}
-	NEXT(3);
+	if (GET_I32(OPND(1)))
+		TAKE_BRANCH(2, 3);
+	NEXT(4);
 L_br_unless:
-	if (!GET_I32(OPND(1))) {
-		ip = ip[2].target;
-		goto *ip->op;
-	}
-	NEXT(3);
-L_br_back:
-	CHARGE(ip[2].i64);
-	ip = ip[1].target;
-	goto *ip->op;
+	if (!GET_I32(OPND(1)))
+		TAKE_BRANCH(2, 3);
+	NEXT(4);
 L_br_table: {
 	uint64_t i = GET_I32(OPND(1)), n = OPND(2);
 

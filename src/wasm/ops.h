@@ -82,7 +82,8 @@
 	X(i64_trunc_f64_s, 0xb0, I64, F64, WASM_TRUNC_TRAP(a, F64_I64_OK), (uint64_t)(int64_t)a) \
 	X(i64_trunc_f64_u, 0xb1, I64, F64, WASM_TRUNC_TRAP(a, F64_U64_OK), (uint64_t)a)
 
-#define WASM_BINOPS(X) \
+/* Integer compares: also fused with a following br_if (see below). */
+#define WASM_CMPOPS(X) \
 	X(i32_eq, 0x46, I32, I32, a == b) \
 	X(i32_ne, 0x47, I32, I32, a != b) \
 	X(i32_lt_s, 0x48, I32, I32, (int32_t)a < (int32_t)b) \
@@ -103,6 +104,9 @@
 	X(i64_le_u, 0x58, I32, I64, a <= b) \
 	X(i64_ge_s, 0x59, I32, I64, (int64_t)a >= (int64_t)b) \
 	X(i64_ge_u, 0x5a, I32, I64, a >= b) \
+
+#define WASM_BINOPS(X) \
+	WASM_CMPOPS(X) \
 	X(f32_eq, 0x5b, I32, F32, a == b) \
 	X(f32_ne, 0x5c, I32, F32, a != b) \
 	X(f32_lt, 0x5d, I32, F32, a < b) \
@@ -200,10 +204,9 @@
 /* Everything else, handled one by one in interp.c. */
 #define WASM_CONTROL_OPS(X) \
 	X(unreachable) /* */ \
-	X(br)		/* T */ \
-	X(br_if)	/* a T */ \
-	X(br_unless)	/* a T */ \
-	X(br_back)	/* T cost: loop back-edge, charges fuel */ \
+	X(br)		/* T cost */ \
+	X(br_if)	/* a T cost */ \
+	X(br_unless)	/* a T cost */ \
 	X(br_table)	/* a n T0..Tn (Tn is the default) */ \
 	X(call)		/* func base */ \
 	X(call_indirect) /* table type base a */ \
@@ -230,7 +233,19 @@
 	X(memory_init)	/* seg a b c */ \
 	X(data_drop)	/* seg */
 
+/*
+ * Every branch carries a fuel cost: 0 forward, the loop body's length on
+ * back-edges, so that fuel and interrupts are checked once per iteration
+ * without an instruction of their own.
+ *
+ * Fused forms, derived from the lists above:
+ *   <binop>_imm       d a imm      the second operand a constant
+ *   br_if_<cmp>       a b T cost   compare and branch
+ *   br_if_<cmp>_imm   a imm T cost
+ */
 #define WASM_OP_ENUM_NAME(name, ...) OP_##name,
+#define WASM_OP_ENUM_IMM(name, ...) OP_##name##_imm,
+#define WASM_OP_ENUM_BR(name, ...) OP_br_if_##name, OP_br_if_##name##_imm,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
 	WASM_UNOPS(WASM_OP_ENUM_NAME)
@@ -239,6 +254,8 @@ enum wasm_op {
 	WASM_BINOPS_TRAP(WASM_OP_ENUM_NAME)
 	WASM_LOADS(WASM_OP_ENUM_NAME)
 	WASM_STORES(WASM_OP_ENUM_NAME)
+	WASM_BINOPS(WASM_OP_ENUM_IMM)
+	WASM_CMPOPS(WASM_OP_ENUM_BR)
 	OP_COUNT
 };
 
