@@ -19,30 +19,43 @@ $(BPF_BUILD)/%.bpf.o: %.bpf.c $(VMLINUX_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(BPF_CFLAGS) -c $< -o $@
 
-# The tests link src/bpf alone: they must not wait for the other layers.
+# test_bpf links src/bpf alone (it must not wait for the other layers);
+# test_abi runs a guest on the engine. $(1): build directory, $(2): CFLAGS.
 BPF_HOST_SRCS := $(sort $(wildcard src/bpf/*.c))
 BPF_TEST_OBJ := $(BPF_BUILD)/tests/bpf/probe.bpf.o
+ABI_GUEST := $(BPF_BUILD)/tests/bpf/abi_guest.wasm
 
-$(BUILD)/tests/bpf/test_bpf: $(BUILD)/obj/tests/bpf/test_bpf.o \
-		$(patsubst %.c,$(BUILD)/obj/%.o,$(BPF_HOST_SRCS))
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+define bpf_test_rules
+$(1)/tests/bpf/test_bpf: $(1)/obj/tests/bpf/test_bpf.o $(1)/obj/tests/bpf/util.o \
+		$(patsubst %.c,$(1)/obj/%.o,$(BPF_HOST_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
 
-$(SAN_BUILD)/tests/bpf/test_bpf: $(SAN_BUILD)/obj/tests/bpf/test_bpf.o \
-		$(patsubst %.c,$(SAN_BUILD)/obj/%.o,$(BPF_HOST_SRCS))
+$(1)/tests/bpf/test_abi: $(1)/obj/tests/bpf/test_abi.o $(1)/obj/tests/bpf/util.o $(1)/libwbpf.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call bpf_test_rules,$(BUILD),$(CFLAGS)))
+$(eval $(call bpf_test_rules,$(SAN_BUILD),$(SAN_CFLAGS)))
+
+# A bare wasm32 guest: no libc, no WASI, only the eBPF imports.
+$(ABI_GUEST): tests/bpf/abi_guest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) --target=wasm32 -nostdlib -std=c11 $(WARN) -O2 -Wl,--no-entry -Wl,--export-table \
+		-o $@ $<
 
 # Exit 77 = skipped (not root): reported, not a failure.
-define bpf_run_test
-	@$(1) $(BPF_TEST_OBJ); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
+define bpf_run_tests
+	@$(1)/tests/bpf/test_bpf $(BPF_TEST_OBJ); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
+	@$(1)/tests/bpf/test_abi $(BPF_TEST_OBJ) $(ABI_GUEST); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
 endef
 
 .PHONY: bpf-test bpf-test-san
-bpf-test: $(BUILD)/tests/bpf/test_bpf $(BPF_TEST_OBJ)
-	$(call bpf_run_test,$<)
+bpf-test: $(BUILD)/tests/bpf/test_bpf $(BUILD)/tests/bpf/test_abi $(BPF_TEST_OBJ) $(ABI_GUEST)
+	$(call bpf_run_tests,$(BUILD))
 
-bpf-test-san: $(SAN_BUILD)/tests/bpf/test_bpf $(BPF_TEST_OBJ)
-	$(call bpf_run_test,$<)
+bpf-test-san: $(SAN_BUILD)/tests/bpf/test_bpf $(SAN_BUILD)/tests/bpf/test_abi $(BPF_TEST_OBJ) \
+		$(ABI_GUEST)
+	$(call bpf_run_tests,$(SAN_BUILD))
 
 TEST_TARGETS += bpf-test bpf-test-san

@@ -113,6 +113,9 @@ int wbpf_bpf_host__owner(struct wbpf_bpf_host *host, int prog_or_map);
 int wbpf_bpf_host__program_name(struct wbpf_bpf_host *host, int prog, const char **name);
 int wbpf_bpf_host__program_section(struct wbpf_bpf_host *host, int prog, const char **sec);
 int wbpf_bpf_host__program_set_autoload(struct wbpf_bpf_host *host, int prog, bool autoload);
+/* What the program attaches to (enum wbpf_bpf_attach_kind), from its type
+ * and section. */
+int wbpf_bpf_host__program_kind(struct wbpf_bpf_host *host, int prog);
 
 /* An explicit attach target; see docs/abi-wbpf.md for each kind. */
 struct wbpf_bpf_target {
@@ -222,6 +225,8 @@ int wbpf_bpf_host__map_buffer(struct wbpf_bpf_host *host, int map, const struct 
  * dispatcher; -EINTR after wbpf_bpf_host__interrupt(). */
 int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
 			       const struct wbpf_bpf_dispatch *d);
+/* The callback parameters of the buffer's first map. */
+int wbpf_bpf_host__buffer_cb(struct wbpf_bpf_host *host, int buf, struct wbpf_bpf_cb *cb);
 /* Records lost: dropped by the kernel (perf) or by the dispatcher. */
 int64_t wbpf_bpf_host__buffer_lost(struct wbpf_bpf_host *host, int buf);
 int wbpf_bpf_host__buffer_free(struct wbpf_bpf_host *host, int buf);

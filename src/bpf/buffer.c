@@ -186,6 +186,15 @@ int wbpf_bpf_host__perfbuf_new(struct wbpf_bpf_host *host, int map, uint32_t pag
 	return buffer_new(host, WBPF_HANDLE_PERFBUF, m, page_cnt, cb);
 }
 
+static struct bpf_buffer *buffer_get(struct wbpf_bpf_host *host, int buf)
+{
+	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
+
+	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+		return NULL;
+	return htable_get(&host->handles, buf, kind);
+}
+
 int wbpf_bpf_host__map_buffer(struct wbpf_bpf_host *host, int map, const struct wbpf_bpf_cb *cb)
 {
 	struct bpf_map_ent *m = host_map(host, map);
@@ -194,7 +203,7 @@ int wbpf_bpf_host__map_buffer(struct wbpf_bpf_host *host, int map, const struct 
 
 	if (!m)
 		return -EBADF;
-	if (m->buffer && (b = htable_get(&host->handles, m->buffer, htable_kind(&host->handles, m->buffer)))) {
+	if ((b = buffer_get(host, m->buffer))) {
 		b->rings[0]->cb = *cb;
 		return m->buffer;
 	}
@@ -223,15 +232,13 @@ static int buffer_wait(struct bpf_buffer *b, int timeout_ms)
 int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
 			       const struct wbpf_bpf_dispatch *d)
 {
-	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
-	struct bpf_buffer *b;
+	struct bpf_buffer *b = buffer_get(host, buf);
 	int err;
 
-	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+	if (!b)
 		return -EBADF;
 	if (host->polling)
 		return -EBUSY;
-	b = htable_get(&host->handles, buf, kind);
 	if (timeout_ms != 0 && (err = buffer_wait(b, timeout_ms)))
 		return err;
 	host->polling = true;
@@ -246,15 +253,21 @@ int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_
 	return err < 0 ? err : b->delivered;
 }
 
+int wbpf_bpf_host__buffer_cb(struct wbpf_bpf_host *host, int buf, struct wbpf_bpf_cb *cb)
+{
+	struct bpf_buffer *b = buffer_get(host, buf);
+
+	if (!b)
+		return -EBADF;
+	*cb = b->rings[0]->cb;
+	return 0;
+}
+
 int64_t wbpf_bpf_host__buffer_lost(struct wbpf_bpf_host *host, int buf)
 {
-	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
-	struct bpf_buffer *b;
+	struct bpf_buffer *b = buffer_get(host, buf);
 
-	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
-		return -EBADF;
-	b = htable_get(&host->handles, buf, kind);
-	return (int64_t)(b->lost & INT64_MAX);
+	return b ? (int64_t)(b->lost & INT64_MAX) : -EBADF;
 }
 
 bool buffer_reads_obj(const struct bpf_buffer *b, const struct bpf_obj *o)
@@ -284,12 +297,12 @@ void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b)
 
 int wbpf_bpf_host__buffer_free(struct wbpf_bpf_host *host, int buf)
 {
-	enum wbpf_bpf_handle_kind kind = htable_kind(&host->handles, buf);
+	struct bpf_buffer *b = buffer_get(host, buf);
 
-	if (kind != WBPF_HANDLE_RINGBUF && kind != WBPF_HANDLE_PERFBUF)
+	if (!b)
 		return -EBADF;
 	if (host->polling)
 		return -EBUSY;
-	buffer_release(host, htable_get(&host->handles, buf, kind));
+	buffer_release(host, b);
 	return 0;
 }

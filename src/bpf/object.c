@@ -234,3 +234,10 @@ int wbpf_bpf_host__program_set_autoload(struct wbpf_bpf_host *host, int prog, bo
 		return -EBUSY;
 	return bpf_program__set_autoload(p->prog, autoload);
 }
+
+int wbpf_bpf_host__program_kind(struct wbpf_bpf_host *host, int prog)
+{
+	struct bpf_prog_ent *p = host_prog(host, prog);
+
+	return p ? (int)prog_attach_kind(p->prog) : -EBADF;
+}

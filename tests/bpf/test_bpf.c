@@ -7,17 +7,14 @@
  *
  * usage: test_bpf PROBE.bpf.o    (needs root; exits 77 = skipped otherwise)
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wbpf/bpf.h"
+#include "util.h"
 
 #define N_EVENTS 1000
 
@@ -28,57 +25,8 @@ struct event {
 	char comm[16];
 };
 
-static int failures;
-
-#define CHECK(cond)                                                                \
-	((cond) ? true                                                             \
-		: (fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, \
-			   #cond),                                                 \
-		   failures++, false))
-#define CHECK_EQ(a, b)                                                              \
-	({                                                                          \
-		long long a_ = (long long)(a), b_ = (long long)(b);                 \
-		if (a_ != b_) {                                                     \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-				__FILE__, __LINE__, #a, a_, #b, b_);                \
-			failures++;                                                 \
-		}                                                                   \
-		a_ == b_;                                                           \
-	})
-
 static void *elf_bytes;
 static size_t elf_size;
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
-
-static int read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET))
-		return -1;
-	elf_bytes = malloc((size_t)n);
-	elf_size = fread(elf_bytes, 1, (size_t)n, f);
-	fclose(f);
-	return elf_size == (size_t)n ? 0 : -1;
-}
-
-static void hit_tracepoints(int n)
-{
-	for (int i = 0; i < n; i++)
-		syscall(SYS_getppid);
-}
 
 /* The uprobe target: a global symbol the probe finds in our own binary. */
 __attribute__((noinline)) void wbpf_test_uprobe_target(void)
@@ -512,10 +460,7 @@ static void test_teardown(void)
 	}
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test tests[] = {
 	{ "events", test_events },
 	{ "maps", test_maps },
 	{ "attach_kinds", test_attach_kinds },
@@ -527,36 +472,17 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	int fds, total = 0;
+	int rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s PROBE.bpf.o\n", argv[0]);
 		return 2;
 	}
-	if (geteuid() != 0) {
-		printf("bpf-test: SKIP: loading BPF programs needs root\n");
-		return 77;
-	}
-	/* libbpf finds tracepoints through tracefs. */
-	if (access("/sys/kernel/tracing/events", F_OK) &&
-	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
-		perror("bpf-test: mounting tracefs");
-	if (read_file(argv[1])) {
+	if (!(elf_bytes = read_file(argv[1], &elf_size))) {
 		fprintf(stderr, "bpf-test: cannot read %s\n", argv[1]);
 		return 1;
 	}
-	/* libbpf caches a few fds (e.g. the kernel's BTF) on first use. */
-	fds = count_fds();
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		int before = failures;
-
-		tests[i].fn();
-		printf("%s %s\n", failures == before ? "ok  " : "FAIL", tests[i].name);
-		total += failures != before;
-	}
-	if (!CHECK_EQ(count_fds(), fds))
-		total++;
-	printf("bpf-test: %s (%d failed)\n", total ? "FAILED" : "passed", total);
+	rc = run_tests("bpf-test", tests, sizeof(tests) / sizeof(tests[0]));
 	free(elf_bytes);
-	return total ? 1 : 0;
+	return rc;
 }

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest arguments and guest callbacks for the eBPF modules. Bad pointers
+ * become -EFAULT for the guest, never a trap; a callback's own trap or
+ * exit ends the host function that polled, with the same outcome.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "abi/abi.h"
+
+int abi_define(struct wbpf_store *store, const char *module, const struct abi_func *funcs,
+	       size_t n, void *user)
+{
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		if ((err = wbpf_store__define_func(store, module, funcs[i].name, funcs[i].sig,
+						   funcs[i].fn, user)))
+			return err;
+	return 0;
+}
+
+int abi_buf(struct wbpf_caller *c, uint32_t addr, uint64_t len, void **out)
+{
+	*out = NULL;
+	if (len == 0)
+		return 0;
+	*out = wbpf_caller__mem(c, addr, len);
+	return *out ? 0 : -EFAULT;
+}
+
+int abi_str(struct wbpf_caller *c, uint32_t addr, const char **out)
+{
+	uint64_t size = wbpf_caller__mem_size(c);
+	uint64_t avail = addr < size ? size - addr : 0;
+	const char *s;
+
+	if (avail > ABI_STR_MAX)
+		avail = ABI_STR_MAX;
+	s = avail ? wbpf_caller__mem(c, addr, avail) : NULL;
+	if (!s)
+		return -EFAULT;
+	if (!memchr(s, '\0', avail))
+		return avail == ABI_STR_MAX ? -ENAMETOOLONG : -EFAULT;
+	*out = s;
+	return 0;
+}
+
+int abi_opt_str(struct wbpf_caller *c, uint32_t addr, const char **out)
+{
+	*out = NULL;
+	return addr ? abi_str(c, addr, out) : 0;
+}
+
+int abi_copy_str(struct wbpf_caller *c, const char *s, uint32_t buf, uint32_t size)
+{
+	size_t len = strlen(s), n;
+	char *dst;
+
+	if (size == 0)
+		return (int)len;
+	if (!(dst = wbpf_caller__mem(c, buf, size)))
+		return -EFAULT;
+	n = len < size - 1 ? len : size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return (int)len;
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static uint8_t sig_type(char ch)
+{
+	switch (ch) {
+	case 'i': return WBPF_I32;
+	case 'I': return WBPF_I64;
+	case 'f': return WBPF_F32;
+	case 'F': return WBPF_F64;
+	default: return 0;
+	}
+}
+
+/* Whether `ft` is the type spelled by `sig`, e.g. "(iii)i". */
+static bool sig_matches(const struct wbpf_functype *ft, const char *sig)
+{
+	const char *close = strchr(sig, ')');
+	uint32_t np = (uint32_t)(close - sig - 1), nr = (uint32_t)strlen(close + 1);
+
+	if (ft->nparams != np || ft->nresults != nr)
+		return false;
+	for (uint32_t i = 0; i < np; i++)
+		if (ft->params[i] != sig_type(sig[1 + i]))
+			return false;
+	for (uint32_t i = 0; i < nr; i++)
+		if (ft->results[i] != sig_type(close[1 + i]))
+			return false;
+	return true;
+}
+
+static struct wbpf_func *typed(struct wbpf_func *fn, const char *sig)
+{
+	struct wbpf_functype ft;
+
+	if (!fn)
+		return NULL;
+	wbpf_func__type(fn, &ft);
+	return sig_matches(&ft, sig) ? fn : NULL;
+}
+
+/* Table 0 is reached through its export: wasm-ld's --export-table names
+ * it __indirect_function_table. */
+struct wbpf_func *abi_table_func(struct wbpf_caller *c, uint32_t idx, const char *sig)
+{
+	struct wbpf_instance *inst = wbpf_caller__instance(c);
+	struct wbpf_extern ext;
+	struct wbpf_val v;
+
+	if (!inst || wbpf_instance__export(inst, "__indirect_function_table", &ext) ||
+	    ext.kind != WBPF_EXTERN_TABLE || wbpf_table__get(ext.of.table, idx, &v) ||
+	    v.type != WBPF_FUNCREF)
+		return NULL;
+	return typed(v.of.func, sig);
+}
+
+static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char *sig)
+{
+	struct wbpf_func *fn;
+
+	if (p->style == ABI_CB_GO_EXPORT)
+		fn = typed(wbpf_instance__func(wbpf_caller__instance(p->c), "go-callback"), sig);
+	else
+		fn = abi_table_func(p->c, idx, sig);
+	if (!fn) {
+		/* As call_indirect would: the guest broke its own callback. */
+		snprintf(p->why, sizeof(p->why), "buffer callback %u is not a function of type %s",
+			 idx, sig);
+		p->failed = true;
+	}
+	return fn;
+}
+
+static struct wbpf_val i32v(uint32_t v)
+{
+	return (struct wbpf_val){ .type = WBPF_I32, .of.i32 = v };
+}
+
+/* Calls the guest; a trap or exit stops the poll (-ECANCELED). */
+static int call_guest(struct abi_poll *p, struct wbpf_func *fn, const struct wbpf_val *args,
+		      size_t nargs, int32_t *result)
+{
+	struct wbpf_val res = { .type = WBPF_I32 };
+
+	if (!fn)
+		return -ECANCELED;
+	if (wbpf_func__call(fn, args, nargs, &res, result ? 1 : 0, &p->err)) {
+		p->failed = true;
+		return -ECANCELED;
+	}
+	if (result)
+		*result = (int32_t)res.of.i32;
+	return 0;
+}
+
+static void perf_lost(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, uint64_t count)
+{
+	struct abi_poll *p = ctx;
+	struct wbpf_val args[3] = { i32v(cb->ctx), i32v((uint32_t)cpu),
+				    { .type = WBPF_I64, .of.i64 = count } };
+
+	if (p->style != ABI_CB_PERF || !cb->lost || p->failed)
+		return;
+	call_guest(p, poll_func(p, cb->lost, ABI_SIG_LOST), args, 3, NULL);
+}
+
+/* Copies the record to the guest's scratch buffer: wbpf drops what does
+ * not fit (counted as lost), wasm_bpf truncates as its runtimes do. */
+static int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb, const void *data,
+		       uint32_t *size)
+{
+	bool truncate = p->style == ABI_CB_COMPAT || p->style == ABI_CB_GO_EXPORT;
+	void *dst;
+
+	if (*size > cb->buf_size) {
+		if (!truncate)
+			return 1;
+		*size = cb->buf_size;
+	}
+	if (abi_buf(p->c, cb->buf, *size, &dst))
+		return -EFAULT;
+	if (*size)
+		memcpy(dst, data, *size);
+	return 0;
+}
+
+static int sample(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, const void *data, uint32_t size)
+{
+	struct abi_poll *p = ctx;
+	int32_t r = 0;
+	int err = copy_record(p, cb, data, &size);
+
+	if (err > 0 && p->style == ABI_CB_PERF)
+		perf_lost(p, cb, cpu, 1);
+	if (err || p->failed)
+		return p->failed ? -ECANCELED : err;
+	if (p->style == ABI_CB_PERF) {
+		struct wbpf_val args[4] = { i32v(cb->ctx), i32v((uint32_t)cpu), i32v(cb->buf),
+					    i32v(size) };
+
+		return call_guest(p, poll_func(p, cb->sample, ABI_SIG_PERF), args, 4, NULL);
+	}
+	struct wbpf_val args[3] = { i32v(cb->ctx), i32v(cb->buf), i32v(size) };
+
+	err = call_guest(p, poll_func(p, cb->sample, ABI_SIG_RING), args, 3, &r);
+	/* As libbpf: a negative return stops the poll and becomes its result. */
+	return err ? err : (r < 0 ? r : 0);
+}
+
+int abi_poll(struct wbpf_caller *c, struct wbpf_bpf_host *host, int buf, int timeout_ms,
+	     enum abi_cb_style style, uint64_t *slots)
+{
+	struct abi_poll p = { .c = c, .style = style };
+	struct wbpf_bpf_dispatch d = { sample, perf_lost, &p };
+	int r = wbpf_bpf_host__buffer_poll(host, buf, timeout_ms, &d);
+
+	if (!p.failed)
+		return abi_ret(slots, r);
+	if (p.why[0])
+		return wbpf_caller__trap(c, "%s", p.why);
+	if (p.err.kind == WBPF_ERR_EXIT)
+		return wbpf_caller__exit(c, p.err.exit_code);
+	return wbpf_caller__trap(c, "in a buffer callback: %s", p.err.msg);
+}
