@@ -141,6 +141,27 @@ static void test_mismatches(void)
 	fixture_close(&fx);
 }
 
+/* Import limits are checked against the current size, not the declared
+ * minimum: after growth, a larger minimum links. */
+static void test_link_after_growth(void)
+{
+	struct wbpf_instance *inst;
+	struct wbpf_module *mod;
+	struct wbpf_error err;
+	struct fixture fx;
+
+	if (!lib_open(&fx))
+		return;
+	CHECK_EQ(wbpf_memory__grow(wbpf_instance__memory(fx.inst), 1), 1);
+	inst = open_in(&fx, "link_bad_mem_min", &mod, &err);
+	if (!CHECK(inst))
+		fprintf(stderr, "    link_bad_mem_min: %s\n", err.msg);
+	/* The maximum still doesn't fit. */
+	CHECK(!open_in(&fx, "link_bad_mem_max", &mod, &err));
+	CHECK_EQ(err.kind, WBPF_ERR_LINK);
+	fixture_close(&fx);
+}
+
 static int host_sig(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	(void)c, (void)slots, (void)user;
@@ -200,6 +221,7 @@ static const struct check_test tests[] = {
 	{ "funcs_tables_globals", test_funcs_tables_globals },
 	{ "shared_memory", test_shared_memory },
 	{ "mismatches", test_mismatches },
+	{ "link_after_growth", test_link_after_growth },
 	{ "host_mismatch", test_host_mismatch },
 	{ "partial_instantiation", test_partial_instantiation },
 };
