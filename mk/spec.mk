@@ -28,11 +28,15 @@ $(BUILD)/spec-runner: $(BUILD)/obj/tests/spec/runner.o $(BUILD)/libwbpf.a
 $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libwbpf.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
-.PHONY: spec spec-san
+.PHONY: spec spec-san spec-explicit
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 spec-san: $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	$(SAN_BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
-TEST_TARGETS += spec spec-san
+# The same suite with explicit bounds checks instead of guard regions.
+spec-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
+	WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+
+TEST_TARGETS += spec spec-explicit spec-san

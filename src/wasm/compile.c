@@ -1440,8 +1440,12 @@ static void op_drop(struct compiler *c)
 
 static void op_memaccess(struct compiler *c, uint8_t op)
 {
-#define LOAD_CASE(name, opc, VT, MT, al) case opc: op_load(c, OP_##name, T_##VT, al); return;
-#define STORE_CASE(name, opc, VT, MT, al) case opc: op_store(c, OP_##name, T_##VT, al); return;
+	/* Loads and stores are listed in the same order in both forms. */
+	int guard = c->mod->bounds_checked ? 0 : OP_i32_load_guarded - OP_i32_load;
+#define LOAD_CASE(name, opc, VT, MT, al) \
+	case opc: op_load(c, OP_##name + guard, T_##VT, al); return;
+#define STORE_CASE(name, opc, VT, MT, al) \
+	case opc: op_store(c, OP_##name + guard, T_##VT, al); return;
 	switch (op) {
 	WASM_LOADS(LOAD_CASE)
 	WASM_STORES(STORE_CASE)
@@ -1592,6 +1596,9 @@ int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	const void *const *handlers = wasm_interp_handlers();
+	const char *checks = getenv("WBPF_BOUNDS_CHECKS");
+
+	mod->bounds_checked = checks && *checks && strcmp(checks, "0");
 
 	mod->compiled = calloc(ndefined ? ndefined : 1, sizeof(*mod->compiled));
 	if (!mod->compiled)

@@ -76,9 +76,9 @@ static const char *func_label(const struct wbpf_func *fn, char *buf, size_t len)
 }
 
 /* "<what> in function 'f'" followed by the guest call chain. */
-static void describe_trap(struct wbpf_store *st, struct wbpf_func *fn, const char *what,
-			  struct wbpf_error *err)
+static void describe_trap(struct wbpf_store *st, const char *what, struct wbpf_error *err)
 {
+	struct wbpf_func *fn = st->running;
 	char name[128];
 	size_t n;
 
@@ -91,6 +91,15 @@ static void describe_trap(struct wbpf_store *st, struct wbpf_func *fn, const cha
 			continue;
 		n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, "\n  at %s",
 				      func_label(f, name, sizeof(name)));
+	}
+}
+
+static void trap_error(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_error *err)
+{
+	if (err) {
+		err->kind = WBPF_ERR_TRAP;
+		err->trap = trap;
+		describe_trap(st, wbpf_trap__str(trap), err);
 	}
 }
 
@@ -134,8 +143,10 @@ static int call_host(struct wbpf_store *st, struct wbpf_func *callee, struct wbp
 	slot_t *saved_top = st->stack_top;
 
 	st->stack_top = frame_end;
+	wasm_guard_pause(true);
 	int rc = callee->host(&caller, args, callee->user);
 
+	wasm_guard_pause(false);
 	st->stack_top = saved_top;
 	if (rc && st->pending.kind == WBPF_OK)
 		wasm_fail(&st->pending, WBPF_ERR_TRAP, "host function '%s' failed (%d)",
@@ -154,6 +165,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #define H_LABEL(name, ...) &&L_##name,
 #define H_LABEL_IMM(name, ...) &&L_##name##_imm,
 #define H_LABEL_BR(name, ...) &&L_br_if_##name, &&L_br_if_##name##_imm,
+#define H_LABEL_GUARDED(name, ...) &&L_##name##_guarded,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -164,10 +176,13 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_STORES(H_LABEL)
 		WASM_BINOPS(H_LABEL_IMM)
 		WASM_CMPOPS(H_LABEL_BR)
+		WASM_LOADS(H_LABEL_GUARDED)
+		WASM_STORES(H_LABEL_GUARDED)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
 #undef H_LABEL_BR
+#undef H_LABEL_GUARDED
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -175,6 +190,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 
 	const uint32_t entry_depth = st->depth;
 	struct wbpf_instance *inst = fn->inst;
+
+	st->running = fn;
 	const wasm_cell *ip = fn->code->code;
 	uint8_t *mem = NULL;
 	uint64_t memsize = 0;
@@ -266,8 +283,23 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		if (UNLIKELY(ea + sizeof(MT) > memsize)) TRAP(WBPF_TRAP_MEM_OOB); \
 		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
 	}
+#define H_LOAD_GUARDED(name, opc, VT, MT, al) \
+	L_##name##_guarded: { \
+		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(2)] + OPND(3); \
+		MT v; \
+		memcpy(&v, mem + ea, sizeof(v)); \
+		PUT_##VT(OPND(1), v); NEXT(4); \
+	}
+#define H_STORE_GUARDED(name, opc, VT, MT, al) \
+	L_##name##_guarded: { \
+		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(1)] + OPND(3); \
+		MT v = (MT)GET_##VT(OPND(2)); \
+		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
+	}
 	WASM_LOADS(H_LOAD)
 	WASM_STORES(H_STORE)
+	WASM_LOADS(H_LOAD_GUARDED)
+	WASM_STORES(H_STORE_GUARDED)
 
 L_memory_size:
 	PUT_I32(OPND(1), memsize / WASM_PAGE_SIZE);
@@ -451,6 +483,7 @@ do_call:
 		memset(nfp + code->nparams, 0, code->nlocals * sizeof(slot_t));
 		fp = nfp;
 		fn = callee;
+		st->running = fn;
 		ip = code->code;
 		if (callee->inst != inst) {
 			inst = callee->inst;
@@ -469,6 +502,7 @@ L_ret:
 		ip = f->ret_ip;
 		fp = f->fp;
 		fn = f->fn;
+		st->running = fn;
 		inst = fn->inst;
 		/* The callee may have grown memory. */
 		LOAD_MEM();
@@ -477,11 +511,7 @@ L_ret:
 
 do_trap:
 	return_fuel(st, budget);
-	if (err) {
-		err->kind = WBPF_ERR_TRAP;
-		err->trap = (enum wbpf_trap)trap;
-		describe_trap(st, fn, wbpf_trap__str((enum wbpf_trap)trap), err);
-	}
+	trap_error(st, (enum wbpf_trap)trap, err);
 	st->depth = entry_depth;
 	return -EFAULT;
 
@@ -492,7 +522,7 @@ do_pending:
 			char what[sizeof(err->msg)];
 
 			snprintf(what, sizeof(what), "%s", st->pending.msg);
-			describe_trap(st, fn, what, err);
+			describe_trap(st, what, err);
 		}
 	}
 	st->depth = entry_depth;
@@ -511,6 +541,9 @@ const void *const *wasm_interp_handlers(void)
 
 int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
 {
+	const uint32_t entry_depth = st->depth;
+	struct wbpf_func *const outer = st->running;
+	struct wasm_landing landing;
 	int rc;
 
 	if (st->nesting >= MAX_NESTING)
@@ -529,9 +562,18 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 				*err = st->pending;
 			rc = st->pending.kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
 		}
+	} else if (sigsetjmp(landing.jump, 0)) {
+		/* A load or store hit a guard region. */
+		wasm_guard_leave(&landing);
+		trap_error(st, WBPF_TRAP_MEM_OOB, err);
+		st->depth = entry_depth;
+		rc = -EFAULT;
 	} else {
+		wasm_guard_enter(&landing, st);
 		rc = run(st, fn, fp, err, NULL);
+		wasm_guard_leave(&landing);
 	}
+	st->running = outer;
 	st->nesting--;
 	return rc;
 }

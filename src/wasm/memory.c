@@ -12,8 +12,9 @@
 
 #include "wasm/runtime.h"
 
-/* 4 GiB of pages plus room for any 32-bit offset past them. */
-#define MEMORY_RESERVATION (8ull << 30)
+/* 4 GiB of pages, room for any 32-bit offset past them, and for the
+ * width of the widest access (see guard.c). */
+#define MEMORY_RESERVATION ((8ull << 30) + WASM_PAGE_SIZE)
 
 static uint64_t page_cap(const struct wbpf_memory *mem)
 {

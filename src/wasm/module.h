@@ -172,6 +172,9 @@ struct wbpf_module {
 	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
 
 	struct wasm_compiled **compiled; /* per defined function */
+	/* Loads and stores check bounds explicitly instead of relying on
+	 * guard regions (environment WBPF_BOUNDS_CHECKS=1 at compile time). */
+	bool bounds_checked;
 };
 
 /* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure. */

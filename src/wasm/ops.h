@@ -242,10 +242,13 @@
  *   <binop>_imm       d a imm      the second operand a constant
  *   br_if_<cmp>       a b T cost   compare and branch
  *   br_if_<cmp>_imm   a imm T cost
+ *   <load/store>_guarded  without a bounds check: the memory's guard
+ *                     region faults instead (see guard.c)
  */
 #define WASM_OP_ENUM_NAME(name, ...) OP_##name,
 #define WASM_OP_ENUM_IMM(name, ...) OP_##name##_imm,
 #define WASM_OP_ENUM_BR(name, ...) OP_br_if_##name, OP_br_if_##name##_imm,
+#define WASM_OP_ENUM_GUARDED(name, ...) OP_##name##_guarded,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
 	WASM_UNOPS(WASM_OP_ENUM_NAME)
@@ -256,6 +259,8 @@ enum wasm_op {
 	WASM_STORES(WASM_OP_ENUM_NAME)
 	WASM_BINOPS(WASM_OP_ENUM_IMM)
 	WASM_CMPOPS(WASM_OP_ENUM_BR)
+	WASM_LOADS(WASM_OP_ENUM_GUARDED)
+	WASM_STORES(WASM_OP_ENUM_GUARDED)
 	OP_COUNT
 };
 

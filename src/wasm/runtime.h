@@ -6,6 +6,7 @@
 #ifndef WBPF_WASM_RUNTIME_H
 #define WBPF_WASM_RUNTIME_H
 
+#include <setjmp.h>
 #include <stdatomic.h>
 
 #include "wasm/module.h"
@@ -107,6 +108,7 @@ struct wbpf_store {
 	struct wasm_frame *frames;
 	uint32_t depth, max_depth;
 	uint32_t nesting; /* host -> wasm reentries */
+	struct wbpf_func *running; /* the function executing, for messages */
 	uint64_t max_memory_bytes;
 
 	uint64_t fuel;
@@ -130,6 +132,18 @@ const void *const *wasm_interp_handlers(void);
 int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
 
 void wasm_compiled_free(struct wasm_compiled *code);
+
+/* guard.c: faults in a memory's guard region become traps. */
+struct wasm_landing {
+	sigjmp_buf jump;
+	struct wbpf_store *store;
+	bool in_guest;
+	struct wasm_landing *prev;
+};
+void wasm_guard_install(void);
+void wasm_guard_enter(struct wasm_landing *l, struct wbpf_store *st);
+void wasm_guard_leave(struct wasm_landing *l);
+void wasm_guard_pause(bool paused);
 
 /* memory.c */
 struct wbpf_memory *wasm_memory_create(struct wbpf_store *st, uint32_t min_pages, uint32_t max_pages);

@@ -21,6 +21,7 @@ struct wbpf_store *wbpf_store__new(const struct wbpf_store_opts *opts)
 
 	if (opts)
 		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	wasm_guard_install();
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
