@@ -38,11 +38,13 @@ endef
 $(eval $(call bpf_test_rules,$(BUILD),$(CFLAGS)))
 $(eval $(call bpf_test_rules,$(SAN_BUILD),$(SAN_CFLAGS)))
 
-# A bare wasm32 guest: no libc, no WASI, only the eBPF imports.
+# Bare wasm32 guests: no libc, no WASI, only the eBPF imports.
+BARE_GUEST_CC := $(CC) --target=wasm32 -nostdlib -std=c11 $(WARN) -O2 -Wl,--no-entry \
+	-Wl,--export-table
+
 $(ABI_GUEST): tests/bpf/abi_guest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) --target=wasm32 -nostdlib -std=c11 $(WARN) -O2 -Wl,--no-entry -Wl,--export-table \
-		-o $@ $<
+	$(BARE_GUEST_CC) -o $@ $<
 
 # Exit 77 = skipped (not root): reported, not a failure.
 define bpf_run_tests
@@ -59,3 +61,23 @@ bpf-test-san: $(SAN_BUILD)/tests/bpf/test_bpf $(SAN_BUILD)/tests/bpf/test_abi $(
 	$(call bpf_run_tests,$(SAN_BUILD))
 
 TEST_TARGETS += bpf-test bpf-test-san
+
+# Per-event cost of ring-buffer delivery, native libbpf vs a wasm guest
+# (bench/bpf/flood.c; needs root). Part of `make bench`.
+BENCH_BPF := $(BUILD)/bench/bpf
+BENCH_BPF_EVENTS ?= 2000000
+
+$(BENCH_BPF)/flood: $(BUILD)/obj/bench/bpf/flood.o $(BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_BPF)/flood_guest.wasm: bench/bpf/flood_guest.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BARE_GUEST_CC) -o $@ $<
+
+.PHONY: bench-bpf
+bench-bpf: $(BENCH_BPF)/flood $(BENCH_BPF)/flood_guest.wasm $(BPF_BUILD)/bench/bpf/flood.bpf.o
+	$(BENCH_BPF)/flood $(BPF_BUILD)/bench/bpf/flood.bpf.o $(BENCH_BPF)/flood_guest.wasm \
+		$(BENCH_BPF_EVENTS)
+
+bench: bench-bpf

@@ -66,6 +66,11 @@ struct abi_poll {
 	struct wbpf_error err; /* the callback's trap or exit */
 	bool failed;
 	char why[160];	       /* a host-side reason to trap */
+	/* The last function resolved, reused for the next record: one table
+	 * lookup and type check per poll instead of per record. */
+	uint32_t fn_idx;
+	const char *fn_sig;
+	struct wbpf_func *fn;
 };
 
 /* The guest function at index idx of table 0 when it has type `sig`

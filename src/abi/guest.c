@@ -128,6 +128,8 @@ static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char 
 {
 	struct wbpf_func *fn;
 
+	if (p->fn && p->fn_idx == idx && p->fn_sig == sig)
+		return p->fn;
 	if (p->style == ABI_CB_GO_EXPORT)
 		fn = typed(wbpf_instance__func(wbpf_caller__instance(p->c), "go-callback"), sig);
 	else
@@ -138,6 +140,9 @@ static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char 
 			 idx, sig);
 		p->failed = true;
 	}
+	p->fn = fn;
+	p->fn_idx = idx;
+	p->fn_sig = sig;
 	return fn;
 }
 

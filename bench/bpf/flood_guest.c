@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/* Per-event cost benchmark, wasm side: the same consumer as the native
+ * one in flood.c, as a bare wasm32 guest of the `wbpf` ABI. */
+#include <stdint.h>
+
+#define W(name) __attribute__((import_module("wbpf"), import_name(#name)))
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+W(object_open) int object_open(const void *buf, uint32_t size, const char *name);
+W(object_load) int object_load(int obj);
+W(object_find_program) int object_find_program(int obj, const char *name);
+W(object_find_map) int object_find_map(int obj, const char *name);
+W(map_data_write) int map_data_write(int map, uint32_t off, const void *buf, uint32_t len);
+W(program_attach) int program_attach(int prog);
+W(ringbuf_new) int ringbuf_new(int map, int fn, void *ctx, void *buf, uint32_t size);
+W(ringbuf_consume) int ringbuf_consume(int rb);
+
+struct rec {
+	uint64_t seq;
+	uint64_t value;
+	uint32_t pid;
+	uint32_t cpu;
+	uint64_t pad;
+};
+
+/* The per-event work, identical on both sides: a checksum and an order check. */
+struct tally {
+	uint64_t n, sum, last, gaps;
+};
+
+static uint8_t elf[64 * 1024];
+static uint8_t scratch[64];
+static struct tally tally;
+static int rb;
+
+EXPORT(elf_buf) uint8_t *elf_buf(void)
+{
+	return elf;
+}
+
+static int on_rec(void *ctx, void *data, uint32_t size)
+{
+	struct tally *t = ctx;
+	const struct rec *r = data;
+
+	(void)size;
+	t->sum += r->value ^ r->seq;
+	t->gaps += r->seq != t->last + 1;
+	t->last = r->seq;
+	t->n++;
+	return 0;
+}
+
+/* .rodata is flood.bpf.c's cfg: target_pid, burst. */
+EXPORT(setup) int setup(uint32_t size, uint32_t pid, uint32_t burst)
+{
+	uint32_t ro[2] = { pid, burst };
+	int obj = object_open(elf, size, "flood");
+
+	if (obj < 0 || map_data_write(object_find_map(obj, ".rodata"), 0, ro, sizeof(ro)) ||
+	    object_load(obj) || program_attach(object_find_program(obj, "flood")) < 0)
+		return -1;
+	rb = ringbuf_new(object_find_map(obj, "events"), (int)(uintptr_t)on_rec, &tally, scratch,
+			 sizeof(scratch));
+	return rb > 0 ? 0 : -2;
+}
+
+EXPORT(consume) int consume(void)
+{
+	return ringbuf_consume(rb);
+}
+
+EXPORT(checksum) uint64_t checksum(void)
+{
+	return tally.sum + tally.gaps;
+}
