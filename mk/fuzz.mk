@@ -56,3 +56,5 @@ fuzz: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
 
 fuzz-ci: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
 	$(call fuzz_run,60)
+
+TEST_TARGETS += fuzz-ci

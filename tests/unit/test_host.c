@@ -165,6 +165,13 @@ static int h_ref_id(struct wbpf_caller *c, uint64_t *slots, void *user)
 	return 0;
 }
 
+static int h_grow(struct wbpf_caller *c, uint64_t *slots, void *user)
+{
+	(void)user;
+	slots[0] = (uint32_t)wbpf_memory__grow(wbpf_instance__memory(wbpf_caller__instance(c)), 1);
+	return 0;
+}
+
 static bool define_all(struct wbpf_store *store, struct host_ctx *ctx)
 {
 	static const struct {
@@ -175,7 +182,7 @@ static bool define_all(struct wbpf_store *store, struct host_ctx *ctx)
 		{ "probe", "()", h_probe },	       { "sum_bytes", "(ii)i", h_sum_bytes },
 		{ "fill", "(iii)", h_fill },	       { "callback", "(i)i", h_callback },
 		{ "fail", "(i)", h_fail },	       { "quit", "(i)", h_quit },
-		{ "ref_id", "(r)r", h_ref_id },
+		{ "ref_id", "(r)r", h_ref_id },	       { "grow", "()i", h_grow },
 	};
 	bool ok = true;
 
@@ -331,6 +338,30 @@ static void test_host_writes_memory(void)
 	fixture_close(&fx);
 }
 
+static void test_host_grows_memory(void)
+{
+	struct host_ctx ctx;
+	struct fixture fx;
+
+	if (!host_open(&fx, &ctx, "host"))
+		return;
+	CHECK_EQ(CALL_I32(fx.inst, "host_grow_then_store", 0), 7);
+	CHECK_EQ(wbpf_memory__size(wbpf_instance__memory(fx.inst)), 2 * WASM_PAGE);
+	fixture_close(&fx);
+}
+
+static void test_host_in_table(void)
+{
+	struct host_ctx ctx;
+	struct fixture fx;
+
+	if (!host_open(&fx, &ctx, "host"))
+		return;
+	CHECK_EQ(CALL_I32(fx.inst, "indirect_add", 2, 40, 2), 42);
+	CHECK(ctx.add_caller == fx.inst);
+	fixture_close(&fx);
+}
+
 static void test_callback(void)
 {
 	struct host_ctx ctx;
@@ -451,6 +482,39 @@ static void test_externref(void)
 	fixture_close(&fx);
 }
 
+struct start_seen {
+	struct wbpf_instance *inst;
+	bool str_ok;
+};
+
+static int h_start_probe(struct wbpf_caller *c, uint64_t *slots, void *user)
+{
+	struct start_seen *seen = user;
+	const char *s = wbpf_caller__str(c, (uint32_t)slots[0], 64);
+
+	seen->inst = wbpf_caller__instance(c);
+	seen->str_ok = s && !strcmp(s, "started");
+	return 0;
+}
+
+/* During the start function the instance exists for its host calls, data
+ * segments already in place. */
+static void test_host_from_start(void)
+{
+	struct start_seen seen = { 0 };
+	struct fixture fx;
+
+	if (!fixture_load(&fx, "host_start", NULL))
+		return;
+	if (CHECK(!wbpf_store__define_func(fx.store, "env", "start_probe", "(i)", h_start_probe,
+					   &seen)) &&
+	    fixture_instantiate(&fx)) {
+		CHECK(seen.inst == fx.inst);
+		CHECK(seen.str_ok);
+	}
+	fixture_close(&fx);
+}
+
 static void test_bad_signatures(void)
 {
 	static const char *const bad[] = { "", "i", "(i", "i)", "(q)i", "(i)x", "(i))", "((i)" };
@@ -494,12 +558,15 @@ static const struct check_test tests[] = {
 	{ "caller_without_memory", test_caller_without_memory },
 	{ "checked_reads", test_checked_reads },
 	{ "host_writes_memory", test_host_writes_memory },
+	{ "host_grows_memory", test_host_grows_memory },
+	{ "host_in_table", test_host_in_table },
 	{ "callback", test_callback },
 	{ "host_trap", test_host_trap },
 	{ "nested_trap", test_nested_trap },
 	{ "nested_trap_handled", test_nested_trap_handled },
 	{ "host_exit", test_host_exit },
 	{ "externref", test_externref },
+	{ "host_from_start", test_host_from_start },
 	{ "bad_signatures", test_bad_signatures },
 	{ "unbounded_reentry", test_unbounded_reentry },
 };

@@ -162,6 +162,41 @@ static void test_link_after_growth(void)
 	fixture_close(&fx);
 }
 
+static void test_grow_across_instances(void)
+{
+	struct wbpf_instance *inst;
+	struct wbpf_module *mod;
+	struct wbpf_error err;
+	struct fixture fx;
+
+	if (!lib_open(&fx))
+		return;
+	inst = open_in(&fx, "link_grow", &mod, &err);
+	if (CHECK(inst))
+		CHECK_EQ(CALL_I32(inst, "grow_via_lib_then_store", 0), 0x5eed);
+	CHECK_EQ(CALL_I32(fx.inst, "own_load", 1, 65540), 0x5eed);
+	fixture_close(&fx);
+}
+
+static void test_offset_from_import(void)
+{
+	struct wbpf_global *base;
+	struct fixture fx;
+
+	if (!fixture_load(&fx, "link_offset", NULL))
+		return;
+	base = wbpf_global__new(fx.store, val_i32(200), false);
+	if (CHECK(base) &&
+	    CHECK(!wbpf_store__define(fx.store, "env", "base",
+				      (struct wbpf_extern){ .kind = WBPF_EXTERN_GLOBAL,
+							    .of.global = base })) &&
+	    fixture_instantiate(&fx)) {
+		CHECK_EQ(CALL_I32(fx.inst, "load16", 1, 200), 0x6968);
+		CHECK_EQ(CALL_I32(fx.inst, "load16", 1, 0), 0);
+	}
+	fixture_close(&fx);
+}
+
 static int host_sig(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	(void)c, (void)slots, (void)user;
@@ -222,6 +257,8 @@ static const struct check_test tests[] = {
 	{ "shared_memory", test_shared_memory },
 	{ "mismatches", test_mismatches },
 	{ "link_after_growth", test_link_after_growth },
+	{ "grow_across_instances", test_grow_across_instances },
+	{ "offset_from_import", test_offset_from_import },
 	{ "host_mismatch", test_host_mismatch },
 	{ "partial_instantiation", test_partial_instantiation },
 };

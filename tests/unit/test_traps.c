@@ -115,6 +115,16 @@ static void test_table_traps(void)
 	a[0] = val_i32(3);
 	TRAP_THEN_OK(&fx, "table_get", a, 1, WBPF_TRAP_TABLE_OOB, "table_get");
 	CHECK_EQ(CALL_I32(fx.inst, "indirect", 2, 0, 6), 36);
+	/* A funcref taken out of the table is callable from the API. */
+	a[0] = val_i32(0);
+	a[1] = ret(&fx, "table_get", a, 1);
+	if (CHECK(a[1].type == WBPF_FUNCREF && a[1].of.func)) {
+		struct wbpf_val six = val_i32(6), res;
+		struct wbpf_error err = { 0 };
+
+		if (CHECK(!wbpf_func__call(a[1].of.func, &six, 1, &res, 1, &err)))
+			CHECK_EQ(res.of.i32, 36);
+	}
 	fixture_close(&fx);
 }
 

@@ -10,6 +10,11 @@
   (import "env" "fail" (func $fail (param i32)))
   (import "env" "quit" (func $quit (param i32)))
   (import "env" "ref_id" (func $ref_id (param externref) (result externref)))
+  (import "env" "grow" (func $grow (result i32)))
+
+  (type $binop (func (param i32 i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $add)
 
   (memory (export "memory") 1)
   (data (i32.const 16) "hello\00")
@@ -100,6 +105,23 @@
   (func (export "ref_roundtrip") (param externref) (result externref)
     local.get 0
     call $ref_id)
+
+  ;; The host grows memory; the guest must see the new size at once.
+  (func (export "host_grow_then_store") (result i32)
+    call $grow
+    drop
+    i32.const 65636
+    i32.const 7
+    i32.store
+    i32.const 65636
+    i32.load)
+
+  ;; A host function reached through a table.
+  (func (export "indirect_add") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.const 0
+    call_indirect (type $binop))
 
   (func (export "value") (result i32)
     i32.const 0

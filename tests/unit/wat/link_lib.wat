@@ -15,4 +15,7 @@
   (func $own_load (export "own_load") (param i32) (result i32)
     local.get 0
     i32.load)
-  (func (export "get_g") (result i32) global.get $g))
+  (func (export "get_g") (result i32) global.get $g)
+  (func (export "grow") (param i32) (result i32)
+    local.get 0
+    memory.grow))
