@@ -14,6 +14,8 @@
 
 #define PERF_MAX_PAGES 256u
 #define PERF_COMPAT_PAGES 64u
+/* Each buffer pins kernel memory (perf: per CPU) and host mappings. */
+#define BUFFERS_MAX 64u
 #define WAKE_TAG 1u
 
 static int ring_sample(void *ctx, void *data, size_t size)
@@ -124,11 +126,14 @@ static int buffer_create(struct wbpf_bpf_host *host, struct bpf_buffer *b, struc
 static int buffer_new(struct wbpf_bpf_host *host, enum wbpf_bpf_handle_kind kind, struct bpf_map_ent *m,
 		      uint32_t page_cnt, const struct wbpf_bpf_cb *cb)
 {
-	struct bpf_buffer *b = calloc(1, sizeof(*b));
+	struct bpf_buffer *b;
 	int err;
 
-	if (!b)
+	if (host->nbufs >= BUFFERS_MAX)
+		return -EMFILE;
+	if (!(b = calloc(1, sizeof(*b))))
 		return -ENOMEM;
+	host->nbufs++;
 	b->kind = kind;
 	b->epfd = -1;
 	err = ring_add(b, m, cb);
@@ -291,6 +296,7 @@ void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b)
 	perf_buffer__free(b->pb);
 	if (b->epfd >= 0)
 		close(b->epfd);
+	host->nbufs--;
 	free(b->rings);
 	free(b);
 }

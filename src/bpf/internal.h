@@ -58,6 +58,7 @@ struct bpf_map_ent {
 struct bpf_obj {
 	struct bpf_object *bpf;
 	void *elf; /* libbpf reads from our copy, never guest memory */
+	size_t elf_size;
 	int handle;
 	bool loaded;
 	size_t nprogs, nmaps;
@@ -105,6 +106,8 @@ struct wbpf_bpf_host {
 	size_t n_ifaces;
 	char *cgroup_root;
 	bool quiet;
+	size_t nobjs, elf_bytes; /* what open objects hold, for the caps */
+	size_t nbufs;
 	int wake_fd;  /* eventfd written by wbpf_bpf_host__interrupt */
 	bool polling; /* a dispatcher is running */
 };

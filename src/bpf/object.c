@@ -6,8 +6,10 @@
 
 #include "bpf/internal.h"
 
-/* Bounds the host memory a guest can pin with one object. */
+/* Bound the host memory a guest can pin with objects. */
 #define OBJ_MAX_SIZE (64u << 20)
+#define OBJS_MAX_SIZE (256u << 20)
+#define OBJS_MAX 64u
 
 static int index_children(struct bpf_obj *o)
 {
@@ -53,10 +55,14 @@ int wbpf_bpf_host__object_open(struct wbpf_bpf_host *host, const void *buf, size
 	struct bpf_obj *o;
 	int err;
 
-	if (size > OBJ_MAX_SIZE)
+	if (size > OBJ_MAX_SIZE || size > OBJS_MAX_SIZE - host->elf_bytes)
 		return -E2BIG;
+	if (host->nobjs >= OBJS_MAX)
+		return -EMFILE;
 	if (!(o = calloc(1, sizeof(*o))))
 		return -ENOMEM;
+	host->nobjs++;
+	host->elf_bytes += o->elf_size = size;
 	err = obj_open(o, buf, size, name);
 	if (!err) {
 		err = htable_add(&host->handles, WBPF_HANDLE_OBJECT, o);
@@ -97,6 +103,8 @@ void obj_release(struct wbpf_bpf_host *host, struct bpf_obj *o)
 	if (o->handle > 0)
 		htable_del(&host->handles, o->handle);
 	bpf_object__close(o->bpf);
+	host->nobjs--;
+	host->elf_bytes -= o->elf_size;
 	free(o->progs);
 	free(o->maps);
 	free(o->elf);
