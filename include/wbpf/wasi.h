@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * WASI preview1 (`wasi_snapshot_preview1`) for wbpf's engine.
+ *
+ * One `struct wbpf_wasi` is the whole world a guest sees: its arguments,
+ * environment, standard streams and the directories it was granted. There
+ * is no ambient authority: a guest reaches the file system only through
+ * preopened directories, and every path is resolved beneath one of them
+ * (`..`, absolute paths and symlinks cannot leave it).
+ *
+ * Usage:
+ *	wasi = wbpf_wasi__new(&opts, &err);
+ *	wbpf_wasi__define(wasi, store);	   before instantiating
+ *	... run _start; proc_exit ends it with WBPF_ERR_EXIT ...
+ *	wbpf_store__free(store);
+ *	wbpf_wasi__free(wasi);
+ *
+ * The object must outlive every instance that imports from it. Host
+ * functions run on the store's thread; only wbpf_wasi__interrupt() may be
+ * called from elsewhere.
+ */
+#ifndef WBPF_WASI_H
+#define WBPF_WASI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "wbpf/wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wbpf_wasi;
+
+/* A host directory the guest may use, visible to it as guest_path
+ * (NULL = the host path as written). */
+struct wbpf_wasi_preopen {
+	const char *host_path;
+	const char *guest_path;
+};
+
+struct wbpf_wasi_opts {
+	size_t sz;			/* sizeof(struct wbpf_wasi_opts) */
+	const char *const *argv;	/* argc strings; argv[0] is the program */
+	size_t argc;
+	const char *const *env;		/* envc "KEY=VALUE" strings */
+	size_t envc;
+	const struct wbpf_wasi_preopen *preopens; /* guest fds 3, 4, ... */
+	size_t npreopens;
+	/* Host fds behind guest fds 0, 1, 2; NULL = the process's own 0, 1,
+	 * 2. A negative entry leaves that guest fd closed. They are
+	 * duplicated: the caller keeps its own. */
+	const int *stdio;
+};
+
+/* Copies everything in opts and opens the preopened directories. NULL on
+ * error (errno set; err, if given, names the directory or the problem). */
+struct wbpf_wasi *wbpf_wasi__new(const struct wbpf_wasi_opts *opts, struct wbpf_error *err);
+/* Closes every guest fd. */
+void wbpf_wasi__free(struct wbpf_wasi *wasi);
+
+/* Defines every wasi_snapshot_preview1 function in `store`. Those wbpf does
+ * not implement (sockets, proc_raise) return ENOSYS, so modules link. */
+int wbpf_wasi__define(struct wbpf_wasi *wasi, struct wbpf_store *store);
+
+/* True once the guest called proc_exit; *code gets its status. */
+bool wbpf_wasi__exited(const struct wbpf_wasi *wasi, int *code);
+
+/* Safe from any thread: a guest blocked in poll_oneoff or a read from a
+ * pipe or terminal traps now, and any later blocking call traps at once.
+ * Pair it with wbpf_store__interrupt(), which stops running guest code. */
+void wbpf_wasi__interrupt(struct wbpf_wasi *wasi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WBPF_WASI_H */

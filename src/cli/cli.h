@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wbpf command: each subcommand is one `int fn(argc, argv)` (argv[0]
+ * is its own name) listed in main.c's table; it returns the process exit
+ * status. Shared helpers for option values live in parse.c.
+ */
+#ifndef WBPF_CLI_H
+#define WBPF_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses of the command itself (a guest's own status passes
+ * through unchanged). */
+#define CLI_EXIT_ERROR 1	/* the module could not be read, linked, ... */
+#define CLI_EXIT_USAGE 2	/* bad command line */
+
+int cli_run(int argc, char **argv);
+
+/* "64MiB", "512k", "1G", "4096": powers of 1024, optional "B"/"iB". */
+int cli_parse_size(const char *s, uint64_t *out);
+/* "200ms", "1.5s", "2m", "500us", "10" (seconds) into nanoseconds. */
+int cli_parse_duration(const char *s, uint64_t *out_ns);
+/* A plain non-negative integer (decimal or 0x hex). */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+#endif /* WBPF_CLI_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* The wbpf command: dispatches to a subcommand from a small table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cli_cmd cmds[] = {
+	{"run", cli_run, "run a WebAssembly module (a WASI program or a library function)"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wbpf COMMAND [OPTIONS] [ARGS...]\n"
+		   "       wbpf --help | wbpf help COMMAND\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\nRun 'wbpf COMMAND --help' for what a command does and its options.\n");
+}
+
+static const struct cli_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+	    (!strcmp(name, "help") && argc == 2)) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "help")) {
+		char help[] = "--help";
+		char *sub[] = {argv[2], help, NULL};
+
+		cmd = find_cmd(argv[2]);
+		if (cmd)
+			return cmd->fn(2, sub);
+		name = argv[2];
+	}
+	cmd = find_cmd(name);
+	if (!cmd) {
+		fprintf(stderr, "wbpf: unknown command '%s' (see 'wbpf --help')\n", name);
+		return CLI_EXIT_USAGE;
+	}
+	return cmd->fn(argc - 1, argv + 1);
+}

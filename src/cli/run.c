@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `wbpf run`: runs a WASI program (or one function of a library module)
+ * with only the capabilities the command line grants and within the
+ * limits it sets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/run.h"
+#include "wbpf/wasi.h"
+#include "wbpf/wasm.h"
+
+/* Modules bigger than this are surely a mistake (a core file, a disk). */
+#define RUN_MAX_MODULE (1u << 30)
+
+static const char run_help[] =
+"usage: wbpf run [OPTIONS] MODULE.wasm [ARGS...]\n"
+"       wbpf run [OPTIONS] --invoke NAME MODULE.wasm [VALUES...]\n"
+"\n"
+"Runs a WebAssembly module. A WASI program (e.g. built with\n"
+"'clang --target=wasm32-wasi') runs from its _start with ARGS as its\n"
+"arguments; MODULE.wasm is its argv[0]. With --invoke, the exported\n"
+"function NAME is called with VALUES (after _initialize, if the module\n"
+"exports it) and its results are printed, one a line.\n"
+"\n"
+"The guest gets nothing it is not given: no files, no environment.\n"
+"\n"
+"Capabilities:\n"
+"  --dir HOST[::GUEST]   let the guest use directory HOST, which it sees as\n"
+"                        GUEST (default: HOST as written). Paths are resolved\n"
+"                        inside it: '..', absolute paths and symlinks cannot\n"
+"                        leave it. Repeatable. Without --dir, no file access.\n"
+"  --env KEY=VALUE       set an environment variable (KEY alone: take its\n"
+"                        value from wbpf's own environment). Repeatable.\n"
+"  --inherit-env         give the guest wbpf's whole environment (--env\n"
+"                        entries still override).\n"
+"\n"
+"Limits (a guest past a limit traps):\n"
+"  --fuel N              at most N units of work (instructions, counted at\n"
+"                        calls and loop iterations): 'fuel exhausted'.\n"
+"  --timeout DURATION    wall-clock limit, e.g. 200ms, 1.5s, 2m: the guest is\n"
+"                        interrupted even while it sleeps or waits for input.\n"
+"  --max-memory SIZE     cap on each linear memory, e.g. 64MiB; memory.grow\n"
+"                        (and so malloc) fails past it.\n"
+"  --max-stack SIZE      size of the wasm value stack (default 1MiB); deep\n"
+"                        recursion traps with 'call stack exhausted'.\n"
+"\n"
+"  SIZE takes k, M, G suffixes (powers of 1024); DURATION takes ns, us, ms,\n"
+"  s (default), m, h.\n"
+"\n"
+"Other:\n"
+"  --invoke NAME         call export NAME instead of _start. VALUES are\n"
+"                        integers (i32, i64; decimal, negative or 0x hex) or\n"
+"                        floats (f32, f64; also nan, inf).\n"
+"  -h, --help            show this help.\n"
+"\n"
+"Exit status: the guest's own (its proc_exit code or exit() from main;\n"
+"0 when _start returns). When the guest traps, wbpf prints the trap and a\n"
+"backtrace of guest functions and exits like a native program killed by\n"
+"the matching signal: 134 (abort: unreachable, host error), 136 (integer\n"
+"divide by zero, overflow, bad conversion), 139 (out-of-bounds memory or\n"
+"table access, bad indirect call, call stack exhausted), 142 (--timeout),\n"
+"152 (--fuel). wbpf's own errors exit 1, a bad command line 2.\n";
+
+enum {
+	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
+	OPT_MAX_STACK, OPT_INVOKE,
+};
+
+static const struct option run_options[] = {
+	{"dir", required_argument, NULL, OPT_DIR},
+	{"env", required_argument, NULL, OPT_ENV},
+	{"inherit-env", no_argument, NULL, OPT_INHERIT_ENV},
+	{"fuel", required_argument, NULL, OPT_FUEL},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+	{"max-stack", required_argument, NULL, OPT_MAX_STACK},
+	{"invoke", required_argument, NULL, OPT_INVOKE},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+/* ---------------------------------------------------------- options */
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wbpf run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see 'wbpf run --help')\n");
+	return -EINVAL;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, *cap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+static int add_dir(struct run_opts *o, char *arg)
+{
+	char *sep = strstr(arg, "::");
+	struct wbpf_wasi_preopen p = {.host_path = arg};
+
+	if (sep) {
+		*sep = '\0';
+		p.guest_path = sep + 2;
+	}
+	if (!*p.host_path || (p.guest_path && !*p.guest_path))
+		return usage_error("--dir needs HOST[::GUEST], got '%s'", arg);
+	if (grow((void **)&o->dirs, &o->dirs_cap, o->ndirs, sizeof(p)))
+		return -ENOMEM;
+	o->dirs[o->ndirs++] = p;
+	return 0;
+}
+
+static int add_env(struct run_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *kv;
+
+	if (eq == arg || !*arg)
+		return usage_error("--env needs KEY=VALUE, got '%s'", arg);
+	if (eq) {
+		kv = strdup(arg);
+	} else {
+		const char *val = getenv(arg);
+
+		if (!val)
+			return usage_error("--env %s: not set in wbpf's environment", arg);
+		kv = malloc(strlen(arg) + strlen(val) + 2);
+		if (kv)
+			sprintf(kv, "%s=%s", arg, val);
+	}
+	if (!kv || grow((void **)&o->env, &o->env_cap, o->nenv, sizeof(char *))) {
+		free(kv);
+		return -ENOMEM;
+	}
+	o->env[o->nenv++] = kv;
+	return 0;
+}
+
+static int parse_limit(int opt, const char *arg, struct run_opts *o)
+{
+	switch (opt) {
+	case OPT_FUEL:
+		o->has_fuel = true;
+		return cli_parse_u64(arg, &o->fuel) ? usage_error("--fuel: bad count '%s'", arg) : 0;
+	case OPT_TIMEOUT:
+		o->timeout_str = arg;
+		if (cli_parse_duration(arg, &o->timeout_ns) || !o->timeout_ns)
+			return usage_error("--timeout: bad duration '%s' (e.g. 200ms, 2s)", arg);
+		return 0;
+	case OPT_MAX_MEMORY:
+		if (cli_parse_size(arg, &o->max_memory) || !o->max_memory ||
+		    o->max_memory > (4ull << 30))
+			return usage_error("--max-memory: bad size '%s' (e.g. 64MiB, at most 4GiB)",
+					   arg);
+		return 0;
+	case OPT_MAX_STACK:
+		if (cli_parse_size(arg, &o->max_stack) || o->max_stack < 1024 ||
+		    o->max_stack > (1ull << 32))
+			return usage_error("--max-stack: bad size '%s' (1KiB to 4GiB)", arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_opt(int opt, struct run_opts *o, char **argv)
+{
+	switch (opt) {
+	case OPT_DIR: return add_dir(o, optarg);
+	case OPT_ENV: return add_env(o, optarg);
+	case OPT_INHERIT_ENV: o->inherit_env = true; return 0;
+	case OPT_INVOKE: o->invoke = optarg; return 0;
+	case 'h': o->help = true; return 0;
+	case ':': return usage_error("%s needs a value", argv[optind - 1]);
+	case '?': return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	return parse_limit(opt, optarg, o);
+}
+
+int run_opts__parse(struct run_opts *o, int argc, char **argv)
+{
+	int opt, ret;
+
+	/* "+": options end at MODULE; the rest belongs to the guest. */
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:h", run_options, NULL)) != -1) {
+		ret = parse_opt(opt, o, argv);
+		if (ret)
+			return ret;
+	}
+	if (o->help)
+		return 0;
+	if (optind >= argc)
+		return usage_error("%s", "missing MODULE.wasm");
+	o->module = argv[optind];
+	o->args = argv + optind + 1;
+	o->nargs = (size_t)(argc - optind - 1);
+	return 0;
+}
+
+void run_opts__free(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->nenv; i++)
+		free(o->env[i]);
+	free(o->env);
+	free(o->dirs);
+}
+
+/* ------------------------------------------------------ environment */
+
+static bool env_has_key(const char *kv, const char *key_eq)
+{
+	size_t n = strcspn(key_eq, "=") + 1;
+
+	return !strncmp(kv, key_eq, n);
+}
+
+/* The guest's environment: maybe ours, then --env entries overriding. */
+static const char **build_env(const struct run_opts *o, char **host_env, size_t *n)
+{
+	size_t nhost = 0, cnt = 0;
+	const char **env;
+
+	while (o->inherit_env && host_env && host_env[nhost])
+		nhost++;
+	env = calloc(nhost + o->nenv + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < nhost; i++)
+		env[cnt++] = host_env[i];
+	for (size_t i = 0; i < o->nenv; i++) {
+		size_t j = 0;
+
+		while (j < cnt && !env_has_key(env[j], o->env[i]))
+			j++;
+		env[j] = o->env[i];
+		cnt += j == cnt;
+	}
+	*n = cnt;
+	return env;
+}
+
+/* ------------------------------------------------------------ module */
+
+static void *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 16, n = 0;
+	uint8_t *buf = NULL, *p;
+	ssize_t got = 1;
+
+	if (fd < 0)
+		return NULL;
+	while (got > 0 && n <= RUN_MAX_MODULE) {
+		if (n == cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			p = realloc(buf, cap);
+			if (!p)
+				break;
+			buf = p;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got > 0)
+			n += (size_t)got;
+		else if (got < 0 && errno == EINTR)
+			got = 1;
+	}
+	if (got != 0) {
+		int e = n > RUN_MAX_MODULE ? EFBIG : errno;
+
+		free(buf);
+		buf = NULL;
+		errno = e;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static struct wbpf_module *load_module(const char *path)
+{
+	struct wbpf_error err = {0};
+	struct wbpf_module *mod;
+	struct stat st;
+	size_t len;
+	void *bytes;
+
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "wbpf run: %s: is a directory, not a module\n", path);
+		return NULL;
+	}
+	bytes = read_file(path, &len);
+	if (!bytes) {
+		fprintf(stderr, "wbpf run: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	mod = wbpf_module__new(bytes, len, &err);
+	free(bytes);
+	if (!mod)
+		fprintf(stderr, "wbpf run: %s: invalid module: %s\n", path, err.msg);
+	return mod;
+}
+
+/* ----------------------------------------------------------- running */
+
+static struct wbpf_wasi *make_wasi(const struct run_opts *o, char **host_env)
+{
+	struct wbpf_error err = {0};
+	struct wbpf_wasi *wasi;
+	const char **argv, **env;
+	size_t nenv = 0;
+
+	argv = calloc(o->nargs + 1, sizeof(*argv));
+	env = build_env(o, host_env, &nenv);
+	if (!argv || !env) {
+		free(argv);
+		free(env);
+		fprintf(stderr, "wbpf run: out of memory\n");
+		return NULL;
+	}
+	argv[0] = o->module;
+	for (size_t i = 0; i < o->nargs; i++)
+		argv[i + 1] = o->args[i];
+	wasi = wbpf_wasi__new(&(struct wbpf_wasi_opts){
+		.sz = sizeof(struct wbpf_wasi_opts),
+		.argv = argv, .argc = o->invoke ? 1 : o->nargs + 1,
+		.env = env, .envc = nenv,
+		.preopens = o->dirs, .npreopens = o->ndirs,
+	}, &err);
+	if (!wasi)
+		fprintf(stderr, "wbpf run: %s\n", err.msg);
+	free(argv);
+	free(env);
+	return wasi;
+}
+
+/* Exit status for a trap: what a native program killed by the analogous
+ * signal reports, so scripts read guests and natives alike. */
+static int trap_status(enum wbpf_trap trap)
+{
+	switch (trap) {
+	case WBPF_TRAP_INT_OVERFLOW:
+	case WBPF_TRAP_DIV_ZERO:
+	case WBPF_TRAP_BAD_CONVERSION:
+		return 128 + 8; /* SIGFPE */
+	case WBPF_TRAP_MEM_OOB:
+	case WBPF_TRAP_TABLE_OOB:
+	case WBPF_TRAP_INDIRECT_TYPE:
+	case WBPF_TRAP_UNINIT_ELEM:
+	case WBPF_TRAP_NULL_REF:
+	case WBPF_TRAP_STACK_EXHAUSTED:
+		return 128 + 11; /* SIGSEGV */
+	case WBPF_TRAP_INTERRUPTED:
+		return 128 + 14; /* SIGALRM */
+	case WBPF_TRAP_FUEL:
+		return 128 + 24; /* SIGXCPU */
+	default:
+		return 128 + 6; /* SIGABRT, as abort() */
+	}
+}
+
+int run_outcome(const struct run_ctx *r, int ret, const struct wbpf_error *err)
+{
+	if (!ret)
+		return 0;
+	switch (err->kind) {
+	case WBPF_ERR_EXIT:
+		return err->exit_code;
+	case WBPF_ERR_TRAP:
+		if (run_deadline__fired(r->deadline)) {
+			fprintf(stderr, "wbpf run: %s: timed out after %s\n%s\n", r->opts->module,
+				r->opts->timeout_str, err->msg);
+			return trap_status(WBPF_TRAP_INTERRUPTED);
+		}
+		fprintf(stderr, "wbpf run: %s: %s\n", r->opts->module, err->msg);
+		return trap_status(err->trap);
+	default:
+		fprintf(stderr, "wbpf run: %s: %s\n", r->opts->module, err->msg);
+		return CLI_EXIT_ERROR;
+	}
+}
+
+static int call_start(struct run_ctx *r)
+{
+	struct wbpf_func *start = wbpf_instance__func(r->inst, "_start");
+	struct wbpf_error err = {0};
+	struct wbpf_functype ft;
+
+	if (!start) {
+		fprintf(stderr, "wbpf run: %s exports no _start: call a function with "
+			"--invoke NAME\n", r->opts->module);
+		return CLI_EXIT_ERROR;
+	}
+	wbpf_func__type(start, &ft);
+	if (ft.nparams || ft.nresults) {
+		fprintf(stderr, "wbpf run: %s: _start must take and return nothing\n",
+			r->opts->module);
+		return CLI_EXIT_ERROR;
+	}
+	return run_outcome(r, wbpf_func__call(start, NULL, 0, NULL, 0, &err), &err);
+}
+
+static int call_invoke(struct run_ctx *r)
+{
+	struct wbpf_func *init = wbpf_instance__func(r->inst, "_initialize");
+	struct wbpf_error err = {0};
+	int ret;
+
+	if (init) {
+		ret = run_outcome(r, wbpf_func__call(init, NULL, 0, NULL, 0, &err), &err);
+		if (ret)
+			return ret;
+	}
+	return run_invoke(r);
+}
+
+static struct wbpf_store *make_store(const struct run_opts *o)
+{
+	struct wbpf_store_opts so = {
+		.sz = sizeof(so),
+		.stack_bytes = (size_t)o->max_stack,
+		.max_memory_bytes = o->max_memory,
+	};
+	struct wbpf_store *store = wbpf_store__new(&so);
+
+	if (!store) {
+		fprintf(stderr, "wbpf run: cannot create a store: %s\n", strerror(errno));
+		return NULL;
+	}
+	if (o->has_fuel)
+		wbpf_store__set_fuel(store, o->fuel);
+	return store;
+}
+
+static int run_instance(struct run_ctx *r, struct wbpf_module *mod)
+{
+	struct wbpf_error err = {0};
+	int ret;
+
+	ret = wbpf_wasi__define(r->wasi, r->store);
+	if (ret) {
+		fprintf(stderr, "wbpf run: cannot define WASI: %s\n", strerror(-ret));
+		return CLI_EXIT_ERROR;
+	}
+	/* The deadline covers the start function too. */
+	if (r->opts->timeout_ns && run_deadline__start(r))
+		return CLI_EXIT_ERROR;
+	r->inst = wbpf_instance__new(r->store, mod, &err);
+	if (!r->inst)
+		ret = run_outcome(r, -1, &err);
+	else
+		ret = r->opts->invoke ? call_invoke(r) : call_start(r);
+	run_deadline__stop(r);
+	return ret;
+}
+
+static int run_module(const struct run_opts *o, char **host_env)
+{
+	struct run_ctx r = {.opts = o};
+	struct wbpf_module *mod = load_module(o->module);
+	int ret = CLI_EXIT_ERROR;
+
+	if (!mod)
+		return CLI_EXIT_ERROR;
+	r.store = make_store(o);
+	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
+	if (r.wasi)
+		ret = run_instance(&r, mod);
+	wbpf_store__free(r.store);
+	wbpf_wasi__free(r.wasi);
+	wbpf_module__free(mod);
+	return ret;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_opts o = {0};
+	int ret;
+
+	ret = run_opts__parse(&o, argc, argv);
+	if (ret == -ENOMEM)
+		fprintf(stderr, "wbpf run: out of memory\n");
+	if (!ret && o.help)
+		fputs(run_help, stdout);
+	else if (!ret)
+		ret = run_module(&o, environ);
+	else
+		ret = ret == -ENOMEM ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
+	run_opts__free(&o);
+	return ret;
+}

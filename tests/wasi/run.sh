@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# WASI tests for `wbpf run`.
+#
+#   tests/wasi/run.sh [--quick] WBPF [OUT]
+#
+# 1. Every tests/wasi/*.c program with a main (but path_test.c, the
+#    resolver's unit test, built by mk/wasi.mk) is compiled
+#    natively (clang -O2) and to wasm32-wasi into OUT (default
+#    build/wasi-tests), run both ways in fresh temporary directories, and
+#    must give identical stdout, stderr, exit status and directory contents.
+#    Lines at the top of a program set how it runs:
+#      //! args: WORDS...      its arguments (shell words)
+#      //! env: K=V...         its environment (the only variables it gets)
+#      //! stdin: self         stdin is the program's own source
+#      //! slow                skipped with --quick
+# 2. Sandbox (guest/sandbox.c, wasm only): escapes through '..', absolute paths and symlinks refused,
+#    no file access without --dir, bad guest pointers answered EFAULT.
+# 3. Limits (guest/*.c and wat/*.wat): --timeout (spinning, sleeping, blocked on stdin), --fuel,
+#    --max-memory, recursion, traps and their exit statuses.
+# 4. The command line: --invoke values, --help, one-line errors.
+#
+# --quick (used with the sanitizer build) skips programs marked slow.
+set -u
+
+quick=0
+if [ "${1:-}" = --quick ]; then
+	quick=1
+	shift
+fi
+[ $# -ge 1 ] || { echo "usage: $0 [--quick] WBPF [OUT]" >&2; exit 2; }
+WBPF=$(realpath "$1")
+SRC=$(cd "$(dirname "$0")" && pwd)
+OUT=$(realpath -m "${2:-$SRC/../../build/wasi-tests}")
+CFLAGS=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2)
+mkdir -p "$OUT"
+TMP=$(mktemp -d /tmp/wbpf-wasi.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+pass=0
+fail=0
+label=$(basename "$WBPF")
+[ "$quick" = 1 ] && label="$label --quick"
+
+ok() {
+	pass=$((pass + 1))
+	echo "  ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "  FAIL $1"
+	shift
+	for line in "$@"; do
+		printf '       %s\n' "$line"
+	done
+}
+
+# ------------------------------------------------------------- building
+
+# build NAME: NAME.native and NAME.wasm from NAME.c; build_guest NAME:
+# only NAME.wasm, from guest/NAME.c. Rebuilt when a source changed.
+fresh() {
+	local f
+	[ -e "$1" ] || return 1
+	for f in "${@:2}"; do
+		[ "$1" -nt "$f" ] || return 1
+	done
+}
+
+to_wasm() {
+	# Two steps: clang-14 runs wasm-opt when linking with -O.
+	clang --target=wasm32-wasi "${CFLAGS[@]}" -I"$SRC" -c "$1" -o "$2.o" &&
+		clang --target=wasm32-wasi "$2.o" -o "$2" -lm
+}
+
+build() {
+	local src=$SRC/$1.c
+	fresh "$OUT/$1.wasm" "$src" "$SRC/common.h" && fresh "$OUT/$1.native" "$src" "$SRC/common.h" &&
+		return 0
+	clang "${CFLAGS[@]}" "$src" -o "$OUT/$1.native" -lm && to_wasm "$src" "$OUT/$1.wasm"
+}
+
+build_guest() {
+	local src=$SRC/guest/$1.c
+	fresh "$OUT/$1.wasm" "$src" || to_wasm "$src" "$OUT/$1.wasm"
+}
+
+build_wat() {
+	local name=$1
+	if [ ! -e "$OUT/$name.wasm" ] || [ "$SRC/wat/$name.wat" -nt "$OUT/$name.wasm" ]; then
+		wat2wasm --debug-names "$SRC/wat/$name.wat" -o "$OUT/$name.wasm" || return 1
+	fi
+}
+
+# ------------------------------------------------------ native vs. wasm
+
+directive() {
+	sed -n "s|^//! $2:\{0,1\} *||p" "$SRC/$1.c" | head -1
+}
+
+# What a run left behind: types, names, sizes.
+tree() {
+	(cd "$1" && find . -mindepth 1 -printf '%y %P %s\n' | sort)
+}
+
+compare() {
+	local name=$1 mode=$2 n w args=() envs=() env_flags=() stdin=/dev/null
+	eval "args=($(directive "$name" args))"
+	eval "envs=($(directive "$name" env))"
+	[ "$(directive "$name" stdin)" = self ] && stdin=$SRC/$name.c
+	n=$TMP/$name-$mode.native
+	w=$TMP/$name-$mode.wasm
+	mkdir -p "$n/dir" "$w/dir"
+	(cd "$n/dir" && env -i "${envs[@]}" "$OUT/$name.native" "${args[@]}" \
+		<"$stdin" >"$n/out" 2>"$n/err")
+	echo $? >"$n/status"
+	if [ "$mode" = inherit ]; then
+		(cd "$w/dir" && env -i "${envs[@]}" "$WBPF" run --dir . --inherit-env \
+			"$OUT/$name.wasm" "${args[@]}" <"$stdin" >"$w/out" 2>"$w/err")
+	else
+		for e in "${envs[@]}"; do
+			env_flags+=(--env "$e")
+		done
+		(cd "$w/dir" && "$WBPF" run --dir . "${env_flags[@]}" "$OUT/$name.wasm" \
+			"${args[@]}" <"$stdin" >"$w/out" 2>"$w/err")
+	fi
+	echo $? >"$w/status"
+	tree "$n/dir" >"$n/tree"
+	tree "$w/dir" >"$w/tree"
+	local what diffs=()
+	for what in out err status tree; do
+		if ! cmp -s "$n/$what" "$w/$what"; then
+			diffs+=("$what differs (native <, wasm >):")
+			mapfile -t -O ${#diffs[@]} diffs < <(diff "$n/$what" "$w/$what" | head -8)
+		fi
+	done
+	local title="$name: native and wasm agree"
+	[ "$mode" = inherit ] && title="$name --inherit-env: native and wasm agree"
+	if [ ${#diffs[@]} -eq 0 ]; then
+		ok "$title"
+	else
+		bad "$title" "${diffs[@]}"
+	fi
+}
+
+programs() {
+	local src name
+	for src in "$SRC"/*.c; do
+		name=$(basename "$src" .c)
+		[ "$name" = path_test ] && continue
+		grep -q '^int main' "$src" || continue
+		if [ "$quick" = 1 ] && grep -q '^//! slow' "$src"; then
+			continue
+		fi
+		if ! build "$name"; then
+			bad "$name: build"
+			continue
+		fi
+		compare "$name" env
+		[ "$name" = args_env ] && compare "$name" inherit
+	done
+}
+
+# -------------------------------------------------------------- sandbox
+
+sandbox_fixture() {
+	local d=$1
+	mkdir -p "$d/box/sub" "$d/outside"
+	echo secret >"$d/outside/secret.txt"
+	echo inside >"$d/box/file.txt"
+	ln -s file.txt "$d/box/link_in"
+	ln -s .. "$d/box/link_up"
+	ln -s ../outside/secret.txt "$d/box/link_esc"
+	ln -s "$d/outside/secret.txt" "$d/box/link_abs"
+	ln -s /proc/self/root "$d/box/link_proc"
+	ln -s loop2 "$d/box/loop1"
+	ln -s loop1 "$d/box/loop2"
+	ln -s ../outside/new.txt "$d/box/dangling_esc"
+}
+
+# The host side after the escape attempts: nothing outside the box moved.
+sandbox_outside() {
+	local d=$1
+	(cd "$d" && find . -path ./box -prune -o -printf '%y %P\n' | sort)
+	cat "$d/outside/secret.txt"
+}
+
+sandbox() {
+	local d=$TMP/sandbox before after
+	build_guest sandbox || { bad "sandbox: build"; return; }
+	sandbox_fixture "$d"
+	before=$(sandbox_outside "$d")
+	(cd "$d" && "$WBPF" run --dir "$d/box::/box" "$OUT/sandbox.wasm" box \
+		>"$TMP/sandbox.out" 2>&1 </dev/null)
+	if [ $? -eq 0 ]; then
+		ok "sandbox: '..', absolute paths, symlinks and bad pointers refused ($(grep -c '^ok' "$TMP/sandbox.out") cases)"
+	else
+		bad "sandbox: escapes refused" "$(grep -v '^ok' "$TMP/sandbox.out" | head -20)"
+	fi
+	after=$(sandbox_outside "$d")
+	if [ "$before" = "$after" ]; then
+		ok "sandbox: nothing outside the granted directory changed"
+	else
+		bad "sandbox: outside changed" "$(diff <(echo "$before") <(echo "$after"))"
+	fi
+	(cd "$d" && "$WBPF" run "$OUT/sandbox.wasm" nodir >"$TMP/nodir.out" 2>&1 </dev/null)
+	if [ $? -eq 0 ] && [ ! -e "$d/x" ] && [ ! -e /tmp/x ] && [ ! -e "$d/d" ]; then
+		ok "sandbox: no --dir, no file access"
+	else
+		bad "sandbox: no --dir, no file access" "$(grep -v '^ok' "$TMP/nodir.out")"
+	fi
+}
+
+# --------------------------------------------------------------- limits
+
+# expect_run TITLE STATUS PATTERN MAX_MS -- COMMAND...: the command must
+# exit with STATUS, print PATTERN (grep -E) on stderr and take < MAX_MS.
+expect_run() {
+	local title=$1 want=$2 pattern=$3 max_ms=$4 start ms st
+	shift 5
+	start=$(date +%s%N)
+	"$@" >"$TMP/lim.out" 2>"$TMP/lim.err"
+	st=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	if [ "$st" = "$want" ] && grep -Eq -- "$pattern" "$TMP/lim.err" && [ "$ms" -lt "$max_ms" ]; then
+		ok "$title (${ms}ms)"
+	else
+		bad "$title" "status $st (want $want), ${ms}ms (limit $max_ms), stderr:" \
+			"$(head -5 "$TMP/lim.err")"
+	fi
+}
+
+# expect_out TITLE EXPECTED -- COMMAND...: exit 0 and exactly this stdout.
+expect_out() {
+	local title=$1 want=$2 got st
+	shift 3
+	got=$("$@" 2>"$TMP/out.err")
+	st=$?
+	if [ "$st" = 0 ] && [ "$got" = "$want" ]; then
+		ok "$title"
+	else
+		bad "$title" "status $st, stdout: $(echo "$got" | tr '\n' ' ')" "$(head -3 "$TMP/out.err")"
+	fi
+}
+
+limits() {
+	local n
+	for n in loop grow rec traps values needs_env; do
+		build_wat $n || { bad "limits: wat2wasm $n"; return; }
+	done
+	for n in spin sleeper reader bigalloc deep; do
+		build_guest $n || { bad "limits: build $n"; return; }
+	done
+	expect_run "--timeout 200ms stops an infinite loop" 142 'timed out after 200ms' 3000 \
+		-- "$WBPF" run --timeout 200ms "$OUT/loop.wasm"
+	expect_run "--timeout stops a spinning C program" 142 'timed out after 0.3s' 3000 \
+		-- "$WBPF" run --timeout 0.3s "$OUT/spin.wasm"
+	expect_run "--timeout interrupts sleep()" 142 'timed out.*|poll_oneoff' 3000 \
+		-- "$WBPF" run --timeout 200ms "$OUT/sleeper.wasm"
+	expect_run "--timeout interrupts a blocked read of stdin" 142 'timed out' 3000 \
+		-- bash -c "exec '$WBPF' run --timeout 200ms '$OUT/reader.wasm' < <(sleep 5)"
+	expect_run "--fuel stops an infinite loop" 152 'fuel exhausted' 5000 \
+		-- "$WBPF" run --fuel 1000000 "$OUT/loop.wasm"
+	expect_run "--fuel stops a long C loop" 152 'fuel exhausted' 5000 \
+		-- "$WBPF" run --fuel 2000000 "$OUT/spin.wasm"
+	expect_out "--fuel leaves enough for a short program" "Hello, world! (from WebAssembly)" \
+		-- "$WBPF" run --fuel 10000000 "$OUT/../examples/hello.wasm"
+	expect_out "memory.grow past --max-memory returns -1" "-1" \
+		-- "$WBPF" run --max-memory 1MiB --invoke grow "$OUT/grow.wasm" 16
+	expect_out "memory.grow up to --max-memory works" "1" \
+		-- "$WBPF" run --max-memory 1MiB --invoke grow "$OUT/grow.wasm" 15
+	expect_out "malloc fails cleanly under --max-memory" "16 MiB: refused, 1 MiB: ok" \
+		-- "$WBPF" run --max-memory 4MiB "$OUT/bigalloc.wasm"
+	expect_out "malloc succeeds without --max-memory" "16 MiB: ok, 1 MiB: ok" \
+		-- "$WBPF" run "$OUT/bigalloc.wasm"
+	expect_run "unbounded recursion (wasm) traps" 139 "call stack exhausted.*'recurse'" 10000 \
+		-- "$WBPF" run --invoke recurse "$OUT/rec.wasm" 0
+	expect_run "unbounded recursion (C) traps" 139 "call stack exhausted" 10000 \
+		-- "$WBPF" run "$OUT/deep.wasm"
+	expect_run "--max-stack 64KiB: recursion traps sooner" 139 "call stack exhausted" 10000 \
+		-- "$WBPF" run --max-stack 64KiB --invoke recurse "$OUT/rec.wasm" 0
+	expect_run "unreachable: 134, trap, function and backtrace" 134 \
+		"unreachable.*'inner'" 3000 -- "$WBPF" run --invoke nested "$OUT/traps.wasm"
+	if grep -q '^  at inner' "$TMP/lim.err" && grep -q '^  at outer' "$TMP/lim.err"; then
+		ok "backtrace names both guest frames"
+	else
+		bad "backtrace names both guest frames" "$(cat "$TMP/lim.err")"
+	fi
+	expect_run "integer divide by zero: 136" 136 "divide by zero" 3000 \
+		-- "$WBPF" run --invoke div0 "$OUT/traps.wasm" 0
+	expect_run "out of bounds memory access: 139" 139 "out of bounds" 3000 \
+		-- "$WBPF" run --invoke oob "$OUT/traps.wasm"
+}
+
+# ---------------------------------------------------------- command line
+
+# One line on stderr, this status, and the line matches PATTERN.
+expect_error() {
+	local title=$1 want=$2 pattern=$3 st lines
+	shift 4
+	"$@" >/dev/null 2>"$TMP/err" </dev/null
+	st=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$st" = "$want" ] && [ "$lines" = 1 ] && grep -Eq -- "$pattern" "$TMP/err"; then
+		ok "$title"
+	else
+		bad "$title" "status $st (want $want), $lines lines:" "$(head -3 "$TMP/err")"
+	fi
+}
+
+cli() {
+	local v=$OUT/values.wasm
+	expect_out "--invoke i32" "5" -- "$WBPF" run --invoke add "$v" 2 3
+	expect_out "--invoke negative and hex" "15" -- "$WBPF" run --invoke add "$v" -1 0x10
+	expect_out "--invoke i32 wraps" "-2147483648" -- "$WBPF" run --invoke add "$v" 2147483647 1
+	expect_out "--invoke i64" "9223372036854775807" \
+		-- "$WBPF" run --invoke add64 "$v" -9223372036854775808 -1
+	expect_out "--invoke f64" "0.3333333333333333" -- "$WBPF" run --invoke div "$v" 1 3
+	expect_out "--invoke f64 inf" "inf" -- "$WBPF" run --invoke div "$v" 1 0
+	expect_out "--invoke f32" "0.05" -- "$WBPF" run --invoke half "$v" 0.1
+	expect_out "--invoke two results" $'-1\n1' -- "$WBPF" run --invoke pair "$v"
+	expect_out "--invoke runs _initialize first" "42" -- "$WBPF" run --invoke initialized "$v"
+	expect_error "--invoke: wrong number of values" 2 "takes 2 values" \
+		-- "$WBPF" run --invoke add "$v" 1
+	expect_error "--invoke: bad value" 2 "not a valid i32" -- "$WBPF" run --invoke add "$v" 1 x
+	expect_error "--invoke: no such export" 1 "no exported function 'nope'" \
+		-- "$WBPF" run --invoke nope "$v"
+	expect_error "library without --invoke" 1 "exports no _start" -- "$WBPF" run "$v"
+	expect_error "missing module file" 1 "cannot read .*missing.wasm" \
+		-- "$WBPF" run "$TMP/missing.wasm"
+	head -c 64 /dev/urandom >"$TMP/junk.wasm"
+	expect_error "garbage module" 1 "junk.wasm: invalid module" -- "$WBPF" run "$TMP/junk.wasm"
+	expect_error "directory as module" 1 "is a directory" -- "$WBPF" run "$TMP"
+	expect_error "unknown import" 1 "env.*missing_function" -- "$WBPF" run "$OUT/needs_env.wasm"
+	expect_error "--dir on a missing directory" 1 "cannot open directory" \
+		-- "$WBPF" run --dir "$TMP/nope" "$v"
+	expect_error "unknown option" 2 "unknown option '--bogus'" -- "$WBPF" run --bogus "$v"
+	expect_error "option without its value" 2 "--fuel needs a value" -- "$WBPF" run --fuel
+	expect_error "bad --fuel" 2 "bad count" -- "$WBPF" run --fuel lots "$v"
+	expect_error "bad --timeout" 2 "bad duration" -- "$WBPF" run --timeout soon "$v"
+	expect_error "bad --max-memory" 2 "bad size" -- "$WBPF" run --max-memory 5GiB "$v"
+	expect_error "no module" 2 "missing MODULE" -- "$WBPF" run
+	expect_error "unknown command" 2 "unknown command 'nope'" -- "$WBPF" nope
+	if "$WBPF" --help | grep -q '^  run ' && "$WBPF" run --help >"$TMP/help" &&
+		[ "$(grep -cE -- '--(dir|env|inherit-env|fuel|timeout|max-memory|max-stack|invoke)' "$TMP/help")" -ge 8 ]; then
+		ok "wbpf --help and wbpf run --help explain every option"
+	else
+		bad "wbpf --help and wbpf run --help explain every option"
+	fi
+}
+
+echo "wasi-test ($label):"
+programs
+sandbox
+limits
+cli
+echo "wasi-test ($label): $pass passed, $fail failed"
+[ "$fail" = 0 ]

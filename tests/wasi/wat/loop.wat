@@ -1,0 +1,4 @@
+;; Never ends: for --timeout and --fuel.
+(module
+  (func $spin (export "_start")
+    (loop $forever (br $forever))))

@@ -1,0 +1,17 @@
+;; --invoke: every number type in and out, and a reactor's _initialize.
+(module
+  (global $init (mut i32) (i32.const 0))
+  (func (export "_initialize")
+    (global.set $init (i32.const 42)))
+  (func (export "initialized") (result i32)
+    (global.get $init))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (local.get 1)))
+  (func (export "div") (param f64 f64) (result f64)
+    (f64.div (local.get 0) (local.get 1)))
+  (func (export "half") (param f32) (result f32)
+    (f32.mul (local.get 0) (f32.const 0.5)))
+  (func (export "pair") (result i32 i64)
+    (i32.const -1) (i64.const 1)))
