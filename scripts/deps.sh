@@ -10,6 +10,7 @@ packages=(
   libjansson-dev                # JSON for the spec runner and manifests
   wasi-libc libclang-rt-14-dev-wasm32   # wasm32-wasi guests
   libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
+  xxd                           # embeds BPF objects in the example guests
   nodejs                        # V8 peer in the benchmarks
 )
 

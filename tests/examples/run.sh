@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# End-to-end tests of the eBPF examples and of hostile guests, each run
+# under `wbpf run` on the real kernel while this script makes the events
+# happen (a uniquely named program, a unique file, a getenv() call, a
+# signal) and then checks the output fields.
+#
+# usage: tests/examples/run.sh BUILD_DIR [TEST...]   (default: every test)
+# Needs root (eBPF). Without it, or on a kernel without BTF, it reports a
+# skip and exits 0.
+set -uo pipefail
+
+BUILD=${1:-build}
+shift || true
+WBPF=$BUILD/wbpf
+EX=$BUILD/examples
+GUESTS=$BUILD/tests/examples
+LIBC=$(ldd /bin/true | awk '/libc\.so/ { print $3 }')
+
+passed=0 failed=0 skipped=0
+WORK=$(mktemp -d /tmp/wbpf-e2e.XXXXXX)
+# 6 hex digits: names stay under the kernel's 15-character comm.
+U=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+declare -A guest_pid=()
+
+cleanup() {
+	local p
+	for p in "${guest_pid[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+fail() {
+	local name=$1 guest=${3:-}
+	echo "FAIL $name: $2"
+	failed=$((failed + 1))
+	if [ -n "$guest" ]; then
+		echo "---- $guest stdout (tail)"; tail -n 20 "$WORK/$guest.out" 2>/dev/null
+		echo "---- $guest stderr (tail)"; tail -n 20 "$WORK/$guest.err" 2>/dev/null
+		echo "----"
+	fi
+}
+
+# start NAME WASM [WBPF_OPTIONS...] -- [GUEST_ARGS...]: runs a guest in the
+# background; stdout in $WORK/NAME.out, stderr in $WORK/NAME.err.
+start() {
+	local name=$1 wasm=$2 opts=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	shift || true
+	# Nothing may hang the suite: a deadline unless the test sets its own.
+	[[ " ${opts[*]} " == *" --timeout "* ]] || opts+=(--timeout 30s)
+	"$WBPF" run "${opts[@]}" "$wasm" "$@" \
+		>"$WORK/$name.out" 2>"$WORK/$name.err" &
+	guest_pid[$name]=$!
+}
+
+# wait_for NAME REGEX [SECONDS]: until the guest printed a matching line.
+wait_for() {
+	local name=$1 re=$2 tries=$(( ${3:-10} * 10 ))
+	while [ $tries -gt 0 ]; do
+		grep -Eq "$re" "$WORK/$name.out" 2>/dev/null && return 0
+		kill -0 "${guest_pid[$name]}" 2>/dev/null || break
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	grep -Eq "$re" "$WORK/$name.out" 2>/dev/null
+}
+
+# finish NAME: waits for the guest; its exit status goes to rc (the
+# caller's local, by bash's dynamic scoping; not $(...): a subshell cannot
+# wait for this shell's children).
+finish() {
+	rc=0
+	wait "${guest_pid[$1]}" || rc=$?
+	unset "guest_pid[$1]"
+}
+
+# run NAME WASM [WBPF_OPTIONS...] -- [GUEST_ARGS...]: in the foreground.
+run() {
+	start "$@"
+	finish "$1"
+}
+
+# Programs of this name prefix loaded in the kernel right now.
+loaded_progs() {
+	bpftool prog list 2>/dev/null | grep -c "name $1" || true
+}
+
+# ---------------------------------------------------------------- examples
+
+test_execsnoop() {
+	local prog=$WORK/wbx_$U rc line want
+	cp /bin/true "$prog"
+	start execsnoop "$EX/execsnoop.wasm" -- -d 3
+	wait_for execsnoop '^PID' || { fail execsnoop "no header" execsnoop; return; }
+	"$prog" "arg_$U" second &
+	local pid=$!
+	wait $pid
+	finish execsnoop
+	[ "$rc" = 0 ] || { fail execsnoop "exit status $rc" execsnoop; return; }
+	line=$(awk -v pid="$pid" '$1 == pid' "$WORK/execsnoop.out")
+	want="$pid $BASHPID 0 wbx_$U $prog $prog arg_$U second"
+	[ "$(echo $line)" = "$want" ] ||
+		{ fail execsnoop "want '$want', got '$line'" execsnoop; return; }
+	grep -Eq '^execsnoop: [1-9][0-9]* execs seen, 0 dropped$' "$WORK/execsnoop.out" ||
+		{ fail execsnoop "no .bss summary" execsnoop; return; }
+	pass execsnoop
+}
+
+# .rodata set before load: a uid filter nobody matches.
+test_execsnoop_filter() {
+	local prog=$WORK/wbf_$U rc
+	cp /bin/true "$prog"
+	start execsnoop-uid "$EX/execsnoop.wasm" -- -d 2 -u 4242
+	wait_for execsnoop-uid '^PID' || { fail execsnoop-filter "no header" execsnoop-uid; return; }
+	"$prog"
+	finish execsnoop-uid
+	[ "$rc" = 0 ] || { fail execsnoop-filter "exit status $rc" execsnoop-uid; return; }
+	! grep -q "wbf_$U" "$WORK/execsnoop-uid.out" ||
+		{ fail execsnoop-filter "uid filter let root's exec through" execsnoop-uid; return; }
+	pass execsnoop-filter
+}
+
+test_opensnoop() {
+	local prog=$WORK/wbo_$U file=$WORK/file_$U rc ok missing others
+	cp /bin/cat "$prog"
+	echo hello >"$file"
+	start opensnoop "$EX/opensnoop.wasm" -- -d 3 -c "wbo_$U"
+	wait_for opensnoop '^PID' || { fail opensnoop "no header" opensnoop; return; }
+	"$prog" "$file" >/dev/null &
+	local pid=$!
+	wait $pid
+	"$prog" "$WORK/missing_$U" 2>/dev/null &
+	local pid2=$!
+	wait $pid2
+	finish opensnoop
+	[ "$rc" = 0 ] || { fail opensnoop "exit status $rc" opensnoop; return; }
+	# columns: PID COMM FD ERR PATH
+	ok=$(awk -v p="$pid" -v f="$file" -v c="wbo_$U" \
+		'$1 == p && $2 == c && $3 >= 3 && $4 == 0 && $5 == f' "$WORK/opensnoop.out")
+	missing=$(awk -v p="$pid2" -v f="$WORK/missing_$U" \
+		'$1 == p && $3 == -1 && $4 == 2 && $5 == f' "$WORK/opensnoop.out")
+	others=$(awk -v c="wbo_$U" 'NR > 1 && $2 != c' "$WORK/opensnoop.out")
+	[ -n "$ok" ] || { fail opensnoop "no successful open of $file by $pid" opensnoop; return; }
+	[ -n "$missing" ] || { fail opensnoop "no ENOENT open by $pid2" opensnoop; return; }
+	[ -z "$others" ] || { fail opensnoop "comm filter let through: $others" opensnoop; return; }
+	pass opensnoop
+}
+
+# -p: this shell opens a file itself.
+test_opensnoop_pid() {
+	local file=$WORK/pfile_$U rc
+	echo hello >"$file"
+	start opensnoop-pid "$EX/opensnoop.wasm" -- -d 2 -p "$BASHPID"
+	wait_for opensnoop-pid '^PID' || { fail opensnoop-pid "no header" opensnoop-pid; return; }
+	exec {fd}<"$file"
+	exec {fd}<&-
+	cat "$file" >/dev/null
+	finish opensnoop-pid
+	[ "$rc" = 0 ] || { fail opensnoop-pid "exit status $rc" opensnoop-pid; return; }
+	awk -v p="$BASHPID" -v f="$file" '$1 == p && $5 == f { found = 1 } END { exit !found }' \
+		"$WORK/opensnoop-pid.out" ||
+		{ fail opensnoop-pid "the shell's own open is missing" opensnoop-pid; return; }
+	[ -z "$(awk -v p="$BASHPID" 'NR > 1 && $1 != p' "$WORK/opensnoop-pid.out")" ] ||
+		{ fail opensnoop-pid "pid filter let other processes through" opensnoop-pid; return; }
+	pass opensnoop-pid
+}
+
+# A 0.3 s clock_nanosleep (syscall 230) lands in the 262144..524287 us slot.
+test_syslat() {
+	local prog=$WORK/wbs_$U rc
+	cp /bin/sleep "$prog"
+	start syslat "$EX/syslat.wasm" -- -d 2.5 -i 1 -c "wbs_$U" -s 230
+	wait_for syslat '^syslat: tracing' || { fail syslat "no header" syslat; return; }
+	"$prog" 0.3
+	finish syslat
+	[ "$rc" = 0 ] || { fail syslat "exit status $rc" syslat; return; }
+	grep -Eq '^ *262144 -> 524287 +: 1 ' "$WORK/syslat.out" ||
+		{ fail syslat "no count in the 262144 -> 524287 us slot" syslat; return; }
+	grep -Eq '^syslat: [1-9][0-9]* syscalls$' "$WORK/syslat.out" ||
+		{ fail syslat "no .bss summary" syslat; return; }
+	pass syslat
+}
+
+test_getenvsnoop() {
+	local prog=$WORK/wbg_$U rc
+	if [ ! -d /sys/bus/event_source/devices/uprobe ]; then
+		skip getenvsnoop "kernel has no uprobe PMU"; return
+	fi
+	cp "$GUESTS/getenv-caller" "$prog"
+	start getenv "$EX/getenvsnoop.wasm" --allow-uprobe "$LIBC" -- -d 3
+	wait_for getenv '^PID' || { fail getenvsnoop "no header" getenv; return; }
+	local runner=${guest_pid[getenv]}
+	env "WBPF_E2E_$U=value_$U" "$prog" "WBPF_E2E_$U" "WBPF_NONE_$U" >/dev/null &
+	local pid=$!
+	wait $pid
+	finish getenv
+	[ "$rc" = 0 ] || { fail getenvsnoop "exit status $rc" getenv; return; }
+	grep -Eq "^$pid +wbg_$U +yes +WBPF_E2E_$U=value_$U\$" "$WORK/getenv.out" ||
+		{ fail getenvsnoop "no event for the set variable" getenv; return; }
+	grep -Eq "^$pid +wbg_$U +no +WBPF_NONE_$U=\$" "$WORK/getenv.out" ||
+		{ fail getenvsnoop "no event for the unset variable" getenv; return; }
+	[ -z "$(grep "libbpf_${runner}_" /sys/kernel/tracing/uprobe_events 2>/dev/null)" ] ||
+		{ fail getenvsnoop "legacy uprobe events left behind" getenv; return; }
+	pass getenvsnoop
+}
+
+# Without --allow-uprobe the attach is refused and the host names the flag.
+test_getenvsnoop_denied() {
+	local rc
+	run getenv-denied "$EX/getenvsnoop.wasm" -- -d 1
+	[ "$rc" = 1 ] || { fail getenvsnoop-denied "exit status $rc" getenv-denied; return; }
+	grep -q "Operation not permitted" "$WORK/getenv-denied.err" ||
+		{ fail getenvsnoop-denied "guest did not see EPERM" getenv-denied; return; }
+	grep -q -- "--allow-uprobe" "$WORK/getenv-denied.err" ||
+		{ fail getenvsnoop-denied "host did not name --allow-uprobe" getenv-denied; return; }
+	pass getenvsnoop-denied
+}
+
+# The wasm-bpf ABI example.
+test_sigsnoop() {
+	local prog=$WORK/wbk_$U rc
+	cp /bin/sleep "$prog"
+	start sigsnoop "$EX/sigsnoop.wasm" -- -d 3
+	wait_for sigsnoop '^sigsnoop: tracing' || { fail sigsnoop "no header" sigsnoop; return; }
+	"$prog" 10 &
+	local pid=$!
+	sleep 0.3 # past its exec, so the target's comm is wbk_...
+	kill -USR1 $pid
+	wait $pid 2>/dev/null
+	finish sigsnoop
+	[ "$rc" = 0 ] || { fail sigsnoop "exit status $rc" sigsnoop; return; }
+	grep -Eq "^SIGNAL sig=10 from_pid=$BASHPID from_comm=[^ ]+ to_pid=$pid to_comm=wbk_$U result=0\$" \
+		"$WORK/sigsnoop.out" || { fail sigsnoop "no SIGUSR1 event for $pid" sigsnoop; return; }
+	grep -Eq '^COUNT sig=10 count=[1-9]' "$WORK/sigsnoop.out" ||
+		{ fail sigsnoop "no per-signal count from the hash map" sigsnoop; return; }
+	pass sigsnoop
+}
+
+# ----------------------------------------------------------- SDK and hostile
+
+test_sdk() {
+	local rc
+	run sdk "$GUESTS/sdk_test.wasm"
+	if [ "$rc" != 0 ] || grep -q '^FAIL' "$WORK/sdk.out"; then
+		fail sdk "exit status $rc; $(grep -c '^FAIL' "$WORK/sdk.out") checks failed" sdk
+		grep '^FAIL' "$WORK/sdk.out"
+		return
+	fi
+	pass "sdk ($(tail -n 1 "$WORK/sdk.out"))"
+}
+
+# Suites of checks inside one guest: each prints ok/FAIL lines.
+test_hostile_suite() {
+	local suite=$1 rc
+	run "hostile-$suite" "$GUESTS/hostile.wasm" -- "$suite"
+	if [ "$rc" != 0 ] || ! grep -Eq "^$suite: ([0-9]+)/\\1 checks passed" "$WORK/hostile-$suite.out"; then
+		fail "hostile-$suite" "exit status $rc" "hostile-$suite"
+		grep '^FAIL' "$WORK/hostile-$suite.out"
+		return
+	fi
+	pass "hostile-$suite ($(tail -n 1 "$WORK/hostile-$suite.out"))"
+}
+
+# A callback that traps, loops or exits ends the instance; the program it
+# attached must be gone once wbpf has exited, and wbpf must exit as stated.
+test_hostile_callback() {
+	local suite=$1 want_rc=$2 timeout=$3 rc start_s elapsed
+	start_s=$(date +%s)
+	start "hostile-$suite" "$GUESTS/hostile.wasm" --timeout "$timeout" -- "$suite"
+	wait_for "hostile-$suite" '^armed' ||
+		{ fail "hostile-$suite" "never armed" "hostile-$suite"; finish "hostile-$suite"; return; }
+	finish "hostile-$suite"
+	elapsed=$(( $(date +%s) - start_s ))
+	[ "$rc" = "$want_rc" ] ||
+		{ fail "hostile-$suite" "exit status $rc, want $want_rc" "hostile-$suite"; return; }
+	[ "$elapsed" -lt 15 ] || { fail "hostile-$suite" "took ${elapsed}s" "hostile-$suite"; return; }
+	! grep -q '^FAIL' "$WORK/hostile-$suite.out" ||
+		{ fail "hostile-$suite" "the callback never ran" "hostile-$suite"; return; }
+	[ "$(loaded_progs e2e_switch)" = 0 ] ||
+		{ fail "hostile-$suite" "e2e_switch still loaded after exit" "hostile-$suite"; return; }
+	pass "hostile-$suite"
+}
+
+# While a looping callback runs, its program is attached (so the check
+# after the deadline means something).
+test_hostile_loop_attached() {
+	local rc
+	start hostile-attached "$GUESTS/hostile.wasm" --timeout 3s -- cb-loop
+	wait_for hostile-attached '^armed' ||
+		{ fail hostile-loop-attached "never armed" hostile-attached; return; }
+	[ "$(loaded_progs e2e_switch)" -ge 1 ] ||
+		{ fail hostile-loop-attached "e2e_switch not loaded during the run" hostile-attached; }
+	finish hostile-attached
+	[ "$(loaded_progs e2e_switch)" = 0 ] ||
+		{ fail hostile-loop-attached "e2e_switch left loaded (exit $rc)" hostile-attached; return; }
+	pass hostile-loop-attached
+}
+
+ALL_TESTS=(
+	execsnoop execsnoop_filter opensnoop opensnoop_pid syslat getenvsnoop
+	getenvsnoop_denied sigsnoop sdk
+	"hostile_suite ptrs" "hostile_suite handles" "hostile_suite foreign" "hostile_suite names"
+	"hostile_suite sizes" "hostile_suite perms" "hostile_suite oversized"
+	"hostile_suite reentry" "hostile_suite gocb"
+	"hostile_callback cb-trap 134 20s" "hostile_callback cb-loop 142 2s"
+	"hostile_callback cb-exit 7 20s" hostile_loop_attached
+)
+
+main() {
+	local t
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "examples-test: SKIP: eBPF needs root"; exit 0
+	fi
+	if [ ! -e /sys/kernel/btf/vmlinux ]; then
+		echo "examples-test: SKIP: kernel has no BTF (CO-RE needs /sys/kernel/btf/vmlinux)"; exit 0
+	fi
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing || {
+		echo "examples-test: SKIP: cannot mount tracefs"; exit 0
+	}
+	if [ $# -gt 0 ]; then
+		for t in "$@"; do "test_$t"; done
+	else
+		for t in "${ALL_TESTS[@]}"; do eval "test_$t"; done
+	fi
+	echo "examples-test: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
