@@ -9,7 +9,9 @@
  *                constants then reach the verifier);
  *   after load   .data/.bss mirrors are synced: bytes the guest changed
  *                since the last sync are written to the kernel, then the
- *                live section is read back. .rodata is frozen by then.
+ *                live section is read back. .rodata is frozen by then:
+ *                its mirror is read once, as is .kconfig's, which libbpf
+ *                fills in at load.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,7 +60,7 @@ int data_push_before_load(struct bpf_object *obj)
 		struct bpf_map *m = &obj->maps[i];
 		int err;
 
-		if (!m->mirror || !m->info.value_size)
+		if (!m->mirror || !m->info.value_size || m->host_filled)
 			continue;
 		err = wbpf_map_data_write(m->handle, 0, m->mirror, m->info.value_size);
 		if (err)
@@ -67,21 +69,26 @@ int data_push_before_load(struct bpf_object *obj)
 	return 0;
 }
 
-/* From here on the shadow tells guest writes from kernel writes. */
+/* Mirrors take the loaded values; from here on the shadow of a writable
+ * section tells guest writes from kernel writes. */
 int data_start_after_load(struct bpf_object *obj)
 {
 	for (size_t i = 0; i < obj->map_cnt; i++) {
 		struct bpf_map *m = &obj->maps[i];
+		uint32_t size = m->info.value_size;
 		int err;
 
-		if (!m->mirror || m->frozen)
+		if (!m->mirror || !size)
 			continue;
-		err = mirror_alloc(m, &m->shadow);
+		err = sdk_ret(wbpf_map_data_read(m->handle, 0, m->mirror, size));
+		if (!err && !m->frozen)
+			err = mirror_alloc(m, &m->shadow);
 		if (err)
 			return err;
-		memcpy(m->shadow, m->mirror, m->info.value_size);
+		if (m->shadow)
+			memcpy(m->shadow, m->mirror, size);
 	}
-	return wbpf_object__sync_data(obj);
+	return 0;
 }
 
 /* Writes each run of bytes where mirror and shadow differ. */

@@ -29,7 +29,8 @@ struct bpf_map {
 	 * changed since then can be told from bytes the kernel changed. */
 	void *mirror;
 	void *shadow;
-	bool frozen; /* .rodata/.kconfig: read-only once loaded */
+	bool frozen;	  /* .rodata/.kconfig: read-only once loaded */
+	bool host_filled; /* .kconfig: libbpf writes it at load, not the guest */
 };
 
 struct bpf_object {

@@ -84,7 +84,8 @@ static int collect_maps(struct bpf_object *obj)
 		m->name = fetch_name(wbpf_map_name, m->handle);
 		if (!m->name)
 			return -errno;
-		m->frozen = strstr(m->name, ".rodata") || strstr(m->name, ".kconfig");
+		m->host_filled = strstr(m->name, ".kconfig") != NULL;
+		m->frozen = m->host_filled || strstr(m->name, ".rodata");
 		err = wbpf_map_info(m->handle, &m->info);
 		if (err)
 			return sdk_ret(err);

@@ -13,6 +13,8 @@ __u32 input = 5;		/* .data: the guest writes it after load */
 __u64 hits;			/* .bss: the guest reads it */
 __u32 seen_magic, seen_input;
 __u32 guest_flag, echo_flag;	/* .bss written by the guest, echoed back */
+extern __u32 LINUX_KERNEL_VERSION __kconfig; /* .kconfig: libbpf fills it */
+__u32 kernel_version;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -67,6 +69,7 @@ int sdk_switch(void *ctx)
 	rec.magic = seen_magic = magic;
 	rec.input = seen_input = input;
 	echo_flag = guest_flag;
+	kernel_version = LINUX_KERNEL_VERSION;
 	count_cpu();
 	bpf_ringbuf_output(&sdk_ring, &rec, sizeof(rec), 0);
 	bpf_ringbuf_output(&sdk_ring2, &rec, sizeof(rec), 0);

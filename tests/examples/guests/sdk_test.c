@@ -121,6 +121,9 @@ static void check_global_data(struct sdk_test *skel, struct ring_buffer *rb,
 	CHECK_TRUE(".bss written after load reaches the program", poll_until(rb, skel, saw_flag));
 	CHECK_TRUE("guest write survives kernel updates nearby", skel->bss->guest_flag == 99);
 	CHECK_TRUE(".rodata mirror after load", ro && size == 4 && *ro == MAGIC);
+	CHECK_TRUE(".kconfig mirror holds what libbpf filled in",
+		   skel->kconfig->LINUX_KERNEL_VERSION != 0 &&
+			   skel->kconfig->LINUX_KERNEL_VERSION == skel->bss->kernel_version);
 }
 
 static void check_rings(struct sdk_test *skel, const struct ring_counts *c)
