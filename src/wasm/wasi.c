@@ -109,7 +109,10 @@ int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events)
 	for (;;) {
 		if (atomic_load(&w->interrupted))
 			return -EINTR;
-		if (poll(p, 2, -1) >= 0 && (p[0].revents || p[1].revents))
+		/* On a poll error the read itself reports what is wrong. */
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return 0;
+		if (p[0].revents || p[1].revents)
 			return atomic_load(&w->interrupted) ? -EINTR : 0;
 	}
 }
@@ -318,21 +321,6 @@ static void set_err(struct wbpf_error *err, const char *fmt, const char *arg, in
 	snprintf(err->msg, sizeof(err->msg), fmt, arg, strerror(e));
 }
 
-/* Which rights a host fd may carry, from its type and access mode. */
-static uint64_t rights_of(int host, uint8_t type)
-{
-	int fl = fcntl(host, F_GETFL);
-	uint64_t rights = type == WASI_FILETYPE_DIRECTORY ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE;
-
-	if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_SOCKET_STREAM || isatty(host))
-		rights = WASI_RIGHTS_STREAM;
-	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
-		rights &= ~WASI_RIGHTS_WRITE;
-	if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY)
-		rights &= ~WASI_RIGHTS_READ;
-	return rights;
-}
-
 static int add_stdio(struct wbpf_wasi *w, const int *stdio)
 {
 	for (uint32_t i = 0; i < 3; i++) {
@@ -347,7 +335,7 @@ static int add_stdio(struct wbpf_wasi *w, const int *stdio)
 		if (host < 0)
 			return -errno;
 		type = wasi_filetype(st.st_mode);
-		if (wasi_fd__place(w, i, host, type, rights_of(host, type), 0))
+		if (wasi_fd__place(w, i, host, type, wasi_fd__rights(host, type), 0))
 			return -ENOMEM;
 	}
 	return 0;

@@ -86,6 +86,20 @@ void wasi_fd__close(struct wasi_fd *f)
 	*f = (struct wasi_fd){.host = -1};
 }
 
+uint64_t wasi_fd__rights(int host, uint8_t type)
+{
+	int fl = fcntl(host, F_GETFL);
+	uint64_t rights = type == WASI_FILETYPE_DIRECTORY ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE;
+
+	if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_SOCKET_STREAM || isatty(host))
+		rights = WASI_RIGHTS_STREAM;
+	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
+		rights &= ~WASI_RIGHTS_WRITE;
+	if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY)
+		rights &= ~WASI_RIGHTS_READ;
+	return rights;
+}
+
 #define WASI_GET_FD(f, w, s)                                   \
 	struct wasi_fd *f = wasi_fd__get((w), WASI_ARG32(s, 0)); \
 	if (!f)                                                  \

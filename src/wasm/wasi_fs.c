@@ -81,16 +81,6 @@ static int open_flags(uint32_t oflags, uint64_t rights, uint32_t fdflags, uint32
 	return flags;
 }
 
-static uint64_t rights_for(uint8_t type, uint64_t rights)
-{
-	switch (type) {
-	case WASI_FILETYPE_DIRECTORY: return rights & WASI_RIGHTS_DIR;
-	case WASI_FILETYPE_REGULAR_FILE:
-	case WASI_FILETYPE_BLOCK_DEVICE: return rights & WASI_RIGHTS_FILE;
-	}
-	return rights & WASI_RIGHTS_STREAM;
-}
-
 /* s: fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting,
  * fdflags, opened fd pointer */
 WASI_FN(path_open)
@@ -100,6 +90,7 @@ WASI_FN(path_open)
 	uint64_t rights = WASI_ARG64(s, 5);
 	struct fs_path p;
 	struct stat st;
+	uint8_t type;
 	uint16_t e;
 	int host, fd;
 
@@ -118,8 +109,8 @@ WASI_FN(path_open)
 		close(host);
 		return wasi_ret(s, e);
 	}
-	fd = wasi_fd__add(w, host, wasi_filetype(st.st_mode),
-			  rights_for(wasi_filetype(st.st_mode), rights), WASI_ARG64(s, 6));
+	type = wasi_filetype(st.st_mode);
+	fd = wasi_fd__add(w, host, type, rights & wasi_fd__rights(host, type), WASI_ARG64(s, 6));
 	if (fd < 0)
 		return wasi_ret(s, wasi_errno(fd));
 	wasi_put_u32(out, (uint32_t)fd);

@@ -191,6 +191,9 @@ int wasi_fd__place(struct wbpf_wasi *w, uint32_t fd, int host, uint8_t type, uin
 int wasi_fd__add(struct wbpf_wasi *w, int host, uint8_t type, uint64_t rights,
 		 uint64_t inheriting);
 void wasi_fd__close(struct wasi_fd *f);
+/* The rights host fd `host` can honour, from its type (terminals and
+ * pipes cannot seek) and the mode it was opened with. */
+uint64_t wasi_fd__rights(int host, uint8_t type);
 /* Fills a 64-byte WASI filestat from a host stat. */
 void wasi_filestat(uint8_t *out, const struct stat *st);
 /* utimensat/futimens times from WASI (atim, mtim, fstflags), or -EINVAL. */

@@ -109,6 +109,8 @@ static void big_file(void)
 
 int main(void)
 {
+	/* stdin is a pipe, stdout a file: neither is a terminal. */
+	printf("isatty: stdin %d stdout %d\n", isatty(0), isatty(1));
 	stdio_roundtrip();
 	fd_io();
 	append_and_modes();

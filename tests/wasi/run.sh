@@ -111,20 +111,21 @@ compare() {
 	n=$TMP/$name-$mode.native
 	w=$TMP/$name-$mode.wasm
 	mkdir -p "$n/dir" "$w/dir"
-	(cd "$n/dir" && env -i "${envs[@]}" "$OUT/$name.native" "${args[@]}" \
-		<"$stdin" >"$n/out" 2>"$n/err")
-	echo $? >"$n/status"
+	# stdin arrives through a pipe, as in 'producer | program'.
+	cat "$stdin" | (cd "$n/dir" && env -i "${envs[@]}" "$OUT/$name.native" "${args[@]}" \
+		>"$n/out" 2>"$n/err")
+	echo "${PIPESTATUS[1]}" >"$n/status"
 	if [ "$mode" = inherit ]; then
-		(cd "$w/dir" && env -i "${envs[@]}" "$WBPF" run --dir . --inherit-env \
-			"$OUT/$name.wasm" "${args[@]}" <"$stdin" >"$w/out" 2>"$w/err")
+		cat "$stdin" | (cd "$w/dir" && env -i "${envs[@]}" "$WBPF" run --dir . \
+			--inherit-env "$OUT/$name.wasm" "${args[@]}" >"$w/out" 2>"$w/err")
 	else
 		for e in "${envs[@]}"; do
 			env_flags+=(--env "$e")
 		done
-		(cd "$w/dir" && "$WBPF" run --dir . "${env_flags[@]}" "$OUT/$name.wasm" \
-			"${args[@]}" <"$stdin" >"$w/out" 2>"$w/err")
+		cat "$stdin" | (cd "$w/dir" && "$WBPF" run --dir . "${env_flags[@]}" \
+			"$OUT/$name.wasm" "${args[@]}" >"$w/out" 2>"$w/err")
 	fi
-	echo $? >"$w/status"
+	echo "${PIPESTATUS[1]}" >"$w/status"
 	tree "$n/dir" >"$n/tree"
 	tree "$w/dir" >"$w/tree"
 	local what diffs=()
