@@ -48,9 +48,12 @@ define unit_run
 	test $$failed = 0 || { echo "$(2): FAILED" >&2; exit 1; }
 endef
 
+# Memory accesses are checked by guard regions unless WBPF_BOUNDS_CHECKS=1
+# is set when a module is compiled: the trap tests run both ways.
 .PHONY: unit unit-san
 unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS)
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
+	$(if $(filter traps,$(UNIT_NAMES)),WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
 
 unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS)
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)

@@ -434,6 +434,25 @@ static void test_nested_trap_handled(void)
 	fixture_close(&fx);
 }
 
+/* Memory traps below a host frame and above it again. */
+static void test_nested_memory_trap(void)
+{
+	struct wbpf_val arg = val_i32(WASM_PAGE);
+	struct host_ctx ctx;
+	struct fixture fx;
+
+	if (!host_open(&fx, &ctx, "host"))
+		return;
+	ctx.target = "oob";
+	EXPECT_TRAP(fx.inst, "via_callback", &arg, 1, WBPF_TRAP_HOST, "out of bounds memory access");
+	CHECK_EQ(ctx.nested.trap, WBPF_TRAP_MEM_OOB);
+	ctx.swallow = true;
+	EXPECT_TRAP(fx.inst, "callback_then_oob", &arg, 1, WBPF_TRAP_MEM_OOB, "callback_then_oob");
+	CHECK_EQ(ctx.nested_errors, 2);
+	CHECK_EQ(CALL_I32(fx.inst, "oob", 1, 16), 0x6c6c6568);
+	fixture_close(&fx);
+}
+
 static void expect_exit(struct wbpf_instance *inst, const char *name, uint32_t arg, int code)
 {
 	struct wbpf_val a = val_i32(arg);
@@ -564,6 +583,7 @@ static const struct check_test tests[] = {
 	{ "host_trap", test_host_trap },
 	{ "nested_trap", test_nested_trap },
 	{ "nested_trap_handled", test_nested_trap_handled },
+	{ "nested_memory_trap", test_nested_memory_trap },
 	{ "host_exit", test_host_exit },
 	{ "externref", test_externref },
 	{ "host_from_start", test_host_from_start },

@@ -2,6 +2,7 @@
 /* The store's limits: fuel, interrupts from another thread, the memory
  * cap, the call depth, and recursion that must end in a trap. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -82,6 +83,26 @@ static void test_fuel_accounting(void)
 	CHECK_EQ(fuel_for_count(&fx, 1000), big);
 	wbpf_store__set_fuel(fx.store, big / 2);
 	EXPECT_TRAP(fx.inst, "count", &arg, 1, WBPF_TRAP_FUEL, "count");
+	fixture_close(&fx);
+}
+
+/* A trap charges what ran, not the engine's unspent fuel in hand. */
+static void test_fuel_after_trap(void)
+{
+	const uint64_t tank = 1000000;
+	struct wbpf_val a[2] = { val_i32(WASM_PAGE), val_i32(0) };
+	struct fixture fx;
+
+	if (!fixture_open(&fx, "limits", NULL))
+		return;
+	wbpf_store__set_fuel(fx.store, tank);
+	EXPECT_TRAP(fx.inst, "div", a, 2, WBPF_TRAP_DIV_ZERO, "div");
+	if (!CHECK(tank - wbpf_store__fuel(fx.store) < 100))
+		fprintf(stderr, "    div: %" PRIu64 " units\n", tank - wbpf_store__fuel(fx.store));
+	wbpf_store__set_fuel(fx.store, tank);
+	EXPECT_TRAP(fx.inst, "load", a, 1, WBPF_TRAP_MEM_OOB, "load");
+	if (!CHECK(tank - wbpf_store__fuel(fx.store) < 100))
+		fprintf(stderr, "    load: %" PRIu64 " units\n", tank - wbpf_store__fuel(fx.store));
 	fixture_close(&fx);
 }
 
@@ -298,6 +319,7 @@ static void test_deep_recursion(void)
 static const struct check_test tests[] = {
 	{ "fuel_exhaustion", test_fuel_exhaustion },
 	{ "fuel_accounting", test_fuel_accounting },
+	{ "fuel_after_trap", test_fuel_after_trap },
 	{ "fuel_off", test_fuel_off },
 	{ "interrupt", test_interrupt },
 	{ "interrupt_before_call", test_interrupt_before_call },

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* One validated module shared by threads, each with its own store and
  * instances, all running at once and all getting the right answers. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,11 @@ static bool round_ok(struct wbpf_instance *inst, int id, int round)
 	/* 4 is composite: marked with this thread's byte in this memory. */
 	arg = val_i32(4);
 	if (call_export(inst, "peek8", &arg, 1, &res, &err) || res.of.i32 != (uint32_t)(1 + id))
+		return false;
+	/* Memory traps (faults caught by a signal handler) in every thread. */
+	arg = val_i32(65536);
+	if (call_export(inst, "peek8", &arg, 1, &res, &err) != -EFAULT ||
+	    err.trap != WBPF_TRAP_MEM_OOB)
 		return false;
 	arg = val_i32(18);
 	return !call_export(inst, "fib_rec", &arg, 1, &res, &err) && res.of.i32 == 2584;

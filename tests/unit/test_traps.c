@@ -59,6 +59,25 @@ static void test_memory_oob(void)
 	fixture_close(&fx);
 }
 
+/* The first line names the function that trapped, not the one called. */
+static void test_trap_names_callee(void)
+{
+	struct wbpf_val a = val_i32(WASM_PAGE);
+	struct wbpf_error err = { 0 };
+	struct fixture fx;
+
+	if (!fixture_open(&fx, "traps", NULL))
+		return;
+	TRAP_THEN_OK(&fx, "oob_in_callee", &a, 1, WBPF_TRAP_MEM_OOB, "load_at");
+	if (CHECK_EQ(call_export(fx.inst, "oob_in_callee", &a, 1, NULL, &err), -EFAULT)) {
+		*strchrnul(err.msg, '\n') = '\0';
+		CHECK_HAS(err.msg, "load_at");
+	}
+	a = val_i32(1);
+	CHECK_EQ(ret(&fx, "oob_in_callee", &a, 1).of.i32, 0);
+	fixture_close(&fx);
+}
+
 /* Out-of-bounds writes trap before writing anything. */
 static void test_memory_oob_writes(void)
 {
@@ -266,6 +285,7 @@ static void test_many_traps(void)
 static const struct check_test tests[] = {
 	{ "unreachable", test_unreachable },
 	{ "memory_oob", test_memory_oob },
+	{ "trap_names_callee", test_trap_names_callee },
 	{ "memory_oob_writes", test_memory_oob_writes },
 	{ "table_traps", test_table_traps },
 	{ "integer_traps", test_integer_traps },

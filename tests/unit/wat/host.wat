@@ -116,6 +116,19 @@
     i32.const 65636
     i32.load)
 
+  (func (export "oob") (param i32) (result i32)
+    local.get 0
+    i32.load)
+
+  ;; After the host returns (having handled a trap below it), this
+  ;; function's own out-of-bounds load must still be a clean trap.
+  (func (export "callback_then_oob") (param i32) (result i32)
+    local.get 0
+    call $callback
+    drop
+    i32.const 65536
+    i32.load)
+
   ;; A host function reached through a table.
   (func (export "indirect_add") (param i32 i32) (result i32)
     local.get 0

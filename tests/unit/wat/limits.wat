@@ -72,6 +72,14 @@
     i32.add
     call $fat)
 
+  (func (export "load") (param i32) (result i32)
+    local.get 0
+    i32.load)
+  (func (export "div") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.div_u)
+
   (func (export "grow") (param i32) (result i32)
     local.get 0
     memory.grow)

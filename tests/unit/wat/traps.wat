@@ -25,6 +25,15 @@
     local.get 0
     i32.load)
   ;; The effective address (33 bits) must not wrap to a small one.
+  ;; The trap happens two calls down: the message must name the callee.
+  (func (export "oob_in_callee") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.add
+    call $middle)
+  (func $middle (param i32) (result i32)
+    local.get 0
+    call $load_at)
   (func $load_far (export "load_far") (param i32) (result i32)
     local.get 0
     i32.load offset=0xffffffff)
