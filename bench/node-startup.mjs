@@ -1,12 +1,14 @@
 // Start-up time of V8 for the same modules as bench/startup.c:
 //   node bench/node-startup.mjs [-t SECONDS] MODULE.wasm...
 // Times synchronous `new WebAssembly.Module` + `new WebAssembly.Instance`
-// (no imports) and prints the median in the same line format:
+// (with a fresh node:wasi context when the module imports anything, as
+// bench/startup.c does) and prints the median in the same line format:
 //   startup: FILE bytes=N runs=N module_ms=X instance_ms=X total_ms=X
 // V8 reuses compiled code for identical bytes, so every run gets a
 // distinct custom section appended, which makes its bytes new. V8 also
 // compiles function bodies lazily by default; that is what a user gets.
 import { readFileSync } from 'node:fs';
+import { WASI } from 'node:wasi';
 
 let args = process.argv.slice(2);
 let budgetMs = 1000;
@@ -35,7 +37,9 @@ for (const file of args) {
     const t0 = performance.now();
     const m = new WebAssembly.Module(b);
     const t1 = performance.now();
-    new WebAssembly.Instance(m, {});
+    const imports = WebAssembly.Module.imports(m).length
+      ? new WASI({ version: 'preview1', args: [file] }).getImportObject() : {};
+    new WebAssembly.Instance(m, imports);
     const t2 = performance.now();
     mod.push(t1 - t0);
     inst.push(t2 - t1);

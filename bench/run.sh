@@ -26,6 +26,7 @@ runners="native wbpf node"
 do_kernels=1
 do_startup=1
 startup_seconds=1
+startup_kernel=crc32
 timeout=300
 
 usage() {
@@ -157,6 +158,9 @@ machine_notes() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "- cpu: ${cpu:-unknown}, $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- native: $(${CC:-clang} --version | head -n 1), -O2; node $($NODE --version 2>/dev/null || echo 'missing')"
+	if [ -x "$WBPF" ]; then
+		echo "- wbpf: $WBPF built $(date -u -r "$WBPF" '+%Y-%m-%d %H:%M UTC')"
+	fi
 	echo "- scale $scale, best of $reps runs"
 }
 
@@ -197,21 +201,23 @@ field() {
 }
 
 startup_table() {
-	local m w n mods
+	local m w n mods label
 	echo "### Start-up: bytes in memory to a ready instance (median, ms)"
 	echo
 	echo "| module | size KiB | wbpf decode+validate+compile | wbpf store+instantiate | wbpf total | node total |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	[ -x "$BDIR/startup" ] || note "$BDIR/startup not built (needs $BUILD/libwbpf.a)"
-	# Smallest module first.
+	# A kernel (a real WASI program), then the generated modules, smallest
+	# first.
 	mapfile -t mods < <(ls -1Sr "$BDIR"/startup-*.wasm 2>/dev/null)
-	for m in "${mods[@]}"; do
+	for m in "$BDIR/$startup_kernel.wasm" "${mods[@]}"; do
+		[ -f "$m" ] || continue
 		w='' n=''
 		if [ -x "$BDIR/startup" ]; then
 			w=$("$BDIR/startup" -t "$startup_seconds" "$m" 2>"$errlog") ||
 				{ warn "startup failed on $m: $(cat "$errlog")"; w=; }
 		fi
-		n=$($NODE bench/node-startup.mjs -t "$startup_seconds" "$m" 2>"$errlog") ||
+		n=$($NODE --no-warnings bench/node-startup.mjs -t "$startup_seconds" "$m" 2>"$errlog") ||
 			{ warn "node start-up failed on $m: $(cat "$errlog")"; n=; }
 		local bytes inst=-
 		bytes=$(stat -c %s "$m")
@@ -219,7 +225,9 @@ startup_table() {
 			inst=$(awk -v s="$(field "$w" store_ms)" -v i="$(field "$w" instance_ms)" \
 				'BEGIN { printf "%.4f", s + i }')
 		fi
-		printf '| %s | %.0f | %s | %s | %s | %s |\n' "$(basename "$m" .wasm)" \
+		label=$(basename "$m" .wasm)
+		[ "$label" = "$startup_kernel" ] && label="$label (WASI kernel)"
+		printf '| %s | %.0f | %s | %s | %s | %s |\n' "$label" \
 			"$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" \
 			"$(field "$w" module_ms)" "$inst" "$(field "$w" total_ms)" "$(field "$n" total_ms)"
 	done

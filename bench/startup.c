@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Start-up benchmark: how long wbpf takes from wasm bytes in memory to a
- * ready instance, for modules without imports.
+ * ready instance.
  *   startup [-t SECONDS] MODULE.wasm...
  * For each module, repeats module__new (decode, validate, compile),
- * store__new and instance__new for about SECONDS (default 1, at least 5
+ * store__new (plus, for a module with imports, a WASI context defined in
+ * the store) and instance__new for about SECONDS (default 1, at least 5
  * runs), then prints one line of medians in milliseconds:
  *   startup: FILE bytes=N runs=N module_ms=X store_ms=X instance_ms=X total_ms=X
  * The file is read once, before timing. Exit status 1 if any module fails.
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "wbpf/wasi.h"
 #include "wbpf/wasm.h"
 
 #define MAX_RUNS 2000
@@ -78,18 +80,44 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A store ready for `mod`: with WASI defined if it imports anything (the
+ * kernels), as `wbpf run` would set it up, minus file access. */
+static struct wbpf_store *store_for(const struct wbpf_module *mod, const char *path,
+				    struct wbpf_wasi **wasi, struct wbpf_error *err)
+{
+	struct wbpf_store *store = wbpf_store__new(NULL);
+	const char *argv[] = { path };
+
+	if (!store) {
+		snprintf(err->msg, sizeof(err->msg), "wbpf_store__new failed");
+		return NULL;
+	}
+	if (!wbpf_module__import_count(mod))
+		return store;
+	*wasi = wbpf_wasi__new(&(struct wbpf_wasi_opts){ .sz = sizeof(struct wbpf_wasi_opts),
+							 .argv = argv, .argc = 1 },
+			       err);
+	if (*wasi && !wbpf_wasi__define(*wasi, store))
+		return store;
+	if (*wasi)
+		snprintf(err->msg, sizeof(err->msg), "wbpf_wasi__define failed");
+	wbpf_store__free(store);
+	return NULL;
+}
+
 /* One start-up, timed by phase; the objects are freed untimed. */
-static int start_once(const unsigned char *bytes, size_t len, double ms[PH_COUNT],
-		      struct wbpf_error *err)
+static int start_once(const char *path, const unsigned char *bytes, size_t len,
+		      double ms[PH_COUNT], struct wbpf_error *err)
 {
 	double t0 = now_ms(), t1, t2, t3;
 	struct wbpf_module *mod = wbpf_module__new(bytes, len, err);
 	struct wbpf_store *store = NULL;
 	struct wbpf_instance *inst = NULL;
+	struct wbpf_wasi *wasi = NULL;
 
 	t1 = now_ms();
 	if (mod)
-		store = wbpf_store__new(NULL);
+		store = store_for(mod, path, &wasi, err);
 	t2 = now_ms();
 	if (store)
 		inst = wbpf_instance__new(store, mod, err);
@@ -98,10 +126,10 @@ static int start_once(const unsigned char *bytes, size_t len, double ms[PH_COUNT
 	ms[PH_STORE] = t2 - t1;
 	ms[PH_INSTANCE] = t3 - t2;
 	ms[PH_TOTAL] = t3 - t0;
-	if (mod && !store)
-		snprintf(err->msg, sizeof(err->msg), "wbpf_store__new failed");
 	if (store)
 		wbpf_store__free(store);
+	if (wasi)
+		wbpf_wasi__free(wasi);
 	if (mod)
 		wbpf_module__free(mod);
 	return inst ? 0 : -1;
@@ -124,7 +152,7 @@ static int bench_module(const char *path, double budget_ms)
 	while (runs < MAX_RUNS && (runs < MIN_RUNS || now_ms() - start < budget_ms)) {
 		double ms[PH_COUNT];
 
-		if (start_once(bytes, len, ms, &err)) {
+		if (start_once(path, bytes, len, ms, &err)) {
 			fprintf(stderr, "startup: %s: %s\n", path, err.msg);
 			free(bytes);
 			return -1;

@@ -43,10 +43,11 @@ $(BENCH_DIR)/genmod: bench/genmod.c | $(DEPS_STAMP)
 $(BENCH_DIR)/startup-%.c: $(BENCH_DIR)/genmod mk/bench.mk
 	$< $(word 2,$(subst :, ,$(filter $*:%,$(BENCH_STARTUP_SIZES)))) > $@
 
-$(BENCH_DIR)/startup-%.wasm: $(BENCH_DIR)/startup-%.c
-	$(CC) --target=wasm32 -std=c11 -O2 -c -o $@.o $<
-	$(CC) --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-all -o $@ $@.o
-	@rm -f $@.o
+$(BENCH_DIR)/startup-%.o: $(BENCH_DIR)/startup-%.c
+	$(CC) --target=wasm32 -std=c11 -O2 -c -o $@ $<
+
+$(BENCH_DIR)/startup-%.wasm: $(BENCH_DIR)/startup-%.o
+	$(CC) --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-all -o $@ $<
 
 $(BENCH_DIR)/startup: bench/startup.c $(BUILD)/libwbpf.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
