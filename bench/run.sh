@@ -56,6 +56,8 @@ if [ -z "$kernels" ]; then
 fi
 
 failed=0
+geomean_wbpf=
+startup_100k=
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 
@@ -186,6 +188,17 @@ kernel_tables() {
 	echo "### Kernels: compute time (timed inside the program)"
 	echo
 	printf '%s\n' "${kt[@]}" | print_table
+	geomean_wbpf=$(printf '%s\n' "${kt[@]}" | awk '
+		{ t[$1, $2] = $3 }
+		END {
+			for (key in t) {
+				split(key, p, SUBSEP)
+				if (p[2] == "wbpf" && (p[1], "native") in t) {
+					s += log(t[key] / t[p[1], "native"]); n++
+				}
+			}
+			if (n) printf "%.2fx over %d kernels", exp(s / n), n
+		}')
 	echo
 	echo "### Kernels: whole process (start-up, compile and exit included)"
 	echo
@@ -225,12 +238,28 @@ startup_table() {
 			inst=$(awk -v s="$(field "$w" store_ms)" -v i="$(field "$w" instance_ms)" \
 				'BEGIN { printf "%.4f", s + i }')
 		fi
+		[[ $m == */startup-100k.wasm ]] && startup_100k=$(field "$w" total_ms)
 		label=$(basename "$m" .wasm)
 		[ "$label" = "$startup_kernel" ] && label="$label (WASI kernel)"
 		printf '| %s | %.0f | %s | %s | %s | %s |\n' "$label" \
 			"$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" \
 			"$(field "$w" module_ms)" "$inst" "$(field "$w" total_ms)" "$(field "$n" total_ms)"
 	done
+	echo
+}
+
+# The issue's targets against this run's figures.
+targets() {
+	echo "### Targets"
+	echo
+	if [ "$do_kernels" = 1 ]; then
+		echo "- geometric-mean slowdown of wbpf versus native (compute time), target at most 6x:" \
+			"${geomean_wbpf:-not measured}"
+	fi
+	if [ "$do_startup" = 1 ]; then
+		echo "- start-up of the 100 KiB module, target under 2 ms: ${startup_100k:-not measured} ms"
+	fi
+	echo "- for reference (issue's figures, not measured here): wasm3 and WAMR interpreters 15-23x"
 	echo
 }
 
@@ -241,6 +270,7 @@ main() {
 	echo
 	[ "$do_kernels" = 1 ] && kernel_tables
 	[ "$do_startup" = 1 ] && startup_table
+	targets
 	return $failed
 }
 
