@@ -71,6 +71,12 @@ $(BENCH_BPF)/flood: $(BUILD)/obj/bench/bpf/flood.o $(BUILD)/libwbpf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Start-to-attached: bench/bpf/startup.c times any command until the kernel
+# shows a new BPF link; attach_native is the libbpf baseline.
+$(BENCH_BPF)/startup $(BENCH_BPF)/attach_native: $(BENCH_BPF)/%: $(BUILD)/obj/bench/bpf/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BENCH_BPF)/flood_guest.wasm: bench/bpf/flood_guest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(BARE_GUEST_CC) -o $@ $<

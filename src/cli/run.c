@@ -46,6 +46,9 @@ static const char run_help[] =
 "  --inherit-env         give the guest wbpf's whole environment (--env\n"
 "                        entries still override).\n"
 "\n"
+"eBPF (guests importing wbpf or wasm_bpf; loading BPF needs root):\n"
+RUN_BPF_HELP
+"\n"
 "Limits (a guest past a limit traps):\n"
 "  --fuel N              at most N units of work (instructions, counted at\n"
 "                        calls and loop iterations): 'fuel exhausted'.\n"
@@ -75,7 +78,7 @@ static const char run_help[] =
 
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
-	OPT_MAX_STACK, OPT_INVOKE,
+	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
 };
 
 static const struct option run_options[] = {
@@ -87,6 +90,9 @@ static const struct option run_options[] = {
 	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{"max-stack", required_argument, NULL, OPT_MAX_STACK},
 	{"invoke", required_argument, NULL, OPT_INVOKE},
+	{"allow-uprobe", required_argument, NULL, OPT_ALLOW_UPROBE},
+	{"allow-iface", required_argument, NULL, OPT_ALLOW_IFACE},
+	{"allow-attach", required_argument, NULL, OPT_ALLOW_ATTACH},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -191,6 +197,10 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	case OPT_ENV: return add_env(o, optarg);
 	case OPT_INHERIT_ENV: o->inherit_env = true; return 0;
 	case OPT_INVOKE: o->invoke = optarg; return 0;
+	case OPT_ALLOW_UPROBE:
+	case OPT_ALLOW_IFACE:
+	case OPT_ALLOW_ATTACH:
+		return run_bpf_opts__add(&o->bpf, (enum run_bpf_flag)(opt - OPT_ALLOW_UPROBE), optarg);
 	case 'h': o->help = true; return 0;
 	case ':': return usage_error("%s needs a value", argv[optind - 1]);
 	case '?': return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -222,6 +232,7 @@ int run_opts__parse(struct run_opts *o, int argc, char **argv)
 
 void run_opts__free(struct run_opts *o)
 {
+	run_bpf_opts__free(&o->bpf);
 	for (size_t i = 0; i < o->nenv; i++)
 		free(o->env[i]);
 	free(o->env);
@@ -464,6 +475,8 @@ static int run_instance(struct run_ctx *r, struct wbpf_module *mod)
 		fprintf(stderr, "wbpf run: cannot define WASI: %s\n", strerror(-ret));
 		return CLI_EXIT_ERROR;
 	}
+	if (run_bpf__setup(&r->opts->bpf, r->store, mod, &r->bpf))
+		return CLI_EXIT_ERROR;
 	/* The deadline covers the start function too. */
 	if (r->opts->timeout_ns && run_deadline__start(r))
 		return CLI_EXIT_ERROR;
@@ -488,6 +501,8 @@ static int run_module(const struct run_opts *o, char **host_env)
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
 	if (r.wasi)
 		ret = run_instance(&r, mod);
+	/* Whatever way the guest ended, its BPF objects, links and buffers go. */
+	wbpf_bpf_host__free(r.bpf);
 	wbpf_store__free(r.store);
 	wbpf_wasi__free(r.wasi);
 	wbpf_module__free(mod);

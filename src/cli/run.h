@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/run_bpf.h"
 #include "wbpf/wasi.h"
 #include "wbpf/wasm.h"
 
@@ -23,6 +24,7 @@ struct run_opts {
 	const char *module;
 	char **args;		/* guest arguments or --invoke values */
 	size_t nargs;
+	struct run_bpf_opts bpf;	/* --allow-* */
 };
 
 int run_opts__parse(struct run_opts *o, int argc, char **argv);
@@ -36,6 +38,7 @@ struct run_ctx {
 	struct wbpf_wasi *wasi;
 	struct wbpf_instance *inst;
 	struct run_deadline *deadline;
+	struct wbpf_bpf_host *bpf;	/* NULL unless the guest uses eBPF */
 };
 
 /* Starts a thread that interrupts the guest after opts->timeout_ns.

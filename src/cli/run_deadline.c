@@ -28,6 +28,7 @@ struct run_deadline {
 	atomic_bool fired;
 	struct wbpf_store *store;
 	struct wbpf_wasi *wasi;
+	struct wbpf_bpf_host *bpf;
 };
 
 static void ts_add(struct timespec *ts, uint64_t ns)
@@ -48,6 +49,8 @@ static void *deadline_main(void *arg)
 		atomic_store(&d->fired, true);
 		wbpf_store__interrupt(d->store);
 		wbpf_wasi__interrupt(d->wasi);
+		if (d->bpf) /* and a wait in a ring or perf buffer poll */
+			wbpf_bpf_host__interrupt(d->bpf);
 		ts_add(&d->at, REPEAT_NS);
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -90,6 +93,7 @@ int run_deadline__start(struct run_ctx *r)
 	}
 	d->store = r->store;
 	d->wasi = r->wasi;
+	d->bpf = r->bpf;
 	ret = pthread_create(&d->thread, NULL, deadline_main, d);
 	if (ret) {
 		pthread_cond_destroy(&d->cond);
