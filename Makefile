@@ -8,8 +8,8 @@ SAN_BUILD := build/san
 
 WARN := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE
-CFLAGS := -std=c11 $(WARN) -g -O2 -fno-strict-aliasing
-SAN_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
+CFLAGS := -std=c11 $(WARN) -gdwarf-4 -O2 -fno-strict-aliasing
+SAN_CFLAGS := -std=c11 $(WARN) -gdwarf-4 -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 LDLIBS := -lm -lpthread
 

@@ -1142,7 +1142,7 @@ static void op_call_indirect(struct compiler *c)
 	if (!dead(c) && !c->rc) {
 		emit_op(c, OP_call_indirect);
 		emit_u(c, table);
-		emit_u(c, typeidx);
+		emit_u(c, c->mod->type_canon[typeidx]);
 		emit_u(c, base);
 		emit_u(c, key);
 	}
@@ -1592,6 +1592,21 @@ static struct wasm_compiled *compile_function(const struct wbpf_module *mod, uin
 	return out;
 }
 
+static int canonicalize_types(struct wbpf_module *mod)
+{
+	mod->type_canon = malloc((mod->ntypes + 1) * sizeof(*mod->type_canon));
+	if (!mod->type_canon)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < mod->ntypes; i++) {
+		uint32_t j = 0;
+
+		while (j < i && !wasm_functype_eq(&mod->types[j], &mod->types[i]))
+			j++;
+		mod->type_canon[i] = j;
+	}
+	return 0;
+}
+
 int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
@@ -1599,6 +1614,8 @@ int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
 	const char *checks = getenv("WBPF_BOUNDS_CHECKS");
 
 	mod->bounds_checked = checks && *checks && strcmp(checks, "0");
+	if (canonicalize_types(mod))
+		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 
 	mod->compiled = calloc(ndefined ? ndefined : 1, sizeof(*mod->compiled));
 	if (!mod->compiled)

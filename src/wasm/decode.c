@@ -1139,7 +1139,7 @@ void wasm_module_release(struct wbpf_module *mod)
 
 bool wasm_functype_eq(const struct wasm_functype *a, const struct wasm_functype *b)
 {
-	return a->nparams == b->nparams && a->nresults == b->nresults &&
+	return a->hash == b->hash && a->nparams == b->nparams && a->nresults == b->nresults &&
 	       !memcmp(a->types, b->types, (size_t)a->nparams + a->nresults);
 }
 

@@ -252,7 +252,7 @@ static int alloc_defined(struct wbpf_instance *inst, struct wbpf_error *err)
 	for (uint32_t i = mod->nimported_funcs; i < mod->nfuncs; i++) {
 		struct wbpf_func *f = &inst->own_funcs[i - mod->nimported_funcs];
 
-		f->type = &mod->types[mod->func_types[i]];
+		f->type = &mod->types[mod->type_canon[mod->func_types[i]]];
 		f->store = st;
 		f->inst = inst;
 		f->code = mod->compiled[i - mod->nimported_funcs];

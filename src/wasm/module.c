@@ -14,6 +14,7 @@ void wbpf_module__free(struct wbpf_module *mod)
 		for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
 			wasm_compiled_free(mod->compiled[i]);
 	free(mod->compiled);
+	free(mod->type_canon);
 	wasm_module_release(mod);
 	free(mod->bytes);
 	free(mod);

@@ -175,6 +175,9 @@ struct wbpf_module {
 	/* Loads and stores check bounds explicitly instead of relying on
 	 * guard regions (environment WBPF_BOUNDS_CHECKS=1 at compile time). */
 	bool bounds_checked;
+	/* The first index of each type's structural twin, so that functions
+	 * and call_indirect of one module agree on type pointers. */
+	uint32_t *type_canon;
 };
 
 /* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure. */
