@@ -81,9 +81,19 @@ $(BENCH_BPF)/flood_guest.wasm: bench/bpf/flood_guest.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(BARE_GUEST_CC) -o $@ $<
 
+# execsnoop (mk/examples.mk) under wbpf against the same BPF object
+# loaded by plain libbpf.
+BENCH_EXECSNOOP := $(BUILD)/examples/execsnoop
+
 .PHONY: bench-bpf
-bench-bpf: $(BENCH_BPF)/flood $(BENCH_BPF)/flood_guest.wasm $(BPF_BUILD)/bench/bpf/flood.bpf.o
-	$(BENCH_BPF)/flood $(BPF_BUILD)/bench/bpf/flood.bpf.o $(BENCH_BPF)/flood_guest.wasm \
+bench-bpf: $(BENCH_BPF)/flood $(BENCH_BPF)/flood_guest.wasm $(BPF_BUILD)/bench/bpf/flood.bpf.o \
+		$(BENCH_BPF)/startup $(BENCH_BPF)/attach_native $(BUILD)/wbpf \
+		$(BENCH_EXECSNOOP).wasm $(BENCH_EXECSNOOP).bpf.o
+	@echo "Ring-buffer delivery, $(BENCH_BPF_EVENTS) events:"
+	@$(BENCH_BPF)/flood $(BPF_BUILD)/bench/bpf/flood.bpf.o $(BENCH_BPF)/flood_guest.wasm \
 		$(BENCH_BPF_EVENTS)
+	@echo "Start to attached (execsnoop):"
+	@$(BENCH_BPF)/startup -n 15 $(BENCH_BPF)/attach_native $(BENCH_EXECSNOOP).bpf.o events
+	@$(BENCH_BPF)/startup -n 15 $(BUILD)/wbpf run $(BENCH_EXECSNOOP).wasm
 
 bench: bench-bpf
