@@ -85,6 +85,7 @@ out:
 
 static void test_shared_memory(void)
 {
+	struct wbpf_val arg;
 	struct wbpf_instance *a, *b;
 	struct wbpf_module *mod;
 	struct wbpf_error err;
@@ -106,6 +107,8 @@ static void test_shared_memory(void)
 	CALL_I32(b, "store", 2, 2 * WASM_PAGE - 4, 0x1234);
 	CHECK_EQ(CALL_I32(fx.inst, "own_load", 1, 2 * WASM_PAGE - 4), 0x1234);
 	CHECK_EQ(CALL_I32(b, "grow", 1, 1), (uint32_t)-1);
+	arg = val_i32(2 * WASM_PAGE);
+	EXPECT_TRAP(b, "load", &arg, 1, WBPF_TRAP_MEM_OOB, "load");
 out:
 	fixture_close(&fx);
 }
@@ -197,6 +200,30 @@ static void test_offset_from_import(void)
 	fixture_close(&fx);
 }
 
+/* A memory made in another store: refused, or working like any other
+ * memory, out-of-bounds accesses included (a trap, not a crash). */
+static void test_foreign_memory(void)
+{
+	struct wbpf_val arg = val_i32(WASM_PAGE);
+	struct wbpf_store *other = wbpf_store__new(NULL);
+	struct wbpf_memory *mem = other ? wbpf_memory__new(other, 1, 2) : NULL;
+	struct fixture fx;
+
+	if (!CHECK(mem) || !fixture_load(&fx, "link_mem", NULL))
+		goto out;
+	if (wbpf_store__define(fx.store, "lib", "mem",
+			       (struct wbpf_extern){ .kind = WBPF_EXTERN_MEMORY, .of.memory = mem }) ||
+	    !(fx.inst = wbpf_instance__new(fx.store, fx.mod, &fx.err)))
+		goto close;
+	CHECK(!wbpf_memory__write(mem, 8, "\x2a", 1));
+	CHECK_EQ(CALL_I32(fx.inst, "load", 1, 8), 42);
+	EXPECT_TRAP(fx.inst, "load", &arg, 1, WBPF_TRAP_MEM_OOB, "load");
+close:
+	fixture_close(&fx);
+out:
+	wbpf_store__free(other);
+}
+
 static int host_sig(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	(void)c, (void)slots, (void)user;
@@ -259,6 +286,7 @@ static const struct check_test tests[] = {
 	{ "link_after_growth", test_link_after_growth },
 	{ "grow_across_instances", test_grow_across_instances },
 	{ "offset_from_import", test_offset_from_import },
+	{ "foreign_memory", test_foreign_memory },
 	{ "host_mismatch", test_host_mismatch },
 	{ "partial_instantiation", test_partial_instantiation },
 };
