@@ -182,8 +182,34 @@ sandbox_fixture() {
 # The host side after the escape attempts: nothing outside the box moved.
 sandbox_outside() {
 	local d=$1
-	(cd "$d" && find . -path ./box -prune -o -printf '%y %P\n' | sort)
+	(cd "$d" && find . \( -path ./box -o -path ./scratch \) -prune -o -printf '%y %P\n' | sort)
 	cat "$d/outside/secret.txt"
+}
+
+# guest/hostile.c: thousands of WASI calls with hostile arguments, in a
+# scratch directory beside the sandbox fixture. The host answers each with
+# an errno (no crash, no sanitizer report) and nothing outside moves.
+hostile() {
+	local d=$1 before seed st
+	build_guest hostile || { bad "hostile: build"; return; }
+	mkdir -p "$d/scratch"
+	before=$(sandbox_outside "$d")
+	for seed in 1 2 3; do
+		(cd "$d" && "$WBPF" run --dir "$d/scratch" --timeout 60s "$OUT/hostile.wasm" $seed \
+			</dev/null >"$TMP/hostile.out" 2>"$TMP/hostile.err")
+		st=$?
+		if [ "$st" != 0 ]; then
+			bad "hostile WASI calls (seed $seed): status $st" "$(grep -a -m5 . "$TMP/hostile.err")"
+			return
+		fi
+	done
+	if [ "$before" = "$(sandbox_outside "$d")" ]; then
+		ok "hostile WASI calls: 3 x 40000 answered, nothing escaped"
+	else
+		bad "hostile WASI calls: something changed outside" \
+			"$(diff <(echo "$before") <(sandbox_outside "$d"))"
+	fi
+	rm -rf "$d/scratch"
 }
 
 sandbox() {
@@ -204,6 +230,7 @@ sandbox() {
 	else
 		bad "sandbox: outside changed" "$(diff <(echo "$before") <(echo "$after"))"
 	fi
+	hostile "$d"
 	(cd "$d" && "$WBPF" run "$OUT/sandbox.wasm" nodir >"$TMP/nodir.out" 2>&1 </dev/null)
 	if [ $? -eq 0 ] && [ ! -e "$d/x" ] && [ ! -e /tmp/x ] && [ ! -e "$d/d" ]; then
 		ok "sandbox: no --dir, no file access"
