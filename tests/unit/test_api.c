@@ -2,7 +2,6 @@
 /* The embedding API: loading (and its errors), listing imports and
  * exports, typed calls and their argument checks, memory, globals, tables. */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
