@@ -14,6 +14,7 @@ W(map_data_write) int map_data_write(int map, uint32_t off, const void *buf, uin
 W(program_attach) int program_attach(int prog);
 W(ringbuf_new) int ringbuf_new(int map, int fn, void *ctx, void *buf, uint32_t size);
 W(ringbuf_consume) int ringbuf_consume(int rb);
+W(ringbuf_read) int ringbuf_read(int rb, void *buf, uint32_t size, int timeout_ms);
 
 struct rec {
 	uint64_t seq;
@@ -30,6 +31,7 @@ struct tally {
 
 static uint8_t elf[64 * 1024];
 static uint8_t scratch[64];
+static uint64_t batch[64 * 1024 / 8];
 static struct tally tally;
 static int rb;
 
@@ -68,6 +70,29 @@ EXPORT(setup) int setup(uint32_t size, uint32_t pid, uint32_t burst)
 EXPORT(consume) int consume(void)
 {
 	return ringbuf_consume(rb);
+}
+
+typedef int (*sample_fn)(void *ctx, void *data, uint32_t size);
+
+/* As an SDK's ring_buffer__consume over ringbuf_read would: records come
+ * in batches and the callback is called through its pointer. */
+EXPORT(consume_batch) int consume_batch(void)
+{
+	volatile sample_fn cb = on_rec;
+	int total = 0, n;
+
+	while ((n = ringbuf_read(rb, batch, sizeof(batch), 0)) > 0) {
+		const uint8_t *p = (const uint8_t *)batch, *end = p + n;
+
+		while (p < end) {
+			const uint32_t *h = (const uint32_t *)p;
+
+			cb(&tally, (void *)(p + 8), h[0]);
+			p += (8 + h[0] + 7) & ~7u;
+			total++;
+		}
+	}
+	return n < 0 ? n : total;
 }
 
 EXPORT(checksum) uint64_t checksum(void)

@@ -225,6 +225,16 @@ int wbpf_bpf_host__map_buffer(struct wbpf_bpf_host *host, int map, const struct 
  * dispatcher; -EINTR after wbpf_bpf_host__interrupt(). */
 int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
 			       const struct wbpf_bpf_dispatch *d);
+/* Batch delivery from a ring buffer: copies ready records into buf as
+ * records (struct wbpf_bpf_record, then the data, padded to 8 bytes),
+ * waiting up to timeout_ms when none is ready. Returns the bytes written.
+ * A record larger than `size` is dropped and counted as lost. */
+struct wbpf_bpf_record {
+	uint32_t size; /* of the data that follows */
+	uint32_t ring; /* 0 for the map of ringbuf_new, then in ringbuf_add order */
+};
+int wbpf_bpf_host__ringbuf_read(struct wbpf_bpf_host *host, int rb, void *buf, size_t size,
+				int timeout_ms);
 /* The callback parameters of the buffer's first map. */
 int wbpf_bpf_host__buffer_cb(struct wbpf_bpf_host *host, int buf, struct wbpf_bpf_cb *cb);
 /* Records lost: dropped by the kernel (perf) or by the dispatcher. */

@@ -464,6 +464,17 @@ static int ringbuf_consume(struct wbpf_caller *c, uint64_t *slots, void *user)
 	return buf_poll(c, slots, user, WBPF_HANDLE_RINGBUF, 0);
 }
 
+static int ringbuf_read(struct wbpf_caller *c, uint64_t *slots, void *user)
+{
+	void *buf;
+	int err = abi_buf(c, ARG_U32(slots, 1), ARG_U32(slots, 2), &buf);
+
+	if (!err)
+		err = wbpf_bpf_host__ringbuf_read(HOST, H(0), buf, ARG_U32(slots, 2),
+						  ARG_I32(slots, 3));
+	return abi_ret(slots, err);
+}
+
 static int ringbuf_lost(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	(void)c;
@@ -548,6 +559,7 @@ static const struct abi_func wbpf_funcs[] = {
 	{ "ringbuf_add", "(iiii)i", ringbuf_add },
 	{ "ringbuf_poll", "(ii)i", ringbuf_poll },
 	{ "ringbuf_consume", "(i)i", ringbuf_consume },
+	{ "ringbuf_read", "(iiii)i", ringbuf_read },
 	{ "ringbuf_lost", "(i)I", ringbuf_lost },
 	{ "ringbuf_free", "(i)i", ringbuf_free },
 	{ "perfbuf_new", "(iiiiiii)i", perfbuf_new },

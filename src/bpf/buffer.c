@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -18,15 +19,69 @@
 #define BUFFERS_MAX 64u
 #define WAKE_TAG 1u
 
+static size_t record_len(uint32_t size)
+{
+	return (sizeof(struct wbpf_bpf_record) + (size_t)size + 7) & ~(size_t)7;
+}
+
+static void batch_put(struct bpf_batch *bt, uint32_t ring, const void *data, uint32_t size)
+{
+	struct wbpf_bpf_record h = { .size = size, .ring = ring };
+
+	memcpy(bt->dst + bt->used, &h, sizeof(h));
+	memcpy(bt->dst + bt->used + sizeof(h), data, size);
+	bt->used += record_len(size);
+}
+
+static int pend(struct bpf_pending *p, uint32_t ring, const void *data, uint32_t size)
+{
+	if (size > p->cap) {
+		uint8_t *d = realloc(p->data, size);
+
+		if (!d)
+			return -ENOMEM;
+		p->data = d;
+		p->cap = size;
+	}
+	memcpy(p->data, data, size);
+	p->size = size;
+	p->ring = ring;
+	p->has = true;
+	return 0;
+}
+
+/* Batch mode: a record that can never fit is lost; one that does not fit
+ * now waits for the next read, and this one ends (-ENOBUFS). */
+static int batch_sample(struct bpf_buffer *b, struct bpf_ring *r, const void *data, uint32_t size)
+{
+	struct bpf_batch *bt = b->batch;
+	int err;
+
+	if (record_len(size) > bt->cap) {
+		b->lost++;
+		return 0;
+	}
+	if (record_len(size) > bt->cap - bt->used) {
+		err = pend(&b->pending, r->index, data, size);
+		return b->stop_err = err ? err : -ENOBUFS;
+	}
+	batch_put(bt, r->index, data, size);
+	b->delivered++;
+	return 0;
+}
+
 static int ring_sample(void *ctx, void *data, size_t size)
 {
 	struct bpf_ring *r = ctx;
 	struct bpf_buffer *b = r->buf;
+	uint32_t size32 = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	int ret;
 
 	if (b->stop_err)
 		return b->stop_err;
-	ret = b->d->sample(b->d->ctx, &r->cb, -1, data, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
+	if (b->batch)
+		return batch_sample(b, r, data, size32);
+	ret = b->d->sample(b->d->ctx, &r->cb, -1, data, size32);
 	if (ret < 0)
 		return b->stop_err = ret;
 	if (ret > 0)
@@ -74,7 +129,8 @@ static int ring_add(struct bpf_buffer *b, struct bpf_map_ent *m, const struct wb
 	b->rings = rings;
 	if (!(rings[b->nrings] = malloc(sizeof(**rings))))
 		return -ENOMEM;
-	*rings[b->nrings] = (struct bpf_ring){ .buf = b, .map = m, .cb = *cb };
+	*rings[b->nrings] = (struct bpf_ring){ .buf = b, .map = m, .cb = *cb,
+						.index = (uint32_t)b->nrings };
 	b->nrings++;
 	return 0;
 }
@@ -234,28 +290,64 @@ static int buffer_wait(struct bpf_buffer *b, int timeout_ms)
 	return 0;
 }
 
+/* One delivery round, in either mode: the record a batch read left
+ * behind, then (after waiting, if nothing came yet) what the kernel has. */
+static int buffer_run(struct wbpf_bpf_host *host, struct bpf_buffer *b, int timeout_ms)
+{
+	struct bpf_pending *p = &b->pending;
+	int err = 0;
+
+	host->polling = true;
+	b->delivered = 0;
+	b->stop_err = 0;
+	if (p->has) {
+		p->has = false;
+		err = ring_sample(b->rings[p->ring], p->data, p->size);
+	}
+	if (!err && !b->delivered && timeout_ms != 0)
+		err = buffer_wait(b, timeout_ms);
+	if (!err)
+		err = b->rb ? ring_buffer__consume(b->rb) : perf_buffer__consume(b->pb);
+	host->polling = false;
+	if (b->stop_err)
+		return b->stop_err;
+	return err < 0 ? err : b->delivered;
+}
+
 int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
 			       const struct wbpf_bpf_dispatch *d)
 {
 	struct bpf_buffer *b = buffer_get(host, buf);
-	int err;
+	int ret;
 
 	if (!b)
 		return -EBADF;
 	if (host->polling)
 		return -EBUSY;
-	if (timeout_ms != 0 && (err = buffer_wait(b, timeout_ms)))
-		return err;
-	host->polling = true;
 	b->d = d;
-	b->delivered = 0;
-	b->stop_err = 0;
-	err = b->rb ? ring_buffer__consume(b->rb) : perf_buffer__consume(b->pb);
-	host->polling = false;
+	ret = buffer_run(host, b, timeout_ms);
 	b->d = NULL;
-	if (b->stop_err)
-		return b->stop_err;
-	return err < 0 ? err : b->delivered;
+	return ret;
+}
+
+int wbpf_bpf_host__ringbuf_read(struct wbpf_bpf_host *host, int rb, void *buf, size_t size,
+				int timeout_ms)
+{
+	struct bpf_buffer *b = htable_get(&host->handles, rb, WBPF_HANDLE_RINGBUF);
+	struct bpf_batch bt = { .dst = buf, .cap = size < INT32_MAX ? size : INT32_MAX };
+	int ret;
+
+	if (!b)
+		return -EBADF;
+	if (host->polling)
+		return -EBUSY;
+	if (bt.cap < record_len(0))
+		return -EINVAL;
+	b->batch = &bt;
+	ret = buffer_run(host, b, timeout_ms);
+	b->batch = NULL;
+	/* -ENOBUFS: the batch is full, the rest waits in the ring. */
+	return ret < 0 && ret != -ENOBUFS ? ret : (int)bt.used;
 }
 
 int wbpf_bpf_host__buffer_cb(struct wbpf_bpf_host *host, int buf, struct wbpf_bpf_cb *cb)
@@ -298,6 +390,7 @@ void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b)
 		close(b->epfd);
 	host->nbufs--;
 	free(b->rings);
+	free(b->pending.data);
 	free(b);
 }
 

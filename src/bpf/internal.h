@@ -78,6 +78,21 @@ struct bpf_ring {
 	struct bpf_buffer *buf;
 	struct bpf_map_ent *map;
 	struct wbpf_bpf_cb cb;
+	uint32_t index; /* in buf->rings: the ring number of batch records */
+};
+
+/* The destination of wbpf_bpf_host__ringbuf_read. */
+struct bpf_batch {
+	uint8_t *dst;
+	size_t cap, used;
+};
+
+/* A record consumed from the kernel that did not fit the last batch;
+ * it goes first next time. */
+struct bpf_pending {
+	uint8_t *data;
+	uint32_t size, cap, ring;
+	bool has;
 };
 
 struct bpf_buffer {
@@ -89,8 +104,10 @@ struct bpf_buffer {
 	size_t nrings;
 	struct bpf_ring **rings; /* stable addresses: libbpf keeps them as ctx */
 	uint64_t lost;
-	/* Set during a poll. */
+	struct bpf_pending pending;
+	/* Set during a poll (d) or a batch read (batch). */
 	const struct wbpf_bpf_dispatch *d;
+	struct bpf_batch *batch;
 	int delivered;
 	int stop_err;
 };

@@ -435,6 +435,47 @@ out:
 	wbpf_bpf_host__free(f.host);
 }
 
+/* Batch reads: records in order across reads, a record that does not fit
+ * waits for the next read, one that can never fit is lost. */
+static void test_batch(void)
+{
+	struct fixture f;
+	uint8_t buf[4096];
+	uint64_t next_seq = 1;
+	int rb, n, got = 0;
+
+	if (!fixture_up(&f, NULL))
+		goto out;
+	CHECK(wbpf_bpf_host__attach(f.host, find(&f, "on_getppid"), NULL) > 0);
+	rb = wbpf_bpf_host__ringbuf_new(f.host, map(&f, "events"), &test_cb);
+	CHECK_EQ(wbpf_bpf_host__ringbuf_read(f.host, rb, buf, 4, 0), -EINVAL);
+	hit_tracepoints(100);
+	/* Room for two records (8 + 32 each) and a half. */
+	while ((n = wbpf_bpf_host__ringbuf_read(f.host, rb, buf, 100, 0)) > 0) {
+		CHECK_EQ(n, 80);
+		for (int off = 0; off < n; off += 40) {
+			struct wbpf_bpf_record h;
+			struct event e;
+
+			memcpy(&h, buf + off, sizeof(h));
+			memcpy(&e, buf + off + sizeof(h), sizeof(e));
+			CHECK_EQ(h.size, sizeof(e));
+			CHECK_EQ(h.ring, 0);
+			CHECK_EQ(e.seq, next_seq++);
+			got++;
+		}
+	}
+	CHECK_EQ(n, 0);
+	CHECK_EQ(got, 100);
+	hit_tracepoints(3);
+	CHECK_EQ(wbpf_bpf_host__ringbuf_read(f.host, rb, buf, 24, 0), 0);
+	CHECK_EQ(wbpf_bpf_host__buffer_lost(f.host, rb), 3);
+	CHECK_EQ(wbpf_bpf_host__ringbuf_read(f.host, rb, buf, sizeof(buf), 0), 0);
+	CHECK_EQ(wbpf_bpf_host__ringbuf_read(f.host, map(&f, "events"), buf, sizeof(buf), 0), -EBADF);
+out:
+	wbpf_bpf_host__free(f.host);
+}
+
 /* The instance dies with everything open: the host alone cleans up. */
 static void test_teardown(void)
 {
@@ -467,6 +508,7 @@ static const struct test tests[] = {
 	{ "permissions", test_permissions },
 	{ "handles", test_handles },
 	{ "dispatch", test_dispatch },
+	{ "batch", test_batch },
 	{ "teardown", test_teardown },
 };
 
