@@ -37,6 +37,7 @@ W(map_data_write) int map_data_write(int map, uint32_t off, const void *buf, uin
 W(ringbuf_new) int ringbuf_new(int map, int fn, void *ctx, void *buf, uint32_t size);
 W(ringbuf_poll) int ringbuf_poll(int rb, int timeout_ms);
 W(ringbuf_lost) int64_t ringbuf_lost(int rb);
+W(ringbuf_read) int ringbuf_read(int rb, void *buf, uint32_t size, int timeout_ms);
 W(ringbuf_free) int ringbuf_free(int rb);
 W(perfbuf_new) int perfbuf_new(int map, uint32_t pages, int fn, int lost, void *ctx, void *buf,
 			       uint32_t size);
@@ -295,6 +296,29 @@ EXPORT(small_poll) int small_poll(int small)
 	CHECK(ringbuf_free(small) == 0);
 	CHECK(ringbuf_free(small) == -EBADF);
 	ring_tally.last_seq = 0; /* the small buffer took two */
+	return 0;
+}
+
+/* Batch reads: headers, order, bounds. */
+EXPORT(batch_read) int batch_read(int want)
+{
+	static uint64_t buf[64];
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t last = 0;
+	int n = ringbuf_read(rb, buf, sizeof(buf), 100);
+
+	CHECK(ringbuf_read(rb, BAD_PTR, 64, 0) == -EFAULT);
+	CHECK(ringbuf_read(pb, buf, sizeof(buf), 0) == -EBADF);
+	CHECK(n == want * 40);
+	for (int i = 0; i < want; i++, p += 40) {
+		const uint32_t *h = (const uint32_t *)p;
+		const struct event *e = (const struct event *)(p + 8);
+
+		CHECK(h[0] == sizeof(*e) && h[1] == 0 && e->pid == pid);
+		CHECK(!last || e->seq == last + 1);
+		last = e->seq;
+	}
+	ring_tally.last_seq = 0;
 	return 0;
 }
 

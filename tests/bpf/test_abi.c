@@ -111,6 +111,9 @@ static void test_wbpf(void)
 	hit_tracepoints(2);
 	CHECK_EQ(CALL1(&g, "small_poll", small), 0);
 
+	hit_tracepoints(3);
+	CHECK_EQ(CALL1(&g, "batch_read", 3), 0);
+
 	/* Inside a callback: no poll, no free, no close. */
 	CALL1(&g, "set_mode", 3);
 	hit_tracepoints(1);
