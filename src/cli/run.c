@@ -56,8 +56,9 @@ RUN_BPF_HELP
 "                        interrupted even while it sleeps or waits for input.\n"
 "  --max-memory SIZE     cap on each linear memory, e.g. 64MiB; memory.grow\n"
 "                        (and so malloc) fails past it.\n"
-"  --max-stack SIZE      size of the wasm value stack (default 1MiB); deep\n"
-"                        recursion traps with 'call stack exhausted'.\n"
+"  --max-stack SIZE      size of the wasm stack (default 1MiB, some 10000\n"
+"                        calls deep); deeper recursion traps with 'call stack\n"
+"                        exhausted'. A bigger stack also allows more calls.\n"
 "\n"
 "  SIZE takes k, M, G suffixes (powers of 1024); DURATION takes ns, us, ms,\n"
 "  s (default), m, h.\n"
@@ -447,11 +448,19 @@ static int call_invoke(struct run_ctx *r)
 	return run_invoke(r);
 }
 
+/* The engine's default call depth suits its default 1 MiB stack; a
+ * bigger --max-stack is for deeper recursion, so the depth grows with it
+ * (small frames take some 64 bytes of stack). */
+#define RUN_DEFAULT_DEPTH 10000u
+#define RUN_BYTES_PER_CALL 64u
+
 static struct wbpf_store *make_store(const struct run_opts *o)
 {
+	uint64_t depth = o->max_stack / RUN_BYTES_PER_CALL;
 	struct wbpf_store_opts so = {
 		.sz = sizeof(so),
 		.stack_bytes = (size_t)o->max_stack,
+		.max_call_depth = depth > RUN_DEFAULT_DEPTH ? (uint32_t)depth : 0,
 		.max_memory_bytes = o->max_memory,
 	};
 	struct wbpf_store *store = wbpf_store__new(&so);

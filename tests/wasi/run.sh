@@ -276,7 +276,7 @@ limits() {
 	for n in loop grow rec traps values needs_env; do
 		build_wat $n || { bad "limits: wat2wasm $n"; return; }
 	done
-	for n in spin sleeper reader bigalloc deep; do
+	for n in spin sleeper reader bigalloc deep recurse; do
 		build_guest $n || { bad "limits: build $n"; return; }
 	done
 	expect_run "--timeout 200ms stops an infinite loop" 142 'timed out after 200ms' 3000 \
@@ -305,6 +305,12 @@ limits() {
 		-- "$WBPF" run --invoke recurse "$OUT/rec.wasm" 0
 	expect_run "unbounded recursion (C) traps" 139 "call stack exhausted" 10000 \
 		-- "$WBPF" run "$OUT/deep.wasm"
+	expect_out "recursion 5000 calls deep runs" "depth 5000: 440042" \
+		-- "$WBPF" run "$OUT/recurse.wasm" 5000
+	expect_run "recursion 50000 calls deep traps by default" 139 "call stack exhausted" 10000 \
+		-- "$WBPF" run "$OUT/recurse.wasm" 50000
+	expect_out "--max-stack 16MiB allows 50000 calls" "depth 50000: 945429" \
+		-- "$WBPF" run --max-stack 16MiB "$OUT/recurse.wasm" 50000
 	expect_run "--max-stack 64KiB: recursion traps sooner" 139 "call stack exhausted" 10000 \
 		-- "$WBPF" run --max-stack 64KiB --invoke recurse "$OUT/rec.wasm" 0
 	expect_run "unreachable: 134, trap, function and backtrace" 134 \
