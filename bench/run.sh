@@ -102,16 +102,6 @@ run_once() {
 	awk -v k="$secs" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f %.6f\n", k, b - a }'
 }
 
-# Best (minimum) of $reps runs, as "KERNEL_SECONDS WALL_SECONDS".
-run_best() {
-	local cmd=$1 i line best=
-	for ((i = 0; i < reps; i++)); do
-		line=$(run_once "$cmd") || return 1
-		best=$(printf '%s\n%s\n' "$best" "$line" | awk 'NF && (!n++ || $1 < m) { m = $1; w = $2 } END { print m, w }')
-	done
-	echo "$best"
-}
-
 # Prints a markdown table from "ROW RUNNER SECONDS" lines on stdin: one
 # column of seconds per runner and, for runners other than the first (the
 # baseline), one of ratios to it; then a geometric-mean row over the rows
@@ -163,26 +153,55 @@ machine_notes() {
 	if [ -x "$WBPF" ]; then
 		echo "- wbpf: $WBPF built $(date -u -r "$WBPF" '+%Y-%m-%d %H:%M UTC')"
 	fi
-	echo "- scale $scale, best of $reps runs"
+	echo "- scale $scale, best of $reps rounds (each round runs every kernel on every runner once)"
+}
+
+# Fills best_k and best_w ("KERNEL RUNNER" -> seconds) with the minimum
+# over $reps rounds. Each round runs every kernel on every runner once, so
+# a burst of load from elsewhere on the machine hits one round, not every
+# run of one kernel.
+measure() {
+	local round k runner cmd res key missing=
+	declare -gA best_k=() best_w=() dead=()
+	for ((round = 1; round <= reps; round++)); do
+		for k in $kernels; do
+			for runner in $runners; do
+				key="$k $runner"
+				[ -n "${dead[$key]:-}" ] && continue
+				cmd=$(command_for "$runner" "$k")
+				if [ -z "$cmd" ]; then
+					[[ " $missing " == *" $runner "* ]] ||
+						note "$runner: not available, column left empty"
+					missing+=" $runner"
+					dead[$key]=1
+					continue
+				fi
+				if ! res=$(run_once "$cmd"); then
+					warn "$runner failed on $k: $(cat "$errlog")"
+					dead[$key]=1
+					unset "best_k[$key]" "best_w[$key]"
+					continue
+				fi
+				echo "bench: round $round/$reps: $k on $runner: ${res% *} s" >&2
+				best_k[$key]=$(min "${best_k[$key]:-}" "${res% *}")
+				best_w[$key]=$(min "${best_w[$key]:-}" "${res#* }")
+			done
+		done
+	done
+}
+
+min() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'
 }
 
 kernel_tables() {
-	local k runner cmd res kt=() wt=() missing=
+	local k runner kt=() wt=()
+	measure
 	for k in $kernels; do
 		for runner in $runners; do
-			cmd=$(command_for "$runner" "$k")
-			if [ -z "$cmd" ]; then
-				[[ " $missing " == *" $runner "* ]] || note "$runner: not available, column left empty"
-				missing+=" $runner"
-				continue
-			fi
-			if res=$(run_best "$cmd"); then
-				echo "bench: $k on $runner: ${res% *} s" >&2
-				kt+=("$k $runner ${res% *}")
-				wt+=("$k $runner ${res#* }")
-			else
-				warn "$runner failed on $k: $(cat "$errlog")"
-			fi
+			[ -n "${best_k[$k $runner]:-}" ] || continue
+			kt+=("$k $runner ${best_k[$k $runner]}")
+			wt+=("$k $runner ${best_w[$k $runner]}")
 		done
 	done
 	echo "### Kernels: compute time (timed inside the program)"
