@@ -393,6 +393,39 @@ static int trap_status(enum wbpf_trap trap)
 	}
 }
 
+/* A trap message: its first line, then the backtrace with runs of one
+ * frame (deep recursion) folded, and a line cut by the message's size
+ * limit dropped. */
+static void print_trap(const char *msg)
+{
+	bool cut = strlen(msg) == sizeof(((struct wbpf_error *)0)->msg) - 1;
+	const char *line = msg, *prev = NULL;
+	size_t prev_len = 0, repeats = 0;
+
+	while (*line) {
+		const char *end = line + strcspn(line, "\n");
+		size_t len = (size_t)(end - line);
+
+		if (cut && !*end)
+			break;
+		if (prev && len == prev_len && !memcmp(line, prev, len)) {
+			repeats++;
+		} else {
+			if (repeats)
+				fprintf(stderr, "  ... %zu more of the same\n", repeats);
+			fprintf(stderr, "%.*s\n", (int)len, line);
+			prev = line;
+			prev_len = len;
+			repeats = 0;
+		}
+		line = *end ? end + 1 : end;
+	}
+	if (repeats)
+		fprintf(stderr, "  ... %zu more of the same\n", repeats);
+	if (cut)
+		fprintf(stderr, "  ... (backtrace cut)\n");
+}
+
 int run_outcome(const struct run_ctx *r, int ret, const struct wbpf_error *err)
 {
 	if (!ret)
@@ -402,11 +435,13 @@ int run_outcome(const struct run_ctx *r, int ret, const struct wbpf_error *err)
 		return err->exit_code;
 	case WBPF_ERR_TRAP:
 		if (run_deadline__fired(r->deadline)) {
-			fprintf(stderr, "wbpf run: %s: timed out after %s\n%s\n", r->opts->module,
-				r->opts->timeout_str, err->msg);
+			fprintf(stderr, "wbpf run: %s: timed out after %s\n", r->opts->module,
+				r->opts->timeout_str);
+			print_trap(err->msg);
 			return trap_status(WBPF_TRAP_INTERRUPTED);
 		}
-		fprintf(stderr, "wbpf run: %s: %s\n", r->opts->module, err->msg);
+		fprintf(stderr, "wbpf run: %s: ", r->opts->module);
+		print_trap(err->msg);
 		return trap_status(err->trap);
 	default:
 		fprintf(stderr, "wbpf run: %s: %s\n", r->opts->module, err->msg);
