@@ -37,11 +37,11 @@ static struct handle_slot *lookup(const struct handle_table *t, int64_t h)
 
 static int grow(struct handle_table *t)
 {
-	uint32_t cap = t->cap ? t->cap * 2 : 16;
+	uint32_t max = t->max < SLOT_MAX ? t->max : SLOT_MAX, cap = t->cap ? t->cap * 2 : 16;
 	struct handle_slot *s;
 
-	if (cap > t->max)
-		cap = t->max;
+	if (cap > max)
+		cap = max;
 	if (cap <= t->len)
 		return -EMFILE;
 	s = realloc(t->slots, cap * sizeof(*s));
@@ -58,8 +58,6 @@ int htable_add(struct handle_table *t, enum wbpf_bpf_handle_kind kind, void *ptr
 	uint32_t i;
 	int err;
 
-	if (t->max > SLOT_MAX)
-		t->max = SLOT_MAX;
 	if (t->free_head) {
 		i = t->free_head - 1;
 		t->free_head = t->slots[i].next_free;
