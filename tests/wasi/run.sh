@@ -354,6 +354,13 @@ cli() {
 	expect_out "--invoke f32" "0.05" -- "$WBPF" run --invoke half "$v" 0.1
 	expect_out "--invoke two results" $'-1\n1' -- "$WBPF" run --invoke pair "$v"
 	expect_out "--invoke runs _initialize first" "42" -- "$WBPF" run --invoke initialized "$v"
+	expect_out "--env KEY takes the value from wbpf's environment" "FOO=from host" \
+		-- bash -c "FOO='from host' '$WBPF' run --env FOO '$OUT/args_env.wasm' | grep '^FOO='"
+	expect_error "--env KEY not set" 2 "not set" -- env -u NOPE_UNSET "$WBPF" run --env NOPE_UNSET "$v"
+	mkdir -p "$TMP/dir-a/only-in-a" "$TMP/dir-b/only-in-b"
+	expect_out "two --dir grants, each under its guest name" "  only-in-b" \
+		-- bash -c "'$WBPF' run --dir '$TMP/dir-a::/a' --dir '$TMP/dir-b::/b' \
+			'$OUT/../examples/hello.wasm' x /b | tail -1"
 	expect_error "--invoke: wrong number of values" 2 "takes 2 values" \
 		-- "$WBPF" run --invoke add "$v" 1
 	expect_error "--invoke: bad value" 2 "not a valid i32" -- "$WBPF" run --invoke add "$v" 1 x
