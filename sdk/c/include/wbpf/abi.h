@@ -28,6 +28,13 @@ struct wbpf_map_info {
 };
 _Static_assert(sizeof(struct wbpf_map_info) == 32, "ABI: map_info is 32 bytes");
 
+/* A record in a ringbuf_read() batch; layout fixed by the ABI. */
+struct wbpf_ringbuf_record {
+	uint32_t size; /* bytes of data that follow */
+	uint32_t ring; /* 0: the map of ringbuf_new; 1, 2, ...: ringbuf_add order */
+};
+_Static_assert(sizeof(struct wbpf_ringbuf_record) == 8, "ABI: ring record header is 8 bytes");
+
 /* Objects */
 WBPF_IMPORT(object_open) int wbpf_object_open(const void *buf, uint32_t size, const char *name);
 WBPF_IMPORT(object_load) int wbpf_object_load(int obj);
@@ -96,6 +103,9 @@ int wbpf_ringbuf_new(int map, int sample, void *ctx, void *buf, uint32_t buf_siz
 WBPF_IMPORT(ringbuf_add) int wbpf_ringbuf_add(int rb, int map, int sample, void *ctx);
 WBPF_IMPORT(ringbuf_poll) int wbpf_ringbuf_poll(int rb, int timeout_ms);
 WBPF_IMPORT(ringbuf_consume) int wbpf_ringbuf_consume(int rb);
+/* Batch delivery: ready records as struct wbpf_ringbuf_record headers,
+ * each followed by its data padded to 8 bytes; returns the bytes used. */
+WBPF_IMPORT(ringbuf_read) int wbpf_ringbuf_read(int rb, void *buf, uint32_t size, int timeout_ms);
 WBPF_IMPORT(ringbuf_lost) uint64_t wbpf_ringbuf_lost(int rb);
 WBPF_IMPORT(ringbuf_free) int wbpf_ringbuf_free(int rb);
 
