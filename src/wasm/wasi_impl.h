@@ -27,18 +27,14 @@
 /* WASI errno values used by the host (the full list is in the spec). */
 enum {
 	WASI_ESUCCESS = 0,
-	WASI_E2BIG = 1,
 	WASI_EBADF = 8,
 	WASI_EFAULT = 21,
-	WASI_EINTR = 27,
 	WASI_EINVAL = 28,
 	WASI_EIO = 29,
 	WASI_ENAMETOOLONG = 37,
-	WASI_ENOMEM = 48,
 	WASI_ENOSYS = 52,
 	WASI_ENOTDIR = 54,
 	WASI_ENOTSUP = 58,
-	WASI_EOVERFLOW = 61,
 	WASI_EPERM = 63,
 	WASI_ENOTCAPABLE = 76,
 };
