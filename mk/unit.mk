@@ -57,3 +57,4 @@ unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS)
 
 unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS)
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)
+TEST_TARGETS += unit unit-san

@@ -492,7 +492,7 @@ const char *wbpf_func__name(const struct wbpf_func *fn)
 static int check_args(const struct wasm_functype *ft, const struct wbpf_val *args, size_t nargs,
 		      size_t nresults, struct wbpf_error *err)
 {
-	if (nargs != ft->nparams || (nresults && nresults < ft->nresults))
+	if ((nargs && !args) || nargs != ft->nparams || (nresults && nresults < ft->nresults))
 		return wasm_fail(err, WBPF_ERR_ARG, "expected %u arguments and %u results, got %zu and %zu",
 				 ft->nparams, ft->nresults, nargs, nresults);
 	for (size_t i = 0; i < nargs; i++)
@@ -512,6 +512,8 @@ int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t na
 	uint32_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
 	int rc = check_args(ft, args, nargs, nresults, err);
 
+	if (!rc && nresults && !results)
+		rc = wasm_fail(err, WBPF_ERR_ARG, "no room given for the results");
 	if (rc)
 		return rc;
 	if ((size_t)(st->stack_end - fp) < need + (fn->code ? fn->code->frame_slots : 0)) {

@@ -17,10 +17,13 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* Fuel is moved from the store into a register in chunks; when fuel is
- * off, a chunk only bounds how long an interrupt can go unnoticed. */
+/* Fuel is moved from the store's reserve into its running budget in
+ * chunks; when fuel is off, a chunk only bounds how long an interrupt can
+ * go unnoticed. Bulk memory and table operations cost one unit per
+ * BULK_UNIT elements. */
 #define FUEL_CHUNK 10000
 #define MAX_NESTING 200
+#define BULK_UNIT_SHIFT 6
 
 #define CT_I32 uint32_t
 #define CT_I64 uint64_t
@@ -103,34 +106,35 @@ static void trap_error(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_e
 	}
 }
 
-/* Refills the register budget; returns a trap code when it must stop. */
-static int refuel(struct wbpf_store *st, int64_t *budget)
+/* Refills the running budget; returns a trap code when it must stop. */
+static int refuel(struct wbpf_store *st)
 {
 	if (atomic_load_explicit(&st->interrupt, memory_order_relaxed))
 		return WBPF_TRAP_INTERRUPTED;
 	if (!st->fuel_enabled) {
-		*budget = FUEL_CHUNK;
+		st->budget = FUEL_CHUNK;
 		return 0;
 	}
-	uint64_t owed = (uint64_t)-*budget;
+	uint64_t owed = (uint64_t)-st->budget;
 
 	if (st->fuel <= owed) {
 		st->fuel = 0;
-		*budget = 0;
+		st->budget = 0;
 		return WBPF_TRAP_FUEL;
 	}
 	st->fuel -= owed;
 	uint64_t chunk = st->fuel < FUEL_CHUNK ? st->fuel : FUEL_CHUNK;
 
 	st->fuel -= chunk;
-	*budget = (int64_t)chunk;
+	st->budget = (int64_t)chunk;
 	return 0;
 }
 
-static void return_fuel(struct wbpf_store *st, int64_t budget)
+static void return_fuel(struct wbpf_store *st)
 {
-	if (st->fuel_enabled && budget > 0)
-		st->fuel += (uint64_t)budget;
+	if (st->fuel_enabled && st->budget > 0)
+		st->fuel += (uint64_t)st->budget;
+	st->budget = 0;
 }
 
 /* Host functions see a store whose stack_top is above the caller's frame,
@@ -148,9 +152,11 @@ static int call_host(struct wbpf_store *st, struct wbpf_func *callee, struct wbp
 
 	wasm_guard_pause(false);
 	st->stack_top = saved_top;
-	if (rc && st->pending.kind == WBPF_OK)
+	if (rc && st->pending.kind == WBPF_OK) {
 		wasm_fail(&st->pending, WBPF_ERR_TRAP, "host function '%s' failed (%d)",
 			  callee->host_name, rc);
+		st->pending.trap = WBPF_TRAP_HOST;
+	}
 	return rc;
 }
 
@@ -195,7 +201,6 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	const wasm_cell *ip = fn->code->code;
 	uint8_t *mem = NULL;
 	uint64_t memsize = 0;
-	int64_t budget = 0;
 	int trap = 0;
 	struct wbpf_func *callee;
 	slot_t *nfp;
@@ -206,8 +211,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		else { mem = NULL; memsize = 0; } \
 	} while (0)
 #define CHARGE(cost) do { \
-		budget -= (cost); \
-		if (UNLIKELY(budget < 0) && (trap = refuel(st, &budget))) \
+		st->budget -= (int64_t)(cost); \
+		if (UNLIKELY(st->budget < 0) && (trap = refuel(st))) \
 			goto do_trap; \
 	} while (0)
 
@@ -311,6 +316,7 @@ L_memory_grow:
 L_memory_fill: {
 	uint64_t d = GET_I32(OPND(1)), n = GET_I32(OPND(3));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(memsize, d, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memset(mem + d, (int)GET_I32(OPND(2)), n);
@@ -319,6 +325,7 @@ L_memory_fill: {
 L_memory_copy: {
 	uint64_t d = GET_I32(OPND(1)), s = GET_I32(OPND(2)), n = GET_I32(OPND(3));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(memsize, s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memmove(mem + d, mem + s, n);
@@ -329,6 +336,7 @@ L_memory_init: {
 	uint64_t seglen = inst->data_dropped[OPND(1)] ? 0 : seg->len;
 	uint64_t d = GET_I32(OPND(2)), s = GET_I32(OPND(3)), n = GET_I32(OPND(4));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(seglen, s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	if (n)
@@ -410,6 +418,7 @@ L_table_fill: {
 	struct wbpf_table *t = inst->tables[OPND(1)];
 	uint64_t i = GET_I32(OPND(2)), n = GET_I32(OPND(4));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(t->size, i, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	for (uint64_t k = 0; k < n; k++)
@@ -420,6 +429,7 @@ L_table_copy: {
 	struct wbpf_table *dt = inst->tables[OPND(1)], *stb = inst->tables[OPND(2)];
 	uint64_t d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(dt->size, d, n) || !mem_range_ok(stb->size, s, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	memmove(dt->elems + d, stb->elems + s, n * sizeof(slot_t));
@@ -429,6 +439,7 @@ L_table_init: {
 	struct wbpf_table *t = inst->tables[OPND(1)];
 	uint64_t seg = OPND(2), d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
 
+	CHARGE(n >> BULK_UNIT_SHIFT);
 	if (!mem_range_ok(t->size, d, n) || !mem_range_ok(inst->elem_counts[seg], s, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	if (n)
@@ -463,8 +474,6 @@ L_call_indirect: {
 }
 do_call:
 	if (callee->host) {
-		return_fuel(st, budget);
-		budget = 0;
 		if (call_host(st, callee, inst, nfp, fp + fn->code->frame_slots))
 			goto do_pending;
 		LOAD_MEM();
@@ -480,7 +489,8 @@ do_call:
 			TRAP(WBPF_TRAP_STACK_EXHAUSTED);
 		CHARGE(1);
 		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
-		memset(nfp + code->nparams, 0, code->nlocals * sizeof(slot_t));
+		if (code->nlocals)
+			memset(nfp + code->nparams, 0, code->nlocals * sizeof(slot_t));
 		fp = nfp;
 		fn = callee;
 		st->running = fn;
@@ -492,10 +502,8 @@ do_call:
 		goto *ip->op;
 	}
 L_ret:
-	if (st->depth == entry_depth) {
-		return_fuel(st, budget);
+	if (st->depth == entry_depth)
 		return 0;
-	}
 	{
 		const struct wasm_frame *f = &st->frames[--st->depth];
 
@@ -510,7 +518,6 @@ L_ret:
 	}
 
 do_trap:
-	return_fuel(st, budget);
 	trap_error(st, (enum wbpf_trap)trap, err);
 	st->depth = entry_depth;
 	return -EFAULT;
@@ -546,9 +553,14 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 	struct wasm_landing landing;
 	int rc;
 
-	if (st->nesting >= MAX_NESTING)
-		return wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted (host/wasm nesting)");
+	if (st->nesting >= MAX_NESTING) {
+		rc = wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted (host/wasm nesting)");
+		if (err)
+			err->trap = WBPF_TRAP_STACK_EXHAUSTED;
+		return rc;
+	}
 	if (st->nesting == 0) {
+		st->budget = 0;
 		atomic_store(&st->interrupt, 0);
 		st->pending.kind = WBPF_OK;
 		st->pending.msg[0] = 0;
@@ -574,6 +586,7 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		wasm_guard_leave(&landing);
 	}
 	st->running = outer;
-	st->nesting--;
+	if (--st->nesting == 0)
+		return_fuel(st);
 	return rc;
 }

@@ -111,7 +111,8 @@ struct wbpf_store {
 	struct wbpf_func *running; /* the function executing, for messages */
 	uint64_t max_memory_bytes;
 
-	uint64_t fuel;
+	uint64_t fuel;	/* reserve, beyond the running budget */
+	int64_t budget;	/* charged at calls and taken back-edges */
 	bool fuel_enabled;
 	atomic_int interrupt;
 

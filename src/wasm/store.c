@@ -103,12 +103,13 @@ void wbpf_store__free(struct wbpf_store *st)
 void wbpf_store__set_fuel(struct wbpf_store *st, uint64_t fuel)
 {
 	st->fuel = fuel;
+	st->budget = 0;
 	st->fuel_enabled = true;
 }
 
 uint64_t wbpf_store__fuel(const struct wbpf_store *st)
 {
-	return st->fuel;
+	return st->fuel + (st->budget > 0 ? (uint64_t)st->budget : 0);
 }
 
 void wbpf_store__disable_fuel(struct wbpf_store *st)
@@ -130,6 +131,11 @@ int wbpf_store__define(struct wbpf_store *st, const char *module, const char *na
 
 	if (!st || !module || !name || !ext.of.func)
 		return -EINVAL;
+	/* A memory's guard region is only recognised by its own store. */
+	if (ext.kind == WBPF_EXTERN_MEMORY && ext.of.memory->store != st)
+		return -EXDEV;
+	if (ext.kind == WBPF_EXTERN_FUNC && ext.of.func->store != st)
+		return -EXDEV;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
