@@ -79,7 +79,7 @@ EXAMPLES := execsnoop opensnoop syslat getenvsnoop sigsnoop
 $(foreach e,$(EXAMPLES),$(eval $(call ex_guest_rules,examples/$(e),$(e),$(EX_BUILD))))
 EXAMPLE_WASMS := $(patsubst %,$(EX_BUILD)/%.wasm,$(EXAMPLES))
 
-.PHONY: examples run-execsnoop examples-test
+.PHONY: examples run-execsnoop examples-test examples-test-san
 examples: $(EXAMPLE_WASMS) $(SDK_LIB)
 
 # README's main command. Runs until Ctrl-C, or for DURATION seconds.
@@ -104,7 +104,13 @@ $(EXT_BUILD)/getenv-caller: tests/examples/getenv-caller.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
-examples-test: $(BUILD)/wbpf $(EXAMPLE_WASMS) $(EXT_WASMS) $(EXT_BUILD)/getenv-caller
+EXAMPLES_TEST_DEPS := $(EXAMPLE_WASMS) $(EXT_WASMS) $(EXT_BUILD)/getenv-caller
+
+examples-test: $(BUILD)/wbpf $(EXAMPLES_TEST_DEPS)
 	@bash tests/examples/run.sh $(BUILD)
 
-# TEST_TARGETS += examples-test  (enabled once the wbpf ABI host lands)
+# The same guests under the ASan+UBSan build of wbpf.
+examples-test-san: $(SAN_BUILD)/wbpf $(EXAMPLES_TEST_DEPS)
+	@WBPF=$(SAN_BUILD)/wbpf bash tests/examples/run.sh $(BUILD)
+
+TEST_TARGETS += examples-test

@@ -11,7 +11,7 @@ set -uo pipefail
 
 BUILD=${1:-build}
 shift || true
-WBPF=$BUILD/wbpf
+WBPF=${WBPF:-$BUILD/wbpf} # WBPF=build/san/wbpf: the same tests under ASan+UBSan
 EX=$BUILD/examples
 GUESTS=$BUILD/tests/examples
 LIBC=$(ldd /bin/true | awk '/libc\.so/ { print $3 }')
@@ -152,19 +152,20 @@ test_opensnoop() {
 
 # -p: this shell opens a file itself.
 test_opensnoop_pid() {
-	local file=$WORK/pfile_$U rc
+	# $BASHPID inside $(...) would be the subshell's
+	local file=$WORK/pfile_$U rc me=$BASHPID
 	echo hello >"$file"
-	start opensnoop-pid "$EX/opensnoop.wasm" -- -d 2 -p "$BASHPID"
+	start opensnoop-pid "$EX/opensnoop.wasm" -- -d 2 -p "$me"
 	wait_for opensnoop-pid '^PID' || { fail opensnoop-pid "no header" opensnoop-pid; return; }
 	exec {fd}<"$file"
 	exec {fd}<&-
 	cat "$file" >/dev/null
 	finish opensnoop-pid
 	[ "$rc" = 0 ] || { fail opensnoop-pid "exit status $rc" opensnoop-pid; return; }
-	awk -v p="$BASHPID" -v f="$file" '$1 == p && $5 == f { found = 1 } END { exit !found }' \
+	awk -v p="$me" -v f="$file" '$1 == p && $5 == f { found = 1 } END { exit !found }' \
 		"$WORK/opensnoop-pid.out" ||
 		{ fail opensnoop-pid "the shell's own open is missing" opensnoop-pid; return; }
-	[ -z "$(awk -v p="$BASHPID" 'NR > 1 && $1 != p' "$WORK/opensnoop-pid.out")" ] ||
+	[ -z "$(awk -v p="$me" 'NR > 1 && $1 != p' "$WORK/opensnoop-pid.out")" ] ||
 		{ fail opensnoop-pid "pid filter let other processes through" opensnoop-pid; return; }
 	pass opensnoop-pid
 }
