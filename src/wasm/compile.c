@@ -574,15 +574,19 @@ static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
 		return;
 	}
 	enum wasm_op op = c->last_op;
-	uint64_t a = c->code[c->last_start + 2].u64, b = c->code[c->last_start + 3].u64;
+	uint64_t a = c->code[c->last_start + 2].u64;
 
-	c->ncode = c->last_start;
-	c->last_end = SIZE_MAX;
 	if (op == OP_i32_eqz) {
+		c->ncode = c->last_start;
+		c->last_end = SIZE_MAX;
 		emit_op(c, when ? OP_br_unless : OP_br_if);
 		emit_u(c, a);
 		return;
 	}
+	uint64_t b = c->code[c->last_start + 3].u64;
+
+	c->ncode = c->last_start;
+	c->last_end = SIZE_MAX;
 	bool imm = op >= OP_i32_eq_imm;
 	enum wasm_op base = imm ? op - (OP_i32_eq_imm - OP_i32_eq) : op;
 
