@@ -113,4 +113,4 @@ examples-test: $(BUILD)/wbpf $(EXAMPLES_TEST_DEPS)
 examples-test-san: $(SAN_BUILD)/wbpf $(EXAMPLES_TEST_DEPS)
 	@WBPF=$(SAN_BUILD)/wbpf bash tests/examples/run.sh $(BUILD)
 
-TEST_TARGETS += examples-test
+TEST_TARGETS += examples-test examples-test-san

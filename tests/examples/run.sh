@@ -84,9 +84,37 @@ run() {
 	finish "$1"
 }
 
-# Programs of this name prefix loaded in the kernel right now.
-loaded_progs() {
-	bpftool prog list 2>/dev/null | grep -c "name $1" || true
+# The BPF programs and links process PID holds, as "prog ID" / "link ID"
+# lines from its fds' fdinfo: exactly this run's, whatever else runs.
+held_bpf() {
+	grep -h -E '^(prog|link)_id:' /proc/"$1"/fdinfo/* 2>/dev/null |
+		sed 's/_id:[[:space:]]*/ /' | sort -u
+}
+
+# still_there LINES: which of those programs/links the kernel still has,
+# after up to 2 s for deferred frees.
+still_there() {
+	local tries=20 kind id left
+	while :; do
+		left=""
+		while read -r kind id; do
+			[ -n "$kind" ] || continue
+			bpftool "$kind" show id "$id" >/dev/null 2>&1 && left+="$kind $id; "
+		done <<<"$1"
+		[ -z "$left" ] || [ $tries -eq 0 ] && break
+		tries=$((tries - 1))
+		sleep 0.1
+	done
+	echo "$left"
+}
+
+# released TEST GUEST HELD: fails TEST if what GUEST held (held_bpf)
+# outlived it.
+released() {
+	local left
+	grep -q '^link' <<<"$3" || { fail "$1" "held no link while running: '$3'" "$2"; return 1; }
+	left=$(still_there "$3")
+	[ -z "$left" ] || { fail "$1" "left behind after exit: $left" "$2"; return 1; }
 }
 
 # ---------------------------------------------------------------- examples
@@ -96,6 +124,8 @@ test_execsnoop() {
 	cp /bin/true "$prog"
 	start execsnoop "$EX/execsnoop.wasm" -- -d 3
 	wait_for execsnoop '^PID' || { fail execsnoop "no header" execsnoop; return; }
+	local held
+	held=$(held_bpf "${guest_pid[execsnoop]}")
 	"$prog" "arg_$U" second &
 	local pid=$!
 	wait $pid
@@ -107,6 +137,7 @@ test_execsnoop() {
 		{ fail execsnoop "want '$want', got '$line'" execsnoop; return; }
 	grep -Eq '^execsnoop: [1-9][0-9]* execs seen, 0 dropped$' "$WORK/execsnoop.out" ||
 		{ fail execsnoop "no .bss summary" execsnoop; return; }
+	released execsnoop execsnoop "$held" || return
 	pass execsnoop
 }
 
@@ -194,7 +225,8 @@ test_getenvsnoop() {
 	cp "$GUESTS/getenv-caller" "$prog"
 	start getenv "$EX/getenvsnoop.wasm" --allow-uprobe "$LIBC" -- -d 3
 	wait_for getenv '^PID' || { fail getenvsnoop "no header" getenv; return; }
-	local runner=${guest_pid[getenv]}
+	local runner=${guest_pid[getenv]} held
+	held=$(held_bpf "$runner")
 	env "WBPF_E2E_$U=value_$U" "$prog" "WBPF_E2E_$U" "WBPF_NONE_$U" >/dev/null &
 	local pid=$!
 	wait $pid
@@ -206,6 +238,7 @@ test_getenvsnoop() {
 		{ fail getenvsnoop "no event for the unset variable" getenv; return; }
 	[ -z "$(grep "libbpf_${runner}_" /sys/kernel/tracing/uprobe_events 2>/dev/null)" ] ||
 		{ fail getenvsnoop "legacy uprobe events left behind" getenv; return; }
+	released getenvsnoop getenv "$held" || return
 	pass getenvsnoop
 }
 
@@ -227,6 +260,8 @@ test_sigsnoop() {
 	cp /bin/sleep "$prog"
 	start sigsnoop "$EX/sigsnoop.wasm" -- -d 3
 	wait_for sigsnoop '^sigsnoop: tracing' || { fail sigsnoop "no header" sigsnoop; return; }
+	local held
+	held=$(held_bpf "${guest_pid[sigsnoop]}")
 	"$prog" 10 &
 	local pid=$!
 	sleep 0.3 # past its exec, so the target's comm is wbk_...
@@ -238,6 +273,7 @@ test_sigsnoop() {
 		"$WORK/sigsnoop.out" || { fail sigsnoop "no SIGUSR1 event for $pid" sigsnoop; return; }
 	grep -Eq '^COUNT sig=10 count=[1-9]' "$WORK/sigsnoop.out" ||
 		{ fail sigsnoop "no per-signal count from the hash map" sigsnoop; return; }
+	released sigsnoop sigsnoop "$held" || return
 	pass sigsnoop
 }
 
@@ -266,39 +302,26 @@ test_hostile_suite() {
 	pass "hostile-$suite ($(tail -n 1 "$WORK/hostile-$suite.out"))"
 }
 
-# A callback that traps, loops or exits ends the instance; the program it
-# attached must be gone once wbpf has exited, and wbpf must exit as stated.
+# A callback that traps, loops or exits ends the instance; wbpf must exit
+# as stated, and the programs and links it held must be gone. The guest
+# waits for $WORK/go once armed, so they can be listed first.
 test_hostile_callback() {
-	local suite=$1 want_rc=$2 timeout=$3 rc start_s elapsed
+	local suite=$1 want_rc=$2 timeout=$3 name="hostile-$1" rc start_s held left
 	start_s=$(date +%s)
-	start "hostile-$suite" "$GUESTS/hostile.wasm" --timeout "$timeout" -- "$suite"
-	wait_for "hostile-$suite" '^armed' ||
-		{ fail "hostile-$suite" "never armed" "hostile-$suite"; finish "hostile-$suite"; return; }
-	finish "hostile-$suite"
-	elapsed=$(( $(date +%s) - start_s ))
-	[ "$rc" = "$want_rc" ] ||
-		{ fail "hostile-$suite" "exit status $rc, want $want_rc" "hostile-$suite"; return; }
-	[ "$elapsed" -lt 15 ] || { fail "hostile-$suite" "took ${elapsed}s" "hostile-$suite"; return; }
-	! grep -q '^FAIL' "$WORK/hostile-$suite.out" ||
-		{ fail "hostile-$suite" "the callback never ran" "hostile-$suite"; return; }
-	[ "$(loaded_progs e2e_switch)" = 0 ] ||
-		{ fail "hostile-$suite" "e2e_switch still loaded after exit" "hostile-$suite"; return; }
-	pass "hostile-$suite"
-}
-
-# While a looping callback runs, its program is attached (so the check
-# after the deadline means something).
-test_hostile_loop_attached() {
-	local rc
-	start hostile-attached "$GUESTS/hostile.wasm" --timeout 3s -- cb-loop
-	wait_for hostile-attached '^armed' ||
-		{ fail hostile-loop-attached "never armed" hostile-attached; return; }
-	[ "$(loaded_progs e2e_switch)" -ge 1 ] ||
-		{ fail hostile-loop-attached "e2e_switch not loaded during the run" hostile-attached; }
-	finish hostile-attached
-	[ "$(loaded_progs e2e_switch)" = 0 ] ||
-		{ fail hostile-loop-attached "e2e_switch left loaded (exit $rc)" hostile-attached; return; }
-	pass hostile-loop-attached
+	rm -f "$WORK/go"
+	start "$name" "$GUESTS/hostile.wasm" --timeout "$timeout" --dir "$WORK::/w" -- "$suite"
+	wait_for "$name" '^armed' || { fail "$name" "never armed" "$name"; finish "$name"; return; }
+	held=$(held_bpf "${guest_pid[$name]}")
+	touch "$WORK/go"
+	finish "$name"
+	[ "$rc" = "$want_rc" ] || { fail "$name" "exit status $rc, want $want_rc" "$name"; return; }
+	[ $(( $(date +%s) - start_s )) -lt 15 ] || { fail "$name" "took too long" "$name"; return; }
+	! grep -q '^FAIL' "$WORK/$name.out" || { fail "$name" "the callback never ran" "$name"; return; }
+	grep -q '^prog' <<<"$held" && grep -q '^link' <<<"$held" ||
+		{ fail "$name" "held no program and link while armed: '$held'" "$name"; return; }
+	left=$(still_there "$held")
+	[ -z "$left" ] || { fail "$name" "left behind after exit: $left" "$name"; return; }
+	pass "$name ($(grep -c . <<<"$held") programs/links released)"
 }
 
 ALL_TESTS=(
@@ -308,7 +331,7 @@ ALL_TESTS=(
 	"hostile_suite sizes" "hostile_suite perms" "hostile_suite oversized"
 	"hostile_suite reentry" "hostile_suite gocb"
 	"hostile_callback cb-trap 134 20s" "hostile_callback cb-loop 142 2s"
-	"hostile_callback cb-exit 7 20s" hostile_loop_attached
+	"hostile_callback cb-exit 7 20s"
 )
 
 main() {
@@ -323,7 +346,7 @@ main() {
 		echo "examples-test: SKIP: cannot mount tracefs"; exit 0
 	}
 	if [ $# -gt 0 ]; then
-		for t in "$@"; do "test_$t"; done
+		for t in "$@"; do eval "test_$t"; done
 	else
 		for t in "${ALL_TESTS[@]}"; do eval "test_$t"; done
 	fi

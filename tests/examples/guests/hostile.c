@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wbpf/abi.h>
 
 #include "check.h"
@@ -553,6 +554,20 @@ static int exiting_sample(void *ctx, void *data, size_t size)
  * test checks the run's end and that no e2e_ program outlives it. */
 typedef int (*sample_fn)(void *ctx, void *data, size_t size);
 
+/* The test snapshots which kernel objects this process holds before the
+ * callback is let loose, then creates GO_FILE (it runs us with
+ * --dir WORK::/w). Run by hand, without /w, there is nothing to wait for. */
+#define GO_DIR "/w"
+#define GO_FILE GO_DIR "/go"
+
+static void wait_for_go(void)
+{
+	if (access(GO_DIR, F_OK) != 0)
+		return;
+	for (int i = 0; i < 1000 && access(GO_FILE, F_OK) != 0; i++)
+		usleep(10 * 1000);
+}
+
 static int run_bad_callback(sample_fn fn)
 {
 	static struct hostile_record scratch;
@@ -564,6 +579,7 @@ static int run_bad_callback(sample_fn fn)
 	rb = wbpf_ringbuf_new(f.ring, WBPF_FUNC_INDEX(fn), 0, &scratch, sizeof(scratch));
 	printf("armed\n");
 	fflush(stdout);
+	wait_for_go();
 	for (int i = 0; i < 100; i++)
 		wbpf_ringbuf_poll(rb, 100);
 	printf("FAIL the callback never ran\n");
