@@ -6,6 +6,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "sdk_test.h"
 
 const volatile __u32 magic = 1;	/* set by the guest before load */
@@ -74,6 +75,31 @@ int sdk_switch(void *ctx)
 	bpf_ringbuf_output(&sdk_ring, &rec, sizeof(rec), 0);
 	bpf_ringbuf_output(&sdk_ring2, &rec, sizeof(rec), 0);
 	bpf_perf_event_output(ctx, &sdk_perf, BPF_F_CURRENT_CPU, &rec, sizeof(rec));
+	return 0;
+}
+
+/* One more program per attach flavour, each counting its hits. */
+__u64 btf_hits, raw_hits, explicit_hits;
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sdk_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__sync_fetch_and_add(&btf_hits, 1);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int sdk_raw(void *ctx)
+{
+	__sync_fetch_and_add(&raw_hits, 1);
+	return 0;
+}
+
+/* No target in the section: the guest names it at attach time. */
+SEC("tracepoint")
+int sdk_explicit(void *ctx)
+{
+	__sync_fetch_and_add(&explicit_hits, 1);
 	return 0;
 }
 

@@ -68,7 +68,7 @@ static void check_before_load(struct sdk_test *skel)
 		progs++;
 	bpf_object__for_each_map(map, skel->obj)
 		maps++;
-	CHECK_EQ("two programs", progs, 2);
+	CHECK_EQ("five programs", progs, 5);
 	CHECK_TRUE("maps include the global-data sections", maps >= 8);
 	CHECK_TRUE("section name",
 		   !strcmp(bpf_program__section_name(skel->progs.sdk_switch),
@@ -178,6 +178,31 @@ static void check_fd_calls(struct sdk_test *skel)
 	free(pcpu);
 }
 
+static bool saw_all_flavours(struct sdk_test *skel)
+{
+	return skel->bss->btf_hits && skel->bss->raw_hits && skel->bss->explicit_hits;
+}
+
+/* tp_btf and raw_tp came from the skeleton's attach; the bare
+ * "tracepoint" section was skipped there and is attached by name here. */
+static void check_attach_flavours(struct sdk_test *skel, struct ring_buffer *rb)
+{
+	struct bpf_link *link;
+
+	CHECK_TRUE("skeleton skipped the section without a target",
+		   skel->links.sdk_explicit == NULL);
+	link = bpf_program__attach_tracepoint(skel->progs.sdk_explicit, "sched", "sched_switch");
+	CHECK_TRUE("attach_tracepoint by name", link != NULL);
+	CHECK_TRUE("tp_btf, raw_tp and explicit tracepoint all fire",
+		   poll_until(rb, skel, saw_all_flavours));
+	CHECK_EQ("link destroy", bpf_link__destroy(link), 0);
+	link = bpf_program__attach_raw_tracepoint(skel->progs.sdk_raw, "sched_wakeup");
+	CHECK_TRUE("attach_raw_tracepoint by name", link != NULL);
+	bpf_link__destroy(link);
+	link = bpf_program__attach_tracepoint(skel->progs.sdk_explicit, "sched", "no_such_tp");
+	CHECK_TRUE("unknown tracepoint: NULL with errno ENOENT", !link && errno == ENOENT);
+}
+
 static void check_perf(struct sdk_test *skel)
 {
 	int n = 0;
@@ -227,6 +252,7 @@ int main(void)
 	if (rb) {
 		check_global_data(skel, rb, &c);
 		check_rings(skel, &c);
+		check_attach_flavours(skel, rb);
 	}
 	check_fd_calls(skel);
 	check_perf(skel);
