@@ -90,6 +90,7 @@ struct compiler {
 	enum wasm_op last_op;
 	size_t last_dst_cell;
 	size_t last_end;
+	bool last_acc; /* its result is also in the accumulator register */
 };
 
 static const uint8_t valtype_of[256] = {
@@ -210,6 +211,7 @@ static void emit_result_op(struct compiler *c, enum wasm_op op, uint32_t dst)
 {
 	c->last_start = c->ncode;
 	c->last_op = op;
+	c->last_acc = false;
 	emit_op(c, op);
 	c->last_dst_cell = c->ncode;
 	emit_u(c, dst);
@@ -528,10 +530,39 @@ struct cond {
 	size_t at;
 };
 
+/* Integer compares in their four forms (operands from slots or the
+ * accumulator, second operand an immediate or not). */
+static bool cmp_form(enum wasm_op op, enum wasm_op *base, bool *imm, bool *fa)
+{
+	static const enum wasm_op firsts[4] = { OP_i32_eq, OP_i32_eq_imm, OP_i32_eq_fa,
+						OP_i32_eq_imm_fa };
+
+	for (int f = 0; f < 4; f++) {
+		if (op >= firsts[f] && op <= firsts[f] + (OP_i64_ge_u - OP_i32_eq)) {
+			*base = OP_i32_eq + (op - firsts[f]);
+			*imm = f & 1;
+			*fa = f >> 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool fusable_op(enum wasm_op op)
 {
-	return op == OP_i32_eqz || (op >= OP_i32_eq && op <= OP_i64_ge_u) ||
-	       (op >= OP_i32_eq_imm && op <= OP_i64_ge_u_imm);
+	enum wasm_op base;
+	bool imm, fa;
+
+	return op == OP_i32_eqz || op == OP_i32_eqz_fa || cmp_form(op, &base, &imm, &fa);
+}
+
+/* Is entry i the result of the instruction just emitted, so that it is
+ * also in the accumulator? */
+static bool in_acc(const struct compiler *c, uint32_t i)
+{
+	return i < c->vs_len && i >= c->cs[c->cs_len - 1].height && c->vs[i].kind == V_STACK &&
+	       c->last_acc && c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
+	       c->code[c->last_dst_cell].u64 == slot_of_height(c, i);
 }
 
 static struct cond pop_cond(struct compiler *c)
@@ -576,7 +607,8 @@ static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
 	enum wasm_op op = c->last_op;
 	uint64_t a = c->code[c->last_start + 2].u64;
 
-	if (op == OP_i32_eqz) {
+	/* eqz's operand is in its slot too: test that. */
+	if (op == OP_i32_eqz || op == OP_i32_eqz_fa) {
 		c->ncode = c->last_start;
 		c->last_end = SIZE_MAX;
 		emit_op(c, when ? OP_br_unless : OP_br_if);
@@ -585,14 +617,15 @@ static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
 	}
 	uint64_t b = c->code[c->last_start + 3].u64;
 
+	enum wasm_op base;
+	bool imm, fa;
+
+	cmp_form(op, &base, &imm, &fa);
 	c->ncode = c->last_start;
 	c->last_end = SIZE_MAX;
-	bool imm = op >= OP_i32_eq_imm;
-	enum wasm_op base = imm ? op - (OP_i32_eq_imm - OP_i32_eq) : op;
-
 	if (!when)
 		base = negate_cmp(base);
-	emit_op(c, OP_br_if_i32_eq + 2 * (base - OP_i32_eq) + imm);
+	emit_op(c, (fa ? OP_br_if_i32_eq_fa : OP_br_if_i32_eq) + 2 * (base - OP_i32_eq) + imm);
 	emit_u(c, a);
 	emit_u(c, b);
 }
@@ -986,20 +1019,32 @@ static bool read_memarg(struct compiler *c, uint32_t natural, uint32_t *offset)
 	return true;
 }
 
+/* The form of a load or store taking its top operand from the
+ * accumulator (loads and stores are listed in the same order in each
+ * block of the op enum). */
+static enum wasm_op mem_op_fa(enum wasm_op op)
+{
+	if (op >= OP_i32_load_guarded)
+		return op - OP_i32_load_guarded + OP_i32_load_guarded_fa;
+	return op - OP_i32_load + OP_i32_load_fa;
+}
+
 static void op_load(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t natural)
 {
 	uint32_t offset;
 
 	if (!read_memarg(c, natural, &offset))
 		return;
+	bool fa = in_acc(c, c->vs_len - 1);
 	uint32_t a = pop_slot(c, WBPF_I32, NULL);
 	uint32_t d = push_result(c, type);
 
 	if (!dead(c)) {
-		emit_result_op(c, op, d);
+		emit_result_op(c, fa ? mem_op_fa(op) : op, d);
 		emit_u(c, a);
 		emit_u(c, offset);
 		end_result_op(c);
+		c->last_acc = true;
 	}
 }
 
@@ -1009,11 +1054,12 @@ static void op_store(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t
 
 	if (!read_memarg(c, natural, &offset))
 		return;
+	bool fa = in_acc(c, c->vs_len - 1);
 	uint32_t v = pop_slot(c, type, NULL);
 	uint32_t a = pop_slot(c, WBPF_I32, NULL);
 
 	if (!dead(c)) {
-		emit_op(c, op);
+		emit_op(c, fa ? mem_op_fa(op) : op);
 		emit_u(c, a);
 		emit_u(c, v);
 		emit_u(c, offset);
@@ -1024,33 +1070,77 @@ struct numinfo {
 	uint16_t op;
 	uint8_t arity; /* 0: not a numeric opcode */
 	uint8_t result, operand;
-	bool has_imm;  /* an _imm form exists */
+	bool has_imm;  /* _imm and _imm_fa forms exist */
+	bool has_fa;   /* an _fa form exists */
 };
 
 #define T_I32 WBPF_I32
 #define T_I64 WBPF_I64
 #define T_F32 WBPF_F32
 #define T_F64 WBPF_F64
-#define NUM_UN(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA, false },
-#define NUM_BIN(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, false },
-#define NUM_BIN_IMM(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, true },
+#define NUM_UN(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA, false, true },
+#define NUM_UN_TRAP(name, opc, TR, TA, ...) [opc] = { OP_##name, 1, T_##TR, T_##TA, false, false },
+#define NUM_BIN(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, true, true },
+#define NUM_BIN_TRAP(name, opc, TR, TA, ...) [opc] = { OP_##name, 2, T_##TR, T_##TA, false, false },
 static const struct numinfo numeric[0x108] = {
 	WASM_UNOPS(NUM_UN)
-	WASM_UNOPS_TRAP(NUM_UN)
-	WASM_BINOPS(NUM_BIN_IMM)
-	WASM_BINOPS_TRAP(NUM_BIN)
+	WASM_UNOPS_TRAP(NUM_UN_TRAP)
+	WASM_BINOPS(NUM_BIN)
+	WASM_BINOPS_TRAP(NUM_BIN_TRAP)
 };
-#define IMM_DELTA (OP_i32_eq_imm - OP_i32_eq)
+
+/* The op enum lists each form as a block in the order of its base list. */
+static enum wasm_op numeric_form(const struct numinfo *ni, bool imm, bool fa)
+{
+	if (ni->arity == 1)
+		return fa ? ni->op - OP_i32_eqz + OP_i32_eqz_fa : ni->op;
+	if (imm)
+		return ni->op - OP_i32_eq + (fa ? OP_i32_eq_imm_fa : OP_i32_eq_imm);
+	return fa ? ni->op - OP_i32_eq + OP_i32_eq_fa : ni->op;
+}
 
 static bool top_is_const(const struct compiler *c)
 {
 	return c->vs_len > c->cs[c->cs_len - 1].height && c->vs[c->vs_len - 1].kind == V_CONST;
 }
 
+static bool commutative(uint16_t op)
+{
+	switch (op) {
+	case OP_i32_add: case OP_i32_mul: case OP_i32_and: case OP_i32_or: case OP_i32_xor:
+	case OP_i32_eq: case OP_i32_ne:
+	case OP_i64_add: case OP_i64_mul: case OP_i64_and: case OP_i64_or: case OP_i64_xor:
+	case OP_i64_eq: case OP_i64_ne:
+		return true;
+	}
+	return false;
+}
+
+/* With the second operand fresh in the accumulator and the first only a
+ * local or a constant (no slot of its own yet), a commutative op takes
+ * them the other way round; the producer then writes the lower slot. */
+static void prefer_acc_first(struct compiler *c, const struct numinfo *ni)
+{
+	uint32_t n = c->vs_len;
+
+	if (ni->arity != 2 || !commutative(ni->op) || n < 2 ||
+	    n - 2 < c->cs[c->cs_len - 1].height || c->vs[n - 2].kind == V_STACK || !in_acc(c, n - 1))
+		return;
+	struct vval t = c->vs[n - 1];
+
+	c->vs[n - 1] = c->vs[n - 2];
+	c->vs[n - 2] = t;
+	c->code[c->last_dst_cell].u64 = slot_of_height(c, n - 2);
+}
+
 static void op_numeric(struct compiler *c, const struct numinfo *ni)
 {
 	struct vval imm = { 0 };
+
+	if (!dead(c))
+		prefer_acc_first(c, ni);
 	bool use_imm = ni->has_imm && top_is_const(c);
+	bool fa = ni->has_fa && in_acc(c, c->vs_len - ni->arity);
 	uint32_t b = 0;
 
 	if (use_imm)
@@ -1062,11 +1152,12 @@ static void op_numeric(struct compiler *c, const struct numinfo *ni)
 
 	if (dead(c) || c->rc)
 		return;
-	emit_result_op(c, use_imm ? ni->op + IMM_DELTA : ni->op, d);
+	emit_result_op(c, numeric_form(ni, use_imm, fa), d);
 	emit_u(c, a);
 	if (ni->arity == 2)
 		emit_u(c, use_imm ? imm.value : b);
 	end_result_op(c);
+	c->last_acc = true;
 }
 
 static void op_const(struct compiler *c, uint8_t op)

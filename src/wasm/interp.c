@@ -38,10 +38,16 @@
 #define GET_I64(s) VAL_I64(fp[s])
 #define GET_F32(s) VAL_F32(fp[s])
 #define GET_F64(s) VAL_F64(fp[s])
-#define PUT_I32(s, v) (fp[s] = (uint32_t)(v))
-#define PUT_I64(s, v) (fp[s] = (uint64_t)(v))
-#define PUT_F32(s, v) (fp[s] = f32_bits(v))
-#define PUT_F64(s, v) (fp[s] = f64_bits(v))
+/* Results go to their slot and stay in an accumulator register, where
+ * the next instruction may take them from (see the _fa forms). */
+#define PUT_I32(s, v) (acc = (uint32_t)(v), fp[s] = acc)
+#define PUT_I64(s, v) (acc = (uint64_t)(v), fp[s] = acc)
+#define PUT_F32(s, v) (facc = (v), fp[s] = f32_bits(facc))
+#define PUT_F64(s, v) (dacc = (v), fp[s] = f64_bits(dacc))
+#define ACC_I32 ((uint32_t)acc)
+#define ACC_I64 (acc)
+#define ACC_F32 (facc)
+#define ACC_F64 (dacc)
 
 #define OPND(k) (ip[k].u64)
 #define NEXT(n) do { ip += (n); goto *ip->op; } while (0)
@@ -172,6 +178,10 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #define H_LABEL_IMM(name, ...) &&L_##name##_imm,
 #define H_LABEL_BR(name, ...) &&L_br_if_##name, &&L_br_if_##name##_imm,
 #define H_LABEL_GUARDED(name, ...) &&L_##name##_guarded,
+#define H_LABEL_FA(name, ...) &&L_##name##_fa,
+#define H_LABEL_IMM_FA(name, ...) &&L_##name##_imm_fa,
+#define H_LABEL_GUARDED_FA(name, ...) &&L_##name##_guarded_fa,
+#define H_LABEL_BR_FA(name, ...) &&L_br_if_##name##_fa, &&L_br_if_##name##_imm_fa,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -184,11 +194,23 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_CMPOPS(H_LABEL_BR)
 		WASM_LOADS(H_LABEL_GUARDED)
 		WASM_STORES(H_LABEL_GUARDED)
+		WASM_UNOPS(H_LABEL_FA)
+		WASM_BINOPS(H_LABEL_FA)
+		WASM_BINOPS(H_LABEL_IMM_FA)
+		WASM_CMPOPS(H_LABEL_BR_FA)
+		WASM_LOADS(H_LABEL_FA)
+		WASM_STORES(H_LABEL_FA)
+		WASM_LOADS(H_LABEL_GUARDED_FA)
+		WASM_STORES(H_LABEL_GUARDED_FA)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
 #undef H_LABEL_BR
 #undef H_LABEL_GUARDED
+#undef H_LABEL_FA
+#undef H_LABEL_IMM_FA
+#undef H_LABEL_GUARDED_FA
+#undef H_LABEL_BR_FA
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -202,6 +224,9 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	uint8_t *mem = NULL;
 	uint64_t memsize = 0;
 	int trap = 0;
+	uint64_t acc = 0;
+	float facc = 0;
+	double dacc = 0;
 	struct wbpf_func *callee;
 	slot_t *nfp;
 	const wasm_cell *ret_ip;
@@ -221,19 +246,32 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	goto *ip->op;
 
 	/* ---------------------------------------------------- numeric */
+	/* Operand sources: a slot, an immediate, or the accumulator that
+	 * holds the previous instruction's result (the _fa forms). */
+#define SRC_SLOT(T, k) GET_##T(OPND(k))
+#define SRC_IMM(T, k) VAL_##T(OPND(k))
+#define SRC_ACC(T, k) ACC_##T
+#define UNOP_BODY(TR, TA, SRC, expr) \
+	{ CT_##TA a = SRC(TA, 2); PUT_##TR(OPND(1), expr); NEXT(3); }
+#define BINOP_BODY(TR, TA, SRC_A, SRC_B, expr) \
+	{ \
+		CT_##TA a = SRC_A(TA, 2), b = SRC_B(TA, 3); \
+		PUT_##TR(OPND(1), expr); NEXT(4); \
+	}
 #define H_UNOP(name, opc, TR, TA, expr) \
-	L_##name: { CT_##TA a = GET_##TA(OPND(2)); PUT_##TR(OPND(1), expr); NEXT(3); }
+	L_##name: UNOP_BODY(TR, TA, SRC_SLOT, expr) \
+	L_##name##_fa: UNOP_BODY(TR, TA, SRC_ACC, expr)
+#define H_BINOP(name, opc, TR, TA, expr) \
+	L_##name: BINOP_BODY(TR, TA, SRC_SLOT, SRC_SLOT, expr) \
+	L_##name##_imm: BINOP_BODY(TR, TA, SRC_SLOT, SRC_IMM, expr) \
+	L_##name##_fa: BINOP_BODY(TR, TA, SRC_ACC, SRC_SLOT, expr) \
+	L_##name##_imm_fa: BINOP_BODY(TR, TA, SRC_ACC, SRC_IMM, expr)
 #define H_UNOP_TRAP(name, opc, TR, TA, check, expr) \
 	L_##name: { \
 		CT_##TA a = GET_##TA(OPND(2)); \
 		int t_ = (check); \
 		if (UNLIKELY(t_)) TRAP(t_); \
 		PUT_##TR(OPND(1), expr); NEXT(3); \
-	}
-#define H_BINOP(name, opc, TR, TA, expr) \
-	L_##name: { \
-		CT_##TA a = GET_##TA(OPND(2)), b = GET_##TA(OPND(3)); \
-		PUT_##TR(OPND(1), expr); NEXT(4); \
 	}
 #define H_BINOP_TRAP(name, opc, TR, TA, check, expr) \
 	L_##name: { \
@@ -242,69 +280,61 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		if (UNLIKELY(t_)) TRAP(t_); \
 		PUT_##TR(OPND(1), expr); NEXT(4); \
 	}
-#define H_BINOP_IMM(name, opc, TR, TA, expr) \
-	L_##name##_imm: { \
-		CT_##TA a = GET_##TA(OPND(2)), b = VAL_##TA(OPND(3)); \
-		PUT_##TR(OPND(1), expr); NEXT(4); \
-	}
 	/* Taken branches charge their cost (0 unless a loop back-edge). */
 #define TAKE_BRANCH(t, cost) do { \
 		CHARGE(ip[cost].i64); \
 		ip = ip[t].target; \
 		goto *ip->op; \
 	} while (0)
-#define H_BR_CMP(name, opc, TR, TA, expr) \
-	L_br_if_##name: { \
-		CT_##TA a = GET_##TA(OPND(1)), b = GET_##TA(OPND(2)); \
-		if (expr) TAKE_BRANCH(3, 4); \
-		NEXT(5); \
-	} \
-	L_br_if_##name##_imm: { \
-		CT_##TA a = GET_##TA(OPND(1)), b = VAL_##TA(OPND(2)); \
+#define BRCMP_BODY(TA, SRC_A, SRC_B, expr) \
+	{ \
+		CT_##TA a = SRC_A(TA, 1), b = SRC_B(TA, 2); \
 		if (expr) TAKE_BRANCH(3, 4); \
 		NEXT(5); \
 	}
+#define H_BR_CMP(name, opc, TR, TA, expr) \
+	L_br_if_##name: BRCMP_BODY(TA, SRC_SLOT, SRC_SLOT, expr) \
+	L_br_if_##name##_imm: BRCMP_BODY(TA, SRC_SLOT, SRC_IMM, expr) \
+	L_br_if_##name##_fa: BRCMP_BODY(TA, SRC_ACC, SRC_SLOT, expr) \
+	L_br_if_##name##_imm_fa: BRCMP_BODY(TA, SRC_ACC, SRC_IMM, expr)
 	WASM_UNOPS(H_UNOP)
 	WASM_UNOPS_TRAP(H_UNOP_TRAP)
 	WASM_BINOPS(H_BINOP)
 	WASM_BINOPS_TRAP(H_BINOP_TRAP)
-	WASM_BINOPS(H_BINOP_IMM)
 	WASM_CMPOPS(H_BR_CMP)
 
 	/* ----------------------------------------------------- memory */
-	/* d a offset / a(addr) b(value) offset */
+	/* Loads: d a(addr) offset. Stores: a(addr) b(value) offset. The
+	 * guarded forms leave bounds to the guard region. */
+#define MEM_CHECK(checked, ea, size) \
+	if ((checked) && UNLIKELY((ea) + (size) > memsize)) TRAP(WBPF_TRAP_MEM_OOB)
+#define LOAD_BODY(VT, MT, ADDR, checked) \
+	{ \
+		uint64_t ea = (uint64_t)(ADDR) + OPND(3); \
+		MT v; \
+		MEM_CHECK(checked, ea, sizeof(MT)); \
+		memcpy(&v, mem + ea, sizeof(v)); \
+		PUT_##VT(OPND(1), v); NEXT(4); \
+	}
+#define STORE_BODY(MT, VALUE, checked) \
+	{ \
+		uint64_t ea = (uint64_t)GET_I32(OPND(1)) + OPND(3); \
+		MT v = (MT)(VALUE); \
+		MEM_CHECK(checked, ea, sizeof(MT)); \
+		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
+	}
 #define H_LOAD(name, opc, VT, MT, al) \
-	L_##name: { \
-		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(2)] + OPND(3); \
-		MT v; \
-		if (UNLIKELY(ea + sizeof(MT) > memsize)) TRAP(WBPF_TRAP_MEM_OOB); \
-		memcpy(&v, mem + ea, sizeof(v)); \
-		PUT_##VT(OPND(1), v); NEXT(4); \
-	}
+	L_##name: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 1) \
+	L_##name##_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 1) \
+	L_##name##_guarded: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 0) \
+	L_##name##_guarded_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 0)
 #define H_STORE(name, opc, VT, MT, al) \
-	L_##name: { \
-		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(1)] + OPND(3); \
-		MT v = (MT)GET_##VT(OPND(2)); \
-		if (UNLIKELY(ea + sizeof(MT) > memsize)) TRAP(WBPF_TRAP_MEM_OOB); \
-		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
-	}
-#define H_LOAD_GUARDED(name, opc, VT, MT, al) \
-	L_##name##_guarded: { \
-		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(2)] + OPND(3); \
-		MT v; \
-		memcpy(&v, mem + ea, sizeof(v)); \
-		PUT_##VT(OPND(1), v); NEXT(4); \
-	}
-#define H_STORE_GUARDED(name, opc, VT, MT, al) \
-	L_##name##_guarded: { \
-		uint64_t ea = (uint64_t)(uint32_t)fp[OPND(1)] + OPND(3); \
-		MT v = (MT)GET_##VT(OPND(2)); \
-		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
-	}
+	L_##name: STORE_BODY(MT, SRC_SLOT(VT, 2), 1) \
+	L_##name##_fa: STORE_BODY(MT, SRC_ACC(VT, 2), 1) \
+	L_##name##_guarded: STORE_BODY(MT, SRC_SLOT(VT, 2), 0) \
+	L_##name##_guarded_fa: STORE_BODY(MT, SRC_ACC(VT, 2), 0)
 	WASM_LOADS(H_LOAD)
 	WASM_STORES(H_STORE)
-	WASM_LOADS(H_LOAD_GUARDED)
-	WASM_STORES(H_STORE_GUARDED)
 
 L_memory_size:
 	PUT_I32(OPND(1), memsize / WASM_PAGE_SIZE);

@@ -244,11 +244,18 @@
  *   br_if_<cmp>_imm   a imm T cost
  *   <load/store>_guarded  without a bounds check: the memory's guard
  *                     region faults instead (see guard.c)
+ *   <op>_fa           operand a (a load's address, a store's value) is
+ *                     the result of the instruction just before, still in
+ *                     a register: no round trip through its slot
  */
 #define WASM_OP_ENUM_NAME(name, ...) OP_##name,
 #define WASM_OP_ENUM_IMM(name, ...) OP_##name##_imm,
 #define WASM_OP_ENUM_BR(name, ...) OP_br_if_##name, OP_br_if_##name##_imm,
 #define WASM_OP_ENUM_GUARDED(name, ...) OP_##name##_guarded,
+#define WASM_OP_ENUM_FA(name, ...) OP_##name##_fa,
+#define WASM_OP_ENUM_IMM_FA(name, ...) OP_##name##_imm_fa,
+#define WASM_OP_ENUM_GUARDED_FA(name, ...) OP_##name##_guarded_fa,
+#define WASM_OP_ENUM_BR_FA(name, ...) OP_br_if_##name##_fa, OP_br_if_##name##_imm_fa,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
 	WASM_UNOPS(WASM_OP_ENUM_NAME)
@@ -261,6 +268,14 @@ enum wasm_op {
 	WASM_CMPOPS(WASM_OP_ENUM_BR)
 	WASM_LOADS(WASM_OP_ENUM_GUARDED)
 	WASM_STORES(WASM_OP_ENUM_GUARDED)
+	WASM_UNOPS(WASM_OP_ENUM_FA)
+	WASM_BINOPS(WASM_OP_ENUM_FA)
+	WASM_BINOPS(WASM_OP_ENUM_IMM_FA)
+	WASM_CMPOPS(WASM_OP_ENUM_BR_FA)
+	WASM_LOADS(WASM_OP_ENUM_FA)
+	WASM_STORES(WASM_OP_ENUM_FA)
+	WASM_LOADS(WASM_OP_ENUM_GUARDED_FA)
+	WASM_STORES(WASM_OP_ENUM_GUARDED_FA)
 	OP_COUNT
 };
 
