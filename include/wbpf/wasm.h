@@ -206,6 +206,8 @@ int wbpf_instance__export(const struct wbpf_instance *inst, const char *name, st
 struct wbpf_func *wbpf_instance__func(const struct wbpf_instance *inst, const char *name);
 /* Memory 0 (imported or own), or NULL. */
 struct wbpf_memory *wbpf_instance__memory(const struct wbpf_instance *inst);
+/* Table `idx` (imported or own, exported or not), or NULL. */
+struct wbpf_table *wbpf_instance__table(const struct wbpf_instance *inst, uint32_t idx);
 void wbpf_instance__set_user(struct wbpf_instance *inst, void *user);
 void *wbpf_instance__user(const struct wbpf_instance *inst);
 
@@ -253,6 +255,9 @@ int wbpf_caller__trap(struct wbpf_caller *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Ends the whole call stack with WBPF_ERR_EXIT and `code`. */
 int wbpf_caller__exit(struct wbpf_caller *c, int code);
+/* Passes on a trap or exit that a nested wbpf_func__call returned, with
+ * its kind, trap code and backtrace; a host function returns this. */
+int wbpf_caller__rethrow(struct wbpf_caller *c, const struct wbpf_error *err);
 
 #ifdef __cplusplus
 }

@@ -109,17 +109,13 @@ static struct wbpf_func *typed(struct wbpf_func *fn, const char *sig)
 	return sig_matches(&ft, sig) ? fn : NULL;
 }
 
-/* Table 0 is reached through its export: wasm-ld's --export-table names
- * it __indirect_function_table. */
+/* Callbacks are C function pointers: indices into table 0. */
 struct wbpf_func *abi_table_func(struct wbpf_caller *c, uint32_t idx, const char *sig)
 {
-	struct wbpf_instance *inst = wbpf_caller__instance(c);
-	struct wbpf_extern ext;
+	struct wbpf_table *table = wbpf_instance__table(wbpf_caller__instance(c), 0);
 	struct wbpf_val v;
 
-	if (!inst || wbpf_instance__export(inst, "__indirect_function_table", &ext) ||
-	    ext.kind != WBPF_EXTERN_TABLE || wbpf_table__get(ext.of.table, idx, &v) ||
-	    v.type != WBPF_FUNCREF)
+	if (!table || wbpf_table__get(table, idx, &v) || v.type != WBPF_FUNCREF)
 		return NULL;
 	return typed(v.of.func, sig);
 }
@@ -233,7 +229,5 @@ int abi_poll(struct wbpf_caller *c, struct wbpf_bpf_host *host, int buf, int tim
 		return abi_ret(slots, r);
 	if (p.why[0])
 		return wbpf_caller__trap(c, "%s", p.why);
-	if (p.err.kind == WBPF_ERR_EXIT)
-		return wbpf_caller__exit(c, p.err.exit_code);
-	return wbpf_caller__trap(c, "in a buffer callback: %s", p.err.msg);
+	return wbpf_caller__rethrow(c, &p.err);
 }

@@ -484,6 +484,15 @@ static void emit_return(struct compiler *c)
 {
 	uint32_t n = c->type->nresults, first = c->vs_len - n;
 
+	/* A single result computed just now is written straight to slot 0. */
+	if (n == 1 && c->vs[first].kind == V_STACK && c->last_end == c->ncode &&
+	    c->last_dst_cell < c->ncode &&
+	    c->code[c->last_dst_cell].u64 == slot_of_height(c, first)) {
+		c->code[c->last_dst_cell].u64 = 0;
+		emit_op(c, OP_ret);
+		return;
+	}
+
 	for (uint32_t i = 0; i < n; i++) {
 		const struct vval *v = &c->vs[first + i];
 		uint32_t home = slot_of_height(c, first + i);

@@ -455,6 +455,11 @@ struct wbpf_memory *wbpf_instance__memory(const struct wbpf_instance *inst)
 	return inst ? inst->mem : NULL;
 }
 
+struct wbpf_table *wbpf_instance__table(const struct wbpf_instance *inst, uint32_t idx)
+{
+	return inst && idx < inst->mod->ntables ? inst->tables[idx] : NULL;
+}
+
 void wbpf_instance__set_user(struct wbpf_instance *inst, void *user)
 {
 	inst->user = user;

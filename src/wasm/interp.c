@@ -87,20 +87,34 @@ static const char *func_label(const struct wbpf_func *fn, char *buf, size_t len)
 /* "<what> in function 'f'" followed by the guest call chain. */
 static void describe_trap(struct wbpf_store *st, const char *what, struct wbpf_error *err)
 {
+	const size_t cap = sizeof(err->msg), summary_room = 40;
 	struct wbpf_func *fn = st->running;
-	char name[128];
+	char name[128], line[160];
+	uint32_t left = 0;
 	size_t n;
 
-	n = (size_t)snprintf(err->msg, sizeof(err->msg), "%s in function '%s'", what,
+	n = (size_t)snprintf(err->msg, cap, "%s in function '%s'", what,
 			     func_label(fn, name, sizeof(name)));
-	for (uint32_t d = st->depth + 1; d-- > 0 && n < sizeof(err->msg);) {
+	if (n >= cap)
+		n = cap - 1;
+	/* Whole lines only; what does not fit is counted. */
+	for (uint32_t d = st->depth + 1; d-- > 0;) {
 		struct wbpf_func *f = d == st->depth ? fn : st->frames[d].fn;
 
 		if (!f)
 			continue;
-		n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, "\n  at %s",
-				      func_label(f, name, sizeof(name)));
+		size_t len = (size_t)snprintf(line, sizeof(line), "\n  at %s",
+					      func_label(f, name, sizeof(name)));
+
+		if (left || len >= sizeof(line) || n + len + summary_room >= cap) {
+			left++;
+			continue;
+		}
+		memcpy(err->msg + n, line, len + 1);
+		n += len;
 	}
+	if (left)
+		snprintf(err->msg + n, cap - n, "\n  ... %u more frames", left);
 }
 
 static void trap_error(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_error *err)
@@ -164,6 +178,20 @@ static int call_host(struct wbpf_store *st, struct wbpf_func *callee, struct wbp
 		st->pending.trap = WBPF_TRAP_HOST;
 	}
 	return rc;
+}
+
+/* Most functions have a handful of locals: a call to memset costs more
+ * than the stores. */
+static inline void zero_locals(slot_t *p, uint32_t n)
+{
+	switch (n) {
+	case 4: p[3] = 0; /* fall through */
+	case 3: p[2] = 0; /* fall through */
+	case 2: p[1] = 0; /* fall through */
+	case 1: p[0] = 0; /* fall through */
+	case 0: return;
+	default: memset(p, 0, n * sizeof(slot_t));
+	}
 }
 
 static int mem_range_ok(uint64_t size, uint64_t off, uint64_t len)
@@ -519,8 +547,7 @@ do_call:
 			TRAP(WBPF_TRAP_STACK_EXHAUSTED);
 		CHARGE(1);
 		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
-		if (code->nlocals)
-			memset(nfp + code->nparams, 0, code->nlocals * sizeof(slot_t));
+		zero_locals(nfp + code->nparams, code->nlocals);
 		fp = nfp;
 		fn = callee;
 		st->running = fn;
@@ -555,7 +582,9 @@ do_trap:
 do_pending:
 	if (err) {
 		*err = st->pending;
-		if (st->pending.kind == WBPF_ERR_TRAP) {
+		/* A host trap gets the guest backtrace; a guest trap a host
+		 * function passed on (wbpf_caller__rethrow) already has it. */
+		if (st->pending.kind == WBPF_ERR_TRAP && st->pending.trap == WBPF_TRAP_HOST) {
 			char what[sizeof(err->msg)];
 
 			snprintf(what, sizeof(what), "%s", st->pending.msg);

@@ -295,6 +295,14 @@ int wbpf_caller__trap(struct wbpf_caller *c, const char *fmt, ...)
 	return -EFAULT;
 }
 
+int wbpf_caller__rethrow(struct wbpf_caller *c, const struct wbpf_error *err)
+{
+	if (!err || (err->kind != WBPF_ERR_TRAP && err->kind != WBPF_ERR_EXIT))
+		return wbpf_caller__trap(c, "%s", err ? err->msg : "unknown failure");
+	c->store->pending = *err;
+	return err->kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
+}
+
 int wbpf_caller__exit(struct wbpf_caller *c, int code)
 {
 	struct wbpf_error *e = &c->store->pending;
