@@ -251,7 +251,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	const wasm_cell *ip = fn->code->code;
 	uint8_t *mem = NULL;
 	uint64_t memsize = 0;
-	int trap = 0;
+	int trap = 0, rc;
 	uint64_t acc = 0;
 	float facc = 0;
 	double dacc = 0;
@@ -532,7 +532,14 @@ L_call_indirect: {
 }
 do_call:
 	if (callee->host) {
-		if (call_host(st, callee, inst, nfp, fp + fn->code->frame_slots))
+		/* The caller stays on the frame stack so that a trap in wasm
+		 * the host calls back into shows the whole chain. */
+		if (UNLIKELY(st->depth >= st->max_depth))
+			TRAP(WBPF_TRAP_STACK_EXHAUSTED);
+		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
+		rc = call_host(st, callee, inst, nfp, fp + fn->code->frame_slots);
+		st->depth--;
+		if (rc)
 			goto do_pending;
 		LOAD_MEM();
 		CHARGE(1);
@@ -619,7 +626,8 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		return rc;
 	}
 	if (st->nesting == 0) {
-		st->budget = 0;
+		/* Without fuel the first chunk needs no refuel call. */
+		st->budget = st->fuel_enabled ? 0 : FUEL_CHUNK;
 		atomic_store(&st->interrupt, 0);
 		st->pending.kind = WBPF_OK;
 		st->pending.msg[0] = 0;
