@@ -91,6 +91,9 @@ struct compiler {
 	size_t last_dst_cell;
 	size_t last_end;
 	bool last_acc; /* its result is also in the accumulator register */
+
+	size_t last_copy_end; /* where the last copy ends, to pair copies */
+	size_t barrier;	      /* a jump target: nothing merges across it */
 };
 
 static const uint8_t valtype_of[256] = {
@@ -169,11 +172,14 @@ static bool dead(const struct compiler *c)
 	return f->unreachable || f->dead;
 }
 
-/* Sets a cell emitted earlier (it may be missing after an error). */
+/* Sets a branch target cell emitted earlier (it may be missing after an
+ * error). A target here means no instruction may merge across it. */
 static void patch(struct compiler *c, size_t cell, uint64_t value)
 {
 	if (cell < c->ncode)
 		c->code[cell].u64 = value;
+	if (value == c->ncode)
+		c->barrier = c->ncode;
 }
 
 static void emit_cell(struct compiler *c, wasm_cell cell)
@@ -253,6 +259,30 @@ static uint32_t push_result(struct compiler *c, uint8_t type)
 	return slot_of_height(c, c->vs_len - 1);
 }
 
+/* Sets slot dst to a constant or to slot src. Two copies in a row become
+ * one copy2: a dispatch saved where values are shuffled. */
+static void emit_move(struct compiler *c, uint32_t dst, bool constant, uint64_t v)
+{
+	if (constant) {
+		emit_op(c, OP_const64);
+	} else if (c->last_copy_end == c->ncode && c->barrier != c->ncode) {
+		c->code[c->ncode - 3].op = c->handlers[OP_copy2];
+		c->last_copy_end = SIZE_MAX;
+	} else {
+		emit_op(c, OP_copy);
+		c->last_copy_end = c->ncode + 2;
+	}
+	emit_u(c, dst);
+	emit_u(c, v);
+}
+
+/* The move that gives entry v its value in slot dst. */
+static void emit_entry_move(struct compiler *c, uint32_t dst, const struct vval *v, uint32_t home)
+{
+	emit_move(c, dst, v->kind == V_CONST,
+		  v->kind == V_LOCAL ? v->local : v->kind == V_CONST ? v->value : home);
+}
+
 /* Writes entry i into its canonical slot. */
 static void materialize(struct compiler *c, uint32_t i)
 {
@@ -260,11 +290,8 @@ static void materialize(struct compiler *c, uint32_t i)
 
 	if (v->kind == V_STACK)
 		return;
-	if (!dead(c)) {
-		emit_op(c, v->kind == V_LOCAL ? OP_copy : OP_const64);
-		emit_u(c, slot_of_height(c, i));
-		emit_u(c, v->kind == V_LOCAL ? v->local : v->value);
-	}
+	if (!dead(c))
+		emit_entry_move(c, slot_of_height(c, i), v, 0);
 	v->kind = V_STACK;
 }
 
@@ -380,6 +407,7 @@ static bool push_ctrl(struct compiler *c, uint8_t kind, const uint8_t *params, u
 		.label = c->ncode, .fixups = NO_FIXUP, .else_fixup = NO_FIXUP,
 		.loop_ninstr = c->ninstr,
 	};
+	c->barrier = c->ncode; /* a loop's start is a target */
 	return true;
 }
 
@@ -469,10 +497,7 @@ static void emit_branch_moves(struct compiler *c, const struct ctrl *f)
 
 		if (v->kind == V_STACK && idx == f->height + i)
 			continue;
-		emit_op(c, v->kind == V_CONST ? OP_const64 : OP_copy);
-		emit_u(c, dst);
-		emit_u(c, v->kind == V_LOCAL ? v->local :
-			  v->kind == V_CONST ? v->value : slot_of_height(c, idx));
+		emit_entry_move(c, dst, v, slot_of_height(c, idx));
 	}
 }
 
@@ -497,21 +522,14 @@ static void emit_return(struct compiler *c)
 		const struct vval *v = &c->vs[first + i];
 		uint32_t home = slot_of_height(c, first + i);
 		uint32_t dst = n > 1 ? home : i;
-		uint64_t src = v->kind == V_LOCAL ? v->local : v->kind == V_CONST ? v->value : home;
 
-		if (v->kind != V_CONST && src == dst)
+		if (v->kind != V_CONST && (v->kind == V_LOCAL ? v->local : home) == dst)
 			continue;
-		emit_op(c, v->kind == V_CONST ? OP_const64 : OP_copy);
-		emit_u(c, dst);
-		emit_u(c, src);
+		emit_entry_move(c, dst, v, home);
 	}
-	for (uint32_t i = 0; n > 1 && i < n; i++) {
-		if (slot_of_height(c, first + i) == i)
-			continue;
-		emit_op(c, OP_copy);
-		emit_u(c, i);
-		emit_u(c, slot_of_height(c, first + i));
-	}
+	for (uint32_t i = 0; n > 1 && i < n; i++)
+		if (slot_of_height(c, first + i) != i)
+			emit_move(c, i, false, slot_of_height(c, first + i));
 	emit_op(c, OP_ret);
 }
 
@@ -956,12 +974,8 @@ static void op_local_set(struct compiler *c, bool tee)
 		c->vs_len++;
 		detach_local(c, idx);
 		top = c->vs[--c->vs_len];
-		if (!(top.kind == V_LOCAL && top.local == idx)) {
-			emit_op(c, top.kind == V_CONST ? OP_const64 : OP_copy);
-			emit_u(c, idx);
-			emit_u(c, top.kind == V_LOCAL ? top.local :
-				  top.kind == V_CONST ? top.value : slot_of_height(c, c->vs_len));
-		}
+		if (!(top.kind == V_LOCAL && top.local == idx))
+			emit_entry_move(c, idx, &top, slot_of_height(c, c->vs_len));
 	}
 	c->last_end = SIZE_MAX;
 	if (tee)
@@ -1038,23 +1052,48 @@ static enum wasm_op mem_op_fa(enum wasm_op op)
 	return op - OP_i32_load + OP_i32_load_fa;
 }
 
+static enum wasm_op mem_op_ai(enum wasm_op op)
+{
+	if (op >= OP_i32_load_guarded)
+		return op - OP_i32_load_guarded + OP_i32_load_guarded_ai;
+	return op - OP_i32_load + OP_i32_load_ai;
+}
+
+/* When the address was computed by an `i32.add` of a constant just
+ * before, that instruction is taken back and folded into the access:
+ * returns true with its operand slot and constant. */
+static bool fold_address(struct compiler *c, uint64_t *base, uint64_t *imm)
+{
+	if (dead(c) || !in_acc(c, c->vs_len - 1) || c->last_op != OP_i32_add_imm)
+		return false;
+	*base = c->code[c->last_start + 2].u64;
+	*imm = c->code[c->last_start + 3].u64;
+	c->ncode = c->last_start;
+	c->last_end = SIZE_MAX;
+	return true;
+}
+
 static void op_load(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t natural)
 {
 	uint32_t offset;
+	uint64_t base, imm;
 
 	if (!read_memarg(c, natural, &offset))
 		return;
-	bool fa = in_acc(c, c->vs_len - 1);
+	bool folded = fold_address(c, &base, &imm);
+	bool fa = !folded && in_acc(c, c->vs_len - 1);
 	uint32_t a = pop_slot(c, WBPF_I32, NULL);
 	uint32_t d = push_result(c, type);
 
-	if (!dead(c)) {
-		emit_result_op(c, fa ? mem_op_fa(op) : op, d);
-		emit_u(c, a);
-		emit_u(c, offset);
-		end_result_op(c);
-		c->last_acc = true;
-	}
+	if (dead(c))
+		return;
+	emit_result_op(c, folded ? mem_op_ai(op) : fa ? mem_op_fa(op) : op, d);
+	emit_u(c, folded ? base : a);
+	if (folded)
+		emit_u(c, imm);
+	emit_u(c, offset);
+	end_result_op(c);
+	c->last_acc = true;
 }
 
 static void op_store(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t natural)
@@ -1065,14 +1104,18 @@ static void op_store(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t
 		return;
 	bool fa = in_acc(c, c->vs_len - 1);
 	uint32_t v = pop_slot(c, type, NULL);
+	uint64_t base, imm;
+	bool folded = !fa && fold_address(c, &base, &imm);
 	uint32_t a = pop_slot(c, WBPF_I32, NULL);
 
-	if (!dead(c)) {
-		emit_op(c, fa ? mem_op_fa(op) : op);
-		emit_u(c, a);
-		emit_u(c, v);
-		emit_u(c, offset);
-	}
+	if (dead(c))
+		return;
+	emit_op(c, folded ? mem_op_ai(op) : fa ? mem_op_fa(op) : op);
+	emit_u(c, folded ? base : a);
+	if (folded)
+		emit_u(c, imm);
+	emit_u(c, v);
+	emit_u(c, offset);
 }
 
 struct numinfo {
@@ -1664,6 +1707,7 @@ static struct wasm_compiled *compile_function(const struct wbpf_module *mod, uin
 		       .base = mod->bytes },
 		.nlocals_total = ft->nparams + body->nlocals,
 		.last_end = SIZE_MAX,
+		.last_copy_end = SIZE_MAX,
 	};
 	struct wasm_compiled *out = NULL;
 

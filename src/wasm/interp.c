@@ -210,6 +210,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #define H_LABEL_IMM_FA(name, ...) &&L_##name##_imm_fa,
 #define H_LABEL_GUARDED_FA(name, ...) &&L_##name##_guarded_fa,
 #define H_LABEL_BR_FA(name, ...) &&L_br_if_##name##_fa, &&L_br_if_##name##_imm_fa,
+#define H_LABEL_AI(name, ...) &&L_##name##_ai,
+#define H_LABEL_GUARDED_AI(name, ...) &&L_##name##_guarded_ai,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -230,6 +232,10 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_STORES(H_LABEL_FA)
 		WASM_LOADS(H_LABEL_GUARDED_FA)
 		WASM_STORES(H_LABEL_GUARDED_FA)
+		WASM_LOADS(H_LABEL_AI)
+		WASM_STORES(H_LABEL_AI)
+		WASM_LOADS(H_LABEL_GUARDED_AI)
+		WASM_STORES(H_LABEL_GUARDED_AI)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
@@ -239,6 +245,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #undef H_LABEL_IMM_FA
 #undef H_LABEL_GUARDED_FA
 #undef H_LABEL_BR_FA
+#undef H_LABEL_AI
+#undef H_LABEL_GUARDED_AI
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -336,31 +344,37 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	 * guarded forms leave bounds to the guard region. */
 #define MEM_CHECK(checked, ea, size) \
 	if ((checked) && UNLIKELY((ea) + (size) > memsize)) TRAP(WBPF_TRAP_MEM_OOB)
-#define LOAD_BODY(VT, MT, ADDR, checked) \
+#define LOAD_BODY(VT, MT, ADDR, off, len, checked) \
 	{ \
-		uint64_t ea = (uint64_t)(ADDR) + OPND(3); \
+		uint64_t ea = (uint64_t)(ADDR) + OPND(off); \
 		MT v; \
 		MEM_CHECK(checked, ea, sizeof(MT)); \
 		memcpy(&v, mem + ea, sizeof(v)); \
-		PUT_##VT(OPND(1), v); NEXT(4); \
+		PUT_##VT(OPND(1), v); NEXT(len); \
 	}
-#define STORE_BODY(MT, VALUE, checked) \
+#define STORE_BODY(MT, ADDR, VALUE, off, len, checked) \
 	{ \
-		uint64_t ea = (uint64_t)GET_I32(OPND(1)) + OPND(3); \
+		uint64_t ea = (uint64_t)(ADDR) + OPND(off); \
 		MT v = (MT)(VALUE); \
 		MEM_CHECK(checked, ea, sizeof(MT)); \
-		memcpy(mem + ea, &v, sizeof(v)); NEXT(4); \
+		memcpy(mem + ea, &v, sizeof(v)); NEXT(len); \
 	}
+	/* The folded i32.add wraps at 32 bits, as it would have alone. */
+#define ADDR_AI(k) ((uint32_t)(GET_I32(OPND(k)) + (uint32_t)OPND((k) + 1)))
 #define H_LOAD(name, opc, VT, MT, al) \
-	L_##name: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 1) \
-	L_##name##_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 1) \
-	L_##name##_guarded: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 0) \
-	L_##name##_guarded_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 0)
+	L_##name: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 3, 4, 1) \
+	L_##name##_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 3, 4, 1) \
+	L_##name##_ai: LOAD_BODY(VT, MT, ADDR_AI(2), 4, 5, 1) \
+	L_##name##_guarded: LOAD_BODY(VT, MT, SRC_SLOT(I32, 2), 3, 4, 0) \
+	L_##name##_guarded_fa: LOAD_BODY(VT, MT, SRC_ACC(I32, 2), 3, 4, 0) \
+	L_##name##_guarded_ai: LOAD_BODY(VT, MT, ADDR_AI(2), 4, 5, 0)
 #define H_STORE(name, opc, VT, MT, al) \
-	L_##name: STORE_BODY(MT, SRC_SLOT(VT, 2), 1) \
-	L_##name##_fa: STORE_BODY(MT, SRC_ACC(VT, 2), 1) \
-	L_##name##_guarded: STORE_BODY(MT, SRC_SLOT(VT, 2), 0) \
-	L_##name##_guarded_fa: STORE_BODY(MT, SRC_ACC(VT, 2), 0)
+	L_##name: STORE_BODY(MT, GET_I32(OPND(1)), SRC_SLOT(VT, 2), 3, 4, 1) \
+	L_##name##_fa: STORE_BODY(MT, GET_I32(OPND(1)), SRC_ACC(VT, 2), 3, 4, 1) \
+	L_##name##_ai: STORE_BODY(MT, ADDR_AI(1), SRC_SLOT(VT, 3), 4, 5, 1) \
+	L_##name##_guarded: STORE_BODY(MT, GET_I32(OPND(1)), SRC_SLOT(VT, 2), 3, 4, 0) \
+	L_##name##_guarded_fa: STORE_BODY(MT, GET_I32(OPND(1)), SRC_ACC(VT, 2), 3, 4, 0) \
+	L_##name##_guarded_ai: STORE_BODY(MT, ADDR_AI(1), SRC_SLOT(VT, 3), 4, 5, 0)
 	WASM_LOADS(H_LOAD)
 	WASM_STORES(H_STORE)
 
@@ -427,6 +441,10 @@ L_br_table: {
 L_copy:
 	fp[OPND(1)] = fp[OPND(2)];
 	NEXT(3);
+L_copy2:
+	fp[OPND(1)] = fp[OPND(2)];
+	fp[OPND(3)] = fp[OPND(4)];
+	NEXT(5);
 L_const64:
 	fp[OPND(1)] = OPND(2);
 	NEXT(3);

@@ -212,6 +212,7 @@
 	X(call_indirect) /* table type base a */ \
 	X(ret)		/* */ \
 	X(copy)		/* d a */ \
+	X(copy2)	/* d a d2 a2: two copies, in order */ \
 	X(const64)	/* d value */ \
 	X(select)	/* d a b c */ \
 	X(global_get)	/* d index */ \
@@ -244,6 +245,9 @@
  *   br_if_<cmp>_imm   a imm T cost
  *   <load/store>_guarded  without a bounds check: the memory's guard
  *                     region faults instead (see guard.c)
+ *   <load/store>_ai   the address is a + imm (wrapping at 32 bits), the
+ *                     i32.add before it folded in: d a imm offset /
+ *                     a imm b(value) offset
  *   <op>_fa           operand a (a load's address, a store's value) is
  *                     the result of the instruction just before, still in
  *                     a register: no round trip through its slot
@@ -256,6 +260,8 @@
 #define WASM_OP_ENUM_IMM_FA(name, ...) OP_##name##_imm_fa,
 #define WASM_OP_ENUM_GUARDED_FA(name, ...) OP_##name##_guarded_fa,
 #define WASM_OP_ENUM_BR_FA(name, ...) OP_br_if_##name##_fa, OP_br_if_##name##_imm_fa,
+#define WASM_OP_ENUM_AI(name, ...) OP_##name##_ai,
+#define WASM_OP_ENUM_GUARDED_AI(name, ...) OP_##name##_guarded_ai,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
 	WASM_UNOPS(WASM_OP_ENUM_NAME)
@@ -276,6 +282,10 @@ enum wasm_op {
 	WASM_STORES(WASM_OP_ENUM_FA)
 	WASM_LOADS(WASM_OP_ENUM_GUARDED_FA)
 	WASM_STORES(WASM_OP_ENUM_GUARDED_FA)
+	WASM_LOADS(WASM_OP_ENUM_AI)
+	WASM_STORES(WASM_OP_ENUM_AI)
+	WASM_LOADS(WASM_OP_ENUM_GUARDED_AI)
+	WASM_STORES(WASM_OP_ENUM_GUARDED_AI)
 	OP_COUNT
 };
 
