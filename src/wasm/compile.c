@@ -553,7 +553,8 @@ static void emit_label_target(struct compiler *c, struct ctrl *f)
  * the last instruction emitted (then the branch can absorb it). */
 struct cond {
 	uint32_t slot;
-	bool fusable;
+	bool fusable; /* computed by a compare just before */
+	bool fa;      /* computed just before, in the accumulator */
 	size_t at;
 };
 
@@ -600,6 +601,7 @@ static struct cond pop_cond(struct compiler *c)
 	k.fusable = c->vs_len > c->cs[c->cs_len - 1].height && c->vs[top].kind == V_STACK &&
 		    c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
 		    c->code[c->last_dst_cell].u64 == slot_of_height(c, top) && fusable_op(c->last_op);
+	k.fa = in_acc(c, top);
 	k.slot = pop_slot(c, WBPF_I32, NULL);
 	k.at = c->ncode;
 	return k;
@@ -627,7 +629,9 @@ static enum wasm_op negate_cmp(enum wasm_op op)
 static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
 {
 	if (!k->fusable || k->at != c->ncode) {
-		emit_op(c, when ? OP_br_if : OP_br_unless);
+		bool fa = k->fa && k->at == c->ncode;
+
+		emit_op(c, fa ? (when ? OP_br_if_fa : OP_br_unless_fa) : (when ? OP_br_if : OP_br_unless));
 		emit_u(c, k->slot);
 		return;
 	}

@@ -432,6 +432,14 @@ L_br_unless:
 	if (!GET_I32(OPND(1)))
 		TAKE_BRANCH(2, 3);
 	NEXT(4);
+L_br_if_fa:
+	if (ACC_I32)
+		TAKE_BRANCH(2, 3);
+	NEXT(4);
+L_br_unless_fa:
+	if (!ACC_I32)
+		TAKE_BRANCH(2, 3);
+	NEXT(4);
 L_br_table: {
 	uint64_t i = GET_I32(OPND(1)), n = OPND(2);
 

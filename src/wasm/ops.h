@@ -207,6 +207,8 @@
 	X(br)		/* T cost */ \
 	X(br_if)	/* a T cost */ \
 	X(br_unless)	/* a T cost */ \
+	X(br_if_fa)	/* a T cost: the condition in the accumulator */ \
+	X(br_unless_fa)	/* a T cost */ \
 	X(br_table)	/* a n T0..Tn (Tn is the default) */ \
 	X(call)		/* func base */ \
 	X(call_indirect) /* table type base a */ \
