@@ -19,8 +19,8 @@ FUZZ_SRCS := $(sort $(wildcard src/wasm/*.c)) fuzz/fuzz_module.c
 FUZZ_WASTS := $(filter-out $(FUZZ_WAST_DIR)/simd_%,$(wildcard $(FUZZ_WAST_DIR)/*.wast))
 FUZZ_SEEDS := $(FUZZ_OUT)/seeds
 
-# As for the sanitizer build (see the Makefile): quick to build unoptimised.
-$(FUZZ_OUT)/obj/src/wasm/interp.o: FUZZ_CFLAGS += -O0
+# As for the sanitizer build (see the Makefile).
+$(FUZZ_OUT)/obj/src/wasm/interp.o: FUZZ_CFLAGS += $(SAN_INTERP_FLAGS)
 
 $(FUZZ_OUT)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
