@@ -89,6 +89,9 @@ struct wbpf_error {
 	char msg[1024];	     /* one line; traps add "\n" + a backtrace */
 };
 
+/* "i32", "funcref", ...; "unknown" for anything else. */
+const char *wbpf_valtype__str(enum wbpf_valtype type);
+
 /* Human-readable text of a trap code, e.g. "out of bounds memory access". */
 const char *wbpf_trap__str(enum wbpf_trap trap);
 

@@ -9,20 +9,6 @@
 #include "cli/cli.h"
 #include "cli/run.h"
 
-static const char *type_name(uint8_t t)
-{
-	switch (t) {
-	case WBPF_I32: return "i32";
-	case WBPF_I64: return "i64";
-	case WBPF_F32: return "f32";
-	case WBPF_F64: return "f64";
-	case WBPF_V128: return "v128";
-	case WBPF_FUNCREF: return "funcref";
-	case WBPF_EXTERNREF: return "externref";
-	}
-	return "?";
-}
-
 /* An integer of `bits` bits, signed or not: "-1" and "0xffffffff" are
  * the same i32. */
 static int parse_int(const char *s, unsigned bits, uint64_t *out)
@@ -92,7 +78,7 @@ static void print_value(const struct wbpf_val *v)
 	case WBPF_F64: print_float(v->of.f64, 17, false); break;
 	case WBPF_FUNCREF:
 	case WBPF_EXTERNREF: printf("%s\n", v->of.ref ? "ref" : "null"); break;
-	default: printf("<%s>\n", type_name(v->type)); break;
+	default: printf("<%s>\n", wbpf_valtype__str(v->type)); break;
 	}
 }
 
@@ -100,7 +86,7 @@ static void print_signature(FILE *f, const struct wbpf_functype *ft)
 {
 	fputc('(', f);
 	for (uint32_t i = 0; i < ft->nparams; i++)
-		fprintf(f, "%s%s", i ? " " : "", type_name(ft->params[i]));
+		fprintf(f, "%s%s", i ? " " : "", wbpf_valtype__str(ft->params[i]));
 	fputc(')', f);
 }
 
@@ -121,11 +107,11 @@ static int parse_args(const struct run_ctx *r, const struct wbpf_functype *ft,
 
 		if (ret == -ENOTSUP)
 			fprintf(stderr, "wbpf run: %s: '%s' takes a %s: cannot pass one from the "
-				"command line\n", o->module, o->invoke, type_name(ft->params[i]));
+				"command line\n", o->module, o->invoke, wbpf_valtype__str(ft->params[i]));
 		else if (ret)
 			fprintf(stderr, "wbpf run: %s: '%s' value %" PRIu32 " ('%s') is not a valid "
 				"%s\n", o->module, o->invoke, i + 1, o->args[i],
-				type_name(ft->params[i]));
+				wbpf_valtype__str(ft->params[i]));
 		if (ret)
 			return ret;
 	}

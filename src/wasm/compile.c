@@ -102,20 +102,6 @@ static const uint8_t valtype_of[256] = {
 	[WBPF_EXTERNREF] = WBPF_EXTERNREF,
 };
 
-static const char *type_name(uint8_t t)
-{
-	switch (t) {
-	case WBPF_I32: return "i32";
-	case WBPF_I64: return "i64";
-	case WBPF_F32: return "f32";
-	case WBPF_F64: return "f64";
-	case WBPF_V128: return "v128";
-	case WBPF_FUNCREF: return "funcref";
-	case WBPF_EXTERNREF: return "externref";
-	}
-	return "unknown";
-}
-
 /* --------------------------------------------------------------- errors */
 
 static bool fail(struct compiler *c, enum wbpf_error_kind kind, const char *fmt, ...)
@@ -317,12 +303,12 @@ static bool pop_entry(struct compiler *c, uint8_t want, struct vval *out)
 			return true;
 		}
 		return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
-			       type_name(want));
+			       wbpf_valtype__str(want));
 	}
 	*out = c->vs[--c->vs_len];
 	if (!type_matches(out->type, want))
-		return INVALID(c, "type mismatch: expected %s, got %s", type_name(want),
-			       type_name(out->type));
+		return INVALID(c, "type mismatch: expected %s, got %s", wbpf_valtype__str(want),
+			       wbpf_valtype__str(out->type));
 	return true;
 }
 
@@ -363,11 +349,11 @@ static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
 
 			if (!type_matches(c->vs[idx].type, types[i]))
 				return INVALID(c, "type mismatch: expected %s, got %s",
-					       type_name(types[i]), type_name(c->vs[idx].type));
+					       wbpf_valtype__str(types[i]), wbpf_valtype__str(c->vs[idx].type));
 			materialize(c, idx);
 		} else if (!f->unreachable) {
 			return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
-				       type_name(types[i]));
+				       wbpf_valtype__str(types[i]));
 		}
 	}
 	uint32_t avail = c->vs_len - f->height;
@@ -461,7 +447,7 @@ static bool check_label_operands(struct compiler *c, const struct ctrl *f)
 
 			if (!type_matches(have, types[i]))
 				return INVALID(c, "type mismatch: branch expects %s, got %s",
-					       type_name(types[i]), type_name(have));
+					       wbpf_valtype__str(types[i]), wbpf_valtype__str(have));
 		} else if (!cur->unreachable) {
 			return INVALID(c, "type mismatch: branch expects %u values", n);
 		}

@@ -11,14 +11,6 @@
 
 #include "wasm/module.h"
 
-/* Every reader returns 0 or a negative errno with err filled: pass it up. */
-#define TRY(expr)                       \
-	do {                            \
-		int err_ = (expr);      \
-		if (err_)               \
-			return err_;    \
-	} while (0)
-
 enum {
 	SEC_CUSTOM, SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_TABLE, SEC_MEMORY, SEC_GLOBAL,
 	SEC_EXPORT, SEC_START, SEC_ELEMENT, SEC_CODE, SEC_DATA, SEC_DATACOUNT, SEC_COUNT

@@ -20,6 +20,20 @@ static int errno_of(enum wbpf_error_kind kind)
 	return -EINVAL;
 }
 
+const char *wbpf_valtype__str(enum wbpf_valtype type)
+{
+	switch (type) {
+	case WBPF_I32: return "i32";
+	case WBPF_I64: return "i64";
+	case WBPF_F32: return "f32";
+	case WBPF_F64: return "f64";
+	case WBPF_V128: return "v128";
+	case WBPF_FUNCREF: return "funcref";
+	case WBPF_EXTERNREF: return "externref";
+	}
+	return "unknown";
+}
+
 int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt, ...)
 {
 	if (err) {

@@ -180,6 +180,15 @@ struct wbpf_module {
 	uint32_t *type_canon;
 };
 
+/* For functions returning 0 or a negative errno with err filled: pass a
+ * failure up. */
+#define TRY(expr) \
+	do { \
+		int err_ = (expr); \
+		if (err_) \
+			return err_; \
+	} while (0)
+
 /* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure. */
 int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err);
 /* validate.c: module-level rules (everything but function bodies);

@@ -11,13 +11,6 @@
 
 #include "wasm/module.h"
 
-#define TRY(expr)                       \
-	do {                            \
-		int err_ = (expr);      \
-		if (err_)               \
-			return err_;    \
-	} while (0)
-
 static int invalid(struct wbpf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -32,20 +25,6 @@ static int invalid(struct wbpf_error *err, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	return wasm_fail(err, WBPF_ERR_INVALID, "invalid: %s", what);
-}
-
-static const char *type_name(uint8_t t)
-{
-	switch (t) {
-	case WBPF_I32: return "i32";
-	case WBPF_I64: return "i64";
-	case WBPF_F32: return "f32";
-	case WBPF_F64: return "f64";
-	case WBPF_V128: return "v128";
-	case WBPF_FUNCREF: return "funcref";
-	case WBPF_EXTERNREF: return "externref";
-	}
-	return "?";
 }
 
 /* The type a constant expression produces. As the test suite expects of
@@ -86,7 +65,7 @@ static int check_const(struct wbpf_module *mod, const struct wasm_init *in, uint
 	TRY(const_type(mod, in, &got, err, what, idx));
 	if (got != want)
 		return invalid(err, "%s %u: type mismatch: constant expression is %s, expected %s", what,
-			       idx, type_name(got), type_name(want));
+			       idx, wbpf_valtype__str(got), wbpf_valtype__str(want));
 	return 0;
 }
 
@@ -149,7 +128,7 @@ static int check_elem(struct wbpf_module *mod, const struct wasm_elem *e, uint32
 			return invalid(err, "elem %u: unknown table %u", idx, e->table);
 		if (mod->tables[e->table].elem != e->type)
 			return invalid(err, "elem %u: type mismatch: %s segment for a %s table", idx,
-				       type_name(e->type), type_name(mod->tables[e->table].elem));
+				       wbpf_valtype__str(e->type), wbpf_valtype__str(mod->tables[e->table].elem));
 		TRY(check_const(mod, &e->offset, WBPF_I32, err, "elem", idx));
 	}
 	for (uint32_t i = 0; i < e->count; i++)
