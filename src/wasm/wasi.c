@@ -225,39 +225,36 @@ static int clock_of(uint32_t id, clockid_t *out)
 	return 0;
 }
 
-static WASI_FN(clock_res_get)
+/* clock_res_get and clock_time_get: the clock id in slot 0, the result
+ * pointer in slot `out_arg`, `query` the host call. */
+static int clock_query(struct wbpf_caller *c, uint64_t *s, int out_arg,
+		       int (*query)(clockid_t, struct timespec *))
 {
-	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), 8);
+	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, out_arg), 8);
 	struct timespec ts;
 	clockid_t id;
 
-	(void)user;
 	if (clock_of(WASI_ARG32(s, 0), &id))
 		return wasi_ret(s, WASI_EINVAL);
 	if (!out)
 		return wasi_ret(s, WASI_EFAULT);
-	if (clock_getres(id, &ts))
+	if (query(id, &ts))
 		return wasi_ret(s, wasi_errno(errno));
 	wasi_put_u64(out, wasi_timespec(&ts));
 	return wasi_ret(s, WASI_ESUCCESS);
 }
 
+static WASI_FN(clock_res_get)
+{
+	(void)user;
+	return clock_query(c, s, 1, clock_getres);
+}
+
 /* s: id, precision (ignored: the host clock is as precise as it gets), ptr */
 static WASI_FN(clock_time_get)
 {
-	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 2), 8);
-	struct timespec ts;
-	clockid_t id;
-
 	(void)user;
-	if (clock_of(WASI_ARG32(s, 0), &id))
-		return wasi_ret(s, WASI_EINVAL);
-	if (!out)
-		return wasi_ret(s, WASI_EFAULT);
-	if (clock_gettime(id, &ts))
-		return wasi_ret(s, wasi_errno(errno));
-	wasi_put_u64(out, wasi_timespec(&ts));
-	return wasi_ret(s, WASI_ESUCCESS);
+	return clock_query(c, s, 2, clock_gettime);
 }
 
 /* ---------------------------------------------------- random, proc */
