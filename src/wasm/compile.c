@@ -1131,75 +1131,115 @@ static const struct numinfo numeric[0x108] = {
 	WASM_BINOPS_TRAP(NUM_BIN_TRAP)
 };
 
-/* The op enum lists each form as a block in the order of its base list. */
-static enum wasm_op numeric_form(const struct numinfo *ni, bool imm, bool fa)
+/* The op computing the same with its operands the other way round:
+ * itself when commutative, the mirrored compare (a < b is b > a), or
+ * OP_COUNT. Float add and mul qualify: which NaN payload propagates is
+ * left open by the spec. */
+static enum wasm_op swapped_op(enum wasm_op op)
 {
-	if (ni->arity == 1)
-		return fa ? ni->op - OP_i32_eqz + OP_i32_eqz_fa : ni->op;
-	if (imm)
-		return ni->op - OP_i32_eq + (fa ? OP_i32_eq_imm_fa : OP_i32_eq_imm);
-	return fa ? ni->op - OP_i32_eq + OP_i32_eq_fa : ni->op;
-}
+	static const enum wasm_op mirror[][2] = {
+		{ OP_i32_lt_s, OP_i32_gt_s }, { OP_i32_lt_u, OP_i32_gt_u },
+		{ OP_i32_le_s, OP_i32_ge_s }, { OP_i32_le_u, OP_i32_ge_u },
+		{ OP_i64_lt_s, OP_i64_gt_s }, { OP_i64_lt_u, OP_i64_gt_u },
+		{ OP_i64_le_s, OP_i64_ge_s }, { OP_i64_le_u, OP_i64_ge_u },
+		{ OP_f32_lt, OP_f32_gt }, { OP_f32_le, OP_f32_ge },
+		{ OP_f64_lt, OP_f64_gt }, { OP_f64_le, OP_f64_ge },
+	};
 
-static bool top_is_const(const struct compiler *c)
-{
-	return c->vs_len > c->cs[c->cs_len - 1].height && c->vs[c->vs_len - 1].kind == V_CONST;
-}
-
-static bool commutative(uint16_t op)
-{
 	switch (op) {
 	case OP_i32_add: case OP_i32_mul: case OP_i32_and: case OP_i32_or: case OP_i32_xor:
 	case OP_i32_eq: case OP_i32_ne:
 	case OP_i64_add: case OP_i64_mul: case OP_i64_and: case OP_i64_or: case OP_i64_xor:
 	case OP_i64_eq: case OP_i64_ne:
-		return true;
+	case OP_f32_add: case OP_f32_mul: case OP_f32_eq: case OP_f32_ne:
+	case OP_f64_add: case OP_f64_mul: case OP_f64_eq: case OP_f64_ne:
+		return op;
+	default:
+		break;
 	}
-	return false;
+	for (size_t i = 0; i < sizeof(mirror) / sizeof(mirror[0]); i++) {
+		if (mirror[i][0] == op)
+			return mirror[i][1];
+		if (mirror[i][1] == op)
+			return mirror[i][0];
+	}
+	return OP_COUNT;
 }
 
-/* With the second operand fresh in the accumulator and the first only a
- * local or a constant (no slot of its own yet), a commutative op takes
- * them the other way round; the producer then writes the lower slot. */
-static void prefer_acc_first(struct compiler *c, const struct numinfo *ni)
+static void op_unary(struct compiler *c, const struct numinfo *ni)
 {
-	uint32_t n = c->vs_len;
-
-	if (ni->arity != 2 || !commutative(ni->op) || n < 2 ||
-	    n - 2 < c->cs[c->cs_len - 1].height || c->vs[n - 2].kind == V_STACK || !in_acc(c, n - 1))
-		return;
-	struct vval t = c->vs[n - 1];
-
-	c->vs[n - 1] = c->vs[n - 2];
-	c->vs[n - 2] = t;
-	c->code[c->last_dst_cell].u64 = slot_of_height(c, n - 2);
-}
-
-static void op_numeric(struct compiler *c, const struct numinfo *ni)
-{
-	struct vval imm = { 0 };
-
-	if (!dead(c))
-		prefer_acc_first(c, ni);
-	bool use_imm = ni->has_imm && top_is_const(c);
-	bool fa = ni->has_fa && in_acc(c, c->vs_len - ni->arity);
-	uint32_t b = 0;
-
-	if (use_imm)
-		pop_entry(c, ni->operand, &imm);
-	else if (ni->arity == 2)
-		b = pop_slot(c, ni->operand, NULL);
+	bool fa = ni->has_fa && in_acc(c, c->vs_len - 1);
 	uint32_t a = pop_slot(c, ni->operand, NULL);
 	uint32_t d = push_result(c, ni->result);
 
 	if (dead(c) || c->rc)
 		return;
-	emit_result_op(c, numeric_form(ni, use_imm, fa), d);
+	emit_result_op(c, fa ? ni->op - OP_i32_eqz + OP_i32_eqz_fa : ni->op, d);
 	emit_u(c, a);
-	if (ni->arity == 2)
-		emit_u(c, use_imm ? imm.value : b);
 	end_result_op(c);
 	c->last_acc = true;
+}
+
+/*
+ * Binary ops pick the form that saves the most: a constant operand as an
+ * immediate, an operand the previous instruction left in the accumulator
+ * read from there. Operands may be taken the other way round (see
+ * swapped_op) to get there.
+ */
+static void op_binary(struct compiler *c, const struct numinfo *ni)
+{
+	const uint32_t n = c->vs_len;
+	const bool both = n >= c->cs[c->cs_len - 1].height + 2 && !dead(c);
+	const bool forms = both && ni->has_imm; /* _imm, _fa, _fb exist */
+	enum wasm_op op = ni->op, sw = forms ? swapped_op(op) : OP_COUNT;
+	bool swap = sw != OP_COUNT && c->vs[n - 1].kind != V_CONST &&
+		    (c->vs[n - 2].kind == V_CONST || in_acc(c, n - 1));
+	uint32_t first = swap ? n - 1 : n - 2, second = swap ? n - 2 : n - 1;
+	bool imm = forms && c->vs[second].kind == V_CONST;
+	bool fa = forms && in_acc(c, first);
+	bool fb = forms && !imm && !fa && in_acc(c, second);
+	struct vval k = { 0 };
+	uint32_t sa = 0, sb = 0;
+
+	/* Pop b, then a; the constant that becomes an immediate keeps no slot. */
+	if (imm && !swap)
+		pop_entry(c, ni->operand, &k);
+	else
+		sb = pop_slot(c, ni->operand, NULL);
+	if (imm && swap)
+		pop_entry(c, ni->operand, &k);
+	else
+		sa = pop_slot(c, ni->operand, NULL);
+	uint32_t d = push_result(c, ni->result);
+
+	if (dead(c) || c->rc)
+		return;
+	if (swap) {
+		uint32_t t = sa;
+
+		sa = sb;
+		sb = t;
+		op = sw;
+	}
+	if (imm)
+		op = op - OP_i32_eq + (fa ? OP_i32_eq_imm_fa : OP_i32_eq_imm);
+	else if (fa)
+		op = op - OP_i32_eq + OP_i32_eq_fa;
+	else if (fb)
+		op = op - OP_i32_eq + OP_i32_eq_fb;
+	emit_result_op(c, op, d);
+	emit_u(c, sa);
+	emit_u(c, imm ? k.value : sb);
+	end_result_op(c);
+	c->last_acc = true;
+}
+
+static void op_numeric(struct compiler *c, const struct numinfo *ni)
+{
+	if (ni->arity == 1)
+		op_unary(c, ni);
+	else
+		op_binary(c, ni);
 }
 
 static void op_const(struct compiler *c, uint8_t op)

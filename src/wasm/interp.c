@@ -212,6 +212,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #define H_LABEL_BR_FA(name, ...) &&L_br_if_##name##_fa, &&L_br_if_##name##_imm_fa,
 #define H_LABEL_AI(name, ...) &&L_##name##_ai,
 #define H_LABEL_GUARDED_AI(name, ...) &&L_##name##_guarded_ai,
+#define H_LABEL_FB(name, ...) &&L_##name##_fb,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -236,6 +237,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_STORES(H_LABEL_AI)
 		WASM_LOADS(H_LABEL_GUARDED_AI)
 		WASM_STORES(H_LABEL_GUARDED_AI)
+		WASM_BINOPS(H_LABEL_FB)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
@@ -247,6 +249,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #undef H_LABEL_BR_FA
 #undef H_LABEL_AI
 #undef H_LABEL_GUARDED_AI
+#undef H_LABEL_FB
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -301,7 +304,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	L_##name: BINOP_BODY(TR, TA, SRC_SLOT, SRC_SLOT, expr) \
 	L_##name##_imm: BINOP_BODY(TR, TA, SRC_SLOT, SRC_IMM, expr) \
 	L_##name##_fa: BINOP_BODY(TR, TA, SRC_ACC, SRC_SLOT, expr) \
-	L_##name##_imm_fa: BINOP_BODY(TR, TA, SRC_ACC, SRC_IMM, expr)
+	L_##name##_imm_fa: BINOP_BODY(TR, TA, SRC_ACC, SRC_IMM, expr) \
+	L_##name##_fb: BINOP_BODY(TR, TA, SRC_SLOT, SRC_ACC, expr)
 #define H_UNOP_TRAP(name, opc, TR, TA, check, expr) \
 	L_##name: { \
 		CT_##TA a = GET_##TA(OPND(2)); \

@@ -253,6 +253,7 @@
  *   <op>_fa           operand a (a load's address, a store's value) is
  *                     the result of the instruction just before, still in
  *                     a register: no round trip through its slot
+ *   <binop>_fb        the same for operand b
  */
 #define WASM_OP_ENUM_NAME(name, ...) OP_##name,
 #define WASM_OP_ENUM_IMM(name, ...) OP_##name##_imm,
@@ -263,6 +264,7 @@
 #define WASM_OP_ENUM_GUARDED_FA(name, ...) OP_##name##_guarded_fa,
 #define WASM_OP_ENUM_BR_FA(name, ...) OP_br_if_##name##_fa, OP_br_if_##name##_imm_fa,
 #define WASM_OP_ENUM_AI(name, ...) OP_##name##_ai,
+#define WASM_OP_ENUM_FB(name, ...) OP_##name##_fb,
 #define WASM_OP_ENUM_GUARDED_AI(name, ...) OP_##name##_guarded_ai,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
@@ -288,6 +290,7 @@ enum wasm_op {
 	WASM_STORES(WASM_OP_ENUM_AI)
 	WASM_LOADS(WASM_OP_ENUM_GUARDED_AI)
 	WASM_STORES(WASM_OP_ENUM_GUARDED_AI)
+	WASM_BINOPS(WASM_OP_ENUM_FB)
 	OP_COUNT
 };
 
