@@ -624,11 +624,13 @@ static void emit_cond_op(struct compiler *c, const struct cond *k, bool when)
 	enum wasm_op op = c->last_op;
 	uint64_t a = c->code[c->last_start + 2].u64;
 
-	/* eqz's operand is in its slot too: test that. */
+	/* Branching on eqz is branching the other way on its operand. */
 	if (op == OP_i32_eqz || op == OP_i32_eqz_fa) {
+		bool fa = op == OP_i32_eqz_fa;
+
 		c->ncode = c->last_start;
 		c->last_end = SIZE_MAX;
-		emit_op(c, when ? OP_br_unless : OP_br_if);
+		emit_op(c, when ? (fa ? OP_br_unless_fa : OP_br_unless) : (fa ? OP_br_if_fa : OP_br_if));
 		emit_u(c, a);
 		return;
 	}
