@@ -1182,6 +1182,47 @@ static void op_unary(struct compiler *c, const struct numinfo *ni)
 	c->last_acc = true;
 }
 
+/* The full-width guarded load of each type, plain or with its address
+ * add folded in. */
+static bool is_guarded_load_of(enum wasm_op op, uint8_t type, bool *ai)
+{
+	static const struct { uint8_t type; enum wasm_op load; } loads[] = {
+		{ WBPF_I32, OP_i32_load }, { WBPF_I64, OP_i64_load },
+		{ WBPF_F32, OP_f32_load }, { WBPF_F64, OP_f64_load },
+	};
+
+	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
+		if (loads[i].type != type)
+			continue;
+		*ai = op == loads[i].load - OP_i32_load + OP_i32_load_guarded_ai;
+		return *ai || op == loads[i].load - OP_i32_load + OP_i32_load_guarded;
+	}
+	return false;
+}
+
+/* The operand in the accumulator was loaded by the instruction just
+ * before: that load is taken back and done by the op itself. */
+static bool fold_load(struct compiler *c, enum wasm_op op, uint8_t type, uint32_t d, uint32_t b)
+{
+	bool ai;
+
+	if (!is_guarded_load_of(c->last_op, type, &ai))
+		return false;
+	const wasm_cell *load = &c->code[c->last_start];
+	uint64_t addr = load[2].u64, imm = load[3].u64, offset = load[ai ? 4 : 3].u64;
+
+	c->ncode = c->last_start;
+	emit_result_op(c, OP_i32_eq_mem + 2 * (op - OP_i32_eq) + ai, d);
+	emit_u(c, addr);
+	if (ai)
+		emit_u(c, imm);
+	emit_u(c, offset);
+	emit_u(c, b);
+	end_result_op(c);
+	c->last_acc = true;
+	return true;
+}
+
 /*
  * Binary ops pick the form that saves the most: a constant operand as an
  * immediate, an operand the previous instruction left in the accumulator
@@ -1202,6 +1243,7 @@ static void op_binary(struct compiler *c, const struct numinfo *ni)
 	bool fb = forms && !imm && !fa && in_acc(c, second);
 	struct vval k = { 0 };
 	uint32_t sa = 0, sb = 0;
+	size_t at = c->ncode;
 
 	/* Pop b, then a; the constant that becomes an immediate keeps no slot. */
 	if (imm && !swap)
@@ -1223,6 +1265,8 @@ static void op_binary(struct compiler *c, const struct numinfo *ni)
 		sb = t;
 		op = sw;
 	}
+	if (fa && !imm && c->ncode == at && fold_load(c, op, ni->operand, d, sb))
+		return;
 	if (imm)
 		op = op - OP_i32_eq + (fa ? OP_i32_eq_imm_fa : OP_i32_eq_imm);
 	else if (fa)

@@ -213,6 +213,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #define H_LABEL_AI(name, ...) &&L_##name##_ai,
 #define H_LABEL_GUARDED_AI(name, ...) &&L_##name##_guarded_ai,
 #define H_LABEL_FB(name, ...) &&L_##name##_fb,
+#define H_LABEL_MEM(name, ...) &&L_##name##_mem, &&L_##name##_mem_ai,
 	static const void *const handlers[OP_COUNT] = {
 		WASM_CONTROL_OPS(H_LABEL)
 		WASM_UNOPS(H_LABEL)
@@ -238,6 +239,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_LOADS(H_LABEL_GUARDED_AI)
 		WASM_STORES(H_LABEL_GUARDED_AI)
 		WASM_BINOPS(H_LABEL_FB)
+		WASM_BINOPS(H_LABEL_MEM)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
@@ -250,6 +252,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 #undef H_LABEL_AI
 #undef H_LABEL_GUARDED_AI
 #undef H_LABEL_FB
+#undef H_LABEL_MEM
 	if (handlers_out) {
 		*handlers_out = handlers;
 		return 0;
@@ -381,6 +384,18 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	L_##name##_guarded_ai: STORE_BODY(MT, ADDR_AI(1), SRC_SLOT(VT, 3), 4, 5, 0)
 	WASM_LOADS(H_LOAD)
 	WASM_STORES(H_STORE)
+
+	/* A binary op whose first operand is loaded (guarded) right here. */
+#define BINOP_MEM_BODY(TR, TA, ADDR, off, bk, len, expr) \
+	{ \
+		CT_##TA a, b = GET_##TA(OPND(bk)); \
+		memcpy(&a, mem + (uint64_t)(ADDR) + OPND(off), sizeof(a)); \
+		PUT_##TR(OPND(1), expr); NEXT(len); \
+	}
+#define H_BINOP_MEM(name, opc, TR, TA, expr) \
+	L_##name##_mem: BINOP_MEM_BODY(TR, TA, GET_I32(OPND(2)), 3, 4, 5, expr) \
+	L_##name##_mem_ai: BINOP_MEM_BODY(TR, TA, ADDR_AI(2), 4, 5, 6, expr)
+	WASM_BINOPS(H_BINOP_MEM)
 
 L_memory_size:
 	PUT_I32(OPND(1), memsize / WASM_PAGE_SIZE);

@@ -254,6 +254,8 @@
  *                     the result of the instruction just before, still in
  *                     a register: no round trip through its slot
  *   <binop>_fb        the same for operand b
+ *   <binop>_mem[_ai]  operand a loaded from memory (guarded): the load
+ *                     just before folded in: d addr [imm] offset b
  */
 #define WASM_OP_ENUM_NAME(name, ...) OP_##name,
 #define WASM_OP_ENUM_IMM(name, ...) OP_##name##_imm,
@@ -265,6 +267,7 @@
 #define WASM_OP_ENUM_BR_FA(name, ...) OP_br_if_##name##_fa, OP_br_if_##name##_imm_fa,
 #define WASM_OP_ENUM_AI(name, ...) OP_##name##_ai,
 #define WASM_OP_ENUM_FB(name, ...) OP_##name##_fb,
+#define WASM_OP_ENUM_MEM(name, ...) OP_##name##_mem, OP_##name##_mem_ai,
 #define WASM_OP_ENUM_GUARDED_AI(name, ...) OP_##name##_guarded_ai,
 enum wasm_op {
 	WASM_CONTROL_OPS(WASM_OP_ENUM_NAME)
@@ -291,6 +294,7 @@ enum wasm_op {
 	WASM_LOADS(WASM_OP_ENUM_GUARDED_AI)
 	WASM_STORES(WASM_OP_ENUM_GUARDED_AI)
 	WASM_BINOPS(WASM_OP_ENUM_FB)
+	WASM_BINOPS(WASM_OP_ENUM_MEM)
 	OP_COUNT
 };
 
