@@ -325,7 +325,8 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	}
 	/* Taken branches charge their cost (0 unless a loop back-edge). */
 #define TAKE_BRANCH(t, cost) do { \
-		CHARGE(ip[cost].i64); \
+		if (ip[cost].i64) \
+			CHARGE(ip[cost].i64); \
 		ip = ip[t].target; \
 		goto *ip->op; \
 	} while (0)
