@@ -879,15 +879,23 @@ static bool op_end(struct compiler *c)
 {
 	struct ctrl *f = &c->cs[c->cs_len - 1];
 
-	if (!close_block_stack(c, f))
-		return false;
 	if (f->kind == C_FUNC) {
-		push_types(c, f->results, f->nresults);
+		/* Results go straight to the return slots: no detour through
+		 * their stack slots first. */
+		uint32_t have = c->vs_len - f->height;
+
+		if (!check_label_operands(c, f))
+			return false;
+		if (have > f->nresults || (!f->unreachable && have != f->nresults))
+			return INVALID(c, "type mismatch: %u values left on the function's stack",
+				       have);
 		if (!dead(c))
 			emit_return(c);
 		c->cs_len--;
 		return true;
 	}
+	if (!close_block_stack(c, f))
+		return false;
 	if (f->kind == C_IF) {
 		/* No else: the false path must turn params into results. */
 		if (f->nparams != f->nresults ||
