@@ -570,13 +570,24 @@ static bool fusable_op(enum wasm_op op)
 	return op == OP_i32_eqz || op == OP_i32_eqz_fa || cmp_form(op, &base, &imm, &fa);
 }
 
-/* Is entry i the result of the instruction just emitted, so that it is
+/* Is entry i the result of the instruction just emitted (in its stack
+ * slot, or in the local a local.set/tee redirected it to), so that it is
  * also in the accumulator? */
 static bool in_acc(const struct compiler *c, uint32_t i)
 {
-	return i < c->vs_len && i >= c->cs[c->cs_len - 1].height && c->vs[i].kind == V_STACK &&
-	       c->last_acc && c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
-	       c->code[c->last_dst_cell].u64 == slot_of_height(c, i);
+	if (i >= c->vs_len || i < c->cs[c->cs_len - 1].height || !c->last_acc ||
+	    c->last_end != c->ncode || c->last_dst_cell >= c->ncode)
+		return false;
+	uint64_t dst = c->code[c->last_dst_cell].u64;
+
+	return (c->vs[i].kind == V_STACK && dst == slot_of_height(c, i)) ||
+	       (c->vs[i].kind == V_LOCAL && dst == c->vs[i].local);
+}
+
+/* ... and that instruction can be taken back: nothing else needs it. */
+static bool in_acc_only(const struct compiler *c, uint32_t i)
+{
+	return in_acc(c, i) && c->vs[i].kind == V_STACK;
 }
 
 static struct cond pop_cond(struct compiler *c)
@@ -968,6 +979,8 @@ static void op_local_set(struct compiler *c, bool tee)
 		fresh = !aliased;
 	}
 	if (fresh) {
+		/* Still the last instruction: its result, now in the local,
+		 * stays in the accumulator for the next one. */
 		c->code[c->last_dst_cell].u64 = idx;
 	} else {
 		/* Entries at and below the popped one may alias the local. */
@@ -977,7 +990,8 @@ static void op_local_set(struct compiler *c, bool tee)
 		if (!(top.kind == V_LOCAL && top.local == idx))
 			emit_entry_move(c, idx, &top, slot_of_height(c, c->vs_len));
 	}
-	c->last_end = SIZE_MAX;
+	if (!fresh)
+		c->last_end = SIZE_MAX;
 	if (tee)
 		push(c, type, V_LOCAL, idx, 0);
 }
@@ -1064,7 +1078,7 @@ static enum wasm_op mem_op_ai(enum wasm_op op)
  * returns true with its operand slot and constant. */
 static bool fold_address(struct compiler *c, uint64_t *base, uint64_t *imm)
 {
-	if (dead(c) || !in_acc(c, c->vs_len - 1) || c->last_op != OP_i32_add_imm)
+	if (dead(c) || !in_acc_only(c, c->vs_len - 1) || c->last_op != OP_i32_add_imm)
 		return false;
 	*base = c->code[c->last_start + 2].u64;
 	*imm = c->code[c->last_start + 3].u64;
@@ -1248,6 +1262,7 @@ static void op_binary(struct compiler *c, const struct numinfo *ni)
 	uint32_t first = swap ? n - 1 : n - 2, second = swap ? n - 2 : n - 1;
 	bool imm = forms && c->vs[second].kind == V_CONST;
 	bool fa = forms && in_acc(c, first);
+	bool foldable = fa && in_acc_only(c, first);
 	bool fb = forms && !imm && !fa && in_acc(c, second);
 	struct vval k = { 0 };
 	uint32_t sa = 0, sb = 0;
@@ -1273,7 +1288,7 @@ static void op_binary(struct compiler *c, const struct numinfo *ni)
 		sb = t;
 		op = sw;
 	}
-	if (fa && !imm && c->ncode == at && fold_load(c, op, ni->operand, d, sb))
+	if (foldable && !imm && c->ncode == at && fold_load(c, op, ni->operand, d, sb))
 		return;
 	if (imm)
 		op = op - OP_i32_eq + (fa ? OP_i32_eq_imm_fa : OP_i32_eq_imm);
