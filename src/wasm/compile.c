@@ -1758,7 +1758,9 @@ static bool compile_instr(struct compiler *c)
 		else if (numeric[op].arity)
 			op_numeric(c, &numeric[op]);
 		else
-			fail(c, WBPF_ERR_MALFORMED, "illegal opcode 0x%02x", op);
+			fail(c, op == 0xfd ? WBPF_ERR_INVALID : WBPF_ERR_MALFORMED,
+			     op == 0xfd ? "SIMD instructions (0xfd) are not supported" :
+					  "illegal opcode 0x%02x", op);
 	}
 	return false;
 }
