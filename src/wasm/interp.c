@@ -264,7 +264,6 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	st->running = fn;
 	const wasm_cell *ip = fn->code->code;
 	uint8_t *mem = NULL;
-	uint64_t memsize = 0;
 	int trap = 0, rc;
 	uint64_t acc = 0;
 	float facc = 0;
@@ -273,10 +272,11 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	slot_t *nfp;
 	const wasm_cell *ret_ip;
 
-#define LOAD_MEM() do { \
-		if (inst->mem) { mem = inst->mem->data; memsize = inst->mem->size; } \
-		else { mem = NULL; memsize = 0; } \
-	} while (0)
+	/* A memory's base never moves (memory.c), so it is reloaded only when
+	 * the running instance changes; its size is read where it is needed,
+	 * since any call may have grown it. */
+#define LOAD_MEM() (mem = inst->mem ? inst->mem->data : NULL)
+#define MEMSIZE() (inst->mem->size)
 #define CHARGE(cost) do { \
 		st->budget -= (int64_t)(cost); \
 		if (UNLIKELY(st->budget < 0) && (trap = refuel(st))) \
@@ -351,7 +351,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	/* Loads: d a(addr) offset. Stores: a(addr) b(value) offset. The
 	 * guarded forms leave bounds to the guard region. */
 #define MEM_CHECK(checked, ea, size) \
-	if ((checked) && UNLIKELY((ea) + (size) > memsize)) TRAP(WBPF_TRAP_MEM_OOB)
+	if ((checked) && UNLIKELY((ea) + (size) > MEMSIZE())) TRAP(WBPF_TRAP_MEM_OOB)
 #define LOAD_BODY(VT, MT, ADDR, off, len, checked) \
 	{ \
 		uint64_t ea = (uint64_t)(ADDR) + OPND(off); \
@@ -399,17 +399,16 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	WASM_BINOPS(H_BINOP_MEM)
 
 L_memory_size:
-	PUT_I32(OPND(1), memsize / WASM_PAGE_SIZE);
+	PUT_I32(OPND(1), MEMSIZE() / WASM_PAGE_SIZE);
 	NEXT(2);
 L_memory_grow:
 	PUT_I32(OPND(1), (uint32_t)wasm_memory_grow(inst->mem, GET_I32(OPND(2))));
-	LOAD_MEM();
 	NEXT(3);
 L_memory_fill: {
 	uint64_t d = GET_I32(OPND(1)), n = GET_I32(OPND(3));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(memsize, d, n))
+	if (!mem_range_ok(MEMSIZE(), d, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memset(mem + d, (int)GET_I32(OPND(2)), n);
 	NEXT(4);
@@ -418,7 +417,7 @@ L_memory_copy: {
 	uint64_t d = GET_I32(OPND(1)), s = GET_I32(OPND(2)), n = GET_I32(OPND(3));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(memsize, s, n))
+	if (!mem_range_ok(MEMSIZE(), d, n) || !mem_range_ok(MEMSIZE(), s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memmove(mem + d, mem + s, n);
 	NEXT(4);
@@ -429,7 +428,7 @@ L_memory_init: {
 	uint64_t d = GET_I32(OPND(2)), s = GET_I32(OPND(3)), n = GET_I32(OPND(4));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(memsize, d, n) || !mem_range_ok(seglen, s, n))
+	if (!mem_range_ok(MEMSIZE(), d, n) || !mem_range_ok(seglen, s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	if (n)
 		memcpy(mem + d, seg->bytes + s, n);
@@ -587,7 +586,6 @@ do_call:
 		st->depth--;
 		if (rc)
 			goto do_pending;
-		LOAD_MEM();
 		CHARGE(1);
 		ip = ret_ip;
 		goto *ip->op;
@@ -621,9 +619,10 @@ L_ret:
 		fp = f->fp;
 		fn = f->fn;
 		st->running = fn;
-		inst = fn->inst;
-		/* The callee may have grown memory. */
-		LOAD_MEM();
+		if (fn->inst != inst) {
+			inst = fn->inst;
+			LOAD_MEM();
+		}
 		goto *ip->op;
 	}
 
