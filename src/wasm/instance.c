@@ -328,7 +328,7 @@ static int init_segments(struct wbpf_instance *inst, struct wbpf_error *err)
 		struct wbpf_table *t = inst->tables[e->table];
 		uint64_t off = (uint32_t)eval_init(inst, &e->offset);
 
-		if (off > t->size || e->count > t->size - off)
+		if (!wasm_range_ok(t->size, off, e->count))
 			return init_trap(err, WBPF_TRAP_TABLE_OOB, "elem", i);
 		memcpy(t->elems + off, inst->elem_items[i], (size_t)e->count * sizeof(slot_t));
 		inst->elem_counts[i] = 0;
@@ -341,7 +341,7 @@ static int init_segments(struct wbpf_instance *inst, struct wbpf_error *err)
 		uint64_t off = (uint32_t)eval_init(inst, &d->offset);
 		uint64_t size = inst->mem ? inst->mem->size : 0;
 
-		if (off > size || d->len > size - off)
+		if (!wasm_range_ok(size, off, d->len))
 			return init_trap(err, WBPF_TRAP_MEM_OOB, "data", i);
 		if (d->len)
 			memcpy(inst->mem->data + off, d->bytes, d->len);

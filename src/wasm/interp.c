@@ -194,11 +194,6 @@ static inline void zero_locals(slot_t *p, uint32_t n)
 	}
 }
 
-static int mem_range_ok(uint64_t size, uint64_t off, uint64_t len)
-{
-	return off <= size && len <= size - off;
-}
-
 static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err,
 	       const void *const **handlers_out)
 {
@@ -408,7 +403,7 @@ L_memory_fill: {
 	uint64_t d = GET_I32(OPND(1)), n = GET_I32(OPND(3));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(MEMSIZE(), d, n))
+	if (!wasm_range_ok(MEMSIZE(), d, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memset(mem + d, (int)GET_I32(OPND(2)), n);
 	NEXT(4);
@@ -417,7 +412,7 @@ L_memory_copy: {
 	uint64_t d = GET_I32(OPND(1)), s = GET_I32(OPND(2)), n = GET_I32(OPND(3));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(MEMSIZE(), d, n) || !mem_range_ok(MEMSIZE(), s, n))
+	if (!wasm_range_ok(MEMSIZE(), d, n) || !wasm_range_ok(MEMSIZE(), s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	memmove(mem + d, mem + s, n);
 	NEXT(4);
@@ -428,7 +423,7 @@ L_memory_init: {
 	uint64_t d = GET_I32(OPND(2)), s = GET_I32(OPND(3)), n = GET_I32(OPND(4));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(MEMSIZE(), d, n) || !mem_range_ok(seglen, s, n))
+	if (!wasm_range_ok(MEMSIZE(), d, n) || !wasm_range_ok(seglen, s, n))
 		TRAP(WBPF_TRAP_MEM_OOB);
 	if (n)
 		memcpy(mem + d, seg->bytes + s, n);
@@ -522,7 +517,7 @@ L_table_fill: {
 	uint64_t i = GET_I32(OPND(2)), n = GET_I32(OPND(4));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(t->size, i, n))
+	if (!wasm_range_ok(t->size, i, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	for (uint64_t k = 0; k < n; k++)
 		t->elems[i + k] = fp[OPND(3)];
@@ -533,7 +528,7 @@ L_table_copy: {
 	uint64_t d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(dt->size, d, n) || !mem_range_ok(stb->size, s, n))
+	if (!wasm_range_ok(dt->size, d, n) || !wasm_range_ok(stb->size, s, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	memmove(dt->elems + d, stb->elems + s, n * sizeof(slot_t));
 	NEXT(6);
@@ -543,7 +538,7 @@ L_table_init: {
 	uint64_t seg = OPND(2), d = GET_I32(OPND(3)), s = GET_I32(OPND(4)), n = GET_I32(OPND(5));
 
 	CHARGE(n >> BULK_UNIT_SHIFT);
-	if (!mem_range_ok(t->size, d, n) || !mem_range_ok(inst->elem_counts[seg], s, n))
+	if (!wasm_range_ok(t->size, d, n) || !wasm_range_ok(inst->elem_counts[seg], s, n))
 		TRAP(WBPF_TRAP_TABLE_OOB);
 	if (n)
 		memcpy(t->elems + d, inst->elem_items[seg] + s, n * sizeof(slot_t));

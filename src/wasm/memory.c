@@ -94,7 +94,7 @@ uint64_t wbpf_memory__size(const struct wbpf_memory *mem)
 
 static bool in_bounds(const struct wbpf_memory *mem, uint64_t off, size_t len)
 {
-	return mem && off <= mem->size && len <= mem->size - off;
+	return mem && wasm_range_ok(mem->size, off, len);
 }
 
 int wbpf_memory__read(const struct wbpf_memory *mem, uint64_t off, void *buf, size_t len)

@@ -127,6 +127,12 @@ struct wbpf_store {
 	struct wbpf_global *globals;
 };
 
+/* Is [off, off+len) inside [0, size)? Written so that nothing overflows. */
+static inline bool wasm_range_ok(uint64_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
 /* interp.c */
 const void *const *wasm_interp_handlers(void);
 /* Runs fn with its arguments in fp[0..); results land in fp[0..). */

@@ -260,7 +260,7 @@ void *wbpf_caller__mem(struct wbpf_caller *c, uint64_t addr, uint64_t len)
 {
 	const struct wbpf_memory *mem = c->inst ? c->inst->mem : NULL;
 
-	if (!mem || addr > mem->size || len > mem->size - addr)
+	if (!mem || !wasm_range_ok(mem->size, addr, len))
 		return NULL;
 	return mem->data + addr;
 }
