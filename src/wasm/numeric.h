@@ -32,38 +32,20 @@ static inline double f64_copysign(double a, double b)
 
 /* Wasm min/max: any NaN operand gives NaN (a + b quiets and propagates
  * it), and -0 is below +0. */
-static inline float f32_min(float a, float b)
-{
-	if (a != a || b != b)
-		return a + b;
-	if (a == b)
-		return f32_from(f32_bits(a) | f32_bits(b));
-	return a < b ? a : b;
-}
-static inline float f32_max(float a, float b)
-{
-	if (a != a || b != b)
-		return a + b;
-	if (a == b)
-		return f32_from(f32_bits(a) & f32_bits(b));
-	return a > b ? a : b;
-}
-static inline double f64_min(double a, double b)
-{
-	if (a != a || b != b)
-		return a + b;
-	if (a == b)
-		return f64_from(f64_bits(a) | f64_bits(b));
-	return a < b ? a : b;
-}
-static inline double f64_max(double a, double b)
-{
-	if (a != a || b != b)
-		return a + b;
-	if (a == b)
-		return f64_from(f64_bits(a) & f64_bits(b));
-	return a > b ? a : b;
-}
+#define WASM_MINMAX(name, T, bits, from, join, cmp) \
+	static inline T name(T a, T b) \
+	{ \
+		if (a != a || b != b) \
+			return a + b; \
+		if (a == b) /* zeros of either sign: join the sign bits */ \
+			return from(bits(a) join bits(b)); \
+		return a cmp b ? a : b; \
+	}
+WASM_MINMAX(f32_min, float, f32_bits, f32_from, |, <)
+WASM_MINMAX(f32_max, float, f32_bits, f32_from, &, >)
+WASM_MINMAX(f64_min, double, f64_bits, f64_from, |, <)
+WASM_MINMAX(f64_max, double, f64_bits, f64_from, &, >)
+#undef WASM_MINMAX
 
 /* Rounding functions of libm return NaN inputs unchanged (possibly
  * signalling); wasm wants them quieted. */
