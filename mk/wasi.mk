@@ -16,11 +16,11 @@ $(SAN_BUILD)/wbpf: $(patsubst %.c,$(SAN_BUILD)/obj/%.o,$(CLI_SRCS)) $(SAN_BUILD)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The path resolver alone, natively: no engine involved.
-$(WASI_OUT)/path_test: tests/wasi/path_test.c $(BUILD)/obj/src/wasm/wasi_path.o
+$(WASI_OUT)/path_test: tests/wasi/path_test.c $(BUILD)/obj/src/wasi/path.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^
 
-$(WASI_OUT)/san/path_test: tests/wasi/path_test.c $(SAN_BUILD)/obj/src/wasm/wasi_path.o
+$(WASI_OUT)/san/path_test: tests/wasi/path_test.c $(SAN_BUILD)/obj/src/wasi/path.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -o $@ $^
 

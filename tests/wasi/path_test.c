@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit test of WASI path resolution (src/wasm/wasi_path.c), natively and
+ * Unit test of WASI path resolution (src/wasi/path.c), natively and
  * without an engine: the same escape attempts against openat2 and against
  * the component walk used where openat2 is missing.
  */
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 struct fixture {
 	char top[64];

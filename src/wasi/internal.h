@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internals of wbpf's WASI preview1 host: shared by wasi.c (object, args,
- * clocks, random, proc), wasi_fd.c (fd table and fd_*), wasi_fs.c
- * (path_*), wasi_poll.c (poll_oneoff) and wasi_path.c (sandboxed path
+ * clocks, random, proc), fd.c (fd table and fd_*), fs.c
+ * (path_*), poll.c (poll_oneoff) and path.c (sandboxed path
  * resolution).
  *
  * Guest memory is little-endian and unaligned, so every field is read and
  * written byte by byte through the helpers below, and every guest pointer
  * goes through wbpf_caller__mem() first: a bad one yields WASI_EFAULT.
  */
-#ifndef WBPF_WASM_WASI_IMPL_H
-#define WBPF_WASM_WASI_IMPL_H
+#ifndef WBPF_WASI_INTERNAL_H
+#define WBPF_WASI_INTERNAL_H
 
 #include <dirent.h>
 #include <limits.h>
@@ -174,7 +174,7 @@ int wasi_interrupted(struct wbpf_caller *c, const char *where);
 uint8_t wasi_filetype(mode_t mode);
 uint64_t wasi_timespec(const struct timespec *ts);
 
-/* ------------------------------------------------------ wasi_fd.c */
+/* ---------------------------------------------------------- fd.c */
 
 /* The open guest fd `fd`, or NULL. */
 struct wasi_fd *wasi_fd__get(struct wbpf_wasi *w, uint32_t fd);
@@ -217,7 +217,7 @@ WASI_FN(fd_sync);
 WASI_FN(fd_tell);
 WASI_FN(fd_write);
 
-/* ------------------------------------------------------ wasi_fs.c */
+/* ------------------------------------------------------ fs.c */
 
 WASI_FN(path_create_directory);
 WASI_FN(path_filestat_get);
@@ -230,11 +230,11 @@ WASI_FN(path_rename);
 WASI_FN(path_symlink);
 WASI_FN(path_unlink_file);
 
-/* ---------------------------------------------------- wasi_poll.c */
+/* -------------------------------------------------------- poll.c */
 
 WASI_FN(poll_oneoff);
 
-/* ---------------------------------------------------- wasi_path.c */
+/* -------------------------------------------------------- path.c */
 
 /* Opens `path` beneath directory `dirfd` with open(2) `flags` (O_NOFOLLOW
  * applies to the last component). Returns an fd or a negative errno;
@@ -245,4 +245,4 @@ int wasi_path__open(struct wasi_resolver *r, int dirfd, const char *path, int fl
  * (O_PATH) and points *name at the last component inside `path`. */
 int wasi_path__parent(struct wasi_resolver *r, int dirfd, char *path, const char **name);
 
-#endif /* WBPF_WASM_WASI_IMPL_H */
+#endif /* WBPF_WASI_INTERNAL_H */

@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 /* Guest fds beyond this are refused with EMFILE: the table stays small
  * even if a guest leaks descriptors. */

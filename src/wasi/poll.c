@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 #define SUB_SIZE 48
 #define EVENT_SIZE 32

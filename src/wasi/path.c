@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 /* As Linux: at most 40 symlinks expanded in one resolution. */
 #define WALK_MAX_LINKS 40

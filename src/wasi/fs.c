@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * WASI preview1: the path_* functions. Every path is resolved by
- * wasi_path.c beneath the directory fd the guest names; the operation
+ * path.c beneath the directory fd the guest names; the operation
  * itself then runs on a host fd that is already inside.
  */
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 enum {
 	WASI_LOOKUP_SYMLINK_FOLLOW = 1,

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wasm/wasi_impl.h"
+#include "wasi/internal.h"
 
 /* ---------------------------------------------------------- errors */
 
