@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the L7 pipeline and its parsers.
+ *
+ * The pipeline (capture, flows, reassembly, sessions) hands every parser an
+ * `l7_msg`: one L7 message as the sender wrote it, with where it came from.
+ * A parser, built in or a Wasm plugin, answers with `l7_info` records: one
+ * request or one response each, in DeepFlow's field set, which sessions then
+ * pair into request logs.
+ *
+ * Strings are fixed, NUL-terminated arrays: a record never allocates, and a
+ * parser that writes a longer value has it cut (l7_info__set_str) rather
+ * than failing. Both sides may add fields; none may change a meaning.
+ */
+#ifndef WBPF_L7_MESSAGE_H
+#define WBPF_L7_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Message direction, numbered as DeepFlow's context carries it. */
+enum l7_direction {
+	L7_C2S = 0, /* client to server: a request */
+	L7_S2C = 1, /* server to client: a response */
+};
+
+/* Where a payload was seen (DeepFlow's ebpf_type numbering). */
+enum l7_source_kind {
+	L7_SRC_TRACEPOINT = 0,
+	L7_SRC_TLS_UPROBE = 1,
+	L7_SRC_GO_HTTP2_UPROBE = 2,
+	L7_SRC_IO_EVENT = 4,
+	L7_SRC_GO_HTTP2_UPROBE_DATA = 5,
+	L7_SRC_UNIX_SOCKET = 8,
+	L7_SRC_PACKET = 255, /* packet capture: not eBPF */
+};
+
+/* L7 protocol numbers: DeepFlow's, so plugins' numbers mean the same. */
+enum l7_protocol {
+	L7_PROTO_UNKNOWN = 0,
+	L7_PROTO_HTTP1 = 20,
+	L7_PROTO_HTTP2 = 21,
+	L7_PROTO_DUBBO = 40,
+	L7_PROTO_GRPC = 41,
+	L7_PROTO_MYSQL = 60,
+	L7_PROTO_REDIS = 80,
+	L7_PROTO_MQTT = 101,
+	L7_PROTO_DNS = 120,
+	L7_PROTO_CUSTOM = 127, /* a plugin's protocol without a number of its own */
+};
+
+/* One flow's addresses as seen in one message: src is the sender. IPv4
+ * addresses sit in the first four bytes. */
+struct l7_tuple {
+	uint8_t family; /* 4 or 6 */
+	uint8_t l4;	/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+};
+
+struct l7_msg {
+	struct l7_tuple tuple;
+	enum l7_direction dir;
+	enum l7_source_kind source;
+	uint64_t flow_id;
+	uint64_t time_us; /* wall clock of the message's first byte */
+	/* One whole message when reassembly found its end, else the bytes
+	 * buffered so far; never longer than the configured maximum. */
+	const uint8_t *payload;
+	uint32_t len;
+	uint16_t protocol;  /* 0 while inferring, else the flow's protocol */
+	uint16_t buf_size;  /* the payload limit parsers are told about */
+	uint32_t pid, tid;  /* 0 when the source does not know */
+	char proc_name[16]; /* "" when the source does not know */
+};
+
+/* DeepFlow's response status values. */
+enum l7_status {
+	L7_STATUS_OK = 0,
+	L7_STATUS_TIMEOUT = 2,
+	L7_STATUS_SERVER_ERROR = 3,
+	L7_STATUS_CLIENT_ERROR = 4,
+	L7_STATUS_UNKNOWN = 5,
+};
+
+enum l7_msg_type {
+	L7_MSG_REQUEST = 0,
+	L7_MSG_RESPONSE = 1,
+	L7_MSG_SESSION = 2, /* one record holds both halves (e.g. a merged plugin result) */
+};
+
+#define L7_STR_SHORT 64
+#define L7_STR_LONG 512
+#define L7_ATTR_MAX 16
+
+struct l7_attr {
+	char key[L7_STR_SHORT];
+	char val[L7_STR_LONG];
+};
+
+struct l7_info {
+	enum l7_msg_type type;
+	uint16_t protocol;
+	char protocol_str[L7_STR_SHORT];
+	char version[L7_STR_SHORT];
+
+	/* request half */
+	char request_type[L7_STR_SHORT];
+	char request_domain[L7_STR_LONG];
+	char request_resource[L7_STR_LONG];
+	char endpoint[L7_STR_LONG];
+	bool has_request_id;
+	uint32_t request_id;
+
+	/* response half */
+	enum l7_status response_status;
+	bool has_response_code;
+	int32_t response_code;
+	char response_result[L7_STR_LONG];
+	char response_exception[L7_STR_LONG];
+
+	/* tracing */
+	char trace_id[L7_STR_SHORT];
+	char span_id[L7_STR_SHORT];
+	char parent_span_id[L7_STR_SHORT];
+	char x_request_id[L7_STR_SHORT];
+	char http_proxy_client[L7_STR_SHORT];
+
+	/* lengths: -1 when unknown */
+	int64_t req_len, resp_len;
+
+	struct l7_attr attrs[L7_ATTR_MAX];
+	unsigned n_attrs;
+
+	uint8_t biz_type;
+	char biz_code[L7_STR_SHORT];
+	char biz_scenario[L7_STR_SHORT];
+	char biz_response_code[L7_STR_SHORT];
+
+	/* multi-message exchanges: more records follow for this direction */
+	bool need_merge, is_end;
+	bool is_async;	  /* pair by request id only, not by order */
+	bool is_reversed; /* the server spoke first */
+};
+
+/* Protocol parsers: the built-ins and the plugin host implement the same
+ * calls, so inference and parsing walk one list. */
+struct l7_parser {
+	const char *name;
+	/* 0: not this protocol. Else the protocol number, with *dir set to
+	 * the direction the payload says it travels. */
+	int (*check)(void *self, const struct l7_msg *msg, enum l7_direction *dir);
+	/* Fills out[0..max) and returns how many were filled; -EAGAIN when the
+	 * message is incomplete (the pipeline calls again with more bytes),
+	 * other negative errno when the payload is not understood. */
+	int (*parse)(void *self, const struct l7_msg *msg, struct l7_info *out, int max);
+	void *self;
+};
+
+/* HTTP hooks: the built-in HTTP parser offers each request and response to
+ * whoever registered, and merges what comes back into its record. */
+struct l7_http_req {
+	const char *path, *host, *user_agent, *referer;
+};
+
+struct l7_http_resp {
+	uint16_t code;
+	enum l7_status status;
+	const char *endpoint;
+};
+
+struct l7_http_hooks {
+	/* 1: `info` was changed; 0: nothing to add; negative errno: failed
+	 * (counted by the caller, the record goes out as the parser made it). */
+	int (*on_request)(void *self, const struct l7_msg *msg, const struct l7_http_req *req,
+			  struct l7_info *info);
+	int (*on_response)(void *self, const struct l7_msg *msg, const struct l7_http_resp *resp,
+			   struct l7_info *info);
+	void *self;
+};
+
+/* An empty record of `type`: strings "", lengths unknown. */
+void l7_info__init(struct l7_info *info, enum l7_msg_type type);
+/* Copies [s, s+len) into one of the record's arrays, cut to fit and
+ * NUL-terminated (`dst_size` is sizeof the array). */
+void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len);
+/* Adds an attribute; -ENOSPC past L7_ATTR_MAX. */
+int l7_info__add_attr(struct l7_info *info, const char *key, size_t key_len, const char *val,
+		      size_t val_len);
+
+#endif
