@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Module `wasm_bpf`: wasm-bpf's six imports with their exact types and
- * return conventions (shared/reference/abi-wasm-bpf.md), on the same host
+ * return conventions (docs/abi-wasm-bpf.md), on the same host
  * objects as `wbpf`, without that runtime's defects: objects are handles
  * (i64 there), map "fds" are map handles of the guest's own objects, each
  * map gets its own buffer, every record is delivered, per-CPU values are

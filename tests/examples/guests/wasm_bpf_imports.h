@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The `wasm_bpf` compatibility imports (shared/reference/abi-wasm-bpf.md). */
+/* The `wasm_bpf` compatibility imports (docs/abi-wasm-bpf.md). */
 #ifndef E2E_WASM_BPF_IMPORTS_H
 #define E2E_WASM_BPF_IMPORTS_H
 
