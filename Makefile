@@ -20,6 +20,17 @@ lib_objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_SRCS))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
+# SPEC_DIR is the directory of the official testsuite's .wast files. By
+# default it is this workplace's copy beside the repository, else the one
+# scripts/fetch-testsuite.sh puts in testsuite/ (git clone of the public
+# WebAssembly/testsuite at the commit the engine is checked against).
+# Without one the suite is reported skipped, never failed.
+
+SPEC_FETCH_DIR := testsuite
+SPEC_DIR ?= $(firstword $(foreach d,../shared/wasm-testsuite $(SPEC_FETCH_DIR),$(if $(wildcard $(d)/*.wast),$(d))) ../shared/wasm-testsuite)
+SPEC_MISSING := $(if $(wildcard $(SPEC_DIR)/*.wast),,1)
+SPEC_SKIP_LINE := no .wast files in SPEC_DIR=$(SPEC_DIR); get them with scripts/fetch-testsuite.sh (or set SPEC_DIR)
+
 .PHONY: all deps test clean
 all: $(BUILD)/wbpf
 

@@ -1,7 +1,8 @@
 # Fuzzing the engine with libFuzzer (fuzz/fuzz_module.c): load, validate,
 # instantiate and a bounded run of exports, under ASan+UBSan and leak
 # checks. The engine's sources are compiled here with coverage
-# instrumentation; the seed corpus is every module of the spec testsuite.
+# instrumentation; the seed corpus is every module of the spec testsuite
+# (when SPEC_DIR has it) and of the unit tests.
 #   make fuzz                     run for FUZZ_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=600
 #   make fuzz-ci                  what `make test` runs: 60 s, no finding
@@ -9,14 +10,13 @@
 # input in build/fuzz/artifacts/ (replay: build/fuzz/fuzz_module FILE).
 
 FUZZ_SECONDS ?= 60
-FUZZ_WAST_DIR ?= ../shared/wasm-testsuite
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_BIN := $(FUZZ_OUT)/fuzz_module
 FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS := $(sort $(wildcard src/wasm/*.c)) fuzz/fuzz_module.c
 # SIMD is not supported: those modules would only exercise a load error.
-FUZZ_WASTS := $(filter-out $(FUZZ_WAST_DIR)/simd_%,$(wildcard $(FUZZ_WAST_DIR)/*.wast))
+FUZZ_WASTS := $(filter-out $(SPEC_DIR)/simd_%,$(wildcard $(SPEC_DIR)/*.wast))
 FUZZ_SEEDS := $(FUZZ_OUT)/seeds
 
 # As for the sanitizer build (see the Makefile).
@@ -29,17 +29,21 @@ $(FUZZ_OUT)/obj/%.o: %.c | $(DEPS_STAMP)
 $(FUZZ_BIN): $(FUZZ_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-# The binary modules wast2json extracts; a script it can't convert only
-# means fewer seeds.
-$(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) | $(DEPS_STAMP)
+# The binary modules wast2json extracts and the unit tests' modules; a
+# script it can't convert only means fewer seeds.
+$(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) $(wildcard tests/unit/wat/*.wat) | $(DEPS_STAMP)
 	@rm -rf $(FUZZ_SEEDS) $(FUZZ_OUT)/wast
 	@mkdir -p $(FUZZ_SEEDS)
 	@for w in $(FUZZ_WASTS); do \
 		n=$$(basename $$w .wast); mkdir -p $(FUZZ_OUT)/wast/$$n; \
 		wast2json $$w -o $(FUZZ_OUT)/wast/$$n/$$n.json 2>/dev/null || \
 			echo "fuzz: no seeds from $$w" >&2; \
+		cp $(FUZZ_OUT)/wast/$$n/*.wasm $(FUZZ_SEEDS)/ 2>/dev/null || true; \
 	done
-	@cp $(FUZZ_OUT)/wast/*/*.wasm $(FUZZ_SEEDS)/
+	@for w in tests/unit/wat/*.wat; do \
+		wat2wasm --no-check $$w -o $(FUZZ_SEEDS)/unit_$$(basename $$w .wat).wasm 2>/dev/null || \
+			echo "fuzz: no seed from $$w" >&2; \
+	done
 	@echo "fuzz: $$(ls $(FUZZ_SEEDS) | wc -l) seed modules"
 	@touch $@
 

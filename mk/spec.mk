@@ -3,8 +3,10 @@
 #   make spec                     every script
 #   make spec SPEC_ONLY="i32 br"  some of them
 #   make spec SPEC_FLAGS=-v       every command's outcome
+#   make spec-all                 the three modes at once, as `make test` does
+#
+# SPEC_DIR (set in the Makefile) is where the testsuite's .wast files are.
 
-SPEC_DIR ?= ../shared/wasm-testsuite
 SPEC_ONLY ?=
 SPEC_FLAGS ?=
 SPEC_OUT := $(BUILD)/spec
@@ -28,7 +30,8 @@ $(BUILD)/spec-runner: $(BUILD)/obj/tests/spec/runner.o $(BUILD)/libwbpf.a
 $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libwbpf.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
-.PHONY: spec spec-san spec-explicit
+.PHONY: spec spec-san spec-explicit spec-all
+ifeq ($(SPEC_MISSING),)
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
@@ -39,4 +42,23 @@ spec-san: $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 spec-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
-TEST_TARGETS += spec spec-explicit spec-san
+# The three modes run side by side (the sanitizer one alone takes as long
+# as the other two), each into its log; the summaries and any failure
+# are printed once all are done.
+SPEC_MODES := spec spec-explicit spec-san
+spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
+	@pids=; for m in $(SPEC_MODES); do \
+		$(MAKE) --no-print-directory $$m >$(SPEC_OUT)/$$m.log 2>&1 & pids="$$pids $$!"; \
+	done; \
+	fail=0; for p in $$pids; do wait $$p || fail=1; done; \
+	for m in $(SPEC_MODES); do \
+		echo "$$m: $$(sed -n 's/^spec: //p' $(SPEC_OUT)/$$m.log | grep . || echo 'no summary')"; \
+		[ $$fail = 0 ] || grep -E 'FAIL|rror' $(SPEC_OUT)/$$m.log | head -n 40; \
+	done; \
+	[ $$fail = 0 ] || { echo "spec: failed (logs in $(SPEC_OUT)/)"; exit 1; }
+else
+spec spec-san spec-explicit spec-all:
+	@echo "spec: skipped, and the fuzzer's spec seeds with it: $(SPEC_SKIP_LINE)"
+endif
+
+TEST_TARGETS += spec-all
