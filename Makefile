@@ -77,7 +77,13 @@ $(BUILD)/wbpf: $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS)) $(BUILD)/libwbpf.a
 TEST_TARGETS :=
 include $(sort $(wildcard mk/*.mk))
 
-test: $(TEST_TARGETS)
+# One stage at a time, each timed, so CI logs say where the time goes.
+test:
+	@for t in $(TEST_TARGETS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$t || { echo "test: $$t failed"; exit 1; }; \
+		echo "test: $$t done in $$(( $$(date +%s) - start )) s"; \
+	done
 	@echo "test: all passed"
 
 clean:
