@@ -12,6 +12,8 @@ packages=(
   libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
   xxd                           # embeds BPF objects in the example guests
   nodejs                        # V8 peer in the benchmarks
+  libcurl4-openssl-dev libmicrohttpd-dev   # sinks: ClickHouse client, /metrics server
+  clickhouse-server prometheus  # sink tests: the real store and scraper
 )
 
 missing=()

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/* The sinks' byte buffer and JSON encoding. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink/internal.h"
+
+static bool reserve(struct sink_buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + n <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void sink_buf__put(struct sink_buf *b, const void *p, size_t n)
+{
+	if (!reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void sink_buf__puts(struct sink_buf *b, const char *s)
+{
+	sink_buf__put(b, s, strlen(s));
+}
+
+void sink_buf__printf(struct sink_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !reserve(b, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sink_buf__free(struct sink_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Control characters are escaped and bytes >= 0x80 pass through: records
+ * carry what was observed, and invalid UTF-8 is the reader's to judge. */
+void sink_buf__json_str(struct sink_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	sink_buf__put(b, "\"", 1);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sink_buf__put(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			sink_buf__put(b, esc, 2);
+		} else if (c == '\n') {
+			sink_buf__put(b, "\\n", 2);
+		} else if (c == '\t') {
+			sink_buf__put(b, "\\t", 2);
+		} else {
+			sink_buf__put(b, esc, sizeof(esc));
+		}
+	}
+	if (s)
+		sink_buf__put(b, run, (size_t)(s - run));
+	sink_buf__put(b, "\"", 1);
+}
+
+void sink_buf__json_value(struct sink_buf *b, const struct wbpf_field *f)
+{
+	switch (f->kind) {
+	case WBPF_FIELD_STR:
+		sink_buf__json_str(b, f->s ? f->s : "");
+		break;
+	case WBPF_FIELD_I64:
+		sink_buf__printf(b, "%" PRId64, f->i);
+		break;
+	case WBPF_FIELD_U64:
+		sink_buf__printf(b, "%" PRIu64, f->u);
+		break;
+	case WBPF_FIELD_F64:
+		/* JSON has no NaN or infinities. */
+		if (isfinite(f->f))
+			sink_buf__printf(b, "%.17g", f->f);
+		else
+			sink_buf__puts(b, "null");
+		break;
+	case WBPF_FIELD_BOOL:
+		sink_buf__puts(b, f->b ? "true" : "false");
+		break;
+	}
+}

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ClickHouse sink, over the server's HTTP interface.
+ *
+ * The producer only appends JSON rows to the open batch; a sender thread
+ * seals it (by rows or by age), compresses it and delivers it, so a slow
+ * or absent store never stalls event handling. Delivery is in order:
+ * while the spool holds anything, new batches queue behind it on disk.
+ * Failures back off exponentially up to a few seconds.
+ *
+ * Exactly once, as far as the store goes: every row carries (node_id,
+ * run_id, seq), the sorting key of a ReplacingMergeTree, so a batch that
+ * was stored but whose answer was lost, and is then sent again, collapses
+ * into the first copy (counted once with FINAL, or after the next merge).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sink/internal.h"
+
+#define CH_QUEUE_MAX 4
+#define CH_BACKOFF_MIN_MS 100
+#define CH_BACKOFF_MAX_MS 5000
+
+struct ch_batch {
+	struct sink_buf rows;
+	uint64_t n;
+};
+
+struct ch_sink {
+	struct wbpf_sink base;
+	/* options */
+	char *url, *table, *node, *spool_dir;
+	unsigned batch_rows, flush_ms, timeout_ms;
+	uint64_t spool_max;
+	/* row identity */
+	char host[256];
+	uint64_t run_id, seq;
+	/* producer -> sender */
+	pthread_mutex_t lock;
+	pthread_cond_t wake, idle;
+	struct ch_batch open;
+	struct timespec opened;
+	struct ch_batch queue[CH_QUEUE_MAX];
+	unsigned queued;
+	bool busy, stop;
+	_Atomic bool schema_known; /* set once the first record is in */
+	pthread_t thread;
+	/* sender thread only */
+	CURL *curl;
+	struct sink_spool *spool;
+	bool table_ready;
+	unsigned backoff_ms;
+	char last_error[256];
+};
+
+#define CH(s) ((struct ch_sink *)(s))
+
+/* ------------------------------------------------------------ encoding */
+
+/* ClickHouse column names: [A-Za-z0-9_], not starting with a digit. */
+static void put_ident(struct sink_buf *b, const char *name)
+{
+	if (*name >= '0' && *name <= '9')
+		sink_buf__put(b, "_", 1);
+	for (; *name; name++) {
+		char c = *name;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		sink_buf__put(b, ok ? &c : "_", 1);
+	}
+}
+
+static void put_json_key(struct sink_buf *b, const char *name)
+{
+	sink_buf__put(b, "\"", 1);
+	put_ident(b, name);
+	sink_buf__put(b, "\":", 2);
+}
+
+static void encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_record *rec)
+{
+	sink_buf__puts(b, "{\"node_id\":");
+	sink_buf__json_str(b, ch->node);
+	sink_buf__puts(b, ",\"host\":");
+	sink_buf__json_str(b, ch->host);
+	sink_buf__printf(b, ",\"run_id\":%" PRIu64 ",\"seq\":%" PRIu64, ch->run_id, ch->seq++);
+	for (size_t i = 0; i < rec->n_fields; i++) {
+		const struct wbpf_field *f = &rec->fields[i];
+
+		sink_buf__put(b, ",", 1);
+		put_json_key(b, f->name);
+		if (f->kind == WBPF_FIELD_BOOL)
+			sink_buf__puts(b, f->b ? "1" : "0");
+		else
+			sink_buf__json_value(b, f);
+	}
+	sink_buf__puts(b, "}\n");
+}
+
+static const char *column_type(enum wbpf_field_kind kind)
+{
+	static const char *const types[] = {
+		[WBPF_FIELD_STR] = "String", [WBPF_FIELD_I64] = "Int64",
+		[WBPF_FIELD_U64] = "UInt64", [WBPF_FIELD_F64] = "Float64",
+		[WBPF_FIELD_BOOL] = "UInt8",
+	};
+	return types[kind];
+}
+
+/* `db`.`table` or `table`, each part an identifier. */
+static void put_table(struct sink_buf *b, const char *table)
+{
+	const char *dot = strchr(table, '.');
+	char part[128];
+
+	if (dot) {
+		snprintf(part, sizeof(part), "%.*s", (int)(dot - table), table);
+		sink_buf__put(b, "`", 1);
+		put_ident(b, part);
+		sink_buf__put(b, "`.", 2);
+		table = dot + 1;
+	}
+	sink_buf__put(b, "`", 1);
+	put_ident(b, table);
+	sink_buf__put(b, "`", 1);
+}
+
+static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
+{
+	const struct sink_schema *s = &ch->base.schema;
+
+	sink_buf__puts(b, "CREATE TABLE IF NOT EXISTS ");
+	put_table(b, ch->table);
+	sink_buf__puts(b, " (node_id String, host String, run_id UInt64, seq UInt64, "
+			  "inserted_at DateTime DEFAULT now()");
+	for (size_t i = 0; i < s->n; i++) {
+		sink_buf__puts(b, ", `");
+		put_ident(b, s->names[i]);
+		sink_buf__printf(b, "` %s", column_type(s->kinds[i]));
+	}
+	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (node_id, run_id, seq)");
+}
+
+static int gzip_buf(const struct sink_buf *in, struct sink_buf *out)
+{
+	z_stream z = { 0 };
+	int rc;
+
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	out->len = 0;
+	sink_buf__put(out, NULL, 0);
+	z.next_in = (Bytef *)in->data;
+	z.avail_in = (uInt)in->len;
+	do {
+		if (out->cap - out->len < 4096) {
+			size_t len = out->len;
+
+			sink_buf__put(out, in->data, 4096); /* grow; overwritten below */
+			out->len = len;
+		}
+		if (out->failed)
+			break;
+		z.next_out = (Bytef *)out->data + out->len;
+		z.avail_out = (uInt)(out->cap - out->len);
+		rc = deflate(&z, Z_FINISH);
+		out->len = out->cap - z.avail_out;
+	} while (rc == Z_OK || rc == Z_BUF_ERROR);
+	deflateEnd(&z);
+	return out->failed || rc != Z_STREAM_END ? -ENOMEM : 0;
+}
+
+/* ------------------------------------------------------------ delivery */
+
+static size_t collect_answer(char *data, size_t size, size_t n, void *user)
+{
+	struct sink_buf *answer = user;
+
+	if (answer->len < 512)
+		sink_buf__put(answer, data, size * n);
+	return size * n;
+}
+
+/* POSTs `query` with `body` (gzip when `gz`); 0 on HTTP 200. */
+static int post(struct ch_sink *ch, const char *query, const void *body, size_t len, bool gz)
+{
+	struct curl_slist *headers = NULL;
+	struct sink_buf url = { 0 }, answer = { 0 };
+	char *q = curl_easy_escape(ch->curl, query, 0);
+	long code = 0;
+	CURLcode rc;
+
+	sink_buf__printf(&url, "%s%squery=%s", ch->url, strchr(ch->url, '?') ? "&" : "?", q);
+	sink_buf__put(&url, "", 1);
+	curl_free(q);
+	if (gz)
+		headers = curl_slist_append(headers, "Content-Encoding: gzip");
+	curl_easy_setopt(ch->curl, CURLOPT_URL, url.failed ? "" : url.data);
+	curl_easy_setopt(ch->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(ch->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(ch->curl, CURLOPT_WRITEFUNCTION, collect_answer);
+	curl_easy_setopt(ch->curl, CURLOPT_WRITEDATA, &answer);
+	rc = curl_easy_perform(ch->curl);
+	curl_slist_free_all(headers);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(ch->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK)
+		snprintf(ch->last_error, sizeof(ch->last_error), "%s", curl_easy_strerror(rc));
+	else if (code != 200)
+		snprintf(ch->last_error, sizeof(ch->last_error), "HTTP %ld: %.*s", code,
+			 (int)(answer.len > 200 ? 200 : answer.len), answer.data ? answer.data : "");
+	sink_buf__free(&url);
+	sink_buf__free(&answer);
+	return rc == CURLE_OK && code == 200 ? 0 : -EIO;
+}
+
+/* Without this run's schema (replaying an earlier run's spool before the
+ * first record) the table can only be used, not created. */
+static int ensure_table(struct ch_sink *ch)
+{
+	struct sink_buf sql = { 0 };
+	int err;
+
+	if (ch->table_ready || !ch->schema_known)
+		return 0;
+	create_table_sql(ch, &sql);
+	sink_buf__put(&sql, "", 1);
+	err = sql.failed ? -ENOMEM : post(ch, sql.data, "", 0, false);
+	sink_buf__free(&sql);
+	ch->table_ready = !err;
+	return err;
+}
+
+static int insert(struct ch_sink *ch, const void *gz, size_t len)
+{
+	struct sink_buf q = { 0 };
+	int err = ensure_table(ch);
+
+	if (err)
+		return err;
+	sink_buf__puts(&q, "INSERT INTO ");
+	put_table(&q, ch->table);
+	sink_buf__puts(&q, " FORMAT JSONEachRow");
+	sink_buf__put(&q, "", 1);
+	err = q.failed ? -ENOMEM : post(ch, q.data, gz, len, true);
+	sink_buf__free(&q);
+	return err;
+}
+
+static void delivered(struct ch_sink *ch, uint64_t rows)
+{
+	sink__count(&ch->base.out, ch->base.m_out, rows);
+	ch->backoff_ms = 0;
+}
+
+static void failed(struct ch_sink *ch)
+{
+	sink__count(&ch->base.failed, ch->base.m_failed, 1);
+	ch->backoff_ms = ch->backoff_ms ? ch->backoff_ms * 2 : CH_BACKOFF_MIN_MS;
+	if (ch->backoff_ms > CH_BACKOFF_MAX_MS)
+		ch->backoff_ms = CH_BACKOFF_MAX_MS;
+}
+
+static void update_spool_gauge(struct ch_sink *ch)
+{
+	ch->base.spool_bytes = sink_spool__bytes(ch->spool);
+	if (ch->base.m_spool_bytes)
+		wbpf_metric__set(ch->base.m_spool_bytes, (double)ch->base.spool_bytes);
+}
+
+/* Oldest first; stops at the first failure. true when the spool is empty. */
+static bool replay_spool(struct ch_sink *ch)
+{
+	while (!sink_spool__empty(ch->spool)) {
+		uint64_t rows = 0;
+		size_t len;
+		void *data;
+		int err = sink_spool__peek(ch->spool, &data, &len, &rows);
+
+		if (err) { /* unreadable: it can never be delivered */
+			fprintf(stderr, "wbpf: clickhouse spool: a batch of %" PRIu64
+					" records is unreadable (%s); dropped\n", rows, strerror(-err));
+			sink__count(&ch->base.dropped, ch->base.m_dropped, rows);
+			sink_spool__pop(ch->spool);
+			continue;
+		}
+		err = insert(ch, data, len);
+		free(data);
+		if (err) {
+			failed(ch);
+			return false;
+		}
+		sink_spool__pop(ch->spool);
+		delivered(ch, rows);
+	}
+	update_spool_gauge(ch);
+	return true;
+}
+
+static void spool_batch(struct ch_sink *ch, const struct sink_buf *gz, uint64_t rows)
+{
+	int64_t dropped = sink_spool__push(ch->spool, gz->data, gz->len, rows);
+
+	if (dropped < 0) {
+		fprintf(stderr, "wbpf: clickhouse spool: cannot store %" PRIu64 " records (%s); dropped\n",
+			rows, strerror((int)-dropped));
+		dropped = (int64_t)rows;
+	} else {
+		sink__count(&ch->base.spooled, ch->base.m_spooled, rows);
+	}
+	if (dropped)
+		sink__count(&ch->base.dropped, ch->base.m_dropped, (uint64_t)dropped);
+	update_spool_gauge(ch);
+}
+
+static void deliver(struct ch_sink *ch, struct ch_batch *b)
+{
+	struct sink_buf gz = { 0 };
+	bool was_failing = ch->backoff_ms != 0;
+
+	if (gzip_buf(&b->rows, &gz)) {
+		fprintf(stderr, "wbpf: clickhouse: out of memory compressing %" PRIu64
+				" records; dropped\n", b->n);
+		sink__count(&ch->base.dropped, ch->base.m_dropped, b->n);
+		sink_buf__free(&gz);
+		return;
+	}
+	if (replay_spool(ch)) {
+		if (!insert(ch, gz.data, gz.len)) {
+			delivered(ch, b->n);
+			sink_buf__free(&gz);
+			return;
+		}
+		failed(ch);
+	}
+	if (!was_failing)
+		fprintf(stderr, "wbpf: clickhouse %s unreachable or refusing (%s); spooling\n",
+			ch->url, ch->last_error);
+	spool_batch(ch, &gz, b->n);
+	sink_buf__free(&gz);
+}
+
+/* ------------------------------------------------------------ threads */
+
+static uint64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t->tv_sec) * 1000 +
+	       (uint64_t)((now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+/* Moves the open batch to the queue (lock held). When the sender is a
+ * whole queue behind, the batch waits for it: memory stays bounded and the
+ * sender spools quickly while the store is down. */
+static void seal(struct ch_sink *ch)
+{
+	if (!ch->open.n)
+		return;
+	while (ch->queued == CH_QUEUE_MAX)
+		pthread_cond_wait(&ch->idle, &ch->lock);
+	ch->queue[ch->queued++] = ch->open;
+	memset(&ch->open, 0, sizeof(ch->open));
+	pthread_cond_signal(&ch->wake);
+}
+
+static void wait_for_work(struct ch_sink *ch)
+{
+	struct timespec until;
+	unsigned ms = ch->backoff_ms ? ch->backoff_ms : ch->flush_ms;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&ch->wake, &ch->lock, &until);
+}
+
+static void *sender(void *arg)
+{
+	struct ch_sink *ch = arg;
+
+	pthread_mutex_lock(&ch->lock);
+	for (;;) {
+		if (!ch->queued && !ch->stop)
+			wait_for_work(ch);
+		/* The sender never waits on its own queue: it seals only into room. */
+		if (ch->open.n && ch->queued < CH_QUEUE_MAX &&
+		    (ms_since(&ch->opened) >= ch->flush_ms || ch->stop))
+			seal(ch);
+		if (!ch->queued) {
+			if (ch->stop)
+				break;
+			if (!sink_spool__empty(ch->spool)) { /* the store may be back */
+				ch->busy = true;
+				pthread_mutex_unlock(&ch->lock);
+				replay_spool(ch);
+				pthread_mutex_lock(&ch->lock);
+				ch->busy = false;
+			}
+			pthread_cond_broadcast(&ch->idle);
+			continue;
+		}
+		struct ch_batch b = ch->queue[0];
+
+		memmove(ch->queue, ch->queue + 1, --ch->queued * sizeof(b));
+		ch->busy = true;
+		pthread_mutex_unlock(&ch->lock);
+		deliver(ch, &b);
+		sink_buf__free(&b.rows);
+		pthread_mutex_lock(&ch->lock);
+		ch->busy = false;
+		pthread_cond_broadcast(&ch->idle);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	return NULL;
+}
+
+static int ch_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
+{
+	struct ch_sink *ch = CH(sink);
+	int err = 0;
+
+	ch->schema_known = true;
+	pthread_mutex_lock(&ch->lock);
+	if (!ch->open.n)
+		clock_gettime(CLOCK_MONOTONIC, &ch->opened);
+	encode_row(ch, &ch->open.rows, rec);
+	if (ch->open.rows.failed) {
+		/* This batch is lost to memory exhaustion; the count says so. */
+		sink__count(&ch->base.dropped, ch->base.m_dropped, ch->open.n + 1);
+		sink_buf__free(&ch->open.rows);
+		ch->open.n = 0;
+		err = -ENOMEM;
+	} else if (++ch->open.n >= ch->batch_rows) {
+		seal(ch);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	return err;
+}
+
+/* Everything written so far is delivered or spooled when this returns. */
+static int ch_flush(struct wbpf_sink *sink)
+{
+	struct ch_sink *ch = CH(sink);
+
+	pthread_mutex_lock(&ch->lock);
+	seal(ch);
+	while (ch->queued || ch->busy)
+		pthread_cond_wait(&ch->idle, &ch->lock);
+	pthread_mutex_unlock(&ch->lock);
+	return 0;
+}
+
+static void ch_release(struct ch_sink *ch)
+{
+	if (ch->curl)
+		curl_easy_cleanup(ch->curl);
+	sink_spool__free(ch->spool);
+	sink_buf__free(&ch->open.rows);
+	free(ch->url);
+	free(ch->table);
+	free(ch->node);
+	free(ch->spool_dir);
+}
+
+static void ch_close(struct wbpf_sink *sink)
+{
+	struct ch_sink *ch = CH(sink);
+
+	pthread_mutex_lock(&ch->lock);
+	ch->stop = true;
+	pthread_cond_broadcast(&ch->wake);
+	pthread_mutex_unlock(&ch->lock);
+	pthread_join(ch->thread, NULL);
+	if (!sink_spool__empty(ch->spool))
+		fprintf(stderr, "wbpf: clickhouse: %" PRIu64 " bytes stay in the spool %s for the next run\n",
+			sink_spool__bytes(ch->spool), ch->spool_dir);
+	pthread_mutex_destroy(&ch->lock);
+	pthread_cond_destroy(&ch->wake);
+	pthread_cond_destroy(&ch->idle);
+	ch_release(ch);
+}
+
+static const struct sink_ops ch_ops = { ch_write, ch_flush, ch_close };
+
+/* ------------------------------------------------------------ options */
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int set_uint(uint64_t *dst, const char *v, uint64_t max)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || !n || n > max)
+		return -EINVAL;
+	*dst = n;
+	return 0;
+}
+
+static int parse_option(struct ch_sink *ch, const char *key, const char *v)
+{
+	uint64_t n = 0;
+	int err;
+
+	if (!strcmp(key, "table"))
+		return set_str(&ch->table, v);
+	if (!strcmp(key, "node"))
+		return set_str(&ch->node, v);
+	if (!strcmp(key, "spool"))
+		return set_str(&ch->spool_dir, v);
+	if (!strcmp(key, "spool_max"))
+		return set_uint(&ch->spool_max, v, UINT64_MAX);
+	if (!strcmp(key, "batch")) {
+		err = set_uint(&n, v, 1000000);
+		ch->batch_rows = (unsigned)n;
+	} else if (!strcmp(key, "flush_ms")) {
+		err = set_uint(&n, v, 3600000);
+		ch->flush_ms = (unsigned)n;
+	} else if (!strcmp(key, "timeout_ms")) {
+		err = set_uint(&n, v, 3600000);
+		ch->timeout_ms = (unsigned)n;
+	} else {
+		err = -ENOENT;
+	}
+	return err;
+}
+
+/* "URL[,key=value]..." */
+static int parse_options(struct ch_sink *ch, const char *arg, char *err, size_t err_size)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int rc = copy ? 0 : -ENOMEM;
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !rc;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!ch->url && !eq) {
+			rc = set_str(&ch->url, tok);
+			continue;
+		}
+		if (eq)
+			*eq = '\0';
+		rc = eq ? parse_option(ch, tok, eq + 1) : -EINVAL;
+		if (rc == -ENOENT || rc == -EINVAL)
+			snprintf(err, err_size, "clickhouse output: %s option '%s'",
+				 rc == -ENOENT ? "unknown" : "bad value for", tok);
+	}
+	free(copy);
+	if (!rc && !ch->url) {
+		snprintf(err, err_size, "clickhouse output: no URL (clickhouse=http://HOST:8123/,...)");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static void node_identity(struct ch_sink *ch)
+{
+	char id[64] = "";
+	FILE *f;
+
+	if (gethostname(ch->host, sizeof(ch->host) - 1))
+		snprintf(ch->host, sizeof(ch->host), "unknown");
+	if (!ch->node && (f = fopen("/etc/machine-id", "re"))) {
+		if (fgets(id, sizeof(id), f))
+			id[strcspn(id, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!ch->node)
+		ch->node = strdup(id[0] ? id : ch->host);
+	if (getrandom(&ch->run_id, sizeof(ch->run_id), 0) != sizeof(ch->run_id))
+		ch->run_id = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+static int default_names(struct ch_sink *ch, const char *producer)
+{
+	struct sink_buf b = { 0 };
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int err = 0;
+
+	if (!ch->table) {
+		sink_buf__printf(&b, "wbpf_%s", producer);
+		sink_buf__put(&b, "", 1);
+		err = b.failed ? -ENOMEM : set_str(&ch->table, b.data);
+		b.len = 0;
+	}
+	if (!err && !ch->spool_dir) {
+		if (getuid() == 0)
+			sink_buf__puts(&b, "/var/lib/wbpf/spool");
+		else if (state && state[0])
+			sink_buf__printf(&b, "%s/wbpf-spool", state);
+		else
+			sink_buf__printf(&b, "%s/.local/state/wbpf-spool", home ? home : "/tmp");
+		sink_buf__printf(&b, "-%s", ch->table);
+		sink_buf__put(&b, "", 1);
+		err = b.failed ? -ENOMEM : set_str(&ch->spool_dir, b.data);
+	}
+	sink_buf__free(&b);
+	return err;
+}
+
+struct wbpf_sink *sink_clickhouse__open(const char *arg, const char *producer, char *err,
+					size_t err_size)
+{
+	struct ch_sink *ch = calloc(1, sizeof(*ch));
+
+	if (!ch || !arg) {
+		snprintf(err, err_size, ch ? "clickhouse output needs a URL" : "out of memory");
+		free(ch);
+		return NULL;
+	}
+	ch->base.ops = &ch_ops;
+	ch->batch_rows = 10000;
+	ch->flush_ms = 1000;
+	ch->timeout_ms = 5000;
+	ch->spool_max = 256ull << 20;
+	if (parse_options(ch, arg, err, err_size) || default_names(ch, producer))
+		goto fail;
+	node_identity(ch);
+	ch->spool = sink_spool__open(ch->spool_dir, ch->spool_max, err, err_size);
+	ch->curl = curl_easy_init();
+	if (!ch->spool || !ch->curl || !ch->node)
+		goto fail;
+	curl_easy_setopt(ch->curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms);
+	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ch->timeout_ms);
+	curl_easy_setopt(ch->curl, CURLOPT_NOSIGNAL, 1L);
+	update_spool_gauge(ch);
+	pthread_mutex_init(&ch->lock, NULL);
+	pthread_cond_init(&ch->wake, NULL);
+	pthread_cond_init(&ch->idle, NULL);
+	if (pthread_create(&ch->thread, NULL, sender, ch)) {
+		snprintf(err, err_size, "clickhouse output: cannot start its thread");
+		pthread_mutex_destroy(&ch->lock);
+		pthread_cond_destroy(&ch->wake);
+		pthread_cond_destroy(&ch->idle);
+		goto fail;
+	}
+	return &ch->base;
+fail:
+	if (!err[0])
+		snprintf(err, err_size, "clickhouse output: out of memory");
+	ch_release(ch);
+	free(ch);
+	return NULL;
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sink object: choosing a kind from its spec, the schema every record
+ * must follow, and the counters every kind keeps.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink/internal.h"
+
+static struct wbpf_metric *counter(struct wbpf_metrics *m, const char *name, const char *labels,
+				   const char *help)
+{
+	return m ? wbpf_metrics__get(m, WBPF_METRIC_COUNTER, name, labels, help) : NULL;
+}
+
+static void attach_metrics(struct wbpf_sink *sink, struct wbpf_metrics *m, const char *kind)
+{
+	char labels[256];
+
+	snprintf(labels, sizeof(labels), "producer=\"%s\",sink=\"%s\"", sink->producer, kind);
+	sink->m_in = counter(m, "wbpf_sink_records_in_total", labels, "Records handed to a sink.");
+	sink->m_out = counter(m, "wbpf_sink_records_out_total", labels,
+			      "Records a sink delivered.");
+	sink->m_spooled = counter(m, "wbpf_sink_records_spooled_total", labels,
+				  "Records written to the spool while the store was unreachable.");
+	sink->m_dropped = counter(m, "wbpf_sink_records_dropped_total", labels,
+				  "Records lost to the spool's size bound.");
+	sink->m_failed = counter(m, "wbpf_sink_batches_failed_total", labels,
+				 "Batch deliveries that failed and will be retried.");
+	sink->m_spool_bytes = m ? wbpf_metrics__get(m, WBPF_METRIC_GAUGE, "wbpf_sink_spool_bytes",
+						    labels, "Bytes waiting in the spool.")
+				: NULL;
+}
+
+int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct wbpf_sink **out,
+		    char *err, size_t err_size)
+{
+	const char *producer = opts && opts->producer ? opts->producer : "wbpf";
+	const char *eq = strchr(spec, '=');
+	size_t kind_len = eq ? (size_t)(eq - spec) : strlen(spec);
+	const char *arg = eq ? eq + 1 : NULL;
+	struct wbpf_sink *sink;
+	char kind[16];
+
+	*out = NULL;
+	snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, spec);
+	if (!strcmp(kind, "json"))
+		sink = sink_json__open(arg, err, err_size);
+	else if (!strcmp(kind, "table"))
+		sink = sink_table__open(arg, err, err_size);
+	else if (!strcmp(kind, "clickhouse"))
+		sink = sink_clickhouse__open(arg, producer, err, err_size);
+	else {
+		snprintf(err, err_size, "unknown output '%s' (table, json[=FILE], clickhouse=URL,...)",
+			 spec);
+		return -EINVAL;
+	}
+	if (!sink)
+		return -EINVAL;
+	sink->producer = strdup(producer);
+	if (!sink->producer) {
+		sink->ops->close(sink);
+		free(sink);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	attach_metrics(sink, opts ? opts->metrics : NULL, kind);
+	*out = sink;
+	return 0;
+}
+
+static int schema_learn(struct sink_schema *s, const struct wbpf_record *rec)
+{
+	s->names = calloc(rec->n_fields, sizeof(*s->names));
+	s->kinds = calloc(rec->n_fields, sizeof(*s->kinds));
+	if (!s->names || !s->kinds)
+		return -ENOMEM;
+	for (size_t i = 0; i < rec->n_fields; i++) {
+		s->names[i] = strdup(rec->fields[i].name);
+		s->kinds[i] = rec->fields[i].kind;
+		s->n = i + 1;
+		if (!s->names[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool schema_matches(const struct sink_schema *s, const struct wbpf_record *rec)
+{
+	if (rec->n_fields != s->n)
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		if (rec->fields[i].kind != s->kinds[i] || strcmp(rec->fields[i].name, s->names[i]))
+			return false;
+	return true;
+}
+
+static void schema_free(struct sink_schema *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->kinds);
+	memset(s, 0, sizeof(*s));
+}
+
+int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
+{
+	int err;
+
+	if (!rec->n_fields)
+		return -EINVAL;
+	for (size_t i = 0; i < rec->n_fields; i++)
+		if (!rec->fields[i].name || !rec->fields[i].name[0] ||
+		    rec->fields[i].kind > WBPF_FIELD_BOOL)
+			return -EINVAL;
+	if (!sink->schema.n) {
+		err = schema_learn(&sink->schema, rec);
+		if (err) {
+			schema_free(&sink->schema);
+			return err;
+		}
+	} else if (!schema_matches(&sink->schema, rec)) {
+		return -EINVAL;
+	}
+	err = sink->ops->write(sink, rec);
+	if (!err)
+		sink__count(&sink->in, sink->m_in, 1);
+	return err;
+}
+
+int wbpf_sink__flush(struct wbpf_sink *sink)
+{
+	return sink->ops->flush(sink);
+}
+
+void wbpf_sink__close(struct wbpf_sink *sink)
+{
+	if (!sink)
+		return;
+	sink->ops->flush(sink);
+	sink->ops->close(sink);
+	schema_free(&sink->schema);
+	free(sink->producer);
+	free(sink);
+}
+
+void wbpf_sink__stats(struct wbpf_sink *sink, struct wbpf_sink_stats *out)
+{
+	out->records_in = sink->in;
+	out->records_out = sink->out;
+	out->records_spooled = sink->spooled;
+	out->records_dropped = sink->dropped;
+	out->batches_failed = sink->failed;
+	out->spool_bytes = sink->spool_bytes;
+}
+
+void sink__count(_Atomic uint64_t *counter, struct wbpf_metric *metric, uint64_t n)
+{
+	*counter += n;
+	if (metric)
+		wbpf_metric__add(metric, (double)n);
+}
