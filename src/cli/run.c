@@ -49,6 +49,9 @@ static const char run_help[] =
 "eBPF (guests importing wbpf or wasm_bpf; loading BPF needs root):\n"
 RUN_BPF_HELP
 "\n"
+"Records and metrics:\n"
+RUN_SINK_HELP
+"\n"
 "Limits (a guest past a limit traps):\n"
 "  --fuel N              at most N units of work (instructions, counted at\n"
 "                        calls and loop iterations): 'fuel exhausted'.\n"
@@ -80,6 +83,7 @@ RUN_BPF_HELP
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
+	OPT_OUTPUT, OPT_METRICS,
 };
 
 static const struct option run_options[] = {
@@ -94,6 +98,8 @@ static const struct option run_options[] = {
 	{"allow-uprobe", required_argument, NULL, OPT_ALLOW_UPROBE},
 	{"allow-iface", required_argument, NULL, OPT_ALLOW_IFACE},
 	{"allow-attach", required_argument, NULL, OPT_ALLOW_ATTACH},
+	{"output", required_argument, NULL, OPT_OUTPUT},
+	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -198,6 +204,8 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	case OPT_ENV: return add_env(o, optarg);
 	case OPT_INHERIT_ENV: o->inherit_env = true; return 0;
 	case OPT_INVOKE: o->invoke = optarg; return 0;
+	case OPT_OUTPUT: o->output = optarg; return 0;
+	case OPT_METRICS: o->metrics = optarg; return 0;
 	case OPT_ALLOW_UPROBE:
 	case OPT_ALLOW_IFACE:
 	case OPT_ALLOW_ATTACH:
@@ -519,7 +527,8 @@ static int run_instance(struct run_ctx *r, struct wbpf_module *mod)
 		fprintf(stderr, "wbpf run: cannot define WASI: %s\n", strerror(-ret));
 		return CLI_EXIT_ERROR;
 	}
-	if (run_bpf__setup(&r->opts->bpf, r->store, mod, &r->bpf))
+	if (run_bpf__setup(&r->opts->bpf, r->store, mod, &r->bpf) ||
+	    run_sink__setup(&r->sink, r->opts->output, r->opts->metrics, r->store, mod))
 		return CLI_EXIT_ERROR;
 	/* The deadline covers the start function too. */
 	if (r->opts->timeout_ns && run_deadline__start(r))
@@ -545,8 +554,10 @@ static int run_module(const struct run_opts *o, char **host_env)
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
 	if (r.wasi)
 		ret = run_instance(&r, mod);
-	/* Whatever way the guest ended, its BPF objects, links and buffers go. */
+	/* Whatever way the guest ended, its BPF objects, links and buffers go,
+	 * and the records it emitted are delivered or spooled. */
 	wbpf_bpf_host__free(r.bpf);
+	run_sink__close(&r.sink);
 	wbpf_store__free(r.store);
 	wbpf_wasi__free(r.wasi);
 	wbpf_module__free(mod);

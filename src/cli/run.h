@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli/run_bpf.h"
+#include "cli/run_sink.h"
 #include "wbpf/wasi.h"
 #include "wbpf/wasm.h"
 
@@ -25,6 +26,7 @@ struct run_opts {
 	char **args;		/* guest arguments or --invoke values */
 	size_t nargs;
 	struct run_bpf_opts bpf;	/* --allow-* */
+	const char *output, *metrics;	/* --output, --metrics */
 };
 
 int run_opts__parse(struct run_opts *o, int argc, char **argv);
@@ -39,6 +41,7 @@ struct run_ctx {
 	struct wbpf_instance *inst;
 	struct run_deadline *deadline;
 	struct wbpf_bpf_host *bpf;	/* NULL unless the guest uses eBPF */
+	struct run_sink sink;
 };
 
 /* Starts a thread that interrupts the guest after opts->timeout_ns.

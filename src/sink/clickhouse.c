@@ -8,8 +8,8 @@
  * while the spool holds anything, new batches queue behind it on disk.
  * Failures back off exponentially up to a few seconds.
  *
- * Exactly once, as far as the store goes: every row carries (node_id,
- * run_id, seq), the sorting key of a ReplacingMergeTree, so a batch that
+ * Exactly once, as far as the store goes: every row carries (wbpf_node,
+ * wbpf_run, wbpf_seq), the sorting key of a ReplacingMergeTree, so a batch that
  * was stored but whose answer was lost, and is then sent again, collapses
  * into the first copy (counted once with FINAL, or after the next merge).
  */
@@ -88,11 +88,17 @@ static void put_json_key(struct sink_buf *b, const char *name)
 
 static void encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_record *rec)
 {
-	sink_buf__puts(b, "{\"node_id\":");
+	sink_buf__puts(b, "{\"wbpf_node\":");
 	sink_buf__json_str(b, ch->node);
-	sink_buf__puts(b, ",\"host\":");
+	sink_buf__puts(b, ",\"wbpf_host\":");
 	sink_buf__json_str(b, ch->host);
-	sink_buf__printf(b, ",\"run_id\":%" PRIu64 ",\"seq\":%" PRIu64, ch->run_id, ch->seq++);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	sink_buf__printf(b, ",\"wbpf_run\":%" PRIu64 ",\"wbpf_seq\":%" PRIu64
+			    ",\"wbpf_time_ms\":%" PRIu64,
+			 ch->run_id, ch->seq++,
+			 (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		const struct wbpf_field *f = &rec->fields[i];
 
@@ -140,14 +146,14 @@ static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
 
 	sink_buf__puts(b, "CREATE TABLE IF NOT EXISTS ");
 	put_table(b, ch->table);
-	sink_buf__puts(b, " (node_id String, host String, run_id UInt64, seq UInt64, "
-			  "inserted_at DateTime DEFAULT now()");
+	sink_buf__puts(b, " (wbpf_node String, wbpf_host String, wbpf_run UInt64, wbpf_seq UInt64, "
+			  "wbpf_time_ms UInt64");
 	for (size_t i = 0; i < s->n; i++) {
 		sink_buf__puts(b, ", `");
 		put_ident(b, s->names[i]);
 		sink_buf__printf(b, "` %s", column_type(s->kinds[i]));
 	}
-	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (node_id, run_id, seq)");
+	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)");
 }
 
 static int gzip_buf(const struct sink_buf *in, struct sink_buf *out)
@@ -487,9 +493,6 @@ static void ch_close(struct wbpf_sink *sink)
 	pthread_cond_broadcast(&ch->wake);
 	pthread_mutex_unlock(&ch->lock);
 	pthread_join(ch->thread, NULL);
-	if (!sink_spool__empty(ch->spool))
-		fprintf(stderr, "wbpf: clickhouse: %" PRIu64 " bytes stay in the spool %s for the next run\n",
-			sink_spool__bytes(ch->spool), ch->spool_dir);
 	pthread_mutex_destroy(&ch->lock);
 	pthread_cond_destroy(&ch->wake);
 	pthread_cond_destroy(&ch->idle);

@@ -9,6 +9,8 @@
 
 #include "sink/internal.h"
 
+#define SINK_MAX_FIELDS 1024
+
 static struct wbpf_metric *counter(struct wbpf_metrics *m, const char *name, const char *labels,
 				   const char *help)
 {
@@ -87,14 +89,31 @@ static int schema_learn(struct sink_schema *s, const struct wbpf_record *rec)
 	return 0;
 }
 
+/* An integer where the schema has a real is taken as that real: a JSON
+ * producer writes 0 and 0.25 into the same field. */
+static bool kind_fits(enum wbpf_field_kind schema, enum wbpf_field_kind field)
+{
+	return field == schema ||
+	       (schema == WBPF_FIELD_F64 && (field == WBPF_FIELD_I64 || field == WBPF_FIELD_U64));
+}
+
 static bool schema_matches(const struct sink_schema *s, const struct wbpf_record *rec)
 {
 	if (rec->n_fields != s->n)
 		return false;
 	for (size_t i = 0; i < s->n; i++)
-		if (rec->fields[i].kind != s->kinds[i] || strcmp(rec->fields[i].name, s->names[i]))
+		if (!kind_fits(s->kinds[i], rec->fields[i].kind) ||
+		    strcmp(rec->fields[i].name, s->names[i]))
 			return false;
 	return true;
+}
+
+static void to_schema_kind(struct wbpf_field *f, enum wbpf_field_kind kind)
+{
+	if (f->kind == kind)
+		return;
+	f->f = f->kind == WBPF_FIELD_I64 ? (double)f->i : (double)f->u;
+	f->kind = kind;
 }
 
 static void schema_free(struct sink_schema *s)
@@ -110,8 +129,8 @@ int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 {
 	int err;
 
-	if (!rec->n_fields)
-		return -EINVAL;
+	if (!rec->n_fields || rec->n_fields > SINK_MAX_FIELDS)
+		return rec->n_fields ? -E2BIG : -EINVAL;
 	for (size_t i = 0; i < rec->n_fields; i++)
 		if (!rec->fields[i].name || !rec->fields[i].name[0] ||
 		    rec->fields[i].kind > WBPF_FIELD_BOOL)
@@ -125,7 +144,12 @@ int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 	} else if (!schema_matches(&sink->schema, rec)) {
 		return -EINVAL;
 	}
-	err = sink->ops->write(sink, rec);
+	struct wbpf_field fields[rec->n_fields];
+
+	memcpy(fields, rec->fields, sizeof(fields));
+	for (size_t i = 0; i < rec->n_fields; i++)
+		to_schema_kind(&fields[i], sink->schema.kinds[i]);
+	err = sink->ops->write(sink, &(struct wbpf_record){ fields, rec->n_fields });
 	if (!err)
 		sink__count(&sink->in, sink->m_in, 1);
 	return err;

@@ -95,7 +95,8 @@ static int table_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 		put_cell(&s->line, cell.failed ? "?" : cell.data, column_width(&sink->schema, i));
 	}
 	sink_buf__free(&cell);
-	s->line.len--; /* the last cell's padding space */
+	while (s->line.len && s->line.data[s->line.len - 1] == ' ')
+		s->line.len--;
 	return put_line(s);
 }
 
