@@ -23,8 +23,11 @@ struct stream_sink {
 #define TABLE_NUM_WIDTH 12
 #define TABLE_HEADER_EVERY 40
 
+/* Writes the line (cells' trailing padding cut) and counts the record. */
 static int put_line(struct stream_sink *s)
 {
+	while (s->line.len && s->line.data[s->line.len - 1] == ' ')
+		s->line.len--;
 	sink_buf__put(&s->line, "\n", 1);
 	if (s->line.failed)
 		return -ENOMEM;
@@ -79,9 +82,9 @@ static int table_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 	if (s->rows++ % TABLE_HEADER_EVERY == 0) {
 		for (size_t i = 0; i < rec->n_fields; i++)
 			put_cell(&s->line, sink->schema.names[i], column_width(&sink->schema, i));
-		fwrite(s->line.data, 1, s->line.len - 1, s->file);
-		fputc('\n', s->file);
-		s->line.len = 0;
+		while (s->line.len && s->line.data[s->line.len - 1] == ' ')
+			s->line.len--;
+		sink_buf__put(&s->line, "\n", 1);
 	}
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		const struct wbpf_field *f = &rec->fields[i];
@@ -95,8 +98,6 @@ static int table_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 		put_cell(&s->line, cell.failed ? "?" : cell.data, column_width(&sink->schema, i));
 	}
 	sink_buf__free(&cell);
-	while (s->line.len && s->line.data[s->line.len - 1] == ' ')
-		s->line.len--;
 	return put_line(s);
 }
 
