@@ -119,6 +119,10 @@ WBPF_IMPORT(perfbuf_consume) int wbpf_perfbuf_consume(int pb);
 WBPF_IMPORT(perfbuf_lost) uint64_t wbpf_perfbuf_lost(int pb);
 WBPF_IMPORT(perfbuf_free) int wbpf_perfbuf_free(int pb);
 
+/* Records: one flat JSON object to the run's sink (--output); members
+ * become fields in order, and the first record fixes them. */
+WBPF_IMPORT(record_emit_json) int wbpf_record_emit_json(const char *json, uint32_t len);
+
 /* A guest function pointer as the table-0 index the ABI expects. */
 #define WBPF_FUNC_INDEX(fn) ((int)(uintptr_t)(fn))
 
