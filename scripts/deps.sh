@@ -14,6 +14,10 @@ packages=(
   nodejs                        # V8 peer in the benchmarks
   libcurl4-openssl-dev libmicrohttpd-dev   # sinks: ClickHouse client, /metrics server
   clickhouse-server prometheus  # sink tests: the real store and scraper
+  libpcap-dev                   # wbpf l7: capture files and live capture
+  tshark tcpdump jq             # l7 tests: capture, reference dissection, JSON
+  nginx-light dnsmasq-base bind9-dnsutils curl   # l7 tests: real servers and clients
+  libndpi-bin                   # l7 bench: ndpiReader as a peer
 )
 
 missing=()

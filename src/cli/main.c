@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/l7.h"
 
 struct cli_cmd {
 	const char *name;
@@ -13,6 +14,7 @@ struct cli_cmd {
 
 static const struct cli_cmd cmds[] = {
 	{"run", cli_run, "run a WebAssembly module (a WASI program or a library function)"},
+	{"l7", cli_l7, "request logs from traffic (HTTP, DNS, Wasm parser plugins)"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -73,6 +73,9 @@ struct l7_msg {
 	uint16_t buf_size;  /* the payload limit parsers are told about */
 	uint32_t pid, tid;  /* 0 when the source does not know */
 	char proc_name[16]; /* "" when the source does not know */
+	/* No more bytes will come for this message (it reached the maximum
+	 * size, or its flow ended): parse what is there rather than -EAGAIN. */
+	bool truncated;
 };
 
 /* DeepFlow's response status values. */
@@ -142,6 +145,12 @@ struct l7_info {
 	bool need_merge, is_end;
 	bool is_async;	  /* pair by request id only, not by order */
 	bool is_reversed; /* the server spoke first */
+
+	/* Where this record's message ends, counted from the payload's first
+	 * byte; 0: the whole payload. Past `len` means the message goes on
+	 * (e.g. an HTTP body): the pipeline skips the rest as it arrives.
+	 * With several records, the largest end is taken. */
+	uint64_t msg_end;
 };
 
 /* Protocol parsers: the built-ins and the plugin host implement the same

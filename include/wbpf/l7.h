@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wbpf's L7 pipeline: packets in, request logs out.
+ *
+ *   source (pcap file / live capture) -> decode -> flow table (sharded over
+ *   workers by flow hash) -> TCP reassembly -> protocol inference ->
+ *   parsers (plugins first, then the built-ins) -> sessions (request and
+ *   response paired) -> one `l7_record` per pair.
+ *
+ * Parsers and HTTP hooks speak the contract in src/l7/message.h
+ * (`struct l7_parser`, `struct l7_http_hooks`, `struct l7_info`); this
+ * header only needs their names. Plugins plug in through an
+ * `l7_plugin_factory`: every worker asks it for its own instances, so no
+ * plugin instance is ever shared between threads.
+ *
+ * Functions return 0 / a count, or a negative errno; constructors return
+ * NULL with errno set and, where they take one, a message in `err`.
+ */
+#ifndef WBPF_L7_H
+#define WBPF_L7_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct l7_parser;
+struct l7_http_hooks;
+struct l7_info;
+
+/* One worker's plugin instances. Parsers are checked before the built-ins,
+ * in array order; HTTP hooks are called by the built-in HTTP parser, in
+ * array order. The arrays belong to the factory and must stay valid until
+ * its close() for that worker. */
+struct l7_plugin_set {
+	struct l7_parser *parsers;
+	unsigned n_parsers;
+	struct l7_http_hooks *http_hooks;
+	unsigned n_http_hooks;
+};
+
+/* Per-plugin counters for the summary, summed over workers by the factory. */
+struct l7_plugin_stats {
+	char name[64];
+	uint64_t calls;	   /* hook calls (check, parse, HTTP hooks) */
+	uint64_t failures; /* traps, deadlines, bad results */
+	uint64_t time_ns;  /* time spent inside the plugin */
+	bool disabled;	   /* turned off after repeated failures */
+};
+
+struct l7_plugin_factory {
+	/* Called in worker `worker`'s own thread before its first packet;
+	 * fills `set` with instances only that worker will use. Nonzero
+	 * fails the pipeline's start. */
+	int (*open)(void *ctx, unsigned worker, struct l7_plugin_set *set);
+	/* Called in the same thread after its last packet. */
+	void (*close)(void *ctx, unsigned worker, struct l7_plugin_set *set);
+	/* Fills up to `max` entries, returns how many. Called once every
+	 * worker is closed. May be NULL. */
+	int (*stats)(void *ctx, struct l7_plugin_stats *out, unsigned max);
+	void *ctx;
+};
+
+/* One request log: a request and its response, a request that timed out,
+ * or a record a parser gave whole (L7_MSG_SESSION). */
+struct l7_record {
+	const struct l7_info *info; /* request and response fields merged */
+	unsigned worker;	    /* the worker (thread) that made it */
+	uint64_t flow_id;
+	uint8_t family, l4; /* 4 or 6; IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t client_ip[16], server_ip[16];
+	uint16_t client_port, server_port;
+	uint64_t req_time_us, resp_time_us; /* 0: that half is missing */
+	int64_t latency_us;		    /* -1 without both halves */
+	bool timeout;			    /* the request was never answered */
+	const char *proc_name;		    /* "" when the source does not know */
+};
+
+struct l7_config {
+	unsigned workers;	      /* 0 or 1: everything in the caller's thread */
+	uint32_t max_flows;	      /* flow table bound, all workers together */
+	uint32_t max_msg;	      /* largest L7 message parsers see whole */
+	uint32_t max_ooo;	      /* out-of-order bytes buffered per direction */
+	uint64_t tcp_idle_us;	      /* a TCP flow without packets expires */
+	uint64_t udp_idle_us;	      /* same for UDP */
+	uint64_t session_timeout_us;  /* an unanswered request is flushed */
+	const struct l7_plugin_factory *plugins; /* NULL: built-ins only */
+	/* Called from the worker's thread (rec->worker); records of one flow
+	 * come from one worker, in order. */
+	void (*on_record)(void *ctx, const struct l7_record *rec);
+	void *ctx;
+};
+
+/* Defaults: 1 worker, 1M flows, 64 KiB messages, 256 KiB out of order,
+ * TCP idle 300 s, UDP idle 60 s, requests time out after 30 s. */
+void l7_config__init(struct l7_config *cfg);
+
+#define L7_NPROTO 256
+
+struct l7_stats {
+	uint64_t packets, bytes;
+	uint64_t not_ip;	  /* link or network layer we do not handle */
+	uint64_t malformed;	  /* cut or inconsistent headers */
+	uint64_t ip_fragments;	  /* fragments (not reassembled: counted) */
+	uint64_t flows;		  /* flows created */
+	uint64_t flows_evicted;	  /* dropped to stay under max_flows */
+	uint64_t flows_unknown;	  /* no parser recognised the flow */
+	uint64_t records;
+	uint64_t records_by_proto[L7_NPROTO];
+	uint64_t requests_timed_out;
+	uint64_t responses_orphan; /* a response without its request */
+	uint64_t gaps;		   /* missing TCP data skipped */
+	uint64_t gap_bytes;
+	uint64_t retransmitted_bytes; /* data seen twice (first copy kept) */
+	uint64_t msgs_too_big;	  /* messages cut at max_msg */
+	uint64_t parse_errors;	  /* a parser refused a message */
+	uint64_t hook_failures;	  /* HTTP hooks that returned an error */
+};
+
+struct l7_pipeline;
+
+/* Starts the workers (and their plugin instances). */
+struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, size_t err_len);
+/* One captured frame of DLT `linktype` (pcap's numbering). Never fails on
+ * bad bytes: they are counted. */
+void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
+		       const uint8_t *frame, uint32_t caplen);
+/* Flushes every flow (pending requests go out as timeouts) and stops the
+ * workers; afterwards only __stats and __free. */
+void l7_pipeline__finish(struct l7_pipeline *p);
+/* Counters summed over workers; exact after __finish. */
+void l7_pipeline__stats(const struct l7_pipeline *p, struct l7_stats *out);
+void l7_pipeline__free(struct l7_pipeline *p);
+
+/* Packet sources (libpcap). `filter` is a BPF capture filter expression or
+ * NULL. */
+struct l7_source;
+struct l7_source *l7_source__open_file(const char *path, const char *filter, char *err,
+				       size_t err_len);
+/* Live capture on `iface` through the kernel's mmap ring. */
+struct l7_source *l7_source__open_live(const char *iface, const char *filter, char *err,
+				       size_t err_len);
+/* Feeds every packet to `p` until the file ends, `duration_us` (0: no
+ * limit) passes, or l7_source__stop(). 0, or a negative errno with a
+ * message in `err` (e.g. a truncated file). */
+int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration_us,
+		   char *err, size_t err_len);
+/* Async-signal-safe: makes __run return soon. */
+void l7_source__stop(struct l7_source *s);
+/* Packets the kernel dropped (live capture), 0 for files. */
+uint64_t l7_source__dropped(const struct l7_source *s);
+void l7_source__free(struct l7_source *s);
+
+/* Output. */
+const char *l7_protocol__str(unsigned protocol);
+/* Like snprintf: writes at most `size` bytes (NUL included) and returns
+ * the length the whole text needs. One JSON object and a newline: */
+size_t l7_record__format_json(const struct l7_record *rec, char *buf, size_t size);
+/* One line of the readable table (l7_record__fprint_header prints its
+ * column titles). */
+size_t l7_record__format_row(const struct l7_record *rec, char *buf, size_t size);
+void l7_record__fprint_header(FILE *f);
+/* The exit summary: counters, per-protocol records, per-plugin figures. */
+void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_stats *plugins,
+		      unsigned n_plugins, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WBPF_L7_H */

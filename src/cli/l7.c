@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `wbpf l7`: request logs from a capture file or a live interface, through
+ * the L7 pipeline (include/wbpf/l7.h). Records go to stdout (JSON lines or
+ * a table), the summary to stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/l7.h"
+#include "wbpf/l7.h"
+
+static const char l7_help[] =
+"usage: wbpf l7 (--pcap FILE | --iface IF) [OPTIONS]\n"
+"\n"
+"Watches application traffic and writes one request log per request and\n"
+"response pair: HTTP/1.x and DNS (UDP and TCP) built in, more protocols and\n"
+"HTTP hooks from Wasm plugins. TCP is reassembled, so a message split over\n"
+"many segments is parsed whole (up to --max-msg).\n"
+"\n"
+"Source (one of):\n"
+"  --pcap FILE           read a pcap or pcapng capture file.\n"
+"  --iface IF            capture live on interface IF (needs root; 'lo' works).\n"
+"  --filter EXPR         BPF capture filter, as tcpdump takes it.\n"
+"  --duration DURATION   stop a live capture after DURATION (else Ctrl-C).\n"
+"\n"
+"Plugins:\n"
+"  --plugin P.wasm       load a Wasm L7 plugin (DeepFlow's or wbpf's ABI);\n"
+"                        plugins are asked before the built-in parsers, in\n"
+"                        the order given. Repeatable.\n"
+"  --plugin-arg K=V      configuration for the --plugin before it. Repeatable.\n"
+"  --hook-timeout DURATION  bound on each plugin call (default 5ms).\n"
+"\n"
+"Output and limits:\n"
+"  --json                JSON lines with DeepFlow's l7_flow_log field names\n"
+"                        (default: a table).\n"
+"  --workers N           N worker threads, flows sharded by hash (default 1).\n"
+"  --max-flows N         flow table bound; the oldest flows are evicted past\n"
+"                        it (default 1048576).\n"
+"  --max-msg SIZE        largest message parsed whole (default 64KiB).\n"
+"  --session-timeout DURATION  unanswered requests are logged as timeouts\n"
+"                        after this much capture time (default 30s).\n"
+"  -q, --quiet           no summary on stderr.\n"
+"  -h, --help            show this help.\n"
+"\n"
+"Exit status: 0; 1 when the source could not be read (a truncated file still\n"
+"gives the records before the damage); 2 for a bad command line.\n";
+
+enum {
+	OPT_PCAP = 256, OPT_IFACE, OPT_FILTER, OPT_DURATION, OPT_PLUGIN, OPT_PLUGIN_ARG,
+	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
+};
+
+static const struct option l7_options[] = {
+	{"pcap", required_argument, NULL, OPT_PCAP},
+	{"iface", required_argument, NULL, OPT_IFACE},
+	{"filter", required_argument, NULL, OPT_FILTER},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"plugin", required_argument, NULL, OPT_PLUGIN},
+	{"plugin-arg", required_argument, NULL, OPT_PLUGIN_ARG},
+	{"hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"workers", required_argument, NULL, OPT_WORKERS},
+	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	{"max-msg", required_argument, NULL, OPT_MAX_MSG},
+	{"session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+#define OUT_BUF (256u << 10)
+#define MAX_WORKERS 64
+
+/* Each worker formats into its own buffer; full buffers go to stdout
+ * under one lock, so a flow's records (one worker's) keep their order. */
+struct l7_out {
+	pthread_mutex_t lock;
+	bool json;
+	struct {
+		char *buf;
+		size_t len;
+	} w[MAX_WORKERS];
+};
+
+struct l7_args {
+	const char *pcap, *iface, *filter;
+	uint64_t duration_ns;
+	struct l7_plugin_opts plugins;
+	bool json, quiet;
+	struct l7_config cfg;
+};
+
+/* For the signal handler: the one thing a handler may touch. */
+static struct l7_source *volatile running_source;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running_source)
+		l7_source__stop(running_source);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wbpf l7: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see 'wbpf l7 --help')\n");
+	return CLI_EXIT_USAGE;
+}
+
+static void flush_worker(struct l7_out *o, unsigned i)
+{
+	pthread_mutex_lock(&o->lock);
+	fwrite(o->w[i].buf, 1, o->w[i].len, stdout);
+	pthread_mutex_unlock(&o->lock);
+	o->w[i].len = 0;
+}
+
+static void on_record(void *ctx, const struct l7_record *r)
+{
+	struct l7_out *o = ctx;
+	unsigned i = r->worker % MAX_WORKERS;
+	size_t n;
+
+	for (int tries = 0; tries < 2; tries++) {
+		size_t room = OUT_BUF - o->w[i].len;
+
+		n = o->json ? l7_record__format_json(r, o->w[i].buf + o->w[i].len, room)
+			    : l7_record__format_row(r, o->w[i].buf + o->w[i].len, room);
+		if (n < room) {
+			o->w[i].len += n;
+			return;
+		}
+		flush_worker(o, i);
+	}
+}
+
+static int parse_num(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	if (cli_parse_u64(s, out) || *out > max)
+		return usage_error("bad value for %s", opt);
+	return 0;
+}
+
+static int parse_duration_us(const char *opt, const char *s, uint64_t *out_us)
+{
+	uint64_t ns;
+
+	if (cli_parse_duration(s, &ns))
+		return usage_error("bad duration for %s", opt);
+	*out_us = ns / 1000;
+	return 0;
+}
+
+static int parse_option(struct l7_args *a, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_PCAP: a->pcap = arg; return 0;
+	case OPT_IFACE: a->iface = arg; return 0;
+	case OPT_FILTER: a->filter = arg; return 0;
+	case OPT_JSON: a->json = true; return 0;
+	case 'q': a->quiet = true; return 0;
+	case OPT_DURATION:
+		return cli_parse_duration(arg, &a->duration_ns) ? usage_error("bad duration '%s'", arg) : 0;
+	case OPT_PLUGIN:
+	case OPT_PLUGIN_ARG:
+	case OPT_HOOK_TIMEOUT:
+		return l7_plugin_opts__add(&a->plugins, c == OPT_PLUGIN ? "plugin" : c == OPT_PLUGIN_ARG ? "plugin-arg" : "hook-timeout", arg);
+	case OPT_WORKERS:
+		if (parse_num("--workers", arg, MAX_WORKERS, &v) || !v)
+			return usage_error("--workers takes 1 to 64, not '%s'", arg);
+		a->cfg.workers = (unsigned)v;
+		return 0;
+	case OPT_MAX_FLOWS:
+		if (parse_num("--max-flows", arg, 1u << 26, &v) || !v)
+			return usage_error("bad value for --max-flows: '%s'", arg);
+		a->cfg.max_flows = (uint32_t)v;
+		return 0;
+	case OPT_MAX_MSG:
+		if (cli_parse_size(arg, &v) || v < 64 || v > (64u << 20))
+			return usage_error("--max-msg takes 64 bytes to 64MiB, not '%s'", arg);
+		a->cfg.max_msg = (uint32_t)v;
+		return 0;
+	case OPT_SESSION_TIMEOUT:
+		return parse_duration_us("--session-timeout", arg, &a->cfg.session_timeout_us);
+	}
+	return usage_error("%s", "unknown option");
+}
+
+static int parse_args(struct l7_args *a, int argc, char **argv)
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qh", l7_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(l7_help, stdout);
+			return -1;
+		}
+		if (c == '?')
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		int err = parse_option(a, c, optarg);
+
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!a->pcap == !a->iface)
+		return usage_error("%s", "give one source: --pcap FILE or --iface IF");
+	return 0;
+}
+
+static int run(struct l7_args *a, struct l7_out *out)
+{
+	char err[512] = "";
+	struct l7_source *src;
+	struct l7_pipeline *p;
+	struct l7_plugin_stats pst[64];
+	struct l7_stats st;
+	int n_pst = 0, rc = 0;
+
+	src = a->pcap ? l7_source__open_file(a->pcap, a->filter, err, sizeof(err))
+		      : l7_source__open_live(a->iface, a->filter, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "wbpf l7: %s\n", err);
+		return CLI_EXIT_ERROR;
+	}
+	a->cfg.on_record = on_record;
+	a->cfg.ctx = out;
+	p = l7_pipeline__new(&a->cfg, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "wbpf l7: %s\n", err);
+		l7_source__free(src);
+		return CLI_EXIT_ERROR;
+	}
+	if (!out->json)
+		l7_record__fprint_header(stdout);
+	running_source = src;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (l7_source__run(src, p, a->duration_ns / 1000, err, sizeof(err))) {
+		fprintf(stderr, "wbpf l7: %s: %s\n", a->pcap ? a->pcap : a->iface, err);
+		rc = CLI_EXIT_ERROR;
+	}
+	running_source = NULL;
+	l7_pipeline__finish(p);
+	for (unsigned i = 0; i < MAX_WORKERS; i++)
+		if (out->w[i].len)
+			flush_worker(out, i);
+	fflush(stdout);
+	l7_pipeline__stats(p, &st);
+	if (a->cfg.plugins && a->cfg.plugins->stats)
+		n_pst = a->cfg.plugins->stats(a->cfg.plugins->ctx, pst, 64);
+	if (!a->quiet) {
+		l7_stats__fprint(&st, pst, n_pst > 0 ? (unsigned)n_pst : 0, stderr);
+		if (l7_source__dropped(src))
+			fprintf(stderr, "  capture: %llu packets dropped by the kernel\n",
+				(unsigned long long)l7_source__dropped(src));
+	}
+	l7_pipeline__free(p);
+	l7_source__free(src);
+	return rc;
+}
+
+int cli_l7(int argc, char **argv)
+{
+	struct l7_args a = {0};
+	struct l7_out *out;
+	int rc;
+
+	l7_config__init(&a.cfg);
+	rc = parse_args(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = l7_plugin_opts__load(&a.plugins, &a.cfg);
+	if (rc)
+		return rc;
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		return CLI_EXIT_ERROR;
+	pthread_mutex_init(&out->lock, NULL);
+	out->json = a.json;
+	for (unsigned i = 0; i < a.cfg.workers && i < MAX_WORKERS; i++)
+		if (!(out->w[i].buf = malloc(OUT_BUF)))
+			rc = CLI_EXIT_ERROR;
+	if (!rc)
+		rc = run(&a, out);
+	for (unsigned i = 0; i < MAX_WORKERS; i++)
+		free(out->w[i].buf);
+	pthread_mutex_destroy(&out->lock);
+	free(out);
+	l7_plugin_opts__free(&a.plugins);
+	return rc;
+}

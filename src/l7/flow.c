@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* A worker's flow table: a chained hash of 5-tuples plus an LRU list,
+ * which gives both idle expiry (from the cold end) and the eviction
+ * victim when the table is full. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l7/internal.h"
+
+int l7_flows__init(struct l7_worker *w, uint32_t max_flows)
+{
+	uint32_t n = 1024;
+
+	while (n < max_flows && n < (1u << 24))
+		n <<= 1;
+	w->buckets = calloc(n, sizeof(*w->buckets));
+	if (!w->buckets)
+		return -ENOMEM;
+	w->mask = n - 1;
+	w->max_flows = max_flows ? max_flows : 1;
+	w->lru.lru_next = w->lru.lru_prev = &w->lru;
+	return 0;
+}
+
+/* Ports servers listen on below the ephemeral range, plus common ones above. */
+bool l7_port_well_known(uint16_t port)
+{
+	static const uint16_t extra[] = {1883, 3306, 5432, 6379, 8080, 8443, 8883, 9092, 11211, 27017};
+
+	if (port && port < 1024)
+		return true;
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (port == extra[i])
+			return true;
+	return false;
+}
+
+/* Side 0 is the smaller (address, port), so both directions find one key. */
+static int key_side(const struct l7_pkt *pkt)
+{
+	int c = memcmp(pkt->t.src, pkt->t.dst, 16);
+
+	if (c == 0)
+		c = pkt->t.sport < pkt->t.dport ? -1 : pkt->t.sport > pkt->t.dport;
+	return c <= 0 ? 0 : 1;
+}
+
+static bool matches(const struct l7_flow *f, const struct l7_pkt *pkt, int side)
+{
+	return f->hash == pkt->hash && f->l4 == pkt->t.l4 && f->family == pkt->t.family &&
+	       f->port[side] == pkt->t.sport && f->port[!side] == pkt->t.dport &&
+	       !memcmp(f->ip[side], pkt->t.src, 16) && !memcmp(f->ip[!side], pkt->t.dst, 16);
+}
+
+static void lru_unlink(struct l7_flow *f)
+{
+	f->lru_prev->lru_next = f->lru_next;
+	f->lru_next->lru_prev = f->lru_prev;
+}
+
+static void lru_push(struct l7_worker *w, struct l7_flow *f)
+{
+	f->lru_next = w->lru.lru_next;
+	f->lru_prev = &w->lru;
+	w->lru.lru_next->lru_prev = f;
+	w->lru.lru_next = f;
+}
+
+static void unhash(struct l7_worker *w, struct l7_flow *f)
+{
+	struct l7_flow **pp = &w->buckets[f->hash & w->mask];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+}
+
+/* Ends a flow: what is buffered is parsed, waiting requests time out. */
+void l7_flows__close(struct l7_worker *w, struct l7_flow *f)
+{
+	for (int side = 0; side < 2; side++) {
+		if (f->l4 == IPPROTO_TCP)
+			l7_tcp__flush(w, f, side);
+		l7_stream__free(&f->s[side]);
+	}
+	l7_session__flush_flow(w, f);
+	unhash(w, f);
+	lru_unlink(f);
+	w->n_flows--;
+	free(f);
+}
+
+/* Who is the client before any parser says: the SYN's sender, else the
+ * side not on a well-known port, else whoever spoke first. */
+static void initial_direction(struct l7_flow *f, const struct l7_pkt *pkt, int side)
+{
+	bool src_wk = l7_port_well_known(pkt->t.sport), dst_wk = l7_port_well_known(pkt->t.dport);
+
+	f->client = (uint8_t)side;
+	f->dir_level = 0;
+	if (pkt->t.l4 == IPPROTO_TCP && (pkt->tcp_flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
+		f->client = (uint8_t)((pkt->tcp_flags & TCP_ACK) ? !side : side);
+		f->dir_level = 2;
+	} else if (src_wk != dst_wk) {
+		f->client = (uint8_t)(src_wk ? !side : side);
+		f->dir_level = 1;
+	}
+}
+
+static struct l7_flow *create(struct l7_worker *w, const struct l7_pkt *pkt, int side)
+{
+	struct l7_flow *f;
+
+	if (w->n_flows >= w->max_flows) {
+		l7_flows__close(w, w->lru.lru_prev);
+		w->st.flows_evicted++;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->family = pkt->t.family;
+	f->l4 = pkt->t.l4;
+	f->port[side] = pkt->t.sport;
+	f->port[!side] = pkt->t.dport;
+	memcpy(f->ip[side], pkt->t.src, 16);
+	memcpy(f->ip[!side], pkt->t.dst, 16);
+	f->hash = pkt->hash;
+	f->id = w->next_flow_id++;
+	f->parser = -1;
+	initial_direction(f, pkt, side);
+	f->hnext = w->buckets[f->hash & w->mask];
+	w->buckets[f->hash & w->mask] = f;
+	lru_push(w, f);
+	w->n_flows++;
+	w->st.flows++;
+	return f;
+}
+
+struct l7_flow *l7_flows__get(struct l7_worker *w, const struct l7_pkt *pkt, int *side)
+{
+	struct l7_flow *f;
+
+	*side = key_side(pkt);
+	for (f = w->buckets[pkt->hash & w->mask]; f; f = f->hnext)
+		if (matches(f, pkt, *side))
+			break;
+	/* the last ACKs of a closed connection must not open a new flow */
+	if (!f && (pkt->len || (pkt->tcp_flags & TCP_SYN) || pkt->t.l4 != IPPROTO_TCP))
+		return create(w, pkt, *side);
+	if (!f)
+		return NULL;
+	if (w->lru.lru_next != f) {
+		lru_unlink(f);
+		lru_push(w, f);
+	}
+	return f;
+}
+
+/* From the cold end of the LRU: flows idle longer than their protocol's limit. */
+void l7_flows__expire(struct l7_worker *w)
+{
+	const struct l7_config *cfg = &w->p->cfg;
+	uint64_t limit = cfg->tcp_idle_us > cfg->udp_idle_us ? cfg->tcp_idle_us : cfg->udp_idle_us;
+	struct l7_flow *f = w->lru.lru_prev, *prev;
+
+	for (; f != &w->lru; f = prev) {
+		uint64_t idle = w->now_us - f->last_us;
+
+		prev = f->lru_prev;
+		if (w->now_us < f->last_us || idle < (f->l4 == IPPROTO_TCP ? cfg->tcp_idle_us : cfg->udp_idle_us)) {
+			if (idle < limit || w->now_us < f->last_us)
+				break; /* everything warmer is younger still */
+			continue;
+		}
+		l7_flows__close(w, f);
+	}
+}
+
+void l7_flows__fini(struct l7_worker *w)
+{
+	while (w->lru.lru_next && w->lru.lru_next != &w->lru)
+		l7_flows__close(w, w->lru.lru_prev);
+	free(w->buckets);
+	w->buckets = NULL;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/* The built-in HTTP/1.x parser: one message per call (the pipeline calls
+ * again for pipelined ones), its end found from Content-Length or the
+ * chunked encoding so that the next message starts in the right place.
+ * Registered HTTP hooks see every request and response. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "l7/internal.h"
+
+#define BODY_TO_CLOSE (UINT64_MAX >> 1)
+
+static const char *const methods[] = {"GET",   "POST",	  "PUT",     "DELETE", "HEAD",
+				      "PATCH", "OPTIONS", "CONNECT", "TRACE"};
+
+struct http_msg {
+	const char *p, *end; /* the message as buffered */
+	bool request;
+	/* request line or status line */
+	const char *a, *b, *c;
+	size_t alen, blen, clen;
+	/* headers of interest */
+	const char *host, *ua, *referer, *traceparent, *xrid;
+	size_t host_len, ua_len, referer_len, traceparent_len, xrid_len;
+	bool chunked, has_clen;
+	uint64_t clen_val;
+	size_t head_len; /* through the blank line */
+};
+
+static size_t method_len(const uint8_t *p, uint32_t len)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t n = strlen(methods[i]);
+
+		if (len > n && p[n] == ' ' && !memcmp(p, methods[i], n))
+			return n;
+	}
+	return 0;
+}
+
+static bool status_line(const uint8_t *p, uint32_t len)
+{
+	return len >= 12 && !memcmp(p, "HTTP/1.", 7) && (p[7] == '0' || p[7] == '1') &&
+	       p[8] == ' ' && p[9] >= '1' && p[9] <= '5' && p[10] >= '0' && p[10] <= '9' &&
+	       p[11] >= '0' && p[11] <= '9';
+}
+
+static int http_check(void *self, const struct l7_msg *m, enum l7_direction *dir)
+{
+	(void)self;
+	if (m->tuple.l4 != 6)
+		return 0;
+	if (method_len(m->payload, m->len)) {
+		const uint8_t *nl = memchr(m->payload, '\n', m->len < 8192 ? m->len : 8192);
+
+		/* the request line must be HTTP/1.x when we can see all of it */
+		if (nl && (nl - m->payload < 10 || memcmp(nl - 10 + (nl[-1] != '\r'), " HTTP/1.", 8)))
+			return 0;
+		*dir = L7_C2S;
+		return L7_PROTO_HTTP1;
+	}
+	if (status_line(m->payload, m->len)) {
+		*dir = L7_S2C;
+		return L7_PROTO_HTTP1;
+	}
+	return 0;
+}
+
+/* The next line of [*pos, end): its bounds without CR/LF; false when the
+ * line is not complete yet. */
+static bool next_line(const char **pos, const char *end, const char **line, size_t *len)
+{
+	const char *nl = memchr(*pos, '\n', (size_t)(end - *pos));
+
+	if (!nl)
+		return false;
+	*line = *pos;
+	*len = (size_t)(nl - *pos);
+	if (*len && nl[-1] == '\r')
+		(*len)--;
+	*pos = nl + 1;
+	return true;
+}
+
+/* Splits "A B C" (C may contain spaces). */
+static bool split3(const char *l, size_t n, struct http_msg *h)
+{
+	const char *s1 = memchr(l, ' ', n), *s2;
+
+	if (!s1)
+		return false;
+	s2 = memchr(s1 + 1, ' ', (size_t)(l + n - s1 - 1));
+	h->a = l;
+	h->alen = (size_t)(s1 - l);
+	h->b = s1 + 1;
+	h->blen = s2 ? (size_t)(s2 - s1 - 1) : (size_t)(l + n - s1 - 1);
+	h->c = s2 ? s2 + 1 : l + n;
+	h->clen = s2 ? (size_t)(l + n - s2 - 1) : 0;
+	return true;
+}
+
+static bool is_header(const char *l, size_t n, const char *name, const char **v, size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || l[k] != ':' || strncasecmp(l, name, k))
+		return false;
+	l += k + 1;
+	n -= k + 1;
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
+	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+		n--;
+	*v = l;
+	*vlen = n;
+	return true;
+}
+
+static bool has_token(const char *v, size_t n, const char *tok)
+{
+	size_t k = strlen(tok);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!strncasecmp(v + i, tok, k))
+			return true;
+	return false;
+}
+
+static void header(struct http_msg *h, const char *l, size_t n)
+{
+	const char *v;
+	size_t vl;
+
+	if (is_header(l, n, "host", &h->host, &h->host_len) ||
+	    is_header(l, n, "user-agent", &h->ua, &h->ua_len) ||
+	    is_header(l, n, "referer", &h->referer, &h->referer_len) ||
+	    is_header(l, n, "traceparent", &h->traceparent, &h->traceparent_len) ||
+	    is_header(l, n, "x-request-id", &h->xrid, &h->xrid_len))
+		return;
+	if (is_header(l, n, "transfer-encoding", &v, &vl))
+		h->chunked = has_token(v, vl, "chunked");
+	else if (is_header(l, n, "content-length", &v, &vl)) {
+		char tmp[24];
+
+		l7_info__set_str(tmp, sizeof(tmp), v, vl);
+		h->has_clen = vl > 0 && vl < 20 && strspn(tmp, "0123456789") == vl;
+		h->clen_val = h->has_clen ? strtoull(tmp, NULL, 10) : 0;
+	}
+}
+
+/* Start line and headers; -EAGAIN until the blank line (unless
+ * `truncated`: then what is there). */
+static int parse_head(struct http_msg *h, bool truncated)
+{
+	const char *pos = h->p, *l;
+	size_t n;
+
+	if (!next_line(&pos, h->end, &l, &n)) {
+		if (!truncated)
+			return -EAGAIN;
+		l = pos;
+		n = (size_t)(h->end - pos);
+		pos = h->end;
+	}
+	if (!split3(l, n, h))
+		return -EINVAL;
+	while (next_line(&pos, h->end, &l, &n)) {
+		if (!n) {
+			h->head_len = (size_t)(pos - h->p);
+			return 0;
+		}
+		header(h, l, n);
+	}
+	if (!truncated)
+		return -EAGAIN;
+	h->head_len = (size_t)(h->end - h->p);
+	return 0;
+}
+
+/* The chunked body at `pos`: its length through the last chunk and the
+ * trailers; -EAGAIN while incomplete, -EINVAL when malformed. */
+static int64_t chunked_len(const char *pos, const char *end)
+{
+	const char *start = pos, *l;
+	size_t n;
+
+	for (;;) {
+		char *e;
+		char tmp[20];
+
+		if (!next_line(&pos, end, &l, &n))
+			return -EAGAIN;
+		l7_info__set_str(tmp, sizeof(tmp), l, n);
+		unsigned long long size = strtoull(tmp, &e, 16);
+
+		if (e == tmp || size > (1ull << 40))
+			return -EINVAL;
+		if (!size)
+			break;
+		if ((uint64_t)(end - pos) < size + 2)
+			return -EAGAIN;
+		pos += size + 2;
+	}
+	do {
+		if (!next_line(&pos, end, &l, &n))
+			return -EAGAIN;
+	} while (n);
+	return pos - start;
+}
+
+/* Outstanding HEAD requests per flow, oldest in bit 0: their responses
+ * carry a Content-Length but no body. Direct-mapped; a collision only
+ * costs a misjudged body. */
+struct head_slot {
+	uint64_t flow_id;
+	uint64_t bits;
+	uint8_t n;
+};
+
+#define HEAD_SLOTS 1024
+
+struct http_state {
+	struct head_slot slots[HEAD_SLOTS];
+};
+
+static struct head_slot *head_slot(struct l7_http_self *hs, uint64_t flow_id)
+{
+	struct head_slot *s;
+
+	if (!hs->state) {
+		hs->state = calloc(1, sizeof(struct http_state));
+		if (!hs->state)
+			return NULL;
+	}
+	s = &((struct http_state *)hs->state)->slots[flow_id % HEAD_SLOTS];
+	if (s->flow_id != flow_id) {
+		s->flow_id = flow_id;
+		s->bits = 0;
+		s->n = 0;
+	}
+	return s;
+}
+
+static void head_push(struct l7_http_self *hs, uint64_t flow_id, bool head)
+{
+	struct head_slot *s = head_slot(hs, flow_id);
+
+	if (s && s->n < 64) {
+		s->bits |= (uint64_t)head << s->n;
+		s->n++;
+	}
+}
+
+static bool head_peek(struct l7_http_self *hs, uint64_t flow_id)
+{
+	struct head_slot *s = head_slot(hs, flow_id);
+
+	return s && s->n && (s->bits & 1);
+}
+
+static void head_pop(struct l7_http_self *hs, uint64_t flow_id)
+{
+	struct head_slot *s = head_slot(hs, flow_id);
+
+	if (s && s->n) {
+		s->bits >>= 1;
+		s->n--;
+	}
+}
+
+/* The body's length, or BODY_TO_CLOSE; -EAGAIN / -EINVAL from chunks. */
+static int64_t body_len(const struct http_msg *h, bool no_body)
+{
+	if (no_body)
+		return 0;
+	if (h->chunked)
+		return chunked_len(h->p + h->head_len, h->end);
+	if (h->has_clen)
+		return (int64_t)h->clen_val;
+	return h->request ? 0 : (int64_t)BODY_TO_CLOSE;
+}
+
+static void set(char *dst, size_t size, const char *s, size_t n)
+{
+	l7_info__set_str(dst, size, s, n);
+}
+
+/* traceparent: version-traceid-parentid-flags */
+static void trace_fields(struct l7_info *info, const struct http_msg *h)
+{
+	const char *t = h->traceparent;
+	size_t n = h->traceparent_len;
+
+	if (t && n >= 55 && t[2] == '-' && t[35] == '-' && t[52] == '-') {
+		set(info->trace_id, sizeof(info->trace_id), t + 3, 32);
+		set(info->span_id, sizeof(info->span_id), t + 36, 16);
+	}
+	if (h->xrid)
+		set(info->x_request_id, sizeof(info->x_request_id), h->xrid, h->xrid_len);
+}
+
+static void call_hooks_req(struct l7_http_self *hs, const struct l7_msg *m,
+			   const struct http_msg *h, struct l7_info *info)
+{
+	char path[L7_STR_LONG], host[L7_STR_LONG], ua[L7_STR_LONG], ref[L7_STR_LONG];
+	struct l7_http_req req = {path, host, ua, ref};
+
+	set(path, sizeof(path), h->b, h->blen);
+	set(host, sizeof(host), h->host ? h->host : "", h->host_len);
+	set(ua, sizeof(ua), h->ua ? h->ua : "", h->ua_len);
+	set(ref, sizeof(ref), h->referer ? h->referer : "", h->referer_len);
+	for (unsigned i = 0; i < hs->n_hooks; i++)
+		if (hs->hooks[i].on_request &&
+		    hs->hooks[i].on_request(hs->hooks[i].self, m, &req, info) < 0)
+			(*hs->failures)++;
+}
+
+static void call_hooks_resp(struct l7_http_self *hs, const struct l7_msg *m,
+			    struct l7_info *info)
+{
+	struct l7_http_resp resp = {(uint16_t)info->response_code, info->response_status, ""};
+
+	for (unsigned i = 0; i < hs->n_hooks; i++)
+		if (hs->hooks[i].on_response &&
+		    hs->hooks[i].on_response(hs->hooks[i].self, m, &resp, info) < 0)
+			(*hs->failures)++;
+}
+
+static void fill_request(struct l7_info *info, const struct http_msg *h)
+{
+	const char *q = memchr(h->b, '?', h->blen);
+
+	l7_info__init(info, L7_MSG_REQUEST);
+	set(info->request_type, sizeof(info->request_type), h->a, h->alen);
+	set(info->request_resource, sizeof(info->request_resource), h->b, h->blen);
+	set(info->endpoint, sizeof(info->endpoint), h->b, q ? (size_t)(q - h->b) : h->blen);
+	if (h->host)
+		set(info->request_domain, sizeof(info->request_domain), h->host, h->host_len);
+	if (h->clen >= 5 && !memcmp(h->c, "HTTP/", 5))
+		set(info->version, sizeof(info->version), h->c + 5, h->clen - 5);
+	trace_fields(info, h);
+}
+
+static enum l7_status code_status(int code)
+{
+	if (code >= 400 && code < 500)
+		return L7_STATUS_CLIENT_ERROR;
+	if (code >= 500)
+		return L7_STATUS_SERVER_ERROR;
+	return L7_STATUS_OK;
+}
+
+static void fill_response(struct l7_info *info, const struct http_msg *h, int code)
+{
+	l7_info__init(info, L7_MSG_RESPONSE);
+	set(info->version, sizeof(info->version), h->a + 5, h->alen - 5);
+	info->has_response_code = true;
+	info->response_code = code;
+	info->response_status = code_status(code);
+	if (info->response_status != L7_STATUS_OK)
+		set(info->response_exception, sizeof(info->response_exception), h->c, h->clen);
+	trace_fields(info, h);
+}
+
+/* One message at `off`; 1xx responses before it are passed over. */
+static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
+		    struct l7_info *out)
+{
+	struct http_msg h = {.p = (const char *)m->payload + off,
+			     .end = (const char *)m->payload + m->len};
+	int code = 0, err;
+	int64_t body;
+
+	h.request = method_len(m->payload + off, (uint32_t)(m->len - off)) > 0;
+	if (!h.request && !status_line(m->payload + off, (uint32_t)(m->len - off)))
+		return -EINVAL;
+	err = parse_head(&h, m->truncated);
+	if (err)
+		return err;
+	if (!h.request) {
+		code = (h.b[0] - '0') * 100 + (h.b[1] - '0') * 10 + (h.b[2] - '0');
+		if (code < 200) { /* 100 Continue and friends answer no request */
+			if (off + h.head_len >= m->len)
+				return m->truncated ? 0 : -EAGAIN;
+			return parse_at(hs, m, off + h.head_len, out);
+		}
+	}
+	bool no_body = code == 204 || code == 304 || (!h.request && head_peek(hs, m->flow_id));
+
+	body = body_len(&h, no_body);
+	if (body == -EAGAIN && m->truncated)
+		body = (int64_t)(h.end - h.p - h.head_len);
+	if (body < 0)
+		return (int)body;
+	if (h.request) {
+		fill_request(out, &h);
+		head_push(hs, m->flow_id, h.alen == 4 && !memcmp(h.a, "HEAD", 4));
+		out->req_len = h.chunked ? body : (int64_t)h.clen_val;
+		call_hooks_req(hs, m, &h, out);
+	} else {
+		head_pop(hs, m->flow_id);
+		fill_response(out, &h, code);
+		out->resp_len = h.chunked ? body : (int64_t)h.clen_val;
+		call_hooks_resp(hs, m, out);
+	}
+	out->msg_end = (uint64_t)off + h.head_len + (uint64_t)body;
+	return 1;
+}
+
+static int http_parse(void *self, const struct l7_msg *m, struct l7_info *out, int max)
+{
+	if (max < 1)
+		return -ENOSPC;
+	return parse_at(self, m, 0, out);
+}
+
+const struct l7_parser l7_http_parser = {
+	.name = "http",
+	.check = http_check,
+	.parse = http_parse,
+};

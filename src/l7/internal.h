@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The L7 pipeline's parts (see include/wbpf/l7.h and docs/l7.md):
+ *   decode.c   link, network and transport headers -> l7_pkt
+ *   flow.c     per-worker flow table: lookup, direction, LRU, expiry
+ *   tcp.c      per-direction TCP reassembly
+ *   stream.c   messages out of a direction's bytes: inference, parse
+ *   session.c  request/response pairing, timeouts, records
+ *   http.c dns.c  the built-in parsers
+ *   worker.c   a worker's state and its packet loop; pipeline.c the
+ *              workers, their queues and the public calls
+ *   source.c   libpcap; record.c output formats
+ */
+#ifndef WBPF_L7_INTERNAL_H
+#define WBPF_L7_INTERNAL_H
+
+#include <pthread.h>
+
+#include "l7/message.h"
+#include "wbpf/l7.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* One decoded packet; payload points into the frame (or a batch copy). */
+struct l7_pkt {
+	struct l7_tuple t;
+	uint64_t time_us;
+	uint32_t seq;
+	uint8_t tcp_flags;
+	uint32_t hash;	    /* same both ways */
+	uint32_t len;	    /* payload bytes captured */
+	uint32_t wire_len;  /* payload bytes sent (more when the capture cut it) */
+	const uint8_t *payload;
+};
+
+/* 0: a TCP or UDP packet in *pkt; else a negative errno, counted in st. */
+int l7_decode(int linktype, const uint8_t *frame, uint32_t caplen, uint64_t time_us,
+	      struct l7_pkt *pkt, struct l7_stats *st);
+bool l7_linktype_supported(int linktype);
+
+/* Out-of-order data waiting for what comes before it. */
+struct l7_seg {
+	struct l7_seg *next;
+	uint32_t seq, len;
+	uint64_t time_us;
+	uint8_t data[];
+};
+
+/* One direction of a flow: what its sender wrote. */
+struct l7_stream {
+	uint8_t *buf; /* bytes of the message being assembled */
+	uint32_t len, cap;
+	uint64_t buf_time_us; /* arrival of buf[0] */
+	uint64_t skip;	      /* bytes still to drop (a body parsed by its header) */
+	struct l7_seg *ooo;   /* sorted by seq, no overlaps */
+	uint32_t ooo_bytes;
+	uint32_t next_seq;
+	uint32_t fin_seq;
+	bool seq_known, fin, ended, resync;
+};
+
+struct l7_pending;
+
+struct l7_flow {
+	struct l7_flow *hnext;
+	struct l7_flow *lru_prev, *lru_next;
+	/* canonical: side 0 is the smaller (address, port) */
+	uint8_t family, l4;
+	uint16_t port[2];
+	uint8_t ip[2][16];
+	uint32_t hash;
+	uint64_t id, last_us;
+	uint8_t client;	   /* the side that is the client */
+	uint8_t dir_level; /* 0 first talker, 1 well-known port, 2 SYN, 3 parser */
+	uint8_t infer_tries;
+	bool unknown; /* gave up inferring */
+	bool rst;
+	int16_t parser; /* index into the worker's parsers, -1 not yet */
+	uint16_t protocol;
+	struct l7_stream s[2];	   /* by sending side */
+	struct l7_pending *pending; /* oldest first */
+	uint32_t n_pending;
+};
+
+/* A request waiting for its response, packed (l7_info is large). */
+struct l7_pending {
+	struct l7_pending *next;		/* in the flow */
+	struct l7_pending *tprev, *tnext;	/* in the worker's time order */
+	struct l7_flow *flow;
+	uint64_t time_us;
+	bool has_id;
+	uint32_t id;
+	uint32_t size;
+	uint8_t packed[];
+};
+
+struct l7_batch;
+
+struct l7_worker {
+	struct l7_pipeline *p;
+	unsigned idx;
+	pthread_t thread;
+	struct l7_stats st;
+	int start_err;
+
+	/* flow table */
+	struct l7_flow **buckets;
+	uint32_t mask, n_flows, max_flows;
+	struct l7_flow lru; /* sentinel: lru.lru_next is the most recent */
+	uint64_t next_flow_id;
+	uint64_t now_us, next_sweep_us;
+
+	/* pending requests, oldest first */
+	struct l7_pending *p_head, *p_tail;
+
+	/* parsers: the plugin set's, then the built-ins */
+	struct l7_plugin_set plugins;
+	bool plugins_open;
+	struct l7_parser *parsers;
+	unsigned n_parsers;
+	void *http_self;
+	struct l7_server_cache *cache;
+
+	struct l7_info out[8];
+	struct l7_info merged;
+
+	/* queue from the reader (workers > 1) */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct l7_batch *q_head, *q_tail, *free_batches, *cur;
+	unsigned q_len;
+	bool done;
+};
+
+struct l7_pipeline {
+	struct l7_config cfg;
+	unsigned n_workers;
+	struct l7_worker *workers;
+	struct l7_stats rd; /* the reader's own: packets, decoding */
+	bool threaded, finished;
+};
+
+/* flow.c */
+int l7_flows__init(struct l7_worker *w, uint32_t max_flows);
+void l7_flows__fini(struct l7_worker *w);
+struct l7_flow *l7_flows__get(struct l7_worker *w, const struct l7_pkt *pkt, int *side);
+void l7_flows__close(struct l7_worker *w, struct l7_flow *f);
+void l7_flows__expire(struct l7_worker *w);
+bool l7_port_well_known(uint16_t port);
+
+/* tcp.c: hands in-order bytes to l7_stream__data */
+void l7_tcp__packet(struct l7_worker *w, struct l7_flow *f, int side, const struct l7_pkt *pkt);
+void l7_tcp__flush(struct l7_worker *w, struct l7_flow *f, int side);
+void l7_stream__free(struct l7_stream *s);
+
+/* stream.c */
+void l7_stream__data(struct l7_worker *w, struct l7_flow *f, int side, const uint8_t *data,
+		     uint32_t len, uint64_t time_us);
+void l7_stream__gap(struct l7_worker *w, struct l7_flow *f, int side, uint64_t bytes);
+void l7_stream__end(struct l7_worker *w, struct l7_flow *f, int side);
+void l7_stream__datagram(struct l7_worker *w, struct l7_flow *f, int side, const uint8_t *data,
+			 uint32_t len, uint64_t time_us);
+int l7_parsers__init(struct l7_worker *w);
+void l7_parsers__fini(struct l7_worker *w);
+
+/* session.c */
+void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct l7_info *info,
+		      uint64_t time_us);
+void l7_session__flush_flow(struct l7_worker *w, struct l7_flow *f);
+void l7_session__expire(struct l7_worker *w);
+
+/* worker.c */
+int l7_worker__init(struct l7_worker *w, struct l7_pipeline *p, unsigned idx);
+void l7_worker__packet(struct l7_worker *w, const struct l7_pkt *pkt);
+void l7_worker__finish(struct l7_worker *w);
+void l7_worker__fini(struct l7_worker *w);
+
+/* built-in parsers */
+extern const struct l7_parser l7_http_parser;
+extern const struct l7_parser l7_dns_parser;
+/* The HTTP parser's state: the worker's hooks and its failure counter. */
+struct l7_http_self {
+	const struct l7_http_hooks *hooks;
+	unsigned n_hooks;
+	uint64_t *failures;
+	void *state; /* the parser's own, allocated on first use */
+};
+
+
+#endif

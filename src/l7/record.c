@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* Records as text: JSON lines with DeepFlow's l7_flow_log field names, a
+ * readable table, and the exit summary. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "l7/internal.h"
+
+/* snprintf-style writer: counts what it could not store. */
+struct out {
+	char *p;
+	size_t size, len;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->len < o->size) {
+		size_t room = o->size - o->len;
+
+		memcpy(o->p + o->len, s, n < room ? n : room);
+	}
+	o->len += n;
+}
+
+__attribute__((format(printf, 2, 3))) static void putf(struct out *o, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	put(o, tmp, n < (int)sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void finish(struct out *o)
+{
+	if (o->size)
+		o->p[o->len < o->size ? o->len : o->size - 1] = '\0';
+}
+
+static void json_str(struct out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	put(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		put(o, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			put(o, esc, 2);
+		} else {
+			put(o, esc, 6);
+		}
+	}
+	put(o, run, (size_t)(s - run));
+	put(o, "\"", 1);
+}
+
+static void key(struct out *o, const char *k)
+{
+	put(o, ",\"", 2);
+	put(o, k, strlen(k));
+	put(o, "\":", 2);
+}
+
+static void kstr(struct out *o, const char *k, const char *v)
+{
+	key(o, k);
+	json_str(o, v);
+}
+
+static void knum(struct out *o, const char *k, bool present, int64_t v)
+{
+	key(o, k);
+	if (present)
+		putf(o, "%" PRId64, v);
+	else
+		put(o, "null", 4);
+}
+
+static void ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
+{
+	inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, buf, (socklen_t)size);
+}
+
+const char *l7_protocol__str(unsigned protocol)
+{
+	switch (protocol) {
+	case L7_PROTO_HTTP1: return "HTTP";
+	case L7_PROTO_HTTP2: return "HTTP2";
+	case L7_PROTO_DUBBO: return "Dubbo";
+	case L7_PROTO_GRPC: return "gRPC";
+	case L7_PROTO_MYSQL: return "MySQL";
+	case L7_PROTO_REDIS: return "Redis";
+	case L7_PROTO_MQTT: return "MQTT";
+	case L7_PROTO_DNS: return "DNS";
+	case L7_PROTO_CUSTOM: return "Custom";
+	case L7_PROTO_UNKNOWN: return "Unknown";
+	}
+	return "Other";
+}
+
+static void attributes(struct out *o, const struct l7_info *in)
+{
+	key(o, "attributes");
+	put(o, "{", 1);
+	for (unsigned i = 0; i < in->n_attrs && i < L7_ATTR_MAX; i++) {
+		if (i)
+			put(o, ",", 1);
+		json_str(o, in->attrs[i].key);
+		put(o, ":", 1);
+		json_str(o, in->attrs[i].val);
+	}
+	put(o, "}", 1);
+}
+
+size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
+{
+	const struct l7_info *in = r->info;
+	struct out o = {buf, size, 0};
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+
+	ip_str(r->family, r->client_ip, c, sizeof(c));
+	ip_str(r->family, r->server_ip, s, sizeof(s));
+	putf(&o, "{\"start_time\":%" PRIu64, r->req_time_us ? r->req_time_us : r->resp_time_us);
+	knum(&o, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
+	knum(&o, "flow_id", true, (int64_t)r->flow_id);
+	kstr(&o, "protocol", r->l4 == 6 ? "tcp" : "udp");
+	kstr(&o, "ip_0", c);
+	knum(&o, "client_port", true, r->client_port);
+	kstr(&o, "ip_1", s);
+	knum(&o, "server_port", true, r->server_port);
+	kstr(&o, "process_kname", r->proc_name ? r->proc_name : "");
+	knum(&o, "l7_protocol", true, in->protocol);
+	kstr(&o, "l7_protocol_str", in->protocol_str);
+	kstr(&o, "version", in->version);
+	kstr(&o, "request_type", in->request_type);
+	kstr(&o, "request_domain", in->request_domain);
+	kstr(&o, "request_resource", in->request_resource);
+	kstr(&o, "endpoint", in->endpoint);
+	knum(&o, "request_id", in->has_request_id, in->request_id);
+	knum(&o, "response_status", true, in->response_status);
+	knum(&o, "response_code", in->has_response_code, in->response_code);
+	kstr(&o, "response_result", in->response_result);
+	kstr(&o, "response_exception", in->response_exception);
+	kstr(&o, "trace_id", in->trace_id);
+	kstr(&o, "span_id", in->span_id);
+	kstr(&o, "parent_span_id", in->parent_span_id);
+	kstr(&o, "x_request_id", in->x_request_id);
+	kstr(&o, "http_proxy_client", in->http_proxy_client);
+	knum(&o, "request_length", in->req_len >= 0, in->req_len);
+	knum(&o, "response_length", in->resp_len >= 0, in->resp_len);
+	knum(&o, "response_duration", r->latency_us >= 0, r->latency_us);
+	knum(&o, "biz_type", true, in->biz_type);
+	kstr(&o, "biz_code", in->biz_code);
+	kstr(&o, "biz_scenario", in->biz_scenario);
+	kstr(&o, "biz_response_code", in->biz_response_code);
+	attributes(&o, in);
+	key(&o, "timeout");
+	put(&o, r->timeout ? "true}\n" : "false}\n", r->timeout ? 6 : 7);
+	finish(&o);
+	return o.len;
+}
+
+static const char *status_str(enum l7_status s)
+{
+	switch (s) {
+	case L7_STATUS_OK: return "ok";
+	case L7_STATUS_TIMEOUT: return "timeout";
+	case L7_STATUS_SERVER_ERROR: return "server_error";
+	case L7_STATUS_CLIENT_ERROR: return "client_error";
+	default: return "unknown";
+	}
+}
+
+void l7_record__fprint_header(FILE *f)
+{
+	fprintf(f, "%-17s %-6s %-45s %-8s %-40s %-12s %5s %10s\n", "TIME", "PROTO",
+		"CLIENT -> SERVER", "TYPE", "RESOURCE", "STATUS", "CODE", "LATENCY_US");
+}
+
+size_t l7_record__format_row(const struct l7_record *r, char *buf, size_t size)
+{
+	const struct l7_info *in = r->info;
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ends[128], code[16] = "-", lat[24] = "-";
+	uint64_t t = r->req_time_us ? r->req_time_us : r->resp_time_us;
+	int n;
+
+	ip_str(r->family, r->client_ip, c, sizeof(c));
+	ip_str(r->family, r->server_ip, s, sizeof(s));
+	snprintf(ends, sizeof(ends), "%s:%u -> %s:%u", c, r->client_port, s, r->server_port);
+	if (in->has_response_code)
+		snprintf(code, sizeof(code), "%d", in->response_code);
+	if (r->latency_us >= 0)
+		snprintf(lat, sizeof(lat), "%" PRId64, r->latency_us);
+	n = snprintf(buf, size, "%10" PRIu64 ".%06" PRIu64 " %-6.6s %-45s %-8.8s %-40.40s %-12s %5s %10s\n",
+		     t / 1000000, t % 1000000, in->protocol_str, ends, in->request_type,
+		     in->request_resource, status_str(in->response_status), code, lat);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_stats *pl,
+		      unsigned n_plugins, FILE *f)
+{
+	fprintf(f,
+		"summary: %" PRIu64 " packets (%" PRIu64 " bytes), %" PRIu64 " flows, %" PRIu64
+		" records\n"
+		"  flows: %" PRIu64 " evicted, %" PRIu64 " of unknown protocol\n"
+		"  packets: %" PRIu64 " not TCP/UDP over IP, %" PRIu64 " malformed, %" PRIu64
+		" IP fragments (not reassembled)\n"
+		"  tcp: %" PRIu64 " gaps (%" PRIu64 " bytes), %" PRIu64 " bytes retransmitted\n"
+		"  messages: %" PRIu64 " over the size limit, %" PRIu64 " not parsed, %" PRIu64
+		" HTTP hook failures\n"
+		"  sessions: %" PRIu64 " requests timed out, %" PRIu64 " responses without request\n",
+		st->packets, st->bytes, st->flows, st->records, st->flows_evicted, st->flows_unknown,
+		st->not_ip, st->malformed, st->ip_fragments, st->gaps, st->gap_bytes,
+		st->retransmitted_bytes, st->msgs_too_big, st->parse_errors, st->hook_failures,
+		st->requests_timed_out, st->responses_orphan);
+	for (unsigned i = 0; i < L7_NPROTO; i++)
+		if (st->records_by_proto[i])
+			fprintf(f, "  %-8s %" PRIu64 " records\n", l7_protocol__str(i),
+				st->records_by_proto[i]);
+	for (unsigned i = 0; i < n_plugins; i++)
+		fprintf(f,
+			"  plugin %s: %" PRIu64 " calls, %" PRIu64 " failures, %.3f ms%s\n",
+			pl[i].name, pl[i].calls, pl[i].failures, (double)pl[i].time_ns / 1e6,
+			pl[i].disabled ? ", disabled" : "");
+}
