@@ -44,7 +44,7 @@ struct l7_plugin_set {
 };
 
 /* Per-plugin counters for the summary, summed over workers by the factory. */
-struct l7_plugin_stats {
+struct l7_plugin_counters {
 	char name[64];
 	uint64_t calls;	   /* hook calls (check, parse, HTTP hooks) */
 	uint64_t failures; /* traps, deadlines, bad results */
@@ -61,7 +61,7 @@ struct l7_plugin_factory {
 	void (*close)(void *ctx, unsigned worker, struct l7_plugin_set *set);
 	/* Fills up to `max` entries, returns how many. Called once every
 	 * worker is closed. May be NULL. */
-	int (*stats)(void *ctx, struct l7_plugin_stats *out, unsigned max);
+	int (*stats)(void *ctx, struct l7_plugin_counters *out, unsigned max);
 	void *ctx;
 };
 
@@ -165,7 +165,7 @@ size_t l7_record__format_json(const struct l7_record *rec, char *buf, size_t siz
 size_t l7_record__format_row(const struct l7_record *rec, char *buf, size_t size);
 void l7_record__fprint_header(FILE *f);
 /* The exit summary: counters, per-protocol records, per-plugin figures. */
-void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_stats *plugins,
+void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters *plugins,
 		      unsigned n_plugins, FILE *f);
 
 #ifdef __cplusplus

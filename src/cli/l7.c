@@ -226,7 +226,7 @@ static int run(struct l7_args *a, struct l7_out *out)
 	char err[512] = "";
 	struct l7_source *src;
 	struct l7_pipeline *p;
-	struct l7_plugin_stats pst[64];
+	struct l7_plugin_counters pst[64];
 	struct l7_stats st;
 	int n_pst = 0, rc = 0;
 

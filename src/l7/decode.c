@@ -202,6 +202,7 @@ static int transport(const uint8_t *p, uint32_t len, uint32_t wire, struct l7_pk
 		if (hl < 20 || hl > len)
 			return -EINVAL;
 		pkt->seq = be32(p + 4);
+		pkt->ack = be32(p + 8);
 		pkt->tcp_flags = p[13];
 	} else if (pkt->t.l4 == IPPROTO_UDP) {
 		if (len < 8)

@@ -179,13 +179,15 @@ static int parse_head(struct http_msg *h, bool truncated)
 	return 0;
 }
 
-/* The chunked body at `pos`: its length through the last chunk and the
- * trailers; -EAGAIN while incomplete, -EINVAL when malformed. */
-static int64_t chunked_len(const char *pos, const char *end)
+/* The chunked body at `pos`: its length on the wire through the last
+ * chunk and the trailers, and in *data the bytes it carries; -EAGAIN
+ * while incomplete, -EINVAL when malformed. */
+static int64_t chunked_len(const char *pos, const char *end, int64_t *data)
 {
 	const char *start = pos, *l;
 	size_t n;
 
+	*data = 0;
 	for (;;) {
 		char *e;
 		char tmp[20];
@@ -199,9 +201,12 @@ static int64_t chunked_len(const char *pos, const char *end)
 			return -EINVAL;
 		if (!size)
 			break;
-		if ((uint64_t)(end - pos) < size + 2)
+		if ((uint64_t)(end - pos) < size + 2) {
+			*data += end - pos;
 			return -EAGAIN;
+		}
 		pos += size + 2;
+		*data += (int64_t)size;
 	}
 	do {
 		if (!next_line(&pos, end, &l, &n))
@@ -270,13 +275,15 @@ static void head_pop(struct l7_http_self *hs, uint64_t flow_id)
 	}
 }
 
-/* The body's length, or BODY_TO_CLOSE; -EAGAIN / -EINVAL from chunks. */
-static int64_t body_len(const struct http_msg *h, bool no_body)
+/* The body's length on the wire, or BODY_TO_CLOSE; -EAGAIN / -EINVAL
+ * from chunks. *data: the content's length (-1 unknown). */
+static int64_t body_len(const struct http_msg *h, bool no_body, int64_t *data)
 {
+	*data = h->has_clen ? (int64_t)h->clen_val : no_body || h->request ? 0 : -1;
 	if (no_body)
 		return 0;
 	if (h->chunked)
-		return chunked_len(h->p + h->head_len, h->end);
+		return chunked_len(h->p + h->head_len, h->end, data);
 	if (h->has_clen)
 		return (int64_t)h->clen_val;
 	return h->request ? 0 : (int64_t)BODY_TO_CLOSE;
@@ -371,7 +378,7 @@ static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
 	struct http_msg h = {.p = (const char *)m->payload + off,
 			     .end = (const char *)m->payload + m->len};
 	int code = 0, err;
-	int64_t body;
+	int64_t body, data;
 
 	h.request = method_len(m->payload + off, (uint32_t)(m->len - off)) > 0;
 	if (!h.request && !status_line(m->payload + off, (uint32_t)(m->len - off)))
@@ -389,7 +396,7 @@ static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
 	}
 	bool no_body = code == 204 || code == 304 || (!h.request && head_peek(hs, m->flow_id));
 
-	body = body_len(&h, no_body);
+	body = body_len(&h, no_body, &data);
 	if (body == -EAGAIN && m->truncated)
 		body = (int64_t)(h.end - h.p - h.head_len);
 	if (body < 0)
@@ -397,12 +404,12 @@ static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
 	if (h.request) {
 		fill_request(out, &h);
 		head_push(hs, m->flow_id, h.alen == 4 && !memcmp(h.a, "HEAD", 4));
-		out->req_len = h.chunked ? body : (int64_t)h.clen_val;
+		out->req_len = data;
 		call_hooks_req(hs, m, &h, out);
 	} else {
 		head_pop(hs, m->flow_id);
 		fill_response(out, &h, code);
-		out->resp_len = h.chunked ? body : (int64_t)h.clen_val;
+		out->resp_len = data;
 		call_hooks_resp(hs, m, out);
 	}
 	out->msg_end = (uint64_t)off + h.head_len + (uint64_t)body;

@@ -28,7 +28,7 @@
 struct l7_pkt {
 	struct l7_tuple t;
 	uint64_t time_us;
-	uint32_t seq;
+	uint32_t seq, ack;
 	uint8_t tcp_flags;
 	uint32_t hash;	    /* same both ways */
 	uint32_t len;	    /* payload bytes captured */

@@ -210,7 +210,7 @@ size_t l7_record__format_row(const struct l7_record *r, char *buf, size_t size)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_stats *pl,
+void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters *pl,
 		      unsigned n_plugins, FILE *f)
 {
 	fprintf(f,

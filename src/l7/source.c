@@ -25,18 +25,19 @@ struct l7_source {
 static int set_filter(struct l7_source *s, const char *filter, char *err, size_t err_len)
 {
 	struct bpf_program prog;
+	int rc;
 
 	if (!filter)
 		return 0;
-	if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) ||
-	    pcap_setfilter(s->pcap, &prog)) {
+	if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
 		snprintf(err, err_len, "bad capture filter '%s': %s", filter, pcap_geterr(s->pcap));
-		if (prog.bf_insns)
-			pcap_freecode(&prog);
 		return -EINVAL;
 	}
+	rc = pcap_setfilter(s->pcap, &prog);
+	if (rc)
+		snprintf(err, err_len, "capture filter '%s': %s", filter, pcap_geterr(s->pcap));
 	pcap_freecode(&prog);
-	return 0;
+	return rc ? -EINVAL : 0;
 }
 
 static struct l7_source *finish_open(struct l7_source *s, const char *what, const char *filter,

@@ -135,8 +135,14 @@ static void segment(struct l7_worker *w, struct l7_flow *f, int side, const stru
 		seq = s->next_seq;
 		d = 0;
 	}
-	if (d > 0) {
+	/* Bytes already waiting keep their first copy: in order or not, a
+	 * segment goes through the waiting list when there is one. */
+	if (d > 0 || (s->ooo && len == wire)) {
 		ooo_insert(w, s, seq, data, len, pkt->time_us);
+		if (!d) {
+			drain(w, f, side);
+			return;
+		}
 		if (s->ooo_bytes > w->p->cfg.max_ooo)
 			skip_to_ooo(w, f, side);
 		return;
@@ -145,9 +151,22 @@ static void segment(struct l7_worker *w, struct l7_flow *f, int side, const stru
 	drain(w, f, side);
 }
 
+/* The peer acknowledged bytes past a hole: it got them, the capture did
+ * not. Waiting longer would only hold back what follows. */
+static void acked_hole(struct l7_worker *w, struct l7_flow *f, int side, uint32_t ack)
+{
+	struct l7_stream *s = &f->s[side];
+
+	while (s->ooo && seq_diff(ack, s->ooo->seq) >= 0)
+		skip_to_ooo(w, f, side);
+}
+
 void l7_tcp__packet(struct l7_worker *w, struct l7_flow *f, int side, const struct l7_pkt *pkt)
 {
 	struct l7_stream *s = &f->s[side];
+
+	if ((pkt->tcp_flags & TCP_ACK) && f->s[!side].ooo)
+		acked_hole(w, f, !side, pkt->ack);
 
 	if (pkt->tcp_flags & TCP_RST) {
 		f->rst = true;
