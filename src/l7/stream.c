@@ -341,6 +341,8 @@ void l7_parsers__fini(struct l7_worker *w)
 	w->plugins_open = false;
 	free(w->parsers);
 	free(w->cache);
+	if (w->http_self)
+		free(((struct l7_http_self *)w->http_self)->state);
 	free(w->http_self);
 	w->parsers = NULL;
 	w->cache = NULL;
