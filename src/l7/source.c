@@ -100,9 +100,12 @@ struct l7_source *l7_source__open_live(const char *iface, const char *filter, ch
 		errno = ENODEV;
 		return NULL;
 	}
+	/* Not immediate mode: libpcap would fall back to TPACKET_V2's fixed
+	 * snaplen-sized frames (a few hundred in the ring); TPACKET_V3 packs
+	 * packets into blocks, handed over when full or after the timeout. */
 	pcap_set_snaplen(s->pcap, 262144);
-	pcap_set_buffer_size(s->pcap, 32 << 20);
-	pcap_set_immediate_mode(s->pcap, 1);
+	pcap_set_buffer_size(s->pcap, 64 << 20);
+	pcap_set_timeout(s->pcap, 50);
 	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_MICRO);
 	rc = pcap_activate(s->pcap);
 	if (rc < 0) {

@@ -155,7 +155,7 @@ traffic_tests() {
 		return
 	fi
 	# 1. tcpdump captures, wbpf reads the file
-	tcpdump -i lo -U -w "$TMP/real.pcap" "$CAP_FILTER" 2>"$TMP/tcpdump.err" &
+	tcpdump -i lo --immediate-mode -B 65536 -U -w "$TMP/real.pcap" "$CAP_FILTER" 2>"$TMP/tcpdump.err" &
 	local tp=$!
 	PIDS+=($tp)
 	wait_listening "$TMP/tcpdump.err" || bad "tcpdump did not start" "$(cat "$TMP/tcpdump.err")"
@@ -174,7 +174,7 @@ traffic_tests() {
 		"$(jq -r 'select(.timeout | not) | select(.response_duration == null or .response_duration < 0)' "$TMP/real.json" | wc -l)"
 
 	# 2. the same traffic, wbpf capturing live on lo (tcpdump alongside for tshark)
-	tcpdump -i lo -U -w "$TMP/live.pcap" "$CAP_FILTER" 2>"$TMP/tcpdump2.err" &
+	tcpdump -i lo --immediate-mode -B 65536 -U -w "$TMP/live.pcap" "$CAP_FILTER" 2>"$TMP/tcpdump2.err" &
 	tp=$!
 	PIDS+=($tp)
 	wait_listening "$TMP/tcpdump2.err"
