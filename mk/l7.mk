@@ -62,3 +62,9 @@ fuzz-l7-ci: $(FUZZ_L7_BIN) $(FUZZ_L7_SEEDS)/.stamp
 	$(call fuzz_l7_run,30)
 
 TEST_TARGETS += fuzz-l7-ci
+
+# Records/s against tshark and ndpiReader, and memory for 1M flows
+# (bench/README.md, "L7 pipeline"). Not part of make test.
+.PHONY: bench-l7
+bench-l7: $(BUILD)/wbpf $(L7_GEN)
+	@bash bench/l7/pipeline.sh $(BENCH_L7_N)

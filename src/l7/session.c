@@ -3,7 +3,7 @@
  * mostly zeros) until a response with its id, or the oldest one for
  * protocols paired by order, comes; then the pair goes out as one record.
  * Requests never answered go out as timeouts. */
-#include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,49 +11,99 @@
 
 #define MAX_PENDING_PER_FLOW 256
 
-/* The packing: [u16 zero words][u16 literal words][literal words...] runs
- * over the whole struct, so fields added to l7_info survive unchanged. */
-static_assert(sizeof(struct l7_info) % 8 == 0, "l7_info is packed by 8-byte words");
-#define INFO_WORDS (sizeof(struct l7_info) / 8)
+/* The packing: the fixed fields before and after the attributes as runs
+ * of [u16 zero words][u16 literal words][literal words] (records are
+ * mostly zeros), the attributes in use as [u16 len][bytes] pairs, so
+ * fields added to l7_info are carried without a change here. */
+#define ATTRS_OFF offsetof(struct l7_info, attrs)
+#define ATTRS_END (ATTRS_OFF + sizeof(((struct l7_info *)0)->attrs))
 
-static size_t pack(const struct l7_info *info, uint8_t *out)
+static size_t put_bytes(uint8_t *out, size_t o, const void *p, size_t n)
 {
-	const uint64_t *w = (const uint64_t *)info;
-	size_t i = 0, o = 0;
-
-	while (i < INFO_WORDS) {
-		uint16_t z = 0, l = 0;
-
-		while (i + z < INFO_WORDS && !w[i + z])
-			z++;
-		while (i + z + l < INFO_WORDS && w[i + z + l])
-			l++;
-		if (out) {
-			memcpy(out + o, &z, 2);
-			memcpy(out + o + 2, &l, 2);
-			memcpy(out + o + 4, w + i + z, (size_t)l * 8);
-		}
-		o += 4 + (size_t)l * 8;
-		i += (size_t)z + l;
-	}
-	return o;
+	if (out)
+		memcpy(out + o, p, n);
+	return o + n;
 }
 
-static void unpack(const uint8_t *in, size_t size, struct l7_info *info)
+static size_t rle_pack(const uint8_t *src, size_t n, uint8_t *out, size_t o)
 {
-	uint64_t *w = (uint64_t *)info;
-	size_t i = 0, o = 0;
+	size_t words = n / 8, i = 0;
 
-	while (o + 4 <= size) {
+	while (i < words) {
+		uint16_t z = 0, l = 0;
+		uint64_t v;
+
+		while (i + z < words && (memcpy(&v, src + (i + z) * 8, 8), !v))
+			z++;
+		while (i + z + l < words && (memcpy(&v, src + (i + z + l) * 8, 8), v))
+			l++;
+		o = put_bytes(out, o, &z, 2);
+		o = put_bytes(out, o, &l, 2);
+		o = put_bytes(out, o, src + (i + z) * 8, (size_t)l * 8);
+		i += (size_t)z + l;
+	}
+	return put_bytes(out, o, src + words * 8, n % 8);
+}
+
+static size_t rle_unpack(const uint8_t *in, size_t o, uint8_t *dst, size_t n)
+{
+	size_t words = n / 8, i = 0;
+
+	while (i < words) {
 		uint16_t z, l;
 
 		memcpy(&z, in + o, 2);
 		memcpy(&l, in + o + 2, 2);
-		memset(w + i, 0, (size_t)z * 8);
+		memset(dst + i * 8, 0, (size_t)z * 8);
 		i += z;
-		memcpy(w + i, in + o + 4, (size_t)l * 8);
+		memcpy(dst + i * 8, in + o + 4, (size_t)l * 8);
 		i += l;
 		o += 4 + (size_t)l * 8;
+	}
+	memcpy(dst + words * 8, in + o, n % 8);
+	return o + n % 8;
+}
+
+static size_t put_str(uint8_t *out, size_t o, const char *s, size_t max)
+{
+	uint16_t n = (uint16_t)strnlen(s, max - 1);
+
+	o = put_bytes(out, o, &n, 2);
+	return put_bytes(out, o, s, n);
+}
+
+static size_t pack(const struct l7_info *info, uint8_t *out)
+{
+	const uint8_t *b = (const uint8_t *)info;
+	unsigned n = info->n_attrs < L7_ATTR_MAX ? info->n_attrs : L7_ATTR_MAX;
+	size_t o = rle_pack(b, ATTRS_OFF, out, 0);
+
+	o = rle_pack(b + ATTRS_END, sizeof(*info) - ATTRS_END, out, o);
+	for (unsigned i = 0; i < n; i++) {
+		o = put_str(out, o, info->attrs[i].key, sizeof(info->attrs[i].key));
+		o = put_str(out, o, info->attrs[i].val, sizeof(info->attrs[i].val));
+	}
+	return o;
+}
+
+static size_t get_str(const uint8_t *in, size_t o, char *dst, size_t size)
+{
+	uint16_t n;
+
+	memcpy(&n, in + o, 2);
+	l7_info__set_str(dst, size, (const char *)in + o + 2, n);
+	return o + 2 + n;
+}
+
+static void unpack(const uint8_t *in, size_t size, struct l7_info *info)
+{
+	uint8_t *b = (uint8_t *)info;
+	size_t o = rle_unpack(in, 0, b, ATTRS_OFF);
+
+	o = rle_unpack(in, o, b + ATTRS_END, sizeof(*info) - ATTRS_END);
+	for (unsigned i = 0; i < info->n_attrs && i < L7_ATTR_MAX && o < size; i++) {
+		o = get_str(in, o, info->attrs[i].key, sizeof(info->attrs[i].key));
+		o = get_str(in, o, info->attrs[i].val, sizeof(info->attrs[i].val));
 	}
 }
 

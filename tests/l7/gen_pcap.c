@@ -4,6 +4,8 @@
  *
  *   gen_pcap SCENARIO OUT.pcap [N]
  *
+ * (bench and flows, for bench/l7/pipeline.sh, take a size N.)
+ *
  * Each scenario is a TCP or UDP conversation with one thing done to it
  * (reordered, retransmitted, overlapping, missing or cut segments, ...);
  * tests/l7/run.sh knows what wbpf must make of each. Sequence and
@@ -474,6 +476,22 @@ static void bench(struct gen *g, unsigned n)
 	}
 }
 
+/* `n` flows at once, each one request picked up mid-stream and never
+ * answered: the flow table's memory at scale. */
+static void flows(struct gen *g, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct conn c;
+
+		conn_init(g, &c, k);
+		c.cport = (uint16_t)(10000 + k % 50000);
+		c.cip[1] = (uint8_t)(k >> 16);
+		c.cip[2] = (uint8_t)(k >> 8);
+		c.cip[3] = (uint8_t)k;
+		sends(g, &c, true, "GET /open HTTP/1.1\r\nHost: flows.test\r\n\r\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct gen g = {.linktype = LT_ETH, .snaplen = 65535, .t_us = 1700000000000000ull};
@@ -516,6 +534,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(sc, "frag")) frag(&g);
 	else if (!strcmp(sc, "bench")) bench(&g, argc > 3 ? (unsigned)atoi(argv[3]) : 100000);
 	else if (!strcmp(sc, "snap")) split(&g);
+	else if (!strcmp(sc, "flows")) flows(&g, argc > 3 ? (unsigned)atoi(argv[3]) : 1000000);
 	else basic(&g); /* basic and the link-type variants */
 	fclose(g.f);
 	return 0;
