@@ -169,14 +169,16 @@ static uint32_t parse_some(struct l7_worker *w, struct l7_flow *f, int side, con
 
 		if (used == 0)
 			return off;
-		if (used < 0 || m.truncated) {
-			if (left >= max)
-				w->st.msgs_too_big++;
-			if (used < 0) {
-				w->st.parse_errors++;
-				s->resync = true;
-				return len;
-			}
+		if (used < 0) {
+			w->st.parse_errors++;
+			s->resync = true;
+			return len;
+		}
+		if (m.truncated && left >= max && (uint64_t)used <= left) {
+			/* the rest of this message is still to come: drop it */
+			w->st.msgs_too_big++;
+			s->resync = true;
+			return len;
 		}
 		if ((uint64_t)used > left) {
 			s->skip = (uint64_t)used - left;

@@ -1,10 +1,18 @@
 # Real traffic for tests/l7/run.sh (sourced: uses its ok/bad/check, $TMP,
-# $WBPF and PIDS, which its EXIT trap kills). nginx on 127.0.0.1:18080 and
-# dnsmasq on 127.0.53.1:53 are started here and only talk on lo.
+# $WBPF and PIDS, which its EXIT trap kills). nginx on a free port of
+# 127.0.0.1 and dnsmasq on port 53 of an address of 127.53.0.0/16 picked
+# at random (so that two runs do not meet) are started here; all of it
+# stays on lo.
+
+free_tcp_port() {
+	for p in $(seq "$1" $(($1 + 500))); do
+		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
 
 HTTP_ADDR=127.0.0.1
-HTTP_PORT=18080
-DNS_ADDR=127.0.53.1
+HTTP_PORT=$(free_tcp_port $((18000 + RANDOM % 2000)))
+DNS_ADDR=127.53.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
 CAP_FILTER="(host $HTTP_ADDR and tcp port $HTTP_PORT) or (host $DNS_ADDR and port 53)"
 
 start_servers() {
