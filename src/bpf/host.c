@@ -161,16 +161,32 @@ size_t wbpf_bpf_host__handle_count(const struct wbpf_bpf_host *host)
 	return host->handles.live;
 }
 
+static int host_vlog(const struct wbpf_bpf_host *host, int err, const char *fmt, va_list ap)
+{
+	if (host->quiet)
+		return err;
+	fputs("wbpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return err;
+}
+
+int host_log(const struct wbpf_bpf_host *host, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	host_vlog(host, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int host_deny(const struct wbpf_bpf_host *host, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (host->quiet)
-		return -EPERM;
 	va_start(ap, fmt);
-	fputs("wbpf: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	host_vlog(host, -EPERM, fmt, ap);
 	va_end(ap);
 	return -EPERM;
 }

@@ -129,7 +129,10 @@ struct wbpf_bpf_host {
 	bool polling; /* a dispatcher is running */
 };
 
-/* One "wbpf: ..." line on stderr unless quiet; returns -EPERM. */
+/* One "wbpf: ..." line on stderr unless quiet; returns err. */
+int host_log(const struct wbpf_bpf_host *host, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* host_log() returning -EPERM. */
 int host_deny(const struct wbpf_bpf_host *host, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -146,5 +149,9 @@ void map_data_munmap(struct bpf_map_ent *m);
 bool buffer_reads_obj(const struct bpf_buffer *b, const struct bpf_obj *o);
 
 enum wbpf_bpf_attach_kind prog_attach_kind(const struct bpf_program *prog);
+
+/* Opens the object in a confined throwaway child first: 0 when libbpf
+ * parsed it there, else a negative errno (logged with the reason). */
+int object_vet(const struct wbpf_bpf_host *host, const void *buf, size_t size, const char *name);
 
 #endif /* WBPF_BPF_INTERNAL_H */

@@ -33,7 +33,8 @@ static int index_children(struct bpf_obj *o)
 	return 0;
 }
 
-static int obj_open(struct bpf_obj *o, const void *buf, size_t size, const char *name)
+static int obj_open(const struct wbpf_bpf_host *host, struct bpf_obj *o, const void *buf,
+		    size_t size, const char *name)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	int err;
@@ -41,6 +42,9 @@ static int obj_open(struct bpf_obj *o, const void *buf, size_t size, const char 
 	if (!(o->elf = malloc(size ? size : 1)))
 		return -ENOMEM;
 	memcpy(o->elf, buf, size);
+	/* Vetted from our copy: the guest cannot change the bytes in between. */
+	if ((err = object_vet(host, o->elf, size, name)))
+		return err;
 	o->bpf = bpf_object__open_mem(o->elf, size, &opts);
 	if (!o->bpf) {
 		err = -errno;
@@ -63,7 +67,7 @@ int wbpf_bpf_host__object_open(struct wbpf_bpf_host *host, const void *buf, size
 		return -ENOMEM;
 	host->nobjs++;
 	host->elf_bytes += o->elf_size = size;
-	err = obj_open(o, buf, size, name);
+	err = obj_open(host, o, buf, size, name);
 	if (!err) {
 		err = htable_add(&host->handles, WBPF_HANDLE_OBJECT, o);
 		o->handle = err;

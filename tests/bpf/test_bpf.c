@@ -11,9 +11,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "wbpf/bpf.h"
+#include "corrupt_btf.h"
 #include "util.h"
 
 #define N_EVENTS 1000
@@ -501,7 +505,50 @@ static void test_teardown(void)
 	}
 }
 
+/* How libbpf itself fares on `buf`, in a child: the signal that killed
+ * it, or 0. */
+static int libbpf_open_signal(const void *buf, size_t size)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		libbpf_set_print(NULL);
+		bpf_object__open_mem(buf, size, NULL);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* Bytes that crash libbpf's parser are refused with -EINVAL, and the
+ * host goes on; so do truncated and empty objects, with libbpf's errno. */
+static void test_corrupt(void)
+{
+	struct wbpf_bpf_host *host = wbpf_bpf_host__new(NULL);
+	uint8_t *bad = malloc(elf_size);
+	int obj;
+
+	if (!CHECK(host && bad))
+		goto out;
+	memcpy(bad, elf_bytes, elf_size);
+	if (!CHECK_EQ(corrupt_btf(bad, elf_size), 0))
+		goto out;
+	CHECK_EQ(libbpf_open_signal(bad, elf_size), SIGSEGV);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(wbpf_bpf_host__object_open(host, bad, elf_size, "corrupt"), -EINVAL);
+	CHECK(wbpf_bpf_host__object_open(host, elf_bytes, elf_size / 2, "truncated") < 0);
+	CHECK_EQ(wbpf_bpf_host__handle_count(host), 0);
+	obj = wbpf_bpf_host__object_open(host, elf_bytes, elf_size, "intact");
+	CHECK(obj > 0);
+	CHECK_EQ(wbpf_bpf_host__object_load(host, obj), 0);
+out:
+	free(bad);
+	wbpf_bpf_host__free(host);
+}
+
 static const struct test tests[] = {
+	{ "corrupt", test_corrupt },
 	{ "events", test_events },
 	{ "maps", test_maps },
 	{ "attach_kinds", test_attach_kinds },
