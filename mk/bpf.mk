@@ -23,6 +23,8 @@ $(BPF_BUILD)/%.bpf.o: %.bpf.c $(VMLINUX_H)
 # test_abi runs a guest on the engine. $(1): build directory, $(2): CFLAGS.
 BPF_HOST_SRCS := $(sort $(wildcard src/bpf/*.c))
 BPF_TEST_OBJ := $(BPF_BUILD)/tests/bpf/probe.bpf.o
+# Built by mk/examples.mk's guest rules (tests/examples/guests/policy.bpf.c).
+BPF_POLICY_OBJ := $(BUILD)/tests/examples/policy.bpf.o
 ABI_GUEST := $(BPF_BUILD)/tests/bpf/abi_guest.wasm
 
 define bpf_test_rules
@@ -48,16 +50,17 @@ $(ABI_GUEST): tests/bpf/abi_guest.c | $(DEPS_STAMP)
 
 # Exit 77 = skipped (not root): reported, not a failure.
 define bpf_run_tests
-	@$(1)/tests/bpf/test_bpf $(BPF_TEST_OBJ); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
+	@$(1)/tests/bpf/test_bpf $(BPF_TEST_OBJ) $(BPF_POLICY_OBJ); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
 	@$(1)/tests/bpf/test_abi $(BPF_TEST_OBJ) $(ABI_GUEST); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
 endef
 
 .PHONY: bpf-test bpf-test-san
-bpf-test: $(BUILD)/tests/bpf/test_bpf $(BUILD)/tests/bpf/test_abi $(BPF_TEST_OBJ) $(ABI_GUEST)
+bpf-test: $(BUILD)/tests/bpf/test_bpf $(BUILD)/tests/bpf/test_abi $(BPF_TEST_OBJ) $(ABI_GUEST) \
+		$(BPF_POLICY_OBJ)
 	$(call bpf_run_tests,$(BUILD))
 
 bpf-test-san: $(SAN_BUILD)/tests/bpf/test_bpf $(SAN_BUILD)/tests/bpf/test_abi $(BPF_TEST_OBJ) \
-		$(ABI_GUEST)
+		$(ABI_GUEST) $(BPF_POLICY_OBJ)
 	$(call bpf_run_tests,$(SAN_BUILD))
 
 TEST_TARGETS += bpf-test bpf-test-san

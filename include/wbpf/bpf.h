@@ -72,6 +72,15 @@ int wbpf_bpf_host__allow_uprobe(struct wbpf_bpf_host *host, const char *binary);
 /* An interface name or "*" (any interface). */
 int wbpf_bpf_host__allow_iface(struct wbpf_bpf_host *host, const char *ifname);
 
+/* Lets the guest's programs call a restricted helper: `name` is a helper
+ * ("bpf_send_signal") or a class: "signal", "user-write", "override",
+ * "syscall", "kfunc" (docs/security.md). Without a grant, object_load
+ * refuses an object whose code calls one (-EPERM, one line naming the
+ * program, the helper and the instruction). -EINVAL for unknown names. */
+int wbpf_bpf_host__allow_helper(struct wbpf_bpf_host *host, const char *name);
+/* Whether `name` is a helper or a class __allow_helper() knows. */
+bool wbpf_bpf_helper__grantable(const char *name);
+
 /* Thread- and async-signal-safe. Wakes any poll blocked now or later with
  * -EINTR: call it with wbpf_store__interrupt() when a deadline passes so
  * that a guest waiting in a poll sees it. Sticky. */

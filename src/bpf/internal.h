@@ -117,6 +117,8 @@ struct bpf_buffer {
 struct wbpf_bpf_host {
 	struct handle_table handles;
 	bool allowed[WBPF_ATTACH__MAX];
+	bool helper_granted[__BPF_FUNC_MAX_ID]; /* restricted helpers granted */
+	bool kfunc_granted;
 	char **uprobe_bins;
 	size_t n_uprobe_bins;
 	char **ifaces;
@@ -153,5 +155,8 @@ enum wbpf_bpf_attach_kind prog_attach_kind(const struct bpf_program *prog);
 /* Opens the object in a confined throwaway child first: 0 when libbpf
  * parsed it there, else a negative errno (logged with the reason). */
 int object_vet(const struct wbpf_bpf_host *host, const void *buf, size_t size, const char *name);
+/* The helper policy over the object's code: 0, or -EPERM (logged with
+ * the program, the helper and the instruction). */
+int object_check_helpers(const struct wbpf_bpf_host *host, const struct bpf_obj *o);
 
 #endif /* WBPF_BPF_INTERNAL_H */

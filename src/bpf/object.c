@@ -86,6 +86,8 @@ int wbpf_bpf_host__object_load(struct wbpf_bpf_host *host, int obj)
 		return -EBADF;
 	if (o->loaded)
 		return -EBUSY;
+	if ((err = object_check_helpers(host, o)))
+		return err;
 	err = bpf_object__load(o->bpf);
 	/* libbpf refuses a second load even after a failed one. */
 	o->loaded = true;

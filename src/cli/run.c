@@ -83,7 +83,7 @@ RUN_SINK_HELP
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
-	OPT_OUTPUT, OPT_METRICS,
+	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS,
 };
 
 static const struct option run_options[] = {
@@ -98,6 +98,7 @@ static const struct option run_options[] = {
 	{"allow-uprobe", required_argument, NULL, OPT_ALLOW_UPROBE},
 	{"allow-iface", required_argument, NULL, OPT_ALLOW_IFACE},
 	{"allow-attach", required_argument, NULL, OPT_ALLOW_ATTACH},
+	{"allow-helper", required_argument, NULL, OPT_ALLOW_HELPER},
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"help", no_argument, NULL, 'h'},
@@ -209,6 +210,7 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	case OPT_ALLOW_UPROBE:
 	case OPT_ALLOW_IFACE:
 	case OPT_ALLOW_ATTACH:
+	case OPT_ALLOW_HELPER:
 		return run_bpf_opts__add(&o->bpf, (enum run_bpf_flag)(opt - OPT_ALLOW_UPROBE), optarg);
 	case 'h': o->help = true; return 0;
 	case ':': return usage_error("%s needs a value", argv[optind - 1]);

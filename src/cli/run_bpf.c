@@ -16,6 +16,12 @@ int run_bpf_opts__add(struct run_bpf_opts *o, enum run_bpf_flag flag, const char
 				"perf_event, usdt, iter, other)\n", arg);
 		return -EINVAL;
 	}
+	if (flag == RUN_BPF_ALLOW_HELPER && !wbpf_bpf_helper__grantable(arg)) {
+		fprintf(stderr, "wbpf run: --allow-helper: unknown helper or class '%s' (a helper "
+				"such as bpf_send_signal, or one of signal, user-write, override, "
+				"syscall, kfunc)\n", arg);
+		return -EINVAL;
+	}
 	if (!*arg) {
 		fprintf(stderr, "wbpf run: --allow-%s needs a value\n",
 			flag == RUN_BPF_ALLOW_UPROBE ? "uprobe" : "iface");
@@ -59,6 +65,7 @@ static int apply(struct wbpf_bpf_host *host, const struct run_bpf_flag_arg *f)
 	case RUN_BPF_ALLOW_IFACE: return wbpf_bpf_host__allow_iface(host, f->arg);
 	case RUN_BPF_ALLOW_ATTACH:
 		return wbpf_bpf_host__allow_attach(host, wbpf_bpf_attach_kind__parse(f->arg));
+	case RUN_BPF_ALLOW_HELPER: return wbpf_bpf_host__allow_helper(host, f->arg);
 	}
 	return -EINVAL;
 }

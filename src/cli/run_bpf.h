@@ -13,6 +13,7 @@ enum run_bpf_flag {
 	RUN_BPF_ALLOW_UPROBE, /* --allow-uprobe BINARY */
 	RUN_BPF_ALLOW_IFACE,  /* --allow-iface IFNAME */
 	RUN_BPF_ALLOW_ATTACH, /* --allow-attach KIND */
+	RUN_BPF_ALLOW_HELPER, /* --allow-helper NAME */
 };
 
 #define RUN_BPF_HELP                                                                   \
@@ -22,7 +23,10 @@ enum run_bpf_flag {
 	"                        programs on interface IFNAME ('*' = any).\n"           \
 	"  --allow-attach KIND    allow an attach kind denied by default: cgroup,\n"    \
 	"                        kprobe, fentry, lsm, perf_event, usdt, iter, other.\n" \
-	"                        Tracepoints, raw_tp and tp_btf are always allowed.\n"
+	"                        Tracepoints, raw_tp and tp_btf are always allowed.\n" \
+	"  --allow-helper NAME    let eBPF guests' programs call a restricted helper:\n" \
+	"                        a name (bpf_send_signal) or a class: signal,\n"     \
+	"                        user-write, override, syscall, kfunc.\n"
 
 struct run_bpf_flag_arg {
 	enum run_bpf_flag flag;

@@ -23,6 +23,14 @@ static inline uint32_t corrupt_u32(const uint8_t *p)
 	return v;
 }
 
+static inline uint64_t corrupt_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
 static inline uint16_t corrupt_u16(const uint8_t *p)
 {
 	uint16_t v;
@@ -34,25 +42,30 @@ static inline uint16_t corrupt_u16(const uint8_t *p)
 /* The .BTF section of a little-endian ELF64 object: offset and size. */
 static inline int corrupt_find_btf(const uint8_t *elf, size_t size, size_t *off, size_t *len)
 {
-	size_t shoff, shnum, shent, stroff;
+	uint64_t shoff, shnum, shstr, stroff, o, l;
 
 	if (size < 64 || memcmp(elf, "\177ELF\2\1", 6))
 		return -1;
-	memcpy(&shoff, elf + 0x28, 8);
-	shent = corrupt_u16(elf + 0x3a);
+	shoff = corrupt_u64(elf + 0x28);
 	shnum = corrupt_u16(elf + 0x3c);
-	if (shent != 64 || shoff > size || shnum > (size - shoff) / 64)
+	shstr = corrupt_u16(elf + 0x3e);
+	if (corrupt_u16(elf + 0x3a) != 64 || shoff > size || shnum > (size - shoff) / 64 ||
+	    shstr >= shnum)
 		return -1;
-	memcpy(&stroff, elf + shoff + (size_t)corrupt_u16(elf + 0x3e) * 64 + 0x18, 8);
-	for (size_t i = 0; i < shnum; i++) {
+	stroff = corrupt_u64(elf + shoff + shstr * 64 + 0x18);
+	for (uint64_t i = 0; i < shnum; i++) {
 		const uint8_t *sh = elf + shoff + i * 64;
-		size_t name = stroff + corrupt_u32(sh);
+		uint64_t name = stroff + corrupt_u32(sh);
 
-		if (name + 5 > size || memcmp(elf + name, ".BTF", 5))
+		if (name > size || size - name < 5 || memcmp(elf + name, ".BTF", 5))
 			continue;
-		memcpy(off, sh + 0x18, 8);
-		memcpy(len, sh + 0x20, 8);
-		return *off <= size && *len <= size - *off ? 0 : -1;
+		o = corrupt_u64(sh + 0x18);
+		l = corrupt_u64(sh + 0x20);
+		if (o > size || l > size - o)
+			return -1;
+		*off = (size_t)o;
+		*len = (size_t)l;
+		return 0;
 	}
 	return -1;
 }

@@ -5,10 +5,11 @@
  * read the events back, and check that handles are checked and that
  * nothing (fd, link, handle) outlives its owner.
  *
- * usage: test_bpf PROBE.bpf.o    (needs root; exits 77 = skipped otherwise)
+ * usage: test_bpf PROBE.bpf.o POLICY.bpf.o   (root; exits 77 = skipped otherwise)
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -29,8 +30,8 @@ struct event {
 	char comm[16];
 };
 
-static void *elf_bytes;
-static size_t elf_size;
+static void *elf_bytes, *policy_bytes;
+static size_t elf_size, policy_size;
 
 /* The uprobe target: a global symbol the probe finds in our own binary. */
 __attribute__((noinline)) void wbpf_test_uprobe_target(void)
@@ -547,7 +548,53 @@ out:
 	wbpf_bpf_host__free(host);
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* policy.bpf.o calls bpf_send_signal from a subprogram and
+ * bpf_probe_write_user directly: refused until granted; once granted, the
+ * signal really arrives. */
+static void test_helper_policy(void)
+{
+	struct wbpf_bpf_host_opts opts = { .sz = sizeof(opts), .quiet = true };
+	struct wbpf_bpf_host *host = wbpf_bpf_host__new(&opts);
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	uint32_t pid = (uint32_t)getpid();
+	int obj;
+
+	if (!CHECK(host))
+		return;
+	CHECK(wbpf_bpf_helper__grantable("bpf_send_signal"));
+	CHECK(wbpf_bpf_helper__grantable("kfunc"));
+	CHECK(!wbpf_bpf_helper__grantable("send_signal"));
+	CHECK_EQ(wbpf_bpf_host__allow_helper(host, "bpf_no_such_helper"), -EINVAL);
+	obj = wbpf_bpf_host__object_open(host, policy_bytes, policy_size, "policy");
+	CHECK_EQ(wbpf_bpf_host__object_load(host, obj), -EPERM);
+	CHECK_EQ(wbpf_bpf_host__allow_helper(host, "signal"), 0);
+	CHECK_EQ(wbpf_bpf_host__object_load(host, obj), -EPERM); /* write_user still refused */
+	CHECK_EQ(wbpf_bpf_host__program_set_autoload(
+			 host, wbpf_bpf_host__find_program(host, obj, "policy_write_user"), false), 0);
+	CHECK_EQ(wbpf_bpf_host__map_data_write(host, wbpf_bpf_host__find_map(host, obj, ".rodata"),
+					       0, &pid, sizeof(pid)), 0);
+	if (!CHECK_EQ(wbpf_bpf_host__object_load(host, obj), 0))
+		goto out;
+	sigaction(SIGUSR1, &sa, &old);
+	CHECK(wbpf_bpf_host__attach(host, wbpf_bpf_host__find_program(host, obj, "policy_signal"),
+				    NULL) > 0);
+	hit_tracepoints(3);
+	CHECK(usr1_seen > 0);
+	sigaction(SIGUSR1, &old, NULL);
+out:
+	wbpf_bpf_host__free(host);
+}
+
 static const struct test tests[] = {
+	{ "helper_policy", test_helper_policy },
 	{ "corrupt", test_corrupt },
 	{ "events", test_events },
 	{ "maps", test_maps },
@@ -563,15 +610,17 @@ int main(int argc, char **argv)
 {
 	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PROBE.bpf.o\n", argv[0]);
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PROBE.bpf.o POLICY.bpf.o\n", argv[0]);
 		return 2;
 	}
-	if (!(elf_bytes = read_file(argv[1], &elf_size))) {
-		fprintf(stderr, "bpf-test: cannot read %s\n", argv[1]);
+	if (!(elf_bytes = read_file(argv[1], &elf_size)) ||
+	    !(policy_bytes = read_file(argv[2], &policy_size))) {
+		fprintf(stderr, "bpf-test: cannot read %s or %s\n", argv[1], argv[2]);
 		return 1;
 	}
 	rc = run_tests("bpf-test", tests, sizeof(tests) / sizeof(tests[0]));
 	free(elf_bytes);
+	free(policy_bytes);
 	return rc;
 }

@@ -277,6 +277,34 @@ test_sigsnoop() {
 	pass sigsnoop
 }
 
+# ----------------------------------------------------------- helper policy
+
+# policy_case NAME MODE WANT_RC STDERR_REGEX [WBPF_OPTIONS...]: policy.wasm's
+# programs call bpf_send_signal (from a subprogram) and bpf_probe_write_user.
+policy_case() {
+	local name=$1 mode=$2 want_rc=$3 re=$4 rc
+	shift 4
+	run "$name" "$GUESTS/policy.wasm" "$@" -- "$mode"
+	[ "$rc" = "$want_rc" ] || { fail "$name" "exit status $rc, want $want_rc" "$name"; return; }
+	if [ -n "$re" ]; then
+		grep -Eq "$re" "$WORK/$name.err" || { fail "$name" "no line matching '$re'" "$name"; return; }
+		grep -q '^load: -1$' "$WORK/$name.out" || { fail "$name" "guest did not see -EPERM" "$name"; return; }
+	else
+		grep -q '^attach: ok$' "$WORK/$name.out" || { fail "$name" "not attached" "$name"; return; }
+	fi
+	pass "$name"
+}
+
+test_policy() {
+	local sig="program 'signal_target' calls bpf_send_signal \\(helper 109\\) at instruction [0-9]+: not allowed \\(allow with --allow-helper bpf_send_signal or --allow-helper signal\\)"
+	local wr="program 'policy_write_user' calls bpf_probe_write_user \\(helper 36\\) at instruction [0-9]+"
+	policy_case policy-refused all 1 "$sig"
+	policy_case policy-other-class all 1 "$sig" --allow-helper user-write
+	policy_case policy-one-class all 1 "$wr" --allow-helper signal
+	policy_case policy-granted-class signal-only 0 "" --allow-helper signal
+	policy_case policy-granted-name signal-only 0 "" --allow-helper bpf_send_signal
+}
+
 # ----------------------------------------------------------- SDK and hostile
 
 test_sdk() {
@@ -324,12 +352,19 @@ test_hostile_callback() {
 	pass "$name ($(grep -c . <<<"$held") programs/links released)"
 }
 
+# The corrupted object is refused with one line saying why; wbpf goes on.
+test_hostile_corrupt() {
+	test_hostile_suite corrupt
+	grep -q "BPF object 'corrupt' refused: it crashes libbpf's parser" "$WORK/hostile-corrupt.err" ||
+		fail hostile-corrupt-reason "no line giving the reason" hostile-corrupt
+}
+
 ALL_TESTS=(
 	execsnoop execsnoop_filter opensnoop opensnoop_pid syslat getenvsnoop
-	getenvsnoop_denied sigsnoop sdk
+	getenvsnoop_denied sigsnoop sdk policy
 	"hostile_suite ptrs" "hostile_suite handles" "hostile_suite foreign" "hostile_suite names"
 	"hostile_suite sizes" "hostile_suite perms" "hostile_suite oversized"
-	"hostile_suite reentry" "hostile_suite gocb"
+	"hostile_suite reentry" "hostile_suite gocb" hostile_corrupt
 	"hostile_callback cb-trap 134 20s" "hostile_callback cb-loop 142 2s"
 	"hostile_callback cb-exit 7 20s"
 )

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <wbpf/abi.h>
 
+#include "../../bpf/corrupt_btf.h"
 #include "check.h"
 #include "hostile.h"
 #include "hostile.bpf.h" /* hostile_bpf_o[] */
@@ -467,6 +468,31 @@ static int suite_oversized(void)
 	return checks_summary("oversized");
 }
 
+/* ---- objects that crash libbpf's parser: refused, the host goes on ------- */
+
+static int suite_corrupt(void)
+{
+	uint8_t *bad = malloc(sizeof(hostile_bpf_o));
+	struct fixture f;
+
+	if (!bad)
+		return 1;
+	memcpy(bad, hostile_bpf_o, sizeof(hostile_bpf_o));
+	CHECK_EQ("corrupt .BTF (setup)", corrupt_btf(bad, sizeof(hostile_bpf_o)), 0);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ("object_open of the corrupted object",
+			 wbpf_object_open(bad, sizeof(hostile_bpf_o), "corrupt"), -L_EINVAL);
+	CHECK_EQ("wasm_load_bpf_object of the corrupted object",
+		 wasm_load_bpf_object(bad, sizeof(hostile_bpf_o)), 0);
+	CHECK_TRUE("object_open of a truncated object fails",
+		   wbpf_object_open(hostile_bpf_o, sizeof(hostile_bpf_o) / 3, "truncated") < 0);
+	if (open_fixture(&f, 1))
+		return 1;
+	CHECK_OK("the intact object still attaches", wbpf_program_attach(f.prog));
+	free(bad);
+	return checks_summary("corrupt");
+}
+
 /* ---- callbacks that misbehave --------------------------------------------- */
 
 struct reentry {
@@ -638,6 +664,7 @@ static const struct {
 	{ "sizes", suite_sizes },
 	{ "perms", suite_perms },	{ "oversized", suite_oversized },
 	{ "reentry", suite_reentry },	{ "gocb", suite_gocb },
+	{ "corrupt", suite_corrupt },
 	{ "cb-trap", suite_trap },	{ "cb-loop", suite_loop },
 	{ "cb-exit", suite_exit },
 };
