@@ -48,14 +48,15 @@
 #define VET_REASON_MAX 256
 
 /* What libbpf's open needs (allocations, the global-data images it maps,
- * uname for the kernel version); writes only to fd 2, the report pipe.
- * Anything else fails with EPERM. */
+ * uname for the kernel version) and a sanitizer runtime's own signal
+ * state; writes only to fd 2, the report pipe. Anything else fails with
+ * EPERM. */
 static int vet_seccomp(void)
 {
 	static const int allowed[] = {
 		__NR_brk, __NR_mmap, __NR_munmap, __NR_mremap, __NR_mprotect, __NR_madvise,
 		__NR_uname, __NR_futex, __NR_getpid, __NR_gettid, __NR_exit, __NR_exit_group,
-		__NR_rt_sigreturn,
+		__NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_sigaltstack,
 	};
 	enum { N = sizeof(allowed) / sizeof(allowed[0]), LEN = 9 + N };
 	struct sock_filter f[LEN];
@@ -132,6 +133,14 @@ static int vet_drop_privileges(void)
 	return 0;
 }
 
+/* The raw system call: no exit handlers (the host's, a sanitizer's or a
+ * fuzzer's) run in the child. */
+static void __attribute__((noreturn)) vet_exit(int code)
+{
+	for (;;)
+		syscall(SYS_exit_group, code);
+}
+
 /* In the child: confine, parse, report by exit status (0 or an errno). */
 static void __attribute__((noreturn)) vet_child(int report, const void *buf, size_t size,
 						const char *name)
@@ -150,10 +159,10 @@ static void __attribute__((noreturn)) vet_child(int report, const void *buf, siz
 			     vm + VET_MEM_BASE + VET_MEM_PER_BYTE * size)) ||
 	    vet_drop_privileges() || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || vet_seccomp()) {
 		fprintf(stderr, "cannot confine the parser: %s\n", strerror(errno));
-		_exit(EPERM);
+		vet_exit(EPERM);
 	}
 	obj = bpf_object__open_mem(buf, size, &opts);
-	_exit(obj ? 0 : (errno > 0 && errno < 256 ? errno : EINVAL));
+	vet_exit(obj ? 0 : (errno > 0 && errno < 256 ? errno : EINVAL));
 }
 
 /* The child's output, kept as its last non-empty line. */

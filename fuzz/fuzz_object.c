@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target for untrusted BPF objects: arbitrary bytes through
+ * wbpf_bpf_host__object_open (libbpf's parse in the confined child, then
+ * the host's own) and, when that succeeds, the helper policy's scan of the
+ * object's code. The host process must survive every input; libbpf dying
+ * in the child is an expected refusal. Nothing here touches the kernel.
+ *
+ * At exit it prints how the inputs ended (opened, refused by errno). With
+ * FUZZ_OBJECT_LOG set, the host also logs each refusal ("it crashes
+ * libbpf's parser" for the inputs that killed the child).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bpf/internal.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Outcome counts: [0] opened, [e] refused with -e (e < 256). */
+static unsigned long outcomes[256];
+static bool log_refusals;
+
+static void print_outcomes(void)
+{
+	fprintf(stderr, "fuzz_object: %lu opened", outcomes[0]);
+	for (int e = 1; e < 256; e++)
+		if (outcomes[e])
+			fprintf(stderr, ", %lu refused with %s", outcomes[e], strerror(e));
+	fputc('\n', stderr);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	libbpf_set_print(NULL); /* the parent's libbpf messages: one per input */
+	log_refusals = getenv("FUZZ_OBJECT_LOG") != NULL;
+	atexit(print_outcomes);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct wbpf_bpf_host_opts opts = { .sz = sizeof(opts), .quiet = !log_refusals };
+	struct wbpf_bpf_host *host = wbpf_bpf_host__new(&opts);
+	struct bpf_obj *o;
+	int h;
+
+	if (!host)
+		return 0;
+	h = wbpf_bpf_host__object_open(host, data, size, "fuzz");
+	outcomes[h > 0 ? 0 : (-h > 0 && -h < 256 ? -h : EINVAL)]++;
+	if (h > 0 && (o = host_obj(host, h))) {
+		wbpf_bpf_host__allow_helper(host, size && data[0] & 1 ? "signal" : "kfunc");
+		object_check_helpers(host, o);
+	}
+	wbpf_bpf_host__free(host);
+	return 0;
+}
