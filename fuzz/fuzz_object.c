@@ -2,9 +2,11 @@
 /*
  * libFuzzer target for untrusted BPF objects: arbitrary bytes through
  * wbpf_bpf_host__object_open (libbpf's parse in the confined child, then
- * the host's own) and, when that succeeds, the helper policy's scan of the
- * object's code. The host process must survive every input; libbpf dying
- * in the child is an expected refusal. Nothing here touches the kernel.
+ * the host's own) and, when that succeeds, everything a guest may do with
+ * the object before load (programs, maps, global data) and the helper
+ * policy's scan of its code. The host process must survive every input;
+ * libbpf dying in the child is an expected refusal. Nothing here touches
+ * the kernel.
  *
  * Half the mutations change 1-4 bytes inside .BTF, where libbpf trusts its
  * input most (the other half are libFuzzer's own): libbpf's code is not
@@ -64,6 +66,36 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	return size;
 }
 
+/* The pre-load calls of the guest ABI on every program and map. */
+static void use_object(struct wbpf_bpf_host *host, int obj)
+{
+	struct wbpf_bpf_map_info info;
+	const char *name, *sec;
+	uint8_t image[256];
+	int h;
+
+	for (uint32_t i = 0; (h = wbpf_bpf_host__program_at(host, obj, i)) > 0; i++) {
+		wbpf_bpf_host__program_name(host, h, &name);
+		wbpf_bpf_host__program_section(host, h, &sec);
+		wbpf_bpf_host__find_program(host, obj, name);
+		wbpf_bpf_host__program_kind(host, h);
+		wbpf_bpf_host__program_set_autoload(host, h, i & 1);
+	}
+	for (uint32_t i = 0; (h = wbpf_bpf_host__map_at(host, obj, i)) > 0; i++) {
+		wbpf_bpf_host__map_name(host, h, &name);
+		wbpf_bpf_host__find_map(host, obj, name);
+		if (wbpf_bpf_host__map_info(host, h, &info))
+			continue;
+		for (uint64_t off = 0; off < info.value_size; off += sizeof(image)) {
+			size_t n = info.value_size - off < sizeof(image) ? info.value_size - off
+									  : sizeof(image);
+
+			if (!wbpf_bpf_host__map_data_read(host, h, off, image, n))
+				wbpf_bpf_host__map_data_write(host, h, off, image, n);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wbpf_bpf_host_opts opts = { .sz = sizeof(opts), .quiet = !log_refusals };
@@ -76,8 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h = wbpf_bpf_host__object_open(host, data, size, "fuzz");
 	outcomes[h > 0 ? 0 : (-h > 0 && -h < 256 ? -h : EINVAL)]++;
 	if (h > 0 && (o = host_obj(host, h))) {
+		use_object(host, h);
 		wbpf_bpf_host__allow_helper(host, size && data[0] & 1 ? "signal" : "kfunc");
 		object_check_helpers(host, o);
+		wbpf_bpf_host__object_close(host, h);
 	}
 	wbpf_bpf_host__free(host);
 	return 0;

@@ -71,7 +71,8 @@ TEST_TARGETS += fuzz-ci
 # in a confined child first) and the helper policy's code scan. Seeds: the
 # examples' and the tests' BPF objects. A finding is a crash of the host
 # process itself; libbpf crashing in the child is a refusal (counted in
-# the "fuzz_object:" line at the end).
+# the "fuzz_object:" line at the end). fuzz/object-regressions/ keeps the
+# inputs that found host crashes before.
 #   make fuzz-object FUZZ_SECONDS=600
 #   make fuzz-object-ci           what `make test` runs: 30 s
 # allocator_may_return_null: an absurd size libbpf asks for in the child
@@ -79,7 +80,8 @@ TEST_TARGETS += fuzz-ci
 FUZZ_OBJ_BIN := $(FUZZ_OUT)/fuzz_object
 FUZZ_OBJ_SEEDS := $(FUZZ_OUT)/object-seeds
 FUZZ_OBJ_SEED_FILES := $(patsubst %,$(BUILD)/examples/%.bpf.o,$(EXAMPLES)) \
-	$(patsubst %,$(BUILD)/tests/examples/%.bpf.o,$(EXT_BPF)) $(BPF_TEST_OBJ)
+	$(patsubst %,$(BUILD)/tests/examples/%.bpf.o,$(EXT_BPF)) $(BPF_TEST_OBJ) \
+	$(wildcard fuzz/object-regressions/*)
 
 $(FUZZ_OBJ_BIN): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(BPF_HOST_SRCS) fuzz/fuzz_object.c)
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

@@ -142,6 +142,9 @@ struct bpf_obj *host_obj(const struct wbpf_bpf_host *host, int h);
 struct bpf_prog_ent *host_prog(const struct wbpf_bpf_host *host, int h);
 struct bpf_map_ent *host_map(const struct wbpf_bpf_host *host, int h);
 
+/* Fills o->progs and o->maps from o->bpf. */
+int obj_index(struct bpf_obj *o);
+
 /* Teardown helpers used by object close and host free. */
 void link_release(struct wbpf_bpf_host *host, struct bpf_link_ent *l);
 void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b);
@@ -152,9 +155,10 @@ bool buffer_reads_obj(const struct bpf_buffer *b, const struct bpf_obj *o);
 
 enum wbpf_bpf_attach_kind prog_attach_kind(const struct bpf_program *prog);
 
-/* Opens the object in a confined throwaway child first: 0 when libbpf
- * parsed it there, else a negative errno (logged with the reason). */
-int object_vet(const struct wbpf_bpf_host *host, const void *buf, size_t size, const char *name);
+/* Opens the object in a confined throwaway child first, and there asks
+ * it everything the host may ask before load: 0 when that all went well,
+ * else a negative errno (logged with the reason). */
+int object_vet(const struct wbpf_bpf_host *host, void *buf, size_t size, const char *name);
 /* The helper policy over the object's code: 0, or -EPERM (logged with
  * the program, the helper and the instruction). */
 int object_check_helpers(const struct wbpf_bpf_host *host, const struct bpf_obj *o);

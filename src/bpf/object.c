@@ -11,7 +11,7 @@
 #define OBJS_MAX_SIZE (256u << 20)
 #define OBJS_MAX 64u
 
-static int index_children(struct bpf_obj *o)
+int obj_index(struct bpf_obj *o)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -50,7 +50,7 @@ static int obj_open(const struct wbpf_bpf_host *host, struct bpf_obj *o, const v
 		err = -errno;
 		return err ? err : -EINVAL;
 	}
-	return index_children(o);
+	return obj_index(o);
 }
 
 int wbpf_bpf_host__object_open(struct wbpf_bpf_host *host, const void *buf, size_t size,

@@ -3,7 +3,11 @@
  * Untrusted BPF objects are parsed by libbpf in a throwaway child first.
  * libbpf's ELF/BTF parser trusts its input (1.1.2 dereferences type ids
  * and offsets from .BTF unchecked), so the host's own libbpf only sees
- * bytes that a copy of the same parser has already opened without dying.
+ * bytes that a copy of the same parser has already opened without dying,
+ * and on which that copy has answered every question the host may ask of
+ * the object before it is loaded (programs, maps, global data, BTF, the
+ * helper check), then closed it: libbpf can leave an object that opened
+ * fine in a state that crashes a later accessor.
  * The child runs with no privileges, a seccomp filter (memory syscalls and
  * writes to its report pipe only) and limits on memory, CPU and time; its
  * libbpf messages come back through the pipe as the reason for a refusal.
@@ -141,8 +145,52 @@ static void __attribute__((noreturn)) vet_exit(int code)
 		syscall(SYS_exit_group, code);
 }
 
+static size_t vet_touch_prog(struct bpf_object *bpf, struct bpf_program *p)
+{
+	const char *name = bpf_program__name(p);
+
+	return strlen(name) + strlen(bpf_program__section_name(p)) + bpf_program__type(p) +
+	       bpf_program__expected_attach_type(p) + bpf_program__autoload(p) +
+	       (bpf_object__find_program_by_name(bpf, name) == p);
+}
+
+/* Global data is read and written in place before load. */
+static size_t vet_touch_map(struct bpf_object *bpf, struct bpf_map *m)
+{
+	const char *name = bpf_map__name(m);
+	size_t sum = strlen(name) + bpf_map__type(m) + bpf_map__key_size(m) +
+		     bpf_map__value_size(m) + bpf_map__max_entries(m) + bpf_map__map_flags(m) +
+		     bpf_map__is_internal(m) + (bpf_object__find_map_by_name(bpf, name) == m);
+	size_t size = 0;
+	/* writable until load: the host writes .rodata/.data there too */
+	volatile uint8_t *data = (uint8_t *)(uintptr_t)bpf_map__initial_value(m, &size);
+
+	for (size_t i = 0; data && i < size; i++)
+		data[i] = data[i];
+	return sum;
+}
+
+/* What the host does with an opened object before load, and its close. */
+static size_t vet_walk(struct bpf_object *bpf, void *buf, size_t size)
+{
+	struct bpf_obj o = { .bpf = bpf, .elf = buf, .elf_size = size };
+	struct wbpf_bpf_host none = { .quiet = true }, all = { .quiet = true, .kfunc_granted = true };
+	size_t sum = 0;
+
+	if (obj_index(&o))
+		vet_exit(ENOMEM);
+	for (size_t i = 0; i < o.nprogs; i++)
+		sum += vet_touch_prog(bpf, o.progs[i].prog);
+	for (size_t i = 0; i < o.nmaps; i++)
+		sum += vet_touch_map(bpf, o.maps[i].map);
+	memset(all.helper_granted, 1, sizeof(all.helper_granted));
+	sum += (size_t)object_check_helpers(&none, &o) + (size_t)object_check_helpers(&all, &o);
+	bpf_object__close(bpf);
+	return sum;
+}
+
 /* In the child: confine, parse, report by exit status (0 or an errno). */
-static void __attribute__((noreturn)) vet_child(int report, const void *buf, size_t size,
+static void __attribute__((noreturn)) vet_child(int report, void *buf, size_t size,
 						const char *name)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
@@ -162,7 +210,10 @@ static void __attribute__((noreturn)) vet_child(int report, const void *buf, siz
 		vet_exit(EPERM);
 	}
 	obj = bpf_object__open_mem(buf, size, &opts);
-	vet_exit(obj ? 0 : (errno > 0 && errno < 256 ? errno : EINVAL));
+	if (!obj)
+		vet_exit(errno > 0 && errno < 256 ? errno : EINVAL);
+	vet_walk(obj, buf, size);
+	vet_exit(0);
 }
 
 /* The child's output, kept as its last non-empty line. */
@@ -257,7 +308,7 @@ static int vet_verdict(const struct wbpf_bpf_host *host, const char *name, int s
 	return 0;
 }
 
-int object_vet(const struct wbpf_bpf_host *host, const void *buf, size_t size, const char *name)
+int object_vet(const struct wbpf_bpf_host *host, void *buf, size_t size, const char *name)
 {
 	struct vet_report report = { .len = 0 };
 	int pipefd[2], status = 0, err;
