@@ -99,8 +99,11 @@ struct l7_plugin_inst {
 	const struct l7_msg *msg;
 	const void *hook_arg; /* l7_http_req, l7_http_resp or l7_custom_msg */
 	enum l7_fail fail;
-	struct l7_info res[L7_PLUGIN_MAX_RECORDS];
+	/* Results: straight into the pipeline's array when it has room for
+	 * L7_PLUGIN_MAX_RECORDS (a record is ~12 KiB: no copy), else scratch. */
+	struct l7_info *res;
 	int nres;
+	struct l7_info scratch[L7_PLUGIN_MAX_RECORDS];
 	/* Set when the guest's last result did not take; if the guest then
 	 * stops the walk (1) to hand it over, the call failed. */
 	const char *result_err;

@@ -110,7 +110,7 @@ struct l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_ty
 /* ---------------------------------------------------------- dispatch */
 
 static bool begin(struct l7_plugin_inst *pi, enum l7_hook hook, const struct l7_msg *msg,
-		  const void *arg)
+		  const void *arg, struct l7_info *out, int max)
 {
 	if (!(pi->hooks & L7_HOOK_BIT(hook)) || atomic_load_explicit(&pi->plugin->disabled,
 								      memory_order_relaxed))
@@ -120,6 +120,7 @@ static bool begin(struct l7_plugin_inst *pi, enum l7_hook hook, const struct l7_
 	pi->hook_arg = arg;
 	pi->fail = L7_FAIL_NONE;
 	pi->nres = 0;
+	pi->res = out && max >= L7_PLUGIN_MAX_RECORDS ? out : pi->scratch;
 	pi->result_err = NULL;
 	return true;
 }
@@ -175,7 +176,7 @@ static int plugin_check(void *self, const struct l7_msg *msg, enum l7_direction 
 	struct l7_plugin_inst *pi = self;
 	int r;
 
-	if (!begin(pi, L7_HOOK_CHECK, msg, NULL))
+	if (!begin(pi, L7_HOOK_CHECK, msg, NULL, NULL, 0))
 		return 0;
 	r = pi->plugin->abi->check(pi, msg, dir);
 	end(pi, false);
@@ -189,7 +190,8 @@ static int take_records(struct l7_plugin_inst *winner, struct l7_plugin_inst *pi
 	int n = pi->nres < max ? pi->nres : max;
 
 	for (int i = 0; i < n; i++) {
-		out[i] = pi->res[i];
+		if (pi->res != out)
+			out[i] = pi->res[i];
 		if (!out[i].protocol)
 			out[i].protocol = msg->protocol;
 		if (winner->plugin->abi->parse_walks_all || !out[i].protocol_str[0])
@@ -205,11 +207,12 @@ static int verdict(struct l7_plugin_inst *pi, int r)
 }
 
 /* One plugin's parse: 1 records taken, 0 passed, negative errno. */
-static int parse_one(struct l7_plugin_inst *pi, const struct l7_msg *msg)
+static int parse_one(struct l7_plugin_inst *pi, const struct l7_msg *msg, struct l7_info *out,
+		     int max)
 {
 	int r;
 
-	if (!begin(pi, L7_HOOK_PARSE, msg, NULL))
+	if (!begin(pi, L7_HOOK_PARSE, msg, NULL, out, max))
 		return 0;
 	r = verdict(pi, pi->plugin->abi->parse(pi, msg));
 	end(pi, r == 1);
@@ -223,7 +226,7 @@ static int plugin_parse(void *self, const struct l7_msg *msg, struct l7_info *ou
 	int r;
 
 	if (!pi->plugin->abi->parse_walks_all) {
-		r = parse_one(pi, msg);
+		r = parse_one(pi, msg, out, max);
 		return r == 1 ? take_records(pi, pi, msg, out, max) : r == 0 ? -EINVAL : r;
 	}
 	/* DeepFlow offers the payload to every parser plugin of its ABI, in
@@ -231,7 +234,7 @@ static int plugin_parse(void *self, const struct l7_msg *msg, struct l7_info *ou
 	for (size_t i = 0; i < w->n; i++) {
 		struct l7_plugin_inst *q = w->insts[i];
 
-		if (q->plugin->abi == pi->plugin->abi && parse_one(q, msg) == 1)
+		if (q->plugin->abi == pi->plugin->abi && parse_one(q, msg, out, max) == 1)
 			return take_records(pi, q, msg, out, max);
 	}
 	return -EINVAL;
@@ -295,7 +298,7 @@ static int walk_hooks(struct worker *w, enum l7_hook hook, const struct l7_msg *
 		const struct l7_plugin_abi *abi = pi->plugin->abi;
 		int r;
 
-		if (!begin(pi, hook, msg, arg))
+		if (!begin(pi, hook, msg, arg, NULL, 0))
 			continue;
 		r = verdict(pi, hook == L7_HOOK_HTTP_REQ    ? abi->http_req(pi, msg, arg)
 				: hook == L7_HOOK_HTTP_RESP ? abi->http_resp(pi, msg, arg)

@@ -16,6 +16,7 @@
 #include "l7/plugin_impl.h"
 
 #define WASM(name) PLUGINS_WASM_DIR "/" name ".wasm"
+#define EXAMPLES_DIR PLUGINS_WASM_DIR "/../examples"
 
 /* The reference's VmCtxBase: 1.2.3.4:12345 -> 5.6.7.8:8080 TCP, check
  * phase, tracepoint, c2s, time 12345678, "test_wasm", flow 1234567,
@@ -490,6 +491,32 @@ static void test_load_errors(void)
 	CHECK_HAS(err.msg, "wbpf_l7_init refused");
 }
 
+/* The HTTP hook example: trace id and user id from headers or query. */
+static void test_http_trace_example(void)
+{
+	const char *args[] = { "user_param=uid" };
+	struct l7_plugin_spec spec = { EXAMPLES_DIR "/l7_http_trace.wasm", args, 1 };
+	struct l7_msg m = vector_msg("GET /a?x=1&uid=u42 HTTP/1.1\r\nHost: h\r\n"
+				     "X-Trace-Id: abc123\r\n\r\n");
+	struct l7_http_req req = { "/a?x=1&uid=u42", "h", NULL, NULL };
+	struct l7_info info;
+	struct rig r;
+
+	if (!rig_open(&r, &spec, 1, 0))
+		return;
+	l7_info__init(&info, L7_MSG_REQUEST);
+	CHECK_EQ(r.w->http.on_request(r.w->http.self, &m, &req, &info), 1);
+	CHECK(!strcmp(info.trace_id, "abc123"));
+	CHECK_ATTR(&info, "user_id", "u42");
+	/* Neither: the hook adds nothing. */
+	m = vector_msg("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+	req.path = "/";
+	l7_info__init(&info, L7_MSG_REQUEST);
+	CHECK_EQ(r.w->http.on_request(r.w->http.self, &m, &req, &info), 0);
+	CHECK_EQ(info.n_attrs, 0);
+	rig_close(&r);
+}
+
 static const struct check_test tests[] = {
 	{ "ctx_vector", test_ctx_vector },
 	{ "http_formats", test_http_formats },
@@ -509,6 +536,7 @@ static const struct check_test tests[] = {
 	{ "hostile_badptr", test_hostile_badptr },
 	{ "memory_cap", test_memory_cap },
 	{ "load_errors", test_load_errors },
+	{ "http_trace_example", test_http_trace_example },
 };
 
 CHECK_MAIN(tests)

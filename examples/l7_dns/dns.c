@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DNS over UDP and TCP as a `wbpf_l7` plugin, in place of wbpf's built-in
+ * parser (plugins are asked first). Queries give the name and type,
+ * responses the rcode and answers; both carry the DNS id, which pairs them.
+ *	wbpf l7 ... --plugin dns.wasm [--plugin-arg port=53]
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wbpf/l7_plugin.h>
+
+#define PROTO_DNS 120
+#define HDR 12
+
+static unsigned port = 53;
+
+WBPF_L7_HOOK(wbpf_l7_init)
+{
+	char buf[16];
+
+	if (wbpf_l7_config("port", buf, sizeof(buf)))
+		port = (unsigned)strtoul(buf, NULL, 10);
+	wbpf_l7_set_name("DNS");
+	return port > 0 && port < 65536 ? 0 : 1;
+}
+
+static unsigned be16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* The DNS message of a payload: after the length prefix over TCP. 0, or
+ * WBPF_L7_AGAIN when a TCP message is not all there, or -1. */
+static int message(const struct wbpf_l7_ctx *c, const uint8_t **m, size_t *n)
+{
+	const uint8_t *p = wbpf_l7_bytes(c, c->payload);
+	size_t len = c->payload.len;
+
+	if (c->l4 == 6) {
+		if (len < 2 || len - 2 < be16(p))
+			return WBPF_L7_AGAIN;
+		len = be16(p);
+		p += 2;
+	}
+	*m = p;
+	*n = len;
+	return len >= HDR ? 0 : -1;
+}
+
+/* One question, one opcode-0 query or response: enough to tell DNS apart. */
+static bool plausible(const uint8_t *m, size_t n)
+{
+	return n >= HDR && be16(m + 4) == 1 && ((m[2] >> 3) & 0xf) == 0 && (m[3] & 0x40) == 0;
+}
+
+WBPF_L7_HOOK(wbpf_l7_check)
+{
+	const struct wbpf_l7_ctx *c = wbpf_l7_context();
+	const uint8_t *m;
+	size_t n;
+
+	if ((c->l4 != 17 && c->l4 != 6) || message(c, &m, &n) || !plausible(m, n))
+		return 0;
+	if (c->dport != port && c->sport != port)
+		return 0;
+	return PROTO_DNS | (m[2] & 0x80 ? WBPF_L7_S2C : 0);
+}
+
+/* A name at off (compression followed, at most 64 jumps) as dotted text
+ * without the root's dot ("example.com");
+ * returns the offset after it in the message, or 0. */
+static size_t name(const uint8_t *m, size_t n, size_t off, char *out, size_t cap)
+{
+	size_t at = 0, end = 0;
+
+	for (int jumps = 0; off < n && jumps < 64;) {
+		unsigned l = m[off];
+
+		if ((l & 0xc0) == 0xc0) {
+			if (off + 1 >= n)
+				return 0;
+			end = end ? end : off + 2;
+			off = (l & 0x3f) << 8 | m[off + 1];
+			jumps++;
+			continue;
+		}
+		if (l == 0) {
+			out[at] = '\0';
+			return end ? end : off + 1;
+		}
+		if ((l & 0xc0) || off + 1 + l > n)
+			return 0;
+		if (at && at + 1 < cap)
+			out[at++] = '.';
+		for (unsigned i = 0; i < l && at + 1 < cap; i++)
+			out[at++] = (char)m[off + 1 + i];
+		off += 1 + l;
+	}
+	return 0;
+}
+
+static const char *type_name(unsigned t, char *buf)
+{
+	static const struct {
+		unsigned t;
+		const char *s;
+	} names[] = { { 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
+		      { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 65, "HTTPS" },
+		      { 255, "ANY" } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].t == t)
+			return names[i].s;
+	snprintf(buf, 16, "TYPE%u", t);
+	return buf;
+}
+
+/* Addresses of the A and AAAA answers, ';'-separated. */
+static void answers(const uint8_t *m, size_t n, size_t off, unsigned count, char *out, size_t cap)
+{
+	char skip[256];
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < count && off; i++) {
+		size_t at = name(m, n, off, skip, sizeof(skip));
+		unsigned type, rdlen;
+		char a[64] = "";
+
+		if (!at || at + 10 > n)
+			return;
+		type = be16(m + at);
+		rdlen = be16(m + at + 8);
+		off = at + 10 + rdlen;
+		if (off > n)
+			return;
+		if (type == 1 && rdlen == 4)
+			snprintf(a, sizeof(a), "%u.%u.%u.%u", m[at + 10], m[at + 11], m[at + 12],
+				 m[at + 13]);
+		if (a[0] && strlen(out) + strlen(a) + 2 < cap)
+			strcat(strcat(out, out[0] ? ";" : ""), a);
+	}
+}
+
+WBPF_L7_HOOK(wbpf_l7_parse)
+{
+	const struct wbpf_l7_ctx *c = wbpf_l7_context();
+	char qname[256], tbuf[16], result[256], count[16];
+	const uint8_t *m;
+	size_t n, at;
+	int r = message(c, &m, &n);
+	bool response;
+
+	if (r)
+		return r == WBPF_L7_AGAIN ? r : 0;
+	if (!plausible(m, n) || !(at = name(m, n, HDR, qname, sizeof(qname))) || at + 4 > n)
+		return 0;
+	response = m[2] & 0x80;
+	wbpf_l7_record(response ? WBPF_L7_REC_RESPONSE : WBPF_L7_REC_REQUEST);
+	wbpf_l7_set_int(WBPF_L7_REQUEST_ID, be16(m));
+	wbpf_l7_set_str(WBPF_L7_REQUEST_TYPE, type_name(be16(m + at), tbuf));
+	wbpf_l7_set_str(WBPF_L7_REQUEST_RESOURCE, qname);
+	wbpf_l7_set_int(response ? WBPF_L7_RESP_LEN : WBPF_L7_REQ_LEN, (int64_t)n);
+	if (!response)
+		return 1;
+	unsigned rcode = m[3] & 0xf;
+
+	wbpf_l7_set_int(WBPF_L7_RESPONSE_CODE, rcode);
+	/* As DeepFlow: no such name is the client's error, the rest the server's. */
+	wbpf_l7_set_int(WBPF_L7_RESPONSE_STATUS, rcode == 0 ? 0 : rcode == 3 ? 4 : 3);
+	answers(m, n, at + 4, be16(m + 6), result, sizeof(result));
+	wbpf_l7_set_str(WBPF_L7_RESPONSE_RESULT, result);
+	snprintf(count, sizeof(count), "%u", be16(m + 6));
+	wbpf_l7_add_attr("answers", count);
+	return 1;
+}
