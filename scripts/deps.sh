@@ -18,6 +18,7 @@ packages=(
   tshark tcpdump jq             # l7 tests: capture, reference dissection, JSON
   nginx-light dnsmasq-base bind9-dnsutils curl   # l7 tests: real servers and clients
   libndpi-bin                   # l7 bench: ndpiReader as a peer
+  redis-server redis-tools mosquitto mosquitto-clients   # l7 plugin tests: real servers and clients
 )
 
 missing=()

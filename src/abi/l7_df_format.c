@@ -20,7 +20,8 @@ static void put(struct wr *w, const void *src, size_t n)
 		w->full = true;
 		return;
 	}
-	memcpy(w->p, src, n);
+	if (n) /* src may be NULL then */
+		memcpy(w->p, src, n);
 	w->p += n;
 }
 

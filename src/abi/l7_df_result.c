@@ -474,11 +474,12 @@ static int appinfo(const uint8_t *s, size_t n, enum l7_direction dir, struct l7_
 int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
 			 struct l7_info *out, int max)
 {
-	struct rd r = { buf, buf + len };
+	struct rd r;
 	int n = 0;
 
-	if (!len)
+	if (!len) /* buf may be NULL then */
 		return BAD;
+	r = (struct rd){ buf, buf + len };
 	while (left(&r)) {
 		const uint8_t *body;
 		uint32_t blen;

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/l7.h"
+#include "l7/plugin.h"
 
 static int add_arg(struct l7_plugin_opt *p, const char *arg)
 {
@@ -50,13 +51,24 @@ int l7_plugin_opts__add(struct l7_plugin_opts *o, const char *opt, const char *a
 
 int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg)
 {
-	(void)cfg;
+	struct l7_plugins_opts po = { .sz = sizeof(po), .hook_timeout_ns = o->hook_timeout_ns };
+	struct l7_plugin_spec *specs;
+	struct wbpf_error err = { .msg = "" };
+
 	if (!o->n)
 		return 0;
-	/* The plugin host lands separately (issue 9, plugin half). */
-	fprintf(stderr, "wbpf l7: --plugin %s: Wasm L7 plugins are not available in this build yet\n",
-		o->list[0].path);
-	return CLI_EXIT_ERROR;
+	if (!(specs = calloc(o->n, sizeof(*specs))))
+		return CLI_EXIT_ERROR;
+	for (unsigned i = 0; i < o->n; i++)
+		specs[i] = (struct l7_plugin_spec){ o->list[i].path, o->list[i].args, o->list[i].n_args };
+	o->host = l7_plugins__load(specs, o->n, &po, &err);
+	free(specs);
+	if (!o->host) {
+		fprintf(stderr, "wbpf l7: %s\n", err.msg);
+		return CLI_EXIT_ERROR;
+	}
+	cfg->plugins = l7_plugins__factory(o->host);
+	return 0;
 }
 
 void l7_plugin_opts__free(struct l7_plugin_opts *o)
@@ -66,4 +78,6 @@ void l7_plugin_opts__free(struct l7_plugin_opts *o)
 	free(o->list);
 	o->list = NULL;
 	o->n = 0;
+	l7_plugins__free(o->host);
+	o->host = NULL;
 }

@@ -203,6 +203,7 @@ void l7_plugins__free(struct l7_plugins *set)
 	}
 	free(set->plugins);
 	free(set->insts);
+	free(set->by_worker);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 }
@@ -223,7 +224,7 @@ const char *l7_plugin__arg(const struct l7_plugin *p, const char *key, size_t ke
 	return v;
 }
 
-static void add_counters(struct l7_plugin_stats *st, const struct l7_plugin_counters *c)
+static void add_counters(struct l7_plugin_stats *st, const struct l7_plugin_tally *c)
 {
 	uint64_t t = atomic_load(&c->timeouts), tr = atomic_load(&c->traps),
 		 b = atomic_load(&c->bad);
@@ -255,4 +256,84 @@ int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_s
 			add_counters(out, &s->insts[k]->cnt);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+/* ------------------------------------------------- the pipeline's factory */
+
+static int fac_open(void *ctx, unsigned worker, struct l7_plugin_set *out)
+{
+	struct l7_plugins *set = ctx;
+	struct l7_plugins_worker *w;
+	struct wbpf_error err = { .msg = "" };
+	int ret = 0;
+
+	if (!(w = l7_plugins__instantiate(set, &err))) {
+		fprintf(stderr, "wbpf l7: %s\n", err.msg);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&set->lock);
+	if (worker >= set->n_by_worker) {
+		void *p = realloc(set->by_worker, (worker + 1) * sizeof(*set->by_worker));
+
+		if (p) {
+			set->by_worker = p;
+			memset(set->by_worker + set->n_by_worker, 0,
+			       (worker + 1 - set->n_by_worker) * sizeof(*set->by_worker));
+			set->n_by_worker = worker + 1;
+		}
+	}
+	if (worker < set->n_by_worker)
+		set->by_worker[worker] = w;
+	else
+		ret = -ENOMEM;
+	pthread_mutex_unlock(&set->lock);
+	if (ret) {
+		l7_plugins_worker__free(w);
+		return ret;
+	}
+	*out = (struct l7_plugin_set){ .parsers = w->parsers, .n_parsers = (unsigned)w->n_parsers,
+				       .http_hooks = w->has_http ? &w->http : NULL,
+				       .n_http_hooks = w->has_http ? 1 : 0 };
+	return 0;
+}
+
+static void fac_close(void *ctx, unsigned worker, struct l7_plugin_set *out)
+{
+	struct l7_plugins *set = ctx;
+	struct l7_plugins_worker *w = NULL;
+
+	pthread_mutex_lock(&set->lock);
+	if (worker < set->n_by_worker) {
+		w = set->by_worker[worker];
+		set->by_worker[worker] = NULL;
+	}
+	pthread_mutex_unlock(&set->lock);
+	l7_plugins_worker__free(w);
+	memset(out, 0, sizeof(*out));
+}
+
+static int fac_stats(void *ctx, struct l7_plugin_counters *out, unsigned max)
+{
+	struct l7_plugins *set = ctx;
+	unsigned n = 0;
+
+	for (; n < max && n < set->n; n++) {
+		struct l7_plugin_stats st;
+
+		l7_plugins__stats(set, n, &st);
+		memset(&out[n], 0, sizeof(out[n]));
+		snprintf(out[n].name, sizeof(out[n].name), "%s", st.name);
+		out[n].calls = st.calls;
+		out[n].failures = st.failures;
+		out[n].time_ns = st.time_ns;
+		out[n].disabled = st.disabled;
+	}
+	return (int)n;
+}
+
+const struct l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set)
+{
+	set->factory = (struct l7_plugin_factory){ .open = fac_open, .close = fac_close,
+						   .stats = fac_stats, .ctx = set };
+	return &set->factory;
 }

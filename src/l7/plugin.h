@@ -14,6 +14,8 @@
  *	l7_plugins_worker__free(w);
  *	l7_plugins__stats(set, i, &st) for the summary;
  *	l7_plugins__free(set);				 after every worker
+ * or, for the pipeline (include/wbpf/l7.h), l7_plugins__factory(set) does
+ * the per-worker part.
  *
  * Every guest call runs under the hook deadline and the memory cap. A call
  * that traps, runs out of time or returns garbage counts as a failure and
@@ -28,6 +30,7 @@
 #include <stdint.h>
 
 #include "l7/message.h"
+#include "wbpf/l7.h"
 #include "wbpf/wasm.h"
 
 /* One `--plugin P.wasm [--plugin-arg k=v]...`. */
@@ -99,5 +102,10 @@ struct l7_plugin_stats {
 };
 
 int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_stats *out);
+
+/* The pipeline's view of the set: open() instantiates for a worker (one
+ * line on stderr if that fails), close() frees that, stats() sums. Valid
+ * as long as the set. */
+const struct l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set);
 
 #endif

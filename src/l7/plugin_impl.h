@@ -80,7 +80,7 @@ struct l7_plugin {
 	size_t nargs;
 	atomic_bool disabled;
 	/* Counters of instances already freed. */
-	struct l7_plugin_counters {
+	struct l7_plugin_tally {
 		_Atomic uint64_t calls, timeouts, traps, bad, time_ns;
 	} retired;
 };
@@ -124,7 +124,7 @@ struct l7_plugin_inst {
 	uint64_t timeout_ns;
 	bool rebuild; /* its WASI was interrupted: blocking calls would fail */
 
-	struct l7_plugin_counters cnt;
+	struct l7_plugin_tally cnt;
 	unsigned streak; /* failures in a row */
 };
 
@@ -136,6 +136,9 @@ struct l7_plugins {
 	struct l7_plugin_inst **insts;
 	size_t n_insts, cap_insts;
 	struct l7_watchdog *watchdog;
+	struct l7_plugin_factory factory;
+	struct l7_plugins_worker **by_worker; /* factory: open ones, by index */
+	unsigned n_by_worker;
 };
 
 /* ------------------------------------------------------- core services */

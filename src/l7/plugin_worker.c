@@ -336,7 +336,7 @@ int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct 
 
 static void inst_free(struct l7_plugins *set, struct l7_plugin_inst *pi)
 {
-	struct l7_plugin_counters *r = &pi->plugin->retired;
+	struct l7_plugin_tally *r = &pi->plugin->retired;
 
 	pthread_mutex_lock(&set->lock);
 	for (size_t i = 0; i < set->n_insts; i++)

@@ -14,6 +14,7 @@ set -uo pipefail
 
 B=${1:?usage: plugins_e2e.sh BUILD_DIR}
 FEED=$B/l7plug/plugin_feed
+WBPF=${WBPF:-$B/wbpf}
 EX=$B/examples
 T=$(mktemp -d /tmp/wbpf-l7plug.XXXXXX)
 PIDS=()
@@ -67,8 +68,16 @@ capture_start() { # name filter
 	return 1
 }
 
-capture_stop() {
-	sleep 0.3
+# Stops once the file has not grown for half a second: a loaded machine
+# can leave tcpdump behind the traffic.
+capture_stop() { # name
+	local size=-1 now
+	for _ in $(seq 40); do
+		sleep 0.5
+		now=$(stat -c %s "$T/$1.pcap" 2>/dev/null || echo 0)
+		[ "$now" = "$size" ] && break
+		size=$now
+	done
 	kill -INT "$CAP" 2>/dev/null
 	wait "$CAP" 2>/dev/null
 }
@@ -81,6 +90,15 @@ payloads() { # name
 		tshark -r "$T/$1.pcap" -Y "udp" -T fields -e frame.number -e ip.src \
 			-e udp.srcport -e ip.dst -e udp.dstport -e ip.proto -e udp.payload
 	} 2>/dev/null | tr -d ':' | sort -n
+}
+
+# `wbpf l7` on the capture with one plugin: its records, JSON lines in
+# request order.
+l7() { # name plugin [args...]
+	local name=$1 plugin=$2
+	shift 2
+	"$WBPF" l7 --pcap "$T/$name.pcap" --plugin "$plugin" "$@" --json 2>"$T/$name.l7.err" |
+		jq -c -s 'sort_by(.start_time)[]'
 }
 
 # plugin_feed's records: frame dir type proto request_type resource id code status trace attrs...
@@ -114,9 +132,9 @@ redis_part() {
 	for cmd in "SET greeting hello" "GET greeting" "GET missing" "INCR counter" \
 		"RPUSH list a b c" "LRANGE list 0 -1" "HSET h f v" "NOSUCHCOMMAND x" "DEL greeting"; do
 		# shellcheck disable=SC2086
-		redis-cli -h 127.0.0.1 -p "$port" $cmd >/dev/null 2>&1
+		redis-cli -h 127.0.0.1 -p "$port" $cmd >/dev/null 2>&1 || fail "redis-cli $cmd failed"
 	done
-	capture_stop
+	capture_stop redis
 	# tshark: per request frame the command (its first bulk string, which
 	# tshark shows in hex); per reply frame whether it is an error.
 	tshark -r "$T/redis.pcap" -d "tcp.port==$port,resp" -Y "resp && tcp.dstport == $port" -T fields -e frame.number \
@@ -144,6 +162,14 @@ redis_part() {
 		diff -q "$T/a" "$T/b" >/dev/null || { fail "$p differs from l7_redis:"; diff "$T/a" "$T/b" >&2; }
 	done
 	grep -q $'\tresp\t.*\t3\t' "$T/l7_redis.out" || fail "redis: the error reply was not a server error"
+	# The whole pipeline: one record per command, paired with its reply.
+	awk -F'\t' '$2 == "req" { c = $3 } $2 == "resp" { print c "\t" $3 }' "$T/redis.want" >"$T/redis.pairs"
+	for p in l7_redis l7_redis_deepflow_pb l7_redis_deepflow_legacy; do
+		l7 redis "$EX/$p.wasm" --plugin-arg port="$port" |
+			jq -r '[.request_type, (if .response_status == 3 then "error" else "ok" end)] | @tsv' \
+			>"$T/$p.l7"
+		compare "wbpf l7 + $p" "$T/redis.pairs" "$T/$p.l7"
+	done
 }
 
 # ------------------------------------------------------------------- MQTT
@@ -162,7 +188,7 @@ mqtt_part() {
 	mosquitto_pub -h 127.0.0.1 -p "$port" -t wbpf/test -m hello -q 1
 	mosquitto_pub -h 127.0.0.1 -p "$port" -t wbpf/test -m again -q 0
 	wait "$sub" || fail "mqtt: the subscriber did not get both messages"
-	capture_stop
+	capture_stop mqtt
 	local types="RESERVED CONNECT CONNACK PUBLISH PUBACK PUBREC PUBREL PUBCOMP SUBSCRIBE SUBACK UNSUBSCRIBE UNSUBACK PINGREQ PINGRESP DISCONNECT AUTH"
 	tshark -r "$T/mqtt.pcap" -d "tcp.port==$port,mqtt" -Y mqtt -T fields -e frame.number -e mqtt.msgtype -e mqtt.topic \
 		2>/dev/null | awk -F'\t' -v names="$types" '
@@ -196,7 +222,7 @@ dns_part() {
 		# shellcheck disable=SC2086
 		dig @127.0.0.1 -p "$port" +tcp +tries=1 +time=2 $q >/dev/null
 	done
-	capture_stop
+	capture_stop dns
 	tshark -r "$T/dns.pcap" -d "udp.port==$port,dns" -d "tcp.port==$port,dns" -Y dns -T fields -e frame.number -e dns.flags.response -e dns.id \
 		-e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.count.answers 2>/dev/null |
 		awk -F'\t' 'function hex(s,  i, v) { v = 0; s = tolower(substr(s, 3))
@@ -212,6 +238,13 @@ dns_part() {
 		  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", $1, $3, $7, $6, num[$5], $3 == "resp" ? $8 : "-", ans }' \
 		"$T/dns.out" >"$T/dns.got"
 	compare dns "$T/dns.want" "$T/dns.got"
+	# The whole pipeline with the plugin in place of the built-in parser
+	# (only the plugin adds the `answers` attribute).
+	awk -F'\t' '$2 == "resp" { print $3 "\t" $4 "\t" $6 "\t" $7 }' "$T/dns.want" >"$T/dns.pairs"
+	l7 dns "$EX/l7_dns.wasm" --plugin-arg port="$port" |
+		jq -r '[.request_id, .request_resource, .response_code, .attributes.answers] | @tsv' \
+		>"$T/dns.l7"
+	compare "wbpf l7 + l7_dns" "$T/dns.pairs" "$T/dns.l7"
 }
 
 redis_part

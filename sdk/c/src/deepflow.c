@@ -20,7 +20,8 @@ static void put(struct out *o, const void *src, size_t n)
 		o->full = true;
 		return;
 	}
-	memcpy(o->p + o->len, src, n);
+	if (n) /* src may be NULL then */
+		memcpy(o->p + o->len, src, n);
 	o->len += n;
 }
 
