@@ -13,6 +13,18 @@ SAN_CFLAGS := -std=c11 $(WARN) -gdwarf-4 -O1 -fno-omit-frame-pointer -fno-strict
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 LDLIBS := -lm -lpthread
 
+# The release; the shared library's soname carries its major number.
+WBPF_VERSION := 0.2.0
+WBPF_SOVERSION := $(firstword $(subst ., ,$(WBPF_VERSION)))
+# The commit: from git, or from .commit where a source copy was made
+# without its history (make deb).
+GIT_COMMIT := $(or $(shell git rev-parse --short=12 HEAD 2>/dev/null),$(shell cat .commit 2>/dev/null),unknown)
+# Every layer directory under src/ but the command.
+FEATURES := $(filter-out cli,$(patsubst src/%/,%,$(sort $(wildcard src/*/))))
+VERSION_ID := $(WBPF_VERSION) $(GIT_COMMIT) $(FEATURES)
+CPPFLAGS += -DWBPF_VERSION_STR='"$(WBPF_VERSION)"' -DWBPF_COMMIT_STR='"$(GIT_COMMIT)"' \
+	-DWBPF_FEATURES_STR='"$(FEATURES)"'
+
 LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
 CLI_SRCS := $(wildcard src/cli/*.c)
 
@@ -31,7 +43,14 @@ SPEC_DIR ?= $(firstword $(foreach d,../shared/wasm-testsuite $(SPEC_FETCH_DIR),$
 SPEC_MISSING := $(if $(wildcard $(SPEC_DIR)/*.wast),,1)
 SPEC_SKIP_LINE := no .wast files in SPEC_DIR=$(SPEC_DIR); get them with scripts/fetch-testsuite.sh (or set SPEC_DIR)
 
-.PHONY: all deps test clean
+# version.o is rebuilt when the identity changes (a new commit), and only it.
+VERSION_STAMP := $(BUILD)/gen/version-id
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION_ID)' | cmp -s - $@ || echo '$(VERSION_ID)' > $@
+$(BUILD)/obj/src/version.o $(SAN_BUILD)/obj/src/version.o: $(VERSION_STAMP)
+
+.PHONY: all deps test clean FORCE
 all: $(BUILD)/wbpf
 
 deps: $(DEPS_STAMP)

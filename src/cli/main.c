@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/l7.h"
+#include "wbpf/version.h"
 
 struct cli_cmd {
 	const char *name;
@@ -22,7 +23,7 @@ static const struct cli_cmd cmds[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wbpf COMMAND [OPTIONS] [ARGS...]\n"
-		   "       wbpf --help | wbpf help COMMAND\n\n"
+		   "       wbpf --help | wbpf help COMMAND | wbpf --version\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
@@ -49,6 +50,11 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
 	    (!strcmp(name, "help") && argc == 2)) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("wbpf %s (commit %s)\nfeatures: %s\n", wbpf_version__string(),
+		       wbpf_version__commit(), wbpf_version__features());
 		return 0;
 	}
 	if (!strcmp(name, "help")) {
