@@ -63,9 +63,10 @@ $(MAN_DIR)/.stamp: $(BUILD)/wbpf scripts/help2man.sh
 	bash scripts/help2man.sh $(BUILD)/wbpf $(WBPF_VERSION) $(MAN_DIR)
 	@touch $@
 
-.PHONY: shared man install install-test deb
+.PHONY: shared man sdk install install-test deb
 shared: $(SO_FILE)
 man: $(MAN_DIR)/.stamp
+sdk: $(SDK_LIB)
 
 install: $(BUILD)/wbpf $(BUILD)/libwbpf.a $(SO_FILE) $(PC_FILE) $(MAN_DIR)/.stamp $(SDK_LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/wbpf \
@@ -90,7 +91,9 @@ install-test: $(BUILD)/wbpf $(BUILD)/examples/hello.wasm
 # Built from a copy of the tree (dpkg-buildpackage writes beside its
 # source), with the commit recorded for `wbpf --version`.
 DEB_OUT := $(BUILD)/deb
+DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
 deb: | $(DEPS_STAMP)
+	@bash scripts/deps.sh $(DEB_TOOLS)
 	@rm -rf $(DEB_OUT)
 	@mkdir -p $(DEB_OUT)/wbpf-$(WBPF_VERSION)
 	git ls-files -z | xargs -0 cp --parents -t $(DEB_OUT)/wbpf-$(WBPF_VERSION)
@@ -101,3 +104,7 @@ deb: | $(DEPS_STAMP)
 	@ls $(DEB_OUT)/*.deb
 
 TEST_TARGETS += install-test
+
+# The package build takes minutes (and debhelper and lintian to install):
+# a soak-time check, not a per-commit one.
+test-long:: deb

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, tests and benchmarks need.
 # Idempotent and silent when everything is already present.
+#   scripts/deps.sh [PACKAGE...]
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,9 @@ packages=(
   libndpi-bin                   # l7 bench: ndpiReader as a peer
   redis-server redis-tools mosquitto mosquitto-clients   # l7 plugin tests: real servers and clients
 )
+
+# With arguments, those packages instead (optional tools, e.g. for make deb).
+[ $# -eq 0 ] || packages=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
