@@ -2,7 +2,7 @@
 # headers' functions, and static), headers, pkg-config file, guest SDK, man
 # pages and bash completion; and the Debian package.
 #   make install [PREFIX=/usr/local] [DESTDIR=] [BINDIR=] [LIBDIR=]
-#                [INCLUDEDIR=] [MANDIR=] [DATADIR=]
+#                [INCLUDEDIR=] [MANDIR=] [DATADIR=] [SDK_INCLUDEDIR=] [SDK_LIBDIR=]
 #   make shared       build/libwbpf.so.$(WBPF_VERSION)
 #   make man          build/man/*.1, generated from the --help texts
 #   make install-test install into a temporary root and build an embedder
@@ -15,8 +15,11 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
-# The guest SDK: wasm32-wasi headers and library, for guest builds.
-SDKDIR ?= $(DATADIR)/wbpf/sdk/c
+# The guest SDK (wasm32-wasi headers and library) where wasi-libc's are,
+# so that under PREFIX=/usr `clang --target=wasm32-wasi ... -lwbpf-sdk`
+# finds it without flags.
+SDK_INCLUDEDIR ?= $(INCLUDEDIR)/wasm32-wasi
+SDK_LIBDIR ?= $(PREFIX)/lib/wasm32-wasi
 
 PIC_BUILD := $(BUILD)/pic
 SO_NAME := libwbpf.so.$(WBPF_SOVERSION)
@@ -71,7 +74,7 @@ sdk: $(SDK_LIB)
 install: $(BUILD)/wbpf $(BUILD)/libwbpf.a $(SO_FILE) $(PC_FILE) $(MAN_DIR)/.stamp $(SDK_LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/wbpf \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/bash-completion/completions \
-		$(DESTDIR)$(SDKDIR)/lib
+		$(DESTDIR)$(SDK_INCLUDEDIR) $(DESTDIR)$(SDK_LIBDIR)
 	install -m 755 $(BUILD)/wbpf $(DESTDIR)$(BINDIR)/wbpf
 	install -m 644 $(BUILD)/libwbpf.a $(DESTDIR)$(LIBDIR)/libwbpf.a
 	install -m 644 $(SO_FILE) $(DESTDIR)$(LIBDIR)/
@@ -81,8 +84,8 @@ install: $(BUILD)/wbpf $(BUILD)/libwbpf.a $(SO_FILE) $(PC_FILE) $(MAN_DIR)/.stam
 	install -m 644 include/wbpf/*.h $(DESTDIR)$(INCLUDEDIR)/wbpf/
 	install -m 644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(DATADIR)/bash-completion/completions/wbpf
-	cp -R sdk/c/include $(DESTDIR)$(SDKDIR)/
-	install -m 644 $(SDK_LIB) $(DESTDIR)$(SDKDIR)/lib/
+	cp -R sdk/c/include/. $(DESTDIR)$(SDK_INCLUDEDIR)/
+	install -m 644 $(SDK_LIB) $(DESTDIR)$(SDK_LIBDIR)/
 
 # The guest it runs is the WASI example (mk/wasi.mk, included later).
 install-test: $(BUILD)/wbpf $(BUILD)/examples/hello.wasm
