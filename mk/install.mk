@@ -105,6 +105,12 @@ deb: | $(DEPS_STAMP)
 		{ tail -n 30 ../build.log; exit 1; }
 	lintian --fail-on error $(DEB_OUT)/*.changes
 	@ls $(DEB_OUT)/*.deb
+	@if [ "$$(id -u)" = 0 ]; then \
+		dpkg -i $(DEB_OUT)/wbpf_*.deb $(DEB_OUT)/libwbpf0_*.deb >/dev/null && \
+		/usr/bin/wbpf --version | grep -q '^wbpf $(WBPF_VERSION) (commit $(GIT_COMMIT))' && \
+		echo "deb: installed, /usr/bin/wbpf --version answers" ; rc=$$?; \
+		dpkg -r wbpf libwbpf0 >/dev/null; exit $$rc; \
+	else echo "deb: not root, dpkg -i skipped"; fi
 
 TEST_TARGETS += install-test
 
