@@ -7,7 +7,8 @@
 #   make man          build/man/*.1, generated from the --help texts
 #   make install-test install into a temporary root and build an embedder
 #                     against it with pkg-config (in `make test`)
-#   make deb          the .deb packages, checked with lintian
+#   make deb          the .deb packages, checked with lintian, installed, run
+#   make image        the container image (podman or buildah)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -66,7 +67,7 @@ $(MAN_DIR)/.stamp: $(BUILD)/wbpf scripts/help2man.sh
 	bash scripts/help2man.sh $(BUILD)/wbpf $(WBPF_VERSION) $(MAN_DIR)
 	@touch $@
 
-.PHONY: shared man sdk install install-test deb
+.PHONY: shared man sdk install install-test deb image
 shared: $(SO_FILE)
 man: $(MAN_DIR)/.stamp
 sdk: $(SDK_LIB)
@@ -114,6 +115,14 @@ deb: | $(DEPS_STAMP)
 
 TEST_TARGETS += install-test
 
+# The container image (Containerfile), where podman or buildah runs.
+IMAGE ?= localhost/wbpf:$(WBPF_VERSION)
+image:
+	@if command -v podman >/dev/null; then podman build -t $(IMAGE) -f Containerfile . && \
+		podman run --rm $(IMAGE) --version; \
+	elif command -v buildah >/dev/null; then buildah bud -t $(IMAGE) -f Containerfile .; \
+	else echo "image: skipped: neither podman nor buildah is installed"; fi
+
 # The package build takes minutes (and debhelper and lintian to install):
 # a soak-time check, not a per-commit one.
-test-long:: deb
+test-long:: deb image
