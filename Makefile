@@ -16,9 +16,9 @@ LDLIBS := -lm -lpthread
 # The release; the shared library's soname carries its major number.
 WBPF_VERSION := 0.2.0
 WBPF_SOVERSION := $(firstword $(subst ., ,$(WBPF_VERSION)))
-# The commit: from git, or from .commit where a source copy was made
-# without its history (make deb).
-GIT_COMMIT := $(or $(shell git rev-parse --short=12 HEAD 2>/dev/null),$(shell cat .commit 2>/dev/null),unknown)
+# The commit: from .commit where a copy of the tree was made for a build
+# (make deb), else from git.
+GIT_COMMIT := $(or $(shell cat .commit 2>/dev/null),$(shell git rev-parse --short=12 HEAD 2>/dev/null),unknown)
 # Every layer directory under src/ but the command.
 FEATURES := $(filter-out cli,$(patsubst src/%/,%,$(sort $(wildcard src/*/))))
 VERSION_ID := $(WBPF_VERSION) $(GIT_COMMIT) $(FEATURES)
