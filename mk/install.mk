@@ -29,8 +29,6 @@ SO_VERSION_SCRIPT := $(BUILD)/gen/libwbpf.map
 PC_FILE := $(BUILD)/gen/wbpf.pc
 MAN_DIR := $(BUILD)/man
 COMPLETION := scripts/wbpf.bash-completion
-# What the library needs from the system (the command links the same).
-PC_REQUIRES := libbpf libelf zlib libcurl jansson libmicrohttpd
 
 $(PIC_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -49,15 +47,15 @@ $(SO_FILE): $(call lib_objs,$(PIC_BUILD)) $(SO_VERSION_SCRIPT)
 	$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script,$(SO_VERSION_SCRIPT) \
 		-Wl,--no-undefined -o $@ $(call lib_objs,$(PIC_BUILD)) $(LDLIBS)
 
-$(PC_FILE): mk/install.mk Makefile
+# Libs.private: what the library links, the same list the command uses.
+$(PC_FILE): $(MAKEFILE_LIST)
 	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 		'Name: wbpf' \
 		'Description: WebAssembly plugins on eBPF observability (engine, WASI, eBPF host, sinks)' \
 		'Version: $(WBPF_VERSION)' \
-		'Requires.private: $(PC_REQUIRES)' \
 		'Libs: -L$${libdir} -lwbpf' \
-		'Libs.private: -lm -lpthread' \
+		'Libs.private: $(LDLIBS)' \
 		'Cflags: -I$${includedir}' > $@
 
 # One page per command, made from its --help: the text cannot drift.

@@ -52,13 +52,12 @@ if clang $flags -o "$TMP/embedder" "$TOP/tests/install/embedder.c" $flags 2>"$TM
 else
 	bad "embedder does not build with: $flags" "$(head -n 5 "$TMP/cc.err")"
 fi
-# The static library with the system's shared ones: the libraries wbpf.pc
-# names as private requirements.
-private=$(pkg-config --print-requires-private wbpf | awk '{print $1}')
+# The static library with the system's shared ones (wbpf.pc's Libs.private).
+private=$(pkg-config --static --libs-only-l wbpf | sed 's/-lwbpf\b//')
 if clang -o "$TMP/embedder-static" "$TOP/tests/install/embedder.c" $(pkg-config --cflags wbpf) \
-	"$LIB/libwbpf.a" $(pkg-config --libs $private) -lm -lpthread 2>"$TMP/cc.err" &&
+	"$LIB/libwbpf.a" $private 2>"$TMP/cc.err" &&
 	[ "$("$TMP/embedder-static" "$GUEST" world 2>&1 | tail -n +2)" = "$want_out" ]; then
-	ok "libwbpf.a links with the libraries wbpf.pc requires ($(echo $private))"
+	ok "libwbpf.a links with wbpf.pc's private libraries ($(echo $private))"
 else
 	bad "embedder (static)" "$(head -n 5 "$TMP/cc.err")"
 fi
