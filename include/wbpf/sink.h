@@ -72,7 +72,8 @@ struct wbpf_sink_opts {
 int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct wbpf_sink **out,
 		    char *err, size_t err_size);
 /* Queues or writes one record; the schema (names and kinds) is the first
- * record's: later records must have the same fields. -EINVAL otherwise. */
+ * record's: later records must have the same fields. -EINVAL otherwise.
+ * Thread-safe: records from several threads are written one at a time. */
 int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec);
 /* Delivers (or spools) everything queued. */
 int wbpf_sink__flush(struct wbpf_sink *sink);

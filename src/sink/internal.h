@@ -4,6 +4,7 @@
 #ifndef WBPF_SINK_INTERNAL_H
 #define WBPF_SINK_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -44,6 +45,8 @@ struct sink_ops {
 
 struct wbpf_sink {
 	const struct sink_ops *ops;
+	/* Writers may be several threads (wbpf l7's workers): one at a time. */
+	pthread_mutex_t lock;
 	struct sink_schema schema;
 	char *producer;
 	/* counters: written by the producer and a sender thread */

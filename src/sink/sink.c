@@ -69,6 +69,7 @@ int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct 
 		return -ENOMEM;
 	}
 	attach_metrics(sink, opts ? opts->metrics : NULL, kind);
+	pthread_mutex_init(&sink->lock, NULL);
 	*out = sink;
 	return 0;
 }
@@ -125,6 +126,26 @@ static void schema_free(struct sink_schema *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The record in the schema's kinds (learning the schema from the first). */
+static int conform(struct wbpf_sink *sink, const struct wbpf_record *rec, struct wbpf_field *fields)
+{
+	int err;
+
+	if (!sink->schema.n) {
+		err = schema_learn(&sink->schema, rec);
+		if (err) {
+			schema_free(&sink->schema);
+			return err;
+		}
+	} else if (!schema_matches(&sink->schema, rec)) {
+		return -EINVAL;
+	}
+	memcpy(fields, rec->fields, rec->n_fields * sizeof(*fields));
+	for (size_t i = 0; i < rec->n_fields; i++)
+		to_schema_kind(&fields[i], sink->schema.kinds[i]);
+	return 0;
+}
+
 int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 {
 	int err;
@@ -135,37 +156,36 @@ int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 		if (!rec->fields[i].name || !rec->fields[i].name[0] ||
 		    rec->fields[i].kind > WBPF_FIELD_BOOL)
 			return -EINVAL;
-	if (!sink->schema.n) {
-		err = schema_learn(&sink->schema, rec);
-		if (err) {
-			schema_free(&sink->schema);
-			return err;
-		}
-	} else if (!schema_matches(&sink->schema, rec)) {
-		return -EINVAL;
-	}
+
 	struct wbpf_field fields[rec->n_fields];
 
-	memcpy(fields, rec->fields, sizeof(fields));
-	for (size_t i = 0; i < rec->n_fields; i++)
-		to_schema_kind(&fields[i], sink->schema.kinds[i]);
-	err = sink->ops->write(sink, &(struct wbpf_record){ fields, rec->n_fields });
+	pthread_mutex_lock(&sink->lock);
+	err = conform(sink, rec, fields);
+	if (!err)
+		err = sink->ops->write(sink, &(struct wbpf_record){ fields, rec->n_fields });
 	if (!err)
 		sink__count(&sink->in, sink->m_in, 1);
+	pthread_mutex_unlock(&sink->lock);
 	return err;
 }
 
 int wbpf_sink__flush(struct wbpf_sink *sink)
 {
-	return sink->ops->flush(sink);
+	int err;
+
+	pthread_mutex_lock(&sink->lock);
+	err = sink->ops->flush(sink);
+	pthread_mutex_unlock(&sink->lock);
+	return err;
 }
 
 void wbpf_sink__close(struct wbpf_sink *sink)
 {
 	if (!sink)
 		return;
-	sink->ops->flush(sink);
+	wbpf_sink__flush(sink);
 	sink->ops->close(sink);
+	pthread_mutex_destroy(&sink->lock);
 	schema_free(&sink->schema);
 	free(sink->producer);
 	free(sink);
