@@ -126,6 +126,9 @@ struct l7_worker {
 
 	struct l7_info out[8];
 	struct l7_info merged;
+	/* a packed request before it is stored: at worst every word is a
+	 * literal run of one, and every attribute's length is written */
+	uint8_t pack_buf[sizeof(struct l7_info) * 3 / 2 + 4 * L7_ATTR_MAX + 64];
 
 	/* queue from the reader (workers > 1) */
 	pthread_mutex_t lock;

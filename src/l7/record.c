@@ -3,7 +3,6 @@
  * readable table, and the exit summary. */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "l7/internal.h"
@@ -22,18 +21,6 @@ static void put(struct out *o, const char *s, size_t n)
 		memcpy(o->p + o->len, s, n < room ? n : room);
 	}
 	o->len += n;
-}
-
-__attribute__((format(printf, 2, 3))) static void putf(struct out *o, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	put(o, tmp, n < (int)sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 static void finish(struct out *o)
@@ -80,11 +67,26 @@ static void kstr(struct out *o, const char *k, const char *v)
 	json_str(o, v);
 }
 
+/* Decimal without printf: numbers are most of a record's fields. */
+static void num(struct out *o, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(e - p));
+}
+
 static void knum(struct out *o, const char *k, bool present, int64_t v)
 {
 	key(o, k);
 	if (present)
-		putf(o, "%" PRId64, v);
+		num(o, v);
 	else
 		put(o, "null", 4);
 }
@@ -133,7 +135,8 @@ size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
 
 	ip_str(r->family, r->client_ip, c, sizeof(c));
 	ip_str(r->family, r->server_ip, s, sizeof(s));
-	putf(&o, "{\"start_time\":%" PRIu64, r->req_time_us ? r->req_time_us : r->resp_time_us);
+	put(&o, "{\"start_time\":", 14);
+	num(&o, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
 	knum(&o, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
 	knum(&o, "flow_id", true, (int64_t)r->flow_id);
 	kstr(&o, "protocol", r->l4 == 6 ? "tcp" : "udp");

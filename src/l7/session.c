@@ -20,8 +20,7 @@
 
 static size_t put_bytes(uint8_t *out, size_t o, const void *p, size_t n)
 {
-	if (out)
-		memcpy(out + o, p, n);
+	memcpy(out + o, p, n);
 	return o + n;
 }
 
@@ -167,7 +166,7 @@ static void time_out(struct l7_worker *w, struct l7_pending *q)
 static void add_request(struct l7_worker *w, struct l7_flow *f, const struct l7_info *info,
 			uint64_t time_us)
 {
-	size_t size = pack(info, NULL);
+	size_t size = pack(info, w->pack_buf);
 	struct l7_pending *q, **pp;
 
 	if (f->n_pending >= MAX_PENDING_PER_FLOW)
@@ -175,12 +174,13 @@ static void add_request(struct l7_worker *w, struct l7_flow *f, const struct l7_
 	q = malloc(sizeof(*q) + size);
 	if (!q)
 		return;
+	memcpy(q->packed, w->pack_buf, size);
 	q->next = NULL;
 	q->flow = f;
 	q->time_us = time_us;
 	q->has_id = info->has_request_id;
 	q->id = info->request_id;
-	q->size = (uint32_t)pack(info, q->packed);
+	q->size = (uint32_t)size;
 	for (pp = &f->pending; *pp; pp = &(*pp)->next)
 		;
 	*pp = q;
