@@ -13,7 +13,7 @@ UNIT_ARGS ?=
 UNIT_WATS := $(wildcard tests/unit/wat/*.wat)
 UNIT_WASMS := $(patsubst tests/unit/wat/%.wat,$(UNIT_OUT)/wasm/%.wasm,$(UNIT_WATS))
 UNIT_NAMES := $(or $(UNIT_ONLY),$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
-UNIT_COMMON := check helpers
+UNIT_COMMON := check helpers genload
 UNIT_CPPFLAGS := $(CPPFLAGS) -Itests/unit -DUNIT_WASM_DIR='"$(UNIT_WASM_DIR)"'
 
 # --debug-names keeps function names for trap messages; invalid_* modules
@@ -51,10 +51,11 @@ endef
 # Memory accesses are checked by guard regions unless WBPF_BOUNDS_CHECKS=1
 # is set when a module is compiled: the trap tests run both ways.
 .PHONY: unit unit-san
-unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS)
+# test_load also runs the command (wbpf run --timeout).
+unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
 	$(if $(filter traps,$(UNIT_NAMES)),WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
 
-unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS)
+unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)
 TEST_TARGETS += unit unit-san

@@ -99,8 +99,26 @@ const char *wbpf_trap__str(enum wbpf_trap trap);
 
 struct wbpf_module;
 
-/* Decodes, validates and compiles `bytes` (copied: the caller may free). */
+/* Decodes, validates and compiles `bytes` (copied: the caller may free).
+ * Loading takes time linear in the size of the module, which must stay
+ * within the engine's limits (docs/engine.md). */
 struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_error *err);
+
+struct wbpf_store;
+
+struct wbpf_module_opts {
+	size_t sz;	/* sizeof(struct wbpf_module_opts), for growth */
+	/* Loading stops with WBPF_ERR_TRAP / WBPF_TRAP_INTERRUPTED when this
+	 * store is interrupted (wbpf_store__interrupt) meanwhile, so that a
+	 * deadline covers loading too. Its flag is cleared first, as when a
+	 * call starts. The module does not depend on the store afterwards. */
+	struct wbpf_store *interrupt_from;
+};
+
+/* wbpf_module__new with options (opts may be NULL). */
+struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
+					  const struct wbpf_module_opts *opts,
+					  struct wbpf_error *err);
 /* Modules are reference counted: instances keep theirs alive. */
 void wbpf_module__free(struct wbpf_module *mod);
 
@@ -130,8 +148,6 @@ size_t wbpf_module__export_count(const struct wbpf_module *mod);
 int wbpf_module__export(const struct wbpf_module *mod, size_t i, struct wbpf_extern_desc *out);
 
 /* ----------------------------------------------------------------- store */
-
-struct wbpf_store;
 
 struct wbpf_store_opts {
 	size_t sz;		/* sizeof(struct wbpf_store_opts), for growth */

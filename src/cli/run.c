@@ -321,9 +321,10 @@ static void *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static struct wbpf_module *load_module(const char *path)
+/* Loading is interrupted with the store, so the deadline covers it. */
+static struct wbpf_module *load_module(const char *path, struct wbpf_store *store,
+				       struct wbpf_error *err)
 {
-	struct wbpf_error err = {0};
 	struct wbpf_module *mod;
 	struct stat st;
 	size_t len;
@@ -338,10 +339,12 @@ static struct wbpf_module *load_module(const char *path)
 		fprintf(stderr, "wbpf run: cannot read %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	mod = wbpf_module__new(bytes, len, &err);
+	mod = wbpf_module__new_opts(bytes, len, &(struct wbpf_module_opts){
+		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = store,
+	}, err);
 	free(bytes);
-	if (!mod)
-		fprintf(stderr, "wbpf run: %s: invalid module: %s\n", path, err.msg);
+	if (!mod && err->kind != WBPF_ERR_TRAP)
+		fprintf(stderr, "wbpf run: %s: invalid module: %s\n", path, err->msg);
 	return mod;
 }
 
@@ -532,30 +535,31 @@ static int run_instance(struct run_ctx *r, struct wbpf_module *mod)
 	if (run_bpf__setup(&r->opts->bpf, r->store, mod, &r->bpf) ||
 	    run_sink__setup(&r->sink, r->opts->output, r->opts->metrics, r->store, mod))
 		return CLI_EXIT_ERROR;
-	/* The deadline covers the start function too. */
-	if (r->opts->timeout_ns && run_deadline__start(r))
-		return CLI_EXIT_ERROR;
+	run_deadline__watch_bpf(r);
 	r->inst = wbpf_instance__new(r->store, mod, &err);
 	if (!r->inst)
-		ret = run_outcome(r, -1, &err);
-	else
-		ret = r->opts->invoke ? call_invoke(r) : call_start(r);
-	run_deadline__stop(r);
-	return ret;
+		return run_outcome(r, -1, &err);
+	return r->opts->invoke ? call_invoke(r) : call_start(r);
 }
 
+/* The deadline starts before the module is read: loading counts. */
 static int run_module(const struct run_opts *o, char **host_env)
 {
 	struct run_ctx r = {.opts = o};
-	struct wbpf_module *mod = load_module(o->module);
+	struct wbpf_module *mod = NULL;
+	struct wbpf_error err = {0};
 	int ret = CLI_EXIT_ERROR;
 
-	if (!mod)
-		return CLI_EXIT_ERROR;
 	r.store = make_store(o);
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
-	if (r.wasi)
-		ret = run_instance(&r, mod);
+	if (r.wasi && (!o->timeout_ns || !run_deadline__start(&r))) {
+		mod = load_module(o->module, r.store, &err);
+		if (mod)
+			ret = run_instance(&r, mod);
+		else if (err.kind == WBPF_ERR_TRAP)
+			ret = run_outcome(&r, -1, &err);
+	}
+	run_deadline__stop(&r);
 	/* Whatever way the guest ended, its BPF objects, links and buffers go,
 	 * and the records it emitted are delivered or spooled. */
 	wbpf_bpf_host__free(r.bpf);

@@ -44,9 +44,13 @@ struct run_ctx {
 	struct run_sink sink;
 };
 
-/* Starts a thread that interrupts the guest after opts->timeout_ns.
+/* Starts a thread that interrupts the guest (loading, running, waiting
+ * in WASI) after opts->timeout_ns.
  * Returns 0 or a negative errno (after printing why). */
 int run_deadline__start(struct run_ctx *r);
+/* The guest's eBPF host (r->bpf), set up after the deadline started,
+ * is interrupted by it from now on. Safe when none was started. */
+void run_deadline__watch_bpf(struct run_ctx *r);
 /* Stops and frees it; safe when none was started. */
 void run_deadline__stop(struct run_ctx *r);
 /* Whether the deadline passed (and interrupted the guest). */

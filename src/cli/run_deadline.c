@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * `wbpf run --timeout`: a thread that sleeps until the deadline and then
- * interrupts the guest, both its code (wbpf_store__interrupt) and any
- * wait in a WASI call (wbpf_wasi__interrupt).
+ * interrupts the guest: its loading and its code (wbpf_store__interrupt),
+ * any wait in a WASI call (wbpf_wasi__interrupt) or a buffer poll.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,7 +47,7 @@ static void *deadline_main(void *arg)
 		if (pthread_cond_timedwait(&d->cond, &d->lock, &d->at) != ETIMEDOUT || d->done)
 			continue;
 		atomic_store(&d->fired, true);
-		wbpf_store__interrupt(d->store);
+		wbpf_store__interrupt(d->store); /* loading or running */
 		wbpf_wasi__interrupt(d->wasi);
 		if (d->bpf) /* and a wait in a ring or perf buffer poll */
 			wbpf_bpf_host__interrupt(d->bpf);
@@ -93,7 +93,6 @@ int run_deadline__start(struct run_ctx *r)
 	}
 	d->store = r->store;
 	d->wasi = r->wasi;
-	d->bpf = r->bpf;
 	ret = pthread_create(&d->thread, NULL, deadline_main, d);
 	if (ret) {
 		pthread_cond_destroy(&d->cond);
@@ -104,6 +103,17 @@ int run_deadline__start(struct run_ctx *r)
 	}
 	r->deadline = d;
 	return 0;
+}
+
+void run_deadline__watch_bpf(struct run_ctx *r)
+{
+	struct run_deadline *d = r->deadline;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->bpf = r->bpf;
+	pthread_mutex_unlock(&d->lock);
 }
 
 void run_deadline__stop(struct run_ctx *r)

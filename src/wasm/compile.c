@@ -9,9 +9,15 @@
  * Values are materialised into their canonical slot only when needed: at
  * block boundaries (so every path into a label agrees on where values
  * are), before a local they alias is overwritten, and for calls.
+ *
+ * Every step is linear in the body's size, whatever its shape: the
+ * entries that may still need writing are above a known height, the
+ * entries reading each local are chained, and a br_table finds the stub
+ * it shares through its label.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +32,13 @@ enum vkind { V_STACK, V_LOCAL, V_CONST };
 /* Type 0 is the validator's "unknown" type of unreachable code. */
 #define T_ANY 0
 
+#define NO_ALIAS UINT32_MAX
+
 struct vval {
 	uint8_t type;
 	uint8_t kind;
 	uint32_t local;
+	uint32_t next_alias; /* V_LOCAL: the next entry down reading the local */
 	uint64_t value;
 };
 
@@ -46,9 +55,12 @@ struct ctrl {
 	size_t fixups;		/* forward branches to resolve at end */
 	size_t else_fixup;	/* if: the jump taken when false */
 	uint64_t loop_ninstr;	/* instruction count at loop start */
+	uint64_t br_table;	/* the br_table (by ninstr) that last named it */
+	size_t br_table_stub;	/* ... and that br_table's stub for it */
 };
 
 #define NO_FIXUP SIZE_MAX
+#define BR_DIRECT (SIZE_MAX - 1) /* br_table_stub: entries jump to the label */
 
 struct fixup {
 	size_t cell, next;
@@ -65,9 +77,14 @@ struct compiler {
 
 	uint32_t nlocals_total; /* params + locals = first stack slot */
 	uint8_t *local_types;
+	size_t local_types_cap;
+	uint32_t *alias_top; /* per local: the topmost entry reading it */
+	size_t alias_top_cap;
+	const atomic_int *interrupt; /* loading stops when set */
 
 	struct vval *vs;
 	uint32_t vs_len;
+	uint32_t clean; /* entries below are all V_STACK */
 	size_t vs_cap;
 	struct ctrl *cs;
 	uint32_t cs_len;
@@ -233,9 +250,33 @@ static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local,
 		return false;
 	if (c->vs_cap > UINT32_MAX / 2)
 		return fail(c, WBPF_ERR_NOMEM, "operand stack too deep");
-	c->vs[c->vs_len++] = (struct vval){ type, kind, local, value };
+	uint32_t next = NO_ALIAS;
+
+	if (kind == V_LOCAL) {
+		next = c->alias_top[local];
+		c->alias_top[local] = c->vs_len;
+	}
+	if (kind != V_STACK && c->clean > c->vs_len)
+		c->clean = c->vs_len;
+	c->vs[c->vs_len++] = (struct vval){ type, kind, local, next, value };
 	note_slots(c, slot_of_height(c, c->vs_len));
 	return true;
+}
+
+/* Entry i no longer reads its local. Entries leave the chains from the
+ * top (pops, and writes walking down), so i is the chain's head. */
+static void unalias(struct compiler *c, uint32_t i)
+{
+	const struct vval *v = &c->vs[i];
+
+	if (v->kind == V_LOCAL && c->alias_top[v->local] == i)
+		c->alias_top[v->local] = v->next_alias;
+}
+
+static void truncate_stack(struct compiler *c, uint32_t len)
+{
+	while (c->vs_len > len)
+		unalias(c, --c->vs_len);
 }
 
 /* Pushes a computed result and returns its slot. */
@@ -278,13 +319,15 @@ static void materialize(struct compiler *c, uint32_t i)
 		return;
 	if (!dead(c))
 		emit_entry_move(c, slot_of_height(c, i), v, 0);
+	unalias(c, i);
 	v->kind = V_STACK;
 }
 
 static void materialize_all(struct compiler *c)
 {
-	for (uint32_t i = 0; i < c->vs_len; i++)
+	for (uint32_t i = c->vs_len; i-- > c->clean;)
 		materialize(c, i);
+	c->clean = c->vs_len;
 }
 
 static bool type_matches(uint8_t have, uint8_t want)
@@ -305,7 +348,8 @@ static bool pop_entry(struct compiler *c, uint8_t want, struct vval *out)
 		return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
 			       wbpf_valtype__str(want));
 	}
-	*out = c->vs[--c->vs_len];
+	*out = c->vs[c->vs_len - 1];
+	truncate_stack(c, c->vs_len - 1);
 	if (!type_matches(out->type, want))
 		return INVALID(c, "type mismatch: expected %s, got %s", wbpf_valtype__str(want),
 			       wbpf_valtype__str(out->type));
@@ -358,7 +402,7 @@ static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
 	}
 	uint32_t avail = c->vs_len - f->height;
 
-	c->vs_len -= n < avail ? n : avail;
+	truncate_stack(c, c->vs_len - (n < avail ? n : avail));
 	return c->vs_len;
 }
 
@@ -371,9 +415,8 @@ static void push_types(struct compiler *c, const uint8_t *types, uint32_t n)
 /* Before `local` is overwritten, values still reading it get their own copy. */
 static void detach_local(struct compiler *c, uint32_t local)
 {
-	for (uint32_t i = 0; i < c->vs_len; i++)
-		if (c->vs[i].kind == V_LOCAL && c->vs[i].local == local)
-			materialize(c, i);
+	while (c->alias_top[local] != NO_ALIAS)
+		materialize(c, c->alias_top[local]);
 }
 
 /* ------------------------------------------------------------- control */
@@ -383,8 +426,9 @@ static bool push_ctrl(struct compiler *c, uint8_t kind, const uint8_t *params, u
 {
 	if (!grow((void **)&c->cs, &c->cs_cap, c->cs_len + 1, sizeof(*c->cs), c))
 		return false;
-	if (c->cs_cap > UINT32_MAX / 2)
-		return fail(c, WBPF_ERR_NOMEM, "blocks nested too deeply");
+	if (c->cs_len > WASM_MAX_NESTING)
+		return INVALID(c, "limit exceeded: nested blocks: %u, more than the engine's "
+			       "limit of %u", c->cs_len, WASM_MAX_NESTING);
 	bool dead_code = c->cs_len ? dead(c) : false;
 
 	c->cs[c->cs_len++] = (struct ctrl){
@@ -401,7 +445,7 @@ static void mark_unreachable(struct compiler *c)
 {
 	struct ctrl *f = &c->cs[c->cs_len - 1];
 
-	c->vs_len = f->height;
+	truncate_stack(c, f->height);
 	f->unreachable = true;
 }
 
@@ -734,11 +778,14 @@ static void op_br_if(struct compiler *c, uint32_t depth)
 
 static void op_br_table(struct compiler *c)
 {
-	uint32_t n, depth;
+	uint32_t n;
 	uint32_t *depths;
 
 	if (!rd_u32(&c->r, &n) || !reader_ok(c))
 		return;
+	if (n >= WASM_MAX_BR_TABLE)
+		return (void)INVALID(c, "limit exceeded: br_table labels: %llu, more than the "
+				     "engine's limit of %u", n + 1ull, WASM_MAX_BR_TABLE);
 	if (n > (uint32_t)(c->r.end - c->r.p))
 		return (void)fail(c, WBPF_ERR_MALFORMED, "unexpected end");
 	depths = malloc(((size_t)n + 1) * sizeof(*depths));
@@ -754,13 +801,20 @@ static void op_br_table(struct compiler *c)
 
 	if (!def)
 		goto out;
+	/* Each label is checked once, however often it is named. */
 	for (uint32_t i = 0; i <= n; i++) {
 		struct ctrl *f = label_at(c, depths[i]);
 
-		if (!f || !check_label_operands(c, f))
+		if (!f)
 			goto out;
 		if (label_arity(f) != label_arity(def))
 			return (void)(INVALID(c, "type mismatch: br_table labels differ in arity"), free(depths));
+		if (f->br_table == c->ninstr)
+			continue;
+		if (!check_label_operands(c, f))
+			goto out;
+		f->br_table = c->ninstr;
+		f->br_table_stub = SIZE_MAX;
 	}
 	if (!dead(c)) {
 		emit_op(c, OP_br_table);
@@ -774,23 +828,20 @@ static void op_br_table(struct compiler *c)
 		for (uint32_t i = 0; i <= n && !c->rc; i++) {
 			struct ctrl *f = label_at(c, depths[i]);
 
-			depth = depths[i];
-			if ((f->kind == C_BLOCK || f->kind == C_IF || f->kind == C_ELSE) &&
-			    !branch_needs_moves(c, f)) {
+			if (f->br_table_stub == SIZE_MAX &&
+			    (f->kind == C_BLOCK || f->kind == C_IF || f->kind == C_ELSE) &&
+			    !branch_needs_moves(c, f))
+				f->br_table_stub = BR_DIRECT;
+			if (f->br_table_stub == BR_DIRECT) {
 				add_fixup(c, f, first + i);
 				continue;
 			}
-			size_t stub = c->ncode;
-
-			for (uint32_t j = 0; j < i; j++)
-				if (depths[j] == depth && first + j < c->ncode) { /* reuse a stub */
-					patch(c, first + i, c->code[first + j].u64);
-					stub = SIZE_MAX;
-					break;
-				}
-			if (stub == SIZE_MAX)
+			if (f->br_table_stub != SIZE_MAX) { /* shared with an earlier entry */
+				patch(c, first + i, f->br_table_stub);
 				continue;
-			patch(c, first + i, stub);
+			}
+			f->br_table_stub = c->ncode;
+			patch(c, first + i, c->ncode);
 			emit_jump(c, f);
 		}
 	}
@@ -969,24 +1020,18 @@ static void op_local_set(struct compiler *c, bool tee)
 	}
 	bool fresh = h > c->cs[c->cs_len - 1].height && top.kind == V_STACK &&
 		     c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
-		     c->code[c->last_dst_cell].u64 == slot_of_height(c, c->vs_len);
+		     c->code[c->last_dst_cell].u64 == slot_of_height(c, c->vs_len) &&
+		     c->alias_top[idx] == NO_ALIAS;
 
-	if (fresh) {
-		bool aliased = false;
-
-		for (uint32_t i = 0; i < c->vs_len; i++)
-			aliased |= c->vs[i].kind == V_LOCAL && c->vs[i].local == idx;
-		fresh = !aliased;
-	}
 	if (fresh) {
 		/* Still the last instruction: its result, now in the local,
 		 * stays in the accumulator for the next one. */
 		c->code[c->last_dst_cell].u64 = idx;
 	} else {
 		/* Entries at and below the popped one may alias the local. */
-		c->vs_len++;
+		push(c, top.type, top.kind, top.local, top.value);
 		detach_local(c, idx);
-		top = c->vs[--c->vs_len];
+		pop_entry(c, T_ANY, &top);
 		if (!(top.kind == V_LOCAL && top.local == idx))
 			emit_entry_move(c, idx, &top, slot_of_height(c, c->vs_len));
 	}
@@ -1770,6 +1815,7 @@ static bool compile_instr(struct compiler *c)
 static void compiler_free(struct compiler *c)
 {
 	free(c->local_types);
+	free(c->alias_top);
 	free(c->vs);
 	free(c->cs);
 	free(c->code);
@@ -1777,90 +1823,152 @@ static void compiler_free(struct compiler *c)
 	free(c->fix);
 }
 
+/* The code is copied out at its final size: the compiler's buffers are
+ * reused by the next function. */
 static struct wasm_compiled *finish(struct compiler *c, const struct wasm_code *body)
 {
 	struct wasm_compiled *out = calloc(1, sizeof(*out));
+	wasm_cell *code = malloc((c->ncode ? c->ncode : 1) * sizeof(*code));
 
-	if (!out) {
+	if (!out || !code) {
+		free(out);
+		free(code);
 		fail(c, WBPF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	memcpy(code, c->code, c->ncode * sizeof(*code));
 	for (size_t i = 0; i < c->ntargets; i++)
-		c->code[c->targets[i]].target = c->code + c->code[c->targets[i]].u64;
+		code[c->targets[i]].target = code + code[c->targets[i]].u64;
 	out->nparams = c->type->nparams;
 	out->nresults = c->type->nresults;
 	out->nlocals = body->nlocals;
 	out->frame_slots = c->max_slots + 1;
-	out->code = c->code;
+	out->code = code;
 	out->ncells = c->ncode;
-	c->code = NULL;
 	return out;
 }
 
-static struct wasm_compiled *compile_function(const struct wbpf_module *mod, uint32_t func_idx,
-					      const void *const *handlers, struct wbpf_error *err)
+/* Loading is bounded by the caller's interrupt flag, polled this often
+ * (in instructions) and at every function. */
+#define INTERRUPT_POLL 4096
+
+static bool interrupted(struct compiler *c)
 {
+	if (!c->interrupt || !atomic_load_explicit(c->interrupt, memory_order_relaxed))
+		return false;
+	c->rc = wasm_fail(c->err, WBPF_ERR_TRAP, "interrupted while loading (compiling "
+			  "function %u of %u)", c->func_idx, c->mod->nfuncs);
+	if (c->err)
+		c->err->trap = WBPF_TRAP_INTERRUPTED;
+	return true;
+}
+
+/* Sets up `c` for one function, keeping its buffers from the last one. */
+static bool compiler_start(struct compiler *c, uint32_t func_idx)
+{
+	const struct wbpf_module *mod = c->mod;
 	const struct wasm_code *body = &mod->codes[func_idx - mod->nimported_funcs];
 	const struct wasm_functype *ft = &mod->types[mod->func_types[func_idx]];
-	struct compiler c = {
-		.mod = mod, .func_idx = func_idx, .type = ft, .handlers = handlers, .err = err,
-		.r = { .p = body->body, .end = body->body + body->body_len,
-		       .base = mod->bytes },
-		.nlocals_total = ft->nparams + body->nlocals,
+	uint32_t nlocals = ft->nparams + body->nlocals;
+
+	*c = (struct compiler){
+		.mod = mod, .func_idx = func_idx, .type = ft, .handlers = c->handlers,
+		.err = c->err, .interrupt = c->interrupt,
+		.r = { .p = body->body, .end = body->body + body->body_len, .base = mod->bytes },
+		.nlocals_total = nlocals,
+		.local_types = c->local_types, .local_types_cap = c->local_types_cap,
+		.alias_top = c->alias_top, .alias_top_cap = c->alias_top_cap,
+		.vs = c->vs, .vs_cap = c->vs_cap, .cs = c->cs, .cs_cap = c->cs_cap,
+		.code = c->code, .code_cap = c->code_cap,
+		.targets = c->targets, .targets_cap = c->targets_cap,
+		.fix = c->fix, .fix_cap = c->fix_cap,
 		.last_end = SIZE_MAX,
 		.last_copy_end = SIZE_MAX,
 	};
-	struct wasm_compiled *out = NULL;
-
-	c.local_types = malloc(c.nlocals_total + 1);
-	if (!c.local_types) {
-		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
+	if (interrupted(c) ||
+	    !grow((void **)&c->local_types, &c->local_types_cap, nlocals + 1, 1, c) ||
+	    !grow((void **)&c->alias_top, &c->alias_top_cap, nlocals + 1, sizeof(*c->alias_top), c))
+		return false;
 	if (ft->nparams)
-		memcpy(c.local_types, ft->types, ft->nparams);
+		memcpy(c->local_types, ft->types, ft->nparams);
 	if (body->nlocals)
-		memcpy(c.local_types + ft->nparams, body->local_types, body->nlocals);
-	note_slots(&c, (uint64_t)c.nlocals_total + ft->nresults);
-	push_ctrl(&c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
-
-	bool done = false;
-
-	while (!c.rc && !done) {
-		if (c.r.p >= c.r.end) {
-			fail(&c, WBPF_ERR_MALFORMED, "unexpected end of function body");
-			break;
-		}
-		done = compile_instr(&c);
-	}
-	if (!c.rc && c.r.p != c.r.end)
-		fail(&c, WBPF_ERR_MALFORMED, "section size mismatch: bytes after the function's end");
-	if (!c.rc)
-		out = finish(&c, body);
-	compiler_free(&c);
-	return out;
+		memcpy(c->local_types + ft->nparams, body->local_types, body->nlocals);
+	memset(c->alias_top, 0xff, nlocals * sizeof(*c->alias_top)); /* NO_ALIAS */
+	note_slots(c, (uint64_t)nlocals + ft->nresults);
+	return push_ctrl(c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
 }
 
+static struct wasm_compiled *compile_function(struct compiler *c, uint32_t func_idx)
+{
+	bool done = false;
+
+	if (!compiler_start(c, func_idx))
+		return NULL;
+	while (!c->rc && !done) {
+		if (c->r.p >= c->r.end) {
+			fail(c, WBPF_ERR_MALFORMED, "unexpected end of function body");
+			break;
+		}
+		if (c->ninstr % INTERRUPT_POLL == INTERRUPT_POLL - 1 && interrupted(c))
+			break;
+		done = compile_instr(c);
+	}
+	if (!c->rc && c->r.p != c->r.end)
+		fail(c, WBPF_ERR_MALFORMED, "section size mismatch: bytes after the function's end");
+	if (c->rc)
+		return NULL;
+	return finish(c, &c->mod->codes[func_idx - c->mod->nimported_funcs]);
+}
+
+static int type_order(const void *pa, const void *pb, void *arg)
+{
+	const struct wasm_functype *types = arg;
+	uint32_t ia = *(const uint32_t *)pa, ib = *(const uint32_t *)pb;
+	const struct wasm_functype *a = &types[ia], *b = &types[ib];
+	int d;
+
+	if (a->nparams != b->nparams)
+		return a->nparams < b->nparams ? -1 : 1;
+	if (a->nresults != b->nresults)
+		return a->nresults < b->nresults ? -1 : 1;
+	d = memcmp(a->types, b->types, (size_t)a->nparams + a->nresults);
+	if (d)
+		return d;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Equal types become neighbours once sorted (index last, so the first of
+ * a run is the lowest index): n log n, whatever the types. */
 static int canonicalize_types(struct wbpf_module *mod)
 {
-	mod->type_canon = malloc((mod->ntypes + 1) * sizeof(*mod->type_canon));
-	if (!mod->type_canon)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < mod->ntypes; i++) {
-		uint32_t j = 0;
+	uint32_t *order = malloc((mod->ntypes + 1) * sizeof(*order));
 
-		while (j < i && !wasm_functype_eq(&mod->types[j], &mod->types[i]))
-			j++;
-		mod->type_canon[i] = j;
+	mod->type_canon = malloc((mod->ntypes + 1) * sizeof(*mod->type_canon));
+	if (!mod->type_canon || !order) {
+		free(order);
+		return -ENOMEM;
 	}
+	for (uint32_t i = 0; i < mod->ntypes; i++)
+		order[i] = i;
+	qsort_r(order, mod->ntypes, sizeof(*order), type_order, mod->types);
+	for (uint32_t i = 0, first = 0; i < mod->ntypes; i++) {
+		if (i && !wasm_functype_eq(&mod->types[order[first]], &mod->types[order[i]]))
+			first = i;
+		mod->type_canon[order[i]] = order[first];
+	}
+	free(order);
 	return 0;
 }
 
-int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
+int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
+			struct wbpf_error *err)
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
-	const void *const *handlers = wasm_interp_handlers();
+	struct compiler c = {
+		.mod = mod, .handlers = wasm_interp_handlers(), .err = err, .interrupt = interrupt,
+	};
 	const char *checks = getenv("WBPF_BOUNDS_CHECKS");
+	int ret = 0;
 
 	mod->bounds_checked = checks && *checks && strcmp(checks, "0");
 	if (canonicalize_types(mod))
@@ -1869,12 +1977,13 @@ int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
 	mod->compiled = calloc(ndefined ? ndefined : 1, sizeof(*mod->compiled));
 	if (!mod->compiled)
 		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
-	for (uint32_t i = 0; i < ndefined; i++) {
-		mod->compiled[i] = compile_function(mod, mod->nimported_funcs + i, handlers, err);
+	for (uint32_t i = 0; i < ndefined && !ret; i++) {
+		mod->compiled[i] = compile_function(&c, mod->nimported_funcs + i);
 		if (!mod->compiled[i])
-			return err && err->kind == WBPF_ERR_MALFORMED ? -EBADMSG : -EINVAL;
+			ret = c.rc ? c.rc : -ENOMEM;
 	}
-	return 0;
+	compiler_free(&c);
+	return ret;
 }
 
 void wasm_compiled_free(struct wasm_compiled *code)

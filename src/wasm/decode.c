@@ -172,6 +172,22 @@ static int read_count(struct cursor *c, uint32_t *out)
 	return 0;
 }
 
+/* An engine limit (module.h) passed: refused, naming the limit. */
+static int over_limit(const struct cursor *c, const char *what, uint64_t n, uint32_t max)
+{
+	return wasm_fail(c->err, WBPF_ERR_INVALID, "limit exceeded: %s: %llu, more than the "
+			 "engine's limit of %u (at offset 0x%zx)", what, (unsigned long long)n, max,
+			 (size_t)(c->p - c->start));
+}
+
+/* A vector length that brings an index space from `have` to at most `max`. */
+static int read_count_max(struct cursor *c, uint32_t *out, uint32_t have, uint32_t max,
+			  const char *what)
+{
+	TRY(read_count(c, out));
+	return (uint64_t)have + *out > max ? over_limit(c, what, (uint64_t)have + *out, max) : 0;
+}
+
 static uint64_t le_bits(const uint8_t *b, unsigned n)
 {
 	uint64_t v = 0;
@@ -225,6 +241,8 @@ static int read_name(struct cursor *c, char **out, uint32_t *len)
 	char *name;
 
 	TRY(read_u32(c, &n));
+	if (n > WASM_MAX_NAME)
+		return over_limit(c, "name bytes", n, WASM_MAX_NAME);
 	TRY(read_bytes(c, n, &s));
 	if (!utf8_valid(s, n)) {
 		c->p = s;
@@ -320,7 +338,11 @@ static int read_functype(struct cursor *c, struct wasm_functype *ft)
 	if (form != 0x60)
 		return bad_byte(c, "malformed function type form", form);
 	TRY(read_valtypes(c, &ft->nparams, &params));
+	if (ft->nparams > WASM_MAX_PARAMS)
+		return over_limit(c, "params in a function type", ft->nparams, WASM_MAX_PARAMS);
 	TRY(read_valtypes(c, &ft->nresults, &results));
+	if (ft->nresults > WASM_MAX_RESULTS)
+		return over_limit(c, "results in a function type", ft->nresults, WASM_MAX_RESULTS);
 	ft->types = new_array((size_t)ft->nparams + ft->nresults, 1);
 	if (!ft->types)
 		return nomem(c);
@@ -552,7 +574,7 @@ static int decode_types(struct cursor *c, struct decoder *d)
 	struct wbpf_module *mod = d->mod;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_TYPES, "types"));
 	mod->types = new_array(n, sizeof(*mod->types));
 	if (!mod->types)
 		return nomem(c);
@@ -609,7 +631,7 @@ static int decode_imports(struct cursor *c, struct decoder *d)
 	struct wbpf_module *mod = d->mod;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_IMPORTS, "imports"));
 	TRY(alloc_import_spaces(c, mod, n));
 	for (uint32_t i = 0; i < n; i++) {
 		struct wasm_import *im = &mod->imports[i];
@@ -628,7 +650,7 @@ static int decode_functions(struct cursor *c, struct decoder *d)
 	void *arr = mod->func_types;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, mod->nfuncs, WASM_MAX_FUNCTIONS, "functions"));
 	TRY(extend(c, &arr, mod->nfuncs, n, sizeof(*mod->func_types)));
 	mod->func_types = arr;
 	for (uint32_t i = 0; i < n; i++)
@@ -643,7 +665,7 @@ static int decode_tables(struct cursor *c, struct decoder *d)
 	void *arr = mod->tables;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, mod->ntables, WASM_MAX_TABLES, "tables"));
 	TRY(extend(c, &arr, mod->ntables, n, sizeof(*mod->tables)));
 	mod->tables = arr;
 	for (uint32_t i = 0; i < n; i++)
@@ -673,7 +695,7 @@ static int decode_globals(struct cursor *c, struct decoder *d)
 	void *arr = mod->globals;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, mod->nglobals, WASM_MAX_GLOBALS, "globals"));
 	TRY(extend(c, &arr, mod->nglobals, n, sizeof(*mod->globals)));
 	mod->globals = arr;
 	for (uint32_t i = 0; i < n; i++) {
@@ -691,7 +713,7 @@ static int decode_exports(struct cursor *c, struct decoder *d)
 	struct wbpf_module *mod = d->mod;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_EXPORTS, "exports"));
 	mod->exports = new_array(n, sizeof(*mod->exports));
 	if (!mod->exports)
 		return nomem(c);
@@ -746,7 +768,7 @@ static int read_elem(struct cursor *c, struct wasm_elem *e)
 	if (flags > 7)
 		return malformed(c, "malformed elements segment kind %u", flags);
 	TRY(read_elem_header(c, e, flags));
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_ELEM_ITEMS, "items in an elem segment"));
 	e->items = new_array(n, sizeof(*e->items));
 	if (!e->items)
 		return nomem(c);
@@ -767,7 +789,7 @@ static int decode_elems(struct cursor *c, struct decoder *d)
 	struct wbpf_module *mod = d->mod;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_ELEM_SEGMENTS, "elem segments"));
 	mod->elems = new_array(n, sizeof(*mod->elems));
 	if (!mod->elems)
 		return nomem(c);
@@ -830,6 +852,8 @@ static int read_code(struct cursor *c, const struct wbpf_module *mod, uint32_t f
 	TRY(read_u32(c, &size));
 	if (size > remaining(c))
 		return malformed(c, "function %u: body size %u past the section end", func, size);
+	if (size > WASM_MAX_BODY_SIZE)
+		return over_limit(c, "function body bytes", size, WASM_MAX_BODY_SIZE);
 	body = *c;
 	body.end = c->p + size;
 	c->p = body.end;
@@ -881,7 +905,7 @@ static int decode_data(struct cursor *c, struct decoder *d)
 	struct wbpf_module *mod = d->mod;
 	uint32_t n;
 
-	TRY(read_count(c, &n));
+	TRY(read_count_max(c, &n, 0, WASM_MAX_DATA_SEGMENTS, "data segments"));
 	if (mod->has_datacount && n != d->datacount)
 		return malformed(c, "data count and data section have inconsistent lengths "
 				 "(count %u, %u segments)", d->datacount, n);
@@ -901,12 +925,16 @@ static int decode_custom(struct cursor *c, struct decoder *d)
 	char *name;
 
 	TRY(read_name(c, &name, NULL));
-	cs = realloc(mod->customs, ((size_t)mod->ncustoms + 1) * sizeof(*cs));
-	if (!cs) {
-		free(name);
-		return nomem(c);
+	/* Capacity doubles at each power of two: linear in the count. */
+	if (!(mod->ncustoms & (mod->ncustoms - 1))) {
+		cs = realloc(mod->customs, ((size_t)mod->ncustoms * 2 + 1) * sizeof(*cs));
+		if (!cs) {
+			free(name);
+			return nomem(c);
+		}
+		mod->customs = cs;
 	}
-	mod->customs = cs;
+	cs = mod->customs;
 	cs[mod->ncustoms++] = (struct wasm_custom){
 		.name = name, .bytes = c->p, .len = (uint32_t)remaining(c),
 	};

@@ -22,12 +22,27 @@ void wbpf_module__free(struct wbpf_module *mod)
 
 struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_error *err)
 {
+	return wbpf_module__new_opts(bytes, len, NULL, err);
+}
+
+struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
+					  const struct wbpf_module_opts *opts,
+					  struct wbpf_error *err)
+{
+	struct wbpf_store *st = opts && opts->sz >= sizeof(*opts) ? opts->interrupt_from : NULL;
 	struct wbpf_module *mod;
 
 	if (!bytes && len) {
 		wasm_fail(err, WBPF_ERR_ARG, "no bytes given");
 		return NULL;
 	}
+	if (len > WASM_MAX_MODULE_SIZE) {
+		wasm_fail(err, WBPF_ERR_INVALID, "limit exceeded: module of %zu bytes (the engine's "
+			  "limit is %u)", len, WASM_MAX_MODULE_SIZE);
+		return NULL;
+	}
+	if (st)
+		atomic_store(&st->interrupt, 0);
 	mod = calloc(1, sizeof(*mod));
 	if (!mod || !(mod->bytes = malloc(len ? len : 1))) {
 		free(mod);
@@ -39,7 +54,7 @@ struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_
 	mod->len = len;
 	atomic_init(&mod->refs, 1);
 	if (wasm_decode(mod, err) || wasm_validate_module(mod, err) ||
-	    wasm_compile_module(mod, err)) {
+	    wasm_compile_module(mod, st ? &st->interrupt : NULL, err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}

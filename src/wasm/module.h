@@ -19,6 +19,26 @@
 #define WASM_MAX_LOCALS 50000u	/* per function, params included */
 #define WASM_MAX_TABLE 10000000u	/* elements, as other engines */
 
+/* Engine limits (docs/engine.md): the web embedding's published ones
+ * where it has one, V8's for br_table; each refused with an error naming
+ * it. They also bound what a module can make loading cost. */
+#define WASM_MAX_MODULE_SIZE (1u << 30)
+#define WASM_MAX_TYPES 1000000u
+#define WASM_MAX_FUNCTIONS 1000000u	/* imported ones included */
+#define WASM_MAX_IMPORTS 100000u
+#define WASM_MAX_EXPORTS 100000u
+#define WASM_MAX_GLOBALS 1000000u
+#define WASM_MAX_TABLES 100000u
+#define WASM_MAX_DATA_SEGMENTS 100000u
+#define WASM_MAX_ELEM_SEGMENTS 100000u
+#define WASM_MAX_ELEM_ITEMS 10000000u	/* per segment */
+#define WASM_MAX_NAME 100000u		/* bytes of an import or export name */
+#define WASM_MAX_PARAMS 1000u		/* per function or block type */
+#define WASM_MAX_RESULTS 1000u
+#define WASM_MAX_BODY_SIZE 7654321u	/* bytes, local declarations included */
+#define WASM_MAX_BR_TABLE 65520u	/* labels, the default one included */
+#define WASM_MAX_NESTING 100000u	/* blocks, loops and ifs open at once */
+
 /* Binary value types are enum wbpf_valtype values (0x7f i32 ... 0x6f). */
 static inline bool wasm_is_reftype(uint8_t t)
 {
@@ -194,8 +214,10 @@ int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err);
 /* validate.c: module-level rules (everything but function bodies);
  * WBPF_ERR_INVALID on failure. */
 int wasm_validate_module(struct wbpf_module *mod, struct wbpf_error *err);
-/* compile.c: validates every function body and compiles it. */
-int wasm_compile_module(struct wbpf_module *mod, struct wbpf_error *err);
+/* compile.c: validates every function body and compiles it; stops with
+ * WBPF_TRAP_INTERRUPTED once *interrupt (may be NULL) is set. */
+int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
+			struct wbpf_error *err);
 /* Frees everything decode/validate/compile allocated. */
 void wasm_module_release(struct wbpf_module *mod);
 
