@@ -99,6 +99,7 @@ struct compiler {
 
 	uint32_t max_slots;
 	uint64_t ninstr;
+	uint64_t work, work_max; /* see charge() */
 
 	/* The last instruction with a result, for fusing it with a following
 	 * local.set or br_if: where it starts, its op, its result cell, and
@@ -149,6 +150,23 @@ static bool reader_ok(struct compiler *c)
 	return !c->rc;
 }
 
+/* Work per function is bounded by its size: values pushed or checked and
+ * cells emitted. Ordinary code needs a few units a byte; only long runs
+ * of blocks or branches carrying hundreds of values each come near the
+ * bound, which keeps their time and code size linear too. */
+#define WORK_PER_BYTE 64u
+#define WORK_SLACK 65536u
+
+static bool charge(struct compiler *c, uint64_t units)
+{
+	c->work += units;
+	if (c->work <= c->work_max)
+		return true;
+	return INVALID(c, "limit exceeded: compile work (values pushed or checked, code "
+		       "emitted): more than %u per byte of the body plus %u", WORK_PER_BYTE,
+		       WORK_SLACK);
+}
+
 static bool grow(void **buf, size_t *cap, size_t need, size_t elem, struct compiler *c)
 {
 	if (need <= *cap)
@@ -187,7 +205,8 @@ static void patch(struct compiler *c, size_t cell, uint64_t value)
 
 static void emit_cell(struct compiler *c, wasm_cell cell)
 {
-	if (c->rc || !grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
+	if (c->rc || !charge(c, 1) ||
+	    !grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
 		return;
 	c->code[c->ncode++] = cell;
 }
@@ -246,7 +265,7 @@ static uint32_t slot_of_height(const struct compiler *c, uint32_t h)
 
 static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t value)
 {
-	if (!grow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
+	if (!charge(c, 1) || !grow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
 		return false;
 	if (c->vs_cap > UINT32_MAX / 2)
 		return fail(c, WBPF_ERR_NOMEM, "operand stack too deep");
@@ -385,6 +404,8 @@ static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
 {
 	struct ctrl *f = &c->cs[c->cs_len - 1];
 
+	if (!charge(c, n))
+		return 0;
 	for (uint32_t i = n; i-- > 0;) {
 		uint32_t depth = n - 1 - i;
 
@@ -483,6 +504,8 @@ static bool check_label_operands(struct compiler *c, const struct ctrl *f)
 	uint32_t n = label_arity(f);
 	const uint8_t *types = label_types(f);
 
+	if (!charge(c, n))
+		return false;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t depth = n - 1 - i;
 
@@ -1876,6 +1899,7 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		.err = c->err, .interrupt = c->interrupt,
 		.r = { .p = body->body, .end = body->body + body->body_len, .base = mod->bytes },
 		.nlocals_total = nlocals,
+		.work_max = (uint64_t)WORK_PER_BYTE * body->body_len + WORK_SLACK,
 		.local_types = c->local_types, .local_types_cap = c->local_types_cap,
 		.alias_top = c->alias_top, .alias_top_cap = c->alias_top_cap,
 		.vs = c->vs, .vs_cap = c->vs_cap, .cs = c->cs, .cs_cap = c->cs_cap,

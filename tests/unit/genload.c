@@ -179,6 +179,35 @@ uint8_t *genload_aliases(uint32_t n, size_t *len)
 	return one_func(&b, len);
 }
 
+uint8_t *genload_wide_branches(uint32_t n, size_t *len)
+{
+	enum { WIDE = 1000 };
+	struct buf m = { 0 }, s = { 0 }, b = { 0 };
+
+	put(&m, "\0asm\1\0\0\0", 8);
+	put(&s, "\x02\x60\x00\x00\x60\x00", 6); /* types 0: [] -> [], 1: [] -> [i32 x WIDE] */
+	leb(&s, WIDE);
+	for (int i = 0; i < WIDE; i++)
+		u8(&s, 0x7f);
+	section(&m, 1, &s);
+	put(&s, "\x01\x00", 2);
+	section(&m, 3, &s);
+	leb(&b, 0);
+	put(&b, "\x02\x01", 2); /* block (type 1) */
+	rep(&b, WIDE, i32_const0, 2);
+	rep(&b, n, "\x41\x01\x0d\x00", 4); /* i32.const 1, br_if 0 */
+	u8(&b, 0x0b);
+	rep(&b, WIDE, "\x1a", 1);
+	u8(&b, 0x0b);
+	leb(&s, 1);
+	leb(&s, b.len);
+	put(&s, b.p, b.len);
+	s.oom |= b.oom;
+	free(b.p);
+	section(&m, 10, &s);
+	return finish(&m, len);
+}
+
 uint8_t *genload_bulk(uint32_t n, size_t *len)
 {
 	static const uint8_t i32 = 0x7f;

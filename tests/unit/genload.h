@@ -21,6 +21,9 @@ uint8_t *genload_local_sets(uint32_t n, size_t *len);
 /* n locals each pushed with local.get, n constants above them, then each
  * local set in turn (every set has one alias deep in the stack). */
 uint8_t *genload_aliases(uint32_t n, size_t *len);
+/* A block of 1000 i32 results (given as constants), left by n br_if:
+ * each branch carries 1000 values. */
+uint8_t *genload_wide_branches(uint32_t n, size_t *len);
 /* n ordinary functions (a loop of arithmetic, loads and stores, calls):
  * bulk code of about 80 bytes a function. */
 uint8_t *genload_bulk(uint32_t n, size_t *len);

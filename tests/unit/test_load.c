@@ -130,6 +130,19 @@ static void test_limits_refused(void)
 	check_refused("types", bytes, len, "types: 1000001");
 }
 
+/* Each br_if carrying 1000 values once emitted 1000 moves: 20k of them
+ * made half a gigabyte of code. Compile work is bounded per byte. */
+static void test_wide_branches(void)
+{
+	size_t len;
+	uint8_t *bytes = genload_wide_branches(20000, &len);
+	double t0 = cpu_now();
+
+	check_refused("20k br_if of 1000 values", bytes, len, "compile work");
+	CHECK(cpu_now() - t0 < LOAD_CPU_BOUND);
+	check_fast("10 br_if of 1000 values", genload_wide_branches(10, &len), len);
+}
+
 /* Just inside the limits, modules load. */
 static void test_limits_reached(void)
 {
@@ -253,6 +266,7 @@ static const struct check_test tests[] = {
 	{ "many_types", test_many_types },
 	{ "limits_refused", test_limits_refused },
 	{ "limits_reached", test_limits_reached },
+	{ "wide_branches", test_wide_branches },
 	{ "interrupted_load", test_interrupted_load },
 	{ "run_timeout_during_load", test_run_timeout_during_load },
 };
