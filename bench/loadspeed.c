@@ -2,10 +2,11 @@
 /*
  * Load-speed benchmark: how fast wbpf_module__new (decode, validate,
  * compile) gets through generated modules, ordinary and pathological
- * (tests/unit/genload.h).
- *   loadspeed [-r REPS] [-w DIR] [SHAPE...]
- * Prints per shape: bytes, best time of REPS (default 5) in ms, MiB/s.
- * With -w, also writes each module to DIR/SHAPE.wasm (for other engines).
+ * (tests/unit/genload.h), and through module files given with -f.
+ *   loadspeed [-r REPS] [-w DIR] [-f FILE]... [SHAPE...]
+ * Prints a table row per module: bytes, then the best of REPS (default 5)
+ * loads in wall-clock and in CPU time (ms) and the MiB/s each gives.
+ * With -w, also writes each generated module to DIR/SHAPE.wasm.
  * Exit status 1 if a module fails to load.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -39,16 +40,37 @@ static const struct shape shapes[] = {
 	{ "local_sets", "150k constants, then 150k local.set", g_local_sets, 150000, 0 },
 	{ "aliases", "20k locals on the stack under 20k constants, each set", g_aliases, 20000, 0 },
 	{ "types", "100k distinct function types", g_types, 100000, 0 },
-	{ "nesting", "nested blocks, as deep as allowed", g_nesting, 10000, 0 },
+	{ "nesting", "100k nested blocks, as deep as allowed", g_nesting, 100000, 0 },
 	{ "bulk", "100k ordinary functions (loop, arithmetic, memory, call)", g_bulk, 100000, 0 },
 };
 
-static double now_s(void)
+static double now_s(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint8_t *read_module(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long size;
+
+	if (f && !fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = malloc((size_t)size + 1);
+		if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = (size_t)size;
+	}
+	if (f)
+		fclose(f);
+	if (!buf)
+		perror(path);
+	return buf;
 }
 
 static int write_module(const char *dir, const char *name, const uint8_t *bytes, size_t len)
@@ -67,29 +89,40 @@ static int write_module(const char *dir, const char *name, const uint8_t *bytes,
 	return fclose(f);
 }
 
-/* Best of `reps` loads; negative when the module does not load. */
-static double time_load(const uint8_t *bytes, size_t len, int reps, struct wbpf_error *err)
+/* Best wall-clock and CPU seconds of `reps` loads, printed as a row;
+ * false when the module does not load. */
+static bool report(const char *name, const char *what, const uint8_t *bytes, size_t len,
+		   int reps)
 {
-	double best = -1;
+	double wall = -1, cpu = -1, mib = (double)len / (1 << 20);
+	struct wbpf_error err = { 0 };
 
 	for (int i = 0; i < reps; i++) {
-		double t0 = now_s();
-		struct wbpf_module *mod = wbpf_module__new(bytes, len, err);
-		double t = now_s() - t0;
+		double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+		struct wbpf_module *mod = wbpf_module__new(bytes, len, &err);
+		double w = now_s(CLOCK_MONOTONIC) - w0, c = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 
-		if (!mod)
-			return -1;
+		if (!mod) {
+			fprintf(stderr, "loadspeed: %s: %s\n", name, err.msg);
+			printf("| %s | %s | %zu | - | - | - | - |\n", name, what, len);
+			return false;
+		}
 		wbpf_module__free(mod);
-		if (best < 0 || t < best)
-			best = t;
+		if (wall < 0 || w < wall)
+			wall = w;
+		if (cpu < 0 || c < cpu)
+			cpu = c;
 	}
-	return best;
+	printf("| %s | %s | %zu | %.2f | %.0f | %.2f | %.0f |\n", name, what, len, wall * 1e3,
+	       mib / wall, cpu * 1e3, mib / cpu);
+	fflush(stdout);
+	return true;
 }
 
 static bool wanted(const char *name, int argc, char **argv)
 {
 	if (optind >= argc)
-		return true;
+		return true; /* no names: every shape */
 	for (int i = optind; i < argc; i++)
 		if (!strcmp(argv[i], name))
 			return true;
@@ -98,21 +131,33 @@ static bool wanted(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL;
-	int reps = 5, opt, status = 0;
+	const char *dir = NULL, *files[16];
+	int reps = 5, opt, status = 0, nfiles = 0;
 
-	while ((opt = getopt(argc, argv, "r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:w:f:")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg) > 0 ? atoi(optarg) : 1;
 		else if (opt == 'w')
 			dir = optarg;
+		else if (opt == 'f' && nfiles < 16)
+			files[nfiles++] = optarg;
 		else
-			return fprintf(stderr, "usage: loadspeed [-r REPS] [-w DIR] [SHAPE...]\n"), 2;
+			return fprintf(stderr, "usage: loadspeed [-r REPS] [-w DIR] [-f FILE]... "
+				       "[SHAPE...]\n"), 2;
 	}
-	printf("| shape | module | bytes | best ms | MiB/s |\n|---|---|---:|---:|---:|\n");
+	printf("| module | what | bytes | wall ms | MiB/s | CPU ms | MiB/s (CPU) |\n"
+	       "|---|---|---:|---:|---:|---:|---:|\n");
+	for (int i = 0; i < nfiles; i++) {
+		size_t len;
+		uint8_t *bytes = read_module(files[i], &len);
+		const char *base = strrchr(files[i], '/');
+
+		if (!bytes || !report(base ? base + 1 : files[i], "file", bytes, len, reps))
+			status = 1;
+		free(bytes);
+	}
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		const struct shape *s = &shapes[i];
-		struct wbpf_error err = { 0 };
 		size_t len;
 
 		if (!wanted(s->name, argc, argv))
@@ -121,19 +166,9 @@ int main(int argc, char **argv)
 
 		if (!bytes)
 			return fprintf(stderr, "loadspeed: out of memory\n"), 1;
-		if (dir && write_module(dir, s->name, bytes, len))
+		if ((dir && write_module(dir, s->name, bytes, len)) ||
+		    !report(s->name, s->what, bytes, len, reps))
 			status = 1;
-		double t = time_load(bytes, len, reps, &err);
-
-		if (t < 0) {
-			fprintf(stderr, "loadspeed: %s: %s\n", s->name, err.msg);
-			printf("| %s | %s | %zu | - | - |\n", s->name, s->what, len);
-			status = 1;
-		} else {
-			printf("| %s | %s | %zu | %.2f | %.0f |\n", s->name, s->what, len, t * 1e3,
-			       (double)len / (1 << 20) / t);
-		}
-		fflush(stdout);
 		free(bytes);
 	}
 	return status;

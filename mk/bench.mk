@@ -58,3 +58,17 @@ $(BENCH_DIR)/startup: bench/startup.c $(BUILD)/libwbpf.a
 bench-engine:
 	-@$(MAKE) --no-print-directory $(BUILD)/wbpf
 	-@$(MAKE) --no-print-directory $(BENCH_DIR)/startup
+
+# Load speed (bench/loadspeed.c): generated modules, ordinary and
+# pathological (tests/unit/genload.c), and two real ones for reference.
+$(BENCH_DIR)/loadspeed: bench/loadspeed.c tests/unit/genload.c tests/unit/genload.h \
+		$(BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ bench/loadspeed.c tests/unit/genload.c \
+		$(BUILD)/libwbpf.a $(LDLIBS)
+
+.PHONY: bench-load
+bench: bench-load
+bench-load: $(BENCH_DIR)/loadspeed $(BENCH_DIR)/crc32.wasm $(BENCH_DIR)/startup-1m.wasm
+	$(BENCH_DIR)/loadspeed $(LOADSPEED_ARGS) -f $(BENCH_DIR)/crc32.wasm \
+		-f $(BENCH_DIR)/startup-1m.wasm
