@@ -14,7 +14,7 @@ $(SINK_EMITTER): tests/sink/emitter.c | $(DEPS_STAMP)
 	$(CC) --target=wasm32-wasi $(SINK_OUT)/emitter.o -o $@
 
 .PHONY: sink-test
-sink-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(SINK_EMITTER)
-	@bash tests/sink/run.sh $(BUILD)/wbpf $(SINK_EMITTER) $(SAN_BUILD)/wbpf
+sink-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap
+	@bash tests/sink/run.sh $(BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap $(SAN_BUILD)/wbpf
 
 TEST_TARGETS += sink-test

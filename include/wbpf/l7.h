@@ -164,6 +164,17 @@ size_t l7_record__format_json(const struct l7_record *rec, char *buf, size_t siz
  * column titles). */
 size_t l7_record__format_row(const struct l7_record *rec, char *buf, size_t size);
 void l7_record__fprint_header(FILE *f);
+/* The record as sink fields (include/wbpf/sink.h): l7_record__format_json's
+ * names and order, absent numbers -1, attributes as JSON text. Strings
+ * made here live in `text`. Fills L7_RECORD_FIELDS entries. */
+#define L7_RECORD_FIELDS 35
+struct l7_record_text {
+	char client_ip[46], server_ip[46];
+	char attributes[16 * 1280];
+};
+struct wbpf_field;
+size_t l7_record__fields(const struct l7_record *rec, struct wbpf_field *out,
+			 struct l7_record_text *text);
 /* The exit summary: counters, per-protocol records, per-plugin figures. */
 void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters *plugins,
 		      unsigned n_plugins, FILE *f);

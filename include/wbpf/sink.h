@@ -77,7 +77,8 @@ int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct 
 int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec);
 /* Delivers (or spools) everything queued. */
 int wbpf_sink__flush(struct wbpf_sink *sink);
-/* Flushes, then frees. NULL is ignored. */
+/* Flushes, then frees; says on stderr how many records were dropped or
+ * are left in a spool, if any. NULL is ignored. */
 void wbpf_sink__close(struct wbpf_sink *sink);
 
 struct wbpf_sink_stats {
@@ -114,6 +115,11 @@ void wbpf_metric__add(struct wbpf_metric *metric, double v);
 void wbpf_metric__set(struct wbpf_metric *metric, double v);
 /* Histogram: one observation in seconds (buckets 1us .. 10s). */
 void wbpf_metric__observe(struct wbpf_metric *metric, double seconds);
+/* `fn` runs before each rendering, from the rendering thread: a producer
+ * that keeps its own counters copies them into series there. At most 8;
+ * -ENOSPC past that. */
+int wbpf_metrics__on_collect(struct wbpf_metrics *m, void (*fn)(void *ctx, struct wbpf_metrics *m),
+			     void *ctx);
 /* Text exposition format 0.0.4, process metrics included; malloc'ed. */
 char *wbpf_metrics__render(struct wbpf_metrics *m);
 /* Serves /metrics on "ADDR:PORT" from a thread of its own until

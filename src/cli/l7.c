@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/l7.h"
+#include "cli/l7_output.h"
 #include "wbpf/l7.h"
 
 static const char l7_help[] =
@@ -40,6 +41,9 @@ static const char l7_help[] =
 "Output and limits:\n"
 "  --json                JSON lines with DeepFlow's l7_flow_log field names\n"
 "                        (default: a table).\n"
+"  --output SPEC         records to a sink instead: table, json[=FILE] or\n"
+"                        clickhouse=URL[,table=T,...] (see docs/sinks.md).\n"
+"  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics.\n"
 "  --workers N           N worker threads, flows sharded by hash (default 1).\n"
 "  --max-flows N         flow table bound; the oldest flows are evicted past\n"
 "                        it (default 1048576).\n"
@@ -55,6 +59,7 @@ static const char l7_help[] =
 enum {
 	OPT_PCAP = 256, OPT_IFACE, OPT_FILTER, OPT_DURATION, OPT_PLUGIN, OPT_PLUGIN_ARG,
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
+	OPT_OUTPUT, OPT_METRICS,
 };
 
 static const struct option l7_options[] = {
@@ -66,6 +71,8 @@ static const struct option l7_options[] = {
 	{"plugin-arg", required_argument, NULL, OPT_PLUGIN_ARG},
 	{"hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"output", required_argument, NULL, OPT_OUTPUT},
+	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"max-msg", required_argument, NULL, OPT_MAX_MSG},
@@ -83,6 +90,7 @@ static const struct option l7_options[] = {
 struct l7_out {
 	pthread_mutex_t lock;
 	bool json;
+	struct l7_output sink; /* --output, --metrics */
 	struct {
 		char *buf;
 		size_t len;
@@ -93,6 +101,7 @@ struct l7_args {
 	const char *pcap, *iface, *filter;
 	uint64_t duration_ns;
 	struct l7_plugin_opts plugins;
+	const char *output, *metrics;
 	bool json, quiet;
 	struct l7_config cfg;
 };
@@ -129,6 +138,10 @@ static void on_record(void *ctx, const struct l7_record *r)
 	unsigned i = r->worker % MAX_WORKERS;
 	size_t n;
 
+	if (o->sink.sink) {
+		l7_output__record(&o->sink, r); /* a refusal is counted by the sink */
+		return;
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		size_t room = OUT_BUF - o->w[i].len;
 
@@ -168,6 +181,8 @@ static int parse_option(struct l7_args *a, int c, const char *arg)
 	case OPT_IFACE: a->iface = arg; return 0;
 	case OPT_FILTER: a->filter = arg; return 0;
 	case OPT_JSON: a->json = true; return 0;
+	case OPT_OUTPUT: a->output = arg; return 0;
+	case OPT_METRICS: a->metrics = arg; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_DURATION:
 		return cli_parse_duration(arg, &a->duration_ns) ? usage_error("bad duration '%s'", arg) : 0;
@@ -244,8 +259,9 @@ static int run(struct l7_args *a, struct l7_out *out)
 		l7_source__free(src);
 		return CLI_EXIT_ERROR;
 	}
-	if (!out->json)
+	if (!out->json && !out->sink.sink)
 		l7_record__fprint_header(stdout);
+	out->sink.pipeline = p;
 	running_source = src;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -255,6 +271,7 @@ static int run(struct l7_args *a, struct l7_out *out)
 	}
 	running_source = NULL;
 	l7_pipeline__finish(p);
+	l7_output__close(&out->sink);
 	for (unsigned i = 0; i < MAX_WORKERS; i++)
 		if (out->w[i].len)
 			flush_worker(out, i);
@@ -291,11 +308,13 @@ int cli_l7(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	pthread_mutex_init(&out->lock, NULL);
 	out->json = a.json;
-	for (unsigned i = 0; i < a.cfg.workers && i < MAX_WORKERS; i++)
+	rc = l7_output__open(&out->sink, a.output, a.metrics);
+	for (unsigned i = 0; !rc && i < a.cfg.workers && i < MAX_WORKERS; i++)
 		if (!(out->w[i].buf = malloc(OUT_BUF)))
 			rc = CLI_EXIT_ERROR;
 	if (!rc)
 		rc = run(&a, out);
+	l7_output__close(&out->sink); /* when run() stopped before it could */
 	for (unsigned i = 0; i < MAX_WORKERS; i++)
 		free(out->w[i].buf);
 	pthread_mutex_destroy(&out->lock);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* `wbpf run --output / --metrics` (run_sink.h). */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,17 +45,6 @@ int run_sink__setup(struct run_sink *rs, const char *output, const char *metrics
 
 void run_sink__close(struct run_sink *rs)
 {
-	struct wbpf_sink_stats st;
-
-	if (rs->sink) {
-		wbpf_sink__flush(rs->sink);
-		wbpf_sink__stats(rs->sink, &st);
-		if (st.records_dropped || st.spool_bytes)
-			fprintf(stderr,
-				"wbpf run: records: %" PRIu64 " emitted, %" PRIu64 " delivered, %" PRIu64
-				" dropped, %" PRIu64 " bytes left in the spool for the next run\n",
-				st.records_in, st.records_out, st.records_dropped, st.spool_bytes);
-	}
 	wbpf_sink__close(rs->sink);
 	wbpf_metrics__free(rs->metrics);
 	rs->sink = NULL;

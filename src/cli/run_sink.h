@@ -23,8 +23,7 @@ struct run_sink {
  * wbpf.record_emit_json (defining it in `store`). Prints why on failure. */
 int run_sink__setup(struct run_sink *rs, const char *output, const char *metrics_addr,
 		    struct wbpf_store *store, const struct wbpf_module *mod);
-/* Flushes and closes; prints the sink's totals when records were lost or
- * are waiting in a spool. */
+/* Flushes and closes (the sink says what was lost or spooled). */
 void run_sink__close(struct run_sink *rs);
 
 #endif

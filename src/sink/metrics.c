@@ -244,10 +244,39 @@ static void put_process(struct sink_buf *b, const struct wbpf_metrics *m)
 			 open_fds(), m->start_time);
 }
 
+int wbpf_metrics__on_collect(struct wbpf_metrics *m, void (*fn)(void *ctx, struct wbpf_metrics *m),
+			     void *ctx)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->n_collectors == METRIC_COLLECTORS) {
+		err = -ENOSPC;
+	} else {
+		m->collectors[m->n_collectors].fn = fn;
+		m->collectors[m->n_collectors++].ctx = ctx;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return err;
+}
+
+/* Collectors run unlocked: they create and update series themselves. */
+static void collect(struct wbpf_metrics *m)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->n_collectors;
+	pthread_mutex_unlock(&m->lock);
+	for (unsigned i = 0; i < n; i++)
+		m->collectors[i].fn(m->collectors[i].ctx, m);
+}
+
 char *wbpf_metrics__render(struct wbpf_metrics *m)
 {
 	struct sink_buf b = { 0 };
 
+	collect(m);
 	pthread_mutex_lock(&m->lock);
 	put_registry(&b, m);
 	pthread_mutex_unlock(&m->lock);

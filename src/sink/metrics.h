@@ -21,8 +21,15 @@ struct wbpf_metric {
 
 struct MHD_Daemon;
 
+#define METRIC_COLLECTORS 8
+
 struct wbpf_metrics {
 	pthread_mutex_t lock;
+	struct {
+		void (*fn)(void *ctx, struct wbpf_metrics *m);
+		void *ctx;
+	} collectors[METRIC_COLLECTORS];
+	unsigned n_collectors;
 	struct wbpf_metric *series;
 	double start_time;
 	struct MHD_Daemon *http;

@@ -4,6 +4,8 @@
  * must follow, and the counters every kind keeps.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +187,13 @@ void wbpf_sink__close(struct wbpf_sink *sink)
 		return;
 	wbpf_sink__flush(sink);
 	sink->ops->close(sink);
+	/* Said once, where nothing else would: records lost, or waiting. */
+	if (sink->dropped || sink->spool_bytes)
+		fprintf(stderr,
+			"wbpf: %s output: %" PRIu64 " records, %" PRIu64 " delivered, %" PRIu64
+			" dropped, %" PRIu64 " bytes left in the spool for the next run\n",
+			sink->producer, (uint64_t)sink->in, (uint64_t)sink->out,
+			(uint64_t)sink->dropped, (uint64_t)sink->spool_bytes);
 	pthread_mutex_destroy(&sink->lock);
 	schema_free(&sink->schema);
 	free(sink->producer);

@@ -2,12 +2,14 @@
 # Sinks and metrics against the real services, all on 127.0.0.1 and
 # stopped by this script whatever happens.
 #
-#   tests/sink/run.sh WBPF EMITTER.wasm [SAN_WBPF]
+#   tests/sink/run.sh WBPF EMITTER.wasm GEN_PCAP [SAN_WBPF]
 #
 # 1. json and table outputs of a guest's records (release and sanitizer
 #    builds); malformed records refused with their errno.
 # 2. ClickHouse (Debian's clickhouse-server in a temporary directory): every
-#    record lands once (count, sums and node columns checked in the store).
+#    record lands once (count, sums and node columns checked in the store);
+#    `wbpf l7 --output clickhouse` on a generated capture stores what
+#    `wbpf l7 --json` prints, record for record.
 # 3. Fault: the server is stopped in the middle of a run and started again:
 #    the store ends with exactly the records emitted, nothing lost or doubled.
 # 4. A tiny spool bound with the store away: drops are counted and reported,
@@ -16,10 +18,11 @@
 #    the counters rise, and `promtool check metrics` accepts the exposition.
 set -u
 
-[ $# -ge 2 ] || { echo "usage: $0 WBPF EMITTER.wasm [SAN_WBPF]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 WBPF EMITTER.wasm GEN_PCAP [SAN_WBPF]" >&2; exit 2; }
 WBPF=$(realpath "$1")
 EMITTER=$(realpath "$2")
-SAN_WBPF=${3:+$(realpath "$3")}
+GEN_PCAP=$(realpath "$3")
+SAN_WBPF=${4:+$(realpath "$4")}
 TMP=$(mktemp -d /tmp/wbpf-sink.XXXXXX)
 PIDS=()
 
@@ -157,6 +160,22 @@ else
 		bad "clickhouse: stored records" "got '$got' want '$want'" "$(head -c 300 "$TMP/err")"
 	fi
 
+	# the L7 pipeline's request logs, against its own JSON lines
+	"$GEN_PCAP" bench "$TMP/l7.pcap" 500
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" --json -q |
+		jq -r '[.l7_protocol_str, .request_type, .request_resource, (.response_code // -1),
+			(.response_duration // -1), .ip_0, .client_port] | @tsv' | sort >"$TMP/l7.want"
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" --workers 2 -q \
+		--output "clickhouse=$CH_URL,table=l7,batch=256,spool=$TMP/spool-l7" 2>"$TMP/l7.err"
+	ch_query "SELECT l7_protocol_str, request_type, request_resource, response_code,
+		response_duration, ip_0, client_port FROM l7 FINAL FORMAT TSV" | sort >"$TMP/l7.got"
+	if [ -s "$TMP/l7.want" ] && cmp -s "$TMP/l7.want" "$TMP/l7.got"; then
+		ok "wbpf l7 --output clickhouse: the $(wc -l <"$TMP/l7.got") records --json prints, field for field"
+	else
+		bad "wbpf l7 into clickhouse" "want $(wc -l <"$TMP/l7.want") got $(wc -l <"$TMP/l7.got")" \
+			"$(diff "$TMP/l7.want" "$TMP/l7.got" | head -n 4)" "$(head -c 300 "$TMP/l7.err")"
+	fi
+
 	# 3. the store goes away in the middle of a run and comes back
 	"$WBPF" run --output "clickhouse=$CH_URL,table=fault,batch=500,flush_ms=200,spool=$TMP/spool-fault" \
 		"$EMITTER" 30000 300 >/dev/null 2>"$TMP/fault.err" &
@@ -184,7 +203,7 @@ else
 		"$EMITTER" 3000 >/dev/null 2>"$TMP/tiny.err"
 	size=$(find "$TMP/spool-tiny" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 	files=$(ls "$TMP/spool-tiny" | wc -l)
-	if grep -Eq 'records: 3000 emitted, 0 delivered, [1-9][0-9]* dropped' "$TMP/tiny.err" &&
+	if grep -Eq 'run output: 3000 records, 0 delivered, [1-9][0-9]* dropped' "$TMP/tiny.err" &&
 		[ "$files" -ge 1 ] && [ "$size" -le 4096 ]; then
 		ok "store away, spool at its bound: drops counted and reported ($files batches, $size bytes kept)"
 	else
@@ -245,6 +264,22 @@ EOF
 		bad "prometheus scrape" "first='$first' second='$second'" "$(tail -n 3 "$TMP/prometheus.log")"
 	fi
 	kill "$run_pid" 2>/dev/null
+
+	# wbpf l7's own counters (live capture: root)
+	if [ "$(id -u)" = 0 ]; then
+		L_PORT=$(free_port)
+		"$WBPF" l7 --iface lo --duration 4 --metrics "127.0.0.1:$L_PORT" --json -q >/dev/null 2>&1 &
+		PIDS+=("$!")
+		wait_http "http://127.0.0.1:$L_PORT/metrics" 3
+		curl -s "http://127.0.0.1:$L_PORT/metrics" >"$TMP/l7.prom"
+		if grep -q '^wbpf_l7_packets_total ' "$TMP/l7.prom" && promtool check metrics <"$TMP/l7.prom" >/dev/null 2>&1; then
+			ok "wbpf l7 --metrics: pipeline counters, accepted by promtool"
+		else
+			bad "wbpf l7 --metrics" "$(head -n 5 "$TMP/l7.prom")"
+		fi
+	else
+		echo "  skip wbpf l7 --metrics: live capture needs root"
+	fi
 fi
 
 echo "sink-test: $pass passed, $fail failed"

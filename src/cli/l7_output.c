@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/* `wbpf l7 --output / --metrics` (l7_output.h). */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/l7_output.h"
+
+/* Pipeline counters as Prometheus series, read at each scrape (they are
+ * exact only at the end, close enough while running). */
+static void collect(void *ctx, struct wbpf_metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+#define C(field, help) { "wbpf_l7_" #field "_total", help, offsetof(struct l7_stats, field) }
+		C(packets, "Packets seen."),
+		C(flows, "Flows created."),
+		C(flows_evicted, "Flows evicted to stay under --max-flows."),
+		C(records, "Request logs produced."),
+		C(gaps, "Missing TCP data skipped."),
+		C(parse_errors, "Messages a parser refused."),
+		C(requests_timed_out, "Requests logged as timeouts."),
+		C(hook_failures, "HTTP plugin hooks that failed."),
+#undef C
+	};
+	struct l7_output *o = ctx;
+	struct l7_stats st;
+	char labels[64];
+
+	if (!o->pipeline)
+		return;
+	l7_pipeline__stats(o->pipeline, &st);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		const uint64_t *v = (const uint64_t *)((const char *)&st + counters[i].offset);
+		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER, counters[i].name,
+							  NULL, counters[i].help);
+		if (s)
+			wbpf_metric__set(s, (double)*v);
+	}
+	for (unsigned p = 0; p < L7_NPROTO; p++) {
+		if (!st.records_by_proto[p])
+			continue;
+		snprintf(labels, sizeof(labels), "protocol=\"%s\"", l7_protocol__str(p));
+		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER,
+							  "wbpf_l7_records_by_protocol_total", labels,
+							  "Request logs by L7 protocol.");
+		if (s)
+			wbpf_metric__set(s, (double)st.records_by_proto[p]);
+	}
+}
+
+int l7_output__open(struct l7_output *o, const char *output, const char *metrics_addr)
+{
+	struct wbpf_sink_opts so = { .sz = sizeof(so), .producer = "l7" };
+	char err[256] = "";
+	int rc = 0;
+
+	if (metrics_addr) {
+		o->metrics = wbpf_metrics__new();
+		rc = o->metrics ? wbpf_metrics__serve(o->metrics, metrics_addr, err, sizeof(err))
+				: -1;
+		if (!rc)
+			rc = wbpf_metrics__on_collect(o->metrics, collect, o);
+	}
+	so.metrics = o->metrics;
+	if (!rc && output)
+		rc = wbpf_sink__open(output, &so, &o->sink, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "wbpf l7: %s\n", err[0] ? err : "out of memory");
+		l7_output__close(o);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int l7_output__record(struct l7_output *o, const struct l7_record *rec)
+{
+	struct wbpf_field fields[L7_RECORD_FIELDS];
+	struct l7_record_text text;
+	size_t n = l7_record__fields(rec, fields, &text);
+
+	return wbpf_sink__write(o->sink, &(struct wbpf_record){ fields, n });
+}
+
+void l7_output__close(struct l7_output *o)
+{
+	wbpf_sink__close(o->sink);
+	wbpf_metrics__free(o->metrics);
+	o->sink = NULL;
+	o->metrics = NULL;
+	o->pipeline = NULL;
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A request log as sink fields (include/wbpf/sink.h), for `wbpf l7
+ * --output`: the names and order of l7_record__format_json, each with a
+ * fixed kind so every record has the same schema. Where the JSON says null
+ * the field is -1; attributes are their JSON object's text.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "l7/internal.h"
+#include "wbpf/sink.h"
+
+static void put_str(struct wbpf_field **f, const char *name, const char *v)
+{
+	**f = (struct wbpf_field){ .name = name, .kind = WBPF_FIELD_STR, .s = v };
+	(*f)++;
+}
+
+static void put_num(struct wbpf_field **f, const char *name, bool present, int64_t v)
+{
+	**f = (struct wbpf_field){ .name = name, .kind = WBPF_FIELD_I64, .i = present ? v : -1 };
+	(*f)++;
+}
+
+static void attributes_json(const struct l7_info *in, char *buf, size_t size)
+{
+	json_t *obj = json_object();
+	size_t n = 0;
+
+	for (unsigned i = 0; obj && i < in->n_attrs && i < L7_ATTR_MAX; i++)
+		json_object_set_new(obj, in->attrs[i].key, json_string(in->attrs[i].val));
+	if (obj)
+		n = json_dumpb(obj, buf, size - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	buf[n < size ? n : 0] = '\0';
+	json_decref(obj);
+}
+
+size_t l7_record__fields(const struct l7_record *r, struct wbpf_field *out,
+			 struct l7_record_text *text)
+{
+	const struct l7_info *in = r->info;
+	struct wbpf_field *f = out;
+	int af = r->family == 6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, r->client_ip, text->client_ip, sizeof(text->client_ip));
+	inet_ntop(af, r->server_ip, text->server_ip, sizeof(text->server_ip));
+	attributes_json(in, text->attributes, sizeof(text->attributes));
+	put_num(&f, "start_time", true, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
+	put_num(&f, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
+	put_num(&f, "flow_id", true, (int64_t)r->flow_id);
+	put_str(&f, "protocol", r->l4 == 6 ? "tcp" : "udp");
+	put_str(&f, "ip_0", text->client_ip);
+	put_num(&f, "client_port", true, r->client_port);
+	put_str(&f, "ip_1", text->server_ip);
+	put_num(&f, "server_port", true, r->server_port);
+	put_str(&f, "process_kname", r->proc_name ? r->proc_name : "");
+	put_num(&f, "l7_protocol", true, in->protocol);
+	put_str(&f, "l7_protocol_str", in->protocol_str);
+	put_str(&f, "version", in->version);
+	put_str(&f, "request_type", in->request_type);
+	put_str(&f, "request_domain", in->request_domain);
+	put_str(&f, "request_resource", in->request_resource);
+	put_str(&f, "endpoint", in->endpoint);
+	put_num(&f, "request_id", in->has_request_id, in->request_id);
+	put_num(&f, "response_status", true, in->response_status);
+	put_num(&f, "response_code", in->has_response_code, in->response_code);
+	put_str(&f, "response_result", in->response_result);
+	put_str(&f, "response_exception", in->response_exception);
+	put_str(&f, "trace_id", in->trace_id);
+	put_str(&f, "span_id", in->span_id);
+	put_str(&f, "parent_span_id", in->parent_span_id);
+	put_str(&f, "x_request_id", in->x_request_id);
+	put_str(&f, "http_proxy_client", in->http_proxy_client);
+	put_num(&f, "request_length", in->req_len >= 0, in->req_len);
+	put_num(&f, "response_length", in->resp_len >= 0, in->resp_len);
+	put_num(&f, "response_duration", r->latency_us >= 0, r->latency_us);
+	put_num(&f, "biz_type", true, in->biz_type);
+	put_str(&f, "biz_code", in->biz_code);
+	put_str(&f, "biz_scenario", in->biz_scenario);
+	put_str(&f, "biz_response_code", in->biz_response_code);
+	put_str(&f, "attributes", text->attributes);
+	*f++ = (struct wbpf_field){ .name = "timeout", .kind = WBPF_FIELD_BOOL, .b = r->timeout };
+	assert(f - out == L7_RECORD_FIELDS);
+	return L7_RECORD_FIELDS;
+}
