@@ -66,5 +66,5 @@ TEST_TARGETS += fuzz-l7-ci
 # Records/s against tshark and ndpiReader, and memory for 1M flows
 # (bench/README.md, "L7 pipeline"). Not part of make test.
 .PHONY: bench-l7
-bench-l7: $(BUILD)/wbpf $(L7_GEN)
+bench-l7: $(BUILD)/wbpf $(L7_GEN) $(BUILD)/examples/l7_dns.wasm
 	@bash bench/l7/pipeline.sh $(BENCH_L7_N)
