@@ -33,7 +33,7 @@ run() {
 }
 
 {
-	echo "capture: $(du -h "$CAP" | cut -f1), $(tcpdump -r "$CAP" 2>/dev/null | wc -l) packets, $((2 * N)) transactions"
+	echo "capture: $(du -h "$CAP" | cut -f1), $(tcpdump -n -r "$CAP" 2>/dev/null | wc -l) packets, $((2 * N)) transactions"
 	run "wbpf l7 (built-ins)" "$WBPF" l7 --pcap "$CAP" --json -q
 	run "wbpf l7 --workers 2" "$WBPF" l7 --pcap "$CAP" --json -q --workers 2
 	if [ -f "$DNS_PLUGIN" ]; then

@@ -9,12 +9,36 @@
 
 #include "l7/internal.h"
 
+/* The table starts small and doubles with the flows: a bucket array
+ * sized for max_flows up front would make every lookup a cache miss. */
+#define MIN_BUCKETS 4096u
+#define MAX_BUCKETS (1u << 24)
+
+static void grow(struct l7_worker *w)
+{
+	uint32_t n = (w->mask + 1) * 2;
+	struct l7_flow **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return; /* longer chains, still correct */
+	for (uint32_t i = 0; i <= w->mask; i++) {
+		struct l7_flow *f = w->buckets[i], *next;
+
+		for (; f; f = next) {
+			next = f->hnext;
+			f->hnext = b[f->hash & (n - 1)];
+			b[f->hash & (n - 1)] = f;
+		}
+	}
+	free(w->buckets);
+	w->buckets = b;
+	w->mask = n - 1;
+}
+
 int l7_flows__init(struct l7_worker *w, uint32_t max_flows)
 {
-	uint32_t n = 1024;
+	uint32_t n = MIN_BUCKETS;
 
-	while (n < max_flows && n < (1u << 24))
-		n <<= 1;
 	w->buckets = calloc(n, sizeof(*w->buckets));
 	if (!w->buckets)
 		return -ENOMEM;
@@ -130,6 +154,8 @@ static struct l7_flow *create(struct l7_worker *w, const struct l7_pkt *pkt, int
 	f->id = w->next_flow_id++;
 	f->parser = -1;
 	initial_direction(f, pkt, side);
+	if (w->n_flows >= w->mask + 1 && w->mask + 1 < MAX_BUCKETS)
+		grow(w);
 	f->hnext = w->buckets[f->hash & w->mask];
 	w->buckets[f->hash & w->mask] = f;
 	lru_push(w, f);

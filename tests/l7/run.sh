@@ -201,6 +201,7 @@ expect_error "truncated capture" 1 "truncated" --pcap "$TMP/cut.pcap" -q
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' >"$TMP/user0.pcap"
 expect_error "unknown link type" 1 "unsupported link type 147" --pcap "$TMP/user0.pcap" -q
 expect_error "bad filter" 1 "bad capture filter" --pcap "$TMP/w.pcap" --filter "port port" -q
+expect_error "no such interface" 1 "nosuchif0" --iface nosuchif0 -q
 expect_error "no source" 2 "give one source" --json
 expect_error "bad --workers" 2 "workers" --pcap "$TMP/w.pcap" --workers 0
 expect_error "--plugin-arg before --plugin" 2 "must follow" --pcap "$TMP/w.pcap" --plugin-arg a=b
