@@ -14,7 +14,7 @@ struct buf {
 
 static void put(struct buf *b, const void *bytes, size_t n)
 {
-	if (b->oom)
+	if (b->oom || !n) /* bytes may be NULL when n is 0 */
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
