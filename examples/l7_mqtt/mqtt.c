@@ -146,7 +146,7 @@ WBPF_L7_HOOK(wbpf_l7_parse)
 		int h = fixed_header(p + at, n - at, &type, &rem);
 
 		if (h <= 0 || rem > n - at - (size_t)h) {
-			if (h >= 0 && !made)
+			if (h >= 0 && !made && !c->truncated)
 				return WBPF_L7_AGAIN;
 			break;
 		}
@@ -156,6 +156,8 @@ WBPF_L7_HOOK(wbpf_l7_parse)
 				(int64_t)(h + rem));
 		fields(type, p[at] & 0xf, p + at + h, rem);
 		at += (size_t)h + rem;
+		/* Where it ends: a packet cut short comes back whole later. */
+		wbpf_l7_set_int(WBPF_L7_MSG_END, (int64_t)at);
 		made++;
 	}
 	return made ? 1 : 0;

@@ -40,9 +40,12 @@ WBPF_L7_HOOK(wbpf_l7_check)
 	return c->dport == port || c->sport == port ? PROTO_REDIS | (c->dir ? WBPF_L7_S2C : 0) : 0;
 }
 
-static void emit(const struct resp_msg *m, bool request)
+/* One record; `end` tells the pipeline where the message stopped, so an
+ * incomplete message after it comes back whole with the next bytes. */
+static void emit(const struct resp_msg *m, bool request, size_t end)
 {
 	wbpf_l7_record(request ? WBPF_L7_REC_REQUEST : WBPF_L7_REC_RESPONSE);
+	wbpf_l7_set_int(WBPF_L7_MSG_END, (int64_t)end);
 	if (request) {
 		wbpf_l7_set_str(WBPF_L7_REQUEST_TYPE, m->cmd);
 		wbpf_l7_set_str(WBPF_L7_REQUEST_RESOURCE, m->line);
@@ -70,13 +73,13 @@ WBPF_L7_HOOK(wbpf_l7_parse)
 	while (at < n && made < 16) {
 		int r = resp_read(p + at, n - at, &m);
 
-		if (r == RESP_MORE && !made)
+		if (r == RESP_MORE && !made && !c->truncated)
 			return WBPF_L7_AGAIN;
 		if (r != RESP_OK)
 			break;
-		emit(&m, c->dir == 0);
-		made++;
 		at += m.len;
+		emit(&m, c->dir == 0, at);
+		made++;
 	}
 	return made ? 1 : 0;
 }

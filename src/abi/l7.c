@@ -177,6 +177,11 @@ static int set_int(struct l7_info *info, uint32_t field, int64_t v)
 	case WBPF_L7_BIZ_TYPE:
 		info->biz_type = (uint8_t)v;
 		return v < 0 || v > UINT8_MAX ? -ERANGE : 0;
+	case WBPF_L7_MSG_END:
+		if (v < 0)
+			return -ERANGE;
+		info->msg_end = (uint64_t)v;
+		return 0;
 	case WBPF_L7_FLAGS:
 		info->need_merge = v & WBPF_L7_F_NEED_MERGE;
 		info->is_end = v & WBPF_L7_F_IS_END;
@@ -359,6 +364,7 @@ static int write_ctx(struct l7_plugin_inst *pi, enum wbpf_l7_hook hook, const st
 		.protocol = hook == WBPF_L7_CHECK ? 0 : msg->protocol,
 		.source = (uint8_t)msg->source, .flow_id = msg->flow_id, .time_us = msg->time_us,
 		.pid = msg->pid, .tid = msg->tid, .buf_size = msg->buf_size,
+		.truncated = msg->truncated,
 	};
 	uint8_t *base;
 	uint32_t at;

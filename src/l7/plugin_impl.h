@@ -121,7 +121,16 @@ struct l7_plugin_inst {
 	 * the interrupts it had in the low bits. */
 	_Atomic uint64_t call_start;
 	atomic_bool irq_pending;
+	atomic_int cpu_clock; /* the calling thread's CPU-time clock ... */
+	atomic_int tid;	      /* ... and its id, for its state in /proc */
 	uint64_t timeout_ns;
+	/* The watchdog's own view of the current call. */
+	struct {
+		uint64_t start;	   /* the call it describes */
+		uint64_t lag;	   /* wall time before it first saw it */
+		uint64_t cpu;	   /* the thread's CPU time then */
+		uint64_t claimed;  /* when the store was interrupted */
+	} seen;
 	bool rebuild; /* its WASI was interrupted: blocking calls would fail */
 
 	struct l7_plugin_tally cnt;

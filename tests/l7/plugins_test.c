@@ -375,8 +375,8 @@ static void test_probe_http(void)
 
 /* A hostile plugin in front of the probe: every probe message must still
  * give its record, the hostile one must be counted, then disabled. */
-/* Wide enough for the probe on a loaded machine: deadlines are wall time. */
-#define HOSTILE_TIMEOUT_NS 100000000u
+/* Deadlines are CPU time, and ten times that in wall time. */
+#define HOSTILE_TIMEOUT_NS 20000000u
 
 static void hostile(const char *mode, const char *payload, bool timeout,
 		    uint64_t *fails, bool *disabled)
@@ -395,9 +395,11 @@ static void hostile(const char *mode, const char *payload, bool timeout,
 		uint64_t t0 = l7_now_ns();
 
 		parse(&r, payload, L7_C2S, out, 2);
-		/* The deadline is kept within a watchdog period or two. */
+		/* Cut: the deadline is CPU time, so on a loaded machine
+		 * the wall time it takes is the scheduler's; only a gross
+		 * overrun (a call never cut) fails. */
 		if (timeout && i == 0)
-			CHECK(l7_now_ns() - t0 < 4 * HOSTILE_TIMEOUT_NS);
+			CHECK(l7_now_ns() - t0 < 5000000000u);
 		if (!CHECK_EQ(parse(&r, "PROBE-PB", L7_C2S, out, 2), 1))
 			fprintf(stderr, "mode %s: round %d lost the probe's record\n", mode, i);
 	}
@@ -522,6 +524,36 @@ static void test_http_trace_example(void)
 	rig_close(&r);
 }
 
+/* The Redis example: pipelined commands, one cut short. */
+static void test_redis_example(void)
+{
+	struct l7_plugin_spec spec = { EXAMPLES_DIR "/l7_redis.wasm", NULL, 0 };
+	const char *two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n";
+	struct l7_info out[L7_PLUGIN_MAX_RECORDS];
+	struct l7_msg m = vector_msg(two);
+	enum l7_direction dir;
+	struct rig r;
+
+	if (!rig_open(&r, &spec, 1, 0))
+		return;
+	m.tuple.dport = 6379;
+	if (!CHECK_EQ(r.w->parsers[0].check(r.w->parsers[0].self, &m, &dir), 80))
+		goto out;
+	m.protocol = 80;
+	if (CHECK_EQ(r.w->parsers[0].parse(r.w->parsers[0].self, &m, out, L7_PLUGIN_MAX_RECORDS), 1)) {
+		CHECK(!strcmp(out[0].request_type, "GET"));
+		CHECK(!strcmp(out[0].request_resource, "GET a"));
+		CHECK(!strcmp(out[0].protocol_str, "Redis"));
+		CHECK_EQ(out[0].msg_end, 20); /* the SET waits for its last bytes */
+	}
+	m.len = 10; /* a prefix only: more bytes wanted */
+	CHECK_EQ(r.w->parsers[0].parse(r.w->parsers[0].self, &m, out, L7_PLUGIN_MAX_RECORDS), -EAGAIN);
+	m.truncated = true; /* ... unless no more will come */
+	CHECK_EQ(r.w->parsers[0].parse(r.w->parsers[0].self, &m, out, L7_PLUGIN_MAX_RECORDS), -EINVAL);
+out:
+	rig_close(&r);
+}
+
 static const struct check_test tests[] = {
 	{ "ctx_vector", test_ctx_vector },
 	{ "http_formats", test_http_formats },
@@ -542,6 +574,7 @@ static const struct check_test tests[] = {
 	{ "memory_cap", test_memory_cap },
 	{ "load_errors", test_load_errors },
 	{ "http_trace_example", test_http_trace_example },
+	{ "redis_example", test_redis_example },
 };
 
 CHECK_MAIN(tests)

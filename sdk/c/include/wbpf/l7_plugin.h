@@ -63,7 +63,9 @@ struct wbpf_l7_ctx {
 	char proc_name[16];/* "" when unknown */
 	uint32_t buf_size; /* the configured largest message */
 	uint16_t http_code; /* on_http_resp */
-	uint16_t reserved;
+	uint8_t truncated; /* no more bytes will come for this message: parse
+			    * what is there rather than answer WBPF_L7_AGAIN */
+	uint8_t reserved;
 	struct wbpf_l7_str payload;
 	struct wbpf_l7_str http[WBPF_L7_HTTP_NSTR]; /* the HTTP hooks */
 };
@@ -111,6 +113,9 @@ enum wbpf_l7_field {
 	WBPF_L7_RESP_LEN,	  /* >= 0 */
 	WBPF_L7_BIZ_TYPE,	  /* u8 */
 	WBPF_L7_FLAGS,		  /* WBPF_L7_F_* */
+	WBPF_L7_MSG_END,	  /* where this record's message ends in the payload;
+				   * unset: the whole payload. Bytes past the
+				   * largest end are offered again with more. */
 };
 
 #define WBPF_L7_F_NEED_MERGE 1 /* more records follow for this direction */
