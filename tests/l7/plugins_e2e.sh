@@ -9,7 +9,7 @@
 # The Redis plugin also runs as the `deepflow`-ABI builds (both result
 # formats), which must give the same records as the `wbpf_l7` one.
 # Needs root for the capture; each part is skipped, with its reason, when a
-# tool is missing. Usage: plugins_e2e.sh BUILD_DIR
+# tool is missing. Usage: plugins_e2e.sh BUILD_DIR (KEEP=1 keeps the files).
 set -uo pipefail
 
 B=${1:?usage: plugins_e2e.sh BUILD_DIR}
@@ -23,7 +23,7 @@ FAILED=0
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -82,10 +82,12 @@ capture_stop() { # name
 	wait "$CAP" 2>/dev/null
 }
 
-# Every payload of the capture, one line each, as plugin_feed reads them.
+# Every payload of the capture, one line each, as plugin_feed reads them
+# (which reassembles nothing: retransmitted copies are left out, as tshark
+# leaves them undissected).
 payloads() { # name
 	{
-		tshark -r "$T/$1.pcap" -Y "tcp.len > 0" -T fields -e frame.number -e ip.src \
+		tshark -r "$T/$1.pcap" -Y "tcp.len > 0 && !tcp.analysis.retransmission" -T fields -e frame.number -e ip.src \
 			-e tcp.srcport -e ip.dst -e tcp.dstport -e ip.proto -e tcp.payload
 		tshark -r "$T/$1.pcap" -Y "udp" -T fields -e frame.number -e ip.src \
 			-e udp.srcport -e ip.dst -e udp.dstport -e ip.proto -e udp.payload
