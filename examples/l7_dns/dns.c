@@ -6,7 +6,6 @@
  *	wbpf l7 ... --plugin dns.wasm [--plugin-arg port=53]
  */
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +101,22 @@ static size_t name(const uint8_t *m, size_t n, size_t off, char *out, size_t cap
 	return 0;
 }
 
+/* Decimal digits of v at out (no NUL); their count. printf costs
+ * thousands of instructions a call, interpreted: numbers are written by
+ * hand on this per-message path. */
+static size_t utoa(unsigned v, char *out)
+{
+	char tmp[10];
+	size_t n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		out[i++] = tmp[--n];
+	return i;
+}
+
 static const char *type_name(unsigned t, char *buf)
 {
 	static const struct {
@@ -114,40 +129,45 @@ static const char *type_name(unsigned t, char *buf)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].t == t)
 			return names[i].s;
-	snprintf(buf, 16, "TYPE%u", t);
+	memcpy(buf, "TYPE", 4);
+	buf[4 + utoa(t, buf + 4)] = '\0';
 	return buf;
 }
 
-/* Addresses of the A and AAAA answers, ';'-separated. */
+/* Addresses of the A answers, ';'-separated. */
 static void answers(const uint8_t *m, size_t n, size_t off, unsigned count, char *out, size_t cap)
 {
 	char skip[256];
+	size_t len = 0;
 
-	out[0] = '\0';
 	for (unsigned i = 0; i < count && off; i++) {
 		size_t at = name(m, n, off, skip, sizeof(skip));
 		unsigned type, rdlen;
-		char a[64] = "";
 
 		if (!at || at + 10 > n)
-			return;
+			break;
 		type = be16(m + at);
 		rdlen = be16(m + at + 8);
 		off = at + 10 + rdlen;
 		if (off > n)
-			return;
-		if (type == 1 && rdlen == 4)
-			snprintf(a, sizeof(a), "%u.%u.%u.%u", m[at + 10], m[at + 11], m[at + 12],
-				 m[at + 13]);
-		if (a[0] && strlen(out) + strlen(a) + 2 < cap)
-			strcat(strcat(out, out[0] ? ";" : ""), a);
+			break;
+		if (type != 1 || rdlen != 4 || len + 17 > cap)
+			continue;
+		if (len)
+			out[len++] = ';';
+		for (int b = 0; b < 4; b++) {
+			len += utoa(m[at + 10 + b], out + len);
+			if (b < 3)
+				out[len++] = '.';
+		}
 	}
+	out[len] = '\0';
 }
 
 WBPF_L7_HOOK(wbpf_l7_parse)
 {
 	const struct wbpf_l7_ctx *c = wbpf_l7_context();
-	char qname[256], tbuf[16], result[256], count[16];
+	char qname[256], tbuf[16], result[256], count[12];
 	const uint8_t *m;
 	size_t n, at;
 	int r = message(c, &m, &n);
@@ -172,7 +192,7 @@ WBPF_L7_HOOK(wbpf_l7_parse)
 	wbpf_l7_set_int(WBPF_L7_RESPONSE_STATUS, rcode == 0 ? 0 : rcode == 3 ? 4 : 3);
 	answers(m, n, at + 4, be16(m + 6), result, sizeof(result));
 	wbpf_l7_set_str(WBPF_L7_RESPONSE_RESULT, result);
-	snprintf(count, sizeof(count), "%u", be16(m + 6));
+	count[utoa(be16(m + 6), count)] = '\0';
 	wbpf_l7_add_attr("answers", count);
 	return 1;
 }
