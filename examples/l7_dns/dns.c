@@ -6,7 +6,6 @@
  *	wbpf l7 ... --plugin dns.wasm [--plugin-arg port=53]
  */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <wbpf/l7_plugin.h>
@@ -14,16 +13,12 @@
 #define PROTO_DNS 120
 #define HDR 12
 
-static unsigned port = 53;
+static unsigned long port = 53;
 
 WBPF_L7_HOOK(wbpf_l7_init)
 {
-	char buf[16];
-
-	if (wbpf_l7_config("port", buf, sizeof(buf)))
-		port = (unsigned)strtoul(buf, NULL, 10);
 	wbpf_l7_set_name("DNS");
-	return port > 0 && port < 65536 ? 0 : 1;
+	return wbpf_l7_config_uint("port", 65535, &port) < 0;
 }
 
 static unsigned be16(const uint8_t *p)

@@ -7,14 +7,13 @@
  *	wbpf l7 ... --plugin mqtt.wasm [--plugin-arg port=1883]
  */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <wbpf/l7_plugin.h>
 
 #define PROTO_MQTT 101
 
-static unsigned port = 1883;
+static unsigned long port = 1883;
 
 static const char *const types[16] = {
 	"RESERVED", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
@@ -31,12 +30,8 @@ static bool is_response(unsigned type)
 
 WBPF_L7_HOOK(wbpf_l7_init)
 {
-	char buf[16];
-
-	if (wbpf_l7_config("port", buf, sizeof(buf)))
-		port = (unsigned)strtoul(buf, NULL, 10);
 	wbpf_l7_set_name("MQTT");
-	return port > 0 && port < 65536 ? 0 : 1;
+	return wbpf_l7_config_uint("port", 65535, &port) < 0;
 }
 
 /* The fixed header: type and remaining length; its size, 0 when cut

@@ -7,7 +7,6 @@
  * The port is where a flow counts as Redis without looking at it; other
  * ports are recognised by their first bytes.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <wbpf/l7_plugin.h>
@@ -16,16 +15,12 @@
 
 #define PROTO_REDIS 80
 
-static unsigned port = 6379;
+static unsigned long port = 6379;
 
 WBPF_L7_HOOK(wbpf_l7_init)
 {
-	char buf[16];
-
-	if (wbpf_l7_config("port", buf, sizeof(buf)))
-		port = (unsigned)strtoul(buf, NULL, 10);
 	wbpf_l7_set_name("Redis");
-	return port > 0 && port < 65536 ? 0 : 1;
+	return wbpf_l7_config_uint("port", 65535, &port) < 0;
 }
 
 WBPF_L7_HOOK(wbpf_l7_check)

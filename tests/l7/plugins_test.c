@@ -482,7 +482,8 @@ static void test_memory_cap(void)
 
 static void test_load_errors(void)
 {
-	const char *bad_arg[] = { "novalue" };
+	const char *bad_arg[] = { "novalue" }, *port[] = { "port=70000" };
+	struct l7_plugin_spec bad_port = { EXAMPLES_DIR "/l7_redis.wasm", port, 1 };
 	struct l7_plugin_spec specs[] = {
 		{ "/nonexistent.wasm", NULL, 0 },
 		{ WASM("hostile"), bad_arg, 1 },
@@ -496,6 +497,8 @@ static void test_load_errors(void)
 	CHECK_HAS(err.msg, "expected key=value");
 	CHECK(!l7_plugins__load(&specs[2], 1, NULL, &err));
 	CHECK_HAS(err.msg, "wbpf_l7_init refused");
+	CHECK(!l7_plugins__load(&bad_port, 1, NULL, &err));
+	CHECK_HAS(err.msg, "l7_redis.wasm: wbpf_l7_init refused");
 }
 
 /* The HTTP hook example: trace id and user id from headers or query. */

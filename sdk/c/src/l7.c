@@ -40,3 +40,17 @@ const char *wbpf_l7_config(const char *key, char *buf, size_t cap)
 	buf[(size_t)n < cap - 1 ? (size_t)n : cap - 1] = '\0';
 	return buf;
 }
+
+int wbpf_l7_config_uint(const char *key, unsigned long max, unsigned long *v)
+{
+	char buf[24], *end;
+	unsigned long n;
+
+	if (!wbpf_l7_config(key, buf, sizeof(buf)))
+		return 0;
+	n = strtoul(buf, &end, 10);
+	if (!buf[0] || *end || buf[0] == '-' || n == 0 || n > max)
+		return -1;
+	*v = n;
+	return 1;
+}

@@ -173,6 +173,9 @@ static inline int wbpf_l7_set_name(const char *name)
 /* --plugin-arg `key` as a NUL-terminated string in buf (cut to fit), or
  * NULL when not given. */
 const char *wbpf_l7_config(const char *key, char *buf, size_t cap);
+/* --plugin-arg `key` as a number in 1..max into *v: 1 when given, 0 when
+ * not (*v unchanged), -1 when not such a number (refuse it in init). */
+int wbpf_l7_config_uint(const char *key, unsigned long max, unsigned long *v);
 #endif /* __wasm__ */
 
 #endif
