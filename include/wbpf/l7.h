@@ -105,7 +105,9 @@ struct l7_stats {
 	uint64_t packets, bytes;
 	uint64_t not_ip;	  /* link or network layer we do not handle */
 	uint64_t malformed;	  /* cut or inconsistent headers */
-	uint64_t ip_fragments;	  /* fragments (not reassembled: counted) */
+	uint64_t ip_fragments;	  /* fragments seen */
+	uint64_t ip_reassembled;  /* datagrams put back together from them */
+	uint64_t ip_frags_dropped; /* datagrams given up (timeout, table full) */
 	uint64_t flows;		  /* flows created */
 	uint64_t flows_evicted;	  /* dropped to stay under max_flows */
 	uint64_t flows_unknown;	  /* no parser recognised the flow */

@@ -104,9 +104,37 @@ static int link_header(int lt, const uint8_t *f, uint32_t caplen, int *etype)
 	return -1;
 }
 
-/* IPv4 header at p; sets the L4 protocol, header start and length. */
-static int ipv4(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, uint32_t *l4off,
-		uint32_t *l4len, uint32_t *l4wire, struct l7_stats *st)
+/* What the network layer leaves for transport, and where fragments go. */
+struct l3 {
+	const uint8_t *l4;
+	uint32_t len, wire; /* captured, sent */
+	struct l7_frags *frags;
+	uint64_t time_us;
+	struct l7_stats *st;
+};
+
+/* A fragment [p, p+len) at byte `off`: 0 with the whole datagram in *l3
+ * once its last part came, else -EAGAIN (or -EINVAL, -ENOMEM). */
+static int fragment(struct l3 *l3, struct l7_frag_key *k, uint32_t off, bool more,
+		    const uint8_t *p, uint32_t len, bool cut)
+{
+	const uint8_t *whole;
+	uint32_t n;
+	int err;
+
+	if (!l3->frags || cut) {
+		l3->st->ip_fragments++;
+		return -EAGAIN;
+	}
+	err = l7_frags__add(l3->frags, k, off, more, p, len, l3->time_us, &whole, &n, l3->st);
+	if (err)
+		return err == -EINVAL ? -EINVAL : -EAGAIN;
+	l3->l4 = whole;
+	l3->len = l3->wire = n;
+	return 0;
+}
+
+static int ipv4(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, struct l3 *l3)
 {
 	uint32_t ihl, tot;
 	uint16_t frag;
@@ -117,18 +145,22 @@ static int ipv4(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, uint32_t *l4
 	tot = be16(p + 2);
 	if (ihl < 20 || tot < ihl || cap < ihl)
 		return -EINVAL;
-	frag = be16(p + 6);
-	if (frag & 0x3fff) { /* MF or an offset */
-		st->ip_fragments++;
-		return -EAGAIN;
-	}
 	pkt->t.family = 4;
 	pkt->t.l4 = p[9];
 	memcpy(pkt->t.src, p + 12, 4);
 	memcpy(pkt->t.dst, p + 16, 4);
-	*l4off = ihl;
-	*l4wire = tot - ihl;
-	*l4len = (tot < cap ? tot : cap) - ihl;
+	l3->l4 = p + ihl;
+	l3->wire = tot - ihl;
+	l3->len = (tot < cap ? tot : cap) - ihl;
+	frag = be16(p + 6);
+	if (frag & 0x3fff) { /* MF or an offset */
+		struct l7_frag_key k = {.family = 4, .proto = p[9], .id = be16(p + 4)};
+
+		memcpy(k.src, p + 12, 4);
+		memcpy(k.dst, p + 16, 4);
+		return fragment(l3, &k, (uint32_t)(frag & 0x1fff) * 8, frag & 0x2000, l3->l4,
+				l3->len, l3->len < l3->wire);
+	}
 	return 0;
 }
 
@@ -137,23 +169,34 @@ static bool ipv6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 60 || nh == 51;
 }
 
-static int ipv6(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, uint32_t *l4off,
-		uint32_t *l4len, uint32_t *l4wire, struct l7_stats *st)
+static int ipv6(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, struct l3 *l3)
 {
-	uint32_t off = 40, plen;
+	uint32_t off = 40, plen, end;
 	uint8_t nh;
 
 	if (cap < 40 || (p[0] >> 4) != 6)
 		return -EINVAL;
 	plen = be16(p + 4);
+	end = 40 + plen < cap ? 40 + plen : cap;
 	nh = p[6];
+	memcpy(pkt->t.src, p + 8, 16);
+	memcpy(pkt->t.dst, p + 24, 16);
+	pkt->t.family = 6;
 	while (ipv6_ext(nh) || nh == 44) {
-		if (nh == 44) {
-			st->ip_fragments++;
-			return -EAGAIN;
-		}
-		if (off + 8 > cap)
+		if (off + 8 > end)
 			return -EINVAL;
+		if (nh == 44) {
+			uint16_t fo = be16(p + off + 2);
+			struct l7_frag_key k = {.family = 6, .proto = p[off], .id = be32(p + off + 4)};
+
+			memcpy(k.src, p + 8, 16);
+			memcpy(k.dst, p + 24, 16);
+			pkt->t.l4 = p[off];
+			l3->l4 = p + off + 8;
+			l3->len = end - off - 8;
+			return fragment(l3, &k, fo & 0xfff8, fo & 1, l3->l4, l3->len,
+					end < 40 + plen);
+		}
 		/* AH counts its length in 4-byte units, the others in 8 */
 		uint32_t hl = nh == 51 ? ((uint32_t)p[off + 1] + 2) * 4 : ((uint32_t)p[off + 1] + 1) * 8;
 		nh = p[off];
@@ -161,13 +204,10 @@ static int ipv6(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, uint32_t *l4
 	}
 	if (off > 40 + plen || off > cap)
 		return -EINVAL;
-	pkt->t.family = 6;
 	pkt->t.l4 = nh;
-	memcpy(pkt->t.src, p + 8, 16);
-	memcpy(pkt->t.dst, p + 24, 16);
-	*l4off = off;
-	*l4wire = 40 + plen - off;
-	*l4len = (40 + plen < cap ? 40 + plen : cap) - off;
+	l3->l4 = p + off;
+	l3->wire = 40 + plen - off;
+	l3->len = end - off;
 	return 0;
 }
 
@@ -228,9 +268,9 @@ static int transport(const uint8_t *p, uint32_t len, uint32_t wire, struct l7_pk
 }
 
 int l7_decode(int linktype, const uint8_t *f, uint32_t caplen, uint64_t time_us,
-	      struct l7_pkt *pkt, struct l7_stats *st)
+	      struct l7_frags *frags, struct l7_pkt *pkt, struct l7_stats *st)
 {
-	uint32_t l4off, l4len, l4wire;
+	struct l3 l3 = {.frags = frags, .time_us = time_us, .st = st};
 	int etype = -1, off, err;
 
 	memset(&pkt->t, 0, sizeof(pkt->t));
@@ -244,10 +284,9 @@ int l7_decode(int linktype, const uint8_t *f, uint32_t caplen, uint64_t time_us,
 	}
 	f += off;
 	caplen -= (uint32_t)off;
-	err = etype == ETH_IPV4 ? ipv4(f, caplen, pkt, &l4off, &l4len, &l4wire, st)
-				: ipv6(f, caplen, pkt, &l4off, &l4len, &l4wire, st);
+	err = etype == ETH_IPV4 ? ipv4(f, caplen, pkt, &l3) : ipv6(f, caplen, pkt, &l3);
 	if (!err)
-		err = transport(f + l4off, l4len, l4wire, pkt);
+		err = transport(l3.l4, l3.len, l3.wire, pkt);
 	if (err == -EINVAL)
 		st->malformed++;
 	else if (err == -EPROTONOSUPPORT)

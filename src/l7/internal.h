@@ -36,9 +36,26 @@ struct l7_pkt {
 	const uint8_t *payload;
 };
 
-/* 0: a TCP or UDP packet in *pkt; else a negative errno, counted in st. */
+/* frag.c: IP fragments waiting for the rest of their datagram. */
+struct l7_frags;
+struct l7_frag_key {
+	uint8_t family, proto;
+	uint16_t zero;
+	uint32_t id;
+	uint8_t src[16], dst[16];
+};
+struct l7_frags *l7_frags__new(void);
+void l7_frags__free(struct l7_frags *t);
+/* 0 with the whole datagram's payload in *out (valid until the next
+ * call), -EAGAIN while parts are missing, else a negative errno. */
+int l7_frags__add(struct l7_frags *t, const struct l7_frag_key *k, uint32_t off, bool more,
+		  const uint8_t *p, uint32_t len, uint64_t now_us, const uint8_t **out,
+		  uint32_t *out_len, struct l7_stats *st);
+
+/* 0: a TCP or UDP packet in *pkt; else a negative errno, counted in st.
+ * Fragments go to `frags` (NULL: only counted). */
 int l7_decode(int linktype, const uint8_t *frame, uint32_t caplen, uint64_t time_us,
-	      struct l7_pkt *pkt, struct l7_stats *st);
+	      struct l7_frags *frags, struct l7_pkt *pkt, struct l7_stats *st);
 bool l7_linktype_supported(int linktype);
 
 /* Out-of-order data waiting for what comes before it. */
@@ -143,6 +160,7 @@ struct l7_pipeline {
 	unsigned n_workers;
 	struct l7_worker *workers;
 	struct l7_stats rd; /* the reader's own: packets, decoding */
+	struct l7_frags *frags;
 	bool threaded, finished;
 };
 

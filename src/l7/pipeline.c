@@ -126,7 +126,8 @@ struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, siz
 	p->n_workers = cfg->workers ? cfg->workers : 1;
 	p->threaded = p->n_workers > 1;
 	p->workers = calloc(p->n_workers, sizeof(*p->workers));
-	if (!p->workers)
+	p->frags = l7_frags__new();
+	if (!p->workers || !p->frags)
 		goto oom;
 	for (unsigned i = 0; i < p->n_workers && !e; i++)
 		e = l7_worker__init(&p->workers[i], p, i);
@@ -143,6 +144,10 @@ struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, siz
 	return p;
 oom:
 	snprintf(err, err_len, "cannot start the L7 pipeline: out of memory");
+	if (p) {
+		free(p->workers);
+		l7_frags__free(p->frags);
+	}
 	free(p);
 	errno = ENOMEM;
 	return NULL;
@@ -216,7 +221,7 @@ void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
 		return;
 	p->rd.packets++;
 	p->rd.bytes += caplen;
-	if (l7_decode(linktype, frame, caplen, time_us, &pkt, &p->rd))
+	if (l7_decode(linktype, frame, caplen, time_us, p->frags, &pkt, &p->rd))
 		return;
 	if (p->threaded)
 		enqueue(p, &pkt);
@@ -280,5 +285,6 @@ void l7_pipeline__free(struct l7_pipeline *p)
 		l7_worker__fini(w);
 	}
 	free(p->workers);
+	l7_frags__free(p->frags);
 	free(p);
 }

@@ -235,13 +235,14 @@ void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters
 		" records\n"
 		"  flows: %" PRIu64 " evicted, %" PRIu64 " of unknown protocol\n"
 		"  packets: %" PRIu64 " not TCP/UDP over IP, %" PRIu64 " malformed, %" PRIu64
-		" IP fragments (not reassembled)\n"
+		" IP fragments (%" PRIu64 " datagrams reassembled, %" PRIu64 " given up)\n"
 		"  tcp: %" PRIu64 " gaps (%" PRIu64 " bytes), %" PRIu64 " bytes retransmitted\n"
 		"  messages: %" PRIu64 " over the size limit, %" PRIu64 " not parsed, %" PRIu64
 		" HTTP hook failures\n"
 		"  sessions: %" PRIu64 " requests timed out, %" PRIu64 " responses without request\n",
 		st->packets, st->bytes, st->flows, st->records, st->flows_evicted, st->flows_unknown,
-		st->not_ip, st->malformed, st->ip_fragments, st->gaps, st->gap_bytes,
+		st->not_ip, st->malformed, st->ip_fragments, st->ip_reassembled, st->ip_frags_dropped,
+		st->gaps, st->gap_bytes,
 		st->retransmitted_bytes, st->msgs_too_big, st->parse_errors, st->hook_failures,
 		st->requests_timed_out, st->responses_orphan);
 	for (unsigned i = 0; i < L7_NPROTO; i++)

@@ -128,7 +128,7 @@ static void emit(struct gen *g, const uint8_t *src, const uint8_t *dst, uint8_t 
 		memset(pkt + n, 0, 20);
 		pkt[n] = 0x45;
 		put16(pkt + n + 2, (uint16_t)(20 + l4len));
-		put16(pkt + n + 4, g->ip_id++);
+		put16(pkt + n + 4, frag ? 777 : g->ip_id++);
 		put16(pkt + n + 6, frag);
 		pkt[n + 8] = 64;
 		pkt[n + 9] = proto;
@@ -384,7 +384,15 @@ static void overflow(struct gen *g)
 }
 
 /* DNS over UDP: a query and its answer, and one never answered. */
+static void dns_udp_frag(struct gen *g, uint16_t id, const char *name, bool answer, bool frag);
+
 static void dns_udp(struct gen *g, uint16_t id, const char *name, bool answer)
+{
+	dns_udp_frag(g, id, name, answer, false);
+}
+
+/* The answer in two IPv4 fragments, the second sent first. */
+static void dns_udp_frag(struct gen *g, uint16_t id, const char *name, bool answer, bool frag)
 {
 	uint8_t m[512], *p = m + 8;
 	uint8_t cip[16] = {10, 0, 0, 1}, sip[16] = {10, 0, 0, 53};
@@ -430,7 +438,12 @@ static void dns_udp(struct gen *g, uint16_t id, const char *name, bool answer)
 	put16(m, 53);
 	put16(m + 2, 53000);
 	put16(m + 4, (uint16_t)(8 + n));
-	emit(g, sip, cip, 17, m, 8 + n, 0);
+	if (!frag) {
+		emit(g, sip, cip, 17, m, 8 + n, 0);
+		return;
+	}
+	emit(g, sip, cip, 17, m + 24, 8 + n - 24, 3);
+	emit(g, sip, cip, 17, m, 24, 0x2000);
 }
 
 static void dns(struct gen *g)
@@ -439,7 +452,8 @@ static void dns(struct gen *g)
 	dns_udp(g, 0x4321, "unanswered.example", false);
 }
 
-/* An IPv4 datagram in two fragments, then a whole exchange. */
+/* An IPv4 datagram in two fragments, then a whole exchange, then a DNS
+ * answer in two fragments, out of order. */
 static void frag(struct gen *g)
 {
 	uint8_t part[64];
@@ -449,6 +463,7 @@ static void frag(struct gen *g)
 	emit(g, a, b, 17, part, 48, 0x2000);
 	emit(g, a, b, 17, part, 16, 6);
 	basic(g);
+	dns_udp_frag(g, 0x0f0f, "fragmented.example", true, true);
 }
 
 /* Many HTTP and DNS transactions for the benchmark: `n` of each, over

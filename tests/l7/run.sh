@@ -153,8 +153,9 @@ for lt in vlan sll sll2 raw null ipv6; do
 done
 
 run_json frag
-check "IP fragments: counted, the rest parsed" "2 IP fragments|/basic" \
-	"$(summary frag '[0-9]* IP fragments')|$(field frag .request_resource)"
+check "IP fragments: reassembled, even out of order" \
+	"4 IP fragments (2 datagrams reassembled|/basic fragmented.example 192.0.2.7" \
+	"$(summary frag '[0-9]* IP fragments ([0-9]* datagrams reassembled')|$(field frag '"\(.request_resource)\(if .response_result != "" then " " + .response_result else "" end)"')"
 
 run_json dns
 check "DNS over UDP: answered and timed out" \
