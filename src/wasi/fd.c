@@ -2,9 +2,9 @@
 /*
  * WASI preview1: the guest's fd table and the fd_* functions.
  *
- * Guest fds index a table of host fds. Rights are recorded and reported
- * (wasi-libc derives access modes and isatty() from them) while the host
- * kernel enforces access through the mode each file was opened with.
+ * Guest fds index a table of host fds. Every call that names a right
+ * needs it (ENOTCAPABLE otherwise), as preview1 defines them; the host
+ * kernel enforces access through the mode each file was opened with too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,31 +48,35 @@ static int fds__reserve(struct wbpf_wasi *w, uint32_t n)
 	return 0;
 }
 
-int wasi_fd__place(struct wbpf_wasi *w, uint32_t fd, int host, uint8_t type, uint64_t rights,
-		   uint64_t inheriting)
+struct wasi_fd *wasi_fd__use(struct wbpf_wasi *w, uint32_t fd, uint64_t need, uint16_t *e)
+{
+	struct wasi_fd *f = wasi_fd__get(w, fd);
+
+	*e = !f ? WASI_EBADF : (f->rights & need) != need ? WASI_ENOTCAPABLE : WASI_ESUCCESS;
+	return *e ? NULL : f;
+}
+
+int wasi_fd__place(struct wbpf_wasi *w, uint32_t fd, const struct wasi_fd *f)
 {
 	int ret = fds__reserve(w, fd + 1);
 
 	if (ret) {
-		if (host >= 0)
-			close(host);
+		if (f->host >= 0)
+			close(f->host);
 		return ret;
 	}
-	w->fds[fd] = (struct wasi_fd){.host = host, .type = type, .rights = rights,
-				      .inheriting = inheriting};
+	w->fds[fd] = *f;
 	return 0;
 }
 
-int wasi_fd__add(struct wbpf_wasi *w, int host, uint8_t type, uint64_t rights,
-		 uint64_t inheriting)
+int wasi_fd__add(struct wbpf_wasi *w, const struct wasi_fd *f)
 {
 	uint32_t fd = 3;
-
 	int ret;
 
 	while (fd < w->nfds && w->fds[fd].host >= 0)
 		fd++;
-	ret = wasi_fd__place(w, fd, host, type, rights, inheriting);
+	ret = wasi_fd__place(w, fd, f);
 	return ret ? ret : (int)fd;
 }
 
@@ -100,120 +104,17 @@ uint64_t wasi_fd__rights(int host, uint8_t type)
 	return rights;
 }
 
-#define WASI_GET_FD(f, w, s)                                   \
-	struct wasi_fd *f = wasi_fd__get((w), WASI_ARG32(s, 0)); \
-	if (!f)                                                  \
-		return wasi_ret(s, WASI_EBADF)
+/* f: guest fd s[0], which must hold the rights in `need`. */
+#define WASI_GET_FD(f, w, s, need)                                          \
+	uint16_t f##_e;                                                     \
+	struct wasi_fd *f = wasi_fd__use((w), WASI_ARG32(s, 0), (need), &f##_e); \
+	if (!f)                                                             \
+		return wasi_ret(s, f##_e)
 
 /* Returns WASI_ESUCCESS when a host call returned 0, else its errno. */
 static uint16_t host_ret(int ret)
 {
 	return ret ? wasi_errno(errno) : WASI_ESUCCESS;
-}
-
-/* ------------------------------------------------------------ iovecs */
-
-/* Turns the guest's iovec array into host iovecs. More than IOV_MAX
- * buffers are cut to IOV_MAX: a short read or write, which callers
- * handle anyway. */
-static uint16_t iovs__get(struct wbpf_caller *c, uint32_t addr, uint32_t n, struct iovec *out,
-			  int *cnt)
-{
-	const uint8_t *raw;
-
-	if (n > IOV_MAX)
-		n = IOV_MAX;
-	raw = wbpf_caller__mem(c, addr, (uint64_t)n * 8);
-	if (!raw)
-		return WASI_EFAULT;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t len = wasi_get_u32(raw + 8 * i + 4);
-
-		out[i].iov_base = wbpf_caller__mem(c, wasi_get_u32(raw + 8 * i), len);
-		out[i].iov_len = len;
-		if (!out[i].iov_base)
-			return WASI_EFAULT;
-	}
-	*cnt = (int)n;
-	return WASI_ESUCCESS;
-}
-
-enum io_kind { IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE };
-
-static ssize_t io__host(int fd, enum io_kind kind, const struct iovec *iov, int n, off_t off)
-{
-	switch (kind) {
-	case IO_READ: return readv(fd, iov, n);
-	case IO_WRITE: return writev(fd, iov, n);
-	case IO_PREAD: return preadv(fd, iov, n, off);
-	case IO_PWRITE: return pwritev(fd, iov, n, off);
-	}
-	return -1;
-}
-
-/* Pipes and terminals may block forever; wait for them where an
- * interrupt can reach us (unless the guest asked not to block). */
-static int io__wait(struct wbpf_wasi *w, const struct wasi_fd *f)
-{
-	int fl;
-
-	if (f->type == WASI_FILETYPE_REGULAR_FILE || f->type == WASI_FILETYPE_DIRECTORY)
-		return 0;
-	fl = fcntl(f->host, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		return 0;
-	return wasi_wait_fd(w, f->host, POLLIN);
-}
-
-/* s: fd, iovs, iovs_len, [offset,] result pointer at s[res] */
-static int io__do(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w, enum io_kind kind,
-		  int res)
-{
-	struct iovec iov[IOV_MAX];
-	uint64_t off = kind == IO_PREAD || kind == IO_PWRITE ? WASI_ARG64(s, 3) : 0;
-	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, res), 4);
-	ssize_t n;
-	uint16_t e;
-	int cnt;
-
-	WASI_GET_FD(f, w, s);
-	if (!out)
-		return wasi_ret(s, WASI_EFAULT);
-	if (off > INT64_MAX)
-		return wasi_ret(s, WASI_EINVAL);
-	e = iovs__get(c, WASI_ARG32(s, 1), WASI_ARG32(s, 2), iov, &cnt);
-	if (e)
-		return wasi_ret(s, e);
-	if (kind == IO_READ && io__wait(w, f))
-		return wasi_interrupted(c, "fd_read");
-	do
-		n = io__host(f->host, kind, iov, cnt, (off_t)off);
-	while (n < 0 && errno == EINTR && !atomic_load(&w->interrupted));
-	if (n < 0)
-		return wasi_ret(s, wasi_errno(errno));
-	/* Linux moves at most 2 GiB per call, so n fits. */
-	wasi_put_u32(out, (uint32_t)n);
-	return wasi_ret(s, WASI_ESUCCESS);
-}
-
-WASI_FN(fd_read)
-{
-	return io__do(c, s, user, IO_READ, 3);
-}
-
-WASI_FN(fd_write)
-{
-	return io__do(c, s, user, IO_WRITE, 3);
-}
-
-WASI_FN(fd_pread)
-{
-	return io__do(c, s, user, IO_PREAD, 4);
-}
-
-WASI_FN(fd_pwrite)
-{
-	return io__do(c, s, user, IO_PWRITE, 4);
 }
 
 /* ---------------------------------------------------- position, sync */
@@ -226,7 +127,7 @@ WASI_FN(fd_seek)
 	uint32_t whence = WASI_ARG32(s, 2);
 	off_t pos;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_SEEK);
 	if (whence > 2)
 		return wasi_ret(s, WASI_EINVAL);
 	if (!out)
@@ -243,7 +144,10 @@ WASI_FN(fd_tell)
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), 8);
 	off_t pos;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	/* The spec: fd_seek implies fd_tell. */
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
+	if (!(f->rights & (WASI_RIGHT_FD_TELL | WASI_RIGHT_FD_SEEK)))
+		return wasi_ret(s, WASI_ENOTCAPABLE);
 	if (!out)
 		return wasi_ret(s, WASI_EFAULT);
 	pos = lseek(f->host, 0, SEEK_CUR);
@@ -255,14 +159,14 @@ WASI_FN(fd_tell)
 
 WASI_FN(fd_sync)
 {
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_SYNC);
 	(void)c;
 	return wasi_ret(s, host_ret(fsync(f->host)));
 }
 
 WASI_FN(fd_datasync)
 {
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_DATASYNC);
 	(void)c;
 	return wasi_ret(s, host_ret(fdatasync(f->host)));
 }
@@ -275,7 +179,7 @@ WASI_FN(fd_advise)
 				     POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
 	uint32_t a = WASI_ARG32(s, 3);
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_ADVISE);
 	(void)c;
 	if (a >= sizeof(advice) / sizeof(advice[0]) || WASI_ARG64(s, 1) > INT64_MAX ||
 	    WASI_ARG64(s, 2) > INT64_MAX)
@@ -286,7 +190,7 @@ WASI_FN(fd_advise)
 
 WASI_FN(fd_allocate)
 {
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_ALLOCATE);
 	(void)c;
 	if (WASI_ARG64(s, 1) > INT64_MAX || WASI_ARG64(s, 2) > INT64_MAX)
 		return wasi_ret(s, WASI_EINVAL);
@@ -296,60 +200,19 @@ WASI_FN(fd_allocate)
 
 /* ------------------------------------------------------------ fdstat */
 
-static uint16_t fdflags_of(int fl)
-{
-	uint16_t flags = 0;
-
-	if (fl & O_APPEND)
-		flags |= WASI_FDFLAG_APPEND;
-	if (fl & O_NONBLOCK)
-		flags |= WASI_FDFLAG_NONBLOCK;
-	/* O_SYNC includes the O_DSYNC bit on Linux. */
-	if ((fl & O_SYNC) == O_SYNC)
-		flags |= WASI_FDFLAG_SYNC | WASI_FDFLAG_RSYNC;
-	else if (fl & O_DSYNC)
-		flags |= WASI_FDFLAG_DSYNC;
-	return flags;
-}
-
 WASI_FN(fd_fdstat_get)
 {
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), 24);
-	int fl;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
 	if (!out)
 		return wasi_ret(s, WASI_EFAULT);
-	fl = fcntl(f->host, F_GETFL);
-	if (fl < 0)
-		return wasi_ret(s, wasi_errno(errno));
 	memset(out, 0, 24);
 	out[0] = f->type;
-	wasi_put_u16(out + 2, fdflags_of(fl));
+	wasi_put_u16(out + 2, f->fdflags);
 	wasi_put_u64(out + 8, f->rights);
 	wasi_put_u64(out + 16, f->inheriting);
 	return wasi_ret(s, WASI_ESUCCESS);
-}
-
-/* Linux changes only O_APPEND and O_NONBLOCK after open. */
-WASI_FN(fd_fdstat_set_flags)
-{
-	uint32_t flags = WASI_ARG32(s, 1);
-	int fl;
-
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
-	(void)c;
-	if (flags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_NONBLOCK))
-		return wasi_ret(s, WASI_ENOTSUP);
-	fl = fcntl(f->host, F_GETFL);
-	if (fl < 0)
-		return wasi_ret(s, wasi_errno(errno));
-	fl &= ~(O_APPEND | O_NONBLOCK);
-	if (flags & WASI_FDFLAG_APPEND)
-		fl |= O_APPEND;
-	if (flags & WASI_FDFLAG_NONBLOCK)
-		fl |= O_NONBLOCK;
-	return wasi_ret(s, host_ret(fcntl(f->host, F_SETFL, fl)));
 }
 
 /* Rights only ever shrink. */
@@ -357,7 +220,7 @@ WASI_FN(fd_fdstat_set_rights)
 {
 	uint64_t base = WASI_ARG64(s, 1), inheriting = WASI_ARG64(s, 2);
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
 	(void)c;
 	if ((base & ~f->rights) || (inheriting & ~f->inheriting))
 		return wasi_ret(s, WASI_ENOTCAPABLE);
@@ -414,7 +277,7 @@ WASI_FN(fd_filestat_get)
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), 64);
 	struct stat st;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_FILESTAT_GET);
 	if (!out)
 		return wasi_ret(s, WASI_EFAULT);
 	if (fstat(f->host, &st))
@@ -425,7 +288,7 @@ WASI_FN(fd_filestat_get)
 
 WASI_FN(fd_filestat_set_size)
 {
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_FILESTAT_SET_SIZE);
 	(void)c;
 	if (WASI_ARG64(s, 1) > INT64_MAX)
 		return wasi_ret(s, WASI_EINVAL);
@@ -437,7 +300,7 @@ WASI_FN(fd_filestat_set_times)
 {
 	struct timespec ts[2];
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_FILESTAT_SET_TIMES);
 	(void)c;
 	if (wasi_times(ts, WASI_ARG64(s, 1), WASI_ARG64(s, 2), WASI_ARG32(s, 3)))
 		return wasi_ret(s, WASI_EINVAL);
@@ -448,7 +311,7 @@ WASI_FN(fd_filestat_set_times)
 
 WASI_FN(fd_close)
 {
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
 	(void)c;
 	wasi_fd__close(f);
 	return wasi_ret(s, WASI_ESUCCESS);
@@ -460,7 +323,7 @@ WASI_FN(fd_renumber)
 	struct wbpf_wasi *w = user;
 	struct wasi_fd *to = wasi_fd__get(w, WASI_ARG32(s, 1));
 
-	WASI_GET_FD(from, w, s);
+	WASI_GET_FD(from, w, s, 0);
 	(void)c;
 	if (!to)
 		return wasi_ret(s, WASI_EBADF);
@@ -478,7 +341,7 @@ WASI_FN(fd_prestat_get)
 {
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), 8);
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
 	/* wasi-libc walks fds from 3 until EBADF: anything not preopened
 	 * must answer EBADF. */
 	if (!f->preopen)
@@ -497,7 +360,7 @@ WASI_FN(fd_prestat_dir_name)
 	char *out = wbpf_caller__mem(c, WASI_ARG32(s, 1), len);
 	size_t n;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, 0);
 	if (!f->preopen)
 		return wasi_ret(s, WASI_EBADF);
 	if (!out)
@@ -572,7 +435,7 @@ WASI_FN(fd_readdir)
 	struct dirent *e;
 	int ret;
 
-	WASI_GET_FD(f, (struct wbpf_wasi *)user, s);
+	WASI_GET_FD(f, (struct wbpf_wasi *)user, s, WASI_RIGHT_FD_READDIR);
 	if (!buf || !out)
 		return wasi_ret(s, WASI_EFAULT);
 	if (f->type != WASI_FILETYPE_DIRECTORY)

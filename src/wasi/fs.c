@@ -26,8 +26,9 @@ struct fs_path {
 	char buf[PATH_MAX];
 };
 
+/* `need`: the rights directory fd `fd` must hold for the operation. */
 static uint16_t fs_path__get(struct fs_path *p, struct wbpf_caller *c, struct wbpf_wasi *w,
-			     uint32_t fd, uint32_t addr, uint32_t len)
+			     uint32_t fd, uint32_t addr, uint32_t len, uint64_t need)
 {
 	uint16_t e = wasi_path_arg(c, addr, len, p->buf);
 
@@ -36,7 +37,9 @@ static uint16_t fs_path__get(struct fs_path *p, struct wbpf_caller *c, struct wb
 	p->dir = wasi_fd__get(w, fd);
 	if (!p->dir)
 		return WASI_EBADF;
-	return p->dir->type == WASI_FILETYPE_DIRECTORY ? WASI_ESUCCESS : WASI_ENOTDIR;
+	if (p->dir->type != WASI_FILETYPE_DIRECTORY)
+		return WASI_ENOTDIR;
+	return (p->dir->rights & need) == need ? WASI_ESUCCESS : WASI_ENOTCAPABLE;
 }
 
 /* Opens the file a path names (O_PATH: for stat, times, link). */
@@ -81,39 +84,58 @@ static int open_flags(uint32_t oflags, uint64_t rights, uint32_t fdflags, uint32
 	return flags;
 }
 
+/* What path_open needs of the directory: its own rights (base) and what
+ * it may hand down (inheriting): every right asked for, and, as the spec
+ * ties them, sync rights for synchronous fds. */
+static void open_rights(uint32_t oflags, uint64_t base, uint64_t inheriting, uint32_t fdflags,
+			uint64_t need[2])
+{
+	need[0] = WASI_RIGHT_PATH_OPEN;
+	if (oflags & WASI_O_CREAT)
+		need[0] |= WASI_RIGHT_PATH_CREATE_FILE;
+	if (oflags & WASI_O_TRUNC)
+		need[0] |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
+	need[1] = base | inheriting;
+	if (fdflags & WASI_FDFLAG_DSYNC)
+		need[1] |= WASI_RIGHT_FD_DATASYNC;
+	if (fdflags & (WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
+		need[1] |= WASI_RIGHT_FD_SYNC;
+}
+
 /* s: fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting,
  * fdflags, opened fd pointer */
 WASI_FN(path_open)
 {
 	struct wbpf_wasi *w = user;
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, 8), 4);
-	uint64_t rights = WASI_ARG64(s, 5);
+	uint32_t oflags = WASI_ARG32(s, 4), fdflags = WASI_ARG32(s, 7);
+	struct wasi_fd f = {.rights = WASI_ARG64(s, 5), .inheriting = WASI_ARG64(s, 6),
+			    .fdflags = (uint16_t)(fdflags & 31)};
+	uint64_t need[2];
 	struct fs_path p;
-	struct stat st;
-	uint8_t type;
 	uint16_t e;
-	int host, fd;
+	int ret;
 
-	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3));
+	open_rights(oflags, f.rights, f.inheriting, fdflags, need);
+	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3), need[0]);
+	if (!e && (p.dir->inheriting & need[1]) != need[1])
+		e = WASI_ENOTCAPABLE;
 	if (!e && !out)
 		e = WASI_EFAULT;
 	if (e)
 		return wasi_ret(s, e);
-	host = wasi_path__open(&w->resolver, p.dir->host, p.buf,
-			       open_flags(WASI_ARG32(s, 4), rights, WASI_ARG32(s, 7),
-					  WASI_ARG32(s, 1)), 0666);
-	if (host < 0)
-		return wasi_ret(s, wasi_errno_path(host));
-	if (fstat(host, &st)) {
-		e = wasi_errno(errno);
-		close(host);
-		return wasi_ret(s, e);
-	}
-	type = wasi_filetype(st.st_mode);
-	fd = wasi_fd__add(w, host, type, rights & wasi_fd__rights(host, type), WASI_ARG64(s, 6));
-	if (fd < 0)
-		return wasi_ret(s, wasi_errno(fd));
-	wasi_put_u32(out, (uint32_t)fd);
+	ret = wasi_io__open(w, &f, p.dir->host, p.buf,
+			    open_flags(oflags, f.rights, fdflags, WASI_ARG32(s, 1)), 0666);
+	if (ret == -EINTR && atomic_load(&w->interrupted))
+		return wasi_interrupted(c, "path_open");
+	if (ret)
+		return wasi_ret(s, wasi_errno_path(ret));
+	/* Rights that cannot apply to what was opened are not granted. */
+	f.rights &= wasi_fd__rights(f.host, f.type);
+	ret = wasi_fd__add(w, &f);
+	if (ret < 0)
+		return wasi_ret(s, wasi_errno(ret));
+	wasi_put_u32(out, (uint32_t)ret);
 	return wasi_ret(s, WASI_ESUCCESS);
 }
 
@@ -129,7 +151,8 @@ WASI_FN(path_filestat_get)
 	uint16_t e;
 	int fd;
 
-	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3));
+	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3),
+			 WASI_RIGHT_PATH_FILESTAT_GET);
 	if (!e && !out)
 		e = WASI_EFAULT;
 	if (e)
@@ -153,7 +176,8 @@ WASI_FN(path_filestat_set_times)
 	uint16_t e;
 	int fd;
 
-	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3));
+	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3),
+			 WASI_RIGHT_PATH_FILESTAT_SET_TIMES);
 	if (!e && wasi_times(ts, WASI_ARG64(s, 4), WASI_ARG64(s, 5), WASI_ARG32(s, 6)))
 		e = WASI_EINVAL;
 	if (e)
@@ -171,6 +195,13 @@ WASI_FN(path_filestat_set_times)
 /* -------------------------------------------- operations on a name */
 
 enum name_op { OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_READLINK };
+
+static const uint64_t name_rights[] = {
+	[OP_MKDIR] = WASI_RIGHT_PATH_CREATE_DIRECTORY,
+	[OP_RMDIR] = WASI_RIGHT_PATH_REMOVE_DIRECTORY,
+	[OP_UNLINK] = WASI_RIGHT_PATH_UNLINK_FILE,
+	[OP_READLINK] = WASI_RIGHT_PATH_READLINK,
+};
 
 struct name_args {
 	char *buf;		/* readlink */
@@ -200,7 +231,8 @@ static uint16_t name__op(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w
 	uint16_t e;
 	int dir;
 
-	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 1), WASI_ARG32(s, 2));
+	e = fs_path__get(&p, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 1), WASI_ARG32(s, 2),
+			 name_rights[op]);
 	if (e)
 		return e;
 	dir = fs_path__parent(w, &p, &name);
@@ -254,9 +286,11 @@ WASI_FN(path_rename)
 	int from_dir, to_dir = -1;
 	uint16_t e;
 
-	e = fs_path__get(&from, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 1), WASI_ARG32(s, 2));
+	e = fs_path__get(&from, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 1), WASI_ARG32(s, 2),
+			 WASI_RIGHT_PATH_RENAME_SOURCE);
 	if (!e)
-		e = fs_path__get(&to, c, w, WASI_ARG32(s, 3), WASI_ARG32(s, 4), WASI_ARG32(s, 5));
+		e = fs_path__get(&to, c, w, WASI_ARG32(s, 3), WASI_ARG32(s, 4), WASI_ARG32(s, 5),
+				 WASI_RIGHT_PATH_RENAME_TARGET);
 	if (e)
 		return wasi_ret(s, e);
 	from_dir = fs_path__parent(w, &from, &from_name);
@@ -287,7 +321,8 @@ WASI_FN(path_symlink)
 
 	e = wasi_path_arg(c, WASI_ARG32(s, 0), WASI_ARG32(s, 1), target);
 	if (!e)
-		e = fs_path__get(&p, c, w, WASI_ARG32(s, 2), WASI_ARG32(s, 3), WASI_ARG32(s, 4));
+		e = fs_path__get(&p, c, w, WASI_ARG32(s, 2), WASI_ARG32(s, 3), WASI_ARG32(s, 4),
+				 WASI_RIGHT_PATH_SYMLINK);
 	if (!e && target[0] == '/')
 		e = WASI_EPERM;
 	if (e)
@@ -321,9 +356,11 @@ WASI_FN(path_link)
 	int from_fd, to_dir = -1;
 	uint16_t e;
 
-	e = fs_path__get(&from, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3));
+	e = fs_path__get(&from, c, w, WASI_ARG32(s, 0), WASI_ARG32(s, 2), WASI_ARG32(s, 3),
+			 WASI_RIGHT_PATH_LINK_SOURCE);
 	if (!e)
-		e = fs_path__get(&to, c, w, WASI_ARG32(s, 4), WASI_ARG32(s, 5), WASI_ARG32(s, 6));
+		e = fs_path__get(&to, c, w, WASI_ARG32(s, 4), WASI_ARG32(s, 5), WASI_ARG32(s, 6),
+				 WASI_RIGHT_PATH_LINK_TARGET);
 	if (e)
 		return wasi_ret(s, e);
 	from_fd = follow ? fs_path__open(w, &from, WASI_LOOKUP_SYMLINK_FOLLOW)

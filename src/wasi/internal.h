@@ -55,11 +55,31 @@ enum {
 #define WASI_RIGHT_FD_DATASYNC WASI_RIGHT(0)
 #define WASI_RIGHT_FD_READ WASI_RIGHT(1)
 #define WASI_RIGHT_FD_SEEK WASI_RIGHT(2)
+#define WASI_RIGHT_FD_FDSTAT_SET_FLAGS WASI_RIGHT(3)
+#define WASI_RIGHT_FD_SYNC WASI_RIGHT(4)
 #define WASI_RIGHT_FD_TELL WASI_RIGHT(5)
 #define WASI_RIGHT_FD_WRITE WASI_RIGHT(6)
+#define WASI_RIGHT_FD_ADVISE WASI_RIGHT(7)
 #define WASI_RIGHT_FD_ALLOCATE WASI_RIGHT(8)
+#define WASI_RIGHT_PATH_CREATE_DIRECTORY WASI_RIGHT(9)
+#define WASI_RIGHT_PATH_CREATE_FILE WASI_RIGHT(10)
+#define WASI_RIGHT_PATH_LINK_SOURCE WASI_RIGHT(11)
+#define WASI_RIGHT_PATH_LINK_TARGET WASI_RIGHT(12)
+#define WASI_RIGHT_PATH_OPEN WASI_RIGHT(13)
 #define WASI_RIGHT_FD_READDIR WASI_RIGHT(14)
+#define WASI_RIGHT_PATH_READLINK WASI_RIGHT(15)
+#define WASI_RIGHT_PATH_RENAME_SOURCE WASI_RIGHT(16)
+#define WASI_RIGHT_PATH_RENAME_TARGET WASI_RIGHT(17)
+#define WASI_RIGHT_PATH_FILESTAT_GET WASI_RIGHT(18)
+#define WASI_RIGHT_PATH_FILESTAT_SET_SIZE WASI_RIGHT(19)
+#define WASI_RIGHT_PATH_FILESTAT_SET_TIMES WASI_RIGHT(20)
+#define WASI_RIGHT_FD_FILESTAT_GET WASI_RIGHT(21)
 #define WASI_RIGHT_FD_FILESTAT_SET_SIZE WASI_RIGHT(22)
+#define WASI_RIGHT_FD_FILESTAT_SET_TIMES WASI_RIGHT(23)
+#define WASI_RIGHT_PATH_SYMLINK WASI_RIGHT(24)
+#define WASI_RIGHT_PATH_REMOVE_DIRECTORY WASI_RIGHT(25)
+#define WASI_RIGHT_PATH_UNLINK_FILE WASI_RIGHT(26)
+#define WASI_RIGHT_POLL_FD_READWRITE WASI_RIGHT(27)
 #define WASI_RIGHTS_RANGE(lo, hi) (WASI_RIGHT((hi) + 1) - WASI_RIGHT(lo))
 /* What can apply to a file (or stream) and to a directory. */
 #define WASI_RIGHTS_FILE (WASI_RIGHTS_RANGE(0, 8) | WASI_RIGHTS_RANGE(21, 23) | WASI_RIGHT(27))
@@ -80,10 +100,25 @@ enum {
 	WASI_FDFLAG_SYNC = 16,
 };
 
+/* How a guest fd's reads and writes avoid blocking where no interrupt
+ * can reach them (see io.c). */
+enum wasi_io {
+	WASI_IO_FILE,		/* files, directories, block devices: never wait */
+	WASI_IO_NONBLOCK,	/* a stream description of our own, O_NONBLOCK */
+	WASI_IO_SOCKET,		/* a socket shared with the embedder: MSG_DONTWAIT */
+	WASI_IO_POLL,		/* another shared stream: poll, then small steps */
+};
+
 /* One guest fd. host < 0 marks a free slot. */
 struct wasi_fd {
 	int host;
 	uint8_t type;		/* WASI_FILETYPE_* */
+	uint8_t io;		/* enum wasi_io */
+	uint16_t fdflags;	/* WASI_FDFLAG_*, as the guest sees them */
+	/* The open file description is the embedder's too (inherited
+	 * stdio): its flags are never changed. */
+	bool shared;
+	bool append;		/* shared file: append emulated by seeking */
 	uint64_t rights, inheriting;
 	char *preopen;		/* guest name of a preopened directory */
 	DIR *dir;		/* fd_readdir position, opened on first use */
@@ -167,9 +202,10 @@ uint16_t wasi_errno(int host_errno);
 uint16_t wasi_errno_path(int host_errno);
 /* Copies the guest string [addr, addr+len) into buf[PATH_MAX]. */
 uint16_t wasi_path_arg(struct wbpf_caller *c, uint32_t addr, uint32_t len, char *buf);
-/* Waits for `events` on host fd `fd` or an interrupt; 0 when ready,
- * -EINTR when interrupted. */
-int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events);
+/* Waits for `events` on host fd `fd` (none if < 0) or an interrupt, at
+ * most timeout_ms (< 0: no limit); 0 when ready or timed out, -EINTR when
+ * interrupted. */
+int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events, int timeout_ms);
 int wasi_interrupted(struct wbpf_caller *c, const char *where);
 uint8_t wasi_filetype(mode_t mode);
 uint64_t wasi_timespec(const struct timespec *ts);
@@ -178,14 +214,15 @@ uint64_t wasi_timespec(const struct timespec *ts);
 
 /* The open guest fd `fd`, or NULL. */
 struct wasi_fd *wasi_fd__get(struct wbpf_wasi *w, uint32_t fd);
-/* Puts host fd `host` (owned from now on; < 0 leaves the slot free) at
- * guest fd `fd`. Returns 0 or a negative errno (host closed). */
-int wasi_fd__place(struct wbpf_wasi *w, uint32_t fd, int host, uint8_t type, uint64_t rights,
-		   uint64_t inheriting);
-/* Places `host` at the lowest free guest fd above the standard streams
- * and returns that fd, or a negative errno (host closed). */
-int wasi_fd__add(struct wbpf_wasi *w, int host, uint8_t type, uint64_t rights,
-		 uint64_t inheriting);
+/* The open guest fd `fd` when it holds every right in `need`; else NULL
+ * and *e is EBADF or ENOTCAPABLE. */
+struct wasi_fd *wasi_fd__use(struct wbpf_wasi *w, uint32_t fd, uint64_t need, uint16_t *e);
+/* Puts *f (its host fd owned from now on; < 0 leaves the slot free) at
+ * guest fd `fd`. Returns 0 or a negative errno (host fd closed). */
+int wasi_fd__place(struct wbpf_wasi *w, uint32_t fd, const struct wasi_fd *f);
+/* Places *f at the lowest free guest fd above the standard streams and
+ * returns that fd, or a negative errno (host fd closed). */
+int wasi_fd__add(struct wbpf_wasi *w, const struct wasi_fd *f);
 void wasi_fd__close(struct wasi_fd *f);
 /* The rights host fd `host` can honour, from its type (terminals and
  * pipes cannot seek) and the mode it was opened with. */
@@ -200,21 +237,33 @@ WASI_FN(fd_allocate);
 WASI_FN(fd_close);
 WASI_FN(fd_datasync);
 WASI_FN(fd_fdstat_get);
-WASI_FN(fd_fdstat_set_flags);
 WASI_FN(fd_fdstat_set_rights);
 WASI_FN(fd_filestat_get);
 WASI_FN(fd_filestat_set_size);
 WASI_FN(fd_filestat_set_times);
-WASI_FN(fd_pread);
 WASI_FN(fd_prestat_get);
 WASI_FN(fd_prestat_dir_name);
-WASI_FN(fd_pwrite);
-WASI_FN(fd_read);
 WASI_FN(fd_readdir);
 WASI_FN(fd_renumber);
 WASI_FN(fd_seek);
 WASI_FN(fd_sync);
 WASI_FN(fd_tell);
+
+/* ---------------------------------------------------------- io.c */
+
+/* Fills *f for the embedder's host fd `host`, which stays the embedder's:
+ * f->host is a reopened or duplicated descriptor. */
+int wasi_io__stdio(struct wasi_fd *f, int host, const struct stat *st);
+/* Opens `path` beneath dirfd (wasi_path__open flags) into f->host,
+ * f->type and f->io, waiting where open(2) would block (FIFOs) where an
+ * interrupt reaches it. Returns 0, -EINTR when interrupted, or -errno. */
+int wasi_io__open(struct wbpf_wasi *w, struct wasi_fd *f, int dirfd, const char *path,
+		  int flags, mode_t mode);
+
+WASI_FN(fd_fdstat_set_flags);
+WASI_FN(fd_pread);
+WASI_FN(fd_pwrite);
+WASI_FN(fd_read);
 WASI_FN(fd_write);
 
 /* ------------------------------------------------------ fs.c */

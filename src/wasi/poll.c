@@ -78,12 +78,13 @@ static void sub__clock(struct poll_state *ps, struct poll_sub *sub, const uint8_
 static void sub__fd(struct wbpf_wasi *w, struct poll_sub *sub, struct pollfd *pfd,
 		    const uint8_t *raw)
 {
-	struct wasi_fd *f = wasi_fd__get(w, wasi_get_u32(raw + 16));
+	/* The spec: poll_fd_readwrite, with fd_read or fd_write. */
+	uint64_t need = WASI_RIGHT_POLL_FD_READWRITE |
+			(sub->type == EV_FD_READ ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE);
+	struct wasi_fd *f = wasi_fd__use(w, wasi_get_u32(raw + 16), need, &sub->error);
 
-	if (!f) {
-		sub->error = WASI_EBADF;
+	if (!f)
 		return;
-	}
 	pfd->fd = f->host;
 	pfd->events = sub->type == EV_FD_READ ? POLLIN : POLLOUT;
 }

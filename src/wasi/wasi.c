@@ -102,18 +102,21 @@ uint64_t wasi_timespec(const struct timespec *ts)
 
 /* ------------------------------------------------------- interrupts */
 
-int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events)
+int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events, int timeout_ms)
 {
 	struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->wake_fd, .events = POLLIN}};
+	int n;
 
 	for (;;) {
 		if (atomic_load(&w->interrupted))
 			return -EINTR;
-		/* On a poll error the read itself reports what is wrong. */
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			return 0;
-		if (p[0].revents || p[1].revents)
-			return atomic_load(&w->interrupted) ? -EINTR : 0;
+		/* On a poll error the call itself reports what is wrong. A
+		 * host signal goes round with the whole timeout again: a
+		 * timeout only paces retries. */
+		n = poll(p, 2, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return atomic_load(&w->interrupted) ? -EINTR : 0;
 	}
 }
 
@@ -321,19 +324,18 @@ static void set_err(struct wbpf_error *err, const char *fmt, const char *arg, in
 static int add_stdio(struct wbpf_wasi *w, const int *stdio)
 {
 	for (uint32_t i = 0; i < 3; i++) {
-		int host = stdio ? stdio[i] : (int)i;
+		int host = stdio ? stdio[i] : (int)i, ret;
+		struct wasi_fd f;
 		struct stat st;
-		uint8_t type;
 
 		/* A closed stream stays closed: its guest fd is free. */
 		if (host < 0 || fstat(host, &st))
 			continue;
-		host = fcntl(host, F_DUPFD_CLOEXEC, 3);
-		if (host < 0)
-			return -errno;
-		type = wasi_filetype(st.st_mode);
-		if (wasi_fd__place(w, i, host, type, wasi_fd__rights(host, type), 0))
-			return -ENOMEM;
+		ret = wasi_io__stdio(&f, host, &st);
+		if (!ret)
+			ret = wasi_fd__place(w, i, &f);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -342,15 +344,20 @@ static int add_preopen(struct wbpf_wasi *w, const struct wbpf_wasi_preopen *p,
 		       struct wbpf_error *err)
 {
 	const char *guest = p->guest_path ? p->guest_path : p->host_path;
-	int host = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct wasi_fd f = {
+		.host = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		.type = WASI_FILETYPE_DIRECTORY,
+		.io = WASI_IO_FILE,
+		.rights = WASI_RIGHTS_DIR,
+		.inheriting = WASI_RIGHTS_DIR | WASI_RIGHTS_FILE,
+	};
 	int fd;
 
-	if (host < 0) {
+	if (f.host < 0) {
 		set_err(err, "cannot open directory '%s': %s", p->host_path, errno);
 		return -errno;
 	}
-	fd = wasi_fd__add(w, host, WASI_FILETYPE_DIRECTORY, WASI_RIGHTS_DIR,
-			  WASI_RIGHTS_DIR | WASI_RIGHTS_FILE);
+	fd = wasi_fd__add(w, &f);
 	if (fd < 0)
 		return fd;
 	w->fds[fd].preopen = strdup(guest);
