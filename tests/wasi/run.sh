@@ -18,6 +18,9 @@
 # 3. Limits (guest/*.c and wat/*.wat): --timeout (spinning, sleeping, blocked on stdin), --fuel,
 #    --max-memory, recursion, traps and their exit statuses.
 # 4. The command line: --invoke values, --help, one-line errors.
+# 5. Hardening (guest/*.c): --timeout reaches a write to a full pipe and
+#    the open of a FIFO; flag changes on inherited stdio stay the guest's;
+#    WASI rights are enforced; no fds leak (WASI_LEAK: the library test).
 #
 # --quick (used with the sanitizer build) skips programs marked slow.
 set -u
@@ -242,7 +245,8 @@ sandbox() {
 # --------------------------------------------------------------- limits
 
 # expect_run TITLE STATUS PATTERN MAX_MS -- COMMAND...: the command must
-# exit with STATUS, print PATTERN (grep -E) on stderr and take < MAX_MS.
+# exit with STATUS, print PATTERN (grep -E; unless empty) on stderr and
+# take < MAX_MS.
 expect_run() {
 	local title=$1 want=$2 pattern=$3 max_ms=$4 start ms st
 	shift 5
@@ -250,7 +254,8 @@ expect_run() {
 	"$@" >"$TMP/lim.out" 2>"$TMP/lim.err"
 	st=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
-	if [ "$st" = "$want" ] && grep -Eq -- "$pattern" "$TMP/lim.err" && [ "$ms" -lt "$max_ms" ]; then
+	if [ "$st" = "$want" ] && { [ -z "$pattern" ] || grep -Eq -- "$pattern" "$TMP/lim.err"; } &&
+		[ "$ms" -lt "$max_ms" ]; then
 		ok "$title (${ms}ms)"
 	else
 		bad "$title" "status $st (want $want), ${ms}ms (limit $max_ms), stderr:" \
@@ -326,6 +331,125 @@ limits() {
 		-- "$WBPF" run --invoke oob "$OUT/traps.wasm"
 }
 
+# ------------------------------------------------------------- hardening
+
+# The file status flags of our own fd N: those of its open file
+# description, which a child given that fd shares.
+fd_flags() {
+	sed -n 's/^flags:[[:space:]]*//p' "/proc/$BASHPID/fdinfo/$1"
+}
+
+# A pipe whose reader never reads (a FIFO we hold open both ways) as
+# stdout: the guest's write blocks once it is full.
+full_pipe() {
+	local before
+	mkfifo "$1/full"
+	exec 7<>"$1/full"
+	before=$(fd_flags 7)
+	expect_run "--timeout interrupts a write blocked on a full pipe" 142 'blocked in fd_write' \
+		5000 -- bash -c "exec timeout -s KILL 20 '$WBPF' run --timeout 1s '$OUT/flood.wasm' >&7"
+	expect_run "Ctrl-C ends a write blocked on a full pipe" 130 '' 5000 \
+		-- bash -c "exec timeout --preserve-status -s INT 0.5 '$WBPF' run '$OUT/flood.wasm' >&7"
+	if [ "$(fd_flags 7)" = "$before" ]; then
+		ok "the full pipe's caller keeps its flags ($before)"
+	else
+		bad "the full pipe's caller keeps its flags" "before $before, after $(fd_flags 7)"
+	fi
+	exec 7>&-
+}
+
+# A FIFO in a granted directory: open(2) waits for the other side.
+fifo_opens() {
+	local box=$1/box mode
+	mkdir -p "$box"
+	mkfifo "$box/fifo"
+	for mode in r w; do
+		expect_run "--timeout interrupts path_open of a FIFO nobody opens ($mode)" 142 \
+			'blocked in path_open' 5000 -- timeout -s KILL 20 "$WBPF" run --timeout 1s \
+			--dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo $mode
+	done
+	timeout 20 bash -c "sleep 0.3; echo hi >'$box/fifo'" &
+	expect_out "path_open of a FIFO still waits for a writer" "read: hi" \
+		-- timeout -s KILL 20 "$WBPF" run --dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo r
+	wait
+	timeout 20 bash -c "sleep 0.3; cat '$box/fifo' >'$1/fifo.out'" &
+	expect_out "path_open of a FIFO still waits for a reader" "" \
+		-- timeout -s KILL 20 "$WBPF" run --dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo w
+	wait
+	if [ "$(cat "$1/fifo.out")" = hello ]; then
+		ok "the reader got what the guest wrote"
+	else
+		bad "the reader got what the guest wrote" "got: $(head -c 100 "$1/fifo.out")"
+	fi
+}
+
+# The guest makes its stdin non-blocking, its stdout append, its stderr
+# both: it sees the change, the caller's descriptions do not.
+stdio_flags() {
+	local d=$1 before after st
+	mkfifo "$d/in"
+	printf 0123456789 >"$d/out"
+	: >"$d/err"
+	exec 5<>"$d/in" 6<>"$d/out" 8>>"$d/err"
+	before="$(fd_flags 5) $(fd_flags 6) $(fd_flags 8)"
+	timeout -s KILL 20 "$WBPF" run --timeout 10s "$OUT/stdio_flags.wasm" <&5 >&6 2>&8
+	st=$?
+	after="$(fd_flags 5) $(fd_flags 6) $(fd_flags 8)"
+	exec 5>&- 6>&- 8>&-
+	if [ "$st" = 0 ] && [ "$(cat "$d/err")" = $'stdin: nonblock\nstdout: append\nstderr: nonblock append\nread: EAGAIN' ]; then
+		ok "fd_fdstat_set_flags on stdio: the guest sees non-blocking and append"
+	else
+		bad "fd_fdstat_set_flags on stdio: the guest sees non-blocking and append" \
+			"status $st" "$(head -5 "$d/err")"
+	fi
+	if [ "$(cat "$d/out")" = $'0123456789appended' ]; then
+		ok "append on a shared stdout file: emulated, written at the end"
+	else
+		bad "append on a shared stdout file: emulated" "$(head -c 100 "$d/out")"
+	fi
+	if [ "$before" = "$after" ]; then
+		ok "the caller's stdin, stdout and stderr keep their flags ($before)"
+	else
+		bad "the caller's stdin, stdout and stderr keep their flags" "before $before" \
+			"after  $after"
+	fi
+}
+
+# guest/rights.c checks each call itself; here, what it must not have done.
+rights() {
+	local box=$1/rbox st
+	mkdir -p "$box/sub"
+	echo hello >"$box/file.txt"
+	"$WBPF" run --dir "$box::/box" "$OUT/rights.wasm" >"$1/rights.out" 2>"$1/rights.err" \
+		</dev/null
+	st=$?
+	if [ "$st" = 0 ]; then
+		ok "WASI rights enforced, base and inheriting ($(grep -c '^ok' "$1/rights.err") cases)"
+	else
+		bad "WASI rights enforced, base and inheriting" "status $st" \
+			"$(grep -v '^ok' "$1/rights.err" | head -10)"
+	fi
+	if [ ! -s "$1/rights.out" ] && [ "$(cd "$box" && find . | sort | tr '\n' ' ')" = \
+		". ./file.txt ./sub ./sub/new.txt " ]; then
+		ok "refused calls had no effect: nothing written, created or removed"
+	else
+		bad "refused calls had no effect" "stdout: $(head -c 100 "$1/rights.out")" \
+			"box: $(cd "$box" && find . | sort | tr '\n' ' ')"
+	fi
+}
+
+hardening() {
+	local d=$TMP/hard n
+	for n in flood fifo_open stdio_flags rights; do
+		build_guest $n || { bad "hardening: build $n"; return; }
+	done
+	mkdir -p "$d"
+	full_pipe "$d"
+	fifo_opens "$d"
+	stdio_flags "$d"
+	rights "$d"
+}
+
 # ---------------------------------------------------------- command line
 
 # One line on stderr, this status, and the line matches PATTERN.
@@ -394,6 +518,7 @@ echo "wasi-test ($label):"
 programs
 sandbox
 limits
+hardening
 cli
 echo "wasi-test ($label): $pass passed, $fail failed"
 [ "$fail" = 0 ]
