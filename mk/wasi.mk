@@ -3,7 +3,8 @@
 #   make wasi-test     C programs in tests/wasi/ run natively and as
 #                      wasm32-wasi with identical stdout, stderr and exit
 #                      status; sandbox, limit and command-line checks; the
-#                      path resolver's unit test. Against build/wbpf and, for
+#                      path resolver's unit test; hostile guests run through
+#                      the library leave no fds behind. Against build/wbpf and, for
 #                      the quick ones, the ASan/UBSan build/san/wbpf.
 #   make run-example   README's main command: build/examples/hello.wasm
 
@@ -24,6 +25,15 @@ $(WASI_OUT)/san/path_test: tests/wasi/path_test.c $(SAN_BUILD)/obj/src/wasi/path
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -o $@ $^
 
+# No fds left behind by hostile guests, through the library API.
+$(WASI_OUT)/leak_test: tests/wasi/leak_test.c $(BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(WASI_OUT)/san/leak_test: tests/wasi/leak_test.c $(SAN_BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
 # Compiled and linked in two steps: clang-14 runs wasm-opt after linking
 # when -O is given at link time and one is on the PATH.
 $(WASI_EXAMPLE): examples/hello/hello.c | $(DEPS_STAMP)
@@ -36,10 +46,11 @@ run-example: $(BUILD)/wbpf $(WASI_EXAMPLE)
 	$(BUILD)/wbpf run $(WASI_EXAMPLE)
 
 wasi-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(WASI_OUT)/path_test $(WASI_OUT)/san/path_test \
-		$(WASI_EXAMPLE)
+		$(WASI_OUT)/leak_test $(WASI_OUT)/san/leak_test $(WASI_EXAMPLE)
 	$(WASI_OUT)/path_test
 	$(WASI_OUT)/san/path_test
-	@bash tests/wasi/run.sh $(BUILD)/wbpf $(WASI_OUT)
-	@bash tests/wasi/run.sh --quick $(SAN_BUILD)/wbpf $(WASI_OUT)
+	@WASI_LEAK=$(WASI_OUT)/leak_test bash tests/wasi/run.sh $(BUILD)/wbpf $(WASI_OUT)
+	@WASI_LEAK=$(WASI_OUT)/san/leak_test bash tests/wasi/run.sh --quick $(SAN_BUILD)/wbpf \
+		$(WASI_OUT)
 
 TEST_TARGETS += wasi-test

@@ -49,8 +49,9 @@ struct wbpf_wasi_opts {
 	const struct wbpf_wasi_preopen *preopens; /* guest fds 3, 4, ... */
 	size_t npreopens;
 	/* Host fds behind guest fds 0, 1, 2; NULL = the process's own 0, 1,
-	 * 2. A negative entry leaves that guest fd closed. They are
-	 * duplicated: the caller keeps its own. */
+	 * 2. A negative entry leaves that guest fd closed. They stay the
+	 * caller's: pipes and terminals are reopened, the rest duplicated,
+	 * and the flags of the caller's descriptions never change. */
 	const int *stdio;
 };
 
@@ -67,9 +68,11 @@ int wbpf_wasi__define(struct wbpf_wasi *wasi, struct wbpf_store *store);
 /* True once the guest called proc_exit; *code gets its status. */
 bool wbpf_wasi__exited(const struct wbpf_wasi *wasi, int *code);
 
-/* Safe from any thread: a guest blocked in poll_oneoff or a read from a
- * pipe or terminal traps now, and any later blocking call traps at once.
- * Pair it with wbpf_store__interrupt(), which stops running guest code. */
+/* Safe from any thread and from a signal handler: a guest waiting in any
+ * WASI call (a read or write of a pipe, terminal or socket, the open of a
+ * FIFO, poll_oneoff) traps now, and any later I/O call traps at once.
+ * Pair it with wbpf_store__interrupt(), which stops running guest code.
+ * See docs/wasi.md. */
 void wbpf_wasi__interrupt(struct wbpf_wasi *wasi);
 
 #ifdef __cplusplus

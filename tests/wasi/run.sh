@@ -438,6 +438,22 @@ rights() {
 	fi
 }
 
+# WASI_LEAK (tests/wasi/leak_test.c): the hostile guests in-process.
+leaks() {
+	local box=$1/leakbox
+	build_guest hostile || { bad "leaks: build hostile"; return; }
+	mkdir -p "$box/sub"
+	mkfifo "$box/fifo"
+	echo hello >"$box/file.txt"
+	if timeout -s KILL 120 "$WASI_LEAK" "$box" "$OUT/flood.wasm" "$OUT/fifo_open.wasm,/box/fifo,r" \
+		"$OUT/fifo_open.wasm,/box/fifo,w" "$OUT/stdio_flags.wasm" "$OUT/rights.wasm" \
+		"$OUT/hostile.wasm,1" >"$1/leak.out" 2>&1; then
+		ok "no fd leaks: $(grep -c '^  ok' "$1/leak.out") hostile guests, in-process, stopped or done"
+	else
+		bad "no fd leaks" "$(grep -v '^  ok' "$1/leak.out" | head -10)"
+	fi
+}
+
 hardening() {
 	local d=$TMP/hard n
 	for n in flood fifo_open stdio_flags rights; do
@@ -448,6 +464,11 @@ hardening() {
 	fifo_opens "$d"
 	stdio_flags "$d"
 	rights "$d"
+	if [ -n "${WASI_LEAK:-}" ]; then
+		leaks "$d"
+	else
+		echo "  skip no fd leaks: WASI_LEAK (the leak_test program) not given"
+	fi
 }
 
 # ---------------------------------------------------------- command line
