@@ -274,6 +274,9 @@ int wbpf_caller__trap(struct wbpf_caller *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Ends the whole call stack with WBPF_ERR_EXIT and `code`. */
 int wbpf_caller__exit(struct wbpf_caller *c, int code);
+/* Whether wbpf_store__interrupt() was called during this top-level call:
+ * a host function that waits checks it now and then, and traps. */
+bool wbpf_caller__interrupted(struct wbpf_caller *c);
 /* Passes on a trap or exit that a nested wbpf_func__call returned, with
  * its kind, trap code and backtrace; a host function returns this. */
 int wbpf_caller__rethrow(struct wbpf_caller *c, const struct wbpf_error *err);

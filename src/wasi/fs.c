@@ -124,9 +124,9 @@ WASI_FN(path_open)
 		e = WASI_EFAULT;
 	if (e)
 		return wasi_ret(s, e);
-	ret = wasi_io__open(w, &f, p.dir->host, p.buf,
+	ret = wasi_io__open(w, c, &f, p.dir->host, p.buf,
 			    open_flags(oflags, f.rights, fdflags, WASI_ARG32(s, 1)), 0666);
-	if (ret == -EINTR && atomic_load(&w->interrupted))
+	if (ret == -EINTR && wasi_stopped(w, c))
 		return wasi_interrupted(c, "path_open");
 	if (ret)
 		return wasi_ret(s, wasi_errno_path(ret));

@@ -202,10 +202,18 @@ uint16_t wasi_errno(int host_errno);
 uint16_t wasi_errno_path(int host_errno);
 /* Copies the guest string [addr, addr+len) into buf[PATH_MAX]. */
 uint16_t wasi_path_arg(struct wbpf_caller *c, uint32_t addr, uint32_t len, char *buf);
+/* How long a wait goes without looking at the store's interrupt flag,
+ * which has no fd to poll. */
+#define WASI_WAIT_SLICE_MS 20
+/* Whether the guest must stop: wbpf_wasi__interrupt() or
+ * wbpf_store__interrupt() was called. */
+bool wasi_stopped(struct wbpf_wasi *w, struct wbpf_caller *c);
 /* Waits for `events` on host fd `fd` (none if < 0) or an interrupt, at
  * most timeout_ms (< 0: no limit); 0 when ready or timed out, -EINTR when
- * interrupted. */
-int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events, int timeout_ms);
+ * the guest must stop. */
+int wasi_wait_fd(struct wbpf_wasi *w, struct wbpf_caller *c, int fd, short events,
+		 int timeout_ms);
+/* The trap a host function returns when the guest must stop. */
 int wasi_interrupted(struct wbpf_caller *c, const char *where);
 uint8_t wasi_filetype(mode_t mode);
 uint64_t wasi_timespec(const struct timespec *ts);
@@ -257,8 +265,8 @@ int wasi_io__stdio(struct wasi_fd *f, int host, const struct stat *st);
 /* Opens `path` beneath dirfd (wasi_path__open flags) into f->host,
  * f->type and f->io, waiting where open(2) would block (FIFOs) where an
  * interrupt reaches it. Returns 0, -EINTR when interrupted, or -errno. */
-int wasi_io__open(struct wbpf_wasi *w, struct wasi_fd *f, int dirfd, const char *path,
-		  int flags, mode_t mode);
+int wasi_io__open(struct wbpf_wasi *w, struct wbpf_caller *c, struct wasi_fd *f, int dirfd,
+		  const char *path, int flags, mode_t mode);
 
 WASI_FN(fd_fdstat_set_flags);
 WASI_FN(fd_pread);

@@ -73,6 +73,15 @@ static uint16_t fdflags_of(int fl)
 	return flags;
 }
 
+/* Ready now for `events` (or hung up)? On an error, yes: the call made
+ * next reports it. */
+static bool io__ready(int fd, short events)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /* ------------------------------------------------------------ stdio */
 
 /* The same pipe or terminal through a description of our own. */
@@ -123,41 +132,69 @@ static bool is_fifo(struct wbpf_wasi *w, int dirfd, const char *path, int flags)
 	return fifo;
 }
 
-/* Opens without waiting; a FIFO that open(2) would block on is waited
- * for here. Native open blocks a reader until a writer comes: here it
- * returns once one wrote or came and went, which a read would wait for
- * anyway. */
-static int open__nonblock(struct wbpf_wasi *w, int dirfd, const char *path, int flags,
-			  mode_t mode)
+/* Whether FIFO `fd` (ours, non-blocking, read side) has a writer or
+ * data: tee() peeks without consuming, and answers EAGAIN (rather than 0,
+ * end of file) while some writer holds the FIFO open. */
+static bool fifo__has_writer(int fd, int scratch)
+{
+	ssize_t n;
+
+	if (io__ready(fd, POLLIN)) /* data, or a writer came and went */
+		return true;
+	n = tee(fd, scratch, 1, SPLICE_F_NONBLOCK);
+	return n > 0 || (n < 0 && errno == EAGAIN);
+}
+
+/* What open(2) of a FIFO for reading waits for: a writer. */
+static int fifo__wait_writer(struct wbpf_wasi *w, struct wbpf_caller *c, int fd)
+{
+	int scratch[2], ret = 0;
+
+	if (pipe2(scratch, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	while (!ret && !fifo__has_writer(fd, scratch[1]))
+		ret = wasi_wait_fd(w, c, fd, POLLIN, FIFO_RETRY_MS);
+	close(scratch[0]);
+	close(scratch[1]);
+	return ret;
+}
+
+/* Opens without waiting; where open(2) would block (a FIFO with nobody
+ * at the other end) the waiting is done here, a few milliseconds at a
+ * time: a peer that opens and closes again within them is missed, as if
+ * it had come a little earlier or later. */
+static int open__nonblock(struct wbpf_wasi *w, struct wbpf_caller *c, int dirfd,
+			  const char *path, int flags, mode_t mode)
 {
 	bool block = !(flags & O_NONBLOCK);
 	struct stat st;
-	int fd;
+	int fd, ret;
 
 	for (;;) {
 		fd = wasi_path__open(&w->resolver, dirfd, path, flags | O_NONBLOCK | O_NOCTTY,
 				     mode);
 		if (fd != -ENXIO || !block || !is_fifo(w, dirfd, path, flags))
 			break;
-		/* A writer and no reader yet: look again shortly. */
-		if (wasi_wait_fd(w, -1, 0, FIFO_RETRY_MS))
+		/* Opened for writing with no reader yet: look again shortly. */
+		if (wasi_wait_fd(w, c, -1, 0, FIFO_RETRY_MS))
 			return -EINTR;
 	}
 	if (fd < 0 || !block || (flags & O_ACCMODE) != O_RDONLY || fstat(fd, &st) ||
 	    !S_ISFIFO(st.st_mode))
 		return fd;
-	if (wasi_wait_fd(w, fd, POLLIN, -1)) {
+	ret = fifo__wait_writer(w, c, fd);
+	if (ret) {
 		close(fd);
-		return -EINTR;
+		return ret;
 	}
 	return fd;
 }
 
-int wasi_io__open(struct wbpf_wasi *w, struct wasi_fd *f, int dirfd, const char *path,
-		  int flags, mode_t mode)
+int wasi_io__open(struct wbpf_wasi *w, struct wbpf_caller *c, struct wasi_fd *f, int dirfd,
+		  const char *path, int flags, mode_t mode)
 {
 	struct stat st;
-	int fd = open__nonblock(w, dirfd, path, flags, mode);
+	int fd = open__nonblock(w, c, dirfd, path, flags, mode);
 
 	if (fd < 0)
 		return fd;
@@ -251,14 +288,6 @@ static ssize_t io__host(int fd, enum io_kind kind, const struct iovec *iov, int 
 	return -1;
 }
 
-/* A shared stream that cannot be made non-blocking: ready now? */
-static bool io__ready(int fd, short events)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-
-	return poll(&p, 1, 0) != 0;
-}
-
 /* One attempt that does not block: -1 with EAGAIN when it would. */
 static ssize_t io__try(const struct wasi_fd *f, enum io_kind kind, const struct iovec *iov,
 		       int n, off_t off)
@@ -297,8 +326,8 @@ static ssize_t io__try(const struct wasi_fd *f, enum io_kind kind, const struct 
 /* Blocking semantics on top of non-blocking attempts: a read returns
  * what one attempt got, a write goes on until all of it is written.
  * Returns the bytes moved, -errno, or -EINTR when interrupted. */
-static ssize_t io__run(struct wbpf_wasi *w, const struct wasi_fd *f, enum io_kind kind,
-		       struct iovec *iov, int cnt, uint64_t off, size_t total)
+static ssize_t io__run(struct wbpf_wasi *w, struct wbpf_caller *c, const struct wasi_fd *f,
+		       enum io_kind kind, struct iovec *iov, int cnt, uint64_t off, size_t total)
 {
 	bool block = f->io != WASI_IO_FILE && !(f->fdflags & WASI_FDFLAG_NONBLOCK);
 	size_t done = 0;
@@ -307,7 +336,7 @@ static ssize_t io__run(struct wbpf_wasi *w, const struct wasi_fd *f, enum io_kin
 	for (;;) {
 		ssize_t n;
 
-		if (atomic_load(&w->interrupted))
+		if (wasi_stopped(w, c))
 			return -EINTR;
 		n = io__try(f, kind, iov, cnt, (off_t)(off + done));
 		if (n > 0) {
@@ -323,7 +352,7 @@ static ssize_t io__run(struct wbpf_wasi *w, const struct wasi_fd *f, enum io_kin
 			continue;
 		if (errno != EAGAIN || !block)
 			return done ? (ssize_t)done : -errno;
-		if (wasi_wait_fd(w, f->host, io__reads(kind) ? POLLIN : POLLOUT, -1))
+		if (wasi_wait_fd(w, c, f->host, io__reads(kind) ? POLLIN : POLLOUT, -1))
 			return -EINTR;
 	}
 }
@@ -350,7 +379,7 @@ static int io__call(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w, enu
 	e = iovs__get(c, WASI_ARG32(s, 1), WASI_ARG32(s, 2), iov, &cnt, &total);
 	if (e)
 		return wasi_ret(s, e);
-	n = io__run(w, f, kind, iov, cnt, off, total);
+	n = io__run(w, c, f, kind, iov, cnt, off, total);
 	if (n == -EINTR)
 		return wasi_interrupted(c, io_calls[kind].name);
 	if (n < 0)

@@ -166,32 +166,34 @@ static uint32_t poll__collect(struct poll_state *ps, uint8_t *out)
 	return n;
 }
 
-/* The ppoll() timeout until the first clock fires; NULL = none. */
+/* The ppoll() timeout until the first clock fires, at most a wait slice
+ * (the store's interrupt flag has no fd to poll). */
 static const struct timespec *poll__timeout(const struct poll_state *ps, struct timespec *ts)
 {
-	uint64_t mono = now_ns(CLOCK_MONOTONIC), left = 0;
+	uint64_t mono = now_ns(CLOCK_MONOTONIC), left = WASI_WAIT_SLICE_MS * 1000000ull;
 
-	if (!ps->immediate && ps->first_deadline == UINT64_MAX)
-		return NULL;
-	if (!ps->immediate && ps->first_deadline > mono)
+	if (ps->immediate || ps->first_deadline <= mono)
+		left = 0;
+	else if (ps->first_deadline - mono < left)
 		left = ps->first_deadline - mono;
 	*ts = (struct timespec){.tv_sec = (time_t)(left / 1000000000u),
 				.tv_nsec = (long)(left % 1000000000u)};
 	return ts;
 }
 
-/* Waits until something is ready. -EINTR when interrupted. */
-static int poll__wait(struct wbpf_wasi *w, struct poll_state *ps, uint8_t *out, uint32_t *n)
+/* Waits until something is ready. -EINTR when the guest must stop. */
+static int poll__wait(struct wbpf_wasi *w, struct wbpf_caller *c, struct poll_state *ps,
+		      uint8_t *out, uint32_t *n)
 {
 	for (;;) {
 		struct timespec ts;
 
-		if (atomic_load(&w->interrupted))
+		if (wasi_stopped(w, c))
 			return -EINTR;
 		/* A host signal (EINTR) or an early wake-up just goes round. */
 		if (ppoll(ps->pfds, ps->n + 1, poll__timeout(ps, &ts), NULL) < 0 && errno != EINTR)
 			return -errno;
-		if (atomic_load(&w->interrupted))
+		if (wasi_stopped(w, c))
 			return -EINTR;
 		*n = poll__collect(ps, out);
 		if (*n || ps->immediate)
@@ -220,7 +222,7 @@ WASI_FN(poll_oneoff)
 		ret = -ENOMEM;
 	} else {
 		poll__parse(w, &ps, in);
-		ret = poll__wait(w, &ps, out, &nev);
+		ret = poll__wait(w, c, &ps, out, &nev);
 	}
 	free(ps.subs);
 	free(ps.pfds);

@@ -102,21 +102,29 @@ uint64_t wasi_timespec(const struct timespec *ts)
 
 /* ------------------------------------------------------- interrupts */
 
-int wasi_wait_fd(struct wbpf_wasi *w, int fd, short events, int timeout_ms)
+bool wasi_stopped(struct wbpf_wasi *w, struct wbpf_caller *c)
+{
+	return atomic_load(&w->interrupted) || wbpf_caller__interrupted(c);
+}
+
+int wasi_wait_fd(struct wbpf_wasi *w, struct wbpf_caller *c, int fd, short events,
+		 int timeout_ms)
 {
 	struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = w->wake_fd, .events = POLLIN}};
-	int n;
 
 	for (;;) {
-		if (atomic_load(&w->interrupted))
+		int slice = timeout_ms < 0 || timeout_ms > WASI_WAIT_SLICE_MS ? WASI_WAIT_SLICE_MS
+									       : timeout_ms;
+		int n;
+
+		if (wasi_stopped(w, c))
 			return -EINTR;
-		/* On a poll error the call itself reports what is wrong. A
-		 * host signal goes round with the whole timeout again: a
-		 * timeout only paces retries. */
-		n = poll(p, 2, timeout_ms);
+		/* On a poll error the call itself reports what is wrong. */
+		n = poll(p, 2, slice);
 		if (n < 0 && errno == EINTR)
 			continue;
-		return atomic_load(&w->interrupted) ? -EINTR : 0;
+		if (n != 0 || (timeout_ms >= 0 && (timeout_ms -= slice) <= 0))
+			return wasi_stopped(w, c) ? -EINTR : 0;
 	}
 }
 

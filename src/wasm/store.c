@@ -303,6 +303,11 @@ int wbpf_caller__rethrow(struct wbpf_caller *c, const struct wbpf_error *err)
 	return err->kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
 }
 
+bool wbpf_caller__interrupted(struct wbpf_caller *c)
+{
+	return atomic_load(&c->store->interrupt);
+}
+
 int wbpf_caller__exit(struct wbpf_caller *c, int code)
 {
 	struct wbpf_error *e = &c->store->pending;

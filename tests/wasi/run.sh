@@ -3,8 +3,8 @@
 #
 #   tests/wasi/run.sh [--quick] WBPF [OUT]
 #
-# 1. Every tests/wasi/*.c program with a main (but path_test.c, the
-#    resolver's unit test, built by mk/wasi.mk) is compiled
+# 1. Every tests/wasi/*.c program with a main (but *_test.c, native
+#    tests of the library built by mk/wasi.mk) is compiled
 #    natively (clang -O2) and to wasm32-wasi into OUT (default
 #    build/wasi-tests), run both ways in fresh temporary directories, and
 #    must give identical stdout, stderr, exit status and directory contents.
@@ -151,7 +151,7 @@ programs() {
 	local src name
 	for src in "$SRC"/*.c; do
 		name=$(basename "$src" .c)
-		[ "$name" = path_test ] && continue
+		case $name in *_test) continue ;; esac
 		grep -q '^int main' "$src" || continue
 		if [ "$quick" = 1 ] && grep -q '^//! slow' "$src"; then
 			continue
@@ -369,8 +369,19 @@ fifo_opens() {
 			--dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo $mode
 	done
 	timeout 20 bash -c "sleep 0.3; echo hi >'$box/fifo'" &
-	expect_out "path_open of a FIFO still waits for a writer" "read: hi" \
+	expect_out "path_open of a FIFO still waits for a writer" $'opened\nread: hi' \
 		-- timeout -s KILL 20 "$WBPF" run --dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo r
+	wait
+	# A writer that opens and stays silent: open(2) returns, read waits.
+	timeout 20 bash -c "exec 3>'$box/fifo'; sleep 3; echo late >&3" &
+	timeout -s KILL 20 "$WBPF" run --dir "$box::/box" "$OUT/fifo_open.wasm" /box/fifo r \
+		>"$1/early.out" 2>&1 &
+	sleep 1.5
+	if [ "$(cat "$1/early.out")" = opened ]; then
+		ok "path_open of a FIFO returns once a writer opens, before it writes"
+	else
+		bad "path_open of a FIFO returns once a writer opens" "got: $(head -3 "$1/early.out")"
+	fi
 	wait
 	timeout 20 bash -c "sleep 0.3; cat '$box/fifo' >'$1/fifo.out'" &
 	expect_out "path_open of a FIFO still waits for a reader" "" \
@@ -412,6 +423,34 @@ stdio_flags() {
 	else
 		bad "the caller's stdin, stdout and stderr keep their flags" "before $before" \
 			"after  $after"
+	fi
+}
+
+# The same on a terminal (a pty from script(1)) as stdin and stdout, which
+# share one description: the guest's flags stay on descriptions of its own.
+tty_flags() {
+	local d=$1 want
+	if ! command -v script >/dev/null; then
+		echo "  skip stdio flags on a terminal: no script(1) to make one"
+		return
+	fi
+	cat >"$d/tty.sh" <<-EOF
+		before=\$(grep flags /proc/\$\$/fdinfo/0 /proc/\$\$/fdinfo/1)
+		'$WBPF' run --timeout 10s '$OUT/stdio_flags.wasm' 2>'$d/tty.err'
+		after=\$(grep flags /proc/\$\$/fdinfo/0 /proc/\$\$/fdinfo/1)
+		[ "\$before" = "\$after" ] && echo "flags kept" || echo "flags changed"
+	EOF
+	# script's own stdin: a FIFO with a writer, so that it never sends EOF.
+	mkfifo "$d/ttyin"
+	exec 5<>"$d/ttyin"
+	timeout -s KILL 30 script -qec "bash '$d/tty.sh'" /dev/null <&5 >"$d/tty.out" 2>&1
+	exec 5>&-
+	want=$'stdin: nonblock\nstdout: append\nstderr: nonblock append\nread: EAGAIN'
+	if [ "$(cat "$d/tty.err")" = "$want" ] && grep -q '^flags kept' "$d/tty.out"; then
+		ok "fd_fdstat_set_flags on a terminal: the guest sees them, the terminal's flags stay"
+	else
+		bad "fd_fdstat_set_flags on a terminal" "$(head -5 "$d/tty.err")" \
+			"$(tr -d '\r' <"$d/tty.out" | head -3)"
 	fi
 }
 
@@ -463,6 +502,7 @@ hardening() {
 	full_pipe "$d"
 	fifo_opens "$d"
 	stdio_flags "$d"
+	tty_flags "$d"
 	rights "$d"
 	if [ -n "${WASI_LEAK:-}" ]; then
 		leaks "$d"
