@@ -184,22 +184,19 @@ struct l7_flow *l7_flows__get(struct l7_worker *w, const struct l7_pkt *pkt, int
 	return f;
 }
 
-/* From the cold end of the LRU: flows idle longer than their protocol's limit. */
+/* From the cold end of the LRU, which is in time order: the first flow
+ * still young ends the sweep (a UDP flow warmer than a young TCP flow
+ * waits for a later sweep). */
 void l7_flows__expire(struct l7_worker *w)
 {
 	const struct l7_config *cfg = &w->p->cfg;
-	uint64_t limit = cfg->tcp_idle_us > cfg->udp_idle_us ? cfg->tcp_idle_us : cfg->udp_idle_us;
-	struct l7_flow *f = w->lru.lru_prev, *prev;
+	struct l7_flow *f;
 
-	for (; f != &w->lru; f = prev) {
-		uint64_t idle = w->now_us - f->last_us;
+	while ((f = w->lru.lru_prev) != &w->lru) {
+		uint64_t limit = f->l4 == IPPROTO_TCP ? cfg->tcp_idle_us : cfg->udp_idle_us;
 
-		prev = f->lru_prev;
-		if (w->now_us < f->last_us || idle < (f->l4 == IPPROTO_TCP ? cfg->tcp_idle_us : cfg->udp_idle_us)) {
-			if (idle < limit || w->now_us < f->last_us)
-				break; /* everything warmer is younger still */
-			continue;
-		}
+		if (w->now_us < f->last_us || w->now_us - f->last_us < limit)
+			break;
 		l7_flows__close(w, f);
 	}
 }
