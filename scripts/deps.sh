@@ -20,6 +20,8 @@ packages=(
   nginx-light dnsmasq-base bind9-dnsutils curl   # l7 tests: real servers and clients
   libndpi-bin                   # l7 bench: ndpiReader as a peer
   redis-server redis-tools mosquitto mosquitto-clients   # l7 plugin tests: real servers and clients
+  libssl-dev libarchive-dev     # OCI: signatures and digests, tarballs (libcurl above)
+  docker-registry skopeo apache2-utils openssl     # OCI tests: registry, interop, htpasswd, test CA
 )
 
 # With arguments, those packages instead (optional tools, e.g. for make deb).

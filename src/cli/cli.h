@@ -16,6 +16,23 @@
 #define CLI_EXIT_USAGE 2	/* bad command line */
 
 int cli_run(int argc, char **argv);
+/* Distribution (oci.c). */
+int cli_build(int argc, char **argv);
+int cli_images(int argc, char **argv);
+int cli_tag(int argc, char **argv);
+int cli_rm(int argc, char **argv);
+int cli_inspect(int argc, char **argv);
+int cli_pull(int argc, char **argv);
+int cli_push(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_login(int argc, char **argv);
+int cli_logout(int argc, char **argv);
+int cli_sign(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+/* *path: the Wasm module of the image `arg` names (pulled when missing),
+ * or NULL when arg is no image reference. -1 after printing why. */
+int cli_oci_module(const char *arg, char **path);
 
 /* "64MiB", "512k", "1G", "4096": powers of 1024, optional "B"/"iB". */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -16,6 +16,19 @@ struct cli_cmd {
 static const struct cli_cmd cmds[] = {
 	{"run", cli_run, "run a WebAssembly module (a WASI program or a library function)"},
 	{"l7", cli_l7, "request logs from traffic (HTTP, DNS, Wasm parser plugins)"},
+	{"build", cli_build, "build a plugin directory into an OCI image"},
+	{"push", cli_push, "send an image of the local store to a registry"},
+	{"pull", cli_pull, "fetch an image from a registry into the local store"},
+	{"images", cli_images, "list the images of the local store"},
+	{"tag", cli_tag, "give an image another name"},
+	{"rm", cli_rm, "remove images (and blobs no image uses)"},
+	{"inspect", cli_inspect, "show an image's manifest, config and layers"},
+	{"export", cli_export, "write images to an OCI layout tarball"},
+	{"import", cli_import, "read the images of an OCI layout tarball"},
+	{"login", cli_login, "check and save credentials for a registry"},
+	{"logout", cli_logout, "forget the credentials for a registry"},
+	{"sign", cli_sign, "sign an image (cosign key-pair format) and push the signature"},
+	{"verify", cli_verify, "check an image's signature against a public key"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -25,7 +25,7 @@
 #define RUN_MAX_MODULE (1u << 30)
 
 static const char run_help[] =
-"usage: wbpf run [OPTIONS] MODULE.wasm [ARGS...]\n"
+"usage: wbpf run [OPTIONS] MODULE.wasm|IMAGE-REF [ARGS...]\n"
 "       wbpf run [OPTIONS] --invoke NAME MODULE.wasm [VALUES...]\n"
 "\n"
 "Runs a WebAssembly module. A WASI program (e.g. built with\n"
@@ -549,11 +549,15 @@ static int run_module(const struct run_opts *o, char **host_env)
 	struct wbpf_module *mod = NULL;
 	struct wbpf_error err = {0};
 	int ret = CLI_EXIT_ERROR;
+	char *image_module;
 
+	/* MODULE may name an image (wbpf run REF). */
+	if (cli_oci_module(o->module, &image_module))
+		return CLI_EXIT_ERROR;
 	r.store = make_store(o);
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
 	if (r.wasi && (!o->timeout_ns || !run_deadline__start(&r))) {
-		mod = load_module(o->module, r.store, &err);
+		mod = load_module(image_module ? image_module : o->module, r.store, &err);
 		if (mod)
 			ret = run_instance(&r, mod);
 		else if (err.kind == WBPF_ERR_TRAP)
@@ -567,6 +571,7 @@ static int run_module(const struct run_opts *o, char **host_env)
 	wbpf_store__free(r.store);
 	wbpf_wasi__free(r.wasi);
 	wbpf_module__free(mod);
+	free(image_module);
 	return ret;
 }
 
