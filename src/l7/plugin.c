@@ -35,6 +35,15 @@ static int fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *f
 	return -EINVAL;
 }
 
+/* err->msg becomes "plugin PATH: WHAT<err->msg>". */
+static int prefix(struct wbpf_error *err, const char *path, const char *what)
+{
+	char why[sizeof(err->msg)];
+
+	snprintf(why, sizeof(why), "%s", err->msg);
+	return fail(err, err->kind, "plugin %s: %s%.900s", path, what, why);
+}
+
 /* The whole file, or NULL with errno set. */
 static void *slurp(const char *path, size_t *len)
 {
@@ -126,19 +135,17 @@ static int load_one(struct l7_plugin *p, const struct l7_plugin_spec *spec, stru
 			    strerror(errno));
 	p->mod = wbpf_module__new(bytes, len, err);
 	free(bytes);
-	if (!p->mod) {
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		return fail(err, err->kind, "plugin %s: invalid module: %s", spec->path, why);
-	}
+	if (!p->mod)
+		return prefix(err, spec->path, "invalid module: ");
 	if (!(p->abi = abi_of(p->mod)))
 		return fail(err, WBPF_ERR_LINK,
 			    "plugin %s: imports neither module 'deepflow' nor 'wbpf_l7' (or both)",
 			    spec->path);
-	return p->abi->check_module(p->mod, err) ? fail(err, WBPF_ERR_LINK, "plugin %s: %.900s",
-							 spec->path, err->msg)
-						 : 0;
+	if (p->abi->check_module(p->mod, err)) {
+		err->kind = WBPF_ERR_LINK;
+		return prefix(err, spec->path, "");
+	}
+	return 0;
 }
 
 struct l7_plugins *l7_plugins__load(const struct l7_plugin_spec *specs, size_t n,

@@ -289,6 +289,7 @@ static void test_probe_pb(void)
 		CHECK_ATTR(&out[0], "start_ctx", "0");
 		CHECK_ATTR(&out[0], "start_payload", "0");
 		CHECK_ATTR(&out[0], "start_result", "0");
+		CHECK_ATTR(&out[0], "start_random", "0");
 		CHECK_ATTR(&out[0], "ctx_oob", "0");
 		CHECK_ATTR(&out[0], "ctx_wrap", "0");
 		CHECK_ATTR(&out[0], "ctx_small", "0");
@@ -368,6 +369,27 @@ static void test_probe_http(void)
 	CHECK_ATTR(&info, "resp", "01940400032f6570");
 	CHECK_ATTR(&info, "resp_short", "3");
 	CHECK_ATTR(&info, "resp_tiny", "0");
+	rig_close(&r);
+}
+
+/* Custom messages: only the hook point and type code the plugin asked for. */
+static void test_probe_custom(void)
+{
+	struct l7_custom_msg nats = { 1, 104, (const uint8_t *)"\x0a\x01x", 3 };
+	struct l7_custom_msg other = { 0, 104, NULL, 0 };
+	struct l7_msg m = vector_msg("");
+	struct l7_info info;
+	struct rig r;
+
+	if (!rig_open(&r, &probe, 1, 0))
+		return;
+	l7_info__init(&info, L7_MSG_REQUEST);
+	CHECK_EQ(l7_plugins_worker__custom_message(r.w, &m, &nats, &info), 1);
+	CHECK_ATTR(&info, "custom", "00010000006800000003" "0a0178");
+	CHECK_ATTR(&info, "custom_small", "0");
+	l7_info__init(&info, L7_MSG_REQUEST);
+	CHECK_EQ(l7_plugins_worker__custom_message(r.w, &m, &other, &info), 0);
+	CHECK_EQ(info.n_attrs, 0);
 	rig_close(&r);
 }
 
@@ -480,6 +502,17 @@ static void test_memory_cap(void)
 	rig_close(&r);
 }
 
+/* DeepFlow links 18 WASI functions (wbpf two more): a plugin needing
+ * another is refused by name, as DeepFlow's agent refuses it. */
+static void test_wasi_allowed(void)
+{
+	struct l7_plugin_spec spec = { WASM("df_badwasi"), NULL, 0 };
+	struct wbpf_error err;
+
+	CHECK(!l7_plugins__load(&spec, 1, NULL, &err));
+	CHECK_HAS(err.msg, "imports wasi_snapshot_preview1.fd_readdir, which DeepFlow's ABI does not provide");
+}
+
 static void test_load_errors(void)
 {
 	const char *bad_arg[] = { "novalue" }, *port[] = { "port=70000" };
@@ -565,6 +598,8 @@ static const struct check_test tests[] = {
 	{ "probe_pb", test_probe_pb },
 	{ "probe_legacy", test_probe_legacy },
 	{ "probe_http", test_probe_http },
+	{ "probe_custom", test_probe_custom },
+	{ "wasi_allowed", test_wasi_allowed },
 	{ "hostile_loop_check", test_hostile_loop_check },
 	{ "hostile_loop_parse", test_hostile_loop_parse },
 	{ "hostile_sleep", test_hostile_sleep },

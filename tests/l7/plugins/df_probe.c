@@ -14,12 +14,15 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <wbpf/deepflow.h>
 
-static uint8_t bitmap[16] = { DF_HOOK_HTTP_REQ_BYTE0 | DF_HOOK_HTTP_RESP_BYTE0, [15] =
-									     DF_HOOK_PAYLOAD_BYTE15 };
-static int start_ctx = -99, start_payload = -99, start_result = -99;
+static uint8_t bitmap[16] = { DF_HOOK_HTTP_REQ_BYTE0 | DF_HOOK_HTTP_RESP_BYTE0 |
+				       DF_HOOK_CUSTOM_BYTE0, [15] = DF_HOOK_PAYLOAD_BYTE15 };
+/* Custom messages of hook point 1 (session filter) from NATS (104). */
+static uint8_t custom_hook[8] = { 0, 0, 0, 1, 0, 0, 0, 104 };
+static int start_ctx = -99, start_payload = -99, start_result = -99, start_random = -99;
 static uint8_t ctx[1024], payload[1024], out[8192];
 static char vals[16][96];
 static struct df_kv kv[16];
@@ -28,6 +31,11 @@ static size_t nkv;
 DF_EXPORT(get_hook_bitmap)
 {
 	return (int)(uintptr_t)bitmap;
+}
+
+DF_EXPORT(get_custom_message_hook)
+{
+	return (int)(uintptr_t)custom_hook;
 }
 
 static void note(const char *key, const char *fmt, long v)
@@ -78,6 +86,7 @@ static void probe_bad(void)
 	note("start_ctx", "%ld", start_ctx);
 	note("start_payload", "%ld", start_payload);
 	note("start_result", "%ld", start_result);
+	note("start_random", "%ld", start_random);
 	note("ctx_oob", "%ld", df_vm_read_ctx_base((void *)0x7ffffff0, 64));
 	/* DeepFlow sums these in 32 bits: 0xfffffff0 + 0x20 wraps to 0x10. */
 	note("ctx_wrap", "%ld", df_vm_read_ctx_base((void *)0xfffffff0, 0x20));
@@ -176,12 +185,30 @@ DF_EXPORT(on_http_resp)
 	return df_host_read_l7_protocol_info(out, (uint32_t)len);
 }
 
+/* The custom message hook hands back what it read. */
+DF_EXPORT(on_custom_message)
+{
+	int n = df_vm_read_custom_message_info(ctx, sizeof(ctx));
+	struct df_info info = { .kv = kv };
+	size_t len = 0;
+
+	nkv = 0;
+	note_hex("custom", ctx, n);
+	note("custom_small", "%ld", df_vm_read_custom_message_info(ctx, 5));
+	info.nkv = nkv;
+	df_encode_pb(&info, out, &len, sizeof(out));
+	return df_host_read_l7_protocol_info(out, (uint32_t)len);
+}
+
 int main(void)
 {
+	uint8_t seed[8];
+
 	/* Outside any hook DeepFlow aborts the agent; wbpf answers 0. */
 	start_ctx = df_vm_read_ctx_base(ctx, sizeof(ctx));
 	start_payload = df_vm_read_payload(payload, sizeof(payload));
 	start_result = df_host_read_l7_protocol_info(out, 4);
+	start_random = getentropy(seed, sizeof(seed)); /* random_get, which wbpf adds */
 	df_wasm_log("probe loaded", 12, 0);
 	return 0;
 }
