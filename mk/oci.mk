@@ -20,3 +20,41 @@ oci-test-san: $(OCI_TEST_DEPS)
 	@WBPF=$(SAN_BUILD)/wbpf bash tests/oci/run.sh $(BUILD)
 
 TEST_TARGETS += oci-test oci-test-san
+
+# The manifest/index parser under libFuzzer (fuzz/fuzz_oci_manifest.c),
+# seeded with fuzz/oci-seeds/ (one of each format wbpf reads; the first
+# byte picks the registry's Content-Type). Built by mk/fuzz.mk's
+# instrumented rule.
+#   make fuzz-oci FUZZ_SECONDS=600
+#   make fuzz-oci-ci               what `make test` runs: 20 s
+FUZZ_OCI_BIN := $(FUZZ_OUT)/fuzz_oci_manifest
+FUZZ_OCI_SRCS := src/oci/manifest.c src/oci/format.c src/oci/digest.c src/oci/error.c \
+	fuzz/fuzz_oci_manifest.c
+
+$(FUZZ_OCI_BIN): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_OCI_SRCS))
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+define fuzz_oci_run
+	@mkdir -p $(FUZZ_OUT)/oci-corpus $(FUZZ_OUT)/artifacts
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_OCI_BIN) \
+		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
+		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/oci- \
+		$(FUZZ_OUT)/oci-corpus fuzz/oci-seeds
+endef
+
+.PHONY: fuzz-oci fuzz-oci-ci
+fuzz-oci: $(FUZZ_OCI_BIN)
+	$(call fuzz_oci_run,$(FUZZ_SECONDS))
+
+fuzz-oci-ci: $(FUZZ_OCI_BIN)
+	$(call fuzz_oci_run,20)
+
+TEST_TARGETS += fuzz-oci-ci
+
+# Push and pull of a 50 MiB image, wbpf vs skopeo (bench/oci/push_pull.sh);
+# part of `make bench`.
+.PHONY: bench-oci
+bench-oci: $(BUILD)/wbpf
+	@bash bench/oci/push_pull.sh $(BUILD)/wbpf
+
+bench: bench-oci
