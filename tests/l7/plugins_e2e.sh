@@ -7,7 +7,9 @@
 #   MQTT   mosquitto + mosquitto_pub/sub   packet types and topics (tshark `mqtt`)
 #   DNS    dnsmasq + dig, UDP and TCP  id, name, type, rcode, answer count (tshark `dns`)
 # The Redis plugin also runs as the `deepflow`-ABI builds (both result
-# formats), which must give the same records as the `wbpf_l7` one.
+# formats), which must give the same records as the `wbpf_l7` one; the
+# Redis and DNS plugins also run in `wbpf l7` itself, and a plugin that
+# never returns must leave the built-in DNS parser every record.
 # Needs root for the capture; each part is skipped, with its reason, when a
 # tool is missing. Usage: plugins_e2e.sh BUILD_DIR (KEEP=1 keeps the files).
 set -uo pipefail
@@ -247,6 +249,16 @@ dns_part() {
 		jq -r '[.request_id, .request_resource, .response_code, .attributes.answers] | @tsv' \
 		>"$T/dns.l7"
 	compare "wbpf l7 + l7_dns" "$T/dns.pairs" "$T/dns.l7"
+	# A plugin whose check never returns, ahead of the built-in DNS parser:
+	# cut at each deadline, counted, and every record still made (the
+	# verdict is cached per server, so it is asked once per endpoint).
+	cut -f1-3 "$T/dns.pairs" >"$T/dns.pairs3"
+	"$WBPF" l7 --pcap "$T/dns.pcap" --plugin "$B/l7plug/hostile.wasm" --plugin-arg mode=loop_check \
+		--hook-timeout 1ms --json 2>"$T/hostile.err" | jq -c -s 'sort_by(.start_time)[]' |
+		jq -r '[.request_id, .request_resource, .response_code] | @tsv' >"$T/dns.hostile"
+	compare "wbpf l7 + a looping plugin, built-in DNS" "$T/dns.pairs3" "$T/dns.hostile"
+	grep -Eq "plugin hostile.wasm: ([1-9][0-9]*) calls, \1 failures" "$T/hostile.err" ||
+		fail "the looping plugin's calls were not all counted as failures: $(cat "$T/hostile.err")"
 }
 
 redis_part
