@@ -41,7 +41,8 @@ struct wbpf_func;
 struct wbpf_instance;
 
 /* A typed value. Floats are also reachable as raw bits (f32 in .i32,
- * f64 in .i64) so that NaN payloads survive. A null reference is NULL. */
+ * f64 in .i64) so that NaN payloads survive. A null reference is NULL.
+ * A v128 is two little-endian halves, low first. */
 struct wbpf_val {
 	enum wbpf_valtype type;
 	union {
@@ -51,6 +52,7 @@ struct wbpf_val {
 		double f64;
 		struct wbpf_func *func; /* WBPF_FUNCREF */
 		void *ref;		/* WBPF_EXTERNREF */
+		uint64_t v128[2];	/* WBPF_V128 */
 	} of;
 };
 
@@ -172,13 +174,14 @@ void wbpf_store__interrupt(struct wbpf_store *store);
 
 /* Host functions receive raw, unboxed slots: parameters in slots[0..n),
  * results to be written to slots[0..m). An i32/f32 occupies the low 32
- * bits of its slot; references are pointers. Return 0, or the value of
+ * bits of its slot; references are pointers; a v128 takes two slots (low
+ * half first), so later values move up by one. Return 0, or the value of
  * wbpf_caller__trap()/__exit(). */
 struct wbpf_caller;
 typedef int (*wbpf_host_fn)(struct wbpf_caller *caller, uint64_t *slots, void *user);
 
 /* Signature strings: "(params)results" with i=i32 I=i64 f=f32 F=f64
- * r=externref R=funcref, e.g. "(ii)i", "(I)", "()F". */
+ * V=v128 r=externref R=funcref, e.g. "(ii)i", "(I)", "()F". */
 int wbpf_store__define_func(struct wbpf_store *store, const char *module, const char *name,
 			    const char *sig, wbpf_host_fn fn, void *user);
 

@@ -37,9 +37,10 @@ enum vkind { V_STACK, V_LOCAL, V_CONST };
 struct vval {
 	uint8_t type;
 	uint8_t kind;
-	uint32_t local;
+	uint32_t local; /* V_LOCAL: its slot */
 	uint32_t next_alias; /* V_LOCAL: the next entry down reading the local */
 	uint64_t value;
+	uint32_t slot;	/* canonical: after the slots of the entries below */
 };
 
 enum ctrl_kind { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
@@ -75,12 +76,15 @@ struct compiler {
 	struct wbpf_error *err;
 	int rc;
 
-	uint32_t nlocals_total; /* params + locals = first stack slot */
+	uint32_t nlocals_total; /* params + locals */
 	uint8_t *local_types;
 	size_t local_types_cap;
-	uint32_t *alias_top; /* per local: the topmost entry reading it */
+	uint32_t *alias_top; /* per local slot: the topmost entry reading it */
 	size_t alias_top_cap;
 	const atomic_int *interrupt; /* loading stops when set */
+	uint32_t *local_slots;	/* a v128 takes two slots */
+	size_t local_slots_cap;
+	uint32_t stack_base;	/* the first operand stack slot */
 
 	struct vval *vs;
 	uint32_t vs_len;
@@ -258,9 +262,12 @@ static void note_slots(struct compiler *c, uint64_t n)
 
 /* ---------------------------------------------------------- value stack */
 
+/* The slot of the entry at height h (up to the stack's length). */
 static uint32_t slot_of_height(const struct compiler *c, uint32_t h)
 {
-	return c->nlocals_total + h;
+	if (h == 0)
+		return c->stack_base;
+	return c->vs[h - 1].slot + wasm_type_slots(c->vs[h - 1].type);
 }
 
 static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t value)
@@ -277,7 +284,9 @@ static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local,
 	}
 	if (kind != V_STACK && c->clean > c->vs_len)
 		c->clean = c->vs_len;
-	c->vs[c->vs_len++] = (struct vval){ type, kind, local, next, value };
+	uint32_t slot = slot_of_height(c, c->vs_len);
+
+	c->vs[c->vs_len++] = (struct vval){ type, kind, local, next, value, slot };
 	note_slots(c, slot_of_height(c, c->vs_len));
 	return true;
 }
@@ -322,11 +331,25 @@ static void emit_move(struct compiler *c, uint32_t dst, bool constant, uint64_t 
 	emit_u(c, v);
 }
 
+/* A move of a value of `type` from slot src (two slots for a v128). */
+static void emit_slot_move(struct compiler *c, uint32_t dst, uint32_t src, uint8_t type)
+{
+	if (type != WBPF_V128) {
+		emit_move(c, dst, false, src);
+		return;
+	}
+	emit_op(c, OP_copy_v128);
+	emit_u(c, dst);
+	emit_u(c, src);
+}
+
 /* The move that gives entry v its value in slot dst. */
 static void emit_entry_move(struct compiler *c, uint32_t dst, const struct vval *v, uint32_t home)
 {
-	emit_move(c, dst, v->kind == V_CONST,
-		  v->kind == V_LOCAL ? v->local : v->kind == V_CONST ? v->value : home);
+	if (v->kind == V_CONST)
+		emit_move(c, dst, true, v->value);
+	else
+		emit_slot_move(c, dst, v->kind == V_LOCAL ? v->local : home, v->type);
 }
 
 /* Writes entry i into its canonical slot. */
@@ -541,12 +564,11 @@ static bool branch_needs_moves(const struct compiler *c, const struct ctrl *f)
  * safe: each source sits at or above its destination. */
 static void emit_branch_moves(struct compiler *c, const struct ctrl *f)
 {
-	uint32_t n = label_arity(f);
+	uint32_t n = label_arity(f), dst = slot_of_height(c, f->height);
 
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; dst += wasm_type_slots(label_types(f)[i]), i++) {
 		uint32_t idx = c->vs_len - n + i;
 		const struct vval *v = &c->vs[idx];
-		uint32_t dst = slot_of_height(c, f->height + i);
 
 		if (v->kind == V_STACK && idx == f->height + i)
 			continue;
@@ -580,9 +602,11 @@ static void emit_return(struct compiler *c)
 			continue;
 		emit_entry_move(c, dst, v, home);
 	}
-	for (uint32_t i = 0; n > 1 && i < n; i++)
-		if (slot_of_height(c, first + i) != i)
-			emit_move(c, i, false, slot_of_height(c, first + i));
+	const uint8_t *types = wasm_results(c->type);
+
+	for (uint32_t i = 0, dst = 0; n > 1 && i < n; dst += wasm_type_slots(types[i]), i++)
+		if (slot_of_height(c, first + i) != dst)
+			emit_slot_move(c, dst, slot_of_height(c, first + i), types[i]);
 	emit_op(c, OP_ret);
 }
 
@@ -1004,7 +1028,7 @@ static uint32_t local_type(struct compiler *c, uint32_t idx, uint8_t *type)
 		return 0;
 	}
 	*type = c->local_types[idx];
-	return idx;
+	return c->local_slots[idx];
 }
 
 static void op_local_get(struct compiler *c)
@@ -1014,9 +1038,10 @@ static void op_local_get(struct compiler *c)
 
 	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
 		return;
-	local_type(c, idx, &type);
+	uint32_t slot = local_type(c, idx, &type);
+
 	if (!c->rc)
-		push(c, type, V_LOCAL, idx, 0);
+		push(c, type, V_LOCAL, slot, 0);
 }
 
 /* The value on top goes into `local`; when the instruction just emitted
@@ -1028,7 +1053,8 @@ static void op_local_set(struct compiler *c, bool tee)
 
 	if (!rd_u32(&c->r, &idx) || !reader_ok(c))
 		return;
-	local_type(c, idx, &type);
+	uint32_t slot = local_type(c, idx, &type);
+
 	if (c->rc)
 		return;
 	uint32_t h = c->vs_len;
@@ -1044,24 +1070,24 @@ static void op_local_set(struct compiler *c, bool tee)
 	bool fresh = h > c->cs[c->cs_len - 1].height && top.kind == V_STACK &&
 		     c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
 		     c->code[c->last_dst_cell].u64 == slot_of_height(c, c->vs_len) &&
-		     c->alias_top[idx] == NO_ALIAS;
+		     c->alias_top[slot] == NO_ALIAS;
 
 	if (fresh) {
 		/* Still the last instruction: its result, now in the local,
 		 * stays in the accumulator for the next one. */
-		c->code[c->last_dst_cell].u64 = idx;
+		c->code[c->last_dst_cell].u64 = slot;
 	} else {
 		/* Entries at and below the popped one may alias the local. */
 		push(c, top.type, top.kind, top.local, top.value);
-		detach_local(c, idx);
+		detach_local(c, slot);
 		pop_entry(c, T_ANY, &top);
-		if (!(top.kind == V_LOCAL && top.local == idx))
-			emit_entry_move(c, idx, &top, slot_of_height(c, c->vs_len));
+		if (!(top.kind == V_LOCAL && top.local == slot))
+			emit_entry_move(c, slot, &top, slot_of_height(c, c->vs_len));
 	}
 	if (!fresh)
 		c->last_end = SIZE_MAX;
 	if (tee)
-		push(c, type, V_LOCAL, idx, 0);
+		push(c, type, V_LOCAL, slot, 0);
 }
 
 static const struct wasm_global *global_at(struct compiler *c, uint32_t idx)
@@ -1089,7 +1115,7 @@ static void op_global(struct compiler *c, bool set)
 		uint32_t a = pop_slot(c, g->type.type, NULL);
 
 		if (!dead(c)) {
-			emit_op(c, OP_global_set);
+			emit_op(c, g->type.type == WBPF_V128 ? OP_global_set_v128 : OP_global_set);
 			emit_u(c, idx);
 			emit_u(c, a);
 		}
@@ -1098,7 +1124,7 @@ static void op_global(struct compiler *c, bool set)
 	uint32_t d = push_result(c, g->type.type);
 
 	if (!dead(c)) {
-		emit_result_op(c, OP_global_get, d);
+		emit_result_op(c, g->type.type == WBPF_V128 ? OP_global_get_v128 : OP_global_get, d);
 		emit_u(c, idx);
 		end_result_op(c);
 	}
@@ -1415,8 +1441,8 @@ static void op_call(struct compiler *c, uint32_t func)
 	const struct wasm_functype *ft = &c->mod->types[c->mod->func_types[func]];
 	uint32_t base = slot_of_height(c, pop_types_materialized(c, ft->types, ft->nparams));
 
-	note_slots(c, (uint64_t)base + ft->nparams);
-	note_slots(c, (uint64_t)base + ft->nresults);
+	note_slots(c, (uint64_t)base + wasm_slot_count(ft->types, ft->nparams));
+	note_slots(c, (uint64_t)base + wasm_slot_count(wasm_results(ft), ft->nresults));
 	if (!dead(c) && !c->rc) {
 		emit_op(c, OP_call);
 		emit_u(c, func);
@@ -1451,8 +1477,8 @@ static void op_call_indirect(struct compiler *c)
 	uint32_t key = pop_slot(c, WBPF_I32, NULL);
 	uint32_t base = slot_of_height(c, pop_types_materialized(c, ft->types, ft->nparams));
 
-	note_slots(c, (uint64_t)base + ft->nparams + 1);
-	note_slots(c, (uint64_t)base + ft->nresults);
+	note_slots(c, (uint64_t)base + wasm_slot_count(ft->types, ft->nparams) + 1);
+	note_slots(c, (uint64_t)base + wasm_slot_count(wasm_results(ft), ft->nresults));
 	if (!dead(c) && !c->rc) {
 		emit_op(c, OP_call_indirect);
 		emit_u(c, table);
@@ -1498,7 +1524,7 @@ static void op_select(struct compiler *c, bool typed)
 	uint32_t d = push_result(c, want);
 
 	if (!dead(c)) {
-		emit_result_op(c, OP_select, d);
+		emit_result_op(c, want == WBPF_V128 ? OP_select_v128 : OP_select, d);
 		emit_u(c, a);
 		emit_u(c, b);
 		emit_u(c, cond);
@@ -1768,6 +1794,117 @@ static void op_memaccess(struct compiler *c, uint8_t op)
 #undef STORE_CASE
 }
 
+/* ---------------------------------------------------------------- SIMD */
+
+#define T_V128 WBPF_V128
+
+/* What each shape pops (last on top) and pushes; 1 stands for the
+ * instruction's scalar type. Memory accesses take the address first. */
+static const struct {
+	uint8_t nin, in[3], out;
+} simd_shapes[] = {
+	[S_UN] = { 1, { T_V128 }, T_V128 },
+	[S_BIN] = { 2, { T_V128, T_V128 }, T_V128 },
+	[S_TERN] = { 3, { T_V128, T_V128, T_V128 }, T_V128 },
+	[S_SHIFT] = { 2, { T_V128, T_I32 }, T_V128 },
+	[S_SPLAT] = { 1, { 1 }, T_V128 },
+	[S_TEST] = { 1, { T_V128 }, T_I32 },
+	[S_EXTRACT] = { 1, { T_V128 }, 1 },
+	[S_REPLACE] = { 2, { T_V128, 1 }, T_V128 },
+	[S_LOAD] = { 1, { T_I32 }, T_V128 },
+	[S_STORE] = { 2, { T_I32, T_V128 }, 0 },
+	[S_LOAD_LANE] = { 2, { T_I32, T_V128 }, T_V128 },
+	[S_STORE_LANE] = { 2, { T_I32, T_V128 }, 0 },
+};
+
+static bool read_lane(struct compiler *c, uint32_t lanes, uint8_t *lane)
+{
+	if (!rd_u8(&c->r, lane) || !reader_ok(c))
+		return false;
+	if (*lane >= lanes)
+		return INVALID(c, "invalid lane index %u", *lane);
+	return true;
+}
+
+/* v128.const and i8x16.shuffle: 16 immediate bytes. */
+static void op_v128_bytes(struct compiler *c, uint32_t sub)
+{
+	uint64_t imm[2];
+	uint32_t a = 0, b = 0;
+
+	if (!rd_fixed(&c->r, imm, 16) || !reader_ok(c)) /* little-endian host */
+		return;
+	if (sub == 0x0d) {
+		for (int i = 0; i < 16; i++)
+			if (((const uint8_t *)imm)[i] >= 32)
+				return (void)INVALID(c, "invalid lane index %u", ((const uint8_t *)imm)[i]);
+		b = pop_slot(c, T_V128, NULL);
+		a = pop_slot(c, T_V128, NULL);
+	}
+	uint32_t d = push_result(c, T_V128);
+
+	if (dead(c) || c->rc)
+		return;
+	emit_result_op(c, sub == 0x0d ? OP_i8x16_shuffle : OP_v128_const, d);
+	if (sub == 0x0d) {
+		emit_u(c, a);
+		emit_u(c, b);
+	}
+	emit_u(c, imm[0]);
+	emit_u(c, imm[1]);
+	end_result_op(c);
+}
+
+static void op_simd(struct compiler *c)
+{
+	uint32_t sub, offset = 0, s[3];
+	uint8_t lane = 0;
+
+	if (!rd_u32(&c->r, &sub) || !reader_ok(c))
+		return;
+	if (sub == 0x0c || sub == 0x0d)
+		return op_v128_bytes(c, sub);
+	const struct wasm_simd_op *si = sub < 0x100 ? &wasm_simd_ops[sub] : NULL;
+
+	if (!si || si->shape == S_NONE)
+		return (void)fail(c, WBPF_ERR_MALFORMED, "illegal opcode 0xfd %u", sub);
+	bool mem = si->shape >= S_LOAD;
+
+	if (mem && !read_memarg(c, si->natural, &offset))
+		return;
+	if (si->lanes && !read_lane(c, si->lanes, &lane))
+		return;
+	uint8_t nin = simd_shapes[si->shape].nin, out = simd_shapes[si->shape].out;
+
+	for (int i = nin; i-- > 0;) {
+		uint8_t t = simd_shapes[si->shape].in[i];
+
+		s[i] = pop_slot(c, t == 1 ? si->type : t, NULL);
+	}
+	uint32_t d = out ? push_result(c, out == 1 ? si->type : out) : 0;
+
+	if (dead(c) || c->rc)
+		return;
+	enum wasm_op op = si->handler + (mem && !c->mod->bounds_checked); /* _guarded */
+
+	if (out)
+		emit_result_op(c, op, d);
+	else
+		emit_op(c, op);
+	for (int i = 0; i < nin; i++)
+		emit_u(c, s[i]);
+	if (mem)
+		emit_u(c, offset);
+	if (si->lanes)
+		emit_u(c, lane);
+	if (si->fn)
+		emit_cell(c, (wasm_cell){ .fn = si->fn });
+	if (mem && si->shape != S_STORE)
+		emit_u(c, si->size);
+	if (out)
+		end_result_op(c);
+}
+
 /* Decodes and compiles one instruction; returns true at the final end. */
 static bool compile_instr(struct compiler *c)
 {
@@ -1820,15 +1957,14 @@ static bool compile_instr(struct compiler *c)
 	case 0x41: case 0x42: case 0x43: case 0x44: op_const(c, op); break;
 	case 0xd0: case 0xd1: case 0xd2: op_ref(c, op); break;
 	case 0xfc: op_prefixed(c); break;
+	case 0xfd: op_simd(c); break;
 	default:
 		if (op >= 0x28 && op <= 0x3e)
 			op_memaccess(c, op);
 		else if (numeric[op].arity)
 			op_numeric(c, &numeric[op]);
 		else
-			fail(c, op == 0xfd ? WBPF_ERR_INVALID : WBPF_ERR_MALFORMED,
-			     op == 0xfd ? "SIMD instructions (0xfd) are not supported" :
-					  "illegal opcode 0x%02x", op);
+			fail(c, WBPF_ERR_MALFORMED, "illegal opcode 0x%02x", op);
 	}
 	return false;
 }
@@ -1839,6 +1975,7 @@ static void compiler_free(struct compiler *c)
 {
 	free(c->local_types);
 	free(c->alias_top);
+	free(c->local_slots);
 	free(c->vs);
 	free(c->cs);
 	free(c->code);
@@ -1846,9 +1983,7 @@ static void compiler_free(struct compiler *c)
 	free(c->fix);
 }
 
-/* The code is copied out at its final size: the compiler's buffers are
- * reused by the next function. */
-static struct wasm_compiled *finish(struct compiler *c, const struct wasm_code *body)
+static struct wasm_compiled *finish(struct compiler *c)
 {
 	struct wasm_compiled *out = calloc(1, sizeof(*out));
 	wasm_cell *code = malloc((c->ncode ? c->ncode : 1) * sizeof(*code));
@@ -1862,9 +1997,9 @@ static struct wasm_compiled *finish(struct compiler *c, const struct wasm_code *
 	memcpy(code, c->code, c->ncode * sizeof(*code));
 	for (size_t i = 0; i < c->ntargets; i++)
 		code[c->targets[i]].target = code + code[c->targets[i]].u64;
-	out->nparams = c->type->nparams;
-	out->nresults = c->type->nresults;
-	out->nlocals = body->nlocals;
+	out->nparams = wasm_slot_count(c->type->types, c->type->nparams);
+	out->nresults = wasm_slot_count(wasm_results(c->type), c->type->nresults);
+	out->nlocals = c->stack_base - out->nparams;
 	out->frame_slots = c->max_slots + 1;
 	out->code = code;
 	out->ncells = c->ncode;
@@ -1902,6 +2037,7 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		.work_max = (uint64_t)WORK_PER_BYTE * body->body_len + WORK_SLACK,
 		.local_types = c->local_types, .local_types_cap = c->local_types_cap,
 		.alias_top = c->alias_top, .alias_top_cap = c->alias_top_cap,
+		.local_slots = c->local_slots, .local_slots_cap = c->local_slots_cap,
 		.vs = c->vs, .vs_cap = c->vs_cap, .cs = c->cs, .cs_cap = c->cs_cap,
 		.code = c->code, .code_cap = c->code_cap,
 		.targets = c->targets, .targets_cap = c->targets_cap,
@@ -1911,14 +2047,20 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 	};
 	if (interrupted(c) ||
 	    !grow((void **)&c->local_types, &c->local_types_cap, nlocals + 1, 1, c) ||
-	    !grow((void **)&c->alias_top, &c->alias_top_cap, nlocals + 1, sizeof(*c->alias_top), c))
+	    !grow((void **)&c->local_slots, &c->local_slots_cap, nlocals + 1, sizeof(*c->local_slots), c))
 		return false;
 	if (ft->nparams)
 		memcpy(c->local_types, ft->types, ft->nparams);
 	if (body->nlocals)
 		memcpy(c->local_types + ft->nparams, body->local_types, body->nlocals);
-	memset(c->alias_top, 0xff, nlocals * sizeof(*c->alias_top)); /* NO_ALIAS */
-	note_slots(c, (uint64_t)nlocals + ft->nresults);
+	for (uint32_t i = 0; i < nlocals; i++) {
+		c->local_slots[i] = c->stack_base;
+		c->stack_base += wasm_type_slots(c->local_types[i]);
+	}
+	if (!grow((void **)&c->alias_top, &c->alias_top_cap, c->stack_base + 1, sizeof(*c->alias_top), c))
+		return false;
+	memset(c->alias_top, 0xff, c->stack_base * sizeof(*c->alias_top)); /* NO_ALIAS */
+	note_slots(c, (uint64_t)c->stack_base + wasm_slot_count(wasm_results(ft), ft->nresults));
 	return push_ctrl(c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
 }
 
@@ -1941,7 +2083,7 @@ static struct wasm_compiled *compile_function(struct compiler *c, uint32_t func_
 		fail(c, WBPF_ERR_MALFORMED, "section size mismatch: bytes after the function's end");
 	if (c->rc)
 		return NULL;
-	return finish(c, &c->mod->codes[func_idx - c->mod->nimported_funcs]);
+	return finish(c);
 }
 
 static int type_order(const void *pa, const void *pb, void *arg)

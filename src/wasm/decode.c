@@ -540,6 +540,18 @@ static int read_init_instr(struct cursor *c, uint8_t op, struct wasm_init *in, b
 	case 0xd2:
 		in->op = WASM_INIT_REF_FUNC;
 		return read_u32(c, &in->index);
+	case 0xfd: {
+		uint32_t sub;
+
+		TRY(read_u32(c, &sub));
+		if (sub != 0x0c) /* v128.const */
+			break;
+		in->op = WASM_INIT_CONST, in->type = WBPF_V128;
+		TRY(read_bytes(c, 16, &b));
+		in->value = le_bits(b, 8);
+		in->value_hi = le_bits(b + 8, 8);
+		return 0;
+	}
 	}
 	*known = false;
 	return 0;
@@ -549,6 +561,7 @@ static int read_init_instr(struct cursor *c, uint8_t op, struct wasm_init *in, b
  * WASM_INIT_INVALID, for validation to reject. */
 static int read_const_expr(struct cursor *c, struct wasm_init *in)
 {
+	const uint8_t *start = c->p;
 	bool known;
 	uint8_t op;
 
@@ -558,7 +571,7 @@ static int read_const_expr(struct cursor *c, struct wasm_init *in)
 		return 0;
 	TRY(read_init_instr(c, op, in, &known));
 	if (!known)
-		c->p--;
+		c->p = start;
 	else if (c->p < c->end && *c->p == OP_END) {
 		c->p++;
 		return 0;

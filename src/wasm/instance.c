@@ -53,7 +53,8 @@ int64_t wasm_table_grow(struct wbpf_table *t, uint32_t delta, slot_t init)
 	return old;
 }
 
-struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val)
+struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val,
+				       slot_t hi)
 {
 	struct wbpf_global *g = calloc(1, sizeof(*g));
 
@@ -62,6 +63,7 @@ struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool
 	g->type = type;
 	g->mut = mut;
 	g->val = val;
+	g->hi = hi;
 	g->next = st->globals;
 	st->globals = g;
 	return g;
@@ -69,38 +71,51 @@ struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool
 
 /* ------------------------------------------------------------- values */
 
-static slot_t val_to_slot(const struct wbpf_val *v)
+/* A value into its slots (two for a v128); returns how many it took. */
+static uint32_t val_to_slots(const struct wbpf_val *v, slot_t *s)
 {
 	switch (v->type) {
 	case WBPF_I32:
 	case WBPF_F32:
-		return v->of.i32;
+		s[0] = v->of.i32;
+		return 1;
 	case WBPF_FUNCREF:
-		return (slot_t)(uintptr_t)v->of.func;
+		s[0] = (slot_t)(uintptr_t)v->of.func;
+		return 1;
 	case WBPF_EXTERNREF:
-		return (slot_t)(uintptr_t)v->of.ref;
+		s[0] = (slot_t)(uintptr_t)v->of.ref;
+		return 1;
+	case WBPF_V128:
+		s[0] = v->of.v128[0];
+		s[1] = v->of.v128[1];
+		return 2;
 	default:
-		return v->of.i64;
+		s[0] = v->of.i64;
+		return 1;
 	}
 }
 
-static struct wbpf_val slot_to_val(uint8_t type, slot_t s)
+static struct wbpf_val slots_to_val(uint8_t type, const slot_t *s)
 {
 	struct wbpf_val v = { .type = (enum wbpf_valtype)type };
 
 	switch (type) {
 	case WBPF_I32:
 	case WBPF_F32:
-		v.of.i32 = (uint32_t)s;
+		v.of.i32 = (uint32_t)s[0];
 		break;
 	case WBPF_FUNCREF:
-		v.of.func = (struct wbpf_func *)(uintptr_t)s;
+		v.of.func = (struct wbpf_func *)(uintptr_t)s[0];
 		break;
 	case WBPF_EXTERNREF:
-		v.of.ref = (void *)(uintptr_t)s;
+		v.of.ref = (void *)(uintptr_t)s[0];
+		break;
+	case WBPF_V128:
+		v.of.v128[0] = s[0];
+		v.of.v128[1] = s[1];
 		break;
 	default:
-		v.of.i64 = s;
+		v.of.i64 = s[0];
 	}
 	return v;
 }
@@ -115,16 +130,21 @@ struct wbpf_table *wbpf_table__new(struct wbpf_store *store, enum wbpf_valtype e
 
 struct wbpf_global *wbpf_global__new(struct wbpf_store *store, struct wbpf_val value, bool mutable_)
 {
+	slot_t s[2] = { 0, 0 };
+
 	if (!store)
 		return NULL;
-	return wasm_global_create(store, (uint8_t)value.type, mutable_, val_to_slot(&value));
+	val_to_slots(&value, s);
+	return wasm_global_create(store, (uint8_t)value.type, mutable_, s[0], s[1]);
 }
 
 int wbpf_global__get(const struct wbpf_global *g, struct wbpf_val *out)
 {
 	if (!g || !out)
 		return -EINVAL;
-	*out = slot_to_val(g->type, g->val);
+	slot_t s[2] = { g->val, g->hi };
+
+	*out = slots_to_val(g->type, s);
 	return 0;
 }
 
@@ -134,7 +154,11 @@ int wbpf_global__set(struct wbpf_global *g, struct wbpf_val v)
 		return -EINVAL;
 	if (!g->mut)
 		return -EPERM;
-	g->val = val_to_slot(&v);
+	slot_t s[2] = { 0, 0 };
+
+	val_to_slots(&v, s);
+	g->val = s[0];
+	g->hi = s[1];
 	return 0;
 }
 
@@ -147,7 +171,7 @@ int wbpf_table__get(const struct wbpf_table *t, uint32_t i, struct wbpf_val *out
 {
 	if (!t || i >= t->size)
 		return -EINVAL;
-	*out = slot_to_val(t->type, t->elems[i]);
+	*out = slots_to_val(t->type, &t->elems[i]);
 	return 0;
 }
 
@@ -279,8 +303,12 @@ static int alloc_defined(struct wbpf_instance *inst, struct wbpf_error *err)
 	for (uint32_t i = mod->nimported_globals; i < mod->nglobals; i++) {
 		const struct wasm_global *g = &mod->globals[i];
 
+		const struct wasm_init *in = &g->init;
+		/* A v128 global copies both halves of its constant or source. */
+		slot_t hi = in->op == WASM_INIT_GLOBAL_GET ? inst->globals[in->index]->hi : in->value_hi;
+
 		inst->globals[i] = wasm_global_create(st, g->type.type, g->type.mut,
-						      eval_init(inst, &g->init));
+						      eval_init(inst, in), hi);
 		if (!inst->globals[i])
 			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	}
@@ -514,7 +542,9 @@ int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t na
 	const struct wasm_functype *ft = fn->type;
 	struct wbpf_store *st = fn->store;
 	slot_t *fp = st->stack_top;
-	uint32_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+	uint32_t nparams = wasm_slot_count(ft->types, ft->nparams);
+	uint32_t nres = wasm_slot_count(wasm_results(ft), ft->nresults);
+	uint32_t need = nparams > nres ? nparams : nres;
 	int rc = check_args(ft, args, nargs, nresults, err);
 
 	if (!rc && nresults && !results)
@@ -528,15 +558,17 @@ int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t na
 			err->trap = WBPF_TRAP_STACK_EXHAUSTED;
 		return rc;
 	}
-	for (size_t i = 0; i < nargs; i++)
-		fp[i] = val_to_slot(&args[i]);
+	for (size_t i = 0, k = 0; i < nargs; i++)
+		k += val_to_slots(&args[i], fp + k);
 	if (fn->code)
-		memset(fp + ft->nparams, 0, fn->code->nlocals * sizeof(slot_t));
+		memset(fp + nparams, 0, fn->code->nlocals * sizeof(slot_t));
 	rc = wasm_interp_call(st, fn, fp, err);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < ft->nresults && i < nresults; i++)
-		results[i] = slot_to_val(wasm_results(ft)[i], fp[i]);
+	for (size_t i = 0, k = 0; i < ft->nresults && i < nresults; i++) {
+		results[i] = slots_to_val(wasm_results(ft)[i], fp + k);
+		k += wasm_type_slots(wasm_results(ft)[i]);
+	}
 	if (err)
 		err->kind = WBPF_OK;
 	return 0;

@@ -13,6 +13,7 @@
 #include "wasm/numeric.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
+#include "wasm/simd.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -235,6 +236,7 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 		WASM_STORES(H_LABEL_GUARDED_AI)
 		WASM_BINOPS(H_LABEL_FB)
 		WASM_BINOPS(H_LABEL_MEM)
+		SIMD_HANDLERS(H_LABEL)
 	};
 #undef H_LABEL
 #undef H_LABEL_IMM
@@ -392,6 +394,101 @@ static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct w
 	L_##name##_mem: BINOP_MEM_BODY(TR, TA, GET_I32(OPND(2)), 3, 4, 5, expr) \
 	L_##name##_mem_ai: BINOP_MEM_BODY(TR, TA, ADDR_AI(2), 4, 5, 6, expr)
 	WASM_BINOPS(H_BINOP_MEM)
+
+	/* ------------------------------------------------------- SIMD */
+	/* A v128 is two slots. Each instruction is a function of its shape
+	 * in a cell; its result is whole before it is written, so a
+	 * destination may overlap a source. */
+#define V_GET(k) simd_get(fp + OPND(k))
+#define V_PUT(k, v) simd_put(fp + OPND(k), (v))
+#define V_FN(T, k) ((T)ip[k].fn)
+L_simd_un:
+	V_PUT(1, V_FN(simd_un_fn, 3)(V_GET(2)));
+	NEXT(4);
+L_simd_bin:
+	V_PUT(1, V_FN(simd_bin_fn, 4)(V_GET(2), V_GET(3)));
+	NEXT(5);
+L_simd_tern:
+	V_PUT(1, V_FN(simd_tern_fn, 5)(V_GET(2), V_GET(3), V_GET(4)));
+	NEXT(6);
+L_simd_shift:
+	V_PUT(1, V_FN(simd_shift_fn, 4)(V_GET(2), GET_I32(OPND(3))));
+	NEXT(5);
+L_simd_splat:
+	V_PUT(1, V_FN(simd_splat_fn, 3)(fp[OPND(2)]));
+	NEXT(4);
+L_simd_test:
+	fp[OPND(1)] = V_FN(simd_test_fn, 3)(V_GET(2));
+	NEXT(4);
+L_simd_extract:
+	fp[OPND(1)] = V_FN(simd_extract_fn, 4)(V_GET(2), OPND(3));
+	NEXT(5);
+L_simd_replace:
+	V_PUT(1, V_FN(simd_replace_fn, 5)(V_GET(2), fp[OPND(3)], OPND(4)));
+	NEXT(6);
+
+	/* Memory: the address in slot k, its offset and the access's size
+	 * in the cells named. */
+#define V_EA(k, off, size, checked) \
+	uint64_t ea = (uint64_t)GET_I32(OPND(k)) + OPND(off); \
+	MEM_CHECK(checked, ea, size)
+#define V_LOAD_BODY(checked) \
+	{ V_EA(2, 3, OPND(5), checked); V_PUT(1, V_FN(simd_load_fn, 4)(mem + ea)); NEXT(6); }
+#define V_STORE_BODY(checked) \
+	{ V_EA(1, 3, 16, checked); v128 v = V_GET(2); memcpy(mem + ea, &v, 16); NEXT(4); }
+#define V_LOAD_LANE_BODY(checked) \
+	{ \
+		V_EA(2, 4, OPND(6), checked); \
+		v128 v = V_GET(3); \
+		memcpy((uint8_t *)&v + OPND(5) * OPND(6), mem + ea, OPND(6)); \
+		V_PUT(1, v); NEXT(7); \
+	}
+#define V_STORE_LANE_BODY(checked) \
+	{ \
+		V_EA(1, 3, OPND(5), checked); \
+		v128 v = V_GET(2); \
+		memcpy(mem + ea, (uint8_t *)&v + OPND(4) * OPND(5), OPND(5)); NEXT(6); \
+	}
+L_simd_load: V_LOAD_BODY(1)
+L_simd_load_guarded: V_LOAD_BODY(0)
+L_v128_store: V_STORE_BODY(1)
+L_v128_store_guarded: V_STORE_BODY(0)
+L_simd_load_lane: V_LOAD_LANE_BODY(1)
+L_simd_load_lane_guarded: V_LOAD_LANE_BODY(0)
+L_simd_store_lane: V_STORE_LANE_BODY(1)
+L_simd_store_lane_guarded: V_STORE_LANE_BODY(0)
+
+L_v128_const:
+	fp[OPND(1)] = OPND(2);
+	fp[OPND(1) + 1] = OPND(3);
+	NEXT(4);
+L_i8x16_shuffle: {
+	v128 lanes = { OPND(4), OPND(5) };
+
+	V_PUT(1, simd_shuffle(V_GET(2), V_GET(3), lanes));
+	NEXT(6);
+}
+L_copy_v128:
+	V_PUT(1, V_GET(2));
+	NEXT(3);
+L_select_v128:
+	V_PUT(1, GET_I32(OPND(4)) ? V_GET(2) : V_GET(3));
+	NEXT(5);
+L_global_get_v128: {
+	const struct wbpf_global *g = inst->globals[OPND(2)];
+
+	fp[OPND(1)] = g->val;
+	fp[OPND(1) + 1] = g->hi;
+	NEXT(3);
+}
+L_global_set_v128: {
+	struct wbpf_global *g = inst->globals[OPND(1)];
+	v128 v = V_GET(2);
+
+	g->val = v[0];
+	g->hi = v[1];
+	NEXT(3);
+}
 
 L_memory_size:
 	PUT_I32(OPND(1), MEMSIZE() / WASM_PAGE_SIZE);
@@ -674,8 +771,10 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 	}
 	st->nesting++;
 	if (fn->host) {
-		rc = call_host(st, fn, NULL, fp, fp + (fn->type->nparams > fn->type->nresults ?
-						       fn->type->nparams : fn->type->nresults));
+		uint32_t np = wasm_slot_count(fn->type->types, fn->type->nparams);
+		uint32_t nr = wasm_slot_count(wasm_results(fn->type), fn->type->nresults);
+
+		rc = call_host(st, fn, NULL, fp, fp + (np > nr ? np : nr));
 		if (rc) {
 			if (err)
 				*err = st->pending;

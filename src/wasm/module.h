@@ -45,6 +45,21 @@ static inline bool wasm_is_reftype(uint8_t t)
 	return t == WBPF_FUNCREF || t == WBPF_EXTERNREF;
 }
 
+/* Values live in 8-byte slots; a v128 takes two, low half first. */
+static inline uint32_t wasm_type_slots(uint8_t t)
+{
+	return t == WBPF_V128 ? 2 : 1;
+}
+
+static inline uint32_t wasm_slot_count(const uint8_t *types, uint32_t n)
+{
+	uint32_t slots = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		slots += wasm_type_slots(types[i]);
+	return slots;
+}
+
 struct wasm_functype {
 	uint32_t nparams, nresults;
 	uint8_t *types; /* nparams params, then nresults results */
@@ -90,6 +105,7 @@ struct wasm_init {
 	uint8_t type; /* for CONST and REF_NULL */
 	uint32_t index;
 	uint64_t value;
+	uint64_t value_hi; /* the high half of a v128 */
 };
 
 struct wasm_import {

@@ -9,6 +9,8 @@
 #ifndef WBPF_WASM_OPS_H
 #define WBPF_WASM_OPS_H
 
+#include "wasm/ops_simd.h"
+
 /*
  * Numeric instructions: X(name, wasm opcode, result type, operand type,
  * C expression over `a` (and `b`)). Types are I32 I64 F32 F64 (held in C
@@ -295,6 +297,7 @@ enum wasm_op {
 	WASM_STORES(WASM_OP_ENUM_GUARDED_AI)
 	WASM_BINOPS(WASM_OP_ENUM_FB)
 	WASM_BINOPS(WASM_OP_ENUM_MEM)
+	SIMD_HANDLERS(WASM_OP_ENUM_NAME)
 	OP_COUNT
 };
 

@@ -12,7 +12,8 @@
 #include "wasm/module.h"
 
 /* Every value lives in an 8-byte slot: locals and operand stack alike.
- * i32/f32 use the low 32 bits; references are pointers. */
+ * i32/f32 use the low 32 bits; references are pointers; a v128 takes two
+ * consecutive slots, low half first. */
 typedef uint64_t slot_t;
 
 /* Compiled code: a handler address followed by its operands. */
@@ -22,6 +23,7 @@ typedef union wasm_cell {
 	uint64_t u64;
 	int64_t i64;
 	void *ptr;
+	void (*fn)(void); /* SIMD: the operation, cast to its real type */
 } wasm_cell;
 
 struct wasm_compiled {
@@ -64,6 +66,7 @@ struct wbpf_table {
 
 struct wbpf_global {
 	slot_t val;
+	slot_t hi; /* a v128's high half */
 	uint8_t type;
 	bool mut;
 	struct wbpf_global *next;
@@ -160,7 +163,8 @@ void wasm_memory_destroy(struct wbpf_memory *mem);
 /* instance.c */
 struct wbpf_table *wasm_table_create(struct wbpf_store *st, uint8_t type, uint32_t min, uint32_t max);
 int64_t wasm_table_grow(struct wbpf_table *t, uint32_t delta, slot_t init);
-struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val);
+struct wbpf_global *wasm_global_create(struct wbpf_store *st, uint8_t type, bool mut, slot_t val,
+				       slot_t hi);
 
 /* store.c */
 int wasm_parse_sig(const char *sig, struct wasm_functype *out);

@@ -160,6 +160,7 @@ static int sig_type(char ch, uint8_t *out)
 	case 'I': *out = WBPF_I64; return 0;
 	case 'f': *out = WBPF_F32; return 0;
 	case 'F': *out = WBPF_F64; return 0;
+	case 'V': *out = WBPF_V128; return 0;
 	case 'r': *out = WBPF_EXTERNREF; return 0;
 	case 'R': *out = WBPF_FUNCREF; return 0;
 	}
