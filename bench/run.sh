@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--quick] [--reps N] [--scale S] [--kernels a,b,...]
 #                [--runners native,wbpf,node] [--no-kernels] [--no-startup]
+#                (runners wbpf-simd, node-simd: the kernel built with -msimd128)
 #                [--timeout SECONDS]
 #
 # Expects `make bench-build` to have built $BUILD/bench. Tables go to
@@ -77,6 +78,9 @@ command_for() {
 	case $runner in
 	native) [ -x "$BDIR/$k" ] && echo "$BDIR/$k" ;;
 	wbpf) [ -x "$WBPF" ] && [ -f "$BDIR/$k.wasm" ] && echo "$WBPF run $BDIR/$k.wasm" ;;
+	wbpf-simd) [ -x "$WBPF" ] && [ -f "$BDIR/$k.simd.wasm" ] && echo "$WBPF run $BDIR/$k.simd.wasm" ;;
+	node-simd) command -v "$NODE" >/dev/null && [ -f "$BDIR/$k.simd.wasm" ] &&
+		echo "$NODE --no-warnings bench/node-wasi.mjs $BDIR/$k.simd.wasm" ;;
 	node) command -v "$NODE" >/dev/null && [ -f "$BDIR/$k.wasm" ] &&
 		echo "$NODE --no-warnings bench/node-wasi.mjs $BDIR/$k.wasm" ;;
 	esac

@@ -36,6 +36,23 @@ $(BENCH_DIR)/%.wasm.o: bench/kernels/%.c bench/kernels/bench.h | $(DEPS_STAMP)
 $(BENCH_DIR)/%.wasm: $(BENCH_DIR)/%.wasm.o
 	$(BENCH_WASM_CC) $(BENCH_WASM_LDFLAGS) -o $@ $< -lm
 
+# SIMD (bench/README.md): kernels that clang vectorises, also built with
+# -msimd128, against their scalar wasm build and native in one run.
+BENCH_SIMD_KERNELS := matmul nbody strsearch
+
+$(BENCH_DIR)/%.simd.wasm.o: bench/kernels/%.c bench/kernels/bench.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BENCH_WASM_CC) $(BENCH_CFLAGS) -msimd128 -c -o $@ $<
+
+$(BENCH_DIR)/%.simd.wasm: $(BENCH_DIR)/%.simd.wasm.o
+	$(BENCH_WASM_CC) $(BENCH_WASM_LDFLAGS) -o $@ $< -lm
+
+.PHONY: bench-simd
+bench-simd: bench-engine $(foreach k,$(BENCH_SIMD_KERNELS),$(BENCH_DIR)/$(k) $(BENCH_DIR)/$(k).wasm \
+		$(BENCH_DIR)/$(k).simd.wasm)
+	bash bench/run.sh --no-startup --kernels $(shell echo $(BENCH_SIMD_KERNELS) | tr " " ,) \
+		--runners native,wbpf,wbpf-simd,node,node-simd $(BENCH_ARGS)
+
 $(BENCH_DIR)/genmod: bench/genmod.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<

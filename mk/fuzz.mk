@@ -15,8 +15,8 @@ FUZZ_BIN := $(FUZZ_OUT)/fuzz_module
 FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS := $(sort $(wildcard src/wasm/*.c)) fuzz/fuzz_module.c
-# SIMD is not supported: those modules would only exercise a load error.
-FUZZ_WASTS := $(filter-out $(SPEC_DIR)/simd_%,$(wildcard $(SPEC_DIR)/*.wast))
+# Every script, SIMD ones included.
+FUZZ_WASTS := $(wildcard $(SPEC_DIR)/*.wast)
 FUZZ_SEEDS := $(FUZZ_OUT)/seeds
 
 # As for the sanitizer build (see the Makefile).

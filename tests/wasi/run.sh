@@ -13,6 +13,7 @@
 #      //! env: K=V...         its environment (the only variables it gets)
 #      //! stdin: self         stdin is the program's own source
 #      //! slow                skipped with --quick
+#      //! wasm-cflags: FLAGS  extra flags for the wasm build (e.g. -msimd128)
 # 2. Sandbox (guest/sandbox.c, wasm only): escapes through '..', absolute paths and symlinks refused,
 #    no file access without --dir, bad guest pointers answered EFAULT.
 # 3. Limits (guest/*.c and wat/*.wat): --timeout (spinning, sleeping, blocked on stdin), --fuel,
@@ -72,7 +73,9 @@ fresh() {
 
 to_wasm() {
 	# Two steps: clang-14 runs wasm-opt when linking with -O.
-	clang --target=wasm32-wasi "${CFLAGS[@]}" -I"$SRC" -c "$1" -o "$2.o" &&
+	# shellcheck disable=SC2046 # the directive's flags are words
+	clang --target=wasm32-wasi "${CFLAGS[@]}" $(sed -n 's|^//! wasm-cflags: *||p' "$1") \
+		-I"$SRC" -c "$1" -o "$2.o" &&
 		clang --target=wasm32-wasi "$2.o" -o "$2" -lm
 }
 
