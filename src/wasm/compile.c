@@ -1899,7 +1899,7 @@ static void op_simd(struct compiler *c)
 		emit_u(c, lane);
 	if (si->fn)
 		emit_cell(c, (wasm_cell){ .fn = si->fn });
-	if (mem && si->shape != S_STORE)
+	if (mem && (si->fn || si->lanes)) /* v128.load and .store know theirs */
 		emit_u(c, si->size);
 	if (out)
 		end_result_op(c);

@@ -426,6 +426,9 @@ L_simd_extract:
 L_simd_replace:
 	V_PUT(1, V_FN(simd_replace_fn, 5)(V_GET(2), fp[OPND(3)], OPND(4)));
 	NEXT(6);
+#define H_V_FAST(name, sub, expr) \
+	L_##name: { v128 a = V_GET(2), b = V_GET(3); V_PUT(1, expr); NEXT(4); }
+	SIMD_FAST_BINOPS(H_V_FAST)
 
 	/* Memory: the address in slot k, its offset and the access's size
 	 * in the cells named. */
@@ -434,6 +437,8 @@ L_simd_replace:
 	MEM_CHECK(checked, ea, size)
 #define V_LOAD_BODY(checked) \
 	{ V_EA(2, 3, OPND(5), checked); V_PUT(1, V_FN(simd_load_fn, 4)(mem + ea)); NEXT(6); }
+#define V_WHOLE_LOAD_BODY(checked) \
+	{ V_EA(2, 3, 16, checked); V_PUT(1, simd_load(mem + ea)); NEXT(4); }
 #define V_STORE_BODY(checked) \
 	{ V_EA(1, 3, 16, checked); v128 v = V_GET(2); memcpy(mem + ea, &v, 16); NEXT(4); }
 #define V_LOAD_LANE_BODY(checked) \
@@ -451,6 +456,8 @@ L_simd_replace:
 	}
 L_simd_load: V_LOAD_BODY(1)
 L_simd_load_guarded: V_LOAD_BODY(0)
+L_v128_load: V_WHOLE_LOAD_BODY(1)
+L_v128_load_guarded: V_WHOLE_LOAD_BODY(0)
 L_v128_store: V_STORE_BODY(1)
 L_v128_store_guarded: V_STORE_BODY(0)
 L_simd_load_lane: V_LOAD_LANE_BODY(1)

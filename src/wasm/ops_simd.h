@@ -123,16 +123,10 @@
 #define SIMD_BINOPS(X) \
 	SIMD_CMPS(X) \
 	X(i8x16_swizzle, 0x0e, simd_swizzle(a, b)) \
-	X(v128_and, 0x4e, a & b) \
-	X(v128_andnot, 0x4f, a & ~b) \
-	X(v128_or, 0x50, a | b) \
-	X(v128_xor, 0x51, a ^ b) \
 	X(i8x16_narrow_i16x8_s, 0x65, simd_narrow_i8_s(a, b)) \
 	X(i8x16_narrow_i16x8_u, 0x66, simd_narrow_i8_u(a, b)) \
-	X(i8x16_add, 0x6e, (v128)(U8(a) + U8(b))) \
 	X(i8x16_add_sat_s, 0x6f, simd_add_sat_i8(a, b)) \
 	X(i8x16_add_sat_u, 0x70, simd_add_sat_u8(a, b)) \
-	X(i8x16_sub, 0x71, (v128)(U8(a) - U8(b))) \
 	X(i8x16_sub_sat_s, 0x72, simd_sub_sat_i8(a, b)) \
 	X(i8x16_sub_sat_u, 0x73, simd_sub_sat_u8(a, b)) \
 	X(i8x16_min_s, 0x76, SIMD_PICK(I8(a) < I8(b), a, b)) \
@@ -143,13 +137,10 @@
 	X(i16x8_q15mulr_sat_s, 0x82, simd_q15mulr(a, b)) \
 	X(i16x8_narrow_i32x4_s, 0x85, simd_narrow_i16_s(a, b)) \
 	X(i16x8_narrow_i32x4_u, 0x86, simd_narrow_i16_u(a, b)) \
-	X(i16x8_add, 0x8e, (v128)(U16(a) + U16(b))) \
 	X(i16x8_add_sat_s, 0x8f, simd_add_sat_i16(a, b)) \
 	X(i16x8_add_sat_u, 0x90, simd_add_sat_u16(a, b)) \
-	X(i16x8_sub, 0x91, (v128)(U16(a) - U16(b))) \
 	X(i16x8_sub_sat_s, 0x92, simd_sub_sat_i16(a, b)) \
 	X(i16x8_sub_sat_u, 0x93, simd_sub_sat_u16(a, b)) \
-	X(i16x8_mul, 0x95, (v128)(U16(a) * U16(b))) \
 	X(i16x8_min_s, 0x96, SIMD_PICK(I16(a) < I16(b), a, b)) \
 	X(i16x8_min_u, 0x97, SIMD_PICK(U16(a) < U16(b), a, b)) \
 	X(i16x8_max_s, 0x98, SIMD_PICK(I16(a) > I16(b), a, b)) \
@@ -159,9 +150,6 @@
 	X(i16x8_extmul_high_i8x16_s, 0x9d, SIMD_EXTMUL(i16, 8, i8, 8, a, b)) \
 	X(i16x8_extmul_low_i8x16_u, 0x9e, SIMD_EXTMUL(u16, 8, u8, 0, a, b)) \
 	X(i16x8_extmul_high_i8x16_u, 0x9f, SIMD_EXTMUL(u16, 8, u8, 8, a, b)) \
-	X(i32x4_add, 0xae, (v128)(U32(a) + U32(b))) \
-	X(i32x4_sub, 0xb1, (v128)(U32(a) - U32(b))) \
-	X(i32x4_mul, 0xb5, (v128)(U32(a) * U32(b))) \
 	X(i32x4_min_s, 0xb6, SIMD_PICK(I32(a) < I32(b), a, b)) \
 	X(i32x4_min_u, 0xb7, SIMD_PICK(U32(a) < U32(b), a, b)) \
 	X(i32x4_max_s, 0xb8, SIMD_PICK(I32(a) > I32(b), a, b)) \
@@ -171,29 +159,45 @@
 	X(i32x4_extmul_high_i16x8_s, 0xbd, SIMD_EXTMUL(i32, 4, i16, 4, a, b)) \
 	X(i32x4_extmul_low_i16x8_u, 0xbe, SIMD_EXTMUL(u32, 4, u16, 0, a, b)) \
 	X(i32x4_extmul_high_i16x8_u, 0xbf, SIMD_EXTMUL(u32, 4, u16, 4, a, b)) \
-	X(i64x2_add, 0xce, a + b) \
-	X(i64x2_sub, 0xd1, a - b) \
 	X(i64x2_mul, 0xd5, a * b) \
 	X(i64x2_extmul_low_i32x4_s, 0xdc, SIMD_EXTMUL(i64, 2, i32, 0, a, b)) \
 	X(i64x2_extmul_high_i32x4_s, 0xdd, SIMD_EXTMUL(i64, 2, i32, 2, a, b)) \
 	X(i64x2_extmul_low_i32x4_u, 0xde, SIMD_EXTMUL(u64, 2, u32, 0, a, b)) \
 	X(i64x2_extmul_high_i32x4_u, 0xdf, SIMD_EXTMUL(u64, 2, u32, 2, a, b)) \
-	X(f32x4_add, 0xe4, (v128)(F32(a) + F32(b))) \
-	X(f32x4_sub, 0xe5, (v128)(F32(a) - F32(b))) \
-	X(f32x4_mul, 0xe6, (v128)(F32(a) * F32(b))) \
-	X(f32x4_div, 0xe7, (v128)(F32(a) / F32(b))) \
 	X(f32x4_min, 0xe8, SIMD_ZIP(f32, 4, f32_min, a, b)) \
 	X(f32x4_max, 0xe9, SIMD_ZIP(f32, 4, f32_max, a, b)) \
 	X(f32x4_pmin, 0xea, SIMD_PICK(F32(b) < F32(a), b, a)) \
 	X(f32x4_pmax, 0xeb, SIMD_PICK(F32(a) < F32(b), b, a)) \
-	X(f64x2_add, 0xf0, (v128)(F64(a) + F64(b))) \
-	X(f64x2_sub, 0xf1, (v128)(F64(a) - F64(b))) \
-	X(f64x2_mul, 0xf2, (v128)(F64(a) * F64(b))) \
-	X(f64x2_div, 0xf3, (v128)(F64(a) / F64(b))) \
 	X(f64x2_min, 0xf4, SIMD_ZIP(f64, 2, f64_min, a, b)) \
 	X(f64x2_max, 0xf5, SIMD_ZIP(f64, 2, f64_max, a, b)) \
 	X(f64x2_pmin, 0xf6, SIMD_PICK(F64(b) < F64(a), b, a)) \
 	X(f64x2_pmax, 0xf7, SIMD_PICK(F64(a) < F64(b), b, a))
+
+/* The binary ops common in vectorised loops: their own interpreter
+ * handlers (d a b), with no call. */
+#define SIMD_FAST_BINOPS(X) \
+	X(v128_and, 0x4e, a & b) \
+	X(v128_andnot, 0x4f, a & ~b) \
+	X(v128_or, 0x50, a | b) \
+	X(v128_xor, 0x51, a ^ b) \
+	X(i8x16_add, 0x6e, (v128)(U8(a) + U8(b))) \
+	X(i8x16_sub, 0x71, (v128)(U8(a) - U8(b))) \
+	X(i16x8_add, 0x8e, (v128)(U16(a) + U16(b))) \
+	X(i16x8_sub, 0x91, (v128)(U16(a) - U16(b))) \
+	X(i16x8_mul, 0x95, (v128)(U16(a) * U16(b))) \
+	X(i32x4_add, 0xae, (v128)(U32(a) + U32(b))) \
+	X(i32x4_sub, 0xb1, (v128)(U32(a) - U32(b))) \
+	X(i32x4_mul, 0xb5, (v128)(U32(a) * U32(b))) \
+	X(i64x2_add, 0xce, a + b) \
+	X(i64x2_sub, 0xd1, a - b) \
+	X(f32x4_add, 0xe4, (v128)(F32(a) + F32(b))) \
+	X(f32x4_sub, 0xe5, (v128)(F32(a) - F32(b))) \
+	X(f32x4_mul, 0xe6, (v128)(F32(a) * F32(b))) \
+	X(f32x4_div, 0xe7, (v128)(F32(a) / F32(b))) \
+	X(f64x2_add, 0xf0, (v128)(F64(a) + F64(b))) \
+	X(f64x2_sub, 0xf1, (v128)(F64(a) - F64(b))) \
+	X(f64x2_mul, 0xf2, (v128)(F64(a) * F64(b))) \
+	X(f64x2_div, 0xf3, (v128)(F64(a) / F64(b)))
 
 /* v128 v128 v128 -> v128 */
 #define SIMD_TERNOPS(X) \
@@ -255,9 +259,9 @@
 	X(f32x4_replace_lane, 0x20, F32, 4, uint32_t) \
 	X(f64x2_replace_lane, 0x22, F64, 2, uint64_t)
 
-/* Memory -> v128: X(name, sub-opcode, bytes read, natural alignment log2, expression) */
+/* Memory -> v128: X(name, sub-opcode, bytes read, natural alignment log2, expression);
+ * v128.load itself has its own handler. */
 #define SIMD_LOADS(X) \
-	X(v128_load, 0x00, 16, 4, simd_load(p)) \
 	X(v128_load8x8_s, 0x01, 8, 3, SIMD_LOAD_EXTEND(i16, 8, int8_t, p)) \
 	X(v128_load8x8_u, 0x02, 8, 3, SIMD_LOAD_EXTEND(i16, 8, uint8_t, p)) \
 	X(v128_load16x4_s, 0x03, 8, 3, SIMD_LOAD_EXTEND(i32, 4, int16_t, p)) \
@@ -285,9 +289,10 @@
 	X(v128_store64_lane, 0x5b, 8, 3, 2)
 
 /* Every memory access, in one order for the checked and guarded forms. */
-#define SIMD_MEMOPS(X_LOAD, X_STORE, X_LOAD_LANE, X_STORE_LANE) \
+#define SIMD_MEMOPS(X_LOAD, X_WHOLE, X_LOAD_LANE, X_STORE_LANE) \
 	SIMD_LOADS(X_LOAD) \
-	X_STORE(v128_store, 0x0b, 16, 4, 0) \
+	X_WHOLE(v128_load, 0x00, 16, 4, S_LOAD) \
+	X_WHOLE(v128_store, 0x0b, 16, 4, S_STORE) \
 	SIMD_LOAD_LANES(X_LOAD_LANE) \
 	SIMD_STORE_LANES(X_STORE_LANE)
 
@@ -300,6 +305,7 @@
  *   simd_splat    d a fn          simd_test     d a fn
  *   simd_extract  d a lane fn     simd_replace  d a b lane fn
  *   simd_load     d a(addr) offset fn size
+ *   v128_load     d a(addr) offset
  *   v128_store    a(addr) b offset
  *   simd_load_lane  d a(addr) b offset lane size
  *   simd_store_lane a(addr) b offset lane size
@@ -308,6 +314,7 @@
  *   copy_v128     d a             (a move of both slots)
  *   select_v128   d a b c
  *   global_get_v128 d index, global_set_v128 index a
+ *   <fast binop>  d a b
  * Each memory access is followed by its _guarded form.
  */
 #define SIMD_HANDLERS(X) \
@@ -321,6 +328,8 @@
 	X(simd_replace) \
 	X(simd_load) \
 	X(simd_load_guarded) \
+	X(v128_load) \
+	X(v128_load_guarded) \
 	X(v128_store) \
 	X(v128_store_guarded) \
 	X(simd_load_lane) \
@@ -332,7 +341,8 @@
 	X(copy_v128) \
 	X(select_v128) \
 	X(global_get_v128) \
-	X(global_set_v128)
+	X(global_set_v128) \
+	SIMD_FAST_BINOPS(X)
 
 /* Operand shapes of the 0xfd instructions. */
 enum simd_shape {

@@ -51,7 +51,8 @@ SIMD_MEMOPS(F_LOAD, F_NONE, F_NONE, F_NONE)
 #define E_REPLACE(name, sub, T, lanes, ...) \
 	[sub] = { OP_simd_replace, S_REPLACE, T_##T, 0, lanes, 0, FN(name) },
 #define E_LOAD(name, sub, size, al, ...) [sub] = { OP_simd_load, S_LOAD, 0, al, 0, size, FN(name) },
-#define E_STORE(name, sub, size, al, ...) [sub] = { OP_v128_store, S_STORE, 0, al, 0, size, NULL },
+#define E_FAST(name, sub, ...) [sub] = { OP_##name, S_BIN, 0, 0, 0, 0, NULL },
+#define E_WHOLE(name, sub, size, al, shape) [sub] = { OP_##name, shape, 0, al, 0, size, NULL },
 #define E_LOAD_LANE(name, sub, size, al, lanes) \
 	[sub] = { OP_simd_load_lane, S_LOAD_LANE, 0, al, lanes, size, NULL },
 #define E_STORE_LANE(name, sub, size, al, lanes) \
@@ -59,11 +60,12 @@ SIMD_MEMOPS(F_LOAD, F_NONE, F_NONE, F_NONE)
 const struct wasm_simd_op wasm_simd_ops[0x100] = {
 	SIMD_UNOPS(E_UN)
 	SIMD_BINOPS(E_BIN)
+	SIMD_FAST_BINOPS(E_FAST)
 	SIMD_TERNOPS(E_TERN)
 	SIMD_SHIFTS(E_SHIFT)
 	SIMD_SPLATS(E_SPLAT)
 	SIMD_TESTS(E_TEST)
 	SIMD_EXTRACTS(E_EXTRACT)
 	SIMD_REPLACES(E_REPLACE)
-	SIMD_MEMOPS(E_LOAD, E_STORE, E_LOAD_LANE, E_STORE_LANE)
+	SIMD_MEMOPS(E_LOAD, E_WHOLE, E_LOAD_LANE, E_STORE_LANE)
 };
