@@ -18,3 +18,9 @@ sink-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap
 	@bash tests/sink/run.sh $(BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap $(SAN_BUILD)/wbpf
 
 TEST_TARGETS += sink-test
+
+# Throughput of `wbpf l7` into ClickHouse against its JSON output
+# (bench/sink/clickhouse.sh; figures in bench/README.md).
+.PHONY: bench-sink
+bench-sink: $(BUILD)/wbpf $(BUILD)/l7/gen_pcap
+	@bash bench/sink/clickhouse.sh

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "l7/internal.h"
@@ -27,9 +28,14 @@ static void put_num(struct wbpf_field **f, const char *name, bool present, int64
 
 static void attributes_json(const struct l7_info *in, char *buf, size_t size)
 {
-	json_t *obj = json_object();
+	json_t *obj;
 	size_t n = 0;
 
+	if (!in->n_attrs) { /* most records: no allocation for them */
+		snprintf(buf, size, "{}");
+		return;
+	}
+	obj = json_object();
 	for (unsigned i = 0; obj && i < in->n_attrs && i < L7_ATTR_MAX; i++)
 		json_object_set_new(obj, in->attrs[i].key, json_string(in->attrs[i].val));
 	if (obj)

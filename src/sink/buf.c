@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* The sinks' byte buffer and JSON encoding. */
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -59,6 +58,29 @@ void sink_buf__printf(struct sink_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Integers are most of what records hold: no printf on that path. */
+void sink_buf__put_u64(struct sink_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sink_buf__put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void sink_buf__put_i64(struct sink_buf *b, int64_t v)
+{
+	if (v < 0) {
+		sink_buf__put(b, "-", 1);
+		sink_buf__put_u64(b, 0 - (uint64_t)v);
+	} else {
+		sink_buf__put_u64(b, (uint64_t)v);
+	}
+}
+
 void sink_buf__free(struct sink_buf *b)
 {
 	free(b->data);
@@ -104,10 +126,10 @@ void sink_buf__json_value(struct sink_buf *b, const struct wbpf_field *f)
 		sink_buf__json_str(b, f->s ? f->s : "");
 		break;
 	case WBPF_FIELD_I64:
-		sink_buf__printf(b, "%" PRId64, f->i);
+		sink_buf__put_i64(b, f->i);
 		break;
 	case WBPF_FIELD_U64:
-		sink_buf__printf(b, "%" PRIu64, f->u);
+		sink_buf__put_u64(b, f->u);
 		break;
 	case WBPF_FIELD_F64:
 		/* JSON has no NaN or infinities. */

@@ -22,6 +22,8 @@ void sink_buf__put(struct sink_buf *b, const void *p, size_t n);
 void sink_buf__puts(struct sink_buf *b, const char *s);
 void sink_buf__printf(struct sink_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void sink_buf__put_u64(struct sink_buf *b, uint64_t v);
+void sink_buf__put_i64(struct sink_buf *b, int64_t v);
 void sink_buf__free(struct sink_buf *b);
 
 /* A JSON string literal of s (quotes included). */

@@ -45,22 +45,9 @@ bad() {
 	for line in "$@"; do printf '       %s\n' "$line"; done
 }
 
-# A port nothing listens on now.
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		(echo >/dev/tcp/127.0.0.1/"$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
-
-wait_http() { # URL SECONDS
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		curl -sf -o /dev/null "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+SRC=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=services.sh
+source "$SRC/services.sh"
 
 # ------------------------------------------------------------ 1. streams
 
@@ -97,52 +84,7 @@ fi
 
 # ------------------------------------------------------------ ClickHouse
 
-CH_PORT=$(free_port)
 CH_DIR=$TMP/clickhouse
-CH_URL=http://127.0.0.1:$CH_PORT/
-
-ch_start() {
-	mkdir -p "$CH_DIR"
-	cat >"$CH_DIR/config.xml" <<EOF
-<yandex>
-  <logger><level>warning</level><console>1</console></logger>
-  <http_port>$CH_PORT</http_port>
-  <tcp_port>$(free_port)</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>$CH_DIR/data/</path>
-  <tmp_path>$CH_DIR/tmp/</tmp_path>
-  <user_files_path>$CH_DIR/user_files/</user_files_path>
-  <format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-  <users_config>users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <mark_cache_size>5368709</mark_cache_size>
-</yandex>
-EOF
-	cat >"$CH_DIR/users.xml" <<EOF
-<yandex>
-  <profiles><default></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
-    <profile>default</profile><quota>default</quota></default></users>
-  <quotas><default></default></quotas>
-</yandex>
-EOF
-	clickhouse-server --config-file="$CH_DIR/config.xml" >>"$CH_DIR/log" 2>&1 &
-	CH_PID=$!
-	PIDS+=("$CH_PID")
-	wait_http "${CH_URL}?query=SELECT+1" 60
-}
-
-# SIGKILL: a graceful stop of this server waits for its clients to hang
-# up, and wbpf keeps its connection open; a killed store is the harder case.
-ch_stop() {
-	kill -9 "$CH_PID" 2>/dev/null
-	wait "$CH_PID" 2>/dev/null
-}
-
-ch_query() {
-	curl -s --data-binary "$1" "$CH_URL"
-}
 
 if ! command -v clickhouse-server >/dev/null; then
 	echo "  skip ClickHouse tests: clickhouse-server is not installed"
