@@ -9,7 +9,7 @@ LDLIBS += -lcurl -lcrypto -ljansson -larchive
 
 # (wasi.mk, read after this file, builds hello.wasm.)
 OCI_TEST_DEPS := $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(BUILD)/examples/hello.wasm \
-	$(EX_BUILD)/execsnoop.wasm
+	$(EX_BUILD)/execsnoop.wasm $(L7_EX)/l7_dns.wasm $(L7_GEN)
 
 .PHONY: oci-test oci-test-san
 oci-test: $(OCI_TEST_DEPS)

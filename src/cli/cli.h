@@ -31,8 +31,9 @@ int cli_logout(int argc, char **argv);
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 /* *path: the Wasm module of the image `arg` names (pulled when missing),
- * or NULL when arg is no image reference. -1 after printing why. */
-int cli_oci_module(const char *arg, char **path);
+ * or NULL when arg is no image reference. -1 after printing why, as
+ * "wbpf CMD: ...". */
+int cli_oci_module(const char *cmd, const char *arg, char **path);
 
 /* "64MiB", "512k", "1G", "4096": powers of 1024, optional "B"/"iB". */
 int cli_parse_size(const char *s, uint64_t *out);

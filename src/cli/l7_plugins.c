@@ -57,12 +57,27 @@ int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg)
 
 	if (!o->n)
 		return 0;
-	if (!(specs = calloc(o->n, sizeof(*specs))))
+	char **image = calloc(o->n, sizeof(*image));	/* --plugin REF: the image's module */
+	unsigned resolved = 0;
+
+	if (!(specs = calloc(o->n, sizeof(*specs))) || !image) {
+		free(specs);
+		free(image);
 		return CLI_EXIT_ERROR;
+	}
+	while (resolved < o->n && !cli_oci_module("l7", o->list[resolved].path, &image[resolved]))
+		resolved++;
 	for (unsigned i = 0; i < o->n; i++)
-		specs[i] = (struct l7_plugin_spec){ o->list[i].path, o->list[i].args, o->list[i].n_args };
-	o->host = l7_plugins__load(specs, o->n, &po, &err);
+		specs[i] = (struct l7_plugin_spec){ image[i] ? image[i] : o->list[i].path,
+						    o->list[i].args, o->list[i].n_args };
+	if (resolved == o->n)
+		o->host = l7_plugins__load(specs, o->n, &po, &err);
+	for (unsigned i = 0; i < o->n; i++)
+		free(image[i]);
+	free(image);
 	free(specs);
+	if (resolved < o->n)
+		return CLI_EXIT_ERROR;
 	if (!o->host) {
 		fprintf(stderr, "wbpf l7: %s\n", err.msg);
 		return CLI_EXIT_ERROR;

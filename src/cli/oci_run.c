@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* `wbpf run REF`: the module of an image, through the OCI resolver. */
+/* `wbpf run REF`, `wbpf l7 --plugin REF`: the module of an image,
+ * through the OCI resolver. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "cli/cli.h"
 #include "wbpf/oci.h"
 
-int cli_oci_module(const char *arg, char **path)
+int cli_oci_module(const char *cmd, const char *arg, char **path)
 {
 	struct wbpf_oci_resolve_opts opts = {.sz = sizeof(opts)};
 	struct wbpf_oci_artifact *a;
@@ -20,12 +21,12 @@ int cli_oci_module(const char *arg, char **path)
 	opts.remote.sz = sizeof(opts.remote);
 	opts.remote.progress = isatty(STDERR_FILENO);
 	if (wbpf_oci__resolve(arg, &opts, &a, &err)) {
-		fprintf(stderr, "wbpf run: %s\n", err.msg);
+		fprintf(stderr, "wbpf %s: %s\n", cmd, err.msg);
 		return -1;
 	}
 	if (!a->wasm_path)
-		fprintf(stderr, "wbpf run: %s: a %s image without a Wasm module (BPF objects only)\n",
-			a->ref, wbpf_oci_format__str(a->format));
+		fprintf(stderr, "wbpf %s: %s: a %s image without a Wasm module (BPF objects only)\n",
+			cmd, a->ref, wbpf_oci_format__str(a->format));
 	else
 		*path = strdup(a->wasm_path);
 	wbpf_oci_artifact__free(a);

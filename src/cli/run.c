@@ -552,7 +552,7 @@ static int run_module(const struct run_opts *o, char **host_env)
 	char *image_module;
 
 	/* MODULE may name an image (wbpf run REF). */
-	if (cli_oci_module(o->module, &image_module))
+	if (cli_oci_module("run", o->module, &image_module))
 		return CLI_EXIT_ERROR;
 	r.store = make_store(o);
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;

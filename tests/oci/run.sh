@@ -14,6 +14,8 @@ WBPF=${WBPF:-$BUILD/wbpf}
 SRC=$(cd "$(dirname "$0")" && pwd)
 HELLO=$BUILD/examples/hello.wasm
 EXECSNOOP=$BUILD/examples/execsnoop.wasm
+L7_DNS=$BUILD/examples/l7_dns.wasm
+GEN_PCAP=$BUILD/l7/gen_pcap
 TMP=$(mktemp -d /tmp/wbpf-oci.XXXXXX)
 PIDS=()
 
@@ -517,6 +519,26 @@ PY
 		verify --key "$k/cosign.pub" "$REG/signed/app:v1" && ok "verify: tampered payload"
 }
 
+
+# ------------------------------------------------- L7 plugin by reference
+
+test_l7_plugin() {
+	[ -x "$GEN_PCAP" ] && [ -f "$L7_DNS" ] || { skipped "l7 --plugin REF" "no l7_dns.wasm"; return; }
+	fresh l7
+	"$GEN_PCAP" dns "$TMP/dns.pcap" || { bad l7-plugin "gen_pcap failed"; return; }
+	app "$TMP/l7" "$L7_DNS"
+	printf '{"port":"53"}' >"$TMP/l7/plugin.json"
+	wb build -t "$REG/l7/dns:v1" "$TMP/l7" && wb push "$REG/l7/dns:v1" && wb rm "$REG/l7/dns:v1"
+	"$WBPF" l7 --pcap "$TMP/dns.pcap" --plugin "$L7_DNS" --json >"$TMP/l7-file.out" 2>/dev/null
+	wb l7 --pcap "$TMP/dns.pcap" --plugin "$REG/l7/dns:v1" --json
+	[ "$rc" = 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/l7-file.out" &&
+		grep -Eq '^  plugin [0-9a-f]{40,}: [1-9][0-9]* calls, 0 failures' "$TMP/err" ||
+		{ bad l7-plugin "rc $rc: $(head -3 "$TMP/err")"; return; }
+	wb inspect "$REG/l7/dns:v1"
+	grep -q '"kind":"l7"' "$TMP/out" || { bad l7-plugin-kind "$(head -12 "$TMP/out")"; return; }
+	ok "L7 plugin image: build -> push -> rm -> wbpf l7 --plugin REF (same records as the file)"
+}
+
 # ------------------------------------------------------------ local store
 
 test_local() {
@@ -593,6 +615,7 @@ if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; th
 elif start_registry plain; then
 	test_roundtrip
 	test_bpf_roundtrip
+	test_l7_plugin
 	test_skopeo
 	test_foreign
 	test_write_ig
