@@ -26,6 +26,7 @@ extern "C" {
 
 struct wbpf_store;
 struct wbpf_bpf_host;
+struct btf;
 
 /* What a program attaches to; the unit of permission. */
 enum wbpf_bpf_attach_kind {
@@ -114,6 +115,9 @@ int wbpf_bpf_host__find_map(struct wbpf_bpf_host *host, int obj, const char *nam
 /* The idx-th program / map in ELF order; -ENOENT past the end. */
 int wbpf_bpf_host__program_at(struct wbpf_bpf_host *host, int obj, uint32_t idx);
 int wbpf_bpf_host__map_at(struct wbpf_bpf_host *host, int obj, uint32_t idx);
+/* The object's BTF (libbpf's, with section sizes and offsets fixed up),
+ * NULL when it has none; valid until the object is closed. */
+const struct btf *wbpf_bpf_host__object_btf(struct wbpf_bpf_host *host, int obj);
 /* The object a program or map belongs to. */
 int wbpf_bpf_host__owner(struct wbpf_bpf_host *host, int prog_or_map);
 

@@ -208,6 +208,13 @@ int wbpf_bpf_host__map_at(struct wbpf_bpf_host *host, int obj, uint32_t idx)
 	return idx < o->nmaps ? map_handle(host, &o->maps[idx]) : -ENOENT;
 }
 
+const struct btf *wbpf_bpf_host__object_btf(struct wbpf_bpf_host *host, int obj)
+{
+	struct bpf_obj *o = host_obj(host, obj);
+
+	return o ? bpf_object__btf(o->bpf) : NULL;
+}
+
 int wbpf_bpf_host__owner(struct wbpf_bpf_host *host, int h)
 {
 	struct bpf_prog_ent *p = host_prog(host, h);

@@ -34,6 +34,7 @@ int cli_verify(int argc, char **argv);
  * or NULL when arg is no image reference. -1 after printing why, as
  * "wbpf CMD: ...". */
 int cli_oci_module(const char *cmd, const char *arg, char **path);
+int cli_gadget(int argc, char **argv); /* gadget.c */
 
 /* "64MiB", "512k", "1G", "4096": powers of 1024, optional "B"/"iB". */
 int cli_parse_size(const char *s, uint64_t *out);

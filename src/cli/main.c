@@ -29,6 +29,7 @@ static const struct cli_cmd cmds[] = {
 	{"logout", cli_logout, "forget the credentials for a registry"},
 	{"sign", cli_sign, "sign an image (cosign key-pair format) and push the signature"},
 	{"verify", cli_verify, "check an image's signature against a public key"},
+	{"gadget", cli_gadget, "run or inspect a gadget (eBPF object, gadget.yaml, Wasm operator)"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

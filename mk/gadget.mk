@@ -1,0 +1,53 @@
+# Gadgets (src/gadget, issue 10): gadget directories with an eBPF object,
+# gadget.yaml and a Wasm operator; IG's operator ABI.
+#   make gadgets        build/examples/<gadget>/ directories
+#   make gadget-test    end-to-end and ABI tests (root; in `make test`)
+
+LDLIBS += -lyaml
+
+GADGET_GEN := $(BUILD)/gen
+GADGET_SYSCALLS := $(GADGET_GEN)/gadget_syscalls.h
+UNISTD_H := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+
+# The syscall table from the installed kernel headers: one
+# `[nr] = "name",` line per syscall.
+$(GADGET_SYSCALLS): | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	awk '$$1 == "#define" && $$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ \
+		{ printf "[%s] = \"%s\",\n", $$3, substr($$2, 6) }' $(UNISTD_H) > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/src/gadget/syscall.o $(SAN_BUILD)/obj/src/gadget/syscall.o: $(GADGET_SYSCALLS)
+$(BUILD)/obj/src/gadget/syscall.o $(SAN_BUILD)/obj/src/gadget/syscall.o: \
+	CPPFLAGS += -I$(GADGET_GEN)
+
+# --- gadget directories: DIR/program.bpf.o, DIR/gadget.yaml, DIR/program.wasm
+GADGET_BPF_CFLAGS := $(EX_BPF_CFLAGS)
+GADGETS := trace_exec trace_open
+GADGET_OUT := $(EX_BUILD)
+
+# $(1): name. The operator (examples/NAME/operator.c) is optional.
+define gadget_rules
+$(GADGET_OUT)/$(1)/program.bpf.o: examples/$(1)/program.bpf.c $(wildcard examples/$(1)/*.h) \
+		$(wildcard sdk/c/include/gadget/*.h) $(VMLINUX_H)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(GADGET_BPF_CFLAGS) -Iexamples/$(1) -c $$< -o $$@
+
+$(GADGET_OUT)/$(1)/gadget.yaml: examples/$(1)/gadget.yaml
+	@mkdir -p $$(dir $$@)
+	cp $$< $$@
+
+GADGET_DIRS += $(GADGET_OUT)/$(1)/program.bpf.o $(GADGET_OUT)/$(1)/gadget.yaml
+endef
+$(foreach g,$(GADGETS),$(eval $(call gadget_rules,$(g))))
+
+.PHONY: gadgets gadget-test gadget-test-san
+gadgets: $(GADGET_DIRS) $(BUILD)/wbpf
+
+gadget-test: $(BUILD)/wbpf $(GADGET_DIRS)
+	@bash tests/gadget/run.sh $(BUILD)
+
+gadget-test-san: $(SAN_BUILD)/wbpf $(GADGET_DIRS)
+	@WBPF=$(SAN_BUILD)/wbpf bash tests/gadget/run.sh $(BUILD)
+
+TEST_TARGETS += gadget-test gadget-test-san

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Gadget tests: gadget.yaml parsing (good and malformed: one clear error
+# each), and the example gadgets end to end on the real kernel while this
+# script makes the events (an exec, an open of a missing file).
+#
+# usage: tests/gadget/run.sh BUILD_DIR [TEST...]   (default: every test)
+# The kernel tests need root; without it they are reported as skipped.
+set -uo pipefail
+
+BUILD=${1:-build}
+shift || true
+WBPF=${WBPF:-$BUILD/wbpf}
+EX=$BUILD/examples
+HERE=$(dirname "$0")
+
+passed=0 failed=0 skipped=0
+WORK=$(mktemp -d /tmp/wbpf-gadget.XXXXXX)
+U=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+declare -A bg_pid=()
+
+cleanup() {
+	local p
+	for p in "${bg_pid[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+fail() {
+	local name=$1 run=${3:-}
+	echo "FAIL $name: $2"
+	failed=$((failed + 1))
+	if [ -n "$run" ]; then
+		echo "---- $run stdout (tail)"; tail -n 20 "$WORK/$run.out" 2>/dev/null
+		echo "---- $run stderr (tail)"; tail -n 20 "$WORK/$run.err" 2>/dev/null
+		echo "----"
+	fi
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# start NAME DIR [OPTIONS...]: `wbpf gadget run` in the background, with a
+# deadline so that nothing hangs the suite.
+start() {
+	local name=$1
+	shift
+	"$WBPF" gadget run --timeout 20s "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	bg_pid[$name]=$!
+}
+
+# started NAME: until the header is out (the programs are attached).
+started() {
+	local tries=100
+	while [ $tries -gt 0 ]; do
+		[ -s "$WORK/$1.out" ] && return 0
+		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# stop NAME: SIGINT, as a user's Ctrl-C; its status goes to rc.
+stop() {
+	rc=0
+	kill -INT "${bg_pid[$1]}" 2>/dev/null
+	wait "${bg_pid[$1]}" || rc=$?
+	unset "bg_pid[$1]"
+}
+
+# A gadget directory with trace_open's object and the given gadget.yaml.
+yaml_gadget() {
+	local dir=$WORK/yaml_$(basename "$1" .yaml)
+	mkdir -p "$dir"
+	cp "$EX/trace_open/program.bpf.o" "$dir/"
+	cp "$1" "$dir/gadget.yaml"
+	echo "$dir"
+}
+
+# ------------------------------------------------------------ gadget.yaml
+
+test_yaml_malformed() {
+	local f dir want err rc n bad=0
+	for f in "$HERE"/yaml/*.yaml; do
+		want=$(sed -n 's/^# want: //p' "$f")
+		[ -n "$want" ] || continue
+		dir=$(yaml_gadget "$f")
+		err=$("$WBPF" gadget inspect "$dir" 2>&1 >/dev/null)
+		rc=$?
+		n=$(printf '%s\n' "$err" | grep -c .)
+		if [ $rc -ne 1 ] || [ "$n" -ne 1 ] || ! grep -Eq "^wbpf gadget: .*$want" <<<"$err"; then
+			fail "yaml-malformed" "$(basename "$f"): status $rc, want one line matching '$want', got: $err"
+			bad=1
+		fi
+	done
+	[ $bad -eq 0 ] && pass yaml-malformed
+}
+
+test_yaml_full() {
+	local dir out
+	dir=$(yaml_gadget "$HERE/yaml/full.yaml")
+	out=$("$WBPF" gadget inspect "$dir") || { fail yaml-full "inspect failed"; return; }
+	local want
+	for want in \
+		'^    comm +cstring @8\+16 .*template=comm description=the process name columns.width=6 columns.ellipsis=end' \
+		'^    pid +uint32 .*columns.width=9 columns.minwidth=9 columns.alignment=left' \
+		'^    uid +uint32 .* hidden .*columns.hidden=true' \
+		'^    fd +int32 .*columns.width=5 columns.alignment=right columns.fixed=true' \
+		'^    flags +uint32 @40\+4 src:ebpf .*columns.hex=true' \
+		'^    fname +cstring .*columns.maxwidth=12 columns.ellipsis=middle' \
+		'^    error +string .*columns.ellipsis=none' \
+		'^param --comm \(string, ebpf, default .*\): only this comm$' \
+		'^program exit_openat: SEC\("tracepoint/syscalls/sys_exit_openat"\)$'; do
+		grep -Eq "$want" <<<"$out" || { fail yaml-full "no line matching '$want' in: $out"; return; }
+	done
+	pass yaml-full
+}
+
+# The renderer applies those annotations: widths, alignment, ellipsis.
+test_columns() {
+	is_root || { skip columns "needs root (eBPF)"; return; }
+	local dir prog=$WORK/wbc_$U line want
+	dir=$(yaml_gadget "$HERE/yaml/full.yaml")
+	cp /bin/cat "$prog"
+	start columns "$dir" --comm "wbc_$U"
+	started columns || { fail columns "no header" columns; return; }
+	"$prog" "$WORK/a_very_long_missing_name_$U" 2>/dev/null
+	sleep 0.3
+	stop columns
+	want="COMM   PID          FD    FLAGS FNAME        ERROR"
+	[ "$(head -1 "$WORK/columns.out")" = "$want" ] ||
+		{ fail columns "header: want '$want', got '$(head -1 "$WORK/columns.out")'" columns; return; }
+	line=$(grep " /tmp/w…" "$WORK/columns.out")
+	# comm cut at 6 with an ellipsis, pid left-aligned in 9, fd right in 5,
+	# flags in hex, fname cut in the middle to 12, error never cut.
+	[[ "$line" =~ ^wbc_$(printf %.1s "$U")…\ [0-9]+\ +-1\ +0x[0-9a-f]+\ /tmp/w…[a-f0-9]{5}\ ENOENT$ ]] ||
+		{ fail columns "row: '$line'" columns; return; }
+	pass columns
+}
+
+# --------------------------------------------------------------- examples
+
+test_trace_exec() {
+	is_root || { skip trace_exec "needs root (eBPF)"; return; }
+	local prog=$WORK/wbx_$U pid line
+	cp /bin/true "$prog"
+	start exec "$EX/trace_exec"
+	started exec || { fail trace_exec "no header" exec; return; }
+	"$prog" "arg_$U" second &
+	pid=$!
+	wait $pid
+	sleep 0.3
+	stop exec
+	[ "$rc" = 0 ] || { fail trace_exec "exit status $rc" exec; return; }
+	# COMM PID FILE PCOMM USER; FILE is cut at its start to 32 columns
+	line=$(awk -v p="$pid" '$2 == p' "$WORK/exec.out")
+	read -r c p f pc us <<<"$line"
+	[ "$c $p $pc $us" = "wbx_$U $pid bash root" ] && [ "${#f}" = 32 ] &&
+		[[ "$f" == …* && "$prog" == *"${f#…}" ]] ||
+		{ fail trace_exec "want 'wbx_$U $pid …${prog: -31} bash root', got '$line'" exec; return; }
+	grep -Eq "^wbpf gadget: trace_exec: [1-9][0-9]* events, 0 lost" "$WORK/exec.err" ||
+		{ fail trace_exec "no summary" exec; return; }
+	pass trace_exec
+}
+
+test_trace_exec_json() {
+	is_root || { skip trace_exec-json "needs root (eBPF)"; return; }
+	local prog=$WORK/wbj_$U pid
+	cp /bin/true "$prog"
+	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp \
+		--filter "comm=wbj_$U"
+	sleep 1 # JSON has no header: give the programs time to attach
+	"$prog" &
+	pid=$!
+	wait $pid
+	sleep 0.3
+	stop exec-json
+	[ "$(wc -l <"$WORK/exec-json.out")" = 1 ] ||
+		{ fail trace_exec-json "--filter let other records through" exec-json; return; }
+	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\"\}$" \
+		"$WORK/exec-json.out" || { fail trace_exec-json "bad JSON" exec-json; return; }
+	pass trace_exec-json
+}
+
+# --comm filters in the kernel (a .rodata constant), errno is formatted.
+test_trace_open() {
+	is_root || { skip trace_open "needs root (eBPF)"; return; }
+	local prog=$WORK/wbo_$U pid others
+	cp /bin/cat "$prog"
+	start open "$EX/trace_open" --comm "wbo_$U" --fields=-uid,-user
+	started open || { fail trace_open "no header" open; return; }
+	"$prog" "$WORK/missing_$U" 2>/dev/null &
+	pid=$!
+	wait $pid
+	cat "$WORK/missing_$U" 2>/dev/null
+	sleep 0.3
+	stop open
+	[ "$(head -1 "$WORK/open.out" | tr -s ' ')" = "COMM PID FD FNAME ERROR" ] ||
+		{ fail trace_open "--fields=-uid,-user: header '$(head -1 "$WORK/open.out")'" open; return; }
+	awk -v p="$pid" -v f="$WORK/missing_$U" -v c="wbo_$U" \
+		'$1 == c && $2 == p && $3 == -1 && $4 == f && $5 == "ENOENT" { ok = 1 } END { exit !ok }' \
+		"$WORK/open.out" || { fail trace_open "no ENOENT open of $WORK/missing_$U by $pid" open; return; }
+	others=$(awk -v c="wbo_$U" 'NR > 1 && $1 != c' "$WORK/open.out")
+	[ -z "$others" ] || { fail trace_open "--comm let through: $others" open; return; }
+	pass trace_open
+}
+
+# ------------------------------------------------------------ bad usage
+
+test_bad_usage() {
+	local err rc
+	err=$("$WBPF" gadget run "$EX/trace_open" --nosuch 1 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: unknown param 'nosuch'" ] ||
+		{ fail bad-usage "unknown param: $rc '$err'"; return; }
+	err=$("$WBPF" gadget run "$EX/trace_exec" --uid abc 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: param uid: 'abc' is not a valid integer or bool" ] ||
+		{ fail bad-usage "bad value: $rc '$err'"; return; }
+	err=$("$WBPF" gadget run "$EX/trace_open" --comm 0123456789abcdefX 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: param comm: '0123456789abcdefX' is not a valid string (too long)" ] ||
+		{ fail bad-usage "long string: $rc '$err'"; return; }
+	err=$("$WBPF" gadget run "$EX/trace_open" --fields comm,nosuch 2>&1); rc=$?
+	[ $rc = 2 ] && [[ "$err" == "wbpf gadget: --fields: no field 'nosuch'"* ]] ||
+		{ fail bad-usage "--fields: $rc '$err'"; return; }
+	err=$("$WBPF" gadget run "$EX/trace_open" --filter 'fd<x' 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: --filter fd<x: 'x' is not a number" ] ||
+		{ fail bad-usage "--filter: $rc '$err'"; return; }
+	err=$("$WBPF" gadget inspect "$WORK/nonexistent" 2>&1); rc=$?
+	[ $rc = 1 ] && [ "$err" = "wbpf gadget: $WORK/nonexistent/gadget.yaml: No such file or directory" ] ||
+		{ fail bad-usage "missing dir: $rc '$err'"; return; }
+	pass bad-usage
+}
+
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns"
+if ! is_root; then
+	echo "gadget tests: not root: kernel tests are skipped"
+elif [ ! -e /sys/kernel/btf/vmlinux ]; then
+	echo "gadget tests: no kernel BTF: skipped"; exit 0
+else
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+fi
+for t in ${*:-$ALL}; do "test_$t"; done
+echo "gadget tests: $passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
