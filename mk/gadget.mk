@@ -26,6 +26,12 @@ GADGET_BPF_CFLAGS := $(EX_BPF_CFLAGS)
 GADGETS := trace_exec trace_open
 GADGET_OUT := $(EX_BUILD)
 
+# Operators: wasm32-wasi reactors, as IG's are; malloc exported for the
+# `env` generation.
+IG_API_H := sdk/c/include/gadget/ig_api.h
+OP_CFLAGS := $(GUEST_CFLAGS)
+OP_LDFLAGS := -mexec-model=reactor -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug
+
 # $(1): name. The operator (examples/NAME/operator.c) is optional.
 define gadget_rules
 $(GADGET_OUT)/$(1)/program.bpf.o: examples/$(1)/program.bpf.c $(wildcard examples/$(1)/*.h) \
@@ -38,6 +44,15 @@ $(GADGET_OUT)/$(1)/gadget.yaml: examples/$(1)/gadget.yaml
 	cp $$< $$@
 
 GADGET_DIRS += $(GADGET_OUT)/$(1)/program.bpf.o $(GADGET_OUT)/$(1)/gadget.yaml
+ifneq ($(wildcard examples/$(1)/operator.c),)
+$(GADGET_OUT)/$(1)/program.wasm: examples/$(1)/operator.c $(IG_API_H)
+	@mkdir -p $$(dir $$@)
+	@mkdir -p $(BUILD)/obj/examples/$(1)
+	$$(GUEST_CC) $$(OP_CFLAGS) -c $$< -o $(BUILD)/obj/examples/$(1)/operator.wasm.o
+	$$(GUEST_CC) $$(OP_LDFLAGS) -o $$@ $(BUILD)/obj/examples/$(1)/operator.wasm.o
+
+GADGET_DIRS += $(GADGET_OUT)/$(1)/program.wasm
+endif
 endef
 $(foreach g,$(GADGETS),$(eval $(call gadget_rules,$(g))))
 

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gadget/operator.h"
+#include "gadget/ig.h"
 
 static bool imports(const struct wbpf_module *mod, const char *module)
 {
@@ -20,7 +20,12 @@ static bool imports(const struct wbpf_module *mod, const char *module)
 
 int gop_define_abis(struct gop *op)
 {
-	(void)imports, (void)op;
+	bool env = imports(op->mod, "env"), ig = imports(op->mod, "ig");
+
+	if (env && ig)
+		return gerr(op->g, -EINVAL, "operator: imports both IG ABI generations (env and ig)");
+	if (env || ig)
+		return gig_define(op, env);
 	return 0;
 }
 
@@ -31,9 +36,12 @@ int gop_check_version(struct gop *op)
 	struct wbpf_error err = {0};
 	struct wbpf_val res = {0};
 	struct wbpf_functype ft;
+	int ret;
 
+	if (op->ig && (ret = gig_bind(op->ig)))
+		return ret;
 	if (!fn)
-		return 0;
+		return op->ig ? gerr(op->g, -EINVAL, "operator: exports no gadgetAPIVersion") : 0;
 	wbpf_func__type(fn, &ft);
 	if (ft.nparams || ft.nresults != 1 || ft.results[0] != WBPF_I64)
 		return gerr(op->g, -EINVAL, "operator: gadgetAPIVersion must be () -> i64");
@@ -47,5 +55,6 @@ int gop_check_version(struct gop *op)
 
 void gop_free_abis(struct gop *op)
 {
-	(void)op;
+	gig_free(op->ig);
+	op->ig = NULL;
 }

@@ -316,6 +316,19 @@ struct wbpf_gadget_data *wbpf_gadget_packet__append(struct wbpf_gadget_packet *p
 	return d;
 }
 
+int gpacket_adopt(struct wbpf_gadget_packet *p, struct wbpf_gadget_data *d)
+{
+	struct wbpf_gadget_data *spare;
+
+	if (!wbpf_gadget_packet__append(p))
+		return -ENOMEM;
+	spare = p->elems[p->n - 1];
+	p->elems[p->n - 1] = d;
+	gdata_fini(spare);
+	free(spare);
+	return 0;
+}
+
 int wbpf_gadget_packet__remove(struct wbpf_gadget_packet *p, uint32_t i)
 {
 	struct wbpf_gadget_data *d;

@@ -263,6 +263,7 @@ void wbpf_gadget__close(struct wbpf_gadget *g)
 	}
 	free(g->params);
 	gmeta_free(&g->meta);
+	gkvs_free(&g->config);
 	free(g->elf);
 	free(g->wasm);
 	free(g->name);
@@ -381,14 +382,30 @@ static int open_tracer(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds, uint32_
 	return 0;
 }
 
+/* An operator's setConfig("programs.<prog>.attach_to",
+ * "gadget_program_disabled") keeps a program unattached, as in IG. */
+static bool disabled(struct wbpf_gadget *g, int prog)
+{
+	const char *name, *v;
+	char key[320];
+
+	wbpf_bpf_host__program_name(g->host, prog, &name);
+	snprintf(key, sizeof(key), "programs.%s.attach_to", name);
+	for (char *p = key; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	v = gkvs_get(&g->config, key);
+	return v && !strcmp(v, "gadget_program_disabled");
+}
+
 static int attach_all(struct wbpf_gadget *g)
 {
 	const char *name, *sec;
 	int prog, link;
 
 	for (uint32_t i = 0; (prog = wbpf_bpf_host__program_at(g->host, g->obj, i)) > 0; i++) {
-		if (wbpf_bpf_host__program_kind(g->host, prog) == WBPF_ATTACH_ITER)
-			continue; /* snapshotters run them on their interval */
+		if (wbpf_bpf_host__program_kind(g->host, prog) == WBPF_ATTACH_ITER ||
+		    disabled(g, prog))
+			continue; /* snapshotters run iterators on their interval */
 		link = wbpf_bpf_host__attach(g->host, prog, NULL);
 		if (link < 0) {
 			wbpf_bpf_host__program_name(g->host, prog, &name);
@@ -425,6 +442,7 @@ int wbpf_gadget__start(struct wbpf_gadget *g)
 	if (err)
 		return gerr(g, err, "cannot load the BPF object: %s (the kernel's verifier "
 			    "log is above)", strerror(-err));
+	g->loaded = true;
 	for (size_t i = 0; i < g->nds; i++)
 		if (g->ds[i]->origin == GDS_TRACER && (err = open_tracer(g, g->ds[i], (uint32_t)i)))
 			return err;

@@ -147,6 +147,7 @@ struct wbpf_gadget_ds {
 	int map;	     /* the host's map handle */
 	struct wbpf_gadget_packet *pkt; /* reused for each record */
 	bool formatted;	     /* the formatter subscriber is in */
+	bool unreferenced;   /* an operator said nobody needs it: not shown */
 };
 
 /* ds.c */
@@ -158,6 +159,9 @@ void gds_free(struct wbpf_gadget_ds *ds);
 struct wbpf_gadget_field *gds_add(struct wbpf_gadget_ds *ds, const char *name, uint32_t kind,
 				  uint32_t flags);
 void gdata_reset(struct wbpf_gadget_data *d);
+/* Appends d (allocated like the packet's elements) to an array packet,
+ * which takes it over. */
+int gpacket_adopt(struct wbpf_gadget_packet *p, struct wbpf_gadget_data *d);
 int gdata_init(struct wbpf_gadget_data *d, struct wbpf_gadget_ds *ds);
 void gdata_fini(struct wbpf_gadget_data *d);
 uint32_t gkind_size(uint32_t kind); /* 0 for variable-size kinds */
@@ -216,7 +220,8 @@ struct wbpf_gadget {
 	size_t wasm_size;
 	struct gop *op;
 	struct wbpf_gadget_output *output;
-	bool started, stopped;
+	bool started, stopped, loaded;
+	struct gkvs config;   /* set by operators (IG's setConfig) */
 	int64_t boot_to_wall; /* ns added to boot-time stamps */
 	struct wbpf_gadget_stats stats;
 	atomic_bool interrupted;

@@ -23,6 +23,7 @@ struct gop {
 	int depth;	  /* guest calls in progress (emits nest) */
 	bool dead;	  /* trapped in a lifecycle call: not called again */
 	char reason[256]; /* why the last host call failed */
+	uint64_t failed_calls;
 	struct gig *ig;	  /* Inspektor Gadget's ABI state, when imported */
 };
 

@@ -403,6 +403,8 @@ static int output_sub(void *ctx, struct wbpf_gadget_ds *ds, struct wbpf_gadget_p
 	struct gview *v = view(o, ds);
 	bool first = true;
 
+	if (ds->unreferenced)
+		return 0;
 	if (!v || (!v->ready && pick_fields(o, v)))
 		return -ENOMEM;
 	if (!v->header_done)
