@@ -59,10 +59,27 @@ $(foreach g,$(GADGETS),$(eval $(call gadget_rules,$(g))))
 .PHONY: gadgets gadget-test gadget-test-san
 gadgets: $(GADGET_DIRS) $(BUILD)/wbpf
 
-gadget-test: $(BUILD)/wbpf $(GADGET_DIRS)
+# Test operators: tests/gadget/guests/NAME.c, each built for both IG ABI
+# generations (NAME-env.wasm with -DIG_ABI_ENV, NAME-ig.wasm).
+GADGET_GUEST_OUT := $(BUILD)/tests/gadget
+GADGET_GUEST_SRCS := $(wildcard tests/gadget/guests/*.c)
+GADGET_GUESTS := $(foreach g,$(basename $(notdir $(GADGET_GUEST_SRCS))),\
+	$(GADGET_GUEST_OUT)/$(g)-env.wasm $(GADGET_GUEST_OUT)/$(g)-ig.wasm)
+
+$(GADGET_GUEST_OUT)/%-env.wasm: tests/gadget/guests/%.c $(IG_API_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(OP_CFLAGS) -DIG_ABI_ENV -c $< -o $@.o
+	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o
+
+$(GADGET_GUEST_OUT)/%-ig.wasm: tests/gadget/guests/%.c $(IG_API_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(OP_CFLAGS) -c $< -o $@.o
+	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o
+
+gadget-test: $(BUILD)/wbpf $(GADGET_DIRS) $(GADGET_GUESTS)
 	@bash tests/gadget/run.sh $(BUILD)
 
-gadget-test-san: $(SAN_BUILD)/wbpf $(GADGET_DIRS)
+gadget-test-san: $(SAN_BUILD)/wbpf $(GADGET_DIRS) $(GADGET_GUESTS)
 	@WBPF=$(SAN_BUILD)/wbpf bash tests/gadget/run.sh $(BUILD)
 
 TEST_TARGETS += gadget-test gadget-test-san

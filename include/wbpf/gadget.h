@@ -200,8 +200,11 @@ int wbpf_gadget__new_ds(struct wbpf_gadget *g, const char *name, enum wbpf_gadge
 
 /* --------------------------------------------------------------- running */
 
-/* Writes params, loads the object, runs the operator's init and start,
- * attaches the programs and opens the buffers. */
+/* Instantiates the operator and runs its gadgetInit and gadgetPreStart:
+ * the fields and datasources it adds exist afterwards. */
+int wbpf_gadget__prepare(struct wbpf_gadget *g);
+/* Prepares if not done, writes params, loads the object, runs the
+ * operator's gadgetStart, attaches the programs and opens the buffers. */
 int wbpf_gadget__start(struct wbpf_gadget *g);
 /* Waits up to timeout_ms for records and emits them; returns how many.
  * -EINTR after wbpf_gadget__interrupt(). */

@@ -241,14 +241,17 @@ static int run(struct wbpf_gadget *g, struct gadget_args *a)
 	a->out.sz = sizeof(a->out);
 	a->out.filters = a->filters;
 	a->out.nfilters = a->nfilters;
-	if (wbpf_gadget__output(g, &a->out, &out)) {
-		fprintf(stderr, "wbpf gadget: %s\n", wbpf_gadget__error(g));
-		return CLI_EXIT_USAGE;
-	}
 	running = g;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (wbpf_gadget__start(g)) {
+	/* The operator's fields exist after prepare: --fields may name them. */
+	if (wbpf_gadget__prepare(g)) {
+		fprintf(stderr, "wbpf gadget: %s: %s\n", wbpf_gadget__name(g), wbpf_gadget__error(g));
+		ret = CLI_EXIT_ERROR;
+	} else if (wbpf_gadget__output(g, &a->out, &out)) {
+		fprintf(stderr, "wbpf gadget: %s\n", wbpf_gadget__error(g));
+		ret = CLI_EXIT_USAGE;
+	} else if (wbpf_gadget__start(g)) {
 		fprintf(stderr, "wbpf gadget: %s: %s\n", wbpf_gadget__name(g), wbpf_gadget__error(g));
 		ret = CLI_EXIT_ERROR;
 	} else {
@@ -260,7 +263,8 @@ static int run(struct wbpf_gadget *g, struct gadget_args *a)
 		fprintf(stderr, "wbpf gadget: %s: stopping: %s\n", wbpf_gadget__name(g),
 			wbpf_gadget__error(g));
 	running = NULL;
-	summary(g);
+	if (ret != CLI_EXIT_USAGE)
+		summary(g);
 	wbpf_gadget_output__free(out);
 	return ret;
 }

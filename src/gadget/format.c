@@ -198,7 +198,7 @@ static void fmt_bytes(uint64_t n, char *buf, size_t size)
 		snprintf(buf, size, "%.1f%s", v, units[i]);
 }
 
-static void fmt_user(uint64_t id, bool group, char *buf, size_t size)
+static void lookup_user(uint64_t id, bool group, char *buf, size_t size)
 {
 	char tmp[1024];
 
@@ -220,11 +220,12 @@ static void fmt_user(uint64_t id, bool group, char *buf, size_t size)
 	snprintf(buf, size, "%" PRIu64, id);
 }
 
-static void fmt_comm(uint64_t pid, char *buf, size_t size)
+static void lookup_comm(uint64_t pid, bool unused, char *buf, size_t size)
 {
 	char path[48];
 	FILE *f;
 
+	(void)unused;
 	buf[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/comm", pid);
 	if (!(f = fopen(path, "re")))
@@ -232,6 +233,20 @@ static void fmt_comm(uint64_t pid, char *buf, size_t size)
 	if (fgets(buf, (int)size, f))
 		buf[strcspn(buf, "\n")] = '\0';
 	fclose(f);
+}
+
+/* Direct-mapped: a process's parent or user is looked up once. */
+static void cached(struct gname *cache, uint64_t id, bool flag, char *buf, size_t size,
+		   void (*lookup)(uint64_t, bool, char *, size_t))
+{
+	struct gname *e = &cache[id % GNAME_CACHE];
+
+	if (!e->valid || e->id != id) {
+		lookup(id, flag, e->name, sizeof(e->name));
+		e->id = id;
+		e->valid = true;
+	}
+	snprintf(buf, size, "%s", e->name);
 }
 
 static void fmt_syscall(uint64_t nr, char *buf, size_t size)
@@ -250,7 +265,8 @@ static void fmt_syscall(uint64_t nr, char *buf, size_t size)
 }
 
 /* The text for a source field's value. */
-static void fmt_value(const struct wbpf_gadget_field *f, uint64_t v, char *buf, size_t size)
+static void fmt_value(struct wbpf_gadget *g, const struct wbpf_gadget_field *f, uint64_t v,
+		      char *buf, size_t size)
 {
 	int64_t s = (int64_t)v;
 	const char *name;
@@ -271,9 +287,9 @@ static void fmt_value(const struct wbpf_gadget_field *f, uint64_t v, char *buf, 
 			snprintf(buf, size, "%" PRIu64, v);
 		break;
 	case GFMT_SYSCALL: fmt_syscall(v, buf, size); break;
-	case GFMT_UID: fmt_user(v, false, buf, size); break;
-	case GFMT_GID: fmt_user(v, true, buf, size); break;
-	case GFMT_PPID: fmt_comm(v, buf, size); break;
+	case GFMT_UID: cached(g->users, v, false, buf, size, lookup_user); break;
+	case GFMT_GID: cached(g->groups, v, true, buf, size, lookup_user); break;
+	case GFMT_PPID: cached(g->comms, v, false, buf, size, lookup_comm); break;
 	case GFMT_DURATION: fmt_duration(v, buf, size); break;
 	case GFMT_BYTES: fmt_bytes(v, buf, size); break;
 	default: break;
@@ -294,7 +310,7 @@ static int format_data(struct wbpf_gadget_ds *ds, struct wbpf_gadget_data *d)
 			v += (uint64_t)ds->g->boot_to_wall;
 			wbpf_gadget_field__set_u64(f, d, v);
 		}
-		fmt_value(f, v, text, sizeof(text));
+		fmt_value(ds->g, f, v, text, sizeof(text));
 		if (wbpf_gadget_field__set_bytes(f->target, d, text, (uint32_t)strlen(text)))
 			return -ENOMEM;
 	}

@@ -417,17 +417,28 @@ static int attach_all(struct wbpf_gadget *g)
 	return 0;
 }
 
+int wbpf_gadget__prepare(struct wbpf_gadget *g)
+{
+	int err;
+
+	if (g->prepared)
+		return gerr(g, -EALREADY, "the gadget is already prepared");
+	g->prepared = true;
+	g->boot_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	if ((err = gop_open(g)) || (err = gop_call(g, "gadgetInit")))
+		return err;
+	return gop_call(g, "gadgetPreStart");
+}
+
 int wbpf_gadget__start(struct wbpf_gadget *g)
 {
 	int err;
 
 	if (g->started)
 		return gerr(g, -EALREADY, "the gadget is already started");
-	g->started = true;
-	g->boot_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	if ((err = gop_open(g)) || (err = gop_call(g, "gadgetInit")) ||
-	    (err = gop_call(g, "gadgetPreStart")))
+	if (!g->prepared && (err = wbpf_gadget__prepare(g)))
 		return err;
+	g->started = true;
 	if ((err = gparams_write(g)))
 		return err;
 	for (size_t i = 0; i < g->nds; i++) {

@@ -201,6 +201,15 @@ struct gparam {
 
 struct gop; /* the Wasm operator (operator.c) */
 
+/* Names looked up for formatters, remembered: a lookup opens files, which
+ * a gadget tracing opens would see, and so on without end. */
+#define GNAME_CACHE 64
+struct gname {
+	uint64_t id;
+	bool valid;
+	char name[48];
+};
+
 struct wbpf_gadget {
 	char *dir;
 	char *name, *description;
@@ -220,9 +229,10 @@ struct wbpf_gadget {
 	size_t wasm_size;
 	struct gop *op;
 	struct wbpf_gadget_output *output;
-	bool started, stopped, loaded;
+	bool prepared, started, stopped, loaded;
 	struct gkvs config;   /* set by operators (IG's setConfig) */
 	int64_t boot_to_wall; /* ns added to boot-time stamps */
+	struct gname users[GNAME_CACHE], groups[GNAME_CACHE], comms[GNAME_CACHE];
 	struct wbpf_gadget_stats stats;
 	atomic_bool interrupted;
 };

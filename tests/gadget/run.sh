@@ -156,7 +156,7 @@ test_trace_exec() {
 	[ "$rc" = 0 ] || { fail trace_exec "exit status $rc" exec; return; }
 	# COMM PID FILE PCOMM USER; FILE is cut at its start to 32 columns
 	line=$(awk -v p="$pid" '$2 == p' "$WORK/exec.out")
-	read -r c p f pc us <<<"$line"
+	read -r c p f pc us _ <<<"$line"
 	[ "$c $p $pc $us" = "wbx_$U $pid bash root" ] && [ "${#f}" = 32 ] &&
 		[[ "$f" == …* && "$prog" == *"${f#…}" ]] ||
 		{ fail trace_exec "want 'wbx_$U $pid …${prog: -31} bash root', got '$line'" exec; return; }
@@ -169,17 +169,17 @@ test_trace_exec_json() {
 	is_root || { skip trace_exec-json "needs root (eBPF)"; return; }
 	local prog=$WORK/wbj_$U pid
 	cp /bin/true "$prog"
-	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp \
+	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp,args \
 		--filter "comm=wbj_$U"
 	sleep 1 # JSON has no header: give the programs time to attach
-	"$prog" &
+	"$prog" "a $U" b &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop exec-json
 	[ "$(wc -l <"$WORK/exec-json.out")" = 1 ] ||
 		{ fail trace_exec-json "--filter let other records through" exec-json; return; }
-	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\"\}$" \
+	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\",\"args\":\"$prog a $U b\"\}$" \
 		"$WORK/exec-json.out" || { fail trace_exec-json "bad JSON" exec-json; return; }
 	pass trace_exec-json
 }
@@ -197,7 +197,7 @@ test_trace_open() {
 	cat "$WORK/missing_$U" 2>/dev/null
 	sleep 0.3
 	stop open
-	[ "$(head -1 "$WORK/open.out" | tr -s ' ')" = "COMM PID FD FNAME ERROR" ] ||
+	[ "$(head -1 "$WORK/open.out" | tr -s " ")" = "COMM PID FD FNAME ERROR ACCESS" ] ||
 		{ fail trace_open "--fields=-uid,-user: header '$(head -1 "$WORK/open.out")'" open; return; }
 	awk -v p="$pid" -v f="$WORK/missing_$U" -v c="wbo_$U" \
 		'$1 == c && $2 == p && $3 == -1 && $4 == f && $5 == "ENOENT" { ok = 1 } END { exit !ok }' \
@@ -205,6 +205,77 @@ test_trace_open() {
 	others=$(awk -v c="wbo_$U" 'NR > 1 && $1 != c' "$WORK/open.out")
 	[ -z "$others" ] || { fail trace_open "--comm let through: $others" open; return; }
 	pass trace_open
+}
+
+# The `env` operator drops paths without --path_contains and adds ACCESS.
+test_trace_open_operator() {
+	is_root || { skip trace_open-operator "needs root (eBPF)"; return; }
+	local prog=$WORK/wbp_$U
+	cp /bin/cat "$prog"
+	start open-op "$EX/trace_open" --comm "wbp_$U" --path_contains "keep_$U" \
+		--fields comm,fname,error,access
+	started open-op || { fail trace_open-operator "no header" open-op; return; }
+	"$prog" "$WORK/keep_$U" "$WORK/drop_$U" 2>/dev/null
+	echo x >"$WORK/keep_$U"
+	"$prog" "$WORK/keep_$U" >/dev/null
+	sleep 0.3
+	stop open-op
+	[ "$(awk -v c="wbp_$U" '$1 == c' "$WORK/open-op.out" | tr -s ' ')" = \
+	  "$(printf 'wbp_%s %s ENOENT read\nwbp_%s %s read' "$U" "$WORK/keep_$U" "$U" "$WORK/keep_$U")" ] ||
+		{ fail trace_open-operator "want the two opens of keep_$U only" open-op; return; }
+	grep -Eq " [1-9][0-9]* dropped, 0 operator errors" "$WORK/open-op.err" ||
+		{ fail trace_open-operator "drops not counted" open-op; return; }
+	pass trace_open-operator
+}
+
+# ------------------------------------------------------------ IG's ABI
+
+# Every host function, good and bad arguments, both generations; the
+# lifecycle in order, gadgetPostStop included.
+test_ig_abi() {
+	is_root || { skip ig-abi "needs root (eBPF)"; return; }
+	local gen want
+	for gen in env ig; do
+		"$WBPF" gadget run "$EX/trace_open" --operator "$BUILD/tests/gadget/ig_abi-$gen.wasm" \
+			--path_contains abc --timeout 1 --comm nobody_$U \
+			>"$WORK/ig-$gen.out" 2>"$WORK/ig-$gen.err" ||
+			{ fail ig-abi "$gen: exit status $?" "ig-$gen"; return; }
+		grep -Eq "^operator info: ig_abi: [0-9]{4,} checks, 0 failed$" "$WORK/ig-$gen.err" ||
+			{ fail ig-abi "$gen: checks failed" "ig-$gen"; return; }
+		want="_initialize gadgetInit gadgetPreStart gadgetStart gadgetStop gadgetPostStop"
+		[ "$(sed -n 's/^operator info: lifecycle: //p' "$WORK/ig-$gen.err" | xargs)" = "$want" ] ||
+			{ fail ig-abi "$gen: lifecycle order" "ig-$gen"; return; }
+		# each failing call said why, up to the cap
+		[ "$(grep -c '^wbpf gadget: operator: [a-zA-Z]*: ' "$WORK/ig-$gen.err")" -ge 10 ] ||
+			{ fail ig-abi "$gen: no reasons logged" "ig-$gen"; return; }
+		# the records it emitted into its own datasources were shown
+		grep -q "^hello  *42$" "$WORK/ig-$gen.out" ||
+			{ fail ig-abi "$gen: emitted record not shown" "ig-$gen"; return; }
+	done
+	pass ig-abi
+}
+
+# Trap, endless loop and memory growth in callbacks: each contained and
+# counted, events keep flowing, the run ends normally.
+test_hostile() {
+	is_root || { skip hostile "needs root (eBPF)"; return; }
+	local i
+	start hostile "$EX/trace_exec" --operator "$BUILD/tests/gadget/hostile-ig.wasm" \
+		--fuel 20000000 --max-memory 4MiB --fields comm
+	started hostile || { fail hostile "no header" hostile; return; }
+	for i in 1 2 3 4 5 6; do /bin/true; done
+	sleep 0.5
+	stop hostile
+	[ "$rc" = 0 ] || { fail hostile "exit status $rc" hostile; return; }
+	[ "$(grep -c 'dataSourceCallback: unreachable executed' "$WORK/hostile.err")" = 2 ] &&
+		grep -q 'dataSourceCallback: fuel exhausted' "$WORK/hostile.err" ||
+		{ fail hostile "traps not reported" hostile; return; }
+	grep -Eq "^operator info: hostile: ([6-9]|[1-9][0-9]+) callbacks$" "$WORK/hostile.err" &&
+		grep -Eq " 3 operator errors \(3 traps\)$" "$WORK/hostile.err" ||
+		{ fail hostile "not counted, or the operator was not called on" hostile; return; }
+	[ "$(grep -c '^true' "$WORK/hostile.out")" -ge 6 ] ||
+		{ fail hostile "events were lost" hostile; return; }
+	pass hostile
 }
 
 # ------------------------------------------------------------ bad usage
@@ -232,7 +303,8 @@ test_bad_usage() {
 	pass bad-usage
 }
 
-ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns"
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns
+	trace_open_operator ig_abi hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
 elif [ ! -e /sys/kernel/btf/vmlinux ]; then
