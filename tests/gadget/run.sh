@@ -62,6 +62,18 @@ started() {
 	return 1
 }
 
+# attached NAME: until the process holds a BPF link (JSON has no header).
+attached() {
+	local tries=100
+	while [ $tries -gt 0 ]; do
+		grep -qs '^link_id:' /proc/"${bg_pid[$1]}"/fdinfo/* && return 0
+		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
 # stop NAME: SIGINT, as a user's Ctrl-C; its status goes to rc.
 stop() {
 	rc=0
@@ -171,14 +183,14 @@ test_trace_exec_json() {
 	cp /bin/true "$prog"
 	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp,args \
 		--filter "comm=wbj_$U"
-	sleep 1 # JSON has no header: give the programs time to attach
+	attached exec-json || { fail trace_exec-json "never attached" exec-json; return; }
 	"$prog" "a $U" b &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop exec-json
 	[ "$(wc -l <"$WORK/exec-json.out")" = 1 ] ||
-		{ fail trace_exec-json "--filter let other records through" exec-json; return; }
+		{ fail trace_exec-json "want exactly the one exec --filter lets through" exec-json; return; }
 	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\",\"args\":\"$prog a $U b\"\}$" \
 		"$WORK/exec-json.out" || { fail trace_exec-json "bad JSON" exec-json; return; }
 	pass trace_exec-json
