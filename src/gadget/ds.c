@@ -442,6 +442,8 @@ int wbpf_gadget_ds__add_field(struct wbpf_gadget_ds *ds, const char *name, uint3
 		return -EEXIST;
 	if (!(f = gds_add(ds, name, kind, 0)))
 		return -ENOMEM;
+	if (gfield_annotate(ds->g, ds, f))
+		return -ENOMEM;
 	if (out)
 		*out = f;
 	return 0;

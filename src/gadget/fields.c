@@ -93,31 +93,39 @@ static void column_settings(struct wbpf_gadget_field *f)
 		f->col.hex = !strcmp(v, "true");
 }
 
-/* datasources.<ds>.fields.<field>.annotations.<key> (field names may
- * themselves contain dots). */
-static int field_annotations(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds)
+/* datasources.<ds>.fields.<field>.annotations.<key>. Fields named there
+ * but missing may be added later by an operator: they are annotated
+ * then (gfield_annotate). */
+static int field_annotations(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds,
+			     struct wbpf_gadget_field *f)
 {
-	char prefix[NAME_LEN];
-	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "datasources.%s.fields.", ds->name);
+	char prefix[NAME_LEN * 2];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "datasources.%s.fields.%s.annotations.",
+				    ds->name, f->name);
 
 	for (size_t i = 0; i < g->meta.all.n; i++) {
 		const struct gkv *kv = &g->meta.all.v[i];
-		const char *rest = kv->key + n, *a;
-		char fname[NAME_LEN];
-		struct wbpf_gadget_field *f;
 
-		if (kv->container || strncmp(kv->key, prefix, n) ||
-		    !(a = strstr(rest, ".annotations.")))
-			continue;
-		snprintf(fname, sizeof(fname), "%.*s", (int)(a - rest), rest);
-		if (!(f = wbpf_gadget_ds__field(ds, fname))) {
-			gwarn("gadget.yaml: datasource %s has no field '%s' to annotate", ds->name,
-			      fname);
-			continue;
-		}
-		if (gkvs_set(&f->annots, a + 13, kv->val))
+		if (!kv->container && !strncmp(kv->key, prefix, n) &&
+		    gkvs_set(&f->annots, kv->key + n, kv->val))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+int gfield_annotate(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds, struct wbpf_gadget_field *f)
+{
+	const char *tpl;
+	int err = field_annotations(g, ds, f);
+
+	if (err)
+		return err;
+	tpl = gkvs_get(&f->annots, "template");
+	if (!tpl)
+		tpl = type_template(f->type_name);
+	if (tpl && apply_template(f, tpl) == -ENOENT)
+		gwarn("gadget.yaml: %s.%s: unknown template '%s'", ds->name, f->name, tpl);
+	column_settings(f);
 	return 0;
 }
 
@@ -136,22 +144,10 @@ static int ds_annotations(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds)
 
 int gfields_annotate(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds)
 {
-	int err = field_annotations(g, ds);
+	int err = ds_annotations(g, ds);
 
-	if (!err)
-		err = ds_annotations(g, ds);
-	for (size_t i = 0; !err && i < ds->nfields; i++) {
-		struct wbpf_gadget_field *f = ds->fields[i];
-		const char *tpl = gkvs_get(&f->annots, "template");
-
-		if (!tpl)
-			tpl = type_template(f->type_name);
-		if (tpl && (err = apply_template(f, tpl)) == -ENOENT) {
-			gwarn("gadget.yaml: %s.%s: unknown template '%s'", ds->name, f->name, tpl);
-			err = 0;
-		}
-		column_settings(f);
-	}
+	for (size_t i = 0; !err && i < ds->nfields; i++)
+		err = gfield_annotate(g, ds, ds->fields[i]);
 	return err;
 }
 

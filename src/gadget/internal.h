@@ -178,6 +178,7 @@ int gbtf_var(const struct btf *btf, const char *sec, const char *name, uint32_t 
 
 /* fields.c: annotations from gadget.yaml, formatters' target fields. */
 int gfields_annotate(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds);
+int gfield_annotate(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds, struct wbpf_gadget_field *f);
 int gformat_setup(struct wbpf_gadget_ds *ds);
 
 /* format.c */
