@@ -22,6 +22,7 @@ packages=(
   redis-server redis-tools mosquitto mosquitto-clients   # l7 plugin tests: real servers and clients
   libssl-dev libarchive-dev     # OCI: signatures and digests, tarballs (libcurl above)
   docker-registry skopeo apache2-utils openssl     # OCI tests: registry, interop, htpasswd, test CA
+  python3                       # OCI tests: the fault-injecting proxy (tests/oci/proxy.py)
   libyaml-dev                   # gadget.yaml
 )
 
