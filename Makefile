@@ -5,6 +5,8 @@
 CC := clang
 BUILD := build
 SAN_BUILD := build/san
+# Position-independent objects, for libwbpf.so.
+PIC_BUILD := build/pic
 
 WARN := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE

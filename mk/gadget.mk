@@ -17,9 +17,10 @@ $(GADGET_SYSCALLS): | $(DEPS_STAMP)
 		{ printf "[%s] = \"%s\",\n", $$3, substr($$2, 6) }' $(UNISTD_H) > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/obj/src/gadget/syscall.o $(SAN_BUILD)/obj/src/gadget/syscall.o: $(GADGET_SYSCALLS)
-$(BUILD)/obj/src/gadget/syscall.o $(SAN_BUILD)/obj/src/gadget/syscall.o: \
-	CPPFLAGS += -I$(GADGET_GEN)
+# Every build flavour of it: release, sanitizer, position-independent.
+GADGET_SYSCALL_OBJS := $(foreach b,$(BUILD) $(SAN_BUILD) $(PIC_BUILD),$(b)/obj/src/gadget/syscall.o)
+$(GADGET_SYSCALL_OBJS): $(GADGET_SYSCALLS)
+$(GADGET_SYSCALL_OBJS): CPPFLAGS += -I$(GADGET_GEN)
 
 # --- gadget directories: DIR/program.bpf.o, DIR/gadget.yaml, DIR/program.wasm
 GADGET_BPF_CFLAGS := $(EX_BPF_CFLAGS)

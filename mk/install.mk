@@ -22,7 +22,6 @@ MANDIR ?= $(DATADIR)/man
 SDK_INCLUDEDIR ?= $(INCLUDEDIR)/wasm32-wasi
 SDK_LIBDIR ?= $(PREFIX)/lib/wasm32-wasi
 
-PIC_BUILD := $(BUILD)/pic
 SO_NAME := libwbpf.so.$(WBPF_SOVERSION)
 SO_FILE := $(BUILD)/libwbpf.so.$(WBPF_VERSION)
 SO_VERSION_SCRIPT := $(BUILD)/gen/libwbpf.map
