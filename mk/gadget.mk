@@ -29,7 +29,7 @@ GADGET_OUT := $(EX_BUILD)
 
 # Operators: wasm32-wasi reactors, as IG's are; malloc exported for the
 # `env` generation.
-IG_API_H := sdk/c/include/gadget/ig_api.h
+IG_API_H := sdk/c/include/gadget/ig_api.h sdk/c/include/gadget/wbpf_op.h
 OP_CFLAGS := $(GUEST_CFLAGS)
 OP_LDFLAGS := -mexec-model=reactor -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug
 
@@ -73,6 +73,14 @@ $(GADGET_GUEST_OUT)/%-env.wasm: tests/gadget/guests/%.c $(IG_API_H) | $(DEPS_STA
 	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o
 
 $(GADGET_GUEST_OUT)/%-ig.wasm: tests/gadget/guests/%.c $(IG_API_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(OP_CFLAGS) -c $< -o $@.o
+	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o
+
+# Operators on wbpf's own ABI: tests/gadget/wbpf/NAME.c -> wbpf-NAME.wasm.
+GADGET_GUESTS += $(patsubst tests/gadget/wbpf/%.c,$(GADGET_GUEST_OUT)/wbpf-%.wasm,\
+	$(wildcard tests/gadget/wbpf/*.c))
+$(GADGET_GUEST_OUT)/wbpf-%.wasm: tests/gadget/wbpf/%.c $(IG_API_H) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(OP_CFLAGS) -c $< -o $@.o
 	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o

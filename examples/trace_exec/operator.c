@@ -1,53 +1,50 @@
 // SPDX-License-Identifier: MIT
 /*
- * trace_exec's operator, on Inspektor Gadget's mainline ABI (module
- * `ig`): turns the NUL-separated argv bytes the BPF side copies into an
- * "args" string field (arguments joined by spaces).
+ * trace_exec's operator, on wbpf's own ABI (gadget/wbpf_op.h): the
+ * NUL-separated argv bytes the BPF side copies become an "argv" array of
+ * strings and an "args" string (arguments joined by spaces); the raw
+ * buffer is hidden. The record is read in place: one host call per event.
  */
-#include <string.h>
-
-#include <gadget/ig_api.h>
+#include <gadget/wbpf_op.h>
 
 #define ARGS_LEN 256
+#define REC_MAX 1024
 
-static uint32_t args_buf, args_size, args;
+static struct wg_field args_buf, args_size, argv, args;
+static uint8_t rec[REC_MAX];
 
-IG_EXPORT(gadgetAPIVersion) uint64_t gadgetAPIVersion(void)
+WG_EXPORT(gadgetInit) int32_t gadgetInit(void)
 {
-	return 1;
-}
+	int32_t ds = wg_ds("exec");
 
-IG_EXPORT(gadgetInit) int32_t gadgetInit(void)
-{
-	uint32_t ds = ig_getDataSource(ig_cstr("exec"));
-
-	args_buf = ig_dataSourceGetField(ds, ig_cstr("args_buf"));
-	args_size = ig_dataSourceGetField(ds, ig_cstr("args_size"));
-	args = ig_dataSourceAddField(ds, ig_cstr("args"), IG_KIND_STRING);
-	if (!args_buf || !args_size || !args) {
-		ig_log(IG_LOG_ERROR, "trace_exec: fields missing");
+	if (ds < 0 || wg_field(ds, "args_buf", &args_buf) < 0 ||
+	    wg_field(ds, "args_size", &args_size) < 0 ||
+	    wg_field_add(ds, "argv", WG_STRING | WG_ARRAY, &argv) < 0 ||
+	    wg_field_add(ds, "args", WG_STRING, &args) < 0) {
+		wg_log(WG_LOG_ERROR, "trace_exec: fields missing");
 		return 1;
 	}
-	return ig_dataSourceSubscribe(ds, IG_SUB_DATA, 0, 0);
+	wg_field_hide(args_buf.h, 1);
+	return wg_subscribe(ds, 0, rec, sizeof(rec), 0) < 0;
 }
 
-IG_EXPORT(dataSourceCallback) void dataSourceCallback(uint64_t cb, uint32_t ds, uint32_t data)
+WG_EXPORT(wbpf_gadget_event) int32_t wbpf_gadget_event(uint32_t cookie, int32_t data,
+						       uint32_t len)
 {
-	char buf[ARGS_LEN];
-	uint32_t err = 0, n;
-	int32_t got;
+	const uint8_t *raw = wg_bytes(&args_buf, rec);
+	uint32_t n = wg_u32(&args_size, rec);
+	char joined[ARGS_LEN];
+	struct wg_val vals[2];
 
-	(void)cb, (void)ds;
-	n = (uint32_t)ig_fieldGetScalar(args_size, data, IG_KIND_UINT32, (uint32_t)(uintptr_t)&err);
-	got = ig_fieldGetBuffer(args_buf, data, IG_KIND_UINT8 | IG_KIND_ARRAY, ig_buf(buf, sizeof(buf)));
-	if (err || got < 0)
-		return;
-	if (n > (uint32_t)got)
-		n = (uint32_t)got;
-	while (n && !buf[n - 1]) /* the last argument's NUL */
+	(void)cookie, (void)len;
+	if (n > ARGS_LEN)
+		n = ARGS_LEN;
+	while (n && !raw[n - 1]) /* the last argument's NUL */
 		n--;
 	for (uint32_t i = 0; i < n; i++)
-		if (!buf[i])
-			buf[i] = ' ';
-	ig_fieldSet(args, data, IG_KIND_STRING, ig_buf(buf, n));
+		joined[i] = raw[i] ? (char)raw[i] : ' ';
+	vals[0] = wg_buf(&argv, raw, n);
+	vals[1] = wg_buf(&args, joined, n);
+	wg_set(data, vals, 2);
+	return WG_KEEP;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Which operator ABI a module gets, chosen by the module names it
- * imports: Inspektor Gadget's `env` (2025-02) or `ig` (mainline).
+ * imports: Inspektor Gadget's `env` (2025-02) or `ig` (mainline), or
+ * wbpf's own `wbpf_gadget` (docs/gadget-operator-abi.md).
  */
 #include <errno.h>
 #include <string.h>
@@ -21,9 +22,13 @@ static bool imports(const struct wbpf_module *mod, const char *module)
 int gop_define_abis(struct gop *op)
 {
 	bool env = imports(op->mod, "env"), ig = imports(op->mod, "ig");
+	bool wb = imports(op->mod, "wbpf_gadget");
 
-	if (env && ig)
-		return gerr(op->g, -EINVAL, "operator: imports both IG ABI generations (env and ig)");
+	if (env + ig + wb > 1)
+		return gerr(op->g, -EINVAL, "operator: imports more than one operator ABI (env, ig, "
+			    "wbpf_gadget)");
+	if (wb)
+		return gwb_define(op);
 	if (env || ig)
 		return gig_define(op, env);
 	return 0;
@@ -39,6 +44,8 @@ int gop_check_version(struct gop *op)
 	int ret;
 
 	if (op->ig && (ret = gig_bind(op->ig)))
+		return ret;
+	if (op->wb && (ret = gwb_bind(op->wb)))
 		return ret;
 	if (!fn)
 		return op->ig ? gerr(op->g, -EINVAL, "operator: exports no gadgetAPIVersion") : 0;
@@ -57,4 +64,6 @@ void gop_free_abis(struct gop *op)
 {
 	gig_free(op->ig);
 	op->ig = NULL;
+	gwb_free(op->wb);
+	op->wb = NULL;
 }

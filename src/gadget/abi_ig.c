@@ -43,17 +43,11 @@ char *ig_str(struct wbpf_caller *c, uint64_t buf)
 
 uint64_t ig_fail(struct gig *ig, uint64_t ret, const char *fn, const char *fmt, ...)
 {
-	struct gop *op = ig->op;
-	int n = snprintf(op->reason, sizeof(op->reason), "%s: ", fn);
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(op->reason))
-		vsnprintf(op->reason + n, sizeof(op->reason) - (size_t)n, fmt, ap);
+	gop_vfail(ig->op, fn, fmt, ap);
 	va_end(ap);
-	if (++op->failed_calls <= GOP_MAX_REPORTS)
-		gwarn("operator: %s%s", op->reason, op->failed_calls == GOP_MAX_REPORTS ?
-		      " (further failing calls are counted, not shown)" : "");
 	return ret;
 }
 

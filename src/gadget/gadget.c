@@ -262,6 +262,7 @@ void wbpf_gadget__close(struct wbpf_gadget *g)
 		free(p->var);
 	}
 	free(g->params);
+	free(g->timers);
 	gmeta_free(&g->meta);
 	gkvs_free(&g->config);
 	free(g->elf);
@@ -486,13 +487,58 @@ static void on_lost(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, uint64_t c
 	(void)ctx, (void)cb, (void)cpu, (void)count; /* the host counts them */
 }
 
+int gtimer_add(struct wbpf_gadget *g, uint64_t interval_ns, gtimer_fn fn, void *ctx)
+{
+	struct gtimer *t = realloc(g->timers, (g->ntimers + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	g->timers = t;
+	if (interval_ns < 1000000)
+		interval_ns = 1000000; /* poll waits in whole ms */
+	t[g->ntimers++] = (struct gtimer){clock_ns(CLOCK_MONOTONIC) + (int64_t)interval_ns,
+					  (int64_t)interval_ns, fn, ctx};
+	return 0;
+}
+
+/* How long a poll may wait: the timeout, or less when a timer is due. */
+static int timers_wait(const struct wbpf_gadget *g, int timeout_ms)
+{
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	for (size_t i = 0; i < g->ntimers; i++) {
+		int64_t left = g->timers[i].next - now;
+		int ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+
+		if (ms < timeout_ms)
+			timeout_ms = ms;
+	}
+	return timeout_ms;
+}
+
+static void timers_run(struct wbpf_gadget *g)
+{
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	/* By index: a timer may add another. */
+	for (size_t i = 0; i < g->ntimers; i++) {
+		struct gtimer *t = &g->timers[i];
+
+		if (t->next > now)
+			continue;
+		t->next = now + t->interval;
+		t->fn(g, t->ctx);
+	}
+}
+
 int wbpf_gadget__poll(struct wbpf_gadget *g, int timeout_ms)
 {
 	struct wbpf_bpf_dispatch d = {on_sample, on_lost, g};
-	int total = 0, n, wait = timeout_ms;
+	int total = 0, n, wait;
 
 	if (!g->started || g->stopped)
 		return -EINVAL;
+	wait = timeout_ms = timers_wait(g, timeout_ms);
 	/* The first buffer waits; the others are drained as they are. */
 	for (size_t i = 0; i < g->nds; i++) {
 		if (g->ds[i]->buffer <= 0)
@@ -505,8 +551,9 @@ int wbpf_gadget__poll(struct wbpf_gadget *g, int timeout_ms)
 	}
 	if (wait) { /* nothing to wait on: sleep, interruptibly */
 		for (int t = 0; t < timeout_ms && !atomic_load(&g->interrupted); t += 10)
-			usleep(10000);
+			usleep(timeout_ms - t < 10 ? (useconds_t)(timeout_ms - t) * 1000 : 10000);
 	}
+	timers_run(g);
 	return atomic_load(&g->interrupted) ? -EINTR : total;
 }
 

@@ -202,6 +202,15 @@ struct gparam {
 
 struct gop; /* the Wasm operator (operator.c) */
 
+/* Work wbpf_gadget__poll runs on an interval between buffer reads
+ * (snapshotters, operators' timers): never while a callback runs. */
+typedef void (*gtimer_fn)(struct wbpf_gadget *g, void *ctx);
+struct gtimer {
+	int64_t next, interval; /* CLOCK_MONOTONIC ns */
+	gtimer_fn fn;
+	void *ctx;
+};
+
 /* Names looked up for formatters, remembered: a lookup opens files, which
  * a gadget tracing opens would see, and so on without end. */
 #define GNAME_CACHE 64
@@ -235,6 +244,8 @@ struct wbpf_gadget {
 	int64_t boot_to_wall; /* ns added to boot-time stamps */
 	struct gname users[GNAME_CACHE], groups[GNAME_CACHE], comms[GNAME_CACHE];
 	struct wbpf_gadget_stats stats;
+	struct gtimer *timers;
+	size_t ntimers;
 	atomic_bool interrupted;
 };
 
@@ -243,6 +254,9 @@ int gerr(struct wbpf_gadget *g, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A warning line on stderr: "wbpf gadget: ...". */
 void gwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A timer, first due one interval from now. */
+int gtimer_add(struct wbpf_gadget *g, uint64_t interval_ns, gtimer_fn fn, void *ctx);
 
 /* params.c */
 struct gparam *gparam_add(struct wbpf_gadget *g, const char *key);

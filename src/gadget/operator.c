@@ -117,6 +117,17 @@ int gop_call(struct wbpf_gadget *g, const char *name)
 	return 0;
 }
 
+void gop_vfail(struct gop *op, const char *fn, const char *fmt, va_list ap)
+{
+	int n = snprintf(op->reason, sizeof(op->reason), "%s: ", fn);
+
+	if (n > 0 && (size_t)n < sizeof(op->reason))
+		vsnprintf(op->reason + n, sizeof(op->reason) - (size_t)n, fmt, ap);
+	if (++op->failed_calls <= GOP_MAX_REPORTS)
+		gwarn("operator: %s%s", op->reason, op->failed_calls == GOP_MAX_REPORTS ?
+		      " (further failing calls are counted, not shown)" : "");
+}
+
 /* A callback's trap or failure: counted and logged; the gadget goes on. */
 void gop_callback_failed(struct gop *op, const char *what, const struct wbpf_error *err)
 {

@@ -12,6 +12,7 @@
 #define GOP_MAX_REPORTS 10
 
 struct gig;
+struct gwb;
 
 struct gop {
 	struct wbpf_gadget *g;
@@ -25,12 +26,22 @@ struct gop {
 	char reason[256]; /* why the last host call failed */
 	uint64_t failed_calls;
 	struct gig *ig;	  /* Inspektor Gadget's ABI state, when imported */
+	struct gwb *wb;	  /* wbpf's own ABI state, when imported */
 };
+
+/* A host call failed: the reason is kept (the guest may read it) and
+ * logged, the first GOP_MAX_REPORTS times. */
+void gop_vfail(struct gop *op, const char *fn, const char *fmt, va_list ap);
 
 /* Calls fn with the per-call fuel budget. */
 int gop_call_func(struct gop *op, struct wbpf_func *fn, const struct wbpf_val *args,
 		  size_t nargs, struct wbpf_val *res, size_t nres, struct wbpf_error *err);
 void gop_callback_failed(struct gop *op, const char *what, const struct wbpf_error *err);
+
+/* abi_wbpf.c: wbpf's own operator ABI (module wbpf_gadget). */
+int gwb_define(struct gop *op);
+int gwb_bind(struct gwb *wb);
+void gwb_free(struct gwb *wb);
 
 /* abi.c */
 int gop_define_abis(struct gop *op);

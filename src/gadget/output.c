@@ -340,6 +340,21 @@ static bool json_number(const struct wbpf_gadget_field *f)
 static void json_value(struct wbpf_gadget_output *o, const struct wbpf_gadget_field *f,
 		       const struct wbpf_gadget_data *d)
 {
+	uint32_t len;
+	const char *p;
+
+	if (f->array && !gkind_size(f->kind)) { /* strings: NUL-separated, may hold commas */
+		p = wbpf_gadget_field__bytes(f, d, &len);
+		fputc('[', o->out);
+		for (uint32_t i = 0, n; i < len; i += n + 1) {
+			n = (uint32_t)strnlen(p + i, len - i);
+			if (i)
+				fputc(',', o->out);
+			json_str(o->out, p + i, n);
+		}
+		fputc(']', o->out);
+		return;
+	}
 	gformat_field(f, d, o->text, sizeof(o->text));
 	if (f->array) {
 		fputc('[', o->out);

@@ -181,17 +181,17 @@ test_trace_exec_json() {
 	is_root || { skip trace_exec-json "needs root (eBPF)"; return; }
 	local prog=$WORK/wbj_$U pid
 	cp /bin/true "$prog"
-	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp,args \
+	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp,args,argv \
 		--filter "comm=wbj_$U"
 	attached exec-json || { fail trace_exec-json "never attached" exec-json; return; }
-	"$prog" "a $U" b &
+	"$prog" "a $U" b,c &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop exec-json
 	[ "$(wc -l <"$WORK/exec-json.out")" = 1 ] ||
 		{ fail trace_exec-json "want exactly the one exec --filter lets through" exec-json; return; }
-	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\",\"args\":\"$prog a $U b\"\}$" \
+	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\",\"args\":\"$prog a $U b,c\",\"argv\":\[\"$prog\",\"a $U\",\"b,c\"\]\}$" \
 		"$WORK/exec-json.out" || { fail trace_exec-json "bad JSON" exec-json; return; }
 	pass trace_exec-json
 }
@@ -267,6 +267,36 @@ test_ig_abi() {
 	pass ig-abi
 }
 
+# wbpf's own ABI: every call with good and bad arguments, drop by return
+# value, several fields in one call, an array field, an eBPF field edited
+# in place, an emit from a callback, a timer.
+test_wbpf_abi() {
+	is_root || { skip wbpf-abi "needs root (eBPF)"; return; }
+	local prog=$WORK/wbw_$U pid out=$WORK/wbpf-abi.out
+	cp /bin/cat "$prog"
+	: >"$WORK/keep_$U"
+	start wbpf-abi "$EX/trace_open" --operator "$BUILD/tests/gadget/wbpf-abi.wasm" \
+		--path_contains abc --comm "wbw_$U" -o json --timeout 3
+	attached wbpf-abi || { fail wbpf-abi "never attached" wbpf-abi; return; }
+	"$prog" "$WORK/keep_$U" "$WORK/drop_$U" "$WORK/other_$U" 2>/dev/null &
+	pid=$!
+	wait $pid
+	sleep 0.3
+	stop wbpf-abi
+	grep -Eq "^operator info: wbpf_abi: [0-9]{3,} checks, 0 failed, [1-9][0-9]* events, [1-9][0-9]* timer turns$" \
+		"$WORK/wbpf-abi.err" || { fail wbpf-abi "checks failed" wbpf-abi; return; }
+	grep -q "drop_$U" "$out" && { fail wbpf-abi "a dropped record was shown" wbpf-abi; return; }
+	grep -q "\"fname\":\"$WORK/other_$U\",.*\"tag\":\"\"" "$out" ||
+		{ fail wbpf-abi "an untouched record is missing" wbpf-abi; return; }
+	grep -Eq "^\{\"comm\":\"wbw_$U\",\"pid\":$pid,.*\"fd\":4242,\"fname\":\"$WORK/keep_$U\",.*\"tag\":\"kept\",\"nums\":\[1,2,65535\]\}$" \
+		"$out" || { fail wbpf-abi "set values or the edited fd missing" wbpf-abi; return; }
+	grep -q "^{\"name\":\"echo:$WORK/keep_$U\",\"pid\":$pid}$" "$out" ||
+		{ fail wbpf-abi "the emitted record is missing" wbpf-abi; return; }
+	grep -Eq " [1-9][0-9]* dropped, 0 operator errors" "$WORK/wbpf-abi.err" ||
+		{ fail wbpf-abi "drop not counted" wbpf-abi; return; }
+	pass wbpf-abi
+}
+
 # Trap, endless loop and memory growth in callbacks: each contained and
 # counted, events keep flowing, the run ends normally.
 test_hostile() {
@@ -316,7 +346,7 @@ test_bad_usage() {
 }
 
 ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns
-	trace_open_operator ig_abi hostile"
+	trace_open_operator ig_abi wbpf_abi hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
 elif [ ! -e /sys/kernel/btf/vmlinux ]; then
