@@ -33,6 +33,7 @@ static uint8_t *g_aliases(uint32_t a, uint32_t b, size_t *len) { (void)b; return
 static uint8_t *g_bulk(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_bulk(a, len); }
 static uint8_t *g_types(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_types(a, len); }
 static uint8_t *g_nesting(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_nesting(a, len); }
+static uint8_t *g_locals(uint32_t a, uint32_t b, size_t *len) { return genload_locals(a, b, len); }
 
 static const struct shape shapes[] = {
 	{ "blocks", "150k constants, then 150k empty blocks", g_blocks, 150000, 0 },
@@ -41,6 +42,7 @@ static const struct shape shapes[] = {
 	{ "aliases", "20k locals on the stack under 20k constants, each set", g_aliases, 20000, 0 },
 	{ "types", "100k distinct function types", g_types, 100000, 0 },
 	{ "nesting", "100k nested blocks, as deep as allowed", g_nesting, 100000, 0 },
+	{ "locals", "100k functions declaring 50000 locals each", g_locals, 50000, 100000 },
 	{ "bulk", "100k ordinary functions (loop, arithmetic, memory, call)", g_bulk, 100000, 0 },
 };
 

@@ -77,13 +77,16 @@ struct compiler {
 	int rc;
 
 	uint32_t nlocals_total; /* params + locals */
-	uint8_t *local_types;
-	size_t local_types_cap;
-	uint32_t *alias_top; /* per local slot: the topmost entry reading it */
-	size_t alias_top_cap;
+	const struct wasm_code *body;
+	/* Per local slot, the topmost entry reading it; valid where .func is
+	 * the function being compiled plus one (zero: never), so that nothing
+	 * is reset between functions. */
+	struct alias_head { uint32_t top, func; } *alias;
+	size_t alias_cap;
 	const atomic_int *interrupt; /* loading stops when set */
-	uint32_t *local_slots;	/* a v128 takes two slots */
-	size_t local_slots_cap;
+	uint32_t *param_slots;	/* a v128 takes two slots */
+	size_t param_slots_cap;
+	uint32_t locals_base;	/* the first non-param local's slot */
 	uint32_t stack_base;	/* the first operand stack slot */
 
 	struct vval *vs;
@@ -270,6 +273,11 @@ static uint32_t slot_of_height(const struct compiler *c, uint32_t h)
 	return c->vs[h - 1].slot + wasm_type_slots(c->vs[h - 1].type);
 }
 
+static uint32_t alias_top(const struct compiler *c, uint32_t slot)
+{
+	return c->alias[slot].func == c->func_idx + 1 ? c->alias[slot].top : NO_ALIAS;
+}
+
 static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t value)
 {
 	if (!charge(c, 1) || !grow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
@@ -279,8 +287,8 @@ static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local,
 	uint32_t next = NO_ALIAS;
 
 	if (kind == V_LOCAL) {
-		next = c->alias_top[local];
-		c->alias_top[local] = c->vs_len;
+		next = alias_top(c, local);
+		c->alias[local] = (struct alias_head){ c->vs_len, c->func_idx + 1 };
 	}
 	if (kind != V_STACK && c->clean > c->vs_len)
 		c->clean = c->vs_len;
@@ -297,8 +305,8 @@ static void unalias(struct compiler *c, uint32_t i)
 {
 	const struct vval *v = &c->vs[i];
 
-	if (v->kind == V_LOCAL && c->alias_top[v->local] == i)
-		c->alias_top[v->local] = v->next_alias;
+	if (v->kind == V_LOCAL && alias_top(c, v->local) == i)
+		c->alias[v->local].top = v->next_alias;
 }
 
 static void truncate_stack(struct compiler *c, uint32_t len)
@@ -459,8 +467,8 @@ static void push_types(struct compiler *c, const uint8_t *types, uint32_t n)
 /* Before `local` is overwritten, values still reading it get their own copy. */
 static void detach_local(struct compiler *c, uint32_t local)
 {
-	while (c->alias_top[local] != NO_ALIAS)
-		materialize(c, c->alias_top[local]);
+	while (alias_top(c, local) != NO_ALIAS)
+		materialize(c, alias_top(c, local));
 }
 
 /* ------------------------------------------------------------- control */
@@ -1027,8 +1035,24 @@ static uint32_t local_type(struct compiler *c, uint32_t idx, uint8_t *type)
 		INVALID(c, "unknown local %u", idx);
 		return 0;
 	}
-	*type = c->local_types[idx];
-	return c->local_slots[idx];
+	if (idx < c->type->nparams) {
+		*type = c->type->types[idx];
+		return c->param_slots[idx];
+	}
+	/* The run holding it: the last that starts at or before it. */
+	const struct wasm_local_run *runs = c->body->runs;
+	uint32_t k = idx - c->type->nparams, lo = 0, hi = c->body->nruns - 1;
+
+	while (lo < hi) {
+		uint32_t mid = hi - (hi - lo) / 2;
+
+		if (runs[mid].start <= k)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*type = runs[lo].type;
+	return c->locals_base + runs[lo].slot + (k - runs[lo].start) * wasm_type_slots(*type);
 }
 
 static void op_local_get(struct compiler *c)
@@ -1070,7 +1094,7 @@ static void op_local_set(struct compiler *c, bool tee)
 	bool fresh = h > c->cs[c->cs_len - 1].height && top.kind == V_STACK &&
 		     c->last_end == c->ncode && c->last_dst_cell < c->ncode &&
 		     c->code[c->last_dst_cell].u64 == slot_of_height(c, c->vs_len) &&
-		     c->alias_top[slot] == NO_ALIAS;
+		     alias_top(c, slot) == NO_ALIAS;
 
 	if (fresh) {
 		/* Still the last instruction: its result, now in the local,
@@ -1973,9 +1997,8 @@ static bool compile_instr(struct compiler *c)
 
 static void compiler_free(struct compiler *c)
 {
-	free(c->local_types);
-	free(c->alias_top);
-	free(c->local_slots);
+	free(c->alias);
+	free(c->param_slots);
 	free(c->vs);
 	free(c->cs);
 	free(c->code);
@@ -2035,9 +2058,8 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		.r = { .p = body->body, .end = body->body + body->body_len, .base = mod->bytes },
 		.nlocals_total = nlocals,
 		.work_max = (uint64_t)WORK_PER_BYTE * body->body_len + WORK_SLACK,
-		.local_types = c->local_types, .local_types_cap = c->local_types_cap,
-		.alias_top = c->alias_top, .alias_top_cap = c->alias_top_cap,
-		.local_slots = c->local_slots, .local_slots_cap = c->local_slots_cap,
+		.body = body, .alias = c->alias, .alias_cap = c->alias_cap,
+		.param_slots = c->param_slots, .param_slots_cap = c->param_slots_cap,
 		.vs = c->vs, .vs_cap = c->vs_cap, .cs = c->cs, .cs_cap = c->cs_cap,
 		.code = c->code, .code_cap = c->code_cap,
 		.targets = c->targets, .targets_cap = c->targets_cap,
@@ -2045,21 +2067,21 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		.last_end = SIZE_MAX,
 		.last_copy_end = SIZE_MAX,
 	};
+	size_t had;
+
 	if (interrupted(c) ||
-	    !grow((void **)&c->local_types, &c->local_types_cap, nlocals + 1, 1, c) ||
-	    !grow((void **)&c->local_slots, &c->local_slots_cap, nlocals + 1, sizeof(*c->local_slots), c))
+	    !grow((void **)&c->param_slots, &c->param_slots_cap, ft->nparams + 1,
+		  sizeof(*c->param_slots), c))
 		return false;
-	if (ft->nparams)
-		memcpy(c->local_types, ft->types, ft->nparams);
-	if (body->nlocals)
-		memcpy(c->local_types + ft->nparams, body->local_types, body->nlocals);
-	for (uint32_t i = 0; i < nlocals; i++) {
-		c->local_slots[i] = c->stack_base;
-		c->stack_base += wasm_type_slots(c->local_types[i]);
+	for (uint32_t i = 0; i < ft->nparams; i++) {
+		c->param_slots[i] = c->locals_base;
+		c->locals_base += wasm_type_slots(ft->types[i]);
 	}
-	if (!grow((void **)&c->alias_top, &c->alias_top_cap, c->stack_base + 1, sizeof(*c->alias_top), c))
+	c->stack_base = c->locals_base + body->nlocal_slots;
+	had = c->alias_cap;
+	if (!grow((void **)&c->alias, &c->alias_cap, c->stack_base + 1, sizeof(*c->alias), c))
 		return false;
-	memset(c->alias_top, 0xff, c->stack_base * sizeof(*c->alias_top)); /* NO_ALIAS */
+	memset(c->alias + had, 0, (c->alias_cap - had) * sizeof(*c->alias));
 	note_slots(c, (uint64_t)c->stack_base + wasm_slot_count(wasm_results(ft), ft->nresults));
 	return push_ctrl(c, C_FUNC, NULL, 0, wasm_results(ft), ft->nresults);
 }

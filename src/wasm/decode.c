@@ -831,7 +831,7 @@ static int read_locals(struct cursor *c, uint32_t nparams, struct wasm_code *cod
 {
 	uint64_t total = nparams;
 	const uint8_t *decls;
-	uint32_t nruns, n, k = 0;
+	uint32_t nruns, n, k = 0, slot = 0;
 	uint8_t t;
 
 	TRY(read_count(c, &nruns));
@@ -844,15 +844,17 @@ static int read_locals(struct cursor *c, uint32_t nparams, struct wasm_code *cod
 			return malformed(c, "too many locals (more than %u)", WASM_MAX_LOCALS);
 	}
 	code->nlocals = (uint32_t)(total - nparams);
-	code->local_types = new_array(code->nlocals, 1);
-	if (!code->local_types)
+	code->runs = new_array(nruns, sizeof(*code->runs));
+	if (!code->runs)
 		return nomem(c);
 	c->p = decls; /* second pass over runs already checked */
-	for (uint32_t i = 0; i < nruns; i++, k += n) {
+	for (uint32_t i = 0; i < nruns; i++, k += n, slot += n * wasm_type_slots(t)) {
 		TRY(read_u32(c, &n));
 		TRY(read_valtype(c, &t));
-		memset(code->local_types + k, t, n);
+		if (n)
+			code->runs[code->nruns++] = (struct wasm_local_run){ k, slot, t };
 	}
+	code->nlocal_slots = slot;
 	return 0;
 }
 
@@ -1125,7 +1127,7 @@ static void free_strings(struct wbpf_module *mod)
 		free(mod->imports[i].name);
 	}
 	for (uint32_t i = 0; mod->codes && i < mod->nfuncs - mod->nimported_funcs; i++)
-		free(mod->codes[i].local_types);
+		free(mod->codes[i].runs);
 	for (uint32_t i = 0; i < mod->nexports; i++)
 		free(mod->exports[i].name);
 	for (uint32_t i = 0; i < mod->nelems; i++)

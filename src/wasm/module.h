@@ -145,10 +145,20 @@ struct wasm_data {
 	uint32_t len;
 };
 
+/* Declared locals as the binary gives them, (count, type) runs, so that
+ * 50000 locals declared in a few bytes cost a few bytes. */
+struct wasm_local_run {
+	uint32_t start; /* its first local, counted from the first non-param */
+	uint32_t slot;	/* that local's slot, counted from the first non-param's */
+	uint8_t type;
+};
+
 /* A defined function's body as decoded. */
 struct wasm_code {
 	uint32_t nlocals;     /* declared locals, params excluded */
-	uint8_t *local_types; /* nlocals entries */
+	uint32_t nlocal_slots; /* the slots they take */
+	uint32_t nruns;	      /* non-empty runs */
+	struct wasm_local_run *runs;
 	const uint8_t *body;  /* the instructions, final `end` included */
 	uint32_t body_len;
 	uint32_t offset;      /* of `body` in the module, for messages */

@@ -232,7 +232,7 @@ uint8_t *genload_bulk(uint32_t n, size_t *len)
 	return module_of(&i32, 1, &i32, 1, n, true, &b, len);
 }
 
-uint8_t *genload_locals(uint32_t nlocals, size_t *len)
+uint8_t *genload_locals(uint32_t nlocals, uint32_t nfuncs, size_t *len)
 {
 	struct buf b = { 0 };
 
@@ -240,7 +240,7 @@ uint8_t *genload_locals(uint32_t nlocals, size_t *len)
 	leb(&b, nlocals);
 	u8(&b, 0x7f);
 	u8(&b, 0x0b);
-	return one_func(&b, len);
+	return module_of(NULL, 0, NULL, 0, nfuncs, false, &b, len);
 }
 
 uint8_t *genload_nesting(uint32_t depth, size_t *len)

@@ -27,8 +27,8 @@ uint8_t *genload_wide_branches(uint32_t n, size_t *len);
 /* n ordinary functions (a loop of arithmetic, loads and stores, calls):
  * bulk code of about 80 bytes a function. */
 uint8_t *genload_bulk(uint32_t n, size_t *len);
-/* One function with `nlocals` i32 locals. */
-uint8_t *genload_locals(uint32_t nlocals, size_t *len);
+/* nfuncs functions declaring `nlocals` i32 locals each (in 6 bytes). */
+uint8_t *genload_locals(uint32_t nlocals, uint32_t nfuncs, size_t *len);
 /* One function of `depth` nested blocks. */
 uint8_t *genload_nesting(uint32_t depth, size_t *len);
 /* One function type with `nparams` i32 params and one function of it. */

@@ -130,6 +130,17 @@ static void test_limits_refused(void)
 	check_refused("types", bytes, len, "types: 1000001");
 }
 
+/* Locals were expanded per function at decoding and compiling: 20k
+ * functions declaring 50000 locals each (6 bytes apiece) took seconds
+ * and a gigabyte. */
+static void test_many_functions_many_locals(void)
+{
+	size_t len;
+	uint8_t *bytes = genload_locals(50000, 20000, &len);
+
+	check_fast("20k functions of 50000 locals", bytes, len);
+}
+
 /* Each br_if carrying 1000 values once emitted 1000 moves: 20k of them
  * made half a gigabyte of code. Compile work is bounded per byte. */
 static void test_wide_branches(void)
@@ -151,7 +162,7 @@ static void test_limits_reached(void)
 	check_fast("100000 nested blocks", genload_nesting(100000, &len), len);
 	check_fast("1000 params", genload_params(1000, &len), len);
 	check_fast("body of 7654321 bytes", genload_body_size(7654321 - 8, &len), len);
-	check_fast("50000 locals", genload_locals(50000, &len), len);
+	check_fast("50000 locals", genload_locals(50000, 1, &len), len);
 }
 
 struct delayed_interrupt {
@@ -267,6 +278,7 @@ static const struct check_test tests[] = {
 	{ "limits_refused", test_limits_refused },
 	{ "limits_reached", test_limits_reached },
 	{ "wide_branches", test_wide_branches },
+	{ "many_functions_many_locals", test_many_functions_many_locals },
 	{ "interrupted_load", test_interrupted_load },
 	{ "run_timeout_during_load", test_run_timeout_during_load },
 };
