@@ -35,6 +35,7 @@ int cli_verify(int argc, char **argv);
  * "wbpf CMD: ...". */
 int cli_oci_module(const char *cmd, const char *arg, char **path);
 int cli_gadget(int argc, char **argv); /* gadget.c */
+int cli_gen(int argc, char **argv); /* gen.c: guest types from BTF */
 
 /* "64MiB", "512k", "1G", "4096": powers of 1024, optional "B"/"iB". */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -30,6 +30,7 @@ static const struct cli_cmd cmds[] = {
 	{"sign", cli_sign, "sign an image (cosign key-pair format) and push the signature"},
 	{"verify", cli_verify, "check an image's signature against a public key"},
 	{"gadget", cli_gadget, "run or inspect a gadget (eBPF object, gadget.yaml, Wasm operator)"},
+	{"gen", cli_gen, "generate guest types (Rust, C, WIT) from a BPF object's BTF"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
