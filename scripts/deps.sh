@@ -24,6 +24,7 @@ packages=(
   docker-registry skopeo apache2-utils openssl     # OCI tests: registry, interop, htpasswd, test CA
   python3                       # OCI tests: the fault-injecting proxy (tests/oci/proxy.py)
   libyaml-dev                   # gadget.yaml
+  rustc cargo libstd-rust-dev-wasm32   # Rust guests (sdk/rust, examples/rust): Debian's offline toolchain
 )
 
 # With arguments, those packages instead (optional tools, e.g. for make deb).

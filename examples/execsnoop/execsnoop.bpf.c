@@ -12,6 +12,12 @@ const volatile __u32 filter_uid = (__u32)-1;
 __u64 events_seen;
 __u64 events_dropped;
 
+/* Puts struct exec_event in the object's BTF (a type used only through a
+ * local pointer is not there) for `wbpf gen types`, which writes the Rust
+ * guest's copy of it (examples/rust). Zero bytes: no data, and no pointer,
+ * whose size would differ in a wasm32 skeleton. */
+struct exec_event exec_event_btf[0] __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);

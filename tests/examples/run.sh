@@ -12,7 +12,7 @@ set -uo pipefail
 BUILD=${1:-build}
 shift || true
 WBPF=${WBPF:-$BUILD/wbpf} # WBPF=build/san/wbpf: the same tests under ASan+UBSan
-EX=$BUILD/examples
+EX=${EX:-$BUILD/examples} # EX=build/examples/rust: the Rust builds of the examples
 GUESTS=$BUILD/tests/examples
 LIBC=$(ldd /bin/true | awk '/libc\.so/ { print $3 }')
 

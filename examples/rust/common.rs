@@ -1,0 +1,71 @@
+//! What the Rust examples share with the C ones (examples/common/example.h):
+//! option values, the run deadline, and the poll interval. WASI has no
+//! signals, so a run ends after `-d SECONDS` or when the runner stops it.
+
+use std::time::{Duration, Instant};
+
+/// Longest wait of one poll, so the deadline is noticed promptly.
+pub const POLL: Duration = Duration::from_millis(100);
+
+/// SECONDS (fractions allowed, at least 0.001) as a duration.
+pub fn parse_duration(arg: &str) -> Option<Duration> {
+    match arg.parse::<f64>() {
+        Ok(s) if (0.001..=86400.0 * 365.0).contains(&s) => Some(Duration::from_millis((s * 1000.0) as u64)),
+        _ => {
+            eprintln!("bad duration '{}': want seconds >= 0.001", arg);
+            None
+        }
+    }
+}
+
+/// Digits only, fitting in 32 bits: a pid or a uid.
+pub fn parse_u32(arg: &str) -> Option<u32> {
+    let v = arg.bytes().all(|b| b.is_ascii_digit()).then(|| arg.parse::<u32>().ok()).flatten();
+    if v.is_none() {
+        eprintln!("bad number '{}'", arg);
+    }
+    v
+}
+
+/// When `-d` says to stop (`None`: when the runner stops the module).
+#[derive(Clone, Copy)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    pub fn after(d: Option<Duration>) -> Self {
+        Deadline(d.map(|d| Instant::now() + d))
+    }
+
+    pub fn expired(&self) -> bool {
+        self.0.map_or(false, |t| Instant::now() >= t)
+    }
+}
+
+/// getopt-style options: `-x VALUE` or `-xVALUE`, each flag in `flags`
+/// taking a value. Calls `set(flag, value)`; false on anything else.
+pub fn parse_opts(flags: &str, mut set: impl FnMut(char, &str) -> bool) -> bool {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut chars = a.chars();
+        let flag = match (chars.next(), chars.next()) {
+            (Some('-'), Some(f)) if flags.contains(f) => f,
+            _ => return false,
+        };
+        let rest = chars.as_str();
+        let value = if rest.is_empty() { args.next() } else { Some(rest.to_string()) };
+        match value {
+            Some(v) if set(flag, &v) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The outcome of a poll loop: EINTR (the runner is stopping the module)
+/// is a normal end.
+pub fn poll_status(r: wbpf::Result<usize>) -> wbpf::Result<()> {
+    match r {
+        Err(e) if e != wbpf::Error::EINTR => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,49 @@
+# Rust guests (issue 17): the wbpf Rust SDK (sdk/rust), guest types from
+# BTF (`wbpf gen types`), and examples in Rust built from the same BPF
+# objects as the C ones.
+#   make rust-examples   build/examples/rust/*.wasm (also part of `make examples`)
+#   make rust-test       the Rust examples through the C examples' end-to-end
+#                        tests, the type generator, hostile Rust guests
+#
+# Debian's rustc (with libstd-rust-dev-wasm32), named by path: a rustup
+# toolchain earlier in PATH (~/.cargo/bin) may lack the wasm32-wasi std.
+# No crates: the SDK uses std only, so rustc alone builds it, offline.
+
+RUSTC := /usr/bin/rustc
+RUST_FLAGS := --edition 2021 --target wasm32-wasi -C opt-level=2 -C strip=debuginfo -D warnings
+RUST_BUILD := $(BUILD)/rust
+RUST_SDK := $(RUST_BUILD)/libwbpf.rlib
+RUST_EX_BUILD := $(EX_BUILD)/rust
+
+$(RUST_SDK): $(wildcard sdk/rust/src/*.rs) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(RUSTC) $(RUST_FLAGS) --crate-type rlib --crate-name wbpf sdk/rust/src/lib.rs -o $@
+
+# Types for an example: its object's sections, globals' pointees, map types.
+$(RUST_EX_BUILD)/%.types.rs: $(EX_BUILD)/%.bpf.o $(BUILD)/wbpf
+	@mkdir -p $(dir $@)
+	$(BUILD)/wbpf gen types $< --lang rust -o $@
+
+# The BPF object is embedded (include_bytes!) and the types included
+# (include!) by absolute path, passed in the environment.
+$(RUST_EX_BUILD)/%.wasm: examples/rust/%.rs examples/rust/common.rs $(RUST_EX_BUILD)/%.types.rs \
+		$(EX_BUILD)/%.bpf.o $(RUST_SDK)
+	WBPF_BPF_OBJ=$(abspath $(EX_BUILD)/$*.bpf.o) WBPF_TYPES=$(abspath $(RUST_EX_BUILD)/$*.types.rs) \
+		$(RUSTC) $(RUST_FLAGS) --extern wbpf=$(RUST_SDK) $< -o $@
+
+RUST_EXAMPLES := execsnoop
+RUST_EXAMPLE_WASMS := $(patsubst %,$(RUST_EX_BUILD)/%.wasm,$(RUST_EXAMPLES))
+# Kept: readers look at what the generator wrote.
+.SECONDARY: $(patsubst %,$(RUST_EX_BUILD)/%.types.rs,$(RUST_EXAMPLES))
+
+.PHONY: rust-examples rust-test
+rust-examples: $(RUST_EXAMPLE_WASMS)
+# With the C ones (not in `all`: the BPF objects need the kernel's BTF,
+# and Debian's package build runs `all` without rustc).
+examples: rust-examples
+
+# The C examples' own end-to-end tests, run on the Rust builds.
+rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS)
+	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter
+
+TEST_TARGETS += rust-test
