@@ -228,18 +228,31 @@ static int emit(const struct gen_model *m, const struct gen_args *a)
 	return err;
 }
 
+/* libbpf's own messages, silenced: the command prints one line itself. */
+static struct bpf_object *open_quietly(const char *path)
+{
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	int err = errno;
+	char msg[128];
+
+	libbpf_set_print(old);
+	if (!obj) {
+		libbpf_strerror(err, msg, sizeof(msg));
+		fprintf(stderr, "wbpf gen types: %s: not a BPF object libbpf can open: %s\n", path, msg);
+	}
+	return obj;
+}
+
 static int generate(const struct gen_args *a)
 {
-	struct bpf_object *obj = bpf_object__open_file(a->obj, NULL);
+	struct bpf_object *obj = open_quietly(a->obj);
 	struct gen_model m = {0};
 	char name[256];
 	int err;
 
-	if (!obj) {
-		fprintf(stderr, "wbpf gen types: %s: not a BPF object libbpf can open: %s\n", a->obj,
-			strerror(errno));
+	if (!obj)
 		return CLI_EXIT_ERROR;
-	}
 	m.btf = bpf_object__btf(obj);
 	if (!m.btf) {
 		fprintf(stderr, "wbpf gen types: %s has no BTF (build it with clang -g)\n", a->obj);
@@ -263,17 +276,19 @@ int cli_gen(int argc, char **argv)
 	struct gen_args a = {0};
 	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "types") && strcmp(argv[1], "--help") &&
-			 strcmp(argv[1], "-h"))) {
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("%s", usage_text);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "types")) {
 		fprintf(stderr, "%s", usage_text);
 		return CLI_EXIT_USAGE;
 	}
 	rc = parse(&a, argc - 2, argv + 2);
-	if (!rc && (a.help || strcmp(argv[1], "types"))) {
+	if (!rc && a.help)
 		printf("%s", usage_text);
-	} else if (!rc) {
+	else if (!rc)
 		rc = generate(&a);
-	}
 	free(a.names);
 	return rc;
 }
