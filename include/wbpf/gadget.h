@@ -73,6 +73,7 @@ struct wbpf_gadget_opts {
 	bool deterministic;	   /* operators get IG's fake clocks and random */
 	bool no_operator;	   /* ignore the directory's Wasm module */
 	const char *operator_path; /* a Wasm operator from elsewhere */
+	uint64_t interval_ns;	   /* map iterators' snapshots; 0 = 1 s */
 };
 
 /* Reads DIR/gadget.yaml, DIR/program.bpf.o (or the only *.bpf.o) and an
@@ -237,6 +238,10 @@ struct wbpf_gadget_output_opts {
 	const char *const *filters;
 	size_t nfilters;
 	void *out; /* FILE *; NULL = stdout */
+	/* Array datasources: "a,-b" sorts each packet's records by a (up),
+	 * then b (down); numbers as numbers, the rest as text. */
+	const char *sort;
+	uint32_t max_rows; /* array datasources: the first N after sorting; 0 = all */
 };
 
 struct wbpf_gadget_output;

@@ -33,6 +33,9 @@ static const char gadget_help[] =
 "  --filter EXPR         FIELD=VALUE, FIELD!=VALUE, FIELD~REGEX, FIELD<N or\n"
 "                        FIELD>N on the shown text of a field. Repeatable.\n"
 "  --timeout DURATION    stop after DURATION (e.g. 10s); default: at Ctrl-C.\n"
+"  --interval DURATION   how often map iterators are read (default 1s).\n"
+"  --sort LIST           a,-b: snapshot rows by a (up), then b (down).\n"
+"  --max-rows N          snapshots: the first N rows (after sorting).\n"
 "  --max-memory SIZE     the operator's memory cap (default 256MiB).\n"
 "  --fuel N              the operator's budget per call (default 1e9).\n"
 "  --no-operator         do not run DIR/program.wasm.\n"
@@ -118,6 +121,15 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 	} else if (IS("--timeout")) {
 		if (cli_parse_duration(val, &a->timeout_ns) || !a->timeout_ns)
 			return usage("--timeout: bad duration '%s'", val);
+	} else if (IS("--interval")) {
+		if (cli_parse_duration(val, &a->opts.interval_ns) || a->opts.interval_ns < 1000000)
+			return usage("--interval: bad duration '%s' (1ms at least)", val);
+	} else if (IS("--sort")) {
+		a->out.sort = val;
+	} else if (IS("--max-rows")) {
+		if (cli_parse_u64(val, &u) || !u || u > UINT32_MAX)
+			return usage("--max-rows: bad count '%s'", val);
+		a->out.max_rows = (uint32_t)u;
 	} else if (IS("--max-memory")) {
 		if (cli_parse_size(val, &a->opts.max_memory) || a->opts.max_memory < 65536)
 			return usage("--max-memory: bad size '%s'", val);

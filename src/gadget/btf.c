@@ -282,11 +282,74 @@ static int add_tracer(struct wbpf_gadget *g, const struct btf *btf, char *spec)
 	return gbtf_struct_fields(g, ds, btf, p[2], "", 0);
 }
 
-static int add_mapiter(struct wbpf_gadget *g, char *spec, enum gds_origin origin)
+/* The key or value type of map `map` as its definition in ".maps" says
+ * (`__type(key, T)` is a member `key` pointing to T); 0 if none. */
+static uint32_t map_type(const struct btf *btf, const char *map, const char *which)
+{
+	int id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+
+	for (uint16_t i = 0; sec && i < btf_vlen(sec); i++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs[i].type);
+		const struct btf_type *st;
+		const struct btf_member *m;
+
+		if (!v || strcmp(btf__name_by_offset(btf, v->name_off), map))
+			continue;
+		st = resolve(btf, v->type, NULL);
+		if (!st || !btf_is_struct(st))
+			return 0;
+		m = btf_members(st);
+		for (uint16_t j = 0; j < btf_vlen(st); j++) {
+			const struct btf_type *pt = btf__type_by_id(btf, m[j].type);
+
+			if (!strcmp(btf__name_by_offset(btf, m[j].name_off), which) && pt &&
+			    btf_is_ptr(pt))
+				return pt->type;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* A map's key or value at `base` of the record: a struct's members, or
+ * one field named `which`. Returns its size, or a negative errno. */
+static int kv_fields(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds, const struct btf *btf,
+		     uint32_t id, const char *which, uint32_t base)
+{
+	const char *tname = NULL;
+	const struct btf_type *t = resolve(btf, id, &tname);
+	struct walk w = {g, ds, btf, 0};
+	struct wbpf_gadget_field *f;
+	__s64 size = btf__resolve_size(btf, id);
+	uint32_t elem = 0, kind;
+	int err;
+
+	if (!t || size <= 0)
+		return gerr(g, -ENOENT, "map iterator %s: map '%s' has no BTF %s type", ds->name,
+			    ds->map_name, which);
+	if (btf_is_composite(t))
+		err = add_members(&w, t, "", base);
+	else {
+		kind = btf_is_array(t) ? array_kind(btf, t, &elem) : scalar_kind(t);
+		if (!(f = gds_add(ds, which, kind, WBPF_FIELD_STATIC)))
+			return gerr(g, -EEXIST, "%s: field '%s' twice", ds->name, which);
+		f->offs = base;
+		f->size = (uint32_t)size;
+		f->elem_size = elem;
+		err = tag_field(f, gadget_typedef(btf, id) ? gadget_typedef(btf, id) : tname, which);
+	}
+	return err ? err : (int)size;
+}
+
+static int add_mapiter(struct wbpf_gadget *g, const struct btf *btf, char *spec,
+		       enum gds_origin origin)
 {
 	char *p[3];
 	struct wbpf_gadget_ds *ds;
 	size_t n = split3(spec, p, 3);
+	int ksize, vsize;
 
 	if (n < 2)
 		return gerr(g, -EINVAL, "marker '%s' is not NAME___MAP", spec);
@@ -294,7 +357,16 @@ static int add_mapiter(struct wbpf_gadget *g, char *spec, enum gds_origin origin
 		return gerr(g, -EEXIST, "datasource '%s' declared twice", p[0]);
 	if (!(ds = gds_new(g, p[0], WBPF_DS_ARRAY, origin)) || !(ds->map_name = strdup(p[1])))
 		return -ENOMEM;
-	/* The struct comes from the map's BTF key and value at start. */
+	if (origin == GDS_SNAPSHOTTER) /* GADGET_SNAPSHOTTER(name, struct) */
+		return gbtf_struct_fields(g, ds, btf, p[1], "", 0);
+	/* A record is the key's bytes, then the value's. */
+	if ((ksize = kv_fields(g, ds, btf, map_type(btf, p[1], "key"), "key", 0)) < 0)
+		return ksize;
+	vsize = kv_fields(g, ds, btf, map_type(btf, p[1], "value"), "value", (uint32_t)ksize);
+	if (vsize < 0)
+		return vsize;
+	ds->key_size = (uint32_t)ksize;
+	ds->raw_size = (uint32_t)(ksize + vsize);
 	return 0;
 }
 
@@ -351,8 +423,8 @@ static int scan_var(struct wbpf_gadget *g, const struct btf *btf, const char *na
 		snprintf(spec, sizeof(spec), "%s", name + n);
 		switch (markers[i].what) {
 		case 0: return add_tracer(g, btf, spec);
-		case 1: return add_mapiter(g, spec, GDS_SNAPSHOTTER);
-		case 2: return add_mapiter(g, spec, GDS_MAPITER);
+		case 1: return add_mapiter(g, btf, spec, GDS_SNAPSHOTTER);
+		case 2: return add_mapiter(g, btf, spec, GDS_MAPITER);
 		default: return add_param(g, spec);
 		}
 	}

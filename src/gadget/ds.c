@@ -80,7 +80,6 @@ void gds_free(struct wbpf_gadget_ds *ds)
 	free(ds->name);
 	free(ds->map_name);
 	free(ds->struct_name);
-	free(ds->key_struct);
 	free(ds);
 }
 

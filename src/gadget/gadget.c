@@ -455,9 +455,16 @@ int wbpf_gadget__start(struct wbpf_gadget *g)
 		return gerr(g, err, "cannot load the BPF object: %s (the kernel's verifier "
 			    "log is above)", strerror(-err));
 	g->loaded = true;
-	for (size_t i = 0; i < g->nds; i++)
-		if (g->ds[i]->origin == GDS_TRACER && (err = open_tracer(g, g->ds[i], (uint32_t)i)))
+	for (size_t i = 0; i < g->nds; i++) {
+		struct wbpf_gadget_ds *ds = g->ds[i];
+
+		if (ds->origin == GDS_TRACER)
+			err = open_tracer(g, ds, (uint32_t)i);
+		else if (ds->origin == GDS_MAPITER || ds->origin == GDS_SNAPSHOTTER)
+			err = gsnapshot_start(g, ds);
+		if (err)
 			return err;
+	}
 	if ((err = gop_call(g, "gadgetStart")))
 		return err;
 	return attach_all(g);

@@ -134,7 +134,8 @@ struct wbpf_gadget_ds {
 	enum gds_origin origin;
 	char *map_name;	     /* eBPF map it is read from */
 	char *struct_name;   /* record (tracers) or value struct */
-	char *key_struct;    /* mapiter: key struct */
+	uint32_t key_size;   /* mapiter: the key's bytes, then the value's */
+	uint32_t max_entries; /* mapiter: of the map */
 	uint32_t raw_size;
 	struct wbpf_gadget_field **fields;
 	size_t nfields, fields_cap;
@@ -257,6 +258,13 @@ void gwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A timer, first due one interval from now. */
 int gtimer_add(struct wbpf_gadget *g, uint64_t interval_ns, gtimer_fn fn, void *ctx);
+
+/* sort.c: "a,-b" orders array packets. */
+int gsort_check(struct wbpf_gadget *g, const char *spec);
+void gsort_packet(const char *spec, struct wbpf_gadget_packet *p);
+
+/* snapshot.c: map iterators read on the interval. */
+int gsnapshot_start(struct wbpf_gadget *g, struct wbpf_gadget_ds *ds);
 
 /* params.c */
 struct gparam *gparam_add(struct wbpf_gadget *g, const char *key);

@@ -430,13 +430,18 @@ static int output_sub(void *ctx, struct wbpf_gadget_ds *ds, struct wbpf_gadget_p
 		if (o->opts.format == WBPF_OUTPUT_JSON && !first)
 			fputc('\n', o->out);
 	} else {
+		uint32_t shown = 0, max = o->opts.max_rows ? o->opts.max_rows : UINT32_MAX;
+
+		gsort_packet(o->opts.sort, p);
 		if (o->opts.format == WBPF_OUTPUT_JSON)
 			fputc('[', o->out);
-		for (uint32_t i = 0; i < p->n; i++)
-			if (pass(o, p->elems[i]))
+		for (uint32_t i = 0; i < p->n && shown < max; i++)
+			if (pass(o, p->elems[i])) {
 				emit_data(o, v, p->elems[i], &first);
-		if (o->opts.format == WBPF_OUTPUT_JSON)
-			fputs("]\n", o->out);
+				shown++;
+			}
+		/* JSON: one array a line; columns: a blank line ends a snapshot */
+		fputs(o->opts.format == WBPF_OUTPUT_JSON ? "]\n" : "\n", o->out);
 	}
 	fflush(o->out);
 	return 0;
@@ -471,6 +476,8 @@ int wbpf_gadget__output(struct wbpf_gadget *g, const struct wbpf_gadget_output_o
 		err = parse_filter(o, opts->filters[i], &o->filters[i]);
 	if (!err)
 		err = check_fields(o);
+	if (!err)
+		err = gsort_check(g, o->opts.sort);
 	for (size_t i = 0; !err && i < g->nds; i++)
 		err = goutput_attach(o, g->ds[i]);
 	if (err) {

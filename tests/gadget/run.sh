@@ -240,6 +240,44 @@ test_trace_open_operator() {
 	pass trace_open-operator
 }
 
+# A map iterator: the map read every --interval into one JSON array, sorted
+# by --sort; a process the test starts appears, and is gone once it exits.
+test_snapshot_process() {
+	is_root || { skip snapshot_process "needs root (eBPF)"; return; }
+	local prog=$WORK/wbs_$U pid out=$WORK/snap.out
+	cp /bin/sleep "$prog"
+	start snap "$EX/snapshot_process" -o json --interval 150ms --sort -syscalls,pid
+	attached snap || { fail snapshot_process "never attached" snap; return; }
+	"$prog" 30 &
+	pid=$!
+	sleep 0.6
+	kill "$pid"; wait "$pid" 2>/dev/null
+	local before=$(wc -l <"$out")
+	sleep 0.6
+	stop snap
+	python3 - "$out" "$pid" "wbs_$U" "$before" <<'PY' || { fail snapshot_process "see above" snap; return; }
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+pid, comm, before = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+snaps = [json.loads(l) for l in lines]
+assert len(snaps) >= 6, f"only {len(snaps)} snapshots"
+for s in snaps:
+    keys = [(-p["syscalls"], p["pid"]) for p in s]
+    assert keys == sorted(keys), "not sorted by -syscalls,pid"
+mine = lambda s: [p for p in s if p["pid"] == pid]
+seen = [i for i, s in enumerate(snaps[:before]) if mine(s)]
+assert seen, f"process {pid} never in a snapshot"
+p = mine(snaps[seen[-1]])[0]
+assert p["comm"] == comm and p["user"] == "root" and p["syscalls"] >= 1, p
+assert not mine(snaps[-1]), "still there after its exit"
+PY
+	"$WBPF" gadget run "$EX/snapshot_process" --interval 100ms --max-rows 2 --timeout 1 \
+		>"$WORK/snap2.out" 2>"$WORK/snap2.err"
+	awk 'NR > 1 && NF { n++ } !NF { if (n > 2) bad = 1; rows += n; n = 0 } END { exit bad || !rows }' \
+		"$WORK/snap2.out" || { fail snapshot_process "--max-rows 2 not kept" snap2; return; }
+	pass snapshot_process
+}
+
 # ------------------------------------------------------------ IG's ABI
 
 # Every host function, good and bad arguments, both generations; the
@@ -345,7 +383,7 @@ test_bad_usage() {
 	pass bad-usage
 }
 
-ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process
 	trace_open_operator ig_abi wbpf_abi hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"

@@ -8,9 +8,10 @@
  *       records of `struct` sent through ring/perf buffer `map` become
  *       datasource `name`, one record per event.
  *   GADGET_SNAPSHOTTER(name, struct)   gadget_snapshotter_<name>___<struct>
+ *       records of `struct` from iterator programs (wbpf: fields only).
  *   GADGET_MAPITER(name, map)          gadget_mapiter_<name>___<map>
- *       hash map `map` read on an interval into array datasource `name`
- *       (key and value structs from the map's BTF).
+ *       hash or array map `map` read on an interval into array
+ *       datasource `name` (key and value structs from the map's BTF).
  *   GADGET_PARAM(var)                  gadget_param_<var>
  *       `const volatile` global `var` is a param, set before load.
  *
