@@ -24,7 +24,7 @@ $(GADGET_SYSCALL_OBJS): CPPFLAGS += -I$(GADGET_GEN)
 
 # --- gadget directories: DIR/program.bpf.o, DIR/gadget.yaml, DIR/program.wasm
 GADGET_BPF_CFLAGS := $(EX_BPF_CFLAGS)
-GADGETS := trace_exec trace_open snapshot_process
+GADGETS := trace_exec trace_open snapshot_process trace_dns
 GADGET_OUT := $(EX_BUILD)
 
 # Operators: wasm32-wasi reactors, as IG's are; malloc exported for the

@@ -74,6 +74,7 @@ struct wbpf_gadget_opts {
 	bool no_operator;	   /* ignore the directory's Wasm module */
 	const char *operator_path; /* a Wasm operator from elsewhere */
 	uint64_t interval_ns;	   /* map iterators' snapshots; 0 = 1 s */
+	const char *ifaces;	   /* socket filters: "lo,eth0"; NULL = every interface */
 };
 
 /* Reads DIR/gadget.yaml, DIR/program.bpf.o (or the only *.bpf.o) and an

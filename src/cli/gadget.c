@@ -34,6 +34,8 @@ static const char gadget_help[] =
 "                        FIELD>N on the shown text of a field. Repeatable.\n"
 "  --timeout DURATION    stop after DURATION (e.g. 10s); default: at Ctrl-C.\n"
 "  --interval DURATION   how often map iterators are read (default 1s).\n"
+"  --iface LIST          socket filters: on these interfaces (lo,eth0);\n"
+"                        default: every interface.\n"
 "  --sort LIST           a,-b: snapshot rows by a (up), then b (down).\n"
 "  --max-rows N          snapshots: the first N rows (after sorting).\n"
 "  --max-memory SIZE     the operator's memory cap (default 256MiB).\n"
@@ -124,6 +126,8 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 	} else if (IS("--interval")) {
 		if (cli_parse_duration(val, &a->opts.interval_ns) || a->opts.interval_ns < 1000000)
 			return usage("--interval: bad duration '%s' (1ms at least)", val);
+	} else if (IS("--iface")) {
+		a->opts.ifaces = val;
 	} else if (IS("--sort")) {
 		a->out.sort = val;
 	} else if (IS("--max-rows")) {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,21 +399,58 @@ static bool disabled(struct wbpf_gadget *g, int prog)
 	return v && !strcmp(v, "gadget_program_disabled");
 }
 
+/* A socket filter on each interface of --iface, or on every one. */
+static int attach_socket(struct wbpf_gadget *g, int prog)
+{
+	struct wbpf_bpf_target t = {.kind = WBPF_ATTACH_SOCKET};
+	struct if_nameindex *all = NULL;
+	char *list = NULL, *save = NULL;
+	int link = -ENOENT;
+
+	if (g->opts.ifaces && !(list = strdup(g->opts.ifaces)))
+		return -ENOMEM;
+	if (!list && !(all = if_nameindex())) {
+		link = -errno;
+		goto out;
+	}
+	for (size_t i = 0;; i++) {
+		t.ifname = list ? strtok_r(i ? NULL : list, ",", &save) : all[i].if_name;
+		if (!t.ifname)
+			break;
+		wbpf_bpf_host__allow_iface(g->host, t.ifname);
+		if ((link = wbpf_bpf_host__attach(g->host, prog, &t)) < 0) {
+			gerr(g, link, "interface %s: %s", t.ifname, strerror(-link));
+			break;
+		}
+	}
+out:
+	free(list);
+	if (all)
+		if_freenameindex(all);
+	return link;
+}
+
 static int attach_all(struct wbpf_gadget *g)
 {
 	const char *name, *sec;
 	int prog, link;
 
 	for (uint32_t i = 0; (prog = wbpf_bpf_host__program_at(g->host, g->obj, i)) > 0; i++) {
-		if (wbpf_bpf_host__program_kind(g->host, prog) == WBPF_ATTACH_ITER ||
-		    disabled(g, prog))
+		enum wbpf_bpf_attach_kind kind = wbpf_bpf_host__program_kind(g->host, prog);
+
+		if (kind == WBPF_ATTACH_ITER || disabled(g, prog))
 			continue; /* snapshotters run iterators on their interval */
-		link = wbpf_bpf_host__attach(g->host, prog, NULL);
+		g->err[0] = '\0';
+		link = kind == WBPF_ATTACH_SOCKET ? attach_socket(g, prog) :
+		       wbpf_bpf_host__attach(g->host, prog, NULL);
 		if (link < 0) {
+			char why[sizeof(g->err)];
+
+			snprintf(why, sizeof(why), "%s", g->err[0] ? g->err : strerror(-link));
 			wbpf_bpf_host__program_name(g->host, prog, &name);
 			wbpf_bpf_host__program_section(g->host, prog, &sec);
 			return gerr(g, link, "cannot attach program %s (SEC(\"%s\")): %s", name, sec,
-				    strerror(-link));
+				    why);
 		}
 	}
 	return 0;

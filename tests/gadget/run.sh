@@ -74,6 +74,19 @@ attached() {
 	return 1
 }
 
+# capturing NAME: until the process holds a socket (socket filters have
+# no BPF link).
+capturing() {
+	local tries=100
+	while [ $tries -gt 0 ]; do
+		find /proc/"${bg_pid[$1]}"/fd -lname 'socket:*' 2>/dev/null | grep -q . && return 0
+		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
 # stop NAME: SIGINT, as a user's Ctrl-C; its status goes to rc.
 stop() {
 	rc=0
@@ -278,6 +291,47 @@ PY
 	pass snapshot_process
 }
 
+# A socket filter on lo captures dig's queries to a dnsmasq this test
+# starts; the operator parses both directions and pairs them.
+test_trace_dns() {
+	is_root || { skip trace_dns "needs root (eBPF)"; return; }
+	command -v dig >/dev/null && command -v dnsmasq >/dev/null ||
+		{ skip trace_dns "dig or dnsmasq missing (scripts/deps.sh installs them)"; return; }
+	local port=$((20000 + 0x${U:0:4} % 20000)) out=$WORK/dns.out
+	dnsmasq -k --no-resolv --no-hosts --conf-file=/dev/null --pid-file= --bind-interfaces \
+		--listen-address=127.0.0.1 -p "$port" --address=/wbpf-t.example/10.1.2.3 \
+		--address=/nx.example/ 2>"$WORK/dnsmasq.err" &
+	bg_pid[dnsmasq]=$!
+	start dns "$EX/trace_dns" -o json --iface lo --port "$port"
+	capturing dns || { fail trace_dns "never attached" dns; return; }
+	dig @127.0.0.1 -p "$port" "a$U.wbpf-t.example" A +tries=3 +time=1 +short >"$WORK/dig1" &&
+		dig @127.0.0.1 -p "$port" "b$U.nx.example" A +tries=3 +time=1 >"$WORK/dig2" ||
+		{ fail trace_dns "dig failed: $(cat "$WORK/dig1" "$WORK/dnsmasq.err")" dns; return; }
+	sleep 0.3
+	stop dns
+	python3 - "$out" "$port" "$U" <<'PY' || { fail trace_dns "see above" dns; return; }
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+port, u = sys.argv[2], sys.argv[3]
+def pair(name):
+    q = [r for r in recs if r["name"] == name and r["qr"] == "Q" and r["dst"].endswith(":" + port)]
+    assert q, f"no query for {name}: {recs}"
+    r = [r for r in recs if r["qr"] == "R" and r["id"] == q[-1]["id"] and r["src"] == q[-1]["dst"]
+         and r["dst"] == q[-1]["src"]]
+    assert r, f"no response to {q[-1]}"
+    assert q[-1]["qtype"] == "A" and q[-1]["latency_ns"] == 0 and q[-1]["rcode"] == "", q[-1]
+    assert 0 < r[-1]["latency_ns"] < 5e9, r[-1]
+    return r[-1]
+ok = pair(f"a{u}.wbpf-t.example")
+assert ok["rcode"] == "NOERROR" and ok["answers"] == ["10.1.2.3"], ok
+nx = pair(f"b{u}.nx.example")
+assert nx["rcode"] == "NXDOMAIN" and nx["answers"] == [], nx
+assert "dns" not in ok and "dns_len" not in ok, "the raw message is shown"
+PY
+	kill "${bg_pid[dnsmasq]}"; wait "${bg_pid[dnsmasq]}" 2>/dev/null; unset "bg_pid[dnsmasq]"
+	pass trace_dns
+}
+
 # ------------------------------------------------------------ IG's ABI
 
 # Every host function, good and bad arguments, both generations; the
@@ -383,7 +437,7 @@ test_bad_usage() {
 	pass bad-usage
 }
 
-ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns
 	trace_open_operator ig_abi wbpf_abi hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
