@@ -108,6 +108,16 @@ struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_
 
 struct wbpf_store;
 
+/* How a module's functions run (docs/engine.md, "Compiling tier"). */
+enum wbpf_engine {
+	WBPF_ENGINE_DEFAULT = 0, /* WBPF_ENGINE in the environment ("interp", "compile",
+				  * "auto"), else the interpreter */
+	WBPF_ENGINE_INTERP,	 /* the interpreter only */
+	WBPF_ENGINE_COMPILE,	 /* machine code for every function the tier supports;
+				  * loading fails where the tier is not available */
+	WBPF_ENGINE_AUTO,	 /* the compiling tier where available, else interp */
+};
+
 struct wbpf_module_opts {
 	size_t sz;	/* sizeof(struct wbpf_module_opts), for growth */
 	/* Loading stops with WBPF_ERR_TRAP / WBPF_TRAP_INTERRUPTED when this
@@ -115,12 +125,18 @@ struct wbpf_module_opts {
 	 * deadline covers loading too. Its flag is cleared first, as when a
 	 * call starts. The module does not depend on the store afterwards. */
 	struct wbpf_store *interrupt_from;
+	enum wbpf_engine engine;
 };
 
 /* wbpf_module__new with options (opts may be NULL). */
 struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 					  const struct wbpf_module_opts *opts,
 					  struct wbpf_error *err);
+/* How many of the module's own functions run as machine code (0 with the
+ * interpreter; the others use what the compiling tier does not support). */
+size_t wbpf_module__native_count(const struct wbpf_module *mod);
+/* Parses "interp", "compile" or "auto"; -EINVAL for anything else. */
+int wbpf_engine__parse(const char *name, enum wbpf_engine *out);
 /* Modules are reference counted: instances keep theirs alive. */
 void wbpf_module__free(struct wbpf_module *mod);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wasm/jit.h"
 #include "wasm/numeric.h"
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
@@ -698,6 +699,17 @@ do_call:
 		CHARGE(1);
 		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
 		zero_locals(nfp + code->nparams, code->nlocals);
+		if (code->native) {
+			rc = wasm_jit_run(st, callee, nfp, false, err);
+			st->depth--;
+			st->running = fn;
+			if (rc) {
+				st->depth = entry_depth;
+				return rc;
+			}
+			ip = ret_ip;
+			goto *ip->op;
+		}
 		fp = nfp;
 		fn = callee;
 		st->running = fn;
@@ -748,6 +760,21 @@ do_pending:
 #undef CHARGE
 }
 
+int wasm_interp_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
+{
+	return run(st, fn, fp, err, NULL);
+}
+
+int wasm_interp_refuel(struct wbpf_store *st)
+{
+	return refuel(st);
+}
+
+void wasm_interp_trap(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_error *err)
+{
+	trap_error(st, trap, err);
+}
+
 const void *const *wasm_interp_handlers(void)
 {
 	const void *const *handlers;
@@ -760,6 +787,7 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 {
 	const uint32_t entry_depth = st->depth;
 	struct wbpf_func *const outer = st->running;
+	const uintptr_t sp_limit = st->jit_sp_limit;
 	struct wasm_landing landing;
 	int rc;
 
@@ -792,10 +820,11 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		wasm_guard_leave(&landing);
 		trap_error(st, WBPF_TRAP_MEM_OOB, err);
 		st->depth = entry_depth;
+		st->jit_sp_limit = sp_limit; /* compiled frames were skipped */
 		rc = -EFAULT;
 	} else {
 		wasm_guard_enter(&landing, st);
-		rc = run(st, fn, fp, err, NULL);
+		rc = fn->code->native ? wasm_jit_run(st, fn, fp, true, err) : run(st, fn, fp, err, NULL);
 		wasm_guard_leave(&landing);
 	}
 	st->running = outer;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Modules: decode, validate and compile once; share read-only after. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 void wbpf_module__free(struct wbpf_module *mod)
@@ -14,6 +16,7 @@ void wbpf_module__free(struct wbpf_module *mod)
 		for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
 			wasm_compiled_free(mod->compiled[i]);
 	free(mod->compiled);
+	wasm_jit_free(mod->jit);
 	free(mod->type_canon);
 	wasm_module_release(mod);
 	free(mod->bytes);
@@ -25,11 +28,50 @@ struct wbpf_module *wbpf_module__new(const void *bytes, size_t len, struct wbpf_
 	return wbpf_module__new_opts(bytes, len, NULL, err);
 }
 
+/* An option the caller's struct is large enough to hold, else `def`. */
+#define OPT(o, field, def) \
+	((o) && (o)->sz >= offsetof(struct wbpf_module_opts, field) + sizeof((o)->field) ? \
+	 (o)->field : (def))
+
+int wbpf_engine__parse(const char *name, enum wbpf_engine *out)
+{
+	static const char *const names[] = { [WBPF_ENGINE_INTERP] = "interp",
+					     [WBPF_ENGINE_COMPILE] = "compile",
+					     [WBPF_ENGINE_AUTO] = "auto" };
+
+	for (size_t i = WBPF_ENGINE_INTERP; name && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*out = (enum wbpf_engine)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, struct wbpf_error *err)
+{
+	const char *env = getenv("WBPF_ENGINE");
+
+	if (engine == WBPF_ENGINE_DEFAULT && env && *env && wbpf_engine__parse(env, &engine))
+		return wasm_fail(err, WBPF_ERR_ARG, "WBPF_ENGINE=%s: expected interp, compile "
+				 "or auto", env);
+	if (engine == WBPF_ENGINE_DEFAULT || engine == WBPF_ENGINE_INTERP ||
+	    (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
+		return 0;
+	return wasm_jit_compile_module(mod, err);
+}
+
+size_t wbpf_module__native_count(const struct wbpf_module *mod)
+{
+	return mod->jit ? mod->jit->ncompiled : 0;
+}
+
 struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 					  const struct wbpf_module_opts *opts,
 					  struct wbpf_error *err)
 {
-	struct wbpf_store *st = opts && opts->sz >= sizeof(*opts) ? opts->interrupt_from : NULL;
+	struct wbpf_store *st = OPT(opts, interrupt_from, NULL);
+	enum wbpf_engine engine = OPT(opts, engine, WBPF_ENGINE_DEFAULT);
 	struct wbpf_module *mod;
 
 	if (!bytes && len) {
@@ -54,7 +96,8 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	mod->len = len;
 	atomic_init(&mod->refs, 1);
 	if (wasm_decode(mod, err) || wasm_validate_module(mod, err) ||
-	    wasm_compile_module(mod, st ? &st->interrupt : NULL, err)) {
+	    wasm_compile_module(mod, st ? &st->interrupt : NULL, err) ||
+	    compile_native(mod, engine, err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}

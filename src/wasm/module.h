@@ -171,6 +171,7 @@ struct wasm_custom {
 };
 
 struct wasm_compiled; /* compile.c */
+struct jit_module;   /* jit.c */
 
 struct wbpf_module {
 	_Atomic int refs;
@@ -218,6 +219,7 @@ struct wbpf_module {
 	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
 
 	struct wasm_compiled **compiled; /* per defined function */
+	struct jit_module *jit; /* the compiling tier's code, or NULL */
 	/* Loads and stores check bounds explicitly instead of relying on
 	 * guard regions (environment WBPF_BOUNDS_CHECKS=1 at compile time). */
 	bool bounds_checked;

@@ -32,6 +32,7 @@ struct wasm_compiled {
 	uint32_t frame_slots;	    /* params + locals + deepest operand stack */
 	wasm_cell *code;
 	size_t ncells;
+	const void *native; /* the compiling tier's entry, or NULL (jit.c) */
 };
 
 struct wbpf_func {
@@ -118,6 +119,8 @@ struct wbpf_store {
 	int64_t budget;	/* charged at calls and taken back-edges */
 	bool fuel_enabled;
 	atomic_int interrupt;
+	/* Compiled code's native stack floor while it runs (jit_rt.c). */
+	uintptr_t jit_sp_limit;
 
 	/* A trap or exit raised by a host function, waiting to unwind. */
 	struct wbpf_error pending;
@@ -140,6 +143,12 @@ static inline bool wasm_range_ok(uint64_t size, uint64_t off, uint64_t len)
 const void *const *wasm_interp_handlers(void);
 /* Runs fn with its arguments in fp[0..); results land in fp[0..). */
 int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
+/* For the compiling tier: runs fn in the interpreter from a frame already
+ * set up (no landing, no nesting count); refuels the running budget; and
+ * describes a trap of compiled code at the current depth. */
+int wasm_interp_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
+int wasm_interp_refuel(struct wbpf_store *st);
+void wasm_interp_trap(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_error *err);
 
 void wasm_compiled_free(struct wasm_compiled *code);
 

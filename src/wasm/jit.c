@@ -1,0 +1,1007 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The compiling tier: a single pass over each function's threaded code
+ * (compile.c's output, already validated, operands already assigned to
+ * frame slots) emits x86-64 for it. Values stay in their slots, as in the
+ * interpreter; what goes is the dispatch, the operand decoding and the
+ * C-level bookkeeping, and branches compare and jump directly.
+ *
+ * Registers while compiled code runs (all callee-saved, so C helpers keep
+ * them): rbx the store, r12 the frame (slot 0), r13 the memory base, r14
+ * the jit_ctx of the entry, r15 the instance. rax, rcx, rdx are scratch.
+ * A function is entered with `call` (rsp 8 below 16-byte alignment) and
+ * keeps rsp aligned for the helpers it calls.
+ *
+ * Calls to functions of the same module that are compiled too are direct
+ * `call`s; the frame stack, depth, fuel and running function are kept as
+ * the interpreter keeps them, so traps and backtraces read the same.
+ * Everything the tier does not emit itself (other calls, tables, bulk
+ * memory, references) runs in the interpreter one instruction at a time
+ * (see wasm_jit_interp_one); a function with an instruction the tier
+ * cannot handle at all (SIMD) stays interpreted.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/jit.h"
+#include "wasm/jit_x86.h"
+
+enum jform {
+	J_NONE,	      /* not supported: the function stays interpreted */
+	J_UN, J_UN_TRAP, J_BIN, J_BIN_IMM, J_BIN_TRAP, J_BIN_MEM, J_BIN_MEM_AI,
+	J_BR_CMP, J_BR_CMP_IMM,
+	J_LOAD, J_LOAD_AI, J_STORE, J_STORE_AI,
+	J_CTL,	      /* emitted one by one */
+	J_ONE,	      /* run by the interpreter */
+};
+
+struct jdesc {
+	uint8_t form;
+	uint8_t len;	  /* cells, for J_CTL and J_ONE (br_table: its minimum) */
+	bool checked;	  /* loads and stores: explicit bounds check */
+	uint16_t base;	  /* the plain op of a fused form */
+};
+
+static const uint8_t form_len[] = {
+	[J_UN] = 3, [J_UN_TRAP] = 3, [J_BIN] = 4, [J_BIN_IMM] = 4, [J_BIN_TRAP] = 4,
+	[J_BIN_MEM] = 5, [J_BIN_MEM_AI] = 6, [J_BR_CMP] = 5, [J_BR_CMP_IMM] = 5,
+	[J_LOAD] = 4, [J_LOAD_AI] = 5, [J_STORE] = 4, [J_STORE_AI] = 5,
+};
+
+#define D(op, f, b, ...) [op] = { .form = f, .base = b, __VA_ARGS__ },
+#define D_UN(n, ...) D(OP_##n, J_UN, OP_##n) D(OP_##n##_fa, J_UN, OP_##n)
+#define D_UN_TRAP(n, ...) D(OP_##n, J_UN_TRAP, OP_##n)
+#define D_BIN(n, ...) \
+	D(OP_##n, J_BIN, OP_##n) D(OP_##n##_fa, J_BIN, OP_##n) D(OP_##n##_fb, J_BIN, OP_##n) \
+	D(OP_##n##_imm, J_BIN_IMM, OP_##n) D(OP_##n##_imm_fa, J_BIN_IMM, OP_##n) \
+	D(OP_##n##_mem, J_BIN_MEM, OP_##n) D(OP_##n##_mem_ai, J_BIN_MEM_AI, OP_##n)
+#define D_BIN_TRAP(n, ...) D(OP_##n, J_BIN_TRAP, OP_##n)
+#define D_BR(n, ...) \
+	D(OP_br_if_##n, J_BR_CMP, OP_##n) D(OP_br_if_##n##_fa, J_BR_CMP, OP_##n) \
+	D(OP_br_if_##n##_imm, J_BR_CMP_IMM, OP_##n) D(OP_br_if_##n##_imm_fa, J_BR_CMP_IMM, OP_##n)
+#define D_MEM(n, PLAIN, AI) \
+	D(OP_##n, PLAIN, OP_##n, .checked = true) D(OP_##n##_fa, PLAIN, OP_##n, .checked = true) \
+	D(OP_##n##_ai, AI, OP_##n, .checked = true) D(OP_##n##_guarded, PLAIN, OP_##n) \
+	D(OP_##n##_guarded_fa, PLAIN, OP_##n) D(OP_##n##_guarded_ai, AI, OP_##n)
+#define D_LOAD(n, ...) D_MEM(n, J_LOAD, J_LOAD_AI)
+#define D_STORE(n, ...) D_MEM(n, J_STORE, J_STORE_AI)
+#define D_CTL(n, l) D(OP_##n, J_CTL, OP_##n, .len = l)
+#define D_ONE(n, l) D(OP_##n, J_ONE, OP_##n, .len = l)
+
+static const struct jdesc descs[OP_COUNT] = {
+	WASM_UNOPS(D_UN)
+	WASM_UNOPS_TRAP(D_UN_TRAP)
+	WASM_BINOPS(D_BIN)
+	WASM_BINOPS_TRAP(D_BIN_TRAP)
+	WASM_CMPOPS(D_BR)
+	WASM_LOADS(D_LOAD)
+	WASM_STORES(D_STORE)
+	D_CTL(unreachable, 1) D_CTL(br, 3) D_CTL(br_if, 4) D_CTL(br_unless, 4)
+	D_CTL(br_if_fa, 4) D_CTL(br_unless_fa, 4) D_CTL(br_table, 3) D_CTL(call, 3)
+	D_CTL(ret, 1) D_CTL(copy, 3) D_CTL(copy2, 5) D_CTL(const64, 3) D_CTL(select, 5)
+	D_CTL(global_get, 3) D_CTL(global_set, 3)
+	D_ONE(call_indirect, 5) D_ONE(ref_is_null, 3) D_ONE(ref_func, 3)
+	D_ONE(table_get, 4) D_ONE(table_set, 4) D_ONE(table_size, 3) D_ONE(table_grow, 5)
+	D_ONE(table_fill, 5) D_ONE(table_copy, 6) D_ONE(table_init, 6) D_ONE(elem_drop, 2)
+	D_ONE(memory_size, 2) D_ONE(memory_grow, 3) D_ONE(memory_fill, 4)
+	D_ONE(memory_copy, 4) D_ONE(memory_init, 5) D_ONE(data_drop, 2)
+};
+
+/* Handler addresses back to ops, sorted for bsearch. */
+struct handler_op {
+	const void *addr;
+	uint32_t op;
+};
+
+static int handler_cmp(const void *a, const void *b)
+{
+	const struct handler_op *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Out-of-line code a function's paths jump to, emitted after its body. */
+enum stub_kind { STUB_TRAP, STUB_TRAP_RDX, STUB_REFUEL };
+
+struct stub {
+	size_t at;	    /* the rel32 jumping to the stub */
+	uint8_t kind;
+	uint8_t trap;	    /* STUB_TRAP */
+	uint32_t cell;	    /* STUB_REFUEL: resume at this cell ... */
+	size_t resume;	    /* ... or at this offset (cell == UINT32_MAX) */
+};
+
+struct fixup {
+	size_t at;	/* a 32-bit field holding pos(cell) - base */
+	size_t base;
+	uint32_t cell;
+};
+
+struct call_fixup {
+	size_t at;
+	uint32_t func;
+};
+
+struct jit {
+	struct wbpf_module *mod;
+	struct xbuf b;
+	struct handler_op *ops;
+	uint32_t nops;
+	const uint8_t *compiled; /* per defined function: compiled by the tier */
+	size_t *entry;		 /* per defined function: offset of its code */
+
+	/* The function being compiled. */
+	uint32_t self;
+	const struct wasm_compiled *code;
+	size_t *cell_pos;
+	struct fixup *fix;
+	size_t nfix, fix_cap;
+	struct stub *stubs;
+	size_t nstubs, stubs_cap;
+	struct call_fixup *calls;
+	size_t ncalls, calls_cap;
+	struct jit_site *sites;
+	bool oom;
+};
+
+static bool jgrow(struct jit *j, void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? 2 * *cap : 64;
+	void *q = realloc(*p, ncap * elem);
+
+	if (!q) {
+		j->oom = true;
+		return false;
+	}
+	*p = q;
+	*cap = ncap;
+	return true;
+}
+
+static int op_of(const struct jit *j, const void *addr)
+{
+	struct handler_op key = { addr, 0 };
+	const struct handler_op *h = bsearch(&key, j->ops, j->nops, sizeof(*j->ops), handler_cmp);
+
+	return h ? (int)h->op : -1;
+}
+
+/* Cells of the instruction at `ip`, or 0 if the tier cannot take it. */
+static size_t instr_len(const struct jit *j, const wasm_cell *ip, int *op_out)
+{
+	int op = op_of(j, ip->op);
+
+	*op_out = op;
+	if (op < 0 || descs[op].form == J_NONE)
+		return 0;
+	if (op == OP_br_table)
+		return 3 + ip[2].u64 + 1;
+	if (descs[op].form == J_CTL || descs[op].form == J_ONE)
+		return descs[op].len;
+	return form_len[descs[op].form];
+}
+
+static bool supported(const struct jit *j, const struct wasm_compiled *code)
+{
+	int op;
+
+	for (size_t i = 0; i < code->ncells;) {
+		size_t n = instr_len(j, code->code + i, &op);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ helpers */
+#define B (&j->b)
+#define OPND(k) (ip[k].u64)
+
+static struct xmem S(uint64_t slot)
+{
+	return M(R12, (int32_t)(slot * sizeof(slot_t)));
+}
+
+static void add_fix(struct jit *j, size_t at, size_t base, uint64_t cell)
+{
+	if (jgrow(j, (void **)&j->fix, &j->fix_cap, j->nfix, sizeof(*j->fix)))
+		j->fix[j->nfix++] = (struct fixup){ at, base, (uint32_t)cell };
+}
+
+static void add_stub(struct jit *j, struct stub s)
+{
+	if (jgrow(j, (void **)&j->stubs, &j->stubs_cap, j->nstubs, sizeof(*j->stubs)))
+		j->stubs[j->nstubs++] = s;
+}
+
+static void jump_to_cell(struct jit *j, size_t at, const wasm_cell *target)
+{
+	add_fix(j, at, at + 4, (uint64_t)(target - j->code->code));
+}
+
+static void trap_if(struct jit *j, enum x86_cc cc, enum wbpf_trap trap)
+{
+	add_stub(j, (struct stub){ .at = x_jcc(B, cc), .kind = STUB_TRAP, .trap = (uint8_t)trap });
+}
+
+/* Takes `cost` units of fuel; refuels (or traps) out of line, then goes
+ * on at the cell `resume` or, if NULL, right here. */
+static void charge(struct jit *j, uint64_t cost, const wasm_cell *resume)
+{
+	x_alu_mi(B, true, ALU_SUB, M(RBX, offsetof(struct wbpf_store, budget)), (int32_t)cost);
+	size_t at = x_jcc(B, CC_S);
+
+	add_stub(j, (struct stub){ .at = at, .kind = STUB_REFUEL,
+				   .cell = resume ? (uint32_t)(resume - j->code->code) : UINT32_MAX,
+				   .resume = B->len });
+}
+
+/* A taken branch: back-edges charge their loop's cost first. */
+static void branch(struct jit *j, const wasm_cell *target, uint64_t cost)
+{
+	if (cost)
+		charge(j, cost, target);
+	jump_to_cell(j, x_jmp(B), target);
+}
+
+static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, uint64_t cost)
+{
+	if (!cost) {
+		jump_to_cell(j, x_jcc(B, cc), target);
+		return;
+	}
+	size_t skip = x_jcc(B, (enum x86_cc)(cc ^ 1));
+
+	branch(j, target, cost);
+	x_link(B, skip, B->len);
+}
+
+/* ------------------------------------------------------------ numeric */
+static bool is64(int t) { return t == WBPF_I64 || t == WBPF_F64; }
+
+/* Operand b of a binary op: a slot or an immediate. */
+struct opnd {
+	bool imm;
+	uint64_t v;
+};
+
+static void load_b(struct jit *j, int reg, struct opnd b)
+{
+	if (b.imm)
+		x_mov_imm(B, reg, b.v);
+	else
+		x_load64(B, reg, S(b.v));
+}
+
+static bool fits32(uint64_t v, bool w)
+{
+	return !w || ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX);
+}
+
+/* rax = rax OP b for the ALU group. */
+static void alu(struct jit *j, bool w, enum x86_alu op, struct opnd b)
+{
+	if (b.imm && fits32(b.v, w)) {
+		x_alu_ri(B, w, op, RAX, (int32_t)b.v);
+	} else if (b.imm) {
+		x_mov_imm(B, RCX, b.v);
+		x_alu_rr(B, w, op, RAX, RCX);
+	} else {
+		x_alu_rm(B, w, op, RAX, S(b.v));
+	}
+}
+
+static enum x86_cc cmp_cc(int op)
+{
+	switch (op) {
+	case OP_i32_eq: case OP_i64_eq: return CC_E;
+	case OP_i32_ne: case OP_i64_ne: return CC_NE;
+	case OP_i32_lt_s: case OP_i64_lt_s: return CC_L;
+	case OP_i32_lt_u: case OP_i64_lt_u: return CC_B;
+	case OP_i32_gt_s: case OP_i64_gt_s: return CC_G;
+	case OP_i32_gt_u: case OP_i64_gt_u: return CC_A;
+	case OP_i32_le_s: case OP_i64_le_s: return CC_LE;
+	case OP_i32_le_u: case OP_i64_le_u: return CC_BE;
+	case OP_i32_ge_s: case OP_i64_ge_s: return CC_GE;
+	default: return CC_AE; /* ge_u */
+	}
+}
+
+static bool is_cmp(int op)
+{
+	return op >= OP_i32_eq && op <= OP_i64_ge_u;
+}
+
+static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
+{
+	x_mov_rr(B, true, RDI, RAX);
+	if (binary)
+		load_b(j, RSI, b);
+	x_call_abs(B, wasm_jit_numeric_fn((enum wasm_op)op));
+}
+
+/* SSE scalar arithmetic on the bits in rax and b (F3 single, F2 double). */
+static void sse_binop(struct jit *j, bool w, uint8_t opc, struct opnd b)
+{
+	char op[2] = { 0x0f, (char)opc };
+
+	load_b(j, RCX, b);
+	if (w) {
+		x_movq_to_xmm(B, 0, RAX);
+		x_movq_to_xmm(B, 1, RCX);
+	} else {
+		x_movd_to_xmm(B, 0, RAX);
+		x_movd_to_xmm(B, 1, RCX);
+	}
+	x_rr(B, w ? 0xf2 : 0xf3, false, op, 2, 0, 1);
+	if (w)
+		x_movq_from_xmm(B, RAX, 0);
+	else
+		x_movd_from_xmm(B, RAX, 0);
+}
+
+/* rax = rax OP b, for every binary op that cannot trap. */
+static void binop(struct jit *j, int op, bool w, struct opnd b)
+{
+	static const struct { uint16_t op32, op64; uint8_t kind, code; } table[] = {
+		{ OP_i32_add, OP_i64_add, 0, ALU_ADD }, { OP_i32_sub, OP_i64_sub, 0, ALU_SUB },
+		{ OP_i32_and, OP_i64_and, 0, ALU_AND }, { OP_i32_or, OP_i64_or, 0, ALU_OR },
+		{ OP_i32_xor, OP_i64_xor, 0, ALU_XOR },
+		{ OP_i32_shl, OP_i64_shl, 1, 4 }, { OP_i32_shr_s, OP_i64_shr_s, 1, 7 },
+		{ OP_i32_shr_u, OP_i64_shr_u, 1, 5 }, { OP_i32_rotl, OP_i64_rotl, 1, 0 },
+		{ OP_i32_rotr, OP_i64_rotr, 1, 1 },
+		{ OP_f32_add, OP_f64_add, 2, 0x58 }, { OP_f32_sub, OP_f64_sub, 2, 0x5c },
+		{ OP_f32_mul, OP_f64_mul, 2, 0x59 }, { OP_f32_div, OP_f64_div, 2, 0x5e },
+	};
+
+	if (is_cmp(op)) {
+		alu(j, w, ALU_CMP, b);
+		x_setcc(B, cmp_cc(op), RAX);
+		x_movzx8(B, RAX, RAX);
+		return;
+	}
+	if (op == OP_i32_mul || op == OP_i64_mul) {
+		if (b.imm && fits32(b.v, w)) {
+			x_rr(B, 0, w, OPC("\x69"), RAX, RAX);
+			x_u32(B, (uint32_t)b.v);
+		} else if (b.imm) {
+			x_mov_imm(B, RCX, b.v);
+			x_rr(B, 0, w, OPC("\x0f\xaf"), RAX, RCX);
+		} else {
+			x_rm(B, 0, w, OPC("\x0f\xaf"), RAX, S(b.v));
+		}
+		return;
+	}
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].op32 != op && table[i].op64 != op)
+			continue;
+		if (table[i].kind == 0) {
+			alu(j, w, (enum x86_alu)table[i].code, b);
+		} else if (table[i].kind == 1 && b.imm) {
+			x_shift_imm(B, w, table[i].code, RAX, (uint8_t)(b.v & (w ? 63 : 31)));
+		} else if (table[i].kind == 1) {
+			x_load32(B, RCX, S(b.v));
+			x_shift_cl(B, w, table[i].code, RAX);
+		} else {
+			sse_binop(j, w, table[i].code, b);
+		}
+		return;
+	}
+	call_numeric(j, op, true, b);
+}
+
+/* div and rem: rax = rax OP b, trapping as the spec says. */
+static void divop(struct jit *j, int op, bool w, struct opnd b)
+{
+	bool is_signed = op == OP_i32_div_s || op == OP_i64_div_s || op == OP_i32_rem_s ||
+			 op == OP_i64_rem_s;
+	bool rem = op == OP_i32_rem_s || op == OP_i64_rem_s || op == OP_i32_rem_u ||
+		   op == OP_i64_rem_u;
+	size_t normal = 0, done = 0;
+
+	load_b(j, RCX, b);
+	x_test_rr(B, w, RCX, RCX);
+	trap_if(j, CC_E, WBPF_TRAP_DIV_ZERO);
+	if (is_signed) {
+		x_alu_ri(B, w, ALU_CMP, RCX, -1);
+		normal = x_jcc(B, CC_NE);
+		if (rem) {
+			x_alu_rr(B, false, ALU_XOR, RAX, RAX);
+			done = x_jmp(B);
+		} else {
+			x_mov_imm(B, RDX, w ? 0x8000000000000000ull : 0x80000000u);
+			x_alu_rr(B, w, ALU_CMP, RAX, RDX);
+			trap_if(j, CC_E, WBPF_TRAP_INT_OVERFLOW);
+		}
+		x_link(B, normal, B->len);
+		x_head(B, 0, w, 0, 0, 0, OPC("\x99"), false); /* cdq / cqo */
+		x_rr(B, 0, w, OPC("\xf7"), 7, RCX);	      /* idiv */
+	} else {
+		x_alu_rr(B, false, ALU_XOR, RDX, RDX);
+		x_rr(B, 0, w, OPC("\xf7"), 6, RCX); /* div */
+	}
+	if (rem)
+		x_mov_rr(B, w, RAX, RDX);
+	if (done)
+		x_link(B, done, B->len);
+}
+
+/* rax = OP rax for unary ops. */
+static void unop(struct jit *j, int op)
+{
+	switch (op) {
+	case OP_i32_eqz:
+	case OP_i64_eqz:
+		x_test_rr(B, op == OP_i64_eqz, RAX, RAX);
+		x_setcc(B, CC_E, RAX);
+		x_movzx8(B, RAX, RAX);
+		return;
+	case OP_i32_wrap_i64:
+	case OP_i64_extend_i32_u:
+		x_mov_rr(B, false, RAX, RAX);
+		return;
+	case OP_i64_extend_i32_s:
+	case OP_i64_extend32_s:
+		x_rr(B, 0, true, OPC("\x63"), RAX, RAX);
+		return;
+	case OP_i32_extend8_s:
+	case OP_i64_extend8_s:
+		x_rr(B, 0, op == OP_i64_extend8_s, OPC("\x0f\xbe"), RAX, RAX);
+		return;
+	case OP_i32_extend16_s:
+	case OP_i64_extend16_s:
+		x_rr(B, 0, op == OP_i64_extend16_s, OPC("\x0f\xbf"), RAX, RAX);
+		return;
+	case OP_i32_reinterpret_f32:
+	case OP_f32_reinterpret_i32:
+		x_mov_rr(B, false, RAX, RAX);
+		return;
+	case OP_i64_reinterpret_f64:
+	case OP_f64_reinterpret_i64:
+		return;
+	case OP_f32_neg:
+		x_alu_ri(B, false, ALU_XOR, RAX, INT32_MIN);
+		return;
+	case OP_f32_abs:
+		x_alu_ri(B, false, ALU_AND, RAX, INT32_MAX);
+		return;
+	case OP_f64_neg:
+	case OP_f64_abs:
+		x_rr(B, 0, true, OPC("\x0f\xba"), op == OP_f64_neg ? 7 : 6, RAX); /* btc/btr */
+		x_byte(B, 63);
+		return;
+	default:
+		call_numeric(j, op, false, (struct opnd){ 0 });
+	}
+}
+
+static int operand_type(int op)
+{
+#define T_OF(name, opc, TR, TA, ...) [OP_##name] = WBPF_##TA,
+	static const uint8_t types[OP_COUNT] = {
+		WASM_UNOPS(T_OF) WASM_UNOPS_TRAP(T_OF) WASM_BINOPS(T_OF) WASM_BINOPS_TRAP(T_OF)
+	};
+#undef T_OF
+	return types[op];
+}
+
+/* ------------------------------------------------------------- memory */
+struct memop {
+	uint8_t size;
+	bool sign, w; /* sign-extending; to 64 bits */
+};
+
+static struct memop memop_of(int op)
+{
+	switch (op) {
+	case OP_i32_load: case OP_f32_load: case OP_i32_store: case OP_f32_store:
+	case OP_i64_store32: return (struct memop){ 4, false, false };
+	case OP_i64_load: case OP_f64_load: case OP_i64_store: case OP_f64_store:
+		return (struct memop){ 8, false, true };
+	case OP_i32_load8_s: return (struct memop){ 1, true, false };
+	case OP_i32_load8_u: case OP_i32_store8: case OP_i64_store8: return (struct memop){ 1, false, false };
+	case OP_i32_load16_s: return (struct memop){ 2, true, false };
+	case OP_i32_load16_u: case OP_i32_store16: case OP_i64_store16: return (struct memop){ 2, false, false };
+	case OP_i64_load8_s: return (struct memop){ 1, true, true };
+	case OP_i64_load8_u: return (struct memop){ 1, false, true };
+	case OP_i64_load16_s: return (struct memop){ 2, true, true };
+	case OP_i64_load16_u: return (struct memop){ 2, false, true };
+	case OP_i64_load32_s: return (struct memop){ 4, true, true };
+	default: return (struct memop){ 4, false, true }; /* i64_load32_u */
+	}
+}
+
+/* The effective address's memory operand, from the address in slot
+ * `addr` (plus `imm` when an add was folded in, wrapping at 32 bits) and
+ * the static offset; bounds checked here unless the guard region is. */
+static struct xmem address(struct jit *j, uint64_t addr, bool ai, uint64_t imm, uint64_t offset,
+			   unsigned size, bool checked)
+{
+	x_load32(B, RAX, S(addr));
+	if (ai)
+		x_alu_ri(B, false, ALU_ADD, RAX, (int32_t)(uint32_t)imm);
+	if (checked) {
+		x_mov_imm(B, RCX, offset + size);
+		x_alu_rr(B, true, ALU_ADD, RCX, RAX);
+		x_load64(B, RDX, M(R15, offsetof(struct wbpf_instance, mem)));
+		x_alu_rm(B, true, ALU_CMP, RCX, M(RDX, offsetof(struct wbpf_memory, size)));
+		trap_if(j, CC_A, WBPF_TRAP_MEM_OOB);
+	}
+	if (offset > INT32_MAX) {
+		x_mov_imm(B, RCX, offset);
+		x_alu_rr(B, true, ALU_ADD, RAX, RCX);
+		offset = 0;
+	}
+	return MI(R13, RAX, 0, (int32_t)offset);
+}
+
+static void load_value(struct jit *j, struct memop m, struct xmem at)
+{
+	static const char *const ext[2][3] = { { "\x0f\xb6", "\x0f\xb7", NULL },
+					       { "\x0f\xbe", "\x0f\xbf", "\x63" } };
+
+	if (m.size == 8 || (m.size == 4 && !m.sign)) {
+		x_rm(B, 0, m.size == 8, OPC("\x8b"), RAX, at);
+		return;
+	}
+	const char *op = ext[m.sign][m.size == 1 ? 0 : m.size == 2 ? 1 : 2];
+
+	x_rm(B, 0, m.w && m.sign, op, m.size == 4 ? 1 : 2, RAX, at);
+}
+
+static void store_value(struct jit *j, struct memop m, struct xmem at)
+{
+	switch (m.size) {
+	case 1: x_rm(B, 0, false, OPC("\x88"), RCX, at); break;
+	case 2: x_rm(B, 0x66, false, OPC("\x89"), RCX, at); break;
+	case 4: x_rm(B, 0, false, OPC("\x89"), RCX, at); break;
+	default: x_rm(B, 0, true, OPC("\x89"), RCX, at); break;
+	}
+}
+
+/* -------------------------------------------------------------- calls */
+static struct xmem store_field(size_t off)
+{
+	return M(RBX, (int32_t)off);
+}
+
+/* rax = inst->funcs[idx] */
+static void load_func(struct jit *j, int reg, uint32_t idx)
+{
+	x_load64(B, reg, M(R15, offsetof(struct wbpf_instance, funcs)));
+	x_load64(B, reg, M(reg, (int32_t)(idx * sizeof(void *))));
+}
+
+static void zero_slots(struct jit *j, uint64_t first, uint32_t n)
+{
+	if (n <= 8) {
+		for (uint32_t i = 0; i < n; i++)
+			x_store_imm64(B, S(first + i), 0);
+		return;
+	}
+	x_lea(B, RDI, S(first));
+	x_mov_imm(B, RCX, n);
+	x_alu_rr(B, false, ALU_XOR, RAX, RAX);
+	x_byte(B, 0xf3), x_byte(B, 0x48), x_byte(B, 0xab); /* rep stosq */
+}
+
+_Static_assert(sizeof(struct wasm_frame) == 24, "direct_call indexes frames by 3 * 8");
+
+/* A direct call to a compiled function of this module: the interpreter's
+ * checks, charge and frame record, then `call`. */
+static void direct_call(struct jit *j, uint32_t func, uint64_t base)
+{
+	const struct wasm_compiled *callee = j->mod->compiled[func - j->mod->nimported_funcs];
+
+	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
+	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
+	x_lea(B, RDX, S(base + callee->frame_slots));
+	x_alu_rm(B, true, ALU_CMP, RDX, store_field(offsetof(struct wbpf_store, stack_end)));
+	trap_if(j, CC_A, WBPF_TRAP_STACK_EXHAUSTED);
+	x_alu_rm(B, true, ALU_CMP, RSP, M(R14, offsetof(struct jit_ctx, sp_limit)));
+	trap_if(j, CC_B, WBPF_TRAP_STACK_EXHAUSTED);
+	charge(j, 1, NULL);
+
+	/* frames[depth++] = { NULL, fp, self } */
+	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
+	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
+	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
+	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
+	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
+	load_func(j, RCX, j->self);
+	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RCX);
+	x_alu_mi(B, false, ALU_ADD, store_field(offsetof(struct wbpf_store, depth)), 1);
+	load_func(j, RCX, func);
+	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
+
+	zero_slots(j, base + callee->nparams, callee->nlocals);
+	x_lea(B, R12, S(base));
+	size_t at = x_call_rel(B);
+
+	if (jgrow(j, (void **)&j->calls, &j->calls_cap, j->ncalls, sizeof(*j->calls)))
+		j->calls[j->ncalls++] = (struct call_fixup){ at, func - j->mod->nimported_funcs };
+	x_lea(B, R12, M(R12, -(int32_t)(base * sizeof(slot_t))));
+	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
+	load_func(j, RCX, j->self);
+	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
+}
+
+/* The instruction at ip, run by the interpreter. */
+static void interp_one(struct jit *j, const wasm_cell *ip, size_t n)
+{
+	struct jit_site *s = calloc(1, sizeof(*s) + (n + 1) * sizeof(wasm_cell));
+
+	if (!s) {
+		j->oom = true;
+		return;
+	}
+	s->code = *j->code;
+	s->code.code = s->cells;
+	s->code.ncells = n + 1;
+	s->code.native = NULL;
+	s->self = j->self;
+	memcpy(s->cells, ip, n * sizeof(wasm_cell));
+	s->cells[n].op = wasm_interp_handlers()[OP_ret];
+	s->next = j->sites;
+	j->sites = s;
+
+	x_mov_rr(B, true, RDI, R14);
+	x_mov_rr(B, true, RSI, R15);
+	x_mov_rr(B, true, RDX, R12);
+	x_mov_imm(B, RCX, (uint64_t)(uintptr_t)s);
+	x_call_abs(B, (const void *)wasm_jit_interp_one);
+	x_test_rr(B, false, RAX, RAX);
+	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
+}
+
+/* ------------------------------------------------------- instructions */
+static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
+{
+	switch (op) {
+	case OP_unreachable:
+		add_stub(j, (struct stub){ .at = x_jmp(B), .kind = STUB_TRAP,
+					   .trap = WBPF_TRAP_UNREACHABLE });
+		return;
+	case OP_br:
+		branch(j, ip[1].target, OPND(2));
+		return;
+	case OP_br_if:
+	case OP_br_if_fa:
+	case OP_br_unless:
+	case OP_br_unless_fa:
+		x_load32(B, RAX, S(OPND(1)));
+		x_test_rr(B, false, RAX, RAX);
+		branch_if(j, op == OP_br_if || op == OP_br_if_fa ? CC_NE : CC_E, ip[2].target, OPND(3));
+		return;
+	case OP_br_table: {
+		uint64_t count = OPND(2);
+
+		x_load32(B, RAX, S(OPND(1)));
+		x_mov_imm(B, RCX, count);
+		x_alu_rr(B, false, ALU_CMP, RAX, RCX);
+		x_rr(B, 0, false, OPC("\x0f\x47"), RAX, RCX); /* cmova eax, ecx */
+		/* lea rcx, [rip + table]; movsxd rax, [rcx + rax*4]; add rax, rcx; jmp rax */
+		x_byte(B, 0x48), x_byte(B, 0x8d), x_byte(B, 0x0d);
+		size_t rel = B->len;
+
+		x_u32(B, 0);
+		x_rm(B, 0, true, OPC("\x63"), RAX, MI(RCX, RAX, 2, 0));
+		x_alu_rr(B, true, ALU_ADD, RAX, RCX);
+		x_jmp_reg(B, RAX);
+		size_t table = B->len;
+
+		x_link(B, rel, table);
+		for (uint64_t i = 0; i <= count; i++) {
+			add_fix(j, B->len, table, (uint64_t)(ip[3 + i].target - j->code->code));
+			x_u32(B, 0);
+		}
+		return;
+	}
+	case OP_call: {
+		uint32_t func = (uint32_t)OPND(1);
+		uint32_t nimp = j->mod->nimported_funcs;
+
+		if (func >= nimp && j->compiled[func - nimp])
+			direct_call(j, func, OPND(2));
+		else
+			interp_one(j, ip, n);
+		return;
+	}
+	case OP_ret:
+		x_alu_ri(B, true, ALU_ADD, RSP, 8);
+		x_byte(B, 0xc3);
+		return;
+	case OP_copy:
+	case OP_copy2:
+		x_load64(B, RAX, S(OPND(2)));
+		x_store64(B, S(OPND(1)), RAX);
+		if (op == OP_copy2) {
+			x_load64(B, RAX, S(OPND(4)));
+			x_store64(B, S(OPND(3)), RAX);
+		}
+		return;
+	case OP_const64:
+		if (fits32(OPND(2), true)) {
+			x_store_imm64(B, S(OPND(1)), (int32_t)OPND(2));
+		} else {
+			x_mov_imm(B, RAX, OPND(2));
+			x_store64(B, S(OPND(1)), RAX);
+		}
+		return;
+	case OP_select:
+		x_load32(B, RCX, S(OPND(4)));
+		x_load64(B, RAX, S(OPND(2)));
+		x_test_rr(B, false, RCX, RCX);
+		x_rm(B, 0, true, OPC("\x0f\x44"), RAX, S(OPND(3))); /* cmove */
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	case OP_global_get:
+		x_load64(B, RAX, M(R15, offsetof(struct wbpf_instance, globals)));
+		x_load64(B, RAX, M(RAX, (int32_t)(OPND(2) * sizeof(void *))));
+		x_load64(B, RAX, M(RAX, offsetof(struct wbpf_global, val)));
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	default: /* global_set */
+		x_load64(B, RCX, M(R15, offsetof(struct wbpf_instance, globals)));
+		x_load64(B, RCX, M(RCX, (int32_t)(OPND(1) * sizeof(void *))));
+		x_load64(B, RAX, S(OPND(2)));
+		x_store64(B, M(RCX, offsetof(struct wbpf_global, val)), RAX);
+		return;
+	}
+}
+
+static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
+{
+	const struct jdesc *d = &descs[op];
+	int base = d->base;
+	bool w = is64(operand_type(base));
+
+	switch (d->form) {
+	case J_UN:
+	case J_UN_TRAP:
+		x_load64(B, RAX, S(OPND(2)));
+		if (d->form == J_UN) {
+			unop(j, base);
+		} else {
+			call_numeric(j, base, false, (struct opnd){ 0 });
+			x_test_rr(B, true, RDX, RDX);
+			add_stub(j, (struct stub){ .at = x_jcc(B, CC_NE), .kind = STUB_TRAP_RDX });
+		}
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	case J_BIN:
+	case J_BIN_IMM:
+	case J_BIN_TRAP:
+		x_load64(B, RAX, S(OPND(2)));
+		if (d->form == J_BIN_TRAP)
+			divop(j, base, w, (struct opnd){ false, OPND(3) });
+		else
+			binop(j, base, w, (struct opnd){ d->form == J_BIN_IMM, OPND(3) });
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	case J_BIN_MEM:
+	case J_BIN_MEM_AI: {
+		bool ai = d->form == J_BIN_MEM_AI;
+		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false);
+
+		x_rm(B, 0, w, OPC("\x8b"), RAX, at);
+		binop(j, base, w, (struct opnd){ false, OPND(ai ? 5 : 4) });
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	}
+	case J_BR_CMP:
+	case J_BR_CMP_IMM:
+		x_load64(B, RAX, S(OPND(1)));
+		alu(j, w, ALU_CMP, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2) });
+		branch_if(j, cmp_cc(base), ip[3].target, OPND(4));
+		return;
+	case J_LOAD:
+	case J_LOAD_AI: {
+		bool ai = d->form == J_LOAD_AI;
+		struct memop m = memop_of(base);
+
+		load_value(j, m, address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), m.size, d->checked));
+		x_store64(B, S(OPND(1)), RAX);
+		return;
+	}
+	case J_STORE:
+	case J_STORE_AI: {
+		bool ai = d->form == J_STORE_AI;
+		struct memop m = memop_of(base);
+		struct xmem at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked);
+
+		x_load64(B, RCX, S(OPND(ai ? 3 : 2)));
+		store_value(j, m, at);
+		return;
+	}
+	case J_ONE:
+		interp_one(j, ip, n);
+		return;
+	default:
+		emit_control(j, op, ip, n);
+	}
+}
+
+static void emit_stubs(struct jit *j)
+{
+	for (size_t i = 0; i < j->nstubs; i++) {
+		const struct stub *s = &j->stubs[i];
+
+		x_link(B, s->at, B->len);
+		switch (s->kind) {
+		case STUB_TRAP:
+			x_mov_imm(B, RAX, s->trap);
+			x_link(B, x_jmp(B), 0);
+			break;
+		case STUB_TRAP_RDX:
+			x_mov_rr(B, false, RAX, RDX);
+			x_link(B, x_jmp(B), 0);
+			break;
+		default:
+			x_mov_rr(B, true, RDI, RBX);
+			x_call_abs(B, (const void *)wasm_interp_refuel);
+			x_test_rr(B, false, RAX, RAX);
+			x_link(B, x_jcc(B, CC_NE), 0);
+			if (s->cell == UINT32_MAX)
+				x_link(B, x_jmp(B), s->resume);
+			else
+				add_fix(j, x_jmp(B), B->len, s->cell);
+			break;
+		}
+	}
+}
+
+static bool compile_function(struct jit *j, uint32_t defined)
+{
+	const struct wasm_compiled *code = j->mod->compiled[defined];
+	int op;
+
+	j->self = j->mod->nimported_funcs + defined;
+	j->code = code;
+	j->nfix = j->nstubs = 0;
+	j->cell_pos = malloc((code->ncells + 1) * sizeof(*j->cell_pos));
+	if (!j->cell_pos)
+		return false;
+	j->entry[defined] = B->len;
+	x_alu_ri(B, true, ALU_SUB, RSP, 8);
+	for (size_t i = 0; i < code->ncells;) {
+		const wasm_cell *ip = code->code + i;
+		size_t n = instr_len(j, ip, &op);
+
+		j->cell_pos[i] = B->len;
+		emit_instr(j, op, ip, n);
+		for (size_t k = 1; k < n; k++)
+			j->cell_pos[i + k] = SIZE_MAX;
+		i += n;
+	}
+	emit_stubs(j);
+	for (size_t i = 0; i < j->nfix; i++) {
+		size_t to = j->cell_pos[j->fix[i].cell];
+
+		x_patch32(B, j->fix[i].at, (uint32_t)(int32_t)((int64_t)to - (int64_t)j->fix[i].base));
+	}
+	free(j->cell_pos);
+	return !j->oom && !B->oom;
+}
+
+/* mmap'd writable, filled, then made executable and read-only. */
+static void *install(const struct xbuf *b, size_t *size)
+{
+	size_t len = (b->len + 4095) & ~(size_t)4095;
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return NULL;
+	memcpy(mem, b->p, b->len);
+	if (mprotect(mem, len, PROT_READ | PROT_EXEC)) {
+		munmap(mem, len);
+		return NULL;
+	}
+	*size = len;
+	return mem;
+}
+
+static bool build_ops(struct jit *j)
+{
+	const void *const *h = wasm_interp_handlers();
+
+	j->ops = malloc(OP_COUNT * sizeof(*j->ops));
+	if (!j->ops)
+		return false;
+	for (uint32_t i = 0; i < OP_COUNT; i++)
+		j->ops[i] = (struct handler_op){ h[i], i };
+	j->nops = OP_COUNT;
+	qsort(j->ops, j->nops, sizeof(*j->ops), handler_cmp);
+	return true;
+}
+
+static int finish(struct jit *j, uint8_t *compiled, struct wbpf_error *err)
+{
+	struct wbpf_module *mod = j->mod;
+	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
+	struct jit_module *jm = calloc(1, sizeof(*jm));
+
+	for (size_t i = 0; i < j->ncalls; i++)
+		x_link(B, j->calls[i].at, j->entry[j->calls[i].func]);
+	if (!jm || !(jm->mem = install(B, &jm->size))) {
+		free(jm);
+		return wasm_fail(err, WBPF_ERR_NOMEM, "compiling tier: no executable memory");
+	}
+	jm->sites = j->sites;
+	j->sites = NULL;
+	for (uint32_t i = 0; i < ndefined; i++) {
+		if (!compiled[i])
+			continue;
+		mod->compiled[i]->native = (uint8_t *)jm->mem + j->entry[i];
+		jm->ncompiled++;
+	}
+	mod->jit = jm;
+	return 0;
+}
+
+static void free_sites(struct jit_site *s)
+{
+	while (s) {
+		struct jit_site *next = s->next;
+
+		free(s);
+		s = next;
+	}
+}
+
+int wasm_jit_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
+{
+	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
+	struct jit j = { .mod = mod };
+	uint8_t *compiled = calloc(ndefined + 1, 1);
+	int rc = 0;
+
+	j.entry = calloc(ndefined + 1, sizeof(*j.entry));
+	j.compiled = compiled;
+	if (!wasm_jit_available())
+		rc = wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
+	else if (!compiled || !j.entry || !build_ops(&j))
+		rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; !rc && i < ndefined; i++)
+		compiled[i] = supported(&j, mod->compiled[i]);
+	/* The module's trap path, at offset 0: unwind to the trampoline with
+	 * the trap code in eax. */
+	if (!rc) {
+		x_load64(&j.b, RSP, M(R14, offsetof(struct jit_ctx, unwind_sp)));
+		x_mov_imm(&j.b, RCX, (uint64_t)(uintptr_t)wasm_jit_exit);
+		x_jmp_reg(&j.b, RCX);
+	}
+	for (uint32_t i = 0; !rc && i < ndefined; i++)
+		if (compiled[i] && !compile_function(&j, i))
+			rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	if (!rc)
+		rc = finish(&j, compiled, err);
+	free_sites(j.sites);
+	free(j.b.p);
+	free(j.ops);
+	free(j.entry);
+	free(j.fix);
+	free(j.stubs);
+	free(j.calls);
+	free(compiled);
+	return rc;
+}
+
+void wasm_jit_free(struct jit_module *jm)
+{
+	if (!jm)
+		return;
+	munmap(jm->mem, jm->size);
+	free_sites(jm->sites);
+	free(jm);
+}

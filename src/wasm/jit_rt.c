@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What compiled code runs on: the trampoline between C and compiled code,
+ * traps unwound to it, and the operations compiled code calls rather than
+ * inlines (see jit.c for the register conventions).
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "wasm/jit.h"
+#include "wasm/numeric.h"
+
+#if defined(__x86_64__)
+
+/*
+ * wasm_jit_trampoline(ctx, fp, entry, inst, mem, store): saves the
+ * callee-saved registers, records where a trap unwinds to, loads the
+ * registers compiled code keeps its state in (rbx store, r12 frame,
+ * r13 memory base, r14 ctx, r15 instance) and calls entry. Returns 0, or
+ * the trap code compiled code left in eax when it jumped to
+ * wasm_jit_exit with the stack pointer reset to ctx->unwind_sp.
+ */
+int wasm_jit_trampoline(struct jit_ctx *ctx, slot_t *fp, const void *entry,
+			struct wbpf_instance *inst, uint8_t *mem, struct wbpf_store *st);
+_Static_assert(offsetof(struct jit_ctx, unwind_sp) == 0, "the trampoline stores it at 0");
+__asm__(".text\n"
+	".globl wasm_jit_trampoline\n"
+	".type wasm_jit_trampoline, @function\n"
+	"wasm_jit_trampoline:\n"
+	"	push %rbp\n"
+	"	push %rbx\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	push %r14\n"
+	"	push %r15\n"
+	"	sub $8, %rsp\n"
+	"	mov %rsp, (%rdi)\n"
+	"	mov %rdi, %r14\n"
+	"	mov %rsi, %r12\n"
+	"	mov %rcx, %r15\n"
+	"	mov %r8, %r13\n"
+	"	mov %r9, %rbx\n"
+	"	call *%rdx\n"
+	"	xor %eax, %eax\n"
+	".globl wasm_jit_exit\n"
+	"wasm_jit_exit:\n"
+	"	add $8, %rsp\n"
+	"	pop %r15\n"
+	"	pop %r14\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbx\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size wasm_jit_trampoline, .-wasm_jit_trampoline\n");
+
+int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
+		 struct wbpf_error *err)
+{
+	const uint32_t entry_depth = st->depth;
+	const uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	const bool outermost = !st->jit_sp_limit;
+	struct jit_ctx ctx = { .st = st, .err = err };
+	int trap;
+
+	st->running = fn;
+	if (outermost)
+		st->jit_sp_limit = sp - JIT_STACK_BUDGET;
+	ctx.sp_limit = st->jit_sp_limit;
+	if (sp < ctx.sp_limit)
+		trap = WBPF_TRAP_STACK_EXHAUSTED;
+	else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st)))
+		;
+	else
+		trap = wasm_jit_trampoline(&ctx, fp, fn->code->native, fn->inst,
+					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
+	if (outermost)
+		st->jit_sp_limit = 0;
+	if (!trap)
+		return 0;
+	if (trap != JIT_PROPAGATE) {
+		wasm_interp_trap(st, (enum wbpf_trap)trap, err);
+		ctx.rc = -EFAULT;
+	}
+	st->depth = entry_depth;
+	return ctx.rc;
+}
+
+bool wasm_jit_available(void)
+{
+	return true;
+}
+
+#else
+
+int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
+		 struct wbpf_error *err)
+{
+	(void)st, (void)fn, (void)fp, (void)charge;
+	return wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
+}
+
+bool wasm_jit_available(void)
+{
+	return false;
+}
+
+void wasm_jit_exit(void)
+{
+}
+
+#endif
+
+/* The instruction runs as a function of its own: the copy of its cells
+ * ends with `ret`, and its frame is the caller's. Any call it makes is
+ * the interpreter's, host or wasm alike, with every check that implies. */
+int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t *fp,
+			const struct jit_site *site)
+{
+	struct wbpf_store *st = ctx->st;
+	struct wbpf_func *self = inst->funcs[site->self], as_site = *self;
+	int rc;
+
+	as_site.code = &site->code;
+	st->budget++; /* the interpreter's entry charges one unit: not an extra call */
+	rc = wasm_interp_run(st, &as_site, fp, ctx->err);
+	st->running = self;
+	if (!rc)
+		return 0;
+	ctx->rc = rc;
+	return JIT_PROPAGATE;
+}
+
+/* ------------------------------------------------------------ numeric */
+#define CT_I32 uint32_t
+#define CT_I64 uint64_t
+#define CT_F32 float
+#define CT_F64 double
+#define FROM_I32(v) ((uint32_t)(v))
+#define FROM_I64(v) ((uint64_t)(v))
+#define FROM_F32(v) f32_from((uint32_t)(v))
+#define FROM_F64(v) f64_from(v)
+#define TO_I32(v) ((uint64_t)(uint32_t)(v))
+#define TO_I64(v) ((uint64_t)(v))
+#define TO_F32(v) ((uint64_t)f32_bits(v))
+#define TO_F64(v) f64_bits(v)
+
+#define JN_UN(name, opc, TR, TA, expr) \
+	static uint64_t jn_##name(uint64_t x) { CT_##TA a = FROM_##TA(x); return TO_##TR(expr); }
+#define JN_BIN(name, opc, TR, TA, expr) \
+	static uint64_t jn_##name(uint64_t x, uint64_t y) \
+	{ \
+		CT_##TA a = FROM_##TA(x), b = FROM_##TA(y); \
+		return TO_##TR(expr); \
+	}
+#define JN_UN_TRAP(name, opc, TR, TA, check, expr) \
+	static struct jit_pair jn_##name(uint64_t x) \
+	{ \
+		CT_##TA a = FROM_##TA(x); \
+		int t_ = (check); \
+		return t_ ? (struct jit_pair){ 0, (uint64_t)t_ } : (struct jit_pair){ TO_##TR(expr), 0 }; \
+	}
+WASM_UNOPS(JN_UN)
+WASM_BINOPS(JN_BIN)
+WASM_UNOPS_TRAP(JN_UN_TRAP)
+
+const void *wasm_jit_numeric_fn(enum wasm_op op)
+{
+#define JN_ENTRY(name, ...) [OP_##name] = (const void *)jn_##name,
+	static const void *const fns[OP_COUNT] = {
+		WASM_UNOPS(JN_ENTRY)
+		WASM_BINOPS(JN_ENTRY)
+		WASM_UNOPS_TRAP(JN_ENTRY)
+	};
+#undef JN_ENTRY
+	return (unsigned)op < OP_COUNT ? fns[op] : NULL;
+}
