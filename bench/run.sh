@@ -2,8 +2,9 @@
 # Runs the benchmark suite and prints markdown tables (see bench/README.md).
 #
 #   bench/run.sh [--quick] [--reps N] [--scale S] [--kernels a,b,...]
-#                [--runners native,wbpf,node] [--no-kernels] [--no-startup]
-#                (runners wbpf-simd, node-simd: the kernel built with -msimd128)
+#                [--runners native,wbpf,wbpf-jit,node] [--no-kernels] [--no-startup]
+#                (wbpf: the interpreter; wbpf-jit: the compiling tier;
+#                runners wbpf-simd, node-simd: the kernel built with -msimd128)
 #                [--timeout SECONDS]
 #
 # Expects `make bench-build` to have built $BUILD/bench. Tables go to
@@ -23,7 +24,7 @@ NODE=${NODE:-node}
 reps=3
 scale=1
 kernels=
-runners="native wbpf node"
+runners="native wbpf wbpf-jit node"
 do_kernels=1
 do_startup=1
 startup_seconds=1
@@ -77,7 +78,8 @@ command_for() {
 	local runner=$1 k=$2
 	case $runner in
 	native) [ -x "$BDIR/$k" ] && echo "$BDIR/$k" ;;
-	wbpf) [ -x "$WBPF" ] && [ -f "$BDIR/$k.wasm" ] && echo "$WBPF run $BDIR/$k.wasm" ;;
+	wbpf) [ -x "$WBPF" ] && [ -f "$BDIR/$k.wasm" ] && echo "$WBPF run --engine interp $BDIR/$k.wasm" ;;
+	wbpf-jit) [ -x "$WBPF" ] && [ -f "$BDIR/$k.wasm" ] && echo "$WBPF run --engine compile $BDIR/$k.wasm" ;;
 	wbpf-simd) [ -x "$WBPF" ] && [ -f "$BDIR/$k.simd.wasm" ] && echo "$WBPF run $BDIR/$k.simd.wasm" ;;
 	node-simd) command -v "$NODE" >/dev/null && [ -f "$BDIR/$k.simd.wasm" ] &&
 		echo "$NODE --no-warnings bench/node-wasi.mjs $BDIR/$k.simd.wasm" ;;

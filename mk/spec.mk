@@ -3,7 +3,8 @@
 #   make spec                     every script
 #   make spec SPEC_ONLY="i32 br"  some of them
 #   make spec SPEC_FLAGS=-v       every command's outcome
-#   make spec-all                 the three modes at once, as `make test` does
+#   make spec-compile             every script on the compiling tier
+#   make spec-all                 every mode at once, as `make test` does
 #
 # SPEC_DIR (set in the Makefile) is where the testsuite's .wast files are.
 
@@ -30,7 +31,7 @@ $(BUILD)/spec-runner: $(BUILD)/obj/tests/spec/runner.o $(BUILD)/libwbpf.a
 $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libwbpf.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
-.PHONY: spec spec-san spec-explicit spec-all
+.PHONY: spec spec-san spec-explicit spec-compile spec-compile-explicit spec-all
 ifeq ($(SPEC_MISSING),)
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
@@ -42,10 +43,18 @@ spec-san: $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 spec-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
-# The three modes run side by side (the sanitizer one alone takes as long
-# as the other two), each into its log; the summaries and any failure
-# are printed once all are done.
-SPEC_MODES := spec spec-explicit spec-san
+# The compiling tier (docs/engine.md), with guard regions and with
+# explicit checks: functions it does not support run interpreted.
+spec-compile: $(BUILD)/spec-runner $(SPEC_STAMPS)
+	WBPF_ENGINE=compile $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+
+spec-compile-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
+	WBPF_ENGINE=compile WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+
+# The modes run side by side (the sanitizer one alone takes as long as
+# the others), each into its log; the summaries and any failure are
+# printed once all are done.
+SPEC_MODES := spec spec-explicit spec-compile spec-compile-explicit spec-san
 spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	@pids=; for m in $(SPEC_MODES); do \
 		$(MAKE) --no-print-directory $$m >$(SPEC_OUT)/$$m.log 2>&1 & pids="$$pids $$!"; \
@@ -57,7 +66,7 @@ spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	done; \
 	[ $$fail = 0 ] || { echo "spec: failed (logs in $(SPEC_OUT)/)"; exit 1; }
 else
-spec spec-san spec-explicit spec-all:
+spec spec-san spec-explicit spec-compile spec-compile-explicit spec-all:
 	@echo "spec: skipped, and the fuzzer's spec seeds with it: $(SPEC_SKIP_LINE)"
 endif
 

@@ -55,6 +55,8 @@ endef
 unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
 	$(if $(filter traps,$(UNIT_NAMES)),WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
+	@echo "unit: again on the compiling tier (WBPF_ENGINE=compile)"
+	$(call unit_run,$(UNIT_NAMES:%=WBPF_ENGINE=compile $(UNIT_OUT)/test_%),unit-compile)
 
 unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)

@@ -67,6 +67,11 @@ RUN_SINK_HELP
 "  s (default), m, h.\n"
 "\n"
 "Other:\n"
+"  --engine interp|compile|auto\n"
+"                        how guest code runs: the interpreter, machine code\n"
+"                        (x86-64; functions the compiler does not support,\n"
+"                        such as SIMD ones, are interpreted), or machine code\n"
+"                        where available. Default: $WBPF_ENGINE, else interp.\n"
 "  --invoke NAME         call export NAME instead of _start. VALUES are\n"
 "                        integers (i32, i64; decimal, negative or 0x hex) or\n"
 "                        floats (f32, f64; also nan, inf).\n"
@@ -83,7 +88,7 @@ RUN_SINK_HELP
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
-	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS,
+	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE,
 };
 
 static const struct option run_options[] = {
@@ -101,6 +106,7 @@ static const struct option run_options[] = {
 	{"allow-helper", required_argument, NULL, OPT_ALLOW_HELPER},
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -207,6 +213,9 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	case OPT_INVOKE: o->invoke = optarg; return 0;
 	case OPT_OUTPUT: o->output = optarg; return 0;
 	case OPT_METRICS: o->metrics = optarg; return 0;
+	case OPT_ENGINE:
+		return wbpf_engine__parse(optarg, &o->engine) ?
+		       usage_error("--engine: expected interp, compile or auto, got '%s'", optarg) : 0;
 	case OPT_ALLOW_UPROBE:
 	case OPT_ALLOW_IFACE:
 	case OPT_ALLOW_ATTACH:
@@ -323,7 +332,7 @@ static void *read_file(const char *path, size_t *len)
 
 /* Loading is interrupted with the store, so the deadline covers it. */
 static struct wbpf_module *load_module(const char *path, struct wbpf_store *store,
-				       struct wbpf_error *err)
+				       enum wbpf_engine engine, struct wbpf_error *err)
 {
 	struct wbpf_module *mod;
 	struct stat st;
@@ -340,7 +349,7 @@ static struct wbpf_module *load_module(const char *path, struct wbpf_store *stor
 		return NULL;
 	}
 	mod = wbpf_module__new_opts(bytes, len, &(struct wbpf_module_opts){
-		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = store,
+		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = store, .engine = engine,
 	}, err);
 	free(bytes);
 	if (!mod && err->kind != WBPF_ERR_TRAP)
@@ -557,7 +566,7 @@ static int run_module(const struct run_opts *o, char **host_env)
 	r.store = make_store(o);
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
 	if (r.wasi && (!o->timeout_ns || !run_deadline__start(&r))) {
-		mod = load_module(image_module ? image_module : o->module, r.store, &err);
+		mod = load_module(image_module ? image_module : o->module, r.store, o->engine, &err);
 		if (mod)
 			ret = run_instance(&r, mod);
 		else if (err.kind == WBPF_ERR_TRAP)

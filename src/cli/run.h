@@ -27,6 +27,7 @@ struct run_opts {
 	size_t nargs;
 	struct run_bpf_opts bpf;	/* --allow-* */
 	const char *output, *metrics;	/* --output, --metrics */
+	enum wbpf_engine engine;	/* --engine */
 };
 
 int run_opts__parse(struct run_opts *o, int argc, char **argv);
