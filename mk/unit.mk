@@ -44,7 +44,7 @@ $(UNIT_OUT)/san/test_%: $(UNIT_OUT)/san/obj/test_%.o \
 
 # Every program runs even after one fails, so one report shows them all.
 define unit_run
-	@failed=0; for t in $(1); do $$t $(UNIT_ARGS) || failed=1; done; \
+	@failed=0; for t in $(1); do $(3) $$t $(UNIT_ARGS) || failed=1; done; \
 	test $$failed = 0 || { echo "$(2): FAILED" >&2; exit 1; }
 endef
 
@@ -56,7 +56,7 @@ unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
 	$(if $(filter traps,$(UNIT_NAMES)),WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
 	@echo "unit: again on the compiling tier (WBPF_ENGINE=compile)"
-	$(call unit_run,$(UNIT_NAMES:%=WBPF_ENGINE=compile $(UNIT_OUT)/test_%),unit-compile)
+	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit-compile,WBPF_ENGINE=compile)
 
 unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)
