@@ -31,7 +31,7 @@ $(RUST_EX_BUILD)/%.wasm: examples/rust/%.rs examples/rust/common.rs $(RUST_EX_BU
 	WBPF_BPF_OBJ=$(abspath $(EX_BUILD)/$*.bpf.o) WBPF_TYPES=$(abspath $(RUST_EX_BUILD)/$*.types.rs) \
 		$(RUSTC) $(RUST_FLAGS) --extern wbpf=$(RUST_SDK) $< -o $@
 
-RUST_EXAMPLES := execsnoop
+RUST_EXAMPLES := execsnoop syslat
 RUST_EXAMPLE_WASMS := $(patsubst %,$(RUST_EX_BUILD)/%.wasm,$(RUST_EXAMPLES))
 # Kept: readers look at what the generator wrote.
 .SECONDARY: $(patsubst %,$(RUST_EX_BUILD)/%.types.rs,$(RUST_EXAMPLES))
@@ -44,6 +44,6 @@ examples: rust-examples
 
 # The C examples' own end-to-end tests, run on the Rust builds.
 rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS)
-	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter
+	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
 TEST_TARGETS += rust-test

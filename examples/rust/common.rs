@@ -1,6 +1,8 @@
 //! What the Rust examples share with the C ones (examples/common/example.h):
 //! option values, the run deadline, and the poll interval. WASI has no
 //! signals, so a run ends after `-d SECONDS` or when the runner stops it.
+//! Each example uses part of it.
+#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
