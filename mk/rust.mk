@@ -42,8 +42,42 @@ rust-examples: $(RUST_EXAMPLE_WASMS)
 # and Debian's package build runs `all` without rustc).
 examples: rust-examples
 
+# --- tests ----------------------------------------------------------------
+RUST_T := $(RUST_BUILD)/tests
+
+# Awkward layouts: a freestanding BPF object (no vmlinux.h), the native
+# program that writes their bytes, and guests decoding them with the
+# generated types.
+$(RUST_T)/awkward.bpf.o: tests/rust/awkward.bpf.c tests/rust/awkward.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -target bpf -g -O2 $(WARN) -c $< -o $@
+
+$(RUST_T)/awkward_native: tests/rust/awkward_native.c tests/rust/awkward.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(RUST_T)/awkward.types.rs: $(RUST_T)/awkward.bpf.o $(BUILD)/wbpf
+	$(BUILD)/wbpf gen types $< --lang rust --all -o $@
+
+$(RUST_T)/awkward.gen.h: $(RUST_T)/awkward.bpf.o $(BUILD)/wbpf
+	$(BUILD)/wbpf gen types $< --lang c --all -o $@
+
+$(RUST_T)/gen_check_rust.wasm: tests/rust/gen_check.rs $(RUST_T)/awkward.types.rs $(RUST_SDK)
+	WBPF_TYPES=$(abspath $(RUST_T)/awkward.types.rs) \
+		$(RUSTC) $(RUST_FLAGS) --extern wbpf=$(RUST_SDK) $< -o $@
+
+$(RUST_T)/gen_check_c.wasm: tests/rust/gen_check.c $(RUST_T)/awkward.gen.h
+	$(GUEST_CC) $(GUEST_CFLAGS) -I$(RUST_T) -o $@ $<
+
+GEN_TEST_DEPS := $(BUILD)/wbpf $(RUST_SDK) $(RUST_T)/awkward.bpf.o $(RUST_T)/awkward_native \
+	$(RUST_T)/gen_check_rust.wasm $(RUST_T)/gen_check_c.wasm $(EXAMPLE_WASMS)
+
+.PHONY: gen-types-test
+gen-types-test: $(GEN_TEST_DEPS)
+	@RUSTC=$(RUSTC) RUST_SDK=$(RUST_SDK) bash tests/rust/gen_types.sh $(BUILD)
+
 # The C examples' own end-to-end tests, run on the Rust builds.
-rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS)
+rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test
 	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
 TEST_TARGETS += rust-test

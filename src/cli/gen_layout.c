@@ -241,26 +241,29 @@ static int add_pad(struct gen_type *g, uint32_t from, uint32_t to, uint32_t *npa
 
 static int add_named(struct gen_model *m, uint32_t id, const char *name);
 
-/* The type of a member; an anonymous one is named after its parent. */
+/* The type of a member; an anonymous one takes the name of a typedef on
+ * the way to it, else one after its parent. */
 static int member_type(struct gen_model *m, struct gen_type *parent, uint32_t type)
 {
-	uint32_t id = skip_mods(m->btf, type);
-	const struct btf_type *t = btf__type_by_id(m->btf, id);
+	const struct btf_type *t = btf__type_by_id(m->btf, type);
+	const char *alias = NULL;
 	char *name;
 	int err;
 
-	while (t && btf_is_array(t)) {
-		id = skip_mods(m->btf, btf_array(t)->type);
-		t = btf__type_by_id(m->btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_mod(t) || btf_is_array(t))) {
+		if (btf_is_typedef(t))
+			alias = btf__name_by_offset(m->btf, t->name_off);
+		type = btf_is_array(t) ? btf_array(t)->type : t->type;
+		t = btf__type_by_id(m->btf, type);
 	}
-	if (!t || !(btf_is_composite(t) || btf_is_any_enum(t)) || m->by_id[id])
+	if (!t || !(btf_is_composite(t) || btf_is_any_enum(t)) || m->by_id[type])
 		return 0;
 	if (*btf__name_by_offset(m->btf, t->name_off))
-		return add_named(m, id, NULL);
-	name = fmt_name("%s__anon%u", parent->name, ++m->anon);
+		return add_named(m, type, NULL);
+	name = alias ? ident(alias) : fmt_name("%s__anon%u", parent->name, ++m->anon);
 	if (!name)
 		return -ENOMEM;
-	err = add_named(m, id, name);
+	err = add_named(m, type, name);
 	free(name);
 	return err;
 }

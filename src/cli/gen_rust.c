@@ -129,7 +129,7 @@ static int emit_struct(const struct gen_model *m, const struct gen_type *g, FILE
 	}
 	fprintf(out, "}\nunsafe impl wbpf::Pod for %s {}\n", name);
 	if (bits) {
-		fprintf(out, "#[allow(dead_code)]\nimpl %s {\n", name);
+		fprintf(out, "#[allow(dead_code, non_snake_case)]\nimpl %s {\n", name);
 		for (uint32_t i = 0; i < g->nfields; i++)
 			bit_accessors(&g->fields[i], out);
 		fprintf(out, "}\n");
@@ -154,7 +154,7 @@ static int emit_union(const struct gen_model *m, const struct gen_type *g, FILE 
 	type_name(g, name, sizeof(name));
 	header(g, name, out);
 	fprintf(out, "    _align: [%s; 0],\n    pub bytes: [u8; %u],\n}\n"
-		     "unsafe impl wbpf::Pod for %s {}\n#[allow(dead_code)]\nimpl %s {\n",
+		     "unsafe impl wbpf::Pod for %s {}\n#[allow(dead_code, non_snake_case)]\nimpl %s {\n",
 		int_of(g->align, false), g->size, name, name);
 	for (uint32_t i = 0; i < g->nfields; i++) {
 		if (spell(m, g->fields[i].type_id, ty, sizeof(ty)))
