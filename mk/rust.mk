@@ -2,8 +2,9 @@
 # BTF (`wbpf gen types`), and examples in Rust built from the same BPF
 # objects as the C ones.
 #   make rust-examples   build/examples/rust/*.wasm (also part of `make examples`)
-#   make rust-test       the Rust examples through the C examples' end-to-end
-#                        tests, the type generator, hostile Rust guests
+#   make rust-test       gen-types-test (the type generator), rust-sdk-test (the
+#                        SDK on the kernel, hostile use), then the Rust examples
+#                        through the C examples' end-to-end tests
 #
 # Debian's rustc (with libstd-rust-dev-wasm32), named by path: a rustup
 # toolchain earlier in PATH (~/.cargo/bin) may lack the wasm32-wasi std.
@@ -76,8 +77,25 @@ GEN_TEST_DEPS := $(BUILD)/wbpf $(RUST_SDK) $(RUST_T)/awkward.bpf.o $(RUST_T)/awk
 gen-types-test: $(GEN_TEST_DEPS)
 	@RUSTC=$(RUSTC) RUST_SDK=$(RUST_SDK) bash tests/rust/gen_types.sh $(BUILD)
 
+# The SDK against the host and kernel, hostile use included: it embeds the
+# C SDK test's BPF object and the hostile guests' (tests/examples/guests).
+$(RUST_T)/sdk_test.types.rs: $(EXT_BUILD)/sdk_test.bpf.o $(BUILD)/wbpf
+	@mkdir -p $(dir $@)
+	$(BUILD)/wbpf gen types $< --lang rust -o $@
+
+$(RUST_T)/sdk_test.wasm: tests/rust/sdk_test.rs $(RUST_T)/sdk_test.types.rs $(RUST_SDK) \
+		$(EXT_BUILD)/sdk_test.bpf.o $(EXT_BUILD)/hostile.bpf.o
+	WBPF_TYPES=$(abspath $(RUST_T)/sdk_test.types.rs) \
+	WBPF_BPF_OBJ=$(abspath $(EXT_BUILD)/sdk_test.bpf.o) \
+	WBPF_HOSTILE_OBJ=$(abspath $(EXT_BUILD)/hostile.bpf.o) \
+		$(RUSTC) $(RUST_FLAGS) --extern wbpf=$(RUST_SDK) $< -o $@
+
+.PHONY: rust-sdk-test
+rust-sdk-test: $(BUILD)/wbpf $(RUST_T)/sdk_test.wasm
+	@bash tests/rust/sdk.sh $(BUILD)
+
 # The C examples' own end-to-end tests, run on the Rust builds.
-rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test
+rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test rust-sdk-test
 	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
 TEST_TARGETS += rust-test

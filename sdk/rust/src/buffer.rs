@@ -149,6 +149,12 @@ fn ring_sample_of<F: FnMut(&[u8]) -> i32>(_: &F) -> extern "C" fn(*mut u8, *cons
     ring_sample::<F>
 }
 
+impl std::fmt::Debug for RingBuffer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RingBuffer({})", self.handle)
+    }
+}
+
 impl Drop for RingBuffer<'_> {
     fn drop(&mut self) {
         // SAFETY: plain integer; after this the host holds no pointer into
@@ -257,6 +263,12 @@ impl<'a> PerfBuffer<'a> {
     /// The host's handle.
     pub fn handle(&self) -> i32 {
         self.handle
+    }
+}
+
+impl std::fmt::Debug for PerfBuffer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PerfBuffer({})", self.handle)
     }
 }
 

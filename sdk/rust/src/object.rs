@@ -27,6 +27,7 @@ pub(crate) fn host_string(get: impl Fn(*mut u8, u32) -> i32) -> Result<String> {
 /// A BPF object (an ELF file's programs and maps) opened on the host.
 /// Closed when dropped: its links, buffers, program and map handles go
 /// with it, which the borrows of [`Program`], [`Map`] and [`Link`] enforce.
+#[derive(Debug)]
 pub struct Object {
     handle: i32,
     /// Programs turned off with `set_autoload(false)`: `attach_all` skips
@@ -150,7 +151,7 @@ fn indexed(at: impl Fn(u32) -> i32) -> impl Iterator<Item = i32> {
 }
 
 /// One program of an [`Object`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Program<'o> {
     obj: &'o Object,
     handle: i32,
@@ -286,6 +287,7 @@ impl<'o> Program<'o> {
 }
 
 /// An attached program; detached when dropped (or by [`Link::detach`]).
+#[derive(Debug)]
 pub struct Link<'o> {
     handle: i32,
     _obj: PhantomData<&'o Object>,
