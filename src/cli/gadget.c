@@ -41,6 +41,8 @@ static const char gadget_help[] =
 "  --max-memory SIZE     the operator's memory cap (default 256MiB).\n"
 "  --fuel N              the operator's budget per call (default 1e9).\n"
 "  --no-operator         do not run DIR/program.wasm.\n"
+"  --deterministic       the operator's clocks and random bytes are\n"
+"                        Inspektor Gadget's fakes (the same every run).\n"
 "  --operator FILE.wasm  run this operator instead.\n"
 "  -h, --help            show this help.\n"
 "\n"
@@ -104,6 +106,10 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 	}
 	if (IS("--no-operator")) {
 		a->opts.no_operator = true;
+		return 0;
+	}
+	if (IS("--deterministic")) {
+		a->opts.deterministic = true;
 		return 0;
 	}
 	if (!val)

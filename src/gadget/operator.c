@@ -65,6 +65,8 @@ int gop_open(struct wbpf_gadget *g)
 		return gerr(g, -EINVAL, "operator: not a valid Wasm module: %s", err.msg);
 	if ((ret = make_store(g, op)) || (ret = gop_define_abis(op)))
 		return ret;
+	if (g->opts.deterministic && (ret = gop_define_deterministic(op)))
+		return ret;
 	wbpf_store__set_fuel(op->store, op->fuel);
 	if (!(op->inst = wbpf_instance__new(op->store, op->mod, &err)))
 		return op_fail(g, "cannot instantiate", &err);
@@ -153,6 +155,7 @@ void gop_close(struct wbpf_gadget *g)
 	wbpf_store__free(op->store);
 	wbpf_wasi__free(op->wasi);
 	wbpf_module__free(op->mod);
+	free(op->fake);
 	free(op);
 	g->op = NULL;
 }

@@ -13,6 +13,7 @@
 
 struct gig;
 struct gwb;
+struct gfake;
 
 struct gop {
 	struct wbpf_gadget *g;
@@ -27,6 +28,7 @@ struct gop {
 	uint64_t failed_calls;
 	struct gig *ig;	  /* Inspektor Gadget's ABI state, when imported */
 	struct gwb *wb;	  /* wbpf's own ABI state, when imported */
+	struct gfake *fake; /* --deterministic clocks and random */
 };
 
 /* A host call failed: the reason is kept (the guest may read it) and
@@ -42,6 +44,9 @@ void gop_callback_failed(struct gop *op, const char *what, const struct wbpf_err
 int gwb_define(struct gop *op);
 int gwb_bind(struct gwb *wb);
 void gwb_free(struct gwb *wb);
+
+/* determ.c: IG's fake clocks and random_get, shadowing WASI's. */
+int gop_define_deterministic(struct gop *op);
 
 /* abi.c */
 int gop_define_abis(struct gop *op);

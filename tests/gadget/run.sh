@@ -389,6 +389,26 @@ test_wbpf_abi() {
 	pass wbpf-abi
 }
 
+# --deterministic: IG's fake clocks and a fixed random stream, the same in
+# two runs; without it the real clocks and entropy.
+test_deterministic() {
+	is_root || { skip deterministic "needs root (eBPF)"; return; }
+	local i line
+	for i in 1 2 3; do
+		"$WBPF" gadget run "$EX/trace_open" --operator "$BUILD/tests/gadget/wbpf-clock.wasm" \
+			--timeout 100ms --comm "nobody_$U" $([ $i -lt 3 ] && echo --deterministic) \
+			2>&1 >/dev/null | sed -n 's/^operator info: clock: //p' >"$WORK/clock$i"
+	done
+	line=$(cat "$WORK/clock1")
+	[[ "$line" =~ ^realtime\ 1640995200000000000\ monotonic\ 0\ 1000000\ random\ [0-9a-f]{24}$ ]] &&
+		cmp -s "$WORK/clock1" "$WORK/clock2" ||
+		{ fail deterministic "fake clocks: '$line' / '$(cat "$WORK/clock2")'"; return; }
+	read -r _ real _ m1 m2 _ rnd <"$WORK/clock3"
+	[ "${real:-0}" -gt 1700000000000000000 ] && [ "$m2" -gt "$m1" ] && [ "$rnd" != "${line##* }" ] ||
+		{ fail deterministic "real clocks: '$(cat "$WORK/clock3")'"; return; }
+	pass deterministic
+}
+
 # Trap, endless loop and memory growth in callbacks: each contained and
 # counted, events keep flowing, the run ends normally.
 test_hostile() {
@@ -438,7 +458,7 @@ test_bad_usage() {
 }
 
 ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns
-	trace_open_operator ig_abi wbpf_abi hostile"
+	trace_open_operator ig_abi wbpf_abi deterministic hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
 elif [ ! -e /sys/kernel/btf/vmlinux ]; then
