@@ -787,7 +787,6 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 {
 	const uint32_t entry_depth = st->depth;
 	struct wbpf_func *const outer = st->running;
-	const uintptr_t sp_limit = st->jit_sp_limit;
 	struct wasm_landing landing;
 	int rc;
 
@@ -820,7 +819,6 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		wasm_guard_leave(&landing);
 		trap_error(st, WBPF_TRAP_MEM_OOB, err);
 		st->depth = entry_depth;
-		st->jit_sp_limit = sp_limit; /* compiled frames were skipped */
 		rc = -EFAULT;
 	} else {
 		wasm_guard_enter(&landing, st);

@@ -23,9 +23,14 @@ struct jit_ctx {
  * in an interpreted or host callee). */
 #define JIT_PROPAGATE 0x100
 
-/* Native stack compiled code may use below the outermost entry: deep
- * recursion traps before it, whatever the call depth limit. */
-#define JIT_STACK_BUDGET (1u << 20)
+/* Compiled code and the interpreter calls it makes recurse on the
+ * thread's stack: calls trap once less than this is left of it, whatever
+ * the call depth limit (host functions run in what is left). Where the
+ * thread's stack cannot be known, JIT_STACK_UNKNOWN below the first
+ * entry is used. */
+#define JIT_STACK_RESERVE (256u << 10)
+#define JIT_STACK_UNKNOWN (1u << 20)
+#define JIT_STACK_MAX (64u << 20)
 
 /* An instruction compiled code hands to the interpreter: a copy of its
  * cells followed by `ret`, run as a function of its own (see

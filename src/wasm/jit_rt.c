@@ -5,6 +5,7 @@
  * inlines (see jit.c for the register conventions).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "wasm/jit.h"
@@ -54,19 +55,42 @@ __asm__(".text\n"
 	"	ret\n"
 	".size wasm_jit_trampoline, .-wasm_jit_trampoline\n");
 
+/* The lowest stack address compiled code may reach on this thread, found
+ * once per store and thread (pthread_getattr_np may read /proc). */
+static uintptr_t stack_floor(struct wbpf_store *st, uintptr_t sp)
+{
+	pthread_t self = pthread_self();
+	pthread_attr_t attr;
+	void *lo;
+	size_t size;
+
+	if (st->jit_sp_limit && pthread_equal(st->jit_thread, self))
+		return st->jit_sp_limit;
+	st->jit_sp_limit = sp - JIT_STACK_UNKNOWN;
+	st->jit_thread = self;
+	if (pthread_getattr_np(self, &attr))
+		return st->jit_sp_limit;
+	/* Only a stack sp is on (not a fiber's or a signal stack), and not
+	 * an unlimited one. */
+	if (!pthread_attr_getstack(&attr, &lo, &size) && sp > (uintptr_t)lo &&
+	    sp - (uintptr_t)lo <= size && sp - (uintptr_t)lo > JIT_STACK_RESERVE) {
+		uintptr_t floor = (uintptr_t)lo + JIT_STACK_RESERVE;
+
+		st->jit_sp_limit = sp - floor > JIT_STACK_MAX ? sp - JIT_STACK_MAX : floor;
+	}
+	pthread_attr_destroy(&attr);
+	return st->jit_sp_limit;
+}
+
 int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
 		 struct wbpf_error *err)
 {
 	const uint32_t entry_depth = st->depth;
 	const uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	const bool outermost = !st->jit_sp_limit;
-	struct jit_ctx ctx = { .st = st, .err = err };
+	struct jit_ctx ctx = { .st = st, .err = err, .sp_limit = stack_floor(st, sp) };
 	int trap;
 
 	st->running = fn;
-	if (outermost)
-		st->jit_sp_limit = sp - JIT_STACK_BUDGET;
-	ctx.sp_limit = st->jit_sp_limit;
 	if (sp < ctx.sp_limit)
 		trap = WBPF_TRAP_STACK_EXHAUSTED;
 	else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st)))
@@ -74,8 +98,6 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 	else
 		trap = wasm_jit_trampoline(&ctx, fp, fn->code->native, fn->inst,
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
-	if (outermost)
-		st->jit_sp_limit = 0;
 	if (!trap)
 		return 0;
 	if (trap != JIT_PROPAGATE) {

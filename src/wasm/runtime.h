@@ -6,6 +6,7 @@
 #ifndef WBPF_WASM_RUNTIME_H
 #define WBPF_WASM_RUNTIME_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 
@@ -119,8 +120,10 @@ struct wbpf_store {
 	int64_t budget;	/* charged at calls and taken back-edges */
 	bool fuel_enabled;
 	atomic_int interrupt;
-	/* Compiled code's native stack floor while it runs (jit_rt.c). */
+	/* Compiled code's native stack floor on the thread that last ran
+	 * it (jit_rt.c). */
 	uintptr_t jit_sp_limit;
+	pthread_t jit_thread;
 
 	/* A trap or exit raised by a host function, waiting to unwind. */
 	struct wbpf_error pending;

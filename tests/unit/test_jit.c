@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+/* The compiling tier: which functions it takes, calls between compiled
+ * and interpreted functions both ways, recursion across the tiers that
+ * must trap rather than exhaust the C stack, results equal to the
+ * interpreter's, and code memory never writable and executable at once. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+struct tier {
+	struct wbpf_module *mod;
+	struct wbpf_store *store;
+	struct wbpf_instance *inst;
+	struct wbpf_error err;
+};
+
+static bool tier_open(struct tier *t, enum wbpf_engine engine, const struct wbpf_store_opts *opts)
+{
+	size_t len;
+	uint8_t *bytes = read_wasm("jit", &len);
+	struct wbpf_module_opts mo = { .sz = sizeof(mo), .engine = engine };
+
+	memset(t, 0, sizeof(*t));
+	if (!bytes)
+		return false;
+	t->mod = wbpf_module__new_opts(bytes, len, &mo, &t->err);
+	free(bytes);
+	if (!CHECK(t->mod))
+		return fprintf(stderr, "  %s\n", t->err.msg), false;
+	t->store = wbpf_store__new(opts);
+	t->inst = t->store ? wbpf_instance__new(t->store, t->mod, &t->err) : NULL;
+	return CHECK(t->inst);
+}
+
+static void tier_close(struct tier *t)
+{
+	wbpf_store__free(t->store);
+	wbpf_module__free(t->mod);
+}
+
+static bool tier_available(void)
+{
+	enum wbpf_engine e;
+
+	CHECK_EQ(wbpf_engine__parse("compile", &e), 0);
+	CHECK_EQ(e, WBPF_ENGINE_COMPILE);
+#if defined(__x86_64__)
+	return true;
+#else
+	printf("  skipped: the compiling tier needs x86-64\n");
+	return false;
+#endif
+}
+
+static void test_engine_names(void)
+{
+	enum wbpf_engine e = WBPF_ENGINE_DEFAULT;
+
+	CHECK_EQ(wbpf_engine__parse("interp", &e), 0);
+	CHECK_EQ(e, WBPF_ENGINE_INTERP);
+	CHECK_EQ(wbpf_engine__parse("auto", &e), 0);
+	CHECK_EQ(e, WBPF_ENGINE_AUTO);
+	CHECK_EQ(wbpf_engine__parse("jit", &e), -EINVAL);
+	CHECK_EQ(wbpf_engine__parse(NULL, &e), -EINVAL);
+}
+
+/* A bad WBPF_ENGINE is an error naming it, not a silent fallback. */
+static void test_engine_env(void)
+{
+	const char *was = getenv("WBPF_ENGINE");
+	char *saved = was ? strdup(was) : NULL;
+	struct wbpf_error err = { 0 };
+	struct wbpf_module *mod;
+
+	setenv("WBPF_ENGINE", "fast", 1);
+	mod = load_module("jit", &err);
+	CHECK(!mod);
+	CHECK_EQ(err.kind, WBPF_ERR_ARG);
+	CHECK_HAS(err.msg, "WBPF_ENGINE=fast");
+	wbpf_module__free(mod);
+	if (saved)
+		setenv("WBPF_ENGINE", saved, 1);
+	else
+		unsetenv("WBPF_ENGINE");
+	free(saved);
+}
+
+static void test_which_functions(void)
+{
+	struct tier t;
+
+	if (!tier_available())
+		return;
+	if (tier_open(&t, WBPF_ENGINE_INTERP, NULL))
+		CHECK_EQ(wbpf_module__native_count(t.mod), 0);
+	tier_close(&t);
+	/* ping and mix; pong has SIMD and stays interpreted. */
+	if (tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
+		CHECK_EQ(wbpf_module__native_count(t.mod), 2);
+	tier_close(&t);
+}
+
+static void test_calls_across_tiers(void)
+{
+	struct tier t;
+
+	if (!tier_available() || !tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
+		return tier_close(&t);
+	/* ping (compiled) -> pong (interpreted) -> ping ..., entered from
+	 * either side. */
+	CHECK_EQ(CALL_I32(t.inst, "ping", 1, 0), 0);
+	CHECK_EQ(CALL_I32(t.inst, "ping", 1, 1000), 1000);
+	CHECK_EQ(CALL_I32(t.inst, "pong", 1, 999), 999);
+	tier_close(&t);
+}
+
+/* Each switch between the tiers takes C stack: with a call depth limit
+ * far above what that stack holds, recursion still ends in a trap, and
+ * the store keeps working. */
+static void test_recursion_across_tiers(void)
+{
+	struct wbpf_store_opts opts = {
+		.sz = sizeof(opts), .max_call_depth = 4000000, .stack_bytes = 256u << 20,
+	};
+	struct wbpf_val arg = val_i32(3000000);
+	struct tier t;
+
+	if (!tier_available() || !tier_open(&t, WBPF_ENGINE_COMPILE, &opts))
+		return tier_close(&t);
+	EXPECT_TRAP(t.inst, "ping", &arg, 1, WBPF_TRAP_STACK_EXHAUSTED, "p");
+	CHECK_EQ(CALL_I32(t.inst, "ping", 1, 100), 100);
+	tier_close(&t);
+}
+
+static uint64_t mix(struct tier *t, uint32_t n)
+{
+	struct wbpf_val arg = val_i32(n), res = { 0 };
+	struct wbpf_error err = { 0 };
+
+	CHECK_EQ(call_export(t->inst, "mix", &arg, 1, &res, &err), 0);
+	return res.of.i64;
+}
+
+static void test_same_results(void)
+{
+	static const uint32_t ns[] = { 0, 1, 2, 7, 100, 5000 };
+	struct tier a, b;
+
+	if (!tier_available())
+		return;
+	if (tier_open(&a, WBPF_ENGINE_INTERP, NULL) && tier_open(&b, WBPF_ENGINE_COMPILE, NULL)) {
+		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+			CHECK_EQ(mix(&a, ns[i]), mix(&b, ns[i]));
+		CHECK(!memcmp(wbpf_memory__data(wbpf_instance__memory(a.inst)),
+			      wbpf_memory__data(wbpf_instance__memory(b.inst)), WASM_PAGE));
+	}
+	tier_close(&a);
+	tier_close(&b);
+}
+
+/* No mapping of the process is writable and executable at once. */
+static void test_code_memory(void)
+{
+	struct tier t;
+	char line[512];
+	FILE *maps;
+	int wx = 0;
+
+	if (!tier_available() || !tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
+		return tier_close(&t);
+	maps = fopen("/proc/self/maps", "r");
+	if (CHECK(maps)) {
+		while (fgets(line, sizeof(line), maps))
+			if (strstr(line, " rwx"))
+				wx++;
+		fclose(maps);
+	}
+	CHECK_EQ(wx, 0);
+	tier_close(&t);
+}
+
+static const struct check_test tests[] = {
+	{ "engine_names", test_engine_names },
+	{ "engine_env", test_engine_env },
+	{ "which_functions", test_which_functions },
+	{ "calls_across_tiers", test_calls_across_tiers },
+	{ "recursion_across_tiers", test_recursion_across_tiers },
+	{ "same_results", test_same_results },
+	{ "code_memory", test_code_memory },
+};
+
+CHECK_MAIN(tests)

@@ -1,0 +1,116 @@
+;; The compiling tier: "ping" is compiled, "pong" (SIMD) stays
+;; interpreted, and they call each other; "mix" exercises integer, float,
+;; memory and conversion instructions for a comparison of both tiers.
+(module
+  (memory 1)
+
+  (func $ping (export "ping") (param $n i32) (result i32)
+    local.get $n
+    i32.eqz
+    if (result i32)
+      i32.const 0
+    else
+      local.get $n
+      i32.const 1
+      i32.sub
+      call $pong
+      i32.const 1
+      i32.add
+    end)
+
+  (func $pong (export "pong") (param $n i32) (result i32)
+    local.get $n
+    i32x4.splat
+    i32x4.extract_lane 2
+    call $ping)
+
+  (func (export "mix") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $f f64) (local $g f32)
+    f32.const 1.5
+    local.set $g
+    block $done
+      loop $next
+        local.get $i
+        local.get $n
+        i32.ge_u
+        br_if $done
+        ;; memory: a word per step, read back through narrower loads
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.const 4096
+        i32.rem_u
+        local.get $i
+        i32.const -1640531535
+        i32.mul
+        i32.store offset=16
+        local.get $acc
+        i64.const 31
+        i64.mul
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.const 4096
+        i32.rem_u
+        i64.load16_s offset=17
+        i64.add
+        ;; integer division both ways
+        local.get $i
+        i32.const 7
+        i32.add
+        local.get $i
+        i32.const 1
+        i32.or
+        i32.div_s
+        i64.extend_i32_s
+        i64.xor
+        local.get $i
+        i64.extend_i32_u
+        i64.const 13
+        i64.rem_u
+        i64.const 5
+        i64.rotl
+        i64.add
+        local.set $acc
+        ;; floats, through helpers and inline code
+        local.get $f
+        local.get $i
+        f64.convert_i32_s
+        f64.const 3
+        f64.div
+        f64.add
+        f64.sqrt
+        local.get $i
+        f64.convert_i32_u
+        f64.max
+        local.set $f
+        local.get $g
+        f32.const 1.25
+        f32.mul
+        f32.const 1000
+        f32.min
+        local.tee $g
+        f32.const 2
+        f32.gt
+        i64.extend_i32_u
+        local.get $acc
+        i64.add
+        local.get $f
+        i64.trunc_sat_f64_s
+        i64.add
+        local.set $acc
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $next
+      end
+    end
+    local.get $acc
+    local.get $f
+    i64.reinterpret_f64
+    i64.xor
+    local.get $g
+    i32.reinterpret_f32
+    i64.extend_i32_u
+    i64.add))
