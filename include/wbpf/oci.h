@@ -168,6 +168,8 @@ struct wbpf_oci_artifact {
 	size_t nbpf;
 	char *gadget_yaml_path;		/* gadget.yaml / IG config, or NULL */
 	char *plugin_config_path;	/* an L7 plugin's config, or NULL */
+	char **plugin_args;		/* its members as "key=value" */
+	size_t nplugin_args;
 };
 
 struct wbpf_oci_resolve_opts {

@@ -34,6 +34,19 @@ int cli_verify(int argc, char **argv);
  * or NULL when arg is no image reference. -1 after printing why, as
  * "wbpf CMD: ...". */
 int cli_oci_module(const char *cmd, const char *arg, char **path);
+/* `--plugin FILE|REF` with its command-line arguments: an image's module
+ * and arguments, plugin.json's first, then cli_args (the last of a key
+ * wins); a file and cli_args as they are. -1 after printing why. */
+struct wbpf_oci_artifact;
+struct cli_oci_plugin {
+	const char *path;
+	const char **args;
+	size_t nargs;
+	struct wbpf_oci_artifact *image;	/* NULL for a file */
+};
+int cli_oci_plugin(const char *cmd, const char *arg, const char *const *cli_args, size_t n,
+		   struct cli_oci_plugin *out);
+void cli_oci_plugin__free(struct cli_oci_plugin *p);
 int cli_gadget(int argc, char **argv); /* gadget.c */
 int cli_gen(int argc, char **argv); /* gen.c: guest types from BTF */
 

@@ -57,7 +57,7 @@ int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg)
 
 	if (!o->n)
 		return 0;
-	char **image = calloc(o->n, sizeof(*image));	/* --plugin REF: the image's module */
+	struct cli_oci_plugin *image = calloc(o->n, sizeof(*image)); /* --plugin FILE|REF */
 	unsigned resolved = 0;
 
 	if (!(specs = calloc(o->n, sizeof(*specs))) || !image) {
@@ -65,15 +65,15 @@ int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg)
 		free(image);
 		return CLI_EXIT_ERROR;
 	}
-	while (resolved < o->n && !cli_oci_module("l7", o->list[resolved].path, &image[resolved]))
+	while (resolved < o->n && !cli_oci_plugin("l7", o->list[resolved].path, o->list[resolved].args,
+						  o->list[resolved].n_args, &image[resolved]))
 		resolved++;
-	for (unsigned i = 0; i < o->n; i++)
-		specs[i] = (struct l7_plugin_spec){ image[i] ? image[i] : o->list[i].path,
-						    o->list[i].args, o->list[i].n_args };
+	for (unsigned i = 0; i < resolved; i++)
+		specs[i] = (struct l7_plugin_spec){ image[i].path, image[i].args, image[i].nargs };
 	if (resolved == o->n)
 		o->host = l7_plugins__load(specs, o->n, &po, &err);
-	for (unsigned i = 0; i < o->n; i++)
-		free(image[i]);
+	for (unsigned i = 0; i < resolved; i++)
+		cli_oci_plugin__free(&image[i]);
 	free(image);
 	free(specs);
 	if (resolved < o->n)

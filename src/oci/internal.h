@@ -156,6 +156,20 @@ void oci_store__writer_end(struct wbpf_oci_store *s);
 int oci_store__walk(const struct wbpf_oci_store *s, const char *digest,
 		    int (*fn)(const char *digest, uint64_t size, void *ctx), void *ctx);
 
+/* ------------------------------------------------------------ sign.c */
+
+/* wbpf_oci__verify() with the repository the signature must name
+ * (registry/repo; NULL: ref's own), as the payload's docker-reference. */
+int oci_sign__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_path,
+		     const char *identity, const struct wbpf_oci_remote_opts *opts,
+		     struct wbpf_oci_error *err);
+
+/* ----------------------------------------------------- plugin_args.c */
+
+/* plugin.json's members as "key=value" strings (malloc'd, as the array). */
+int oci_plugin_args__load(const char *path, char ***args, size_t *nargs,
+			  struct wbpf_oci_error *err);
+
 /* ---------------------------------------------------------- policy.c */
 
 /* 0 when the trust policy lets `ref` (canonical) run. */

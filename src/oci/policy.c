@@ -6,6 +6,11 @@
  *              {"match": "*", "keys": []}]}
  * A rule with keys requires a signature that verifies with one of them;
  * one with no keys lets the image run unsigned. No rule: unsigned is fine.
+ * The signature must name the reference's own repository (its payload's
+ * docker-reference), as containers/image enforces; a mirror of an image
+ * signed elsewhere names the original in "signedIdentity":
+ *   {"match": "mirror.local/team/app:*", "keys": [...],
+ *    "signedIdentity": "registry.example/team/app"}
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -49,17 +54,18 @@ static json_t *rule_for(json_t *policy, const char *ref)
 	return NULL;
 }
 
-static int check_keys(struct wbpf_oci_store *s, const char *ref, json_t *keys,
+static int check_keys(struct wbpf_oci_store *s, const char *ref, json_t *rule,
 		      const struct wbpf_oci_resolve_opts *opts, struct wbpf_oci_error *err)
 {
+	const char *identity = json_string_value(json_object_get(rule, "signedIdentity"));
+	json_t *k, *keys = json_object_get(rule, "keys");
 	struct wbpf_oci_error last = {"no key"};
 	size_t i;
-	json_t *k;
 
 	json_array_foreach(keys, i, k) {
 		const char *path = json_string_value(k);
 
-		if (path && !wbpf_oci__verify(s, ref, path, &opts->remote, &last))
+		if (path && !oci_sign__verify(s, ref, path, identity, &opts->remote, &last))
 			return 0;
 	}
 	return oci_err(err, -EKEYREJECTED, "refused by the trust policy: %s", last.msg);
@@ -70,7 +76,7 @@ int oci_policy__check(struct wbpf_oci_store *s, const char *ref,
 {
 	char *path = policy_path(opts);
 	json_error_t jerr;
-	json_t *policy = NULL, *rule, *keys;
+	json_t *policy = NULL, *rule;
 	int ret = 0;
 
 	if (path && !access(path, F_OK)) {
@@ -80,9 +86,8 @@ int oci_policy__check(struct wbpf_oci_store *s, const char *ref,
 				      policy ? "no rules array" : jerr.text);
 	}
 	rule = ret ? NULL : rule_for(policy, ref);
-	keys = json_object_get(rule, "keys");
-	if (json_array_size(keys))
-		ret = check_keys(s, ref, keys, opts, err);
+	if (json_array_size(json_object_get(rule, "keys")))
+		ret = check_keys(s, ref, rule, opts, err);
 	json_decref(policy);
 	free(path);
 	return ret;

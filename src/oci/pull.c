@@ -131,37 +131,42 @@ static int fetch_blobs(struct pull *p, const struct oci_manifest *m)
 	return ret;
 }
 
-/* The top manifest; for an index, this machine's manifest too. */
+/* One child of an index: a manifest with its blobs. */
+static int fetch_child(struct pull *p, const struct oci_desc *want)
+{
+	struct oci_manifest child;
+	struct oci_desc cd = {0};
+	int ret = fetch_manifest(p, want->digest, want->digest, want->size, &cd, &child);
+
+	if (ret)
+		return ret;
+	if (child.is_index)
+		ret = oci_err(p->err, -EBADMSG, "%s: an index inside an index", cd.digest);
+	else
+		ret = fetch_blobs(p, &child);
+	oci_manifest__free(&child);
+	free(cd.media_type);
+	return ret;
+}
+
+/* The top manifest; for an index, every platform's manifest, so that
+ * the index can be pushed again intact (BPF objects are small). */
 static int fetch_image(struct pull *p, const struct oci_ref *r, struct oci_desc *top)
 {
-	struct oci_manifest m, child;
-	struct oci_desc cd = {0};
-	const struct oci_desc *pick;
+	struct oci_manifest m;
 	int ret = fetch_manifest(p, r->digest ? r->digest : r->tag, r->digest, 0, top, &m);
 
 	if (ret)
 		return ret;
-	if (!m.is_index) {
+	if (m.is_index && !oci_index__pick(&m))
+		ret = oci_err(p->err, -ENOENT, "%s: no image for linux/%s in the index", r->repo,
+			      oci_host_arch());
+	else if (!m.is_index)
 		ret = fetch_blobs(p, &m);
-		oci_manifest__free(&m);
-		return ret;
-	}
-	pick = oci_index__pick(&m);
-	if (!pick) {
-		oci_manifest__free(&m);
-		return oci_err(p->err, -ENOENT, "%s: no image for linux/%s in the index", r->repo,
-			       oci_host_arch());
-	}
-	ret = fetch_manifest(p, pick->digest, pick->digest, pick->size, &cd, &child);
+	for (size_t i = 0; m.is_index && i < m.ndescs && !ret; i++)
+		if (oci_media_type__is_manifest(m.descs[i].media_type))
+			ret = fetch_child(p, &m.descs[i]);
 	oci_manifest__free(&m);
-	if (!ret && child.is_index)
-		ret = oci_err(p->err, -EBADMSG, "%s: an index inside an index", cd.digest);
-	if (!ret)
-		ret = fetch_blobs(p, &child);
-	if (cd.media_type) {
-		oci_manifest__free(&child);
-		free(cd.media_type);
-	}
 	return ret;
 }
 

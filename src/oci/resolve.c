@@ -37,6 +37,9 @@ void wbpf_oci_artifact__free(struct wbpf_oci_artifact *a)
 	free(a->wasm_path);
 	free(a->gadget_yaml_path);
 	free(a->plugin_config_path);
+	for (size_t i = 0; i < a->nplugin_args; i++)
+		free(a->plugin_args[i]);
+	free(a->plugin_args);
 	free(a);
 }
 
@@ -70,6 +73,9 @@ static int fill(struct wbpf_oci_store *s, const struct oci_parts *p, struct wbpf
 		ret = part_path(s, p->yaml, &a->gadget_yaml_path, err);
 	if (!ret)
 		ret = part_path(s, p->plugin_config, &a->plugin_config_path, err);
+	if (!ret && a->plugin_config_path)
+		ret = oci_plugin_args__load(a->plugin_config_path, &a->plugin_args,
+					    &a->nplugin_args, err);
 	return ret;
 }
 

@@ -183,21 +183,44 @@ static bool sig_ok(EVP_PKEY *k, const char *payload, size_t len, const char *sig
 	return ok;
 }
 
-/* The payload must vouch for this very manifest. */
-static bool payload_ok(const char *payload, size_t len, const char *digest)
+/* Docker Hub answers to two names; cosign writes the longer one. */
+static const char *hub_alias(const char *name)
+{
+	return strncmp(name, "index.docker.io/", 16) ? name : name + 6;
+}
+
+/* Whether docker-reference names the repository `want` (registry/repo);
+ * a tag or digest after the repository, as some signers add, is ignored. */
+static bool identity_ok(const char *ref, const char *want)
+{
+	const char *a = hub_alias(ref), *b = hub_alias(want);
+	const char *slash = strrchr(a, '/'), *at = strchr(a, '@');
+	const char *colon = slash ? strchr(slash, ':') : NULL;
+	size_t n = at ? (size_t)(at - a) : strlen(a);
+
+	if (colon && (size_t)(colon - a) < n)
+		n = (size_t)(colon - a);
+	return n == strlen(b) && !strncmp(a, b, n);
+}
+
+/* The payload must vouch for this very manifest, under this name. */
+static int payload_ok(const char *payload, size_t len, const char *digest, const char *identity)
 {
 	json_t *j = json_loadb(payload, len, 0, NULL), *c = json_object_get(j, "critical");
 	const char *d = json_string_value(json_object_get(json_object_get(c, "image"),
 							  "docker-manifest-digest"));
 	const char *t = json_string_value(json_object_get(c, "type"));
-	bool ok = d && t && !strcmp(d, digest) && !strcmp(t, COSIGN_TYPE);
+	const char *who = json_string_value(json_object_get(json_object_get(c, "identity"),
+							    "docker-reference"));
+	int ret = !d || !t || strcmp(d, digest) || strcmp(t, COSIGN_TYPE) ? -EBADMSG :
+		!who || !identity_ok(who, identity) ? -EXDEV : 0;
 
 	json_decref(j);
-	return ok;
+	return ret;
 }
 
 static int verify_layer(struct wbpf_oci_store *s, EVP_PKEY *k, const struct oci_manifest *m,
-			size_t i, const char *digest)
+			size_t i, const char *digest, const char *identity)
 {
 	json_t *l = json_array_get(json_object_get(m->json, "layers"), i);
 	const char *sig = json_string_value(json_object_get(json_object_get(l, "annotations"),
@@ -212,13 +235,14 @@ static int verify_layer(struct wbpf_oci_store *s, EVP_PKEY *k, const struct oci_
 	if (ret)
 		return ret;
 	ret = !sig_ok(k, payload, len, sig) ? -EKEYREJECTED :
-		!payload_ok(payload, len, digest) ? -EBADMSG : 0;
+		payload_ok(payload, len, digest, identity);
 	free(payload);
 	return ret;
 }
 
 static int verify_local(struct wbpf_oci_store *s, const char *sig_ref, const char *digest,
-			EVP_PKEY *k, const char *ref, struct wbpf_oci_error *err)
+			EVP_PKEY *k, const char *ref, const char *identity,
+			struct wbpf_oci_error *err)
 {
 	struct oci_manifest m;
 	struct oci_desc d;
@@ -231,19 +255,23 @@ static int verify_local(struct wbpf_oci_store *s, const char *sig_ref, const cha
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < m.ndescs && last; i++)
-		last = verify_layer(s, k, &m, i, digest);
+		last = verify_layer(s, k, &m, i, digest, identity);
 	oci_manifest__free(&m);
 	if (last == -EKEYREJECTED)
 		return oci_err(err, last, "%s: signature does not verify with this key", ref);
+	if (last == -EXDEV)
+		return oci_err(err, -EKEYREJECTED, "%s: signed for another image (its "
+			       "docker-reference is not %s)", ref, identity);
 	if (last)
 		return oci_err(err, -EBADMSG, "%s: no valid signature for %s", ref, digest);
 	return 0;
 }
 
-int wbpf_oci__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_path,
-		     const struct wbpf_oci_remote_opts *opts, struct wbpf_oci_error *err)
+int oci_sign__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_path,
+		     const char *identity, const struct wbpf_oci_remote_opts *opts,
+		     struct wbpf_oci_error *err)
 {
-	char digest[OCI_DIGEST_MAX], *sig_ref = NULL;
+	char digest[OCI_DIGEST_MAX], *sig_ref = NULL, *own = NULL;
 	EVP_PKEY *k = load_key(pub_path, false, err);
 	struct wbpf_oci_error pull_err;
 	struct oci_ref r;
@@ -253,18 +281,29 @@ int wbpf_oci__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_
 		EVP_PKEY_free(k);
 		return ret;
 	}
+	if (!identity && asprintf(&own, "%s/%s", r.registry, r.repo) < 0)
+		own = NULL;
 	/* The registry's current signatures; the store's copy when offline. */
 	pulled = wbpf_oci__pull(s, sig_ref, opts, &pull_err);
-	if (pulled == -ENOENT) {
+	if (!identity && !own) {
+		ret = oci_err(err, -ENOMEM, "out of memory");
+	} else if (pulled == -ENOENT) {
 		ret = oci_err(err, pulled, "%s: no signature in the registry (%s)", ref, sig_ref);
 	} else {
-		ret = verify_local(s, sig_ref, digest, k, ref, err);
+		ret = verify_local(s, sig_ref, digest, k, ref, identity ? identity : own, err);
 		if (ret == -ENOENT && pulled)
 			ret = oci_err(err, pulled, "%s: cannot fetch its signature: %s", ref,
 				      pull_err.msg);
 	}
+	free(own);
 	free(sig_ref);
 	oci_ref__free(&r);
 	EVP_PKEY_free(k);
 	return ret;
+}
+
+int wbpf_oci__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_path,
+		     const struct wbpf_oci_remote_opts *opts, struct wbpf_oci_error *err)
+{
+	return oci_sign__verify(s, ref, pub_path, NULL, opts, err);
 }

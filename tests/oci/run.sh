@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OCI distribution tests (mk/oci.mk).
 #
-#   tests/oci/run.sh BUILD
+#   tests/oci/run.sh BUILD [TEST...]     (TEST: a test_* name without test_)
 #
 # Every test uses a fresh store (WBPF_STORE) under one temporary
 # directory; registries are Debian's docker-registry, started here on
@@ -14,6 +14,7 @@ WBPF=${WBPF:-$BUILD/wbpf}
 SRC=$(cd "$(dirname "$0")" && pwd)
 HELLO=$BUILD/examples/hello.wasm
 EXECSNOOP=$BUILD/examples/execsnoop.wasm
+BPF_OBJ=$BUILD/examples/execsnoop.bpf.o
 L7_DNS=$BUILD/examples/l7_dns.wasm
 GEN_PCAP=$BUILD/l7/gen_pcap
 TMP=$(mktemp -d /tmp/wbpf-oci.XXXXXX)
@@ -483,12 +484,33 @@ test_signatures() {
 	expect_fail policy-wrongkey "refused by the trust policy" run "$REG/signed/app:v1" &&
 		ok "policy: wrong key refused on run"
 	unset WBPF_POLICY
-	# A tampered payload re-pushed with the original signature (what an
-	# attacker with push rights could do): verification must fail.
+
+	# The payload's docker-reference names signed/app: the same image and
+	# signature under signed/copy are refused, unless the policy says
+	# which repository signed it.
 	local digest sigref
 	digest=$(sed -n 's/^Digest: //p' <("$WBPF" inspect "$REG/signed/app:v1"))
 	sigref=$REG/signed/app:sha256-${digest#sha256:}.sig
 	wb pull "$sigref"
+	wb tag "$REG/signed/app:v1" "$REG/signed/copy:v1" && wb push "$REG/signed/copy:v1" &&
+	wb tag "$sigref" "$REG/signed/copy:sha256-${digest#sha256:}.sig" &&
+	wb push "$REG/signed/copy:sha256-${digest#sha256:}.sig"
+	[ "$rc" = 0 ] || { bad sig-identity "$(cat "$TMP/err")"; return; }
+	expect_fail sig-identity "signed for another image \(its docker-reference is not $REG/signed/copy\)" \
+		verify --key "$k/cosign.pub" "$REG/signed/copy:v1" || return
+	printf '{"rules":[{"match":"%s/signed/copy:*","keys":["%s"]}]}' "$REG" "$k/cosign.pub" \
+		>"$TMP/policy.json"
+	WBPF_POLICY=$TMP/policy.json expect_fail policy-identity \
+		"refused by the trust policy: .* signed for another image" run "$REG/signed/copy:v1" ||
+		return
+	printf '{"rules":[{"match":"%s/signed/copy:*","keys":["%s"],"signedIdentity":"%s/signed/app"}]}' \
+		"$REG" "$k/cosign.pub" "$REG" >"$TMP/policy.json"
+	WBPF_POLICY=$TMP/policy.json wb run "$REG/signed/copy:v1" Mirrored
+	grep -q '^Hello, Mirrored!' "$TMP/out" || { bad policy-signed-identity "$(cat "$TMP/err")"; return; }
+	ok "docker-reference: a signature copied to another repository is refused; policy signedIdentity accepts it"
+
+	# A tampered payload re-pushed with the original signature (what an
+	# attacker with push rights could do): verification must fail.
 	python3 - "$WBPF_STORE" "$(sed -n 's/^Digest: //p' <("$WBPF" inspect "$sigref"))" \
 		"$TMP/tampered" <<'PY' || { bad sig-tampered "cannot build the tampered image"; return; }
 import hashlib, json, os, sys
@@ -524,12 +546,13 @@ PY
 
 test_l7_plugin() {
 	[ -x "$GEN_PCAP" ] && [ -f "$L7_DNS" ] || { skipped "l7 --plugin REF" "no l7_dns.wasm"; return; }
+	local l7=("$WBPF" l7 --pcap "$TMP/dns.pcap" --json)
 	fresh l7
 	"$GEN_PCAP" dns "$TMP/dns.pcap" || { bad l7-plugin "gen_pcap failed"; return; }
 	app "$TMP/l7" "$L7_DNS"
 	printf '{"port":"53"}' >"$TMP/l7/plugin.json"
 	wb build -t "$REG/l7/dns:v1" "$TMP/l7" && wb push "$REG/l7/dns:v1" && wb rm "$REG/l7/dns:v1"
-	"$WBPF" l7 --pcap "$TMP/dns.pcap" --plugin "$L7_DNS" --json >"$TMP/l7-file.out" 2>/dev/null
+	"${l7[@]}" --plugin "$L7_DNS" >"$TMP/l7-file.out" 2>/dev/null
 	wb l7 --pcap "$TMP/dns.pcap" --plugin "$REG/l7/dns:v1" --json
 	[ "$rc" = 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/l7-file.out" &&
 		grep -Eq '^  plugin [0-9a-f]{40,}: [1-9][0-9]* calls, 0 failures' "$TMP/err" ||
@@ -537,6 +560,64 @@ test_l7_plugin() {
 	wb inspect "$REG/l7/dns:v1"
 	grep -q '"kind":"l7"' "$TMP/out" || { bad l7-plugin-kind "$(head -12 "$TMP/out")"; return; }
 	ok "L7 plugin image: build -> push -> rm -> wbpf l7 --plugin REF (same records as the file)"
+
+	# plugin.json's arguments apply (port 5353: the plugin leaves this
+	# capture's DNS to the built-in parser); the command line's win.
+	fresh l7-args
+	printf '{"port":5353}' >"$TMP/l7/plugin.json"
+	wb build -t "$REG/l7/dns:other-port" "$TMP/l7" && wb push "$REG/l7/dns:other-port" &&
+		wb rm "$REG/l7/dns:other-port"
+	"${l7[@]}" --plugin "$L7_DNS" --plugin-arg port=5353 >"$TMP/l7-5353.out" 2>/dev/null
+	wb l7 --pcap "$TMP/dns.pcap" --plugin "$REG/l7/dns:other-port" --json
+	[ "$rc" = 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/l7-5353.out" &&
+		! cmp -s "$TMP/out" "$TMP/l7-file.out" ||
+		{ bad l7-plugin-args "rc $rc: $(head -3 "$TMP/err")"; return; }
+	wb l7 --pcap "$TMP/dns.pcap" --plugin "$REG/l7/dns:other-port" --plugin-arg port=53 --json
+	cmp -s "$TMP/out" "$TMP/l7-file.out" || { bad l7-plugin-override "$(head -3 "$TMP/err")"; return; }
+	printf '{"port":{"udp":53}}' >"$TMP/l7/plugin.json"
+	wb build -t "$REG/l7/dns:bad" "$TMP/l7"
+	expect_fail l7-plugin-bad 'plugin.json: "port" wants a string, number or boolean' \
+		l7 --pcap "$TMP/dns.pcap" --plugin "$REG/l7/dns:bad" --json &&
+		ok "L7 plugin image: plugin.json's arguments applied, --plugin-arg overrides, bad one refused"
+}
+
+# An index of per-architecture BPF objects pulled and pushed to another
+# registry: every manifest byte for byte, so every digest, as skopeo sees.
+test_multiarch() {
+	local sk=(skopeo --insecure-policy) reg1=$REG reg2 d
+	fresh multiarch
+	app "$TMP/multi" "$HELLO"
+	cp "$BPF_OBJ" "$TMP/multi/probe.bpf.amd64.o"
+	{ cat "$BPF_OBJ"; printf 'arm64'; } >"$TMP/multi/probe.bpf.arm64.o"
+	wb build -t "$reg1/multi/app:v1" "$TMP/multi" && wb push "$reg1/multi/app:v1"
+	[ "$rc" = 0 ] || { bad multiarch "$(cat "$TMP/err")"; return; }
+	start_registry multi || { bad multiarch "second registry did not start"; return; }
+	reg2=$REG
+	REG=$reg1
+	fresh multiarch2
+	wb pull "$reg1/multi/app:v1" && wb tag "$reg1/multi/app:v1" "$reg2/multi/app:v1" &&
+		wb push "$reg2/multi/app:v1"
+	[ "$rc" = 0 ] || { bad multiarch-repush "$(cat "$TMP/err")"; return; }
+	for r in "$reg1" "$reg2"; do
+		"${sk[@]}" inspect --raw --tls-verify=false "docker://$r/multi/app:v1" >"$TMP/idx-${r##*:}" ||
+			{ bad multiarch "skopeo inspect $r failed"; return; }
+	done
+	cmp -s "$TMP/idx-${reg1##*:}" "$TMP/idx-${reg2##*:}" ||
+		{ bad multiarch "the index changed: $(cat "$TMP/idx-${reg2##*:}")"; return; }
+	for d in $(python3 -c 'import json,sys; [print(m["platform"]["architecture"], m["digest"]) for m in json.load(open(sys.argv[1]))["manifests"]]' "$TMP/idx-${reg2##*:}" | sort | cut -d' ' -f2); do
+		"${sk[@]}" inspect --raw --tls-verify=false "docker://$reg2/multi/app@$d" >"$TMP/child" &&
+		[ "sha256:$(sha256sum <"$TMP/child" | cut -d' ' -f1)" = "$d" ] ||
+			{ bad multiarch "child $d missing or altered"; return; }
+	done
+	"${sk[@]}" copy -q --all --src-tls-verify=false "docker://$reg2/multi/app:v1" \
+		"oci:$TMP/multi-layout:x" >"$TMP/sk.log" 2>&1 ||
+		{ bad multiarch "skopeo copy --all: $(cat "$TMP/sk.log")"; return; }
+	[ "$(grep -o '"digest"' "$TMP/idx-${reg2##*:}" | wc -l)" = 2 ] ||
+		{ bad multiarch "want 2 platforms: $(cat "$TMP/idx-${reg2##*:}")"; return; }
+	fresh multiarch3
+	wb run "$reg2/multi/app:v1" Multi
+	grep -q '^Hello, Multi!' "$TMP/out" || { bad multiarch-run "$(cat "$TMP/err")"; return; }
+	ok "multi-arch index pulled, pushed to another registry intact (skopeo inspect --raw, copy --all)"
 }
 
 # ------------------------------------------------------------ local store
@@ -606,24 +687,20 @@ test_inspect() {
 		inspect example.org/none && ok "inspect of a missing image: one line"
 }
 
-test_local
-test_local_corrupt
-test_inspect
+# Tests named on the command line, or all of them.
+selected() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+ONLY=${*:2}
+for t in local local_corrupt inspect; do
+	selected "$t" && "test_$t"
+done
 
 if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
 	skipped registry "docker-registry or skopeo missing (scripts/deps.sh installs them)"
 elif start_registry plain; then
-	test_roundtrip
-	test_bpf_roundtrip
-	test_l7_plugin
-	test_skopeo
-	test_foreign
-	test_write_ig
-	test_faults
-	test_bearer
-	test_archive
-	test_signatures
-	test_tls
+	for t in roundtrip bpf_roundtrip l7_plugin multiarch skopeo foreign write_ig faults bearer \
+		archive signatures tls; do
+		selected "$t" && "test_$t"
+	done
 else
 	bad registry "could not start docker-registry"
 fi
