@@ -5,11 +5,11 @@
 #                   (plain, then TLS + htpasswd), skopeo interop, hostile
 #                   registries and blobs, signatures; in `make test`
 
-LDLIBS += -lcurl -lcrypto -ljansson -larchive
+LDLIBS += -lcurl -lcrypto -ljansson -larchive -lsodium
 
 # (wasi.mk, read after this file, builds hello.wasm.)
 OCI_TEST_DEPS := $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(BUILD)/examples/hello.wasm \
-	$(EX_BUILD)/execsnoop.wasm $(L7_EX)/l7_dns.wasm $(L7_GEN)
+	$(EX_BUILD)/execsnoop.wasm $(EX_BUILD)/execsnoop.bpf.o $(L7_EX)/l7_dns.wasm $(L7_GEN)
 
 .PHONY: oci-test oci-test-san
 oci-test: $(OCI_TEST_DEPS)

@@ -139,9 +139,14 @@ int wbpf_oci_store__import(struct wbpf_oci_store *s, const char *tar_path, size_
 /* ------------------------------------------------------------- trust */
 
 /* cosign key-pair signatures: ECDSA P-256 over the simple-signing
- * payload, pushed as tag sha256-<hex>.sig. key: a PEM private key. */
+ * payload, pushed as tag sha256-<hex>.sig. key: a PEM private key, or
+ * cosign's encrypted one (password from $COSIGN_PASSWORD). */
 int wbpf_oci__sign(struct wbpf_oci_store *s, const char *ref, const char *key_path,
 		   const struct wbpf_oci_remote_opts *opts, struct wbpf_oci_error *err);
+/* PREFIX.key (cosign's encrypted format, password $COSIGN_PASSWORD, as
+ * `cosign generate-key-pair` writes it; mode 0600) and PREFIX.pub (PEM),
+ * an ECDSA P-256 pair; never over existing files. */
+int wbpf_oci__generate_key_pair(const char *prefix, struct wbpf_oci_error *err);
 /* 0 when a signature of `ref` verifies with the PEM public key. */
 int wbpf_oci__verify(struct wbpf_oci_store *s, const char *ref, const char *pub_path,
 		     const struct wbpf_oci_remote_opts *opts, struct wbpf_oci_error *err);

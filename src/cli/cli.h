@@ -30,6 +30,7 @@ int cli_login(int argc, char **argv);
 int cli_logout(int argc, char **argv);
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+int cli_generate_key_pair(int argc, char **argv);
 /* *path: the Wasm module of the image `arg` names (pulled when missing),
  * or NULL when arg is no image reference. -1 after printing why, as
  * "wbpf CMD: ...". */

@@ -29,6 +29,7 @@ static const struct cli_cmd cmds[] = {
 	{"logout", cli_logout, "forget the credentials for a registry"},
 	{"sign", cli_sign, "sign an image (cosign key-pair format) and push the signature"},
 	{"verify", cli_verify, "check an image's signature against a public key"},
+	{"generate-key-pair", cli_generate_key_pair, "write a cosign key pair (encrypted private key)"},
 	{"gadget", cli_gadget, "run or inspect a gadget (eBPF object, gadget.yaml, Wasm operator)"},
 	{"gen", cli_gen, "generate guest types (Rust, C, WIT) from a BPF object's BTF"},
 };

@@ -283,6 +283,16 @@ static int do_verify(struct oci_cli *c)
 	return 0;
 }
 
+static int do_generate_key_pair(struct oci_cli *c)
+{
+	const char *prefix = c->nargs ? c->args[0] : "cosign";
+
+	if (wbpf_oci__generate_key_pair(prefix, &c->err))
+		return fail(c, "generate-key-pair");
+	printf("private key written to %s.key\npublic key written to %s.pub\n", prefix, prefix);
+	return 0;
+}
+
 static const struct oci_cmd oci_cmds[] = {
 	{"build", 1, 1, "build -t REF [--format wbpf|gadget] DIR", do_build},
 	{"images", 0, 0, "images", do_images},
@@ -295,8 +305,10 @@ static const struct oci_cmd oci_cmds[] = {
 	{"import", 1, 1, "import FILE.tar", do_import},
 	{"login", 1, 1, "login -u USER (--password-stdin | -p PASSWORD) REGISTRY", do_login},
 	{"logout", 1, 1, "logout REGISTRY", do_logout},
-	{"sign", 1, 1, "sign --key PRIVATE.pem REF", do_sign},
+	{"sign", 1, 1, "sign --key PRIVATE.pem|cosign.key REF", do_sign},
 	{"verify", 1, 1, "verify --key PUBLIC.pem REF", do_verify},
+	{"generate-key-pair", 0, 1, "generate-key-pair [PREFIX]   (PREFIX.key, PREFIX.pub; "
+	 "password: $COSIGN_PASSWORD)", do_generate_key_pair},
 };
 
 static int oci_main(const char *name, int argc, char **argv)
@@ -314,7 +326,8 @@ static int oci_main(const char *name, int argc, char **argv)
 		printf("usage: wbpf %s\n%s", cmd->usage, common_help);
 		return 0;
 	}
-	if (wbpf_oci_store__open(c.store_dir, &c.store, &c.err))
+	/* A key pair is no business of the store's. */
+	if (cmd->fn != do_generate_key_pair && wbpf_oci_store__open(c.store_dir, &c.store, &c.err))
 		return fail(&c, name);
 	ret = cmd->fn(&c);
 	wbpf_oci_store__free(c.store);
@@ -336,3 +349,4 @@ OCI_CLI(cli_login, "login")
 OCI_CLI(cli_logout, "logout")
 OCI_CLI(cli_sign, "sign")
 OCI_CLI(cli_verify, "verify")
+OCI_CLI(cli_generate_key_pair, "generate-key-pair")

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,39 +43,13 @@ static char *docker_file(void)
 	return NULL;
 }
 
-static char *b64_decode(const char *s)
-{
-	size_t n = strlen(s);
-	unsigned char *out = malloc(n + 1);
-	int len;
-
-	if (!out)
-		return NULL;
-	len = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-	if (len < 0) {
-		free(out);
-		return NULL;
-	}
-	/* DecodeBlock counts the padding as zero bytes. */
-	while (n && s[n - 1] == '=' && len > 0) {
-		n--;
-		len--;
-	}
-	out[len] = '\0';
-	return (char *)out;
-}
-
 char *oci_auth__basic(const char *user, const char *pass)
 {
 	char *plain, *out;
-	size_t n;
 
 	if (asprintf(&plain, "%s:%s", user, pass) < 0)
 		return NULL;
-	n = strlen(plain);
-	out = malloc(4 * ((n + 2) / 3) + 1);
-	if (out)
-		EVP_EncodeBlock((unsigned char *)out, (unsigned char *)plain, (int)n);
+	out = oci_base64__encode(plain, strlen(plain));
 	free(plain);
 	return out;
 }
@@ -101,7 +74,9 @@ static int from_file(const char *path, const char *host, char **user, char **pas
 	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
 	json_t *e = entry_for(json_object_get(j, "auths"), host);
 	const char *a = json_string_value(json_object_get(e, "auth"));
-	char *plain = a ? b64_decode(a) : NULL, *colon = plain ? strchr(plain, ':') : NULL;
+	size_t len;
+	char *plain = a ? (char *)oci_base64__decode(a, &len) : NULL;
+	char *colon = plain ? strchr(plain, ':') : NULL;
 	int ret = -ENOENT;
 
 	if (colon) {

@@ -33,6 +33,13 @@ void oci_digest(const void *p, size_t n, char *out);
 /* "sha256:" and 64 lowercase hex digits (the only algorithm accepted). */
 bool oci_digest__valid(const char *d);
 
+/* ---------------------------------------------------------- base64.c */
+
+/* NUL-terminated; malloc'd. */
+char *oci_base64__encode(const void *p, size_t n);
+/* The bytes (NUL-terminated too) and their count; NULL when malformed. */
+unsigned char *oci_base64__decode(const char *s, size_t *len);
+
 /* ------------------------------------------------------------- ref.c */
 
 struct oci_ref {
@@ -155,6 +162,12 @@ void oci_store__writer_end(struct wbpf_oci_store *s);
  * that is present in the store; calls fn for each. */
 int oci_store__walk(const struct wbpf_oci_store *s, const char *digest,
 		    int (*fn)(const char *digest, uint64_t size, void *ctx), void *ctx);
+
+/* ------------------------------------------------------ cosign_key.c */
+
+/* A PEM private key, or cosign's encrypted one ($COSIGN_PASSWORD). */
+struct evp_pkey_st;
+struct evp_pkey_st *oci_cosign_key__read(const char *path, struct wbpf_oci_error *err);
 
 /* ------------------------------------------------------------ sign.c */
 

@@ -34,30 +34,21 @@ static char *payload_for(const struct oci_ref *r, const char *digest, size_t *le
 
 static EVP_PKEY *load_key(const char *path, bool private, struct wbpf_oci_error *err)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f;
 	EVP_PKEY *k;
 
+	if (private)
+		return oci_cosign_key__read(path, err);
+	f = fopen(path, "re");
 	if (!f) {
 		oci_err(err, -errno, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	k = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL) :
-		PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!k)
-		oci_err(err, -EINVAL, "%s: not a PEM %s key (cosign's encrypted key format is "
-			"not supported: use 'cosign import-key-pair' PEM keys)", path,
-			private ? "private" : "public");
+		oci_err(err, -EINVAL, "%s: not a PEM public key", path);
 	return k;
-}
-
-static char *b64(const unsigned char *p, size_t n)
-{
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (out)
-		EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
 }
 
 static char *sign_bytes(EVP_PKEY *k, const char *payload, size_t len)
@@ -69,7 +60,7 @@ static char *sign_bytes(EVP_PKEY *k, const char *payload, size_t len)
 
 	if (ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k) == 1 &&
 	    EVP_DigestSign(ctx, sig, &slen, (const unsigned char *)payload, len) == 1)
-		out = b64(sig, slen);
+		out = oci_base64__encode(sig, slen);
 	EVP_MD_CTX_free(ctx);
 	return out;
 }
@@ -164,20 +155,13 @@ int wbpf_oci__sign(struct wbpf_oci_store *s, const char *ref, const char *key_pa
 
 static bool sig_ok(EVP_PKEY *k, const char *payload, size_t len, const char *sig_b64)
 {
-	size_t n = strlen(sig_b64);
-	unsigned char *der = malloc(n + 1);
+	size_t dlen;
+	unsigned char *der = oci_base64__decode(sig_b64, &dlen);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int dlen = der ? EVP_DecodeBlock(der, (const unsigned char *)sig_b64, (int)n) : -1;
 	bool ok = false;
 
-	/* DecodeBlock counts padding as zero bytes; DER says its own length. */
-	while (dlen > 0 && n && sig_b64[n - 1] == '=') {
-		dlen--;
-		n--;
-	}
-	if (dlen > 0 && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k) == 1)
-		ok = EVP_DigestVerify(ctx, der, (size_t)dlen, (const unsigned char *)payload,
-				      len) == 1;
+	if (der && dlen && ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k) == 1)
+		ok = EVP_DigestVerify(ctx, der, dlen, (const unsigned char *)payload, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	free(der);
 	return ok;

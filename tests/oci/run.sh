@@ -542,6 +542,61 @@ PY
 }
 
 
+# cosign's encrypted private keys: a public vector (cosign 1.x, empty
+# password) and pairs wbpf generates (cosign 2.x's PEM type), each signing
+# an image whose signature its public key verifies.
+test_cosign_keys() {
+	local k=$TMP/cosign-keys vec=$SRC/vectors/cosign-v1-empty-password
+	rm -rf "$k" && mkdir -p "$k"
+	fresh cosign-keys
+	app "$TMP/hello" "$HELLO"
+	printf '{"cosign":"%s"}' "$RANDOM$RANDOM" >"$TMP/hello/plugin.json"
+	wb build -t "$REG/cosign/app:v1" "$TMP/hello" && wb push "$REG/cosign/app:v1"
+	COSIGN_PASSWORD= wb sign --key "$vec.key" "$REG/cosign/app:v1" &&
+		wb verify --key "$vec.pub" "$REG/cosign/app:v1"
+	[ "$rc" = 0 ] || { bad cosign-vector "$(cat "$TMP/err")"; return; }
+	ok "cosign's encrypted key (public vector, empty password): sign, verify with its .pub"
+
+	COSIGN_PASSWORD='pa ss' wb generate-key-pair "$k/wbpf"
+	[ "$rc" = 0 ] && [ "$(stat -c %a "$k/wbpf.key")" = 600 ] &&
+		head -1 "$k/wbpf.key" | grep -q '^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----$' ||
+		{ bad cosign-generate "rc $rc: $(cat "$TMP/err")"; return; }
+	python3 - "$k/wbpf.key" <<'PY' || { bad cosign-envelope "$(cat "$k/wbpf.key")"; return; }
+import base64, json, sys
+body = "".join(l for l in open(sys.argv[1]).read().splitlines() if not l.startswith("-----"))
+e = json.loads(base64.b64decode(body))
+assert e["kdf"]["name"] == "scrypt" and e["kdf"]["params"] == {"N": 65536, "r": 8, "p": 1}
+assert len(base64.b64decode(e["kdf"]["salt"])) == 32
+assert e["cipher"]["name"] == "nacl/secretbox" and len(base64.b64decode(e["cipher"]["nonce"])) == 24
+assert len(base64.b64decode(e["ciphertext"])) > 16 + 100
+PY
+	COSIGN_PASSWORD=x expect_fail cosign-exists "wbpf.key: File exists" generate-key-pair "$k/wbpf" ||
+		return
+	COSIGN_PASSWORD='pa ss' wb sign --key "$k/wbpf.key" "$REG/cosign/app:v1" &&
+		wb verify --key "$k/wbpf.pub" "$REG/cosign/app:v1"
+	[ "$rc" = 0 ] || { bad cosign-roundtrip "$(cat "$TMP/err")"; return; }
+	ok "generate-key-pair: cosign's envelope (scrypt N=65536, secretbox), mode 0600; sign -> verify"
+
+	COSIGN_PASSWORD=wrong expect_fail cosign-wrong "wrong COSIGN_PASSWORD" \
+		sign --key "$k/wbpf.key" "$REG/cosign/app:v1" || return
+	(unset COSIGN_PASSWORD; expect_fail cosign-unset "set COSIGN_PASSWORD" \
+		sign --key "$k/wbpf.key" "$REG/cosign/app:v1") || return
+	# One flipped byte of the sealed key: the box does not open.
+	python3 - "$k/wbpf.key" "$k/flipped.key" <<'PY'
+import base64, json, sys
+lines = open(sys.argv[1]).read().splitlines()
+e = json.loads(base64.b64decode("".join(lines[1:-1])))
+box = bytearray(base64.b64decode(e["ciphertext"]))
+box[40] ^= 1
+e["ciphertext"] = base64.b64encode(bytes(box)).decode()
+b = base64.b64encode(json.dumps(e).encode()).decode()
+open(sys.argv[2], "w").write("\n".join([lines[0]] + [b[i:i + 64] for i in range(0, len(b), 64)] + [lines[-1]]) + "\n")
+PY
+	COSIGN_PASSWORD='pa ss' expect_fail cosign-flipped "wrong COSIGN_PASSWORD, or a corrupted key" \
+		sign --key "$k/flipped.key" "$REG/cosign/app:v1" &&
+		ok "cosign keys: wrong or missing COSIGN_PASSWORD, a tampered envelope: one line each"
+}
+
 # ------------------------------------------------- L7 plugin by reference
 
 test_l7_plugin() {
@@ -698,7 +753,7 @@ if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; th
 	skipped registry "docker-registry or skopeo missing (scripts/deps.sh installs them)"
 elif start_registry plain; then
 	for t in roundtrip bpf_roundtrip l7_plugin multiarch skopeo foreign write_ig faults bearer \
-		archive signatures tls; do
+		archive signatures cosign_keys tls; do
 		selected "$t" && "test_$t"
 	done
 else
