@@ -27,7 +27,7 @@ VERSION_ID := $(WBPF_VERSION) $(GIT_COMMIT) $(FEATURES)
 CPPFLAGS += -DWBPF_VERSION_STR='"$(WBPF_VERSION)"' -DWBPF_COMMIT_STR='"$(GIT_COMMIT)"' \
 	-DWBPF_FEATURES_STR='"$(FEATURES)"'
 
-LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
+LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -name '*.bpf.c' | sort)
 CLI_SRCS := $(wildcard src/cli/*.c)
 
 lib_objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_SRCS))

@@ -78,6 +78,15 @@ struct l7_record {
 	int64_t latency_us;		    /* -1 without both halves */
 	bool timeout;			    /* the request was never answered */
 	const char *proc_name;		    /* "" when the source does not know */
+	uint32_t pid;			    /* 0 when the source does not know */
+	uint8_t tap_side;		    /* enum l7_tap_side: where it was seen */
+};
+
+/* DeepFlow's tap_side: packets on the wire, or one process's socket. */
+enum l7_tap_side {
+	L7_TAP_NETWORK = 0,
+	L7_TAP_CLIENT_PROCESS = 1, /* "c-p" */
+	L7_TAP_SERVER_PROCESS = 2, /* "s-p" */
 };
 
 struct l7_config {
@@ -131,6 +140,35 @@ struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, siz
  * bad bytes: they are counted. */
 void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
 		       const uint8_t *frame, uint32_t caplen);
+
+/* A socket's role, when the kernel saw it given. */
+enum l7_sock_role {
+	L7_SOCK_ROLE_UNKNOWN = 0,
+	L7_SOCK_ROLE_CLIENT = 1, /* connect() */
+	L7_SOCK_ROLE_SERVER = 2, /* accept() */
+};
+
+/* One socket call seen by a process-side source (the eBPF socket source):
+ * what one process sent or received on one socket. Flows are keyed by the
+ * socket as well as the 5-tuple, so the two ends of a loopback connection
+ * are two flows, each with its own process. */
+struct l7_sock_data {
+	uint64_t sock;	  /* the observing socket: unique while it is open */
+	uint64_t time_us; /* wall clock */
+	uint8_t family, l4; /* 4 or 6; IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t lport, rport;
+	uint8_t laddr[16], raddr[16]; /* IPv4 in the first 4 bytes */
+	bool egress;	  /* the process sent the bytes */
+	bool close;	  /* the socket was closed: its flows end */
+	uint8_t role;	  /* enum l7_sock_role */
+	uint8_t source;	  /* DeepFlow's ebpf_type: 0 tracepoint, 1 TLS uprobe */
+	uint32_t pid, tid;
+	char comm[16];
+	const uint8_t *data; /* the first len bytes of the call's payload */
+	uint32_t len;
+	uint64_t bytes; /* what the call moved: past len they are a gap */
+};
+void l7_pipeline__feed_sock(struct l7_pipeline *p, const struct l7_sock_data *d);
 /* Flushes every flow (pending requests go out as timeouts) and stops the
  * workers; afterwards only __stats and __free. */
 void l7_pipeline__finish(struct l7_pipeline *p);
@@ -146,6 +184,30 @@ struct l7_source *l7_source__open_file(const char *path, const char *filter, cha
 /* Live capture on `iface` through the kernel's mmap ring. */
 struct l7_source *l7_source__open_live(const char *iface, const char *filter, char *err,
 				       size_t err_len);
+/* The eBPF socket source: read/write-family system calls on TCP and UDP
+ * sockets, and OpenSSL's plaintext through uprobes (needs root and BTF). */
+struct l7_sock_opts {
+	uint32_t pid;	    /* 0: every process (wbpf itself never) */
+	const char *comm;   /* NULL: every process name */
+	uint16_t port;	    /* 0: every port */
+	const char *cgroup; /* a cgroup v2 directory; NULL: every cgroup */
+	uint32_t payload;   /* bytes kept per call: 0 for 4096, at most 16384 */
+	uint32_t ring_size; /* ring buffer bytes: 0 for 8 MiB; a power of 2 */
+	const char *const *tls_libs; /* libssl files; NULL: found in /proc/PID/maps */
+	unsigned n_tls_libs;
+	bool no_tls;
+};
+struct l7_source *l7_source__open_socket(const struct l7_sock_opts *opts, char *err,
+					 size_t err_len);
+/* Records: the kernel side tried to send `sent`; `seen` arrived, `lost`
+ * were refused by a full ring (sent = seen + lost once the source is
+ * stopped); `unbound`: TLS calls whose socket was never seen. */
+struct l7_sock_stats {
+	uint64_t sent, seen, lost, unbound;
+	unsigned tls_libs, tls_probes; /* libssl files and functions probed */
+};
+/* -ENOTSUP for a packet source. */
+int l7_source__sock_stats(const struct l7_source *s, struct l7_sock_stats *out);
 /* Feeds every packet to `p` until the file ends, `duration_us` (0: no
  * limit) passes, or l7_source__stop(). 0, or a negative errno with a
  * message in `err` (e.g. a truncated file). */

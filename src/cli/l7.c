@@ -18,7 +18,7 @@
 #include "wbpf/l7.h"
 
 static const char l7_help[] =
-"usage: wbpf l7 (--pcap FILE | --iface IF) [OPTIONS]\n"
+"usage: wbpf l7 (--pcap FILE | --iface IF | --source socket) [OPTIONS]\n"
 "\n"
 "Watches application traffic and writes one request log per request and\n"
 "response pair: HTTP/1.x and DNS (UDP and TCP) built in, more protocols and\n"
@@ -30,6 +30,16 @@ static const char l7_help[] =
 "  --iface IF            capture live on interface IF (needs root; 'lo' works).\n"
 "  --filter EXPR         BPF capture filter, as tcpdump takes it.\n"
 "  --duration DURATION   stop a live capture after DURATION (else Ctrl-C).\n"
+"  --source socket       trace processes' socket calls with eBPF instead (needs\n"
+"                        root and BTF): every message with its process, on any\n"
+"                        interface, and OpenSSL's plaintext through uprobes.\n"
+"    --pid PID, --comm NAME, --port PORT, --cgroup DIR   only these (wbpf\n"
+"                        itself is never traced).\n"
+"    --payload-size SIZE bytes kept of each call (default 4KiB, at most 16KiB).\n"
+"    --ring-size SIZE    the kernel-to-wbpf ring (default 8MiB); records that do\n"
+"                        not fit are counted as lost.\n"
+"    --tls-lib PATH      probe this libssl (repeatable; default: those mapped by\n"
+"                        running processes and the system's). --no-tls: none.\n"
 "\n"
 "Plugins:\n"
 "  --plugin P.wasm       load a Wasm L7 plugin (DeepFlow's or wbpf's ABI);\n"
@@ -59,7 +69,8 @@ static const char l7_help[] =
 enum {
 	OPT_PCAP = 256, OPT_IFACE, OPT_FILTER, OPT_DURATION, OPT_PLUGIN, OPT_PLUGIN_ARG,
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
-	OPT_OUTPUT, OPT_METRICS,
+	OPT_OUTPUT, OPT_METRICS, OPT_SOURCE, OPT_PID, OPT_COMM, OPT_PORT, OPT_CGROUP,
+	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS,
 };
 
 static const struct option l7_options[] = {
@@ -77,6 +88,15 @@ static const struct option l7_options[] = {
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"max-msg", required_argument, NULL, OPT_MAX_MSG},
 	{"session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT},
+	{"source", required_argument, NULL, OPT_SOURCE},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"comm", required_argument, NULL, OPT_COMM},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"cgroup", required_argument, NULL, OPT_CGROUP},
+	{"payload-size", required_argument, NULL, OPT_PAYLOAD},
+	{"ring-size", required_argument, NULL, OPT_RING},
+	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
+	{"no-tls", no_argument, NULL, OPT_NO_TLS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -84,6 +104,7 @@ static const struct option l7_options[] = {
 
 #define OUT_BUF (256u << 10)
 #define MAX_WORKERS 64
+#define MAX_TLS_LIBS 16
 
 /* Each worker formats into its own buffer; full buffers go to stdout
  * under one lock, so a flow's records (one worker's) keep their order. */
@@ -102,7 +123,9 @@ struct l7_args {
 	uint64_t duration_ns;
 	struct l7_plugin_opts plugins;
 	const char *output, *metrics;
-	bool json, quiet;
+	bool json, quiet, socket;
+	struct l7_sock_opts sock;
+	const char *tls_libs[MAX_TLS_LIBS];
 	struct l7_config cfg;
 };
 
@@ -172,6 +195,8 @@ static int parse_duration_us(const char *opt, const char *s, uint64_t *out_us)
 	return 0;
 }
 
+static int parse_sock_option(struct l7_args *a, int c, const char *arg);
+
 static int parse_option(struct l7_args *a, int c, const char *arg)
 {
 	uint64_t v;
@@ -208,6 +233,53 @@ static int parse_option(struct l7_args *a, int c, const char *arg)
 	case OPT_SESSION_TIMEOUT:
 		return parse_duration_us("--session-timeout", arg, &a->cfg.session_timeout_us);
 	}
+	return parse_sock_option(a, c, arg);
+}
+
+static int parse_sock_option(struct l7_args *a, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_SOURCE:
+		if (strcmp(arg, "socket"))
+			return usage_error("unknown source '%s' (--source takes socket)", arg);
+		a->socket = true;
+		return 0;
+	case OPT_PID:
+		if (parse_num("--pid", arg, INT32_MAX, &v) || !v)
+			return usage_error("bad process id '%s'", arg);
+		a->sock.pid = (uint32_t)v;
+		return 0;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			return usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'", arg);
+		a->sock.comm = arg;
+		return 0;
+	case OPT_PORT:
+		if (parse_num("--port", arg, 65535, &v) || !v)
+			return usage_error("bad port '%s'", arg);
+		a->sock.port = (uint16_t)v;
+		return 0;
+	case OPT_CGROUP: a->sock.cgroup = arg; return 0;
+	case OPT_NO_TLS: a->sock.no_tls = true; return 0;
+	case OPT_PAYLOAD:
+		if (cli_parse_size(arg, &v) || !v || v > 16384)
+			return usage_error("--payload-size takes 1 byte to 16KiB, not '%s'", arg);
+		a->sock.payload = (uint32_t)v;
+		return 0;
+	case OPT_RING:
+		if (cli_parse_size(arg, &v) || v < 4096 || v > (1u << 30) || (v & (v - 1)))
+			return usage_error("--ring-size takes a power of 2 from 4KiB to 1GiB, not '%s'", arg);
+		a->sock.ring_size = (uint32_t)v;
+		return 0;
+	case OPT_TLS_LIB:
+		if (a->sock.n_tls_libs == MAX_TLS_LIBS)
+			return usage_error("%s", "at most 16 --tls-lib");
+		a->tls_libs[a->sock.n_tls_libs++] = arg;
+		a->sock.tls_libs = a->tls_libs;
+		return 0;
+	}
 	return usage_error("%s", "unknown option");
 }
 
@@ -231,8 +303,10 @@ static int parse_args(struct l7_args *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!a->pcap == !a->iface)
-		return usage_error("%s", "give one source: --pcap FILE or --iface IF");
+	if ((a->pcap != NULL) + (a->iface != NULL) + a->socket != 1)
+		return usage_error("%s", "give one source: --pcap FILE, --iface IF or --source socket");
+	if (a->socket && a->filter)
+		return usage_error("%s", "--filter is for packet sources (use --pid, --comm, --port)");
 	return 0;
 }
 
@@ -243,10 +317,12 @@ static int run(struct l7_args *a, struct l7_out *out)
 	struct l7_pipeline *p;
 	struct l7_plugin_counters pst[64];
 	struct l7_stats st;
+	struct l7_sock_stats ss;
 	int n_pst = 0, rc = 0;
 
-	src = a->pcap ? l7_source__open_file(a->pcap, a->filter, err, sizeof(err))
-		      : l7_source__open_live(a->iface, a->filter, err, sizeof(err));
+	src = a->socket ? l7_source__open_socket(&a->sock, err, sizeof(err))
+	      : a->pcap ? l7_source__open_file(a->pcap, a->filter, err, sizeof(err))
+			: l7_source__open_live(a->iface, a->filter, err, sizeof(err));
 	if (!src) {
 		fprintf(stderr, "wbpf l7: %s\n", err);
 		return CLI_EXIT_ERROR;
@@ -259,6 +335,8 @@ static int run(struct l7_args *a, struct l7_out *out)
 		l7_source__free(src);
 		return CLI_EXIT_ERROR;
 	}
+	if (a->socket && !a->quiet)
+		fprintf(stderr, "wbpf l7: socket source attached\n");
 	if (!out->json && !out->sink.sink)
 		l7_record__fprint_header(stdout);
 	out->sink.pipeline = p;
@@ -266,7 +344,7 @@ static int run(struct l7_args *a, struct l7_out *out)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (l7_source__run(src, p, a->duration_ns / 1000, err, sizeof(err))) {
-		fprintf(stderr, "wbpf l7: %s: %s\n", a->pcap ? a->pcap : a->iface, err);
+		fprintf(stderr, "wbpf l7: %s: %s\n", a->socket ? "socket source" : a->pcap ? a->pcap : a->iface, err);
 		rc = CLI_EXIT_ERROR;
 	}
 	running_source = NULL;
@@ -281,7 +359,13 @@ static int run(struct l7_args *a, struct l7_out *out)
 		n_pst = a->cfg.plugins->stats(a->cfg.plugins->ctx, pst, 64);
 	if (!a->quiet) {
 		l7_stats__fprint(&st, pst, n_pst > 0 ? (unsigned)n_pst : 0, stderr);
-		if (l7_source__dropped(src))
+		if (l7_source__sock_stats(src, &ss) == 0)
+			fprintf(stderr, "  socket source: %llu records sent, %llu seen, %llu lost; "
+				"TLS: %u libraries, %u functions probed, %llu calls on unknown sockets\n",
+				(unsigned long long)ss.sent, (unsigned long long)ss.seen,
+				(unsigned long long)ss.lost, ss.tls_libs, ss.tls_probes,
+				(unsigned long long)ss.unbound);
+		else if (l7_source__dropped(src))
 			fprintf(stderr, "  capture: %llu packets dropped by the kernel\n",
 				(unsigned long long)l7_source__dropped(src));
 	}

@@ -212,7 +212,7 @@ static int ipv6(const uint8_t *p, uint32_t cap, struct l7_pkt *pkt, struct l3 *l
 }
 
 /* Symmetric: both directions of a flow land on the same worker. */
-static uint32_t flow_hash(const struct l7_pkt *pkt)
+uint32_t l7_pkt__hash(const struct l7_pkt *pkt)
 {
 	uint32_t a = 2166136261u, b = 2166136261u;
 	unsigned n = pkt->t.family == 4 ? 4 : 16;
@@ -293,6 +293,6 @@ int l7_decode(int linktype, const uint8_t *f, uint32_t caplen, uint64_t time_us,
 		st->not_ip++;
 	if (err)
 		return err;
-	pkt->hash = flow_hash(pkt);
+	pkt->hash = l7_pkt__hash(pkt);
 	return 0;
 }

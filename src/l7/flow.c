@@ -73,7 +73,8 @@ static int key_side(const struct l7_pkt *pkt)
 
 static bool matches(const struct l7_flow *f, const struct l7_pkt *pkt, int side)
 {
-	return f->hash == pkt->hash && f->l4 == pkt->t.l4 && f->family == pkt->t.family &&
+	return f->hash == pkt->hash && f->proc.sock == pkt->proc.sock && f->l4 == pkt->t.l4 &&
+	       f->family == pkt->t.family &&
 	       f->port[side] == pkt->t.sport && f->port[!side] == pkt->t.dport &&
 	       !memcmp(f->ip[side], pkt->t.src, 16) && !memcmp(f->ip[!side], pkt->t.dst, 16);
 }
@@ -153,6 +154,7 @@ static struct l7_flow *create(struct l7_worker *w, const struct l7_pkt *pkt, int
 	f->hash = pkt->hash;
 	f->id = w->next_flow_id++;
 	f->parser = -1;
+	f->proc = pkt->proc;
 	initial_direction(f, pkt, side);
 	if (w->n_flows >= w->mask + 1 && w->mask + 1 < MAX_BUCKETS)
 		grow(w);
@@ -172,8 +174,11 @@ struct l7_flow *l7_flows__get(struct l7_worker *w, const struct l7_pkt *pkt, int
 	for (f = w->buckets[pkt->hash & w->mask]; f; f = f->hnext)
 		if (matches(f, pkt, *side))
 			break;
-	/* the last ACKs of a closed connection must not open a new flow */
-	if (!f && (pkt->len || (pkt->tcp_flags & TCP_SYN) || pkt->t.l4 != IPPROTO_TCP))
+	/* the last ACKs of a closed connection must not open a new flow, nor
+	 * a socket's close */
+	if (!f && !pkt->proc.close &&
+	    (pkt->len || (pkt->tcp_flags & TCP_SYN) || pkt->t.l4 != IPPROTO_TCP ||
+	     (pkt->proc.sock && pkt->wire_len)))
 		return create(w, pkt, *side);
 	if (!f)
 		return NULL;

@@ -15,6 +15,7 @@
 #define WBPF_L7_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "l7/message.h"
 #include "wbpf/l7.h"
@@ -23,6 +24,17 @@
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
+
+/* The process side of a socket source's record (zero for packets). */
+struct l7_proc {
+	uint64_t sock; /* the observing socket: flows are keyed by it too */
+	uint32_t pid, tid;
+	char comm[16];
+	uint8_t source; /* enum l7_source_kind */
+	uint8_t role;	/* enum l7_sock_role */
+	bool local_is_src; /* the process wrote the bytes */
+	bool close;
+};
 
 /* One decoded packet; payload points into the frame (or a batch copy). */
 struct l7_pkt {
@@ -34,6 +46,7 @@ struct l7_pkt {
 	uint32_t len;	    /* payload bytes captured */
 	uint32_t wire_len;  /* payload bytes sent (more when the capture cut it) */
 	const uint8_t *payload;
+	struct l7_proc proc;
 };
 
 /* frag.c: IP fragments waiting for the rest of their datagram. */
@@ -57,6 +70,8 @@ int l7_frags__add(struct l7_frags *t, const struct l7_frag_key *k, uint32_t off,
 int l7_decode(int linktype, const uint8_t *frame, uint32_t caplen, uint64_t time_us,
 	      struct l7_frags *frags, struct l7_pkt *pkt, struct l7_stats *st);
 bool l7_linktype_supported(int linktype);
+/* Same both ways of a flow. */
+uint32_t l7_pkt__hash(const struct l7_pkt *pkt);
 
 /* Out-of-order data waiting for what comes before it. */
 struct l7_seg {
@@ -98,6 +113,8 @@ struct l7_flow {
 	int16_t parser; /* index into the worker's parsers, -1 not yet */
 	uint16_t protocol;
 	struct l7_stream s[2];	   /* by sending side */
+	struct l7_proc proc;	   /* the socket source's process (last seen) */
+	uint8_t local;		   /* the socket source's side: the process's end */
 	struct l7_pending *pending; /* oldest first */
 	uint32_t n_pending;
 };
@@ -196,8 +213,25 @@ void l7_session__expire(struct l7_worker *w);
 /* worker.c */
 int l7_worker__init(struct l7_worker *w, struct l7_pipeline *p, unsigned idx);
 void l7_worker__packet(struct l7_worker *w, const struct l7_pkt *pkt);
+/* sock_flow.c: a socket source's record, in place of TCP/UDP headers */
+void l7_worker__sock(struct l7_worker *w, struct l7_flow *f, int side, const struct l7_pkt *pkt);
 void l7_worker__finish(struct l7_worker *w);
 void l7_worker__fini(struct l7_worker *w);
+
+/* sock.c, sock_tls.c: the eBPF socket source behind l7_source__open_socket */
+struct l7_sock;
+struct bpf_link;
+struct bpf_program;
+struct l7_sock *l7_sock__open(const struct l7_sock_opts *o, char *err, size_t err_len);
+int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
+		 volatile sig_atomic_t *stop, char *err, size_t err_len);
+void l7_sock__stats(struct l7_sock *s, struct l7_sock_stats *out);
+void l7_sock__free(struct l7_sock *s);
+struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name);
+/* Takes the link (destroyed when the source is); -ENOSPC when full. */
+int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link);
+int l7_sock__attach_tls(struct l7_sock *s, const struct l7_sock_opts *o, unsigned *libs,
+			unsigned *probes, char *err, size_t err_len);
 
 /* built-in parsers */
 extern const struct l7_parser l7_http_parser;

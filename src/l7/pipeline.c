@@ -229,6 +229,50 @@ void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
 		l7_worker__packet(&p->workers[0], &pkt);
 }
 
+static void sock_tuple(const struct l7_sock_data *d, struct l7_pkt *pkt)
+{
+	pkt->t.family = d->family;
+	pkt->t.l4 = d->l4;
+	pkt->t.sport = d->egress ? d->lport : d->rport;
+	pkt->t.dport = d->egress ? d->rport : d->lport;
+	memcpy(pkt->t.src, d->egress ? d->laddr : d->raddr, 16);
+	memcpy(pkt->t.dst, d->egress ? d->raddr : d->laddr, 16);
+}
+
+void l7_pipeline__feed_sock(struct l7_pipeline *p, const struct l7_sock_data *d)
+{
+	struct l7_pkt pkt = {0};
+	uint64_t k;
+
+	if (p->finished || (d->family != 4 && d->family != 6))
+		return;
+	p->rd.packets++;
+	p->rd.bytes += d->len;
+	sock_tuple(d, &pkt);
+	pkt.time_us = d->time_us;
+	pkt.payload = d->data;
+	pkt.len = d->len;
+	pkt.wire_len = d->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)(d->bytes < d->len ? d->len : d->bytes);
+	/* A TLS library's plaintext and the ciphertext under it share the
+	 * socket: the source tells the two flows apart (socket addresses are
+	 * aligned, bit 0 is free). */
+	pkt.proc.sock = d->sock ^ (d->source & 1);
+	pkt.proc.pid = d->pid;
+	pkt.proc.tid = d->tid;
+	memcpy(pkt.proc.comm, d->comm, sizeof(pkt.proc.comm));
+	pkt.proc.comm[sizeof(pkt.proc.comm) - 1] = 0;
+	pkt.proc.source = d->source;
+	pkt.proc.role = d->role;
+	pkt.proc.local_is_src = d->egress;
+	pkt.proc.close = d->close;
+	k = pkt.proc.sock * 0x9e3779b97f4a7c15ull;
+	pkt.hash = l7_pkt__hash(&pkt) ^ (uint32_t)(k >> 32);
+	if (p->threaded)
+		enqueue(p, &pkt);
+	else
+		l7_worker__packet(&p->workers[0], &pkt);
+}
+
 void l7_pipeline__finish(struct l7_pipeline *p)
 {
 	if (p->finished)

@@ -159,6 +159,10 @@ size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
 	KSTR(&o, "ip_1", s);
 	KNUM(&o, "server_port", true, r->server_port);
 	KSTR(&o, "process_kname", r->proc_name ? r->proc_name : "");
+	KNUM(&o, "process_id", r->pid != 0, r->pid);
+	KSTR(&o, "tap_side", r->tap_side == L7_TAP_CLIENT_PROCESS   ? "c-p"
+			     : r->tap_side == L7_TAP_SERVER_PROCESS ? "s-p"
+								    : "");
 	KNUM(&o, "l7_protocol", true, in->protocol);
 	KSTR(&o, "l7_protocol_str", in->protocol_str);
 	KSTR(&o, "version", in->version);

@@ -136,7 +136,11 @@ static void emit(struct l7_worker *w, const struct l7_flow *f, const struct l7_i
 		.resp_time_us = resp_us,
 		.latency_us = req_us && resp_us ? (int64_t)(resp_us - req_us) : -1,
 		.timeout = timeout,
-		.proc_name = "",
+		.proc_name = f->proc.comm,
+		.pid = f->proc.pid,
+		.tap_side = !f->proc.sock	   ? L7_TAP_NETWORK
+			    : f->local == f->client ? L7_TAP_CLIENT_PROCESS
+						    : L7_TAP_SERVER_PROCESS,
 	};
 
 	memcpy(r.client_ip, f->ip[f->client], 16);

@@ -2,7 +2,8 @@
 /* Packet sources through libpcap: capture files (pcap and pcapng) and
  * live capture (libpcap uses the kernel's TPACKET_V3 mmap ring on Linux).
  * Live capture waits in poll() with a short timeout so that a duration
- * and a stop request are noticed even on a silent interface. */
+ * and a stop request are noticed even on a silent interface. The eBPF
+ * socket source (sock.c) sits behind the same calls. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 
 struct l7_source {
 	pcap_t *pcap;
+	struct l7_sock *sock;
 	int linktype;
 	bool live;
 	volatile sig_atomic_t stop;
@@ -182,10 +184,41 @@ static int run_file(struct l7_source *s, char *err, size_t err_len)
 	return 0;
 }
 
+struct l7_source *l7_source__open_socket(const struct l7_sock_opts *opts, char *err,
+					 size_t err_len)
+{
+	struct l7_source *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	s->live = true;
+	s->sock = l7_sock__open(opts, err, err_len);
+	if (!s->sock) {
+		int e = errno;
+
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
+int l7_source__sock_stats(const struct l7_source *s, struct l7_sock_stats *out)
+{
+	if (!s->sock)
+		return -ENOTSUP;
+	l7_sock__stats(s->sock, out);
+	return 0;
+}
+
 int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration_us, char *err,
 		   size_t err_len)
 {
 	s->p = p;
+	if (s->sock)
+		return l7_sock__run(s->sock, p, duration_us, &s->stop, err, err_len);
 	if (s->live)
 		return run_live(s, duration_us ? now_us() + duration_us : 0, err, err_len);
 	return run_file(s, err, err_len);
@@ -194,13 +227,19 @@ int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration
 void l7_source__stop(struct l7_source *s)
 {
 	s->stop = 1;
-	pcap_breakloop(s->pcap);
+	if (s->pcap)
+		pcap_breakloop(s->pcap);
 }
 
 uint64_t l7_source__dropped(const struct l7_source *s)
 {
 	struct pcap_stat st;
+	struct l7_sock_stats ss;
 
+	if (s->sock) {
+		l7_sock__stats(s->sock, &ss);
+		return ss.lost;
+	}
 	if (!s->live || pcap_stats(s->pcap, &st))
 		return 0;
 	return st.ps_drop;
@@ -212,5 +251,6 @@ void l7_source__free(struct l7_source *s)
 		return;
 	if (s->pcap)
 		pcap_close(s->pcap);
+	l7_sock__free(s->sock);
 	free(s);
 }

@@ -53,7 +53,10 @@ static void fill_msg(struct l7_worker *w, const struct l7_flow *f, int side, str
 	memcpy(m->tuple.src, f->ip[side], 16);
 	memcpy(m->tuple.dst, f->ip[!side], 16);
 	m->dir = side == f->client ? L7_C2S : L7_S2C;
-	m->source = L7_SRC_PACKET;
+	m->source = f->proc.sock ? (enum l7_source_kind)f->proc.source : L7_SRC_PACKET;
+	m->pid = f->proc.pid;
+	m->tid = f->proc.tid;
+	memcpy(m->proc_name, f->proc.comm, sizeof(m->proc_name));
 	m->flow_id = f->id;
 	m->time_us = time_us;
 	m->payload = data;

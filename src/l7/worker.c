@@ -33,6 +33,10 @@ static void flow_packet(struct l7_worker *w, const struct l7_pkt *pkt)
 	if (!f)
 		return;
 	f->last_us = pkt->time_us;
+	if (pkt->proc.sock) {
+		l7_worker__sock(w, f, side, pkt);
+		return;
+	}
 	if (f->l4 != IPPROTO_TCP) {
 		if (pkt->len)
 			l7_stream__datagram(w, f, side, pkt->payload, pkt->len, pkt->time_us);

@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket source of `wbpf l7 --source socket`: one ring buffer record
+ * per read/write-family system call on an IPv4/IPv6 TCP or UDP socket,
+ * with the process, the socket's 5-tuple and role, and the first bytes of
+ * the payload; and, through uprobes on OpenSSL, the plaintext of TLS
+ * connections tied to the same socket.
+ *
+ * Only syscall tracepoints and uprobes: the kernels this runs on may have
+ * neither kprobes nor fentry. Arguments are kept per thread at entry and
+ * the payload is read at exit, when the call's byte count is known (and a
+ * read's buffer is filled).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "socktrace.h"
+
+#define FAMILY_INET 2
+#define FAMILY_INET6 10
+#define MODE_FMT 00170000
+#define MODE_SOCK 0140000
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* the host sets it */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_cfg);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SOCK_CNT_N);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* A record is built here, then copied to the ring at its real size. The
+ * payload area is twice the maximum so that masked offsets plus a bounded
+ * length always fit (what the verifier can prove). An array indexed by
+ * CPU rather than a per-CPU one: per-CPU values are limited to 32 KiB. */
+struct scratch {
+	struct sock_ev ev;
+	__u8 data[2 * SOCK_DATA_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+enum how {
+	HOW_BUF,  /* buf, count */
+	HOW_IOV,  /* iovec array, count */
+	HOW_MSG,  /* struct msghdr */
+	HOW_MMSG, /* struct mmsghdr array */
+	HOW_NONE, /* no user buffer (sendfile): bytes only */
+};
+
+/* A data call between entry and exit, by thread. */
+struct call {
+	__u64 sk;
+	__u64 buf;  /* buffer, iovec, msghdr or mmsghdr array */
+	__u64 n;    /* count, iovcnt or vlen */
+	__u64 addr; /* sockaddr of sendto/recvfrom */
+	__u8 how;
+	__u8 egress;
+	__u8 l4;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+/* Sockets whose role we saw being given: connect() or accept(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} roles SEC(".maps");
+
+/* An SSL_read/SSL_write call in progress, by thread. */
+struct tls_call {
+	__u64 ssl;
+	__u64 buf;
+	__u64 done; /* the _ex variants: where the byte count is written */
+	__u8 egress;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+/* The socket each SSL object was last seen doing its I/O on: learnt from
+ * the system calls made inside an SSL call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} tls_socks SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &slot);
+
+	if (v)
+		*v += 1;
+}
+
+/* The process's name (its main thread's), as DeepFlow's process_kname:
+ * worker threads often have names of their own. */
+static __always_inline void proc_name(char *comm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	BPF_CORE_READ_STR_INTO((char(*)[16])comm, task, group_leader, comm);
+}
+
+static __always_inline bool same_comm(const char *a, const char *b)
+{
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+/* The process filters: the cheap ones, before anything is read. */
+static __always_inline struct sock_cfg *wanted(void)
+{
+	__u32 zero = 0;
+	struct sock_cfg *c = bpf_map_lookup_elem(&settings, &zero);
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	char comm[16];
+
+	if (!c || !c->payload || pid == c->self_pid)
+		return NULL;
+	if (c->pid && pid != c->pid)
+		return NULL;
+	if (c->cgroup && bpf_get_current_cgroup_id() != c->cgroup)
+		return NULL;
+	if (c->has_comm) {
+		proc_name(comm);
+		if (!same_comm(comm, c->comm))
+			return NULL;
+	}
+	return c;
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *f = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= max)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Kernels before 6.13 count a file's references in f_count. */
+struct file___f_count {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+/* Closing the last descriptor of a file: a socket shared with a forked
+ * process (a server's worker) lives on after the parent's close(). */
+static __always_inline bool last_ref(struct file *f)
+{
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) == 0; /* kept as count - 1 */
+	return BPF_CORE_READ((struct file___f_count *)f, f_count.counter) == 1;
+}
+
+/* The IPv4/IPv6 TCP or UDP socket behind descriptor fd, else NULL. */
+static __always_inline struct sock *file_sock(struct file *f, __u8 *l4)
+{
+	struct socket *so;
+	struct sock *sk;
+	__u16 family, proto;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & MODE_FMT) != MODE_SOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if ((family != FAMILY_INET && family != FAMILY_INET6) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return NULL;
+	*l4 = (__u8)proto;
+	return sk;
+}
+
+static __always_inline struct sock *fd_sock(int fd, __u8 *l4)
+{
+	return file_sock(fd_file(fd), l4);
+}
+
+/* ::ffff:a.b.c.d as a.b.c.d */
+static __always_inline bool v4_mapped(const __u8 *a)
+{
+	for (int i = 0; i < 10; i++)
+		if (a[i])
+			return false;
+	return a[10] == 0xff && a[11] == 0xff;
+}
+
+static __always_inline void unmap(__u8 *a)
+{
+	__builtin_memcpy(a, a + 12, 4);
+	__builtin_memset(a + 4, 0, 12);
+}
+
+static __always_inline void sk_tuple(struct sock *sk, struct sock_ev *ev)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(ev->laddr, 0, 16);
+	__builtin_memset(ev->raddr, 0, 16);
+	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == FAMILY_INET) {
+		ev->family = 4;
+		BPF_CORE_READ_INTO((__u32 *)ev->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)ev->raddr, sk, __sk_common.skc_daddr);
+		return;
+	}
+	ev->family = 6;
+	BPF_CORE_READ_INTO((struct in6_addr *)ev->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+	BPF_CORE_READ_INTO((struct in6_addr *)ev->raddr, sk, __sk_common.skc_v6_daddr);
+	if (v4_mapped(ev->laddr) && (v4_mapped(ev->raddr) || !ev->rport)) {
+		ev->family = 4;
+		unmap(ev->laddr);
+		unmap(ev->raddr);
+	}
+}
+
+/* An unconnected UDP socket's peer comes from the call's sockaddr. */
+static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
+{
+	__u16 family = 0;
+	__u16 port = 0;
+
+	if (!addr || ev->rport || bpf_probe_read_user(&family, 2, (void *)addr))
+		return;
+	if (family == FAMILY_INET) {
+		bpf_probe_read_user(ev->raddr, 4, (void *)(addr + 4));
+	} else if (family == FAMILY_INET6) {
+		bpf_probe_read_user(ev->raddr, 16, (void *)(addr + 8));
+		if (ev->family == 4 && v4_mapped(ev->raddr))
+			unmap(ev->raddr);
+	} else {
+		return;
+	}
+	bpf_probe_read_user(&port, 2, (void *)(addr + 2));
+	ev->rport = bpf_ntohs(port);
+}
+
+static __always_inline struct scratch *begin(struct sock *sk, __u8 l4, __u8 egress, __u8 via)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
+	__u64 key = (__u64)sk;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u8 *role;
+
+	if (!s)
+		return NULL;
+	s->ev.sock = key;
+	s->ev.time_ns = bpf_ktime_get_ns();
+	s->ev.pid = id >> 32;
+	s->ev.tid = (__u32)id;
+	s->ev.l4 = l4;
+	s->ev.kind = SOCK_EV_DATA;
+	s->ev.egress = egress;
+	s->ev.via = via;
+	s->ev.bytes = 0;
+	s->ev.len = 0;
+	role = bpf_map_lookup_elem(&roles, &key);
+	s->ev.role = role ? *role : SOCK_ROLE_UNKNOWN;
+	proc_name(s->ev.comm);
+	sk_tuple(sk, &s->ev);
+	return s;
+}
+
+static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_ev *ev)
+{
+	return !c->port || c->port == ev->lport || c->port == ev->rport;
+}
+
+static __always_inline void emit(struct scratch *s, __u32 len)
+{
+	if (len > SOCK_DATA_MAX)
+		len = SOCK_DATA_MAX;
+	/* a no-op the compiler must keep: it bounds len for the verifier */
+	asm volatile("" : "+r"(len));
+	len &= 2 * SOCK_DATA_MAX - 1;
+	s->ev.len = len;
+	count(SOCK_CNT_SENT);
+	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, 0))
+		count(SOCK_CNT_LOST);
+}
+
+static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
+{
+	__u32 lim = c->payload < SOCK_DATA_MAX ? c->payload : SOCK_DATA_MAX;
+
+	return bytes < lim ? (__u32)bytes : lim;
+}
+
+/* Copies the first `limit` bytes an iovec array holds. */
+static __always_inline __u32 copy_iov(__u8 *data, __u64 iov, __u64 iovcnt, __u32 limit)
+{
+	__u32 off = 0;
+
+	for (int i = 0; i < SOCK_IOV_MAX; i++) {
+		struct iovec v;
+		__u64 n;
+
+		if (i >= iovcnt || off >= limit)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			break;
+		n = v.iov_len;
+		if (n > limit - off)
+			n = limit - off;
+		if (n > SOCK_DATA_MAX)
+			n = SOCK_DATA_MAX;
+		/* the compiler must not drop the mask the verifier needs */
+		asm volatile("" : "+r"(off));
+		if (bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), n, v.iov_base))
+			break;
+		off += n;
+	}
+	return off;
+}
+
+static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u32 limit)
+{
+	if (limit > SOCK_DATA_MAX)
+		limit = SOCK_DATA_MAX;
+	if (bpf_probe_read_user(data, limit, (void *)buf))
+		return 0;
+	return limit;
+}
+
+/* One struct msghdr's payload and peer. */
+static __always_inline void emit_msg(const struct sock_cfg *c, struct scratch *s, __u64 msg,
+				     __u64 bytes)
+{
+	struct user_msghdr h;
+
+	if (bpf_probe_read_user(&h, sizeof(h), (void *)msg))
+		return;
+	peer_from_user(&s->ev, (__u64)h.msg_name);
+	if (!port_ok(c, &s->ev))
+		return;
+	s->ev.bytes = bytes;
+	emit(s, copy_iov(s->data, (__u64)h.msg_iov, h.msg_iovlen, limit_of(c, bytes)));
+}
+
+static __always_inline void emit_mmsg(const struct sock_cfg *c, struct scratch *s,
+				      const struct call *cl, long ret)
+{
+	for (int i = 0; i < SOCK_MMSG_MAX; i++) {
+		__u64 at = cl->buf + i * sizeof(struct mmsghdr);
+		__u32 len = 0;
+
+		if (i >= ret)
+			break;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(at + sizeof(struct user_msghdr))))
+			break;
+		/* the peer of the previous message must not stick */
+		sk_tuple((struct sock *)cl->sk, &s->ev);
+		emit_msg(c, s, at, len);
+	}
+}
+
+/* Inside SSL_read/SSL_write the thread's socket calls carry ciphertext:
+ * they only tell which socket the SSL object uses. */
+static __always_inline bool tls_bound(struct sock *sk)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_call *t = bpf_map_lookup_elem(&tls_calls, &tid);
+	__u64 key = (__u64)sk;
+
+	if (!t)
+		return false;
+	bpf_map_update_elem(&tls_socks, &t->ssl, &key, BPF_ANY);
+	return true;
+}
+
+static __always_inline int enter(int fd, __u64 buf, __u64 n, __u64 addr, __u8 how, __u8 egress)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call cl = {.buf = buf, .n = n, .addr = addr, .how = how, .egress = egress};
+	struct sock *sk;
+
+	if (!wanted())
+		return 0;
+	sk = fd_sock(fd, &cl.l4);
+	if (!sk || tls_bound(sk))
+		return 0;
+	cl.sk = (__u64)sk;
+	bpf_map_update_elem(&calls, &tid, &cl, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int leave(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call *p = bpf_map_lookup_elem(&calls, &tid);
+	struct sock_cfg *c = wanted();
+	struct scratch *s;
+	struct call cl;
+
+	if (!p)
+		return 0;
+	cl = *p;
+	bpf_map_delete_elem(&calls, &tid);
+	if (ret <= 0 || !c)
+		return 0;
+	s = begin((struct sock *)cl.sk, cl.l4, cl.egress, SOCK_VIA_SYSCALL);
+	if (!s)
+		return 0;
+	switch (cl.how) {
+	case HOW_MSG:
+		emit_msg(c, s, cl.buf, ret);
+		return 0;
+	case HOW_MMSG:
+		emit_mmsg(c, s, &cl, ret);
+		return 0;
+	}
+	peer_from_user(&s->ev, cl.addr);
+	if (!port_ok(c, &s->ev))
+		return 0;
+	s->ev.bytes = ret;
+	if (cl.how == HOW_BUF)
+		emit(s, copy_buf(s->data, cl.buf, limit_of(c, ret)));
+	else if (cl.how == HOW_IOV)
+		emit(s, copy_iov(s->data, cl.buf, cl.n, limit_of(c, ret)));
+	else
+		emit(s, 0);
+	return 0;
+}
+
+#define ARG(i) (ctx->args[i])
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_BUF, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_BUF, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_IOV, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_IOV, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), ARG(4), HOW_BUF, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), ARG(4), HOW_BUF, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), 1, 0, HOW_MSG, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), 1, 0, HOW_MSG, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_MMSG, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_MMSG, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter(ARG(0), 0, 0, 0, HOW_NONE, 1);
+}
+
+#define EXIT(name)                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                  \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)       \
+	{                                                           \
+		return leave(ctx->ret);                             \
+	}
+
+EXIT(read)
+EXIT(write)
+EXIT(readv)
+EXIT(writev)
+EXIT(recvfrom)
+EXIT(sendto)
+EXIT(recvmsg)
+EXIT(sendmsg)
+EXIT(recvmmsg)
+EXIT(sendmmsg)
+EXIT(sendfile64)
+
+static __always_inline void set_role(int fd, __u8 role)
+{
+	struct sock *sk;
+	__u8 l4;
+	__u64 key;
+
+	if (!wanted() || !(sk = fd_sock(fd, &l4)))
+		return;
+	key = (__u64)sk;
+	bpf_map_update_elem(&roles, &key, &role, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	set_role(ARG(0), SOCK_ROLE_CLIENT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	set_role(ctx->ret, SOCK_ROLE_SERVER);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	set_role(ctx->ret, SOCK_ROLE_SERVER);
+	return 0;
+}
+
+/* The host ends the socket's flows: what they buffered is parsed, their
+ * unanswered requests go out as timeouts. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sock_cfg *c = wanted();
+	struct scratch *s;
+	struct file *f;
+	struct sock *sk;
+	__u64 key;
+	__u8 l4;
+
+	if (!c || !(f = fd_file(ARG(0))) || !(sk = file_sock(f, &l4)) || !last_ref(f))
+		return 0;
+	key = (__u64)sk;
+	s = begin(sk, l4, 0, SOCK_VIA_SYSCALL);
+	bpf_map_delete_elem(&roles, &key);
+	if (!s || !port_ok(c, &s->ev))
+		return 0;
+	s->ev.kind = SOCK_EV_CLOSE;
+	emit(s, 0);
+	return 0;
+}
+
+/* OpenSSL: SSL_write(ssl, buf, num), SSL_read(ssl, buf, num) return the
+ * byte count; the _ex variants return 1 and write the count through
+ * their fourth argument. */
+static __always_inline int tls_enter(void *ssl, const void *buf, void *done, __u8 egress)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_call t = {.ssl = (__u64)ssl, .buf = (__u64)buf, .done = (__u64)done,
+			     .egress = egress};
+
+	if (wanted())
+		bpf_map_update_elem(&tls_calls, &tid, &t, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int tls_leave(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_call *p = bpf_map_lookup_elem(&tls_calls, &tid);
+	struct sock_cfg *c = wanted();
+	struct tls_call t;
+	struct scratch *s;
+	__u64 *sk, n = 0;
+	__u8 l4;
+
+	if (!p)
+		return 0;
+	t = *p;
+	bpf_map_delete_elem(&tls_calls, &tid);
+	if (!c || ret <= 0)
+		return 0;
+	if (!t.done)
+		n = ret;
+	else if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)t.done))
+		return 0;
+	if (!n)
+		return 0;
+	sk = bpf_map_lookup_elem(&tls_socks, &t.ssl);
+	if (!sk) {
+		count(SOCK_CNT_UNBOUND);
+		return 0;
+	}
+	l4 = IPPROTO_TCP;
+	s = begin((struct sock *)*sk, l4, t.egress, SOCK_VIA_TLS);
+	if (!s || !port_ok(c, &s->ev))
+		return 0;
+	s->ev.bytes = n;
+	emit(s, copy_buf(s->data, t.buf, limit_of(c, n)));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write, void *ssl, const void *buf)
+{
+	return tls_enter(ssl, buf, NULL, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read, void *ssl, const void *buf)
+{
+	return tls_enter(ssl, buf, NULL, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex, void *ssl, const void *buf, __u64 num, void *written)
+{
+	return tls_enter(ssl, buf, written, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex, void *ssl, const void *buf, __u64 num, void *readbytes)
+{
+	return tls_enter(ssl, buf, readbytes, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_ret, int ret)
+{
+	return tls_leave(ret);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What src/l7/bpf/socktrace.bpf.c and the host (src/l7/sock.c) share:
+ * the ring buffer record, the configuration entry and the counters.
+ * Both sides include it; it uses only the kernel's __u types.
+ */
+#ifndef WBPF_L7_SOCKTRACE_H
+#define WBPF_L7_SOCKTRACE_H
+
+/* Payload bytes one record can carry (a power of 2: the BPF side masks
+ * offsets with it to satisfy the verifier). */
+#define SOCK_DATA_MAX 16384
+/* iovec entries read per call: past them the bytes are counted only. */
+#define SOCK_IOV_MAX 16
+/* sendmmsg/recvmmsg: messages of one call that get records. */
+#define SOCK_MMSG_MAX 8
+
+enum sock_ev_kind {
+	SOCK_EV_DATA = 0,
+	SOCK_EV_CLOSE = 1,
+};
+
+enum sock_role {
+	SOCK_ROLE_UNKNOWN = 0,
+	SOCK_ROLE_CLIENT = 1, /* connect() was called on it */
+	SOCK_ROLE_SERVER = 2, /* accept() returned it */
+};
+
+/* DeepFlow's ebpf_type numbering (src/l7/message.h's l7_source_kind). */
+enum sock_via {
+	SOCK_VIA_SYSCALL = 0,
+	SOCK_VIA_TLS = 1,
+};
+
+struct sock_ev {
+	__u64 sock;    /* the kernel's struct sock: the observing endpoint */
+	__u64 time_ns; /* CLOCK_MONOTONIC */
+	__u64 bytes;   /* what the call moved; len of them follow */
+	__u32 pid, tid;
+	__u32 len;
+	__u16 lport, rport; /* host order */
+	__u8 laddr[16], raddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 family;		   /* 4 or 6 */
+	__u8 l4;		   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 kind;		   /* enum sock_ev_kind */
+	__u8 egress;		   /* 1: the process sent these bytes */
+	__u8 role;		   /* enum sock_role */
+	__u8 via;		   /* enum sock_via */
+	__u8 pad[2];
+	char comm[16];
+	/* then len bytes of payload */
+};
+
+/* Entry 0 of the `settings` array, written by the host after load. */
+struct sock_cfg {
+	__u32 self_pid; /* never traced: wbpf itself */
+	__u32 pid;	/* 0: every process */
+	__u64 cgroup;	/* cgroup v2 id; 0: every cgroup */
+	__u32 payload;	/* bytes kept per call, <= SOCK_DATA_MAX */
+	__u16 port;	/* either end's port; 0: every port */
+	__u8 has_comm;
+	__u8 pad;
+	char comm[16];
+};
+
+/* Slots of the per-CPU `counters` array. */
+enum sock_counter {
+	SOCK_CNT_SENT = 0,    /* records the programs tried to send */
+	SOCK_CNT_LOST = 1,    /* of them, refused by a full ring */
+	SOCK_CNT_UNBOUND = 2, /* TLS calls whose socket was never seen */
+	SOCK_CNT_N = 3,
+};
+
+#endif

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+/* The eBPF socket source: loads src/l7/bpf/socktrace.bpf.c (built into
+ * wbpf), attaches its syscall tracepoints and, through sock_tls.c, its
+ * OpenSSL uprobes, and turns ring buffer records into l7_sock_data for the
+ * pipeline. Kernel timestamps are CLOCK_MONOTONIC; records carry wall
+ * clock time like packets. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "l7/bpf/socktrace.h"
+#include "l7/internal.h"
+#include "l7_socktrace_obj.h" /* l7_socktrace_obj[]: the BPF object */
+
+#define DEFAULT_PAYLOAD 4096
+#define DEFAULT_RING (8u << 20)
+#define MAX_LINKS 160 /* the tracepoints, and 8 uprobes for each of up to 16 libssl */
+
+struct l7_sock {
+	struct bpf_object *obj;
+	struct bpf_link *links[MAX_LINKS];
+	unsigned n_links;
+	struct ring_buffer *rb;
+	struct l7_pipeline *p;
+	int64_t clock_off_ns; /* wall clock minus CLOCK_MONOTONIC */
+	uint64_t seen;
+	struct l7_sock_stats final; /* counters once detached */
+	bool detached;
+	unsigned tls_libs, tls_probes;
+};
+
+static int fail(char *err, size_t err_len, int e, const char *fmt, const char *arg)
+{
+	snprintf(err, err_len, fmt, arg, strerror(e));
+	return -e;
+}
+
+/* libbpf attaches tracepoints by their id in tracefs. */
+static int need_tracefs(char *err, size_t err_len)
+{
+	const char *events = "/sys/kernel/tracing/events/syscalls";
+
+	if (!access(events, F_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
+		return fail(err, err_len, errno, "cannot mount tracefs on %s: %s",
+			    "/sys/kernel/tracing");
+	if (access(events, F_OK))
+		return fail(err, err_len, ENOTSUP, "%s: %s (no syscall tracepoints)", events);
+	return 0;
+}
+
+static int check_opts(const struct l7_sock_opts *o, char *err, size_t err_len)
+{
+	if (geteuid() != 0) {
+		snprintf(err, err_len, "the socket source needs root (eBPF)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, err_len, "the socket source needs a kernel with BTF "
+				       "(/sys/kernel/btf/vmlinux)");
+		return -ENOTSUP;
+	}
+	if (o->payload > SOCK_DATA_MAX) {
+		snprintf(err, err_len, "payload size %u is over the %u bytes a record holds",
+			 o->payload, SOCK_DATA_MAX);
+		return -EINVAL;
+	}
+	if (o->ring_size && (o->ring_size < 4096 || (o->ring_size & (o->ring_size - 1)))) {
+		snprintf(err, err_len, "ring size %u is not a power of 2 of at least 4096",
+			 o->ring_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A cgroup v2 directory's inode number is the id BPF sees. */
+static int cgroup_id(const char *path, uint64_t *id, char *err, size_t err_len)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (statfs(path, &fs) || stat(path, &st))
+		return fail(err, err_len, errno, "cgroup %s: %s", path);
+	if (fs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
+		return fail(err, err_len, ENOTDIR, "cgroup %s: %s (not a cgroup v2 directory)", path);
+	*id = st.st_ino;
+	return 0;
+}
+
+static int write_settings(struct l7_sock *s, const struct l7_sock_opts *o, char *err,
+			  size_t err_len)
+{
+	struct sock_cfg c = {
+		.self_pid = (__u32)getpid(),
+		.pid = o->pid,
+		.payload = o->payload ? o->payload : DEFAULT_PAYLOAD,
+		.port = o->port,
+	};
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
+	uint64_t cg = 0;
+	__u32 zero = 0;
+	int rc;
+
+	if (o->cgroup && (rc = cgroup_id(o->cgroup, &cg, err, err_len)))
+		return rc;
+	c.cgroup = cg;
+	if (o->comm) {
+		c.has_comm = 1;
+		strncpy(c.comm, o->comm, sizeof(c.comm) - 1);
+	}
+	if (!m || bpf_map_update_elem(bpf_map__fd(m), &zero, &c, BPF_ANY))
+		return fail(err, err_len, errno ? errno : ENOENT, "%s: %s", "socket source settings");
+	return 0;
+}
+
+static int load(struct l7_sock *s, const struct l7_sock_opts *o, char *err, size_t err_len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
+	struct bpf_map *scratch, *events;
+	int ncpu = libbpf_num_possible_cpus();
+
+	s->obj = bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo);
+	if (!s->obj)
+		return fail(err, err_len, errno, "%s: %s", "socket source BPF object");
+	scratch = bpf_object__find_map_by_name(s->obj, "scratch");
+	events = bpf_object__find_map_by_name(s->obj, "events");
+	if (!scratch || !events || ncpu <= 0)
+		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");
+	bpf_map__set_max_entries(scratch, (__u32)ncpu);
+	bpf_map__set_max_entries(events, o->ring_size ? o->ring_size : DEFAULT_RING);
+	if (bpf_object__load(s->obj))
+		return fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
+			    "cannot load the socket source's BPF programs");
+	return write_settings(s, o, err, err_len);
+}
+
+int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
+{
+	if (s->n_links == MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -ENOSPC;
+	}
+	s->links[s->n_links++] = link;
+	return 0;
+}
+
+static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, s->obj) {
+		struct bpf_link *link;
+
+		if (strncmp(bpf_program__section_name(prog), "tracepoint/", 11))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link)
+			return fail(err, err_len, errno, "cannot attach %s: %s",
+				    bpf_program__section_name(prog));
+		if (l7_sock__add_link(s, link))
+			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
+	}
+	return 0;
+}
+
+static int64_t clock_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000 + (rt.tv_nsec - mono.tv_nsec);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct l7_sock *s = ctx;
+	const struct sock_ev *ev = data;
+	struct l7_sock_data d;
+
+	if (size < sizeof(*ev) || ev->len > size - sizeof(*ev))
+		return 0;
+	s->seen++;
+	memset(&d, 0, sizeof(d));
+	d.sock = ev->sock;
+	d.time_us = (uint64_t)((int64_t)ev->time_ns + s->clock_off_ns) / 1000;
+	d.family = ev->family;
+	d.l4 = ev->l4;
+	d.lport = ev->lport;
+	d.rport = ev->rport;
+	memcpy(d.laddr, ev->laddr, 16);
+	memcpy(d.raddr, ev->raddr, 16);
+	d.egress = ev->egress;
+	d.close = ev->kind == SOCK_EV_CLOSE;
+	d.role = ev->role;
+	d.source = ev->via == SOCK_VIA_TLS ? L7_SRC_TLS_UPROBE : L7_SRC_TRACEPOINT;
+	d.pid = ev->pid;
+	d.tid = ev->tid;
+	memcpy(d.comm, ev->comm, sizeof(d.comm));
+	d.data = (const uint8_t *)(ev + 1);
+	d.len = ev->len;
+	d.bytes = ev->bytes;
+	l7_pipeline__feed_sock(s->p, &d);
+	return 0;
+}
+
+struct l7_sock *l7_sock__open(const struct l7_sock_opts *o, char *err, size_t err_len)
+{
+	struct l7_sock *s;
+	int rc = check_opts(o, err, err_len);
+
+	if (!rc)
+		rc = need_tracefs(err, err_len);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = load(s, o, err, err_len);
+	if (!rc)
+		rc = attach_tracepoints(s, err, err_len);
+	if (!rc && !o->no_tls)
+		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
+	if (!rc) {
+		s->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
+					 on_event, s, NULL);
+		if (!s->rb)
+			rc = fail(err, err_len, errno, "%s: %s", "socket source ring buffer");
+	}
+	if (rc) {
+		l7_sock__free(s);
+		errno = -rc;
+		return NULL;
+	}
+	s->clock_off_ns = clock_offset();
+	return s;
+}
+
+struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name)
+{
+	return bpf_object__find_program_by_name(s->obj, name);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void read_counters(struct l7_sock *s, struct l7_sock_stats *st)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "counters"));
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*v));
+	uint64_t sum[SOCK_CNT_N] = {0};
+
+	for (__u32 k = 0; v && k < SOCK_CNT_N; k++)
+		if (!bpf_map_lookup_elem(fd, &k, v))
+			for (int c = 0; c < ncpu; c++)
+				sum[k] += v[c];
+	free(v);
+	st->sent = sum[SOCK_CNT_SENT];
+	st->lost = sum[SOCK_CNT_LOST];
+	st->unbound = sum[SOCK_CNT_UNBOUND];
+}
+
+/* Nothing is sent once the programs are detached: what is left in the
+ * ring is taken, and the counters are final. */
+static void detach(struct l7_sock *s)
+{
+	if (s->detached)
+		return;
+	for (unsigned i = 0; i < s->n_links; i++)
+		bpf_link__destroy(s->links[i]);
+	s->n_links = 0;
+	s->detached = true;
+	if (s->rb && s->p)
+		ring_buffer__consume(s->rb);
+	read_counters(s, &s->final);
+}
+
+int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
+		 volatile sig_atomic_t *stop, char *err, size_t err_len)
+{
+	uint64_t deadline = duration_us ? now_us() + duration_us : 0;
+	int rc = 0;
+
+	s->p = p;
+	while (!*stop) {
+		uint64_t t = now_us();
+		int ms = 100;
+
+		if (deadline && t >= deadline)
+			break;
+		if (deadline && (deadline - t) / 1000 < 100)
+			ms = (int)((deadline - t) / 1000) + 1;
+		rc = ring_buffer__poll(s->rb, ms);
+		if (rc < 0 && rc != -EINTR) {
+			snprintf(err, err_len, "socket source: ring buffer: %s", strerror(-rc));
+			break;
+		}
+		rc = 0;
+	}
+	detach(s);
+	return rc;
+}
+
+void l7_sock__stats(struct l7_sock *s, struct l7_sock_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s->detached)
+		*out = s->final;
+	else
+		read_counters(s, out);
+	out->seen = s->seen;
+	out->tls_libs = s->tls_libs;
+	out->tls_probes = s->tls_probes;
+}
+
+void l7_sock__free(struct l7_sock *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->n_links; i++)
+		bpf_link__destroy(s->links[i]);
+	ring_buffer__free(s->rb);
+	bpf_object__close(s->obj);
+	free(s);
+}

@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Tests for `wbpf l7 --source socket` (mk/l7sock.mk). Root and a kernel
+# with BTF, else skipped with the reason.
+#
+#   tests/l7/socket.sh WBPF
+#
+# 1. HTTP and DNS: nginx + curl and dnsmasq + dig (UDP and TCP) on
+#    127.0.0.0/8 (tests/l7/traffic.sh's servers), traced by wbpf while
+#    tcpdump captures the same traffic. Every request shows up twice, once
+#    seen from the client's socket and once from the server's; each set's
+#    fields equal tshark's dissection of the capture, and each record
+#    carries the right process: curl's or dig's pid and name on the client
+#    side, nginx's or dnsmasq's on the server side.
+# 2. HTTPS: curl against `openssl s_server -WWW` with a certificate made
+#    here: the requests and responses are seen in plaintext through the
+#    OpenSSL uprobes, while the packet path sees no HTTP at all.
+# 3. Loss accounting: a 4 KiB ring under load loses records; the summary's
+#    counts add up (sent = seen + lost) and wbpf exits cleanly.
+# 4. One-line errors for bad options.
+set -u
+
+[ $# -ge 1 ] || { echo "usage: $0 WBPF" >&2; exit 2; }
+WBPF=$(realpath "$1")
+SRC=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d /tmp/wbpf-l7sock.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass=0
+fail=0
+skip=0
+ok() {
+	pass=$((pass + 1))
+	echo "  ok   $1"
+}
+bad() {
+	fail=$((fail + 1))
+	echo "  FAIL $1"
+	shift
+	for line in "$@"; do
+		printf '       %s\n' "$line"
+	done
+}
+skipped() {
+	skip=$((skip + 1))
+	echo "  skip $1"
+}
+check() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		bad "$1" "expected: $2" "got:      $3"
+	fi
+}
+finish() {
+	echo "l7 socket source: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+# shellcheck source=tests/l7/traffic.sh
+. "$SRC/traffic.sh"
+
+# 4. errors need no privilege
+errors() {
+	local out
+	out=$("$WBPF" l7 --source packets 2>&1)
+	check "bad --source: one line, exit 2" "1 2" "$(echo "$out" | wc -l) $("$WBPF" l7 --source packets >/dev/null 2>&1; echo $?)"
+	out=$("$WBPF" l7 --source socket --ring-size 5000 2>&1)
+	check "ring size not a power of 2: named" "1" "$(echo "$out" | grep -c 'ring-size')"
+	out=$("$WBPF" l7 --source socket --iface lo 2>&1)
+	check "two sources: refused" "1" "$(echo "$out" | grep -c 'give one source')"
+	out=$("$WBPF" l7 --source socket --filter 'port 80' 2>&1)
+	check "--filter with the socket source: refused" "1" "$(echo "$out" | grep -c 'packet sources')"
+}
+errors
+
+if [ "$(id -u)" -ne 0 ]; then
+	skipped "socket source: eBPF needs root"
+	finish
+fi
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	skipped "socket source: the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	finish
+fi
+missing=""
+for t in nginx dnsmasq dig curl tcpdump tshark jq openssl ab; do
+	command -v "$t" >/dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	skipped "socket source: missing$missing"
+	finish
+fi
+
+out=$("$WBPF" l7 --source socket --cgroup /nonexistent --duration 1 2>&1)
+check "missing cgroup: one line naming it" "1" "$(echo "$out" | grep -c '/nonexistent')"
+out=$("$WBPF" l7 --source socket --tls-lib /nonexistent/libssl.so --duration 1 2>&1)
+check "missing --tls-lib: one line naming it" "1" "$(echo "$out" | grep -c '/nonexistent/libssl.so')"
+
+# start_tracing NAME ARGS...: wbpf in the background, JSON into
+# $TMP/NAME.json, summary into $TMP/NAME.err; returns once attached.
+start_tracing() {
+	local name=$1
+	shift
+	"$WBPF" l7 --source socket --json --duration 120 "$@" >"$TMP/$name.json" 2>"$TMP/$name.err" &
+	WP=$!
+	PIDS+=($WP)
+	for _ in $(seq 300); do
+		grep -q "socket source attached" "$TMP/$name.err" && return 0
+		kill -0 $WP 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "$name: wbpf did not attach" "$(cat "$TMP/$name.err")"
+	return 1
+}
+
+stop_tracing() {
+	sleep 0.5
+	kill -INT "$WP"
+	wait "$WP"
+}
+
+# run_logged FILE CMD...: runs CMD with its pid appended to FILE
+run_logged() {
+	local log=$1
+	shift
+	sh -c 'echo $$ >>"$0"; exec "$@"' "$log" "$@"
+}
+
+# jq filter on the server ports this test uses: other traffic on the host
+# is traced too.
+ours() {
+	jq -c --argjson h "$HTTP_PORT" --argjson t "${TLS_PORT:-0}" \
+		"select((.server_port == \$h or .server_port == 53 or .server_port == \$t) and $1)" "$2"
+}
+
+# 1. HTTP and DNS against the pcap path's view of the same traffic
+talk_logged() {
+	local u="http://$HTTP_ADDR:$HTTP_PORT" l="$TMP/client.pids"
+	run_logged "$l" curl -s -o /dev/null -o /dev/null -o /dev/null "$u/" "$u/index.html?a=1" \
+		"$u/missing" -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' \
+		-H 'X-Request-ID: req-42'
+	run_logged "$l" curl -s -o /dev/null --compressed "$u/big.txt"
+	run_logged "$l" curl -s -o /dev/null -d 'name=value' "$u/post"
+	run_logged "$l" curl -s -o /dev/null -I "$u/index.html"
+	run_logged "$l" curl -s -o /dev/null "$u/err"
+	for q in "www.example.test A" "www.example.test AAAA" "alias.example.test A" \
+		"example.test MX" "nothing.example.test A"; do
+		# shellcheck disable=SC2086
+		run_logged "$l" dig +time=2 +tries=1 @$DNS_ADDR $q >/dev/null
+		# shellcheck disable=SC2086
+		run_logged "$l" dig +time=2 +tries=1 +tcp @$DNS_ADDR $q >/dev/null
+	done
+}
+
+# process NAME SIDE JSON: "name pid" of every record seen from SIDE
+procs() {
+	jq -r --arg s "$2" "select(.tap_side == \$s and .l7_protocol_str == \"$1\") |
+		\"\(.process_kname) \(.process_id)\"" "${@:3}" | sort -u
+}
+
+http_dns_tests() {
+	local tp nginx_pid dnsmasq_pid
+	start_servers || { bad "nginx and dnsmasq start"; return; }
+	nginx_pid=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
+	dnsmasq_pid=${PIDS[1]}
+	tcpdump -i lo --immediate-mode -B 65536 -U -w "$TMP/sock.pcap" "$CAP_FILTER" 2>"$TMP/tcpdump.err" &
+	tp=$!
+	PIDS+=($tp)
+	wait_listening "$TMP/tcpdump.err" || bad "tcpdump did not start" "$(cat "$TMP/tcpdump.err")"
+	start_tracing sock || return
+	talk_logged
+	stop_tracing
+	kill -INT $tp
+	wait $tp
+	check "exits cleanly on SIGINT with a summary" "1" "$(grep -c '^summary:' "$TMP/sock.err")"
+	ours '.tap_side == "c-p"' "$TMP/sock.json" >"$TMP/client.json"
+	ours '.tap_side == "s-p"' "$TMP/sock.json" >"$TMP/server.json"
+	check_capture "client side" "$TMP/sock.pcap" "$TMP/client.json"
+	check_capture "server side" "$TMP/sock.pcap" "$TMP/server.json"
+	check "client side: traceparent and x-request-id into trace fields" \
+		"4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7 req-42" \
+		"$(jq -r 'select(.request_resource == "/index.html?a=1") | "\(.trace_id) \(.span_id) \(.x_request_id)"' "$TMP/client.json")"
+	# every client-side record's process is one of the clients started
+	local strays
+	strays=$(jq -r 'select(.l7_protocol_str == "HTTP" or .l7_protocol_str == "DNS") |
+		"\(.process_id)"' "$TMP/client.json" | sort -u | grep -vxFf "$TMP/client.pids")
+	check "client side: every record has one of the clients' pids" "" "$strays"
+	check "client side: HTTP records name curl" "curl" \
+		"$(procs HTTP c-p "$TMP/client.json" | cut -d' ' -f1 | sort -u)"
+	check "client side: DNS records name dig" "dig" \
+		"$(procs DNS c-p "$TMP/client.json" | cut -d' ' -f1 | sort -u)"
+	check "server side: HTTP records are nginx's worker" "nginx $nginx_pid" \
+		"$(procs HTTP s-p "$TMP/server.json")"
+	check "server side: DNS over UDP is dnsmasq's own process" "dnsmasq $dnsmasq_pid" \
+		"$(ours '.protocol == "udp"' "$TMP/server.json" | procs DNS s-p)"
+	# dnsmasq answers TCP in a child process per connection
+	check "server side: DNS over TCP is in dnsmasq's children" "dnsmasq" \
+		"$(ours '.protocol == "tcp"' "$TMP/server.json" | procs DNS s-p | cut -d' ' -f1 | sort -u)"
+	check "nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/sock.err")"
+}
+
+# 2. HTTPS: nginx with a certificate made here (openssl s_server -WWW
+# reads through an SSL BIO, which calls OpenSSL's internals rather than
+# SSL_read: docs/l7.md)
+start_tls_server() {
+	mkdir -p "$TMP/tls/www"
+	chmod a+rx "$TMP/tls" "$TMP/tls/www"
+	echo "secret page" >"$TMP/tls/www/page.html"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" \
+		-subj /CN=localhost -days 1 >/dev/null 2>&1
+	cat >"$TMP/tls/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/tls/pid;
+error_log $TMP/tls/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/tls/body;
+	proxy_temp_path $TMP/tls/proxy;
+	fastcgi_temp_path $TMP/tls/fcgi;
+	uwsgi_temp_path $TMP/tls/uwsgi;
+	scgi_temp_path $TMP/tls/scgi;
+	server {
+		listen 127.0.0.1:$TLS_PORT ssl;
+		ssl_certificate $TMP/tls/cert.pem;
+		ssl_certificate_key $TMP/tls/key.pem;
+		root $TMP/tls/www;
+	}
+}
+EOF
+	nginx -c "$TMP/tls/nginx.conf" -p "$TMP/tls" 2>"$TMP/tls/stderr" &
+	TLS_MASTER=$!
+	PIDS+=($TLS_MASTER)
+	for _ in $(seq 50); do
+		curl -sk -o /dev/null "https://127.0.0.1:$TLS_PORT/" && return 0
+		sleep 0.1
+	done
+	bad "TLS: nginx did not start" "$(cat "$TMP/tls/stderr")"
+	return 1
+}
+
+tls_tests() {
+	local sp tp i
+	TLS_PORT=$(free_tcp_port $((21000 + RANDOM % 2000)))
+	start_tls_server || return
+	sp=$(pgrep -P "$TLS_MASTER" -x nginx | head -1)
+	tcpdump -i lo --immediate-mode -U -w "$TMP/tls.pcap" "tcp port $TLS_PORT" 2>"$TMP/tcpdump3.err" &
+	tp=$!
+	PIDS+=($tp)
+	wait_listening "$TMP/tcpdump3.err"
+	start_tracing tls || return
+	for i in 1 2 3; do
+		run_logged "$TMP/tls.pids" curl -sk -o /dev/null "https://127.0.0.1:$TLS_PORT/page.html?n=$i"
+	done
+	stop_tracing
+	kill -INT $tp
+	wait $tp
+	ours "(.tap_side == \"c-p\") and .server_port == $TLS_PORT" "$TMP/tls.json" >"$TMP/tls.client.json"
+	ours "(.tap_side == \"s-p\") and .server_port == $TLS_PORT" "$TMP/tls.json" >"$TMP/tls.server.json"
+	local want="curl GET /page.html?n=1 200
+curl GET /page.html?n=2 200
+curl GET /page.html?n=3 200"
+	check "TLS, client side: plaintext requests and responses seen" "$want" \
+		"$(jq -r '"\(.process_kname) \(.request_type) \(.request_resource) \(.response_code)"' "$TMP/tls.client.json" | sort)"
+	check "TLS, server side: seen in nginx's plaintext" "${want//curl/nginx}" \
+		"$(jq -r '"\(.process_kname) \(.request_type) \(.request_resource) \(.response_code)"' "$TMP/tls.server.json" | sort)"
+	check "TLS: server-side records carry nginx's worker pid" "$sp" \
+		"$(jq -r '.process_id' "$TMP/tls.server.json" | sort -u)"
+	"$WBPF" l7 --pcap "$TMP/tls.pcap" --json >"$TMP/tls.pcap.json" 2>/dev/null
+	check "TLS: the packet path sees no HTTP on the same connections" "0" \
+		"$(jq -r 'select(.l7_protocol_str == "HTTP")' "$TMP/tls.pcap.json" | wc -l)"
+	check "TLS: the capture has the traffic" "yes" \
+		"$([ "$(tshark -r "$TMP/tls.pcap" -Y tls 2>/dev/null | wc -l)" -gt 0 ] && echo yes || echo no)"
+}
+
+# 3. a 4 KiB ring under load
+loss_tests() {
+	start_tracing loss --ring-size 4096 --port "$HTTP_PORT" || return
+	ab -q -n 3000 -c 8 "http://$HTTP_ADDR:$HTTP_PORT/index.html" >"$TMP/ab.out" 2>&1
+	stop_tracing
+	local line sent seen lost
+	line=$(grep 'socket source:' "$TMP/loss.err")
+	read -r sent seen lost < <(echo "$line" | sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p')
+	check "tiny ring: exits cleanly with a summary" "1" "$(grep -c '^summary:' "$TMP/loss.err")"
+	check "tiny ring: records lost" "yes" "$([ "${lost:-0}" -gt 0 ] && echo yes || echo "no: $line")"
+	check "tiny ring: sent = seen + lost" "${sent:-x}" "$((${seen:-0} + ${lost:-0}))"
+}
+
+http_dns_tests
+tls_tests
+loss_tests
+finish
