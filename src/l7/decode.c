@@ -274,6 +274,7 @@ int l7_decode(int linktype, const uint8_t *f, uint32_t caplen, uint64_t time_us,
 	int etype = -1, off, err;
 
 	memset(&pkt->t, 0, sizeof(pkt->t));
+	memset(&pkt->proc, 0, sizeof(pkt->proc)); /* a packet: no process */
 	pkt->time_us = time_us;
 	pkt->seq = 0;
 	pkt->tcp_flags = 0;
