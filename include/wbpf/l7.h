@@ -221,6 +221,8 @@ void l7_source__free(struct l7_source *s);
 
 /* Output. */
 const char *l7_protocol__str(unsigned protocol);
+/* DeepFlow's names: "c-p", "s-p"; "" for packets. */
+const char *l7_tap_side__str(unsigned tap_side);
 /* Like snprintf: writes at most `size` bytes (NUL included) and returns
  * the length the whole text needs. One JSON object and a newline: */
 size_t l7_record__format_json(const struct l7_record *rec, char *buf, size_t size);
@@ -231,7 +233,7 @@ void l7_record__fprint_header(FILE *f);
 /* The record as sink fields (include/wbpf/sink.h): l7_record__format_json's
  * names and order, absent numbers -1, attributes as JSON text. Strings
  * made here live in `text`. Fills L7_RECORD_FIELDS entries. */
-#define L7_RECORD_FIELDS 35
+#define L7_RECORD_FIELDS 37
 struct l7_record_text {
 	char client_ip[46], server_ip[46];
 	char attributes[16 * 1280];

@@ -63,6 +63,8 @@ size_t l7_record__fields(const struct l7_record *r, struct wbpf_field *out,
 	put_str(&f, "ip_1", text->server_ip);
 	put_num(&f, "server_port", true, r->server_port);
 	put_str(&f, "process_kname", r->proc_name ? r->proc_name : "");
+	put_num(&f, "process_id", r->pid != 0, r->pid);
+	put_str(&f, "tap_side", l7_tap_side__str(r->tap_side));
 	put_num(&f, "l7_protocol", true, in->protocol);
 	put_str(&f, "l7_protocol_str", in->protocol_str);
 	put_str(&f, "version", in->version);

@@ -141,6 +141,13 @@ static void attributes(struct out *o, const struct l7_info *in)
 	put(o, "}", 1);
 }
 
+const char *l7_tap_side__str(unsigned tap_side)
+{
+	return tap_side == L7_TAP_CLIENT_PROCESS   ? "c-p"
+	       : tap_side == L7_TAP_SERVER_PROCESS ? "s-p"
+						   : "";
+}
+
 size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
 {
 	const struct l7_info *in = r->info;
@@ -160,9 +167,7 @@ size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
 	KNUM(&o, "server_port", true, r->server_port);
 	KSTR(&o, "process_kname", r->proc_name ? r->proc_name : "");
 	KNUM(&o, "process_id", r->pid != 0, r->pid);
-	KSTR(&o, "tap_side", r->tap_side == L7_TAP_CLIENT_PROCESS   ? "c-p"
-			     : r->tap_side == L7_TAP_SERVER_PROCESS ? "s-p"
-								    : "");
+	KSTR(&o, "tap_side", l7_tap_side__str(r->tap_side));
 	KNUM(&o, "l7_protocol", true, in->protocol);
 	KSTR(&o, "l7_protocol_str", in->protocol_str);
 	KSTR(&o, "version", in->version);
