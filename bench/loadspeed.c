@@ -33,6 +33,7 @@ static uint8_t *g_aliases(uint32_t a, uint32_t b, size_t *len) { (void)b; return
 static uint8_t *g_bulk(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_bulk(a, len); }
 static uint8_t *g_types(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_types(a, len); }
 static uint8_t *g_nesting(uint32_t a, uint32_t b, size_t *len) { (void)b; return genload_nesting(a, len); }
+static uint8_t *g_elem_items(uint32_t a, uint32_t b, size_t *len) { return genload_elem_items(a, b, len); }
 static uint8_t *g_locals(uint32_t a, uint32_t b, size_t *len) { return genload_locals(a, b, len); }
 
 static const struct shape shapes[] = {
@@ -43,6 +44,7 @@ static const struct shape shapes[] = {
 	{ "types", "100k distinct function types", g_types, 100000, 0 },
 	{ "nesting", "100k nested blocks, as deep as allowed", g_nesting, 100000, 0 },
 	{ "locals", "100k functions declaring 50000 locals each", g_locals, 50000, 100000 },
+	{ "elem_items", "4 elem segments of 2.5M ref.func expressions", g_elem_items, 4, 2500000 },
 	{ "bulk", "100k ordinary functions (loop, arithmetic, memory, call)", g_bulk, 100000, 0 },
 };
 

@@ -4,6 +4,7 @@
  * Only the binary format is checked here (WBPF_ERR_MALFORMED); index
  * ranges and typing are validate.c's, function bodies compile.c's.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct cursor {
 	const uint8_t *p, *end;
 	struct wbpf_error *err; /* NULL when errors are to be ignored */
 	int section;		/* id being decoded, -1 outside sections */
+	const atomic_int *interrupt; /* decoding stops when set */
 };
 
 /* State that spans sections. */
@@ -63,6 +65,24 @@ static int malformed(const struct cursor *c, const char *fmt, ...)
 static int nomem(const struct cursor *c)
 {
 	return wasm_fail(c->err, WBPF_ERR_NOMEM, "out of memory decoding the module");
+}
+
+/* Decoding is bounded by the caller's interrupt flag like compiling is:
+ * polled before each item of any section (a type, an import, a function
+ * body, an elem item, a custom section...), a plain load on the usual
+ * machines, so that a module of a gigabyte stops within microseconds of a
+ * deadline. */
+static int next_item(const struct cursor *c)
+{
+	if (!c->interrupt || !atomic_load_explicit(c->interrupt, memory_order_relaxed))
+		return 0;
+	if (!c->err)
+		return wasm_fail(NULL, WBPF_ERR_TRAP, "interrupted");
+	wasm_fail(c->err, WBPF_ERR_TRAP, "interrupted while loading (decoding section %d (%s), "
+		  "offset 0x%zx)", c->section, c->section < 0 ? "-" : section_names[c->section],
+		  (size_t)(c->p - c->start));
+	c->err->trap = WBPF_TRAP_INTERRUPTED;
+	return -EINTR;
 }
 
 /* Reports a bad byte just read, pointing the offset at it. */
@@ -592,8 +612,10 @@ static int decode_types(struct cursor *c, struct decoder *d)
 	if (!mod->types)
 		return nomem(c);
 	mod->ntypes = n;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_functype(c, &mod->types[i]));
+	}
 	return 0;
 }
 
@@ -649,6 +671,7 @@ static int decode_imports(struct cursor *c, struct decoder *d)
 	for (uint32_t i = 0; i < n; i++) {
 		struct wasm_import *im = &mod->imports[i];
 
+		TRY(next_item(c));
 		TRY(read_name(c, &im->module, NULL));
 		TRY(read_name(c, &im->name, NULL));
 		TRY(read_u8(c, &im->kind));
@@ -666,8 +689,10 @@ static int decode_functions(struct cursor *c, struct decoder *d)
 	TRY(read_count_max(c, &n, mod->nfuncs, WASM_MAX_FUNCTIONS, "functions"));
 	TRY(extend(c, &arr, mod->nfuncs, n, sizeof(*mod->func_types)));
 	mod->func_types = arr;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_u32(c, &mod->func_types[mod->nfuncs + i]));
+	}
 	mod->nfuncs += n;
 	return 0;
 }
@@ -681,8 +706,10 @@ static int decode_tables(struct cursor *c, struct decoder *d)
 	TRY(read_count_max(c, &n, mod->ntables, WASM_MAX_TABLES, "tables"));
 	TRY(extend(c, &arr, mod->ntables, n, sizeof(*mod->tables)));
 	mod->tables = arr;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_tabletype(c, &mod->tables[mod->ntables + i]));
+	}
 	mod->ntables += n;
 	return 0;
 }
@@ -696,8 +723,10 @@ static int decode_memories(struct cursor *c, struct decoder *d)
 	TRY(read_count(c, &n));
 	TRY(extend(c, &arr, mod->nmems, n, sizeof(*mod->mems)));
 	mod->mems = arr;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_limits(c, &mod->mems[mod->nmems + i]));
+	}
 	mod->nmems += n;
 	return 0;
 }
@@ -714,6 +743,7 @@ static int decode_globals(struct cursor *c, struct decoder *d)
 	for (uint32_t i = 0; i < n; i++) {
 		struct wasm_global *g = &mod->globals[mod->nglobals + i];
 
+		TRY(next_item(c));
 		TRY(read_globaltype(c, &g->type));
 		TRY(read_const_expr(c, &g->init));
 	}
@@ -734,6 +764,7 @@ static int decode_exports(struct cursor *c, struct decoder *d)
 	for (uint32_t i = 0; i < n; i++) {
 		struct wasm_export *ex = &mod->exports[i];
 
+		TRY(next_item(c));
 		TRY(read_name(c, &ex->name, &ex->name_len));
 		TRY(read_u8(c, &ex->kind));
 		if (ex->kind > WBPF_EXTERN_GLOBAL)
@@ -787,6 +818,7 @@ static int read_elem(struct cursor *c, struct wasm_elem *e)
 		return nomem(c);
 	e->count = n;
 	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		if (flags & 4) {
 			TRY(read_const_expr(c, &e->items[i]));
 			continue;
@@ -807,8 +839,10 @@ static int decode_elems(struct cursor *c, struct decoder *d)
 	if (!mod->elems)
 		return nomem(c);
 	mod->nelems = n;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_elem(c, &mod->elems[i]));
+	}
 	return 0;
 }
 
@@ -894,8 +928,10 @@ static int decode_code(struct cursor *c, struct decoder *d)
 	mod->codes = new_array(n, sizeof(*mod->codes));
 	if (!mod->codes)
 		return nomem(c);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_code(c, mod, mod->nimported_funcs + i, &mod->codes[i]));
+	}
 	return 0;
 }
 
@@ -928,8 +964,10 @@ static int decode_data(struct cursor *c, struct decoder *d)
 	if (!mod->datas)
 		return nomem(c);
 	mod->ndatas = n;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_data(c, &mod->datas[i]));
+	}
 	return 0;
 }
 
@@ -939,6 +977,7 @@ static int decode_custom(struct cursor *c, struct decoder *d)
 	struct wasm_custom *cs;
 	char *name;
 
+	TRY(next_item(c));
 	TRY(read_name(c, &name, NULL));
 	/* Capacity doubles at each power of two: linear in the count. */
 	if (!(mod->ncustoms & (mod->ncustoms - 1))) {
@@ -1099,10 +1138,10 @@ static void read_names(struct wbpf_module *mod)
 
 /* ------------------------------------------------------------------- API */
 
-int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err)
+int wasm_decode(struct wbpf_module *mod, const atomic_int *interrupt, struct wbpf_error *err)
 {
 	struct decoder d = { .mod = mod };
-	struct cursor c = { .err = err, .section = -1 };
+	struct cursor c = { .err = err, .section = -1, .interrupt = interrupt };
 	uint8_t last_rank = 0;
 
 	if (!mod->bytes)

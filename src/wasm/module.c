@@ -95,9 +95,10 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 		memcpy(mod->bytes, bytes, len);
 	mod->len = len;
 	atomic_init(&mod->refs, 1);
-	if (wasm_decode(mod, err) || wasm_validate_module(mod, err) ||
-	    wasm_compile_module(mod, st ? &st->interrupt : NULL, err) ||
-	    compile_native(mod, engine, err)) {
+	const atomic_int *interrupt = st ? &st->interrupt : NULL;
+
+	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, err) ||
+	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}

@@ -237,8 +237,9 @@ struct wbpf_module {
 			return err_; \
 	} while (0)
 
-/* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure. */
-int wasm_decode(struct wbpf_module *mod, struct wbpf_error *err);
+/* decode.c: bytes -> module; WBPF_ERR_MALFORMED on failure, and
+ * WBPF_TRAP_INTERRUPTED once *interrupt (may be NULL) is set. */
+int wasm_decode(struct wbpf_module *mod, const atomic_int *interrupt, struct wbpf_error *err);
 /* validate.c: module-level rules (everything but function bodies);
  * WBPF_ERR_INVALID on failure. */
 int wasm_validate_module(struct wbpf_module *mod, struct wbpf_error *err);

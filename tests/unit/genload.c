@@ -300,3 +300,27 @@ uint8_t *genload_types(uint32_t n, size_t *len)
 	section(&m, 1, &s);
 	return finish(&m, len);
 }
+
+/* One function and `nsegs` passive elem segments of `nitems` `ref.func 0`
+ * expressions each: all decoding, almost no compiling. */
+uint8_t *genload_elem_items(uint32_t nsegs, uint32_t nitems, size_t *len)
+{
+	static const uint8_t ref_func0[] = { 0xd2, 0x00, 0x0b };
+	struct buf m = { 0 }, s = { 0 };
+
+	put(&m, "\0asm\1\0\0\0", 8);
+	put(&s, "\1\x60\0\0", 4); /* one type: [] -> [] */
+	section(&m, 1, &s);
+	put(&s, "\1\0", 2);
+	section(&m, 3, &s);
+	leb(&s, nsegs);
+	for (uint32_t i = 0; i < nsegs; i++) {
+		put(&s, "\5\x70", 2); /* passive, expressions, funcref */
+		leb(&s, nitems);
+		rep(&s, nitems, ref_func0, sizeof(ref_func0));
+	}
+	section(&m, 9, &s);
+	put(&s, "\1\2\0\x0b", 4); /* one body: no locals, end */
+	section(&m, 10, &s);
+	return finish(&m, len);
+}

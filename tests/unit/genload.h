@@ -31,6 +31,9 @@ uint8_t *genload_bulk(uint32_t n, size_t *len);
 uint8_t *genload_locals(uint32_t nlocals, uint32_t nfuncs, size_t *len);
 /* One function of `depth` nested blocks. */
 uint8_t *genload_nesting(uint32_t depth, size_t *len);
+/* One function and nsegs passive elem segments of nitems `ref.func 0`
+ * each (3 bytes an item): a module that is all decoding. */
+uint8_t *genload_elem_items(uint32_t nsegs, uint32_t nitems, size_t *len);
 /* One function type with `nparams` i32 params and one function of it. */
 uint8_t *genload_params(uint32_t nparams, size_t *len);
 /* One function whose body is at least `bytes` long (nops). */

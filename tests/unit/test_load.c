@@ -220,6 +220,37 @@ out:
 	wbpf_store__free(d.store);
 }
 
+/* Decoding polls the interrupt too: a module that is all elem items
+ * (7.5 MB, hundreds of ms to decode) stops while decoding, not once the
+ * compiler looks (before, the first function's compile reported it). */
+static void test_interrupted_decode(void)
+{
+	struct wbpf_module_opts opts = { .sz = sizeof(opts) };
+	struct delayed_interrupt d = { .ms = 10 };
+	struct wbpf_error err = { 0 };
+	struct wbpf_module *mod;
+	pthread_t thread;
+	size_t len;
+	uint8_t *bytes = genload_elem_items(1, 2500000, &len);
+
+	d.store = opts.interrupt_from = wbpf_store__new(NULL);
+	if (!CHECK(bytes) || !CHECK(d.store) ||
+	    !CHECK(!pthread_create(&thread, NULL, interrupt_later, &d)))
+		goto out;
+	mod = wbpf_module__new_opts(bytes, len, &opts, &err);
+	pthread_join(thread, NULL);
+	if (!CHECK(!mod)) {
+		wbpf_module__free(mod);
+		goto out;
+	}
+	CHECK_EQ(err.kind, WBPF_ERR_TRAP);
+	CHECK_EQ(err.trap, WBPF_TRAP_INTERRUPTED);
+	CHECK_HAS(err.msg, "interrupted while loading (decoding section");
+out:
+	free(bytes);
+	wbpf_store__free(d.store);
+}
+
 static bool write_file(const char *path, const uint8_t *bytes, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -280,6 +311,7 @@ static const struct check_test tests[] = {
 	{ "wide_branches", test_wide_branches },
 	{ "many_functions_many_locals", test_many_functions_many_locals },
 	{ "interrupted_load", test_interrupted_load },
+	{ "interrupted_decode", test_interrupted_decode },
 	{ "run_timeout_during_load", test_run_timeout_during_load },
 };
 
