@@ -99,3 +99,19 @@ rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test rust-sdk-test
 	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
 TEST_TARGETS += rust-test
+
+# --- L7 plugins in Rust: reactors (cdylib + WASI's reactor start file) -------
+RUST_REACTOR := --crate-type cdylib \
+	-C link-arg=$(shell $(RUSTC) --print sysroot 2>/dev/null)/lib/rustlib/wasm32-wasi/lib/self-contained/crt1-reactor.o
+
+$(RUST_EX_BUILD)/l7_redis.wasm: examples/rust/l7_redis.rs $(RUST_SDK)
+	@mkdir -p $(dir $@)
+	$(RUSTC) $(RUST_FLAGS) $(RUST_REACTOR) --extern wbpf=$(RUST_SDK) $< -o $@
+
+rust-examples: $(RUST_EX_BUILD)/l7_redis.wasm
+
+.PHONY: rust-l7-test
+rust-l7-test: $(L7P_OUT)/plugin_feed $(L7_EX)/l7_redis.wasm $(RUST_EX_BUILD)/l7_redis.wasm
+	@bash tests/rust/l7_redis.sh $(BUILD)
+
+rust-test: rust-l7-test
