@@ -3,7 +3,8 @@
 # objects as the C ones.
 #   make rust-examples   build/examples/rust/*.wasm (also part of `make examples`)
 #   make rust-test       gen-types-test (the type generator), rust-sdk-test (the
-#                        SDK on the kernel, hostile use), then the Rust examples
+#                        SDK on the kernel, hostile use), rust-l7-test (the Redis
+#                        plugin in Rust against the C one), then the Rust examples
 #                        through the C examples' end-to-end tests
 #
 # Debian's rustc (with libstd-rust-dev-wasm32), named by path: a rustup
@@ -101,8 +102,9 @@ rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test rust-sdk-test
 TEST_TARGETS += rust-test
 
 # --- L7 plugins in Rust: reactors (cdylib + WASI's reactor start file) -------
-RUST_REACTOR := --crate-type cdylib \
-	-C link-arg=$(shell $(RUSTC) --print sysroot 2>/dev/null)/lib/rustlib/wasm32-wasi/lib/self-contained/crt1-reactor.o
+# Recursive: the sysroot is asked when a recipe runs, after deps.sh.
+RUST_REACTOR = --crate-type cdylib \
+	-C link-arg=$(shell $(RUSTC) --print sysroot)/lib/rustlib/wasm32-wasi/lib/self-contained/crt1-reactor.o
 
 $(RUST_EX_BUILD)/l7_redis.wasm: examples/rust/l7_redis.rs $(RUST_SDK)
 	@mkdir -p $(dir $@)
