@@ -92,3 +92,36 @@ gadget-test-san: $(SAN_BUILD)/wbpf $(GADGET_DIRS) $(GADGET_GUESTS)
 	@WBPF=$(SAN_BUILD)/wbpf bash tests/gadget/run.sh $(BUILD)
 
 TEST_TARGETS += gadget-test gadget-test-san
+
+# gadget.yaml parsing under libFuzzer (fuzz/fuzz_gadget_yaml.c), seeded
+# with the tests' and examples' gadget.yaml files. Built by mk/fuzz.mk's
+# instrumented rule.
+#   make fuzz-gadget FUZZ_SECONDS=600
+#   make fuzz-gadget-ci            what `make test` runs: 20 s
+FUZZ_GADGET_BIN := $(FUZZ_OUT)/fuzz_gadget_yaml
+FUZZ_GADGET_SEEDS := $(FUZZ_OUT)/gadget-seeds
+
+$(FUZZ_GADGET_BIN): $(FUZZ_OUT)/obj/src/gadget/meta.o $(FUZZ_OUT)/obj/fuzz/fuzz_gadget_yaml.o
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(FUZZ_GADGET_SEEDS)/.stamp: $(wildcard tests/gadget/yaml/*.yaml examples/*/gadget.yaml)
+	@mkdir -p $(dir $@)
+	@for f in $^; do cp $$f $(dir $@)/$$(echo $$f | tr / _); done
+	@touch $@
+
+define fuzz_gadget_run
+	@mkdir -p $(FUZZ_OUT)/gadget-corpus $(FUZZ_OUT)/artifacts
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_GADGET_BIN) \
+		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
+		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/gadget- \
+		$(FUZZ_OUT)/gadget-corpus $(FUZZ_GADGET_SEEDS)
+endef
+
+.PHONY: fuzz-gadget fuzz-gadget-ci
+fuzz-gadget: $(FUZZ_GADGET_BIN) $(FUZZ_GADGET_SEEDS)/.stamp
+	$(call fuzz_gadget_run,$(FUZZ_SECONDS))
+
+fuzz-gadget-ci: $(FUZZ_GADGET_BIN) $(FUZZ_GADGET_SEEDS)/.stamp
+	$(call fuzz_gadget_run,20)
+
+TEST_TARGETS += fuzz-gadget-ci
