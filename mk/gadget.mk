@@ -125,3 +125,30 @@ fuzz-gadget-ci: $(FUZZ_GADGET_BIN) $(FUZZ_GADGET_SEEDS)/.stamp
 	$(call fuzz_gadget_run,20)
 
 TEST_TARGETS += fuzz-gadget-ci
+
+# bench/gadget: a flood tracer consumed natively, by a gadget, and by a
+# gadget with an operator on each ABI, in one run (root).
+#   make bench-gadget [GADGET_BENCH_RECORDS=500000]  (the 64 MiB ring holds 1M)
+GADGET_BENCH_OUT := $(BUILD)/bench/gadget
+GADGET_BENCH_RECORDS ?= 500000
+
+$(GADGET_BENCH_OUT)/flood/program.bpf.o: bench/gadget/flood/program.bpf.c \
+		$(wildcard sdk/c/include/gadget/*.h) $(VMLINUX_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(GADGET_BPF_CFLAGS) -c $< -o $@
+	cp bench/gadget/flood/gadget.yaml $(dir $@)
+
+$(GADGET_BENCH_OUT)/op_%.wasm: bench/gadget/op_%.c $(IG_API_H) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(OP_CFLAGS) -c $< -o $@.o
+	$(GUEST_CC) $(OP_LDFLAGS) -o $@ $@.o
+
+$(GADGET_BENCH_OUT)/gadget_bench: bench/gadget/bench.c $(BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench-gadget
+bench-gadget: $(GADGET_BENCH_OUT)/gadget_bench $(GADGET_BENCH_OUT)/flood/program.bpf.o \
+		$(GADGET_BENCH_OUT)/op_ig.wasm $(GADGET_BENCH_OUT)/op_wbpf.wasm
+	$< $(GADGET_BENCH_OUT)/flood $(GADGET_BENCH_OUT)/op_ig.wasm \
+		$(GADGET_BENCH_OUT)/op_wbpf.wasm $(GADGET_BENCH_RECORDS)
