@@ -21,6 +21,7 @@ CAP=$(realpath "$OUT")/mixed-$N.pcap
 TMP=$(mktemp -d /tmp/wbpf-bench-sink.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/../../tests/lib.sh"
 source "$(dirname "$0")/../../tests/sink/services.sh"
 CH_DIR=$TMP/clickhouse
 ch_start || { echo "clickhouse-server did not start"; exit 1; }

@@ -16,7 +16,6 @@ EX=${EX:-$BUILD/examples} # EX=build/examples/rust: the Rust builds of the examp
 GUESTS=$BUILD/tests/examples
 LIBC=$(ldd /bin/true | awk '/libc\.so/ { print $3 }')
 
-passed=0 failed=0 skipped=0
 WORK=$(mktemp -d /tmp/wbpf-e2e.XXXXXX)
 # 6 hex digits: names stay under the kernel's 15-character comm.
 U=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
@@ -30,18 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-fail() {
-	local name=$1 guest=${3:-}
-	echo "FAIL $name: $2"
-	failed=$((failed + 1))
-	if [ -n "$guest" ]; then
-		echo "---- $guest stdout (tail)"; tail -n 20 "$WORK/$guest.out" 2>/dev/null
-		echo "---- $guest stderr (tail)"; tail -n 20 "$WORK/$guest.err" 2>/dev/null
-		echo "----"
-	fi
-}
+. "$(dirname "$0")/../lib.sh"
 
 # start NAME WASM [WBPF_OPTIONS...] -- [GUEST_ARGS...]: runs a guest in the
 # background; stdout in $WORK/NAME.out, stderr in $WORK/NAME.err.
@@ -112,9 +100,9 @@ still_there() {
 # outlived it.
 released() {
 	local left
-	grep -q '^link' <<<"$3" || { fail "$1" "held no link while running: '$3'" "$2"; return 1; }
+	grep -q '^link' <<<"$3" || { bad_run "$1" "held no link while running: '$3'" "$2"; return 1; }
 	left=$(still_there "$3")
-	[ -z "$left" ] || { fail "$1" "left behind after exit: $left" "$2"; return 1; }
+	[ -z "$left" ] || { bad_run "$1" "left behind after exit: $left" "$2"; return 1; }
 }
 
 # ---------------------------------------------------------------- examples
@@ -123,22 +111,22 @@ test_execsnoop() {
 	local prog=$WORK/wbx_$U rc line want
 	cp /bin/true "$prog"
 	start execsnoop "$EX/execsnoop.wasm" -- -d 3
-	wait_for execsnoop '^PID' || { fail execsnoop "no header" execsnoop; return; }
+	wait_for execsnoop '^PID' || { bad_run execsnoop "no header" execsnoop; return; }
 	local held
 	held=$(held_bpf "${guest_pid[execsnoop]}")
 	"$prog" "arg_$U" second &
 	local pid=$!
 	wait $pid
 	finish execsnoop
-	[ "$rc" = 0 ] || { fail execsnoop "exit status $rc" execsnoop; return; }
+	[ "$rc" = 0 ] || { bad_run execsnoop "exit status $rc" execsnoop; return; }
 	line=$(awk -v pid="$pid" '$1 == pid' "$WORK/execsnoop.out")
 	want="$pid $BASHPID 0 wbx_$U $prog $prog arg_$U second"
 	[ "$(echo $line)" = "$want" ] ||
-		{ fail execsnoop "want '$want', got '$line'" execsnoop; return; }
+		{ bad_run execsnoop "want '$want', got '$line'" execsnoop; return; }
 	grep -Eq '^execsnoop: [1-9][0-9]* execs seen, 0 dropped$' "$WORK/execsnoop.out" ||
-		{ fail execsnoop "no .bss summary" execsnoop; return; }
+		{ bad_run execsnoop "no .bss summary" execsnoop; return; }
 	released execsnoop execsnoop "$held" || return
-	pass execsnoop
+	ok execsnoop
 }
 
 # .rodata set before load: a uid filter nobody matches.
@@ -146,13 +134,13 @@ test_execsnoop_filter() {
 	local prog=$WORK/wbf_$U rc
 	cp /bin/true "$prog"
 	start execsnoop-uid "$EX/execsnoop.wasm" -- -d 2 -u 4242
-	wait_for execsnoop-uid '^PID' || { fail execsnoop-filter "no header" execsnoop-uid; return; }
+	wait_for execsnoop-uid '^PID' || { bad_run execsnoop-filter "no header" execsnoop-uid; return; }
 	"$prog"
 	finish execsnoop-uid
-	[ "$rc" = 0 ] || { fail execsnoop-filter "exit status $rc" execsnoop-uid; return; }
+	[ "$rc" = 0 ] || { bad_run execsnoop-filter "exit status $rc" execsnoop-uid; return; }
 	! grep -q "wbf_$U" "$WORK/execsnoop-uid.out" ||
-		{ fail execsnoop-filter "uid filter let root's exec through" execsnoop-uid; return; }
-	pass execsnoop-filter
+		{ bad_run execsnoop-filter "uid filter let root's exec through" execsnoop-uid; return; }
+	ok execsnoop-filter
 }
 
 test_opensnoop() {
@@ -160,7 +148,7 @@ test_opensnoop() {
 	cp /bin/cat "$prog"
 	echo hello >"$file"
 	start opensnoop "$EX/opensnoop.wasm" -- -d 3 -c "wbo_$U"
-	wait_for opensnoop '^PID' || { fail opensnoop "no header" opensnoop; return; }
+	wait_for opensnoop '^PID' || { bad_run opensnoop "no header" opensnoop; return; }
 	"$prog" "$file" >/dev/null &
 	local pid=$!
 	wait $pid
@@ -168,17 +156,17 @@ test_opensnoop() {
 	local pid2=$!
 	wait $pid2
 	finish opensnoop
-	[ "$rc" = 0 ] || { fail opensnoop "exit status $rc" opensnoop; return; }
+	[ "$rc" = 0 ] || { bad_run opensnoop "exit status $rc" opensnoop; return; }
 	# columns: PID COMM FD ERR PATH
 	ok=$(awk -v p="$pid" -v f="$file" -v c="wbo_$U" \
 		'$1 == p && $2 == c && $3 >= 3 && $4 == 0 && $5 == f' "$WORK/opensnoop.out")
 	missing=$(awk -v p="$pid2" -v f="$WORK/missing_$U" \
 		'$1 == p && $3 == -1 && $4 == 2 && $5 == f' "$WORK/opensnoop.out")
 	others=$(awk -v c="wbo_$U" 'NR > 1 && $2 != c' "$WORK/opensnoop.out")
-	[ -n "$ok" ] || { fail opensnoop "no successful open of $file by $pid" opensnoop; return; }
-	[ -n "$missing" ] || { fail opensnoop "no ENOENT open by $pid2" opensnoop; return; }
-	[ -z "$others" ] || { fail opensnoop "comm filter let through: $others" opensnoop; return; }
-	pass opensnoop
+	[ -n "$ok" ] || { bad_run opensnoop "no successful open of $file by $pid" opensnoop; return; }
+	[ -n "$missing" ] || { bad_run opensnoop "no ENOENT open by $pid2" opensnoop; return; }
+	[ -z "$others" ] || { bad_run opensnoop "comm filter let through: $others" opensnoop; return; }
+	ok opensnoop
 }
 
 # -p: this shell opens a file itself.
@@ -187,18 +175,18 @@ test_opensnoop_pid() {
 	local file=$WORK/pfile_$U rc me=$BASHPID
 	echo hello >"$file"
 	start opensnoop-pid "$EX/opensnoop.wasm" -- -d 2 -p "$me"
-	wait_for opensnoop-pid '^PID' || { fail opensnoop-pid "no header" opensnoop-pid; return; }
+	wait_for opensnoop-pid '^PID' || { bad_run opensnoop-pid "no header" opensnoop-pid; return; }
 	exec {fd}<"$file"
 	exec {fd}<&-
 	cat "$file" >/dev/null
 	finish opensnoop-pid
-	[ "$rc" = 0 ] || { fail opensnoop-pid "exit status $rc" opensnoop-pid; return; }
+	[ "$rc" = 0 ] || { bad_run opensnoop-pid "exit status $rc" opensnoop-pid; return; }
 	awk -v p="$me" -v f="$file" '$1 == p && $5 == f { found = 1 } END { exit !found }' \
 		"$WORK/opensnoop-pid.out" ||
-		{ fail opensnoop-pid "the shell's own open is missing" opensnoop-pid; return; }
+		{ bad_run opensnoop-pid "the shell's own open is missing" opensnoop-pid; return; }
 	[ -z "$(awk -v p="$me" 'NR > 1 && $1 != p' "$WORK/opensnoop-pid.out")" ] ||
-		{ fail opensnoop-pid "pid filter let other processes through" opensnoop-pid; return; }
-	pass opensnoop-pid
+		{ bad_run opensnoop-pid "pid filter let other processes through" opensnoop-pid; return; }
+	ok opensnoop-pid
 }
 
 # A 0.3 s clock_nanosleep (syscall 230) lands in the 262144..524287 us slot.
@@ -206,52 +194,52 @@ test_syslat() {
 	local prog=$WORK/wbs_$U rc
 	cp /bin/sleep "$prog"
 	start syslat "$EX/syslat.wasm" -- -d 2.5 -i 1 -c "wbs_$U" -s 230
-	wait_for syslat '^syslat: tracing' || { fail syslat "no header" syslat; return; }
+	wait_for syslat '^syslat: tracing' || { bad_run syslat "no header" syslat; return; }
 	"$prog" 0.3
 	finish syslat
-	[ "$rc" = 0 ] || { fail syslat "exit status $rc" syslat; return; }
+	[ "$rc" = 0 ] || { bad_run syslat "exit status $rc" syslat; return; }
 	grep -Eq '^ *262144 -> 524287 +: 1 ' "$WORK/syslat.out" ||
-		{ fail syslat "no count in the 262144 -> 524287 us slot" syslat; return; }
+		{ bad_run syslat "no count in the 262144 -> 524287 us slot" syslat; return; }
 	grep -Eq '^syslat: [1-9][0-9]* syscalls$' "$WORK/syslat.out" ||
-		{ fail syslat "no .bss summary" syslat; return; }
-	pass syslat
+		{ bad_run syslat "no .bss summary" syslat; return; }
+	ok syslat
 }
 
 test_getenvsnoop() {
 	local prog=$WORK/wbg_$U rc
 	if [ ! -d /sys/bus/event_source/devices/uprobe ]; then
-		skip getenvsnoop "kernel has no uprobe PMU"; return
+		skipped getenvsnoop "kernel has no uprobe PMU"; return
 	fi
 	cp "$GUESTS/getenv-caller" "$prog"
 	start getenv "$EX/getenvsnoop.wasm" --allow-uprobe "$LIBC" -- -d 3
-	wait_for getenv '^PID' || { fail getenvsnoop "no header" getenv; return; }
+	wait_for getenv '^PID' || { bad_run getenvsnoop "no header" getenv; return; }
 	local runner=${guest_pid[getenv]} held
 	held=$(held_bpf "$runner")
 	env "WBPF_E2E_$U=value_$U" "$prog" "WBPF_E2E_$U" "WBPF_NONE_$U" >/dev/null &
 	local pid=$!
 	wait $pid
 	finish getenv
-	[ "$rc" = 0 ] || { fail getenvsnoop "exit status $rc" getenv; return; }
+	[ "$rc" = 0 ] || { bad_run getenvsnoop "exit status $rc" getenv; return; }
 	grep -Eq "^$pid +wbg_$U +yes +WBPF_E2E_$U=value_$U\$" "$WORK/getenv.out" ||
-		{ fail getenvsnoop "no event for the set variable" getenv; return; }
+		{ bad_run getenvsnoop "no event for the set variable" getenv; return; }
 	grep -Eq "^$pid +wbg_$U +no +WBPF_NONE_$U=\$" "$WORK/getenv.out" ||
-		{ fail getenvsnoop "no event for the unset variable" getenv; return; }
+		{ bad_run getenvsnoop "no event for the unset variable" getenv; return; }
 	[ -z "$(grep "libbpf_${runner}_" /sys/kernel/tracing/uprobe_events 2>/dev/null)" ] ||
-		{ fail getenvsnoop "legacy uprobe events left behind" getenv; return; }
+		{ bad_run getenvsnoop "legacy uprobe events left behind" getenv; return; }
 	released getenvsnoop getenv "$held" || return
-	pass getenvsnoop
+	ok getenvsnoop
 }
 
 # Without --allow-uprobe the attach is refused and the host names the flag.
 test_getenvsnoop_denied() {
 	local rc
 	run getenv-denied "$EX/getenvsnoop.wasm" -- -d 1
-	[ "$rc" = 1 ] || { fail getenvsnoop-denied "exit status $rc" getenv-denied; return; }
+	[ "$rc" = 1 ] || { bad_run getenvsnoop-denied "exit status $rc" getenv-denied; return; }
 	grep -q "Operation not permitted" "$WORK/getenv-denied.err" ||
-		{ fail getenvsnoop-denied "guest did not see EPERM" getenv-denied; return; }
+		{ bad_run getenvsnoop-denied "guest did not see EPERM" getenv-denied; return; }
 	grep -q -- "--allow-uprobe" "$WORK/getenv-denied.err" ||
-		{ fail getenvsnoop-denied "host did not name --allow-uprobe" getenv-denied; return; }
-	pass getenvsnoop-denied
+		{ bad_run getenvsnoop-denied "host did not name --allow-uprobe" getenv-denied; return; }
+	ok getenvsnoop-denied
 }
 
 # The wasm-bpf ABI example.
@@ -259,7 +247,7 @@ test_sigsnoop() {
 	local prog=$WORK/wbk_$U rc
 	cp /bin/sleep "$prog"
 	start sigsnoop "$EX/sigsnoop.wasm" -- -d 3
-	wait_for sigsnoop '^sigsnoop: tracing' || { fail sigsnoop "no header" sigsnoop; return; }
+	wait_for sigsnoop '^sigsnoop: tracing' || { bad_run sigsnoop "no header" sigsnoop; return; }
 	local held
 	held=$(held_bpf "${guest_pid[sigsnoop]}")
 	"$prog" 10 &
@@ -268,13 +256,13 @@ test_sigsnoop() {
 	kill -USR1 $pid
 	wait $pid 2>/dev/null
 	finish sigsnoop
-	[ "$rc" = 0 ] || { fail sigsnoop "exit status $rc" sigsnoop; return; }
+	[ "$rc" = 0 ] || { bad_run sigsnoop "exit status $rc" sigsnoop; return; }
 	grep -Eq "^SIGNAL sig=10 from_pid=$BASHPID from_comm=[^ ]+ to_pid=$pid to_comm=wbk_$U result=0\$" \
-		"$WORK/sigsnoop.out" || { fail sigsnoop "no SIGUSR1 event for $pid" sigsnoop; return; }
+		"$WORK/sigsnoop.out" || { bad_run sigsnoop "no SIGUSR1 event for $pid" sigsnoop; return; }
 	grep -Eq '^COUNT sig=10 count=[1-9]' "$WORK/sigsnoop.out" ||
-		{ fail sigsnoop "no per-signal count from the hash map" sigsnoop; return; }
+		{ bad_run sigsnoop "no per-signal count from the hash map" sigsnoop; return; }
 	released sigsnoop sigsnoop "$held" || return
-	pass sigsnoop
+	ok sigsnoop
 }
 
 # ----------------------------------------------------------- helper policy
@@ -285,14 +273,14 @@ policy_case() {
 	local name=$1 mode=$2 want_rc=$3 re=$4 rc
 	shift 4
 	run "$name" "$GUESTS/policy.wasm" "$@" -- "$mode"
-	[ "$rc" = "$want_rc" ] || { fail "$name" "exit status $rc, want $want_rc" "$name"; return; }
+	[ "$rc" = "$want_rc" ] || { bad_run "$name" "exit status $rc, want $want_rc" "$name"; return; }
 	if [ -n "$re" ]; then
-		grep -Eq "$re" "$WORK/$name.err" || { fail "$name" "no line matching '$re'" "$name"; return; }
-		grep -q '^load: -1$' "$WORK/$name.out" || { fail "$name" "guest did not see -EPERM" "$name"; return; }
+		grep -Eq "$re" "$WORK/$name.err" || { bad_run "$name" "no line matching '$re'" "$name"; return; }
+		grep -q '^load: -1$' "$WORK/$name.out" || { bad_run "$name" "guest did not see -EPERM" "$name"; return; }
 	else
-		grep -q '^attach: ok$' "$WORK/$name.out" || { fail "$name" "not attached" "$name"; return; }
+		grep -q '^attach: ok$' "$WORK/$name.out" || { bad_run "$name" "not attached" "$name"; return; }
 	fi
-	pass "$name"
+	ok "$name"
 }
 
 test_policy() {
@@ -311,11 +299,11 @@ test_sdk() {
 	local rc
 	run sdk "$GUESTS/sdk_test.wasm"
 	if [ "$rc" != 0 ] || grep -q '^FAIL' "$WORK/sdk.out"; then
-		fail sdk "exit status $rc; $(grep -c '^FAIL' "$WORK/sdk.out") checks failed" sdk
+		bad_run sdk "exit status $rc; $(grep -c '^FAIL' "$WORK/sdk.out") checks failed" sdk
 		grep '^FAIL' "$WORK/sdk.out"
 		return
 	fi
-	pass "sdk ($(tail -n 1 "$WORK/sdk.out"))"
+	ok "sdk ($(tail -n 1 "$WORK/sdk.out"))"
 }
 
 # Suites of checks inside one guest: each prints ok/FAIL lines.
@@ -323,11 +311,11 @@ test_hostile_suite() {
 	local suite=$1 rc
 	run "hostile-$suite" "$GUESTS/hostile.wasm" -- "$suite"
 	if [ "$rc" != 0 ] || ! grep -Eq "^$suite: ([0-9]+)/\\1 checks passed" "$WORK/hostile-$suite.out"; then
-		fail "hostile-$suite" "exit status $rc" "hostile-$suite"
+		bad_run "hostile-$suite" "exit status $rc" "hostile-$suite"
 		grep '^FAIL' "$WORK/hostile-$suite.out"
 		return
 	fi
-	pass "hostile-$suite ($(tail -n 1 "$WORK/hostile-$suite.out"))"
+	ok "hostile-$suite ($(tail -n 1 "$WORK/hostile-$suite.out"))"
 }
 
 # A callback that traps, loops or exits ends the instance; wbpf must exit
@@ -338,25 +326,25 @@ test_hostile_callback() {
 	start_s=$(date +%s)
 	rm -f "$WORK/go"
 	start "$name" "$GUESTS/hostile.wasm" --timeout "$timeout" --dir "$WORK::/w" -- "$suite"
-	wait_for "$name" '^armed' || { fail "$name" "never armed" "$name"; finish "$name"; return; }
+	wait_for "$name" '^armed' || { bad_run "$name" "never armed" "$name"; finish "$name"; return; }
 	held=$(held_bpf "${guest_pid[$name]}")
 	touch "$WORK/go"
 	finish "$name"
-	[ "$rc" = "$want_rc" ] || { fail "$name" "exit status $rc, want $want_rc" "$name"; return; }
-	[ $(( $(date +%s) - start_s )) -lt 15 ] || { fail "$name" "took too long" "$name"; return; }
-	! grep -q '^FAIL' "$WORK/$name.out" || { fail "$name" "the callback never ran" "$name"; return; }
+	[ "$rc" = "$want_rc" ] || { bad_run "$name" "exit status $rc, want $want_rc" "$name"; return; }
+	[ $(( $(date +%s) - start_s )) -lt 15 ] || { bad_run "$name" "took too long" "$name"; return; }
+	! grep -q '^FAIL' "$WORK/$name.out" || { bad_run "$name" "the callback never ran" "$name"; return; }
 	grep -q '^prog' <<<"$held" && grep -q '^link' <<<"$held" ||
-		{ fail "$name" "held no program and link while armed: '$held'" "$name"; return; }
+		{ bad_run "$name" "held no program and link while armed: '$held'" "$name"; return; }
 	left=$(still_there "$held")
-	[ -z "$left" ] || { fail "$name" "left behind after exit: $left" "$name"; return; }
-	pass "$name ($(grep -c . <<<"$held") programs/links released)"
+	[ -z "$left" ] || { bad_run "$name" "left behind after exit: $left" "$name"; return; }
+	ok "$name ($(grep -c . <<<"$held") programs/links released)"
 }
 
 # The corrupted object is refused with one line saying why; wbpf goes on.
 test_hostile_corrupt() {
 	test_hostile_suite corrupt
 	grep -q "BPF object 'corrupt' refused: it crashes libbpf's parser" "$WORK/hostile-corrupt.err" ||
-		fail hostile-corrupt-reason "no line giving the reason" hostile-corrupt
+		bad_run hostile-corrupt-reason "no line giving the reason" hostile-corrupt
 }
 
 ALL_TESTS=(
@@ -385,8 +373,7 @@ main() {
 	else
 		for t in "${ALL_TESTS[@]}"; do eval "test_$t"; done
 	fi
-	echo "examples-test: $passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
+	tally "examples-test"
 }
 
 main "$@"

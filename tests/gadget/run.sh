@@ -13,7 +13,6 @@ WBPF=${WBPF:-$BUILD/wbpf}
 EX=$BUILD/examples
 HERE=$(dirname "$0")
 
-passed=0 failed=0 skipped=0
 WORK=$(mktemp -d /tmp/wbpf-gadget.XXXXXX)
 U=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 declare -A bg_pid=()
@@ -26,18 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-fail() {
-	local name=$1 run=${3:-}
-	echo "FAIL $name: $2"
-	failed=$((failed + 1))
-	if [ -n "$run" ]; then
-		echo "---- $run stdout (tail)"; tail -n 20 "$WORK/$run.out" 2>/dev/null
-		echo "---- $run stderr (tail)"; tail -n 20 "$WORK/$run.err" 2>/dev/null
-		echo "----"
-	fi
-}
+. "$(dirname "$0")/../lib.sh"
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -116,17 +104,17 @@ test_yaml_malformed() {
 		rc=$?
 		n=$(printf '%s\n' "$err" | grep -c .)
 		if [ $rc -ne 1 ] || [ "$n" -ne 1 ] || ! grep -Eq "^wbpf gadget: .*$want" <<<"$err"; then
-			fail "yaml-malformed" "$(basename "$f"): status $rc, want one line matching '$want', got: $err"
+			bad_run "yaml-malformed" "$(basename "$f"): status $rc, want one line matching '$want', got: $err"
 			bad=1
 		fi
 	done
-	[ $bad -eq 0 ] && pass yaml-malformed
+	[ $bad -eq 0 ] && ok yaml-malformed
 }
 
 test_yaml_full() {
 	local dir out
 	dir=$(yaml_gadget "$HERE/yaml/full.yaml")
-	out=$("$WBPF" gadget inspect "$dir") || { fail yaml-full "inspect failed"; return; }
+	out=$("$WBPF" gadget inspect "$dir") || { bad_run yaml-full "inspect failed"; return; }
 	local want
 	for want in \
 		'^    comm +cstring @8\+16 .*template=comm description=the process name columns.width=6 columns.ellipsis=end' \
@@ -138,84 +126,84 @@ test_yaml_full() {
 		'^    error +string .*columns.ellipsis=none' \
 		'^param --comm \(string, ebpf, default .*\): only this comm$' \
 		'^program exit_openat: SEC\("tracepoint/syscalls/sys_exit_openat"\)$'; do
-		grep -Eq "$want" <<<"$out" || { fail yaml-full "no line matching '$want' in: $out"; return; }
+		grep -Eq "$want" <<<"$out" || { bad_run yaml-full "no line matching '$want' in: $out"; return; }
 	done
-	pass yaml-full
+	ok yaml-full
 }
 
 # The renderer applies those annotations: widths, alignment, ellipsis.
 test_columns() {
-	is_root || { skip columns "needs root (eBPF)"; return; }
+	is_root || { skipped columns "needs root (eBPF)"; return; }
 	local dir prog=$WORK/wbc_$U line want
 	dir=$(yaml_gadget "$HERE/yaml/full.yaml")
 	cp /bin/cat "$prog"
 	start columns "$dir" --comm "wbc_$U"
-	started columns || { fail columns "no header" columns; return; }
+	started columns || { bad_run columns "no header" columns; return; }
 	"$prog" "$WORK/a_very_long_missing_name_$U" 2>/dev/null
 	sleep 0.3
 	stop columns
 	want="COMM   PID          FD    FLAGS FNAME        ERROR"
 	[ "$(head -1 "$WORK/columns.out")" = "$want" ] ||
-		{ fail columns "header: want '$want', got '$(head -1 "$WORK/columns.out")'" columns; return; }
+		{ bad_run columns "header: want '$want', got '$(head -1 "$WORK/columns.out")'" columns; return; }
 	line=$(grep " /tmp/w…" "$WORK/columns.out")
 	# comm cut at 6 with an ellipsis, pid left-aligned in 9, fd right in 5,
 	# flags in hex, fname cut in the middle to 12, error never cut.
 	[[ "$line" =~ ^wbc_$(printf %.1s "$U")…\ [0-9]+\ +-1\ +0x[0-9a-f]+\ /tmp/w…[a-f0-9]{5}\ ENOENT$ ]] ||
-		{ fail columns "row: '$line'" columns; return; }
-	pass columns
+		{ bad_run columns "row: '$line'" columns; return; }
+	ok columns
 }
 
 # --------------------------------------------------------------- examples
 
 test_trace_exec() {
-	is_root || { skip trace_exec "needs root (eBPF)"; return; }
+	is_root || { skipped trace_exec "needs root (eBPF)"; return; }
 	local prog=$WORK/wbx_$U pid line
 	cp /bin/true "$prog"
 	start exec "$EX/trace_exec"
-	started exec || { fail trace_exec "no header" exec; return; }
+	started exec || { bad_run trace_exec "no header" exec; return; }
 	"$prog" "arg_$U" second &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop exec
-	[ "$rc" = 0 ] || { fail trace_exec "exit status $rc" exec; return; }
+	[ "$rc" = 0 ] || { bad_run trace_exec "exit status $rc" exec; return; }
 	# COMM PID FILE PCOMM USER; FILE is cut at its start to 32 columns
 	line=$(awk -v p="$pid" '$2 == p' "$WORK/exec.out")
 	read -r c p f pc us _ <<<"$line"
 	[ "$c $p $pc $us" = "wbx_$U $pid bash root" ] && [ "${#f}" = 32 ] &&
 		[[ "$f" == …* && "$prog" == *"${f#…}" ]] ||
-		{ fail trace_exec "want 'wbx_$U $pid …${prog: -31} bash root', got '$line'" exec; return; }
+		{ bad_run trace_exec "want 'wbx_$U $pid …${prog: -31} bash root', got '$line'" exec; return; }
 	grep -Eq "^wbpf gadget: trace_exec: [1-9][0-9]* events, 0 lost" "$WORK/exec.err" ||
-		{ fail trace_exec "no summary" exec; return; }
-	pass trace_exec
+		{ bad_run trace_exec "no summary" exec; return; }
+	ok trace_exec
 }
 
 test_trace_exec_json() {
-	is_root || { skip trace_exec-json "needs root (eBPF)"; return; }
+	is_root || { skipped trace_exec-json "needs root (eBPF)"; return; }
 	local prog=$WORK/wbj_$U pid
 	cp /bin/true "$prog"
 	start exec-json "$EX/trace_exec" -o json --fields comm,pid,ppid,uid,timestamp,args,argv \
 		--filter "comm=wbj_$U"
-	attached exec-json || { fail trace_exec-json "never attached" exec-json; return; }
+	attached exec-json || { bad_run trace_exec-json "never attached" exec-json; return; }
 	"$prog" "a $U" b,c &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop exec-json
 	[ "$(wc -l <"$WORK/exec-json.out")" = 1 ] ||
-		{ fail trace_exec-json "want exactly the one exec --filter lets through" exec-json; return; }
+		{ bad_run trace_exec-json "want exactly the one exec --filter lets through" exec-json; return; }
 	grep -Eq "^\{\"comm\":\"wbj_$U\",\"pid\":$pid,\"ppid\":$BASHPID,\"uid\":0,\"timestamp\":\"$(date +%Y-%m-%d)T[0-9:.]+(Z|[+-][0-9:]+)\",\"args\":\"$prog a $U b,c\",\"argv\":\[\"$prog\",\"a $U\",\"b,c\"\]\}$" \
-		"$WORK/exec-json.out" || { fail trace_exec-json "bad JSON" exec-json; return; }
-	pass trace_exec-json
+		"$WORK/exec-json.out" || { bad_run trace_exec-json "bad JSON" exec-json; return; }
+	ok trace_exec-json
 }
 
 # --comm filters in the kernel (a .rodata constant), errno is formatted.
 test_trace_open() {
-	is_root || { skip trace_open "needs root (eBPF)"; return; }
+	is_root || { skipped trace_open "needs root (eBPF)"; return; }
 	local prog=$WORK/wbo_$U pid others
 	cp /bin/cat "$prog"
 	start open "$EX/trace_open" --comm "wbo_$U" --fields=-uid,-user
-	started open || { fail trace_open "no header" open; return; }
+	started open || { bad_run trace_open "no header" open; return; }
 	"$prog" "$WORK/missing_$U" 2>/dev/null &
 	pid=$!
 	wait $pid
@@ -223,23 +211,23 @@ test_trace_open() {
 	sleep 0.3
 	stop open
 	[ "$(head -1 "$WORK/open.out" | tr -s " ")" = "COMM PID FD FNAME ERROR ACCESS" ] ||
-		{ fail trace_open "--fields=-uid,-user: header '$(head -1 "$WORK/open.out")'" open; return; }
+		{ bad_run trace_open "--fields=-uid,-user: header '$(head -1 "$WORK/open.out")'" open; return; }
 	awk -v p="$pid" -v f="$WORK/missing_$U" -v c="wbo_$U" \
 		'$1 == c && $2 == p && $3 == -1 && $4 == f && $5 == "ENOENT" { ok = 1 } END { exit !ok }' \
-		"$WORK/open.out" || { fail trace_open "no ENOENT open of $WORK/missing_$U by $pid" open; return; }
+		"$WORK/open.out" || { bad_run trace_open "no ENOENT open of $WORK/missing_$U by $pid" open; return; }
 	others=$(awk -v c="wbo_$U" 'NR > 1 && $1 != c' "$WORK/open.out")
-	[ -z "$others" ] || { fail trace_open "--comm let through: $others" open; return; }
-	pass trace_open
+	[ -z "$others" ] || { bad_run trace_open "--comm let through: $others" open; return; }
+	ok trace_open
 }
 
 # The `env` operator drops paths without --path_contains and adds ACCESS.
 test_trace_open_operator() {
-	is_root || { skip trace_open-operator "needs root (eBPF)"; return; }
+	is_root || { skipped trace_open-operator "needs root (eBPF)"; return; }
 	local prog=$WORK/wbp_$U
 	cp /bin/cat "$prog"
 	start open-op "$EX/trace_open" --comm "wbp_$U" --path_contains "keep_$U" \
 		--fields comm,fname,error,access
-	started open-op || { fail trace_open-operator "no header" open-op; return; }
+	started open-op || { bad_run trace_open-operator "no header" open-op; return; }
 	"$prog" "$WORK/keep_$U" "$WORK/drop_$U" 2>/dev/null
 	echo x >"$WORK/keep_$U"
 	"$prog" "$WORK/keep_$U" >/dev/null
@@ -247,20 +235,20 @@ test_trace_open_operator() {
 	stop open-op
 	[ "$(awk -v c="wbp_$U" '$1 == c' "$WORK/open-op.out" | tr -s ' ')" = \
 	  "$(printf 'wbp_%s %s ENOENT read\nwbp_%s %s read' "$U" "$WORK/keep_$U" "$U" "$WORK/keep_$U")" ] ||
-		{ fail trace_open-operator "want the two opens of keep_$U only" open-op; return; }
+		{ bad_run trace_open-operator "want the two opens of keep_$U only" open-op; return; }
 	grep -Eq " [1-9][0-9]* dropped, 0 operator errors" "$WORK/open-op.err" ||
-		{ fail trace_open-operator "drops not counted" open-op; return; }
-	pass trace_open-operator
+		{ bad_run trace_open-operator "drops not counted" open-op; return; }
+	ok trace_open-operator
 }
 
 # A map iterator: the map read every --interval into one JSON array, sorted
 # by --sort; a process the test starts appears, and is gone once it exits.
 test_snapshot_process() {
-	is_root || { skip snapshot_process "needs root (eBPF)"; return; }
+	is_root || { skipped snapshot_process "needs root (eBPF)"; return; }
 	local prog=$WORK/wbs_$U pid out=$WORK/snap.out
 	cp /bin/sleep "$prog"
 	start snap "$EX/snapshot_process" -o json --interval 150ms --sort -syscalls,pid
-	attached snap || { fail snapshot_process "never attached" snap; return; }
+	attached snap || { bad_run snapshot_process "never attached" snap; return; }
 	"$prog" 30 &
 	pid=$!
 	sleep 0.6
@@ -268,7 +256,7 @@ test_snapshot_process() {
 	local before=$(wc -l <"$out")
 	sleep 0.6
 	stop snap
-	python3 - "$out" "$pid" "wbs_$U" "$before" <<'PY' || { fail snapshot_process "see above" snap; return; }
+	python3 - "$out" "$pid" "wbs_$U" "$before" <<'PY' || { bad_run snapshot_process "see above" snap; return; }
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 pid, comm, before = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -287,29 +275,29 @@ PY
 	"$WBPF" gadget run "$EX/snapshot_process" --interval 100ms --max-rows 2 --timeout 1 \
 		>"$WORK/snap2.out" 2>"$WORK/snap2.err"
 	awk 'NR > 1 && NF { n++ } !NF { if (n > 2) bad = 1; rows += n; n = 0 } END { exit bad || !rows }' \
-		"$WORK/snap2.out" || { fail snapshot_process "--max-rows 2 not kept" snap2; return; }
-	pass snapshot_process
+		"$WORK/snap2.out" || { bad_run snapshot_process "--max-rows 2 not kept" snap2; return; }
+	ok snapshot_process
 }
 
 # A socket filter on lo captures dig's queries to a dnsmasq this test
 # starts; the operator parses both directions and pairs them.
 test_trace_dns() {
-	is_root || { skip trace_dns "needs root (eBPF)"; return; }
+	is_root || { skipped trace_dns "needs root (eBPF)"; return; }
 	command -v dig >/dev/null && command -v dnsmasq >/dev/null ||
-		{ skip trace_dns "dig or dnsmasq missing (scripts/deps.sh installs them)"; return; }
+		{ skipped trace_dns "dig or dnsmasq missing (scripts/deps.sh installs them)"; return; }
 	local port=$((20000 + 0x${U:0:4} % 20000)) out=$WORK/dns.out
 	dnsmasq -k --no-resolv --no-hosts --conf-file=/dev/null --pid-file= --bind-interfaces \
 		--listen-address=127.0.0.1 -p "$port" --address=/wbpf-t.example/10.1.2.3 \
 		--address=/nx.example/ 2>"$WORK/dnsmasq.err" &
 	bg_pid[dnsmasq]=$!
 	start dns "$EX/trace_dns" -o json --iface lo --port "$port"
-	capturing dns || { fail trace_dns "never attached" dns; return; }
+	capturing dns || { bad_run trace_dns "never attached" dns; return; }
 	dig @127.0.0.1 -p "$port" "a$U.wbpf-t.example" A +tries=3 +time=1 +short >"$WORK/dig1" &&
 		dig @127.0.0.1 -p "$port" "b$U.nx.example" A +tries=3 +time=1 >"$WORK/dig2" ||
-		{ fail trace_dns "dig failed: $(cat "$WORK/dig1" "$WORK/dnsmasq.err")" dns; return; }
+		{ bad_run trace_dns "dig failed: $(cat "$WORK/dig1" "$WORK/dnsmasq.err")" dns; return; }
 	sleep 0.3
 	stop dns
-	python3 - "$out" "$port" "$U" <<'PY' || { fail trace_dns "see above" dns; return; }
+	python3 - "$out" "$port" "$U" <<'PY' || { bad_run trace_dns "see above" dns; return; }
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 port, u = sys.argv[2], sys.argv[3]
@@ -329,7 +317,7 @@ assert nx["rcode"] == "NXDOMAIN" and nx["answers"] == [], nx
 assert "dns" not in ok and "dns_len" not in ok, "the raw message is shown"
 PY
 	kill "${bg_pid[dnsmasq]}"; wait "${bg_pid[dnsmasq]}" 2>/dev/null; unset "bg_pid[dnsmasq]"
-	pass trace_dns
+	ok trace_dns
 }
 
 # ------------------------------------------------------------ IG's ABI
@@ -337,62 +325,62 @@ PY
 # Every host function, good and bad arguments, both generations; the
 # lifecycle in order, gadgetPostStop included.
 test_ig_abi() {
-	is_root || { skip ig-abi "needs root (eBPF)"; return; }
+	is_root || { skipped ig-abi "needs root (eBPF)"; return; }
 	local gen want
 	for gen in env ig; do
 		"$WBPF" gadget run "$EX/trace_open" --operator "$BUILD/tests/gadget/ig_abi-$gen.wasm" \
 			--path_contains abc --timeout 1 --comm nobody_$U \
 			>"$WORK/ig-$gen.out" 2>"$WORK/ig-$gen.err" ||
-			{ fail ig-abi "$gen: exit status $?" "ig-$gen"; return; }
+			{ bad_run ig-abi "$gen: exit status $?" "ig-$gen"; return; }
 		grep -Eq "^operator info: ig_abi: [0-9]{4,} checks, 0 failed$" "$WORK/ig-$gen.err" ||
-			{ fail ig-abi "$gen: checks failed" "ig-$gen"; return; }
+			{ bad_run ig-abi "$gen: checks failed" "ig-$gen"; return; }
 		want="_initialize gadgetInit gadgetPreStart gadgetStart gadgetStop gadgetPostStop"
 		[ "$(sed -n 's/^operator info: lifecycle: //p' "$WORK/ig-$gen.err" | xargs)" = "$want" ] ||
-			{ fail ig-abi "$gen: lifecycle order" "ig-$gen"; return; }
+			{ bad_run ig-abi "$gen: lifecycle order" "ig-$gen"; return; }
 		# each failing call said why, up to the cap
 		[ "$(grep -c '^wbpf gadget: operator: [a-zA-Z]*: ' "$WORK/ig-$gen.err")" -ge 10 ] ||
-			{ fail ig-abi "$gen: no reasons logged" "ig-$gen"; return; }
+			{ bad_run ig-abi "$gen: no reasons logged" "ig-$gen"; return; }
 		# the records it emitted into its own datasources were shown
 		grep -q "^hello  *42$" "$WORK/ig-$gen.out" ||
-			{ fail ig-abi "$gen: emitted record not shown" "ig-$gen"; return; }
+			{ bad_run ig-abi "$gen: emitted record not shown" "ig-$gen"; return; }
 	done
-	pass ig-abi
+	ok ig-abi
 }
 
 # wbpf's own ABI: every call with good and bad arguments, drop by return
 # value, several fields in one call, an array field, an eBPF field edited
 # in place, an emit from a callback, a timer.
 test_wbpf_abi() {
-	is_root || { skip wbpf-abi "needs root (eBPF)"; return; }
+	is_root || { skipped wbpf-abi "needs root (eBPF)"; return; }
 	local prog=$WORK/wbw_$U pid out=$WORK/wbpf-abi.out
 	cp /bin/cat "$prog"
 	: >"$WORK/keep_$U"
 	start wbpf-abi "$EX/trace_open" --operator "$BUILD/tests/gadget/wbpf-abi.wasm" \
 		--path_contains abc --comm "wbw_$U" -o json --timeout 3
-	attached wbpf-abi || { fail wbpf-abi "never attached" wbpf-abi; return; }
+	attached wbpf-abi || { bad_run wbpf-abi "never attached" wbpf-abi; return; }
 	"$prog" "$WORK/keep_$U" "$WORK/drop_$U" "$WORK/other_$U" 2>/dev/null &
 	pid=$!
 	wait $pid
 	sleep 0.3
 	stop wbpf-abi
 	grep -Eq "^operator info: wbpf_abi: [0-9]{3,} checks, 0 failed, [1-9][0-9]* events, [1-9][0-9]* timer turns$" \
-		"$WORK/wbpf-abi.err" || { fail wbpf-abi "checks failed" wbpf-abi; return; }
-	grep -q "drop_$U" "$out" && { fail wbpf-abi "a dropped record was shown" wbpf-abi; return; }
+		"$WORK/wbpf-abi.err" || { bad_run wbpf-abi "checks failed" wbpf-abi; return; }
+	grep -q "drop_$U" "$out" && { bad_run wbpf-abi "a dropped record was shown" wbpf-abi; return; }
 	grep -q "\"fname\":\"$WORK/other_$U\",.*\"tag\":\"\"" "$out" ||
-		{ fail wbpf-abi "an untouched record is missing" wbpf-abi; return; }
+		{ bad_run wbpf-abi "an untouched record is missing" wbpf-abi; return; }
 	grep -Eq "^\{\"comm\":\"wbw_$U\",\"pid\":$pid,.*\"fd\":4242,\"fname\":\"$WORK/keep_$U\",.*\"tag\":\"kept\",\"nums\":\[1,2,65535\]\}$" \
-		"$out" || { fail wbpf-abi "set values or the edited fd missing" wbpf-abi; return; }
+		"$out" || { bad_run wbpf-abi "set values or the edited fd missing" wbpf-abi; return; }
 	grep -q "^{\"name\":\"echo:$WORK/keep_$U\",\"pid\":$pid}$" "$out" ||
-		{ fail wbpf-abi "the emitted record is missing" wbpf-abi; return; }
+		{ bad_run wbpf-abi "the emitted record is missing" wbpf-abi; return; }
 	grep -Eq " [1-9][0-9]* dropped, 0 operator errors" "$WORK/wbpf-abi.err" ||
-		{ fail wbpf-abi "drop not counted" wbpf-abi; return; }
-	pass wbpf-abi
+		{ bad_run wbpf-abi "drop not counted" wbpf-abi; return; }
+	ok wbpf-abi
 }
 
 # --deterministic: IG's fake clocks and a fixed random stream, the same in
 # two runs; without it the real clocks and entropy.
 test_deterministic() {
-	is_root || { skip deterministic "needs root (eBPF)"; return; }
+	is_root || { skipped deterministic "needs root (eBPF)"; return; }
 	local i line
 	for i in 1 2 3; do
 		"$WBPF" gadget run "$EX/trace_open" --operator "$BUILD/tests/gadget/wbpf-clock.wasm" \
@@ -402,34 +390,34 @@ test_deterministic() {
 	line=$(cat "$WORK/clock1")
 	[[ "$line" =~ ^realtime\ 1640995200000000000\ monotonic\ 0\ 1000000\ random\ [0-9a-f]{24}$ ]] &&
 		cmp -s "$WORK/clock1" "$WORK/clock2" ||
-		{ fail deterministic "fake clocks: '$line' / '$(cat "$WORK/clock2")'"; return; }
+		{ bad_run deterministic "fake clocks: '$line' / '$(cat "$WORK/clock2")'"; return; }
 	read -r _ real _ m1 m2 _ rnd <"$WORK/clock3"
 	[ "${real:-0}" -gt 1700000000000000000 ] && [ "$m2" -gt "$m1" ] && [ "$rnd" != "${line##* }" ] ||
-		{ fail deterministic "real clocks: '$(cat "$WORK/clock3")'"; return; }
-	pass deterministic
+		{ bad_run deterministic "real clocks: '$(cat "$WORK/clock3")'"; return; }
+	ok deterministic
 }
 
 # Trap, endless loop and memory growth in callbacks: each contained and
 # counted, events keep flowing, the run ends normally.
 test_hostile() {
-	is_root || { skip hostile "needs root (eBPF)"; return; }
+	is_root || { skipped hostile "needs root (eBPF)"; return; }
 	local i
 	start hostile "$EX/trace_exec" --operator "$BUILD/tests/gadget/hostile-ig.wasm" \
 		--fuel 20000000 --max-memory 4MiB --fields comm
-	started hostile || { fail hostile "no header" hostile; return; }
+	started hostile || { bad_run hostile "no header" hostile; return; }
 	for i in 1 2 3 4 5 6; do /bin/true; done
 	sleep 0.5
 	stop hostile
-	[ "$rc" = 0 ] || { fail hostile "exit status $rc" hostile; return; }
+	[ "$rc" = 0 ] || { bad_run hostile "exit status $rc" hostile; return; }
 	[ "$(grep -c 'dataSourceCallback: unreachable executed' "$WORK/hostile.err")" = 2 ] &&
 		grep -q 'dataSourceCallback: fuel exhausted' "$WORK/hostile.err" ||
-		{ fail hostile "traps not reported" hostile; return; }
+		{ bad_run hostile "traps not reported" hostile; return; }
 	grep -Eq "^operator info: hostile: ([6-9]|[1-9][0-9]+) callbacks$" "$WORK/hostile.err" &&
 		grep -Eq " 3 operator errors \(3 traps\)$" "$WORK/hostile.err" ||
-		{ fail hostile "not counted, or the operator was not called on" hostile; return; }
+		{ bad_run hostile "not counted, or the operator was not called on" hostile; return; }
 	[ "$(grep -c '^true' "$WORK/hostile.out")" -ge 6 ] ||
-		{ fail hostile "events were lost" hostile; return; }
-	pass hostile
+		{ bad_run hostile "events were lost" hostile; return; }
+	ok hostile
 }
 
 # ------------------------------------------------------------ bad usage
@@ -438,23 +426,23 @@ test_bad_usage() {
 	local err rc
 	err=$("$WBPF" gadget run "$EX/trace_open" --nosuch 1 2>&1); rc=$?
 	[ $rc = 2 ] && [ "$err" = "wbpf gadget: unknown param 'nosuch'" ] ||
-		{ fail bad-usage "unknown param: $rc '$err'"; return; }
+		{ bad_run bad-usage "unknown param: $rc '$err'"; return; }
 	err=$("$WBPF" gadget run "$EX/trace_exec" --uid abc 2>&1); rc=$?
 	[ $rc = 2 ] && [ "$err" = "wbpf gadget: param uid: 'abc' is not a valid integer or bool" ] ||
-		{ fail bad-usage "bad value: $rc '$err'"; return; }
+		{ bad_run bad-usage "bad value: $rc '$err'"; return; }
 	err=$("$WBPF" gadget run "$EX/trace_open" --comm 0123456789abcdefX 2>&1); rc=$?
 	[ $rc = 2 ] && [ "$err" = "wbpf gadget: param comm: '0123456789abcdefX' is not a valid string (too long)" ] ||
-		{ fail bad-usage "long string: $rc '$err'"; return; }
+		{ bad_run bad-usage "long string: $rc '$err'"; return; }
 	err=$("$WBPF" gadget run "$EX/trace_open" --fields comm,nosuch 2>&1); rc=$?
 	[ $rc = 2 ] && [[ "$err" == "wbpf gadget: --fields: no field 'nosuch'"* ]] ||
-		{ fail bad-usage "--fields: $rc '$err'"; return; }
+		{ bad_run bad-usage "--fields: $rc '$err'"; return; }
 	err=$("$WBPF" gadget run "$EX/trace_open" --filter 'fd<x' 2>&1); rc=$?
 	[ $rc = 2 ] && [ "$err" = "wbpf gadget: --filter fd<x: 'x' is not a number" ] ||
-		{ fail bad-usage "--filter: $rc '$err'"; return; }
+		{ bad_run bad-usage "--filter: $rc '$err'"; return; }
 	err=$("$WBPF" gadget inspect "$WORK/nonexistent" 2>&1); rc=$?
 	[ $rc = 1 ] && [ "$err" = "wbpf gadget: $WORK/nonexistent/gadget.yaml: No such file or directory" ] ||
-		{ fail bad-usage "missing dir: $rc '$err'"; return; }
-	pass bad-usage
+		{ bad_run bad-usage "missing dir: $rc '$err'"; return; }
+	ok bad-usage
 }
 
 ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns
@@ -467,5 +455,4 @@ else
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 fi
 for t in ${*:-$ALL}; do "test_$t"; done
-echo "gadget tests: $passed passed, $failed failed, $skipped skipped"
-[ $failed -eq 0 ]
+tally "gadget tests"

@@ -17,19 +17,11 @@ trap 'rm -rf "$TMP"' EXIT
 ROOT=$TMP/root
 PREFIX=/opt/wbpf
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do printf '       %s\n' "$line"; done
-}
+. "$TOP/tests/lib.sh"
 
 if ! make -s -C "$TOP" install DESTDIR="$ROOT" PREFIX="$PREFIX" >"$TMP/install.log" 2>&1; then
 	bad "make install" "$(tail -n 10 "$TMP/install.log")"
-	echo "install-test: $pass passed, $fail failed"
+	tally install-test
 	exit 1
 fi
 LIB=$ROOT$PREFIX/lib
@@ -102,5 +94,4 @@ else
 	bad "installed command" "$v" "completion: '$completion'"
 fi
 
-echo "install-test: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tally install-test

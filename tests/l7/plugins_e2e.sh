@@ -20,7 +20,6 @@ WBPF=${WBPF:-$B/wbpf}
 EX=$B/examples
 T=$(mktemp -d /tmp/wbpf-l7plug.XXXXXX)
 PIDS=()
-FAILED=0
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -29,25 +28,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "l7plug-e2e: FAIL: $*" >&2; FAILED=1; }
-skip() { echo "l7plug-e2e: skipped $1: $2"; }
+. "$(dirname "$0")/../lib.sh"
 
 need() { # part, tools...
 	local part=$1 t
 	shift
-	[ "$(id -u)" -eq 0 ] || { skip "$part" "capturing loopback needs root"; return 1; }
+	[ "$(id -u)" -eq 0 ] || { skipped "$part" "capturing loopback needs root"; return 1; }
 	for t in tcpdump tshark "$@"; do
-		command -v "$t" >/dev/null || { skip "$part" "$t is not installed"; return 1; }
+		command -v "$t" >/dev/null || { skipped "$part" "$t is not installed"; return 1; }
 	done
-}
-
-# A port nobody listens on, from a range the test owns.
-free_port() {
-	local p
-	for p in $(seq "$1" $(($1 + 50))); do
-		ss -Htln "sport = :$p" | grep -q . || ss -Huln "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	echo "$1"
 }
 
 wait_port() { # proto port
@@ -66,7 +55,7 @@ capture_start() { # name filter
 		grep -q "listening on" "$T/$1.cap.log" && return 0
 		sleep 0.05
 	done
-	fail "$1: tcpdump did not start: $(cat "$T/$1.cap.log")"
+	bad "$1: tcpdump did not start: $(cat "$T/$1.cap.log")"
 	return 1
 }
 
@@ -114,12 +103,12 @@ feed() { # name port plugin [args...]
 
 compare() { # what expected-file got-file
 	if [ ! -s "$2" ]; then
-		fail "$1: tshark found nothing to compare"
+		bad "$1: tshark found nothing to compare"
 	elif ! diff -u "$2" "$3" >"$T/diff" 2>&1; then
-		fail "$1: differs from tshark:"
+		bad "$1: differs from tshark:"
 		cat "$T/diff" >&2
 	else
-		echo "l7plug-e2e: $1: $(wc -l <"$2") messages as tshark"
+		ok "$1: $(wc -l <"$2") messages as tshark"
 	fi
 }
 
@@ -127,16 +116,16 @@ compare() { # what expected-file got-file
 redis_part() {
 	need redis redis-server redis-cli || return 0
 	local port
-	port=$(free_port 16379)
+	port=$(free_port)
 	redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
 		--daemonize no >"$T/redis.log" 2>&1 &
 	PIDS+=($!)
-	wait_port t "$port" || { fail "redis-server did not start"; return; }
+	wait_port t "$port" || { bad "redis-server did not start"; return; }
 	capture_start redis "tcp port $port" || return
 	for cmd in "SET greeting hello" "GET greeting" "GET missing" "INCR counter" \
 		"RPUSH list a b c" "LRANGE list 0 -1" "HSET h f v" "NOSUCHCOMMAND x" "DEL greeting"; do
 		# shellcheck disable=SC2086
-		redis-cli -h 127.0.0.1 -p "$port" $cmd >/dev/null 2>&1 || fail "redis-cli $cmd failed"
+		redis-cli -h 127.0.0.1 -p "$port" $cmd >/dev/null 2>&1 || bad "redis-cli $cmd failed"
 	done
 	capture_stop redis
 	# tshark: per request frame the command (its first bulk string, which
@@ -153,7 +142,7 @@ redis_part() {
 		awk -F'\t' '{ print $1 "\tresp\t" ($2 != "" ? "error" : "ok") }' >>"$T/redis.want"
 	sort -n -o "$T/redis.want" "$T/redis.want"
 	for p in l7_redis l7_redis_deepflow_pb l7_redis_deepflow_legacy; do
-		feed redis "$port" "$EX/$p.wasm" >"$T/$p.out" 2>"$T/$p.err" || fail "$p: $(cat "$T/$p.err")"
+		feed redis "$port" "$EX/$p.wasm" >"$T/$p.out" 2>"$T/$p.err" || bad "$p: $(cat "$T/$p.err")"
 		awk -F'\t' '$3 == "req" { print $1 "\treq\t" $5 }
 			$3 == "resp" { print $1 "\tresp\t" ($9 == 3 ? "error" : "ok") }' "$T/$p.out" |
 			sort -n >"$T/$p.got"
@@ -163,9 +152,9 @@ redis_part() {
 	for p in l7_redis_deepflow_pb l7_redis_deepflow_legacy; do
 		cut -f1-3,5-10 "$T/l7_redis.out" >"$T/a"
 		cut -f1-3,5-10 "$T/$p.out" >"$T/b"
-		diff -q "$T/a" "$T/b" >/dev/null || { fail "$p differs from l7_redis:"; diff "$T/a" "$T/b" >&2; }
+		diff -q "$T/a" "$T/b" >/dev/null || { bad "$p differs from l7_redis:"; diff "$T/a" "$T/b" >&2; }
 	done
-	grep -q $'\tresp\t.*\t3\t' "$T/l7_redis.out" || fail "redis: the error reply was not a server error"
+	grep -q $'\tresp\t.*\t3\t' "$T/l7_redis.out" || bad "redis: the error reply was not a server error"
 	# The whole pipeline: one record per command, paired with its reply.
 	awk -F'\t' '$2 == "req" { c = $3 } $2 == "resp" { print c "\t" $3 }' "$T/redis.want" >"$T/redis.pairs"
 	for p in l7_redis l7_redis_deepflow_pb l7_redis_deepflow_legacy; do
@@ -180,18 +169,18 @@ redis_part() {
 mqtt_part() {
 	need mqtt mosquitto mosquitto_pub mosquitto_sub || return 0
 	local port
-	port=$(free_port 11883)
+	port=$(free_port)
 	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$T/mosquitto.conf"
 	mosquitto -c "$T/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
 	PIDS+=($!)
-	wait_port t "$port" || { fail "mosquitto did not start"; return; }
+	wait_port t "$port" || { bad "mosquitto did not start"; return; }
 	capture_start mqtt "tcp port $port" || return
 	timeout 10 mosquitto_sub -h 127.0.0.1 -p "$port" -t wbpf/test -q 1 -C 2 >"$T/sub.out" &
 	local sub=$!
 	sleep 0.5
 	mosquitto_pub -h 127.0.0.1 -p "$port" -t wbpf/test -m hello -q 1
 	mosquitto_pub -h 127.0.0.1 -p "$port" -t wbpf/test -m again -q 0
-	wait "$sub" || fail "mqtt: the subscriber did not get both messages"
+	wait "$sub" || bad "mqtt: the subscriber did not get both messages"
 	capture_stop mqtt
 	local types="RESERVED CONNECT CONNACK PUBLISH PUBACK PUBREC PUBREL PUBCOMP SUBSCRIBE SUBACK UNSUBSCRIBE UNSUBACK PINGREQ PINGRESP DISCONNECT AUTH"
 	tshark -r "$T/mqtt.pcap" -d "tcp.port==$port,mqtt" -Y mqtt -T fields -e frame.number -e mqtt.msgtype -e mqtt.topic \
@@ -199,7 +188,7 @@ mqtt_part() {
 		BEGIN { split(names, n, " ") }
 		{ k = split($2, t, ","); s = ""; for (i = 1; i <= k; i++) s = s (i > 1 ? "," : "") n[t[i] + 1]
 		  print $1 "\t" s "\t" $3 }' >"$T/mqtt.want"
-	feed mqtt "$port" "$EX/l7_mqtt.wasm" >"$T/mqtt.out" 2>"$T/mqtt.err" || fail "mqtt: $(cat "$T/mqtt.err")"
+	feed mqtt "$port" "$EX/l7_mqtt.wasm" >"$T/mqtt.out" 2>"$T/mqtt.err" || bad "mqtt: $(cat "$T/mqtt.err")"
 	awk -F'\t' '{ if ($1 != f && f != "") { print f "\t" t "\t" r }
 		      if ($1 != f) { t = ""; r = "" }
 		      f = $1; t = t (t != "" ? "," : "") $5
@@ -212,13 +201,13 @@ mqtt_part() {
 dns_part() {
 	need dns dnsmasq dig || return 0
 	local port
-	port=$(free_port 15353)
+	port=$(free_port)
 	dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=127.0.0.1 --port="$port" --address=/example.test/10.1.2.3 \
 		--address=/multi.test/10.0.0.1 --local=/test/ --pid-file="$T/dnsmasq.pid" \
 		>"$T/dnsmasq.log" 2>&1 &
 	PIDS+=($!)
-	wait_port u "$port" || { fail "dnsmasq did not start"; return; }
+	wait_port u "$port" || { bad "dnsmasq did not start"; return; }
 	capture_start dns "port $port" || return
 	for q in "example.test A" "nothere.test A" "example.test MX" "multi.test A"; do
 		# shellcheck disable=SC2086
@@ -236,7 +225,7 @@ dns_part() {
 			  printf "%s\t%s\t%d\t%s\t%s\t%s\n", $1, r ? "resp" : "req", hex($3), $4, $5, r ? $6 "\t" $7 : "-\t-" }' \
 		>"$T/dns.want"
 	feed dns "$port" "$EX/l7_dns.wasm" --plugin-arg port="$port" >"$T/dns.out" 2>"$T/dns.err" ||
-		fail "dns: $(cat "$T/dns.err")"
+		bad "dns: $(cat "$T/dns.err")"
 	awk -F'\t' 'BEGIN { split("A:1 MX:15 AAAA:28 TXT:16", m, " "); for (i in m) { split(m[i], kv, ":"); num[kv[1]] = kv[2] } }
 		{ ans = "-"; for (i = 11; i <= NF; i++) if ($i ~ /^answers=/) ans = substr($i, 9)
 		  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", $1, $3, $7, $6, num[$5], $3 == "resp" ? $8 : "-", ans }' \
@@ -258,10 +247,10 @@ dns_part() {
 		jq -r '[.request_id, .request_resource, .response_code] | @tsv' >"$T/dns.hostile"
 	compare "wbpf l7 + a looping plugin, built-in DNS" "$T/dns.pairs3" "$T/dns.hostile"
 	grep -Eq "plugin hostile.wasm: ([1-9][0-9]*) calls, \1 failures" "$T/hostile.err" ||
-		fail "the looping plugin's calls were not all counted as failures: $(cat "$T/hostile.err")"
+		bad "the looping plugin's calls were not all counted as failures: $(cat "$T/hostile.err")"
 }
 
 redis_part
 mqtt_part
 dns_part
-exit $FAILED
+tally l7plug-e2e

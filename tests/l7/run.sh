@@ -40,30 +40,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-skip=0
+. "$SRC/../lib.sh"
 label=$(basename "$WBPF")
 [ "$quick" = 1 ] && label="$label --quick"
 
-ok() {
-	pass=$((pass + 1))
-	echo "  ok   $1"
-}
-
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do
-		printf '       %s\n' "$line"
-	done
-}
-
-skipped() {
-	skip=$((skip + 1))
-	echo "  skip $1"
-}
 
 # check NAME EXPECTED ACTUAL
 check() {
@@ -215,8 +195,7 @@ check "capture filter applies" "0" "$(wc -l <"$TMP/f.json")"
 # ------------------------------------------------------------ real traffic
 
 if [ "$quick" = 1 ]; then
-	echo "l7 ($label): $pass passed, $fail failed, $skip skipped"
-	[ "$fail" = 0 ]
+	tally "l7 ($label)"
 	exit
 fi
 
@@ -234,5 +213,4 @@ else
 	traffic_tests
 fi
 
-echo "l7 ($label): $pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+tally "l7 ($label)"

@@ -4,14 +4,8 @@
 # at random (so that two runs do not meet) are started here; all of it
 # stays on lo.
 
-free_tcp_port() {
-	for p in $(seq "$1" $(($1 + 500))); do
-		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-}
-
 HTTP_ADDR=127.0.0.1
-HTTP_PORT=$(free_tcp_port $((18000 + RANDOM % 2000)))
+HTTP_PORT=$(free_port)
 DNS_ADDR=127.53.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
 CAP_FILTER="(host $HTTP_ADDR and tcp port $HTTP_PORT) or (host $DNS_ADDR and port 53)"
 

@@ -29,18 +29,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass=0
-fail=0
-skip=0
-
-ok() { pass=$((pass + 1)); echo "  ok   $1"; }
-skipped() { skip=$((skip + 1)); echo "  skip $1: $2"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do printf '       %s\n' "$line"; done
-}
+. "$SRC/../lib.sh"
 
 # fresh NAME: a new empty store for one test, exported as WBPF_STORE.
 fresh() {
@@ -84,10 +73,6 @@ app() {
 
 
 # ------------------------------------------------------------- registries
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_registry NAME [tls]: a docker-registry on 127.0.0.1 (TLS from the
 # test CA and htpasswd auth with "tls"); REG is its address.
@@ -760,5 +745,4 @@ else
 	bad registry "could not start docker-registry"
 fi
 
-echo "oci: $pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+tally oci

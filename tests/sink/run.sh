@@ -35,17 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "  ok   $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do printf '       %s\n' "$line"; done
-}
-
 SRC=$(cd "$(dirname "$0")" && pwd)
+. "$SRC/../lib.sh"
 # shellcheck source=services.sh
 source "$SRC/services.sh"
 
@@ -224,5 +215,4 @@ EOF
 	fi
 fi
 
-echo "sink-test: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tally sink-test

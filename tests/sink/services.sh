@@ -1,16 +1,9 @@
 # Shell helpers shared by tests/sink/run.sh and bench/sink/clickhouse.sh:
-# free ports, waiting for HTTP, and a throwaway ClickHouse server.
+# waiting for HTTP, and a throwaway ClickHouse server (free_port comes
+# from tests/lib.sh, which the caller sources first).
 #   source tests/sink/services.sh; CH_DIR=...; ch_start; ch_query SQL; ch_stop
 # ch_start appends the server's pid to the PIDS array (the caller's
 # cleanup kills what it holds).
-
-# A port nothing listens on now.
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		(echo >/dev/tcp/127.0.0.1/"$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
 
 wait_http() { # URL SECONDS
 	local i

@@ -40,24 +40,10 @@ mkdir -p "$OUT"
 TMP=$(mktemp -d /tmp/wbpf-wasi.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-pass=0
-fail=0
+. "$SRC/../lib.sh"
 label=$(basename "$WBPF")
 [ "$quick" = 1 ] && label="$label --quick"
 
-ok() {
-	pass=$((pass + 1))
-	echo "  ok   $1"
-}
-
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do
-		printf '       %s\n' "$line"
-	done
-}
 
 # ------------------------------------------------------------- building
 
@@ -584,5 +570,4 @@ sandbox
 limits
 hardening
 cli
-echo "wasi-test ($label): $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tally "wasi-test ($label)"

@@ -1,0 +1,61 @@
+# Shared by the tests/*/run.sh scripts (sourced). Each script counts its
+# checks with ok/bad/skipped and ends with `tally NAME`, whose status is
+# the script's: one line per check, one summary line, nonzero on failure.
+
+pass=0
+fail=0
+skip=0
+
+ok() {
+	pass=$((pass + 1))
+	echo "  ok   $1"
+}
+
+# bad NAME [DETAIL...]: each detail on its own indented line.
+bad() {
+	fail=$((fail + 1))
+	echo "  FAIL $1"
+	shift
+	for line in "$@"; do
+		printf '       %s\n' "$line"
+	done
+}
+
+# skipped NAME [REASON]: a check that could not run here, and why.
+skipped() {
+	skip=$((skip + 1))
+	echo "  skip $1${2:+: $2}"
+}
+
+# show_tail FILE...: the end of a run's output, after a failure.
+show_tail() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "  ---- $f (tail)"
+		tail -n 20 "$f" | sed 's/^/       /'
+	done
+}
+
+tally() {
+	echo "$1: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]
+}
+
+# free_port: a port of 127.0.0.1 with no TCP or UDP listener, from a range
+# picked at random so that stages running side by side do not meet.
+free_port() {
+	local p
+	for p in $(shuf -i 20000-60000 -n 100); do
+		ss -Htuln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# bad_run NAME WHY [RUN]: a failed check, with the end of what RUN printed
+# ($WORK/RUN.out and $WORK/RUN.err) when the check ran something.
+bad_run() {
+	bad "$1: $2"
+	[ -z "${3:-}" ] || show_tail "$WORK/$3.out" "$WORK/$3.err"
+}
