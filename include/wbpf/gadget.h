@@ -226,7 +226,10 @@ int wbpf_gadget__program_at(const struct wbpf_gadget *g, size_t i, const char **
 enum wbpf_gadget_format {
 	WBPF_OUTPUT_COLUMNS = 0, /* a header, then aligned columns */
 	WBPF_OUTPUT_JSON,	 /* one JSON object (array sources: array) a line */
+	WBPF_OUTPUT_SINK,	 /* each record (element) into opts.sink */
 };
+
+struct wbpf_sink;
 
 struct wbpf_gadget_output_opts {
 	size_t sz;
@@ -243,6 +246,7 @@ struct wbpf_gadget_output_opts {
 	 * then b (down); numbers as numbers, the rest as text. */
 	const char *sort;
 	uint32_t max_rows; /* array datasources: the first N after sorting; 0 = all */
+	struct wbpf_sink *sink; /* WBPF_OUTPUT_SINK: the caller's (include/wbpf/sink.h) */
 };
 
 struct wbpf_gadget_output;
@@ -263,6 +267,7 @@ struct wbpf_gadget_stats {
 	uint64_t dropped;	/* dropped by subscribers */
 	uint64_t operator_errors; /* operator calls that failed or trapped */
 	uint64_t operator_traps;
+	uint64_t sink_errors;	/* records the output's sink refused */
 };
 void wbpf_gadget__stats(const struct wbpf_gadget *g, struct wbpf_gadget_stats *out);
 

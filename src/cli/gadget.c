@@ -5,6 +5,7 @@
  * directory declares.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/sinks.h"
 #include "wbpf/gadget.h"
 
 static const char gadget_help[] =
@@ -27,7 +29,11 @@ static const char gadget_help[] =
 "Options of 'run':\n"
 "  --param KEY=VALUE     set a param; declared params are also flags:\n"
 "                        --KEY VALUE or --KEY=VALUE.\n"
-"  -o, --output FORMAT   columns (default) or json (one object a line).\n"
+"  -o, --output SPEC     columns (default) or json (one object a line), the\n"
+"                        gadget's own renderers; or a sink: table,\n"
+"                        json=FILE, clickhouse=URL[,table=T,...]\n"
+"                        (docs/sinks.md; default table: the gadget's name).\n"
+"  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics.\n"
 "  --fields LIST         a,b,c: these fields in this order; -a,+b: the\n"
 "                        default fields without a, with b.\n"
 "  --filter EXPR         FIELD=VALUE, FIELD!=VALUE, FIELD~REGEX, FIELD<N or\n"
@@ -58,6 +64,8 @@ struct gadget_args {
 	size_t nfilters;
 	struct wbpf_gadget_output_opts out;
 	struct wbpf_gadget_opts opts;
+	const char *sink_spec; /* --output naming a sink */
+	const char *metrics;
 	uint64_t timeout_ns;
 	bool help;
 };
@@ -119,9 +127,15 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 			return usage("--param needs KEY=VALUE, got '%s'", val);
 		push(&a->params, &a->nparams, val);
 	} else if (IS("-o") || IS("--output")) {
-		if (strcmp(val, "columns") && strcmp(val, "json"))
-			return usage("--output: 'columns' or 'json', not '%s'", val);
-		a->out.format = !strcmp(val, "json") ? WBPF_OUTPUT_JSON : WBPF_OUTPUT_COLUMNS;
+		a->sink_spec = NULL;
+		if (!strcmp(val, "json"))
+			a->out.format = WBPF_OUTPUT_JSON;
+		else if (!strcmp(val, "columns"))
+			a->out.format = WBPF_OUTPUT_COLUMNS;
+		else
+			a->sink_spec = val, a->out.format = WBPF_OUTPUT_SINK;
+	} else if (IS("--metrics")) {
+		a->metrics = val;
 	} else if (IS("--fields")) {
 		a->out.fields = val;
 	} else if (IS("--filter")) {
@@ -247,19 +261,59 @@ static void summary(struct wbpf_gadget *g)
 
 	wbpf_gadget__stats(g, &s);
 	fprintf(stderr, "wbpf gadget: %s: %llu events, %llu lost, %llu dropped, %llu operator "
-		"errors (%llu traps)\n", wbpf_gadget__name(g), (unsigned long long)s.events,
+		"errors (%llu traps)", wbpf_gadget__name(g), (unsigned long long)s.events,
 		(unsigned long long)s.lost, (unsigned long long)s.dropped,
 		(unsigned long long)s.operator_errors, (unsigned long long)s.operator_traps);
+	if (s.sink_errors)
+		fprintf(stderr, ", %llu refused by the sink", (unsigned long long)s.sink_errors);
+	fputc('\n', stderr);
+}
+
+/* The gadget's counters as Prometheus series, read at each scrape. */
+static void collect(void *ctx, struct wbpf_metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+#define C(field, help) { "wbpf_gadget_" #field "_total", help, \
+			 offsetof(struct wbpf_gadget_stats, field) }
+		C(events, "Records read from the kernel."),
+		C(lost, "Records lost in the kernel buffers."),
+		C(dropped, "Records dropped by operators."),
+		C(operator_errors, "Operator calls that failed or trapped."),
+		C(sink_errors, "Records the sink refused."),
+#undef C
+	};
+	struct wbpf_gadget *g = ctx;
+	struct wbpf_gadget_stats st;
+	char labels[300];
+
+	wbpf_gadget__stats(g, &st);
+	snprintf(labels, sizeof(labels), "gadget=\"%s\"", wbpf_gadget__name(g));
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		const uint64_t *v = (const uint64_t *)((const char *)&st + counters[i].offset);
+		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER, counters[i].name,
+							  labels, counters[i].help);
+		if (s)
+			wbpf_metric__set(s, (double)*v);
+	}
 }
 
 static int run(struct wbpf_gadget *g, struct gadget_args *a)
 {
 	struct wbpf_gadget_output *out = NULL;
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct wbpf_metrics *metrics = NULL;
+	struct wbpf_sink *sink = NULL;
 	int ret, stop;
 
 	if ((ret = set_params(g, a)))
 		return ret;
+	if (cli_sinks__open("gadget", wbpf_gadget__name(g), a->sink_spec, a->metrics, collect, g,
+			    &sink, &metrics))
+		return CLI_EXIT_USAGE;
+	a->out.sink = sink;
 	a->out.sz = sizeof(a->out);
 	a->out.filters = a->filters;
 	a->out.nfilters = a->nfilters;
@@ -288,6 +342,7 @@ static int run(struct wbpf_gadget *g, struct gadget_args *a)
 	if (ret != CLI_EXIT_USAGE)
 		summary(g);
 	wbpf_gadget_output__free(out);
+	cli_sinks__close(&sink, &metrics);
 	return ret;
 }
 

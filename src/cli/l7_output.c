@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/l7_output.h"
+#include "cli/sinks.h"
 
 /* Pipeline counters as Prometheus series, read at each scrape (they are
  * exact only at the end, close enough while running). */
@@ -53,25 +54,8 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 
 int l7_output__open(struct l7_output *o, const char *output, const char *metrics_addr)
 {
-	struct wbpf_sink_opts so = { .sz = sizeof(so), .producer = "l7" };
-	char err[256] = "";
-	int rc = 0;
-
-	if (metrics_addr) {
-		o->metrics = wbpf_metrics__new();
-		rc = o->metrics ? wbpf_metrics__serve(o->metrics, metrics_addr, err, sizeof(err))
-				: -1;
-		if (!rc)
-			rc = wbpf_metrics__on_collect(o->metrics, collect, o);
-	}
-	so.metrics = o->metrics;
-	if (!rc && output)
-		rc = wbpf_sink__open(output, &so, &o->sink, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "wbpf l7: %s\n", err[0] ? err : "out of memory");
-		l7_output__close(o);
+	if (cli_sinks__open("l7", "l7", output, metrics_addr, collect, o, &o->sink, &o->metrics))
 		return CLI_EXIT_USAGE;
-	}
 	return 0;
 }
 
@@ -86,9 +70,6 @@ int l7_output__record(struct l7_output *o, const struct l7_record *rec)
 
 void l7_output__close(struct l7_output *o)
 {
-	wbpf_sink__close(o->sink);
-	wbpf_metrics__free(o->metrics);
-	o->sink = NULL;
-	o->metrics = NULL;
+	cli_sinks__close(&o->sink, &o->metrics);
 	o->pipeline = NULL;
 }

@@ -259,6 +259,19 @@ void gwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A timer, first due one interval from now. */
 int gtimer_add(struct wbpf_gadget *g, uint64_t interval_ns, gtimer_fn fn, void *ctx);
 
+/* sink.c: a record's shown fields into a sink, typed. */
+struct wbpf_sink;
+struct wbpf_field;
+struct gsink_buf {
+	struct wbpf_field *fields;
+	size_t nfields_cap;
+	char *text;
+	size_t text_cap;
+};
+int gsink_write(struct gsink_buf *b, struct wbpf_sink *sink, struct wbpf_gadget_field *const *cols,
+		size_t n, const struct wbpf_gadget_data *d);
+void gsink_buf_free(struct gsink_buf *b);
+
 /* sort.c: "a,-b" orders array packets. */
 int gsort_check(struct wbpf_gadget *g, const char *spec);
 void gsort_packet(const char *spec, struct wbpf_gadget_packet *p);

@@ -43,6 +43,7 @@ struct wbpf_gadget_output {
 	size_t nfilters;
 	struct gview *views;
 	size_t nviews;
+	struct gsink_buf sink;
 	char text[TEXT_MAX];
 };
 
@@ -402,6 +403,11 @@ static struct gview *view(struct wbpf_gadget_output *o, struct wbpf_gadget_ds *d
 static void emit_data(struct wbpf_gadget_output *o, struct gview *v,
 		      const struct wbpf_gadget_data *d, bool *first)
 {
+	if (o->opts.format == WBPF_OUTPUT_SINK) {
+		if (gsink_write(&o->sink, o->opts.sink, v->cols, v->ncols, d))
+			o->g->stats.sink_errors++;
+		return;
+	}
 	if (o->opts.format == WBPF_OUTPUT_COLUMNS) {
 		row(o, v, d);
 		return;
@@ -441,7 +447,8 @@ static int output_sub(void *ctx, struct wbpf_gadget_ds *ds, struct wbpf_gadget_p
 				shown++;
 			}
 		/* JSON: one array a line; columns: a blank line ends a snapshot */
-		fputs(o->opts.format == WBPF_OUTPUT_JSON ? "]\n" : "\n", o->out);
+		if (o->opts.format != WBPF_OUTPUT_SINK)
+			fputs(o->opts.format == WBPF_OUTPUT_JSON ? "]\n" : "\n", o->out);
 	}
 	fflush(o->out);
 	return 0;
@@ -517,5 +524,6 @@ void wbpf_gadget_output__free(struct wbpf_gadget_output *o)
 	for (size_t i = 0; i < o->nviews; i++)
 		free(o->views[i].cols);
 	free(o->views);
+	gsink_buf_free(&o->sink);
 	free(o);
 }

@@ -16,10 +16,11 @@ HERE=$(dirname "$0")
 WORK=$(mktemp -d /tmp/wbpf-gadget.XXXXXX)
 U=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 declare -A bg_pid=()
+PIDS=() # servers tests/sink/services.sh starts
 
 cleanup() {
 	local p
-	for p in "${bg_pid[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${bg_pid[@]}" "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -320,6 +321,37 @@ PY
 	ok trace_dns
 }
 
+# --output through the sink layer: records into a ClickHouse server this
+# test starts (as tests/sink does), counters on --metrics.
+test_sink_clickhouse() {
+	is_root || { skip sink-clickhouse "needs root (eBPF)"; return; }
+	command -v clickhouse-server >/dev/null ||
+		{ skip sink-clickhouse "no clickhouse-server (scripts/deps.sh installs it)"; return; }
+	# shellcheck source=../sink/services.sh
+	source "$HERE/../sink/services.sh"
+	CH_DIR=$WORK/ch
+	ch_start || { fail sink-clickhouse "ClickHouse did not start: $(tail -n 3 "$CH_DIR/log")"; return; }
+	local prog=$WORK/wbk_$U pid got mport
+	mport=$(free_port)
+	cp /bin/true "$prog"
+	start ch "$EX/trace_exec" --fields comm,pid,args,argv --metrics "127.0.0.1:$mport" \
+		-o "clickhouse=$CH_URL,table=exec_$U,batch=1,flush_ms=100,spool=$WORK/spool"
+	attached ch || { fail sink-clickhouse "never attached" ch; ch_stop; return; }
+	"$prog" "x $U" y &
+	pid=$!
+	wait $pid
+	sleep 0.3
+	curl -s "http://127.0.0.1:$mport/metrics" >"$WORK/ch.prom"
+	stop ch
+	got=$(ch_query "SELECT comm, pid, args, argv FROM exec_$U FINAL WHERE comm = 'wbk_$U' FORMAT TSV")
+	ch_stop
+	[ "$got" = "$(printf 'wbk_%s\t%s\t%s x %s y\t%s,x %s,y' "$U" "$pid" "$prog" "$U" "$prog" "$U")" ] ||
+		{ fail sink-clickhouse "row: '$got'" ch; return; }
+	grep -Eq '^wbpf_gadget_events_total\{gadget="trace_exec"\} [1-9]' "$WORK/ch.prom" ||
+		{ fail sink-clickhouse "no counters on --metrics: $(head -c 300 "$WORK/ch.prom")" ch; return; }
+	pass sink-clickhouse
+}
+
 # ------------------------------------------------------------ IG's ABI
 
 # Every host function, good and bad arguments, both generations; the
@@ -445,7 +477,7 @@ test_bad_usage() {
 	ok bad-usage
 }
 
-ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns sink_clickhouse
 	trace_open_operator ig_abi wbpf_abi deterministic hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
