@@ -75,11 +75,15 @@ struct wbpf_gadget_opts {
 	const char *operator_path; /* a Wasm operator from elsewhere */
 	uint64_t interval_ns;	   /* map iterators' snapshots; 0 = 1 s */
 	const char *ifaces;	   /* socket filters: "lo,eth0"; NULL = every interface */
+	/* A gadget whose parts are not in one directory (an OCI image's
+	 * files): set both; `dir` then only names it in messages, and the
+	 * operator is operator_path or none. */
+	const char *yaml_path, *bpf_path;
 };
 
 /* Reads DIR/gadget.yaml, DIR/program.bpf.o (or the only *.bpf.o) and an
- * optional DIR/program.wasm; finds datasources and params. Nothing is
- * loaded into the kernel yet. */
+ * optional DIR/program.wasm (or the files opts names); finds datasources
+ * and params. Nothing is loaded into the kernel yet. */
 struct wbpf_gadget *wbpf_gadget__open(const char *dir, const struct wbpf_gadget_opts *opts,
 				      struct wbpf_gadget_err *err);
 void wbpf_gadget__close(struct wbpf_gadget *g);

@@ -35,10 +35,13 @@ int cli_generate_key_pair(int argc, char **argv);
  * or NULL when arg is no image reference. -1 after printing why, as
  * "wbpf CMD: ...". */
 int cli_oci_module(const char *cmd, const char *arg, char **path);
+/* The image `arg` names, whatever it holds (pulled when missing; the one
+ * resolver); NULL (and 0) when arg is no reference. -1 after printing why. */
+struct wbpf_oci_artifact;
+int cli_oci_resolve(const char *cmd, const char *arg, struct wbpf_oci_artifact **out);
 /* `--plugin FILE|REF` with its command-line arguments: an image's module
  * and arguments, plugin.json's first, then cli_args (the last of a key
  * wins); a file and cli_args as they are. -1 after printing why. */
-struct wbpf_oci_artifact;
 struct cli_oci_plugin {
 	const char *path;
 	const char **args;

@@ -15,16 +15,19 @@
 #include "cli/cli.h"
 #include "cli/sinks.h"
 #include "wbpf/gadget.h"
+#include "wbpf/oci.h"
 
 static const char gadget_help[] =
-"usage: wbpf gadget run [OPTIONS] DIR [--PARAM VALUE]...\n"
-"       wbpf gadget inspect DIR\n"
+"usage: wbpf gadget run [OPTIONS] DIR|REF [--PARAM VALUE]...\n"
+"       wbpf gadget inspect DIR|REF\n"
 "\n"
 "A gadget is a directory holding gadget.yaml (Inspektor Gadget's metadata),\n"
 "program.bpf.o (its eBPF side; GADGET_TRACER markers in its BTF name the\n"
 "buffers to read and their record structs) and optionally program.wasm (an\n"
 "operator that reshapes the records). 'run' loads it (root) and prints every\n"
 "record; 'inspect' shows its datasources, fields, params and programs.\n"
+"REF names an image instead (wbpf build/push; Inspektor Gadget's format\n"
+"too), pulled when missing, as 'wbpf run REF' does (docs/oci.md).\n"
 "\n"
 "Options of 'run':\n"
 "  --param KEY=VALUE     set a param; declared params are also flags:\n"
@@ -398,8 +401,29 @@ static void inspect(struct wbpf_gadget *g)
 		printf("program %s: SEC(\"%s\")\n", name, sec);
 }
 
+/* DIR names an image: its files. 0 (nothing to do for a directory), or
+ * -1 after printing why. */
+static int from_image(struct gadget_args *a, struct wbpf_oci_artifact **img)
+{
+	if (cli_oci_resolve("gadget", a->dir, img))
+		return -1;
+	if (!*img)
+		return 0;
+	if (!(*img)->gadget_yaml_path || !(*img)->nbpf) {
+		fprintf(stderr, "wbpf gadget: %s: a %s image without gadget.yaml and a BPF object\n",
+			(*img)->ref, wbpf_oci_format__str((*img)->format));
+		return -1;
+	}
+	a->opts.yaml_path = (*img)->gadget_yaml_path;
+	a->opts.bpf_path = (*img)->bpf_paths[0];
+	if (!a->opts.operator_path)
+		a->opts.operator_path = (*img)->wasm_path;
+	return 0;
+}
+
 int cli_gadget(int argc, char **argv)
 {
+	struct wbpf_oci_artifact *img = NULL;
 	struct gadget_args a = {0};
 	struct wbpf_gadget_err err;
 	struct wbpf_gadget *g;
@@ -419,6 +443,10 @@ int cli_gadget(int argc, char **argv)
 	if (ret || a.help)
 		goto out;
 	a.opts.sz = sizeof(a.opts);
+	if (from_image(&a, &img)) {
+		ret = CLI_EXIT_ERROR;
+		goto out;
+	}
 	g = wbpf_gadget__open(a.dir, &a.opts, &err);
 	if (!g) {
 		fprintf(stderr, "wbpf gadget: %s\n", err.msg);
@@ -431,6 +459,7 @@ int cli_gadget(int argc, char **argv)
 		inspect(g);
 	wbpf_gadget__close(g);
 out:
+	wbpf_oci_artifact__free(img);
 	free(a.params);
 	free(a.filters);
 	return ret;

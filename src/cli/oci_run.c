@@ -9,9 +9,7 @@
 #include "cli/cli.h"
 #include "wbpf/oci.h"
 
-/* The image `arg` names, with a Wasm module; NULL (and 0) when arg is no
- * reference. -1 after printing why. */
-static int resolve(const char *cmd, const char *arg, struct wbpf_oci_artifact **out)
+int cli_oci_resolve(const char *cmd, const char *arg, struct wbpf_oci_artifact **out)
 {
 	struct wbpf_oci_resolve_opts opts = {.sz = sizeof(opts)};
 	struct wbpf_oci_artifact *a;
@@ -26,6 +24,21 @@ static int resolve(const char *cmd, const char *arg, struct wbpf_oci_artifact **
 		fprintf(stderr, "wbpf %s: %s\n", cmd, err.msg);
 		return -1;
 	}
+	*out = a;
+	return 0;
+}
+
+/* The image `arg` names, with a Wasm module; NULL (and 0) when arg is no
+ * reference. -1 after printing why. */
+static int resolve(const char *cmd, const char *arg, struct wbpf_oci_artifact **out)
+{
+	struct wbpf_oci_artifact *a;
+
+	*out = NULL;
+	if (cli_oci_resolve(cmd, arg, &a))
+		return -1;
+	if (!a)
+		return 0;
 	if (!a->wasm_path) {
 		fprintf(stderr, "wbpf %s: %s: a %s image without a Wasm module (BPF objects only)\n",
 			cmd, a->ref, wbpf_oci_format__str(a->format));

@@ -113,7 +113,11 @@ static int read_meta(struct wbpf_gadget *g)
 	size_t len;
 	int err;
 
-	if (asprintf(&path, "%s/gadget.yaml", g->dir) < 0)
+	if (g->opts.yaml_path)
+		path = strdup(g->opts.yaml_path);
+	else if (asprintf(&path, "%s/gadget.yaml", g->dir) < 0)
+		path = NULL;
+	if (!path)
 		return -ENOMEM;
 	text = slurp(path, &len);
 	if (!text) {
@@ -127,7 +131,8 @@ static int read_meta(struct wbpf_gadget *g)
 	if (!err)
 		err = gmeta_check(&g->meta, msg, sizeof(msg));
 	if (err)
-		return gerr(g, err, "%s/%s", g->dir, msg);
+		return gerr(g, err, "%s%s%s", g->opts.yaml_path ? "" : g->dir,
+			    g->opts.yaml_path ? "" : "/", msg);
 	g->name = strdup(gkvs_get(&g->meta.all, "name"));
 	v = gkvs_get(&g->meta.all, "description");
 	g->description = strdup(v ? v : "");
@@ -136,7 +141,7 @@ static int read_meta(struct wbpf_gadget *g)
 
 static int open_object(struct wbpf_gadget *g)
 {
-	char *path = find_object(g);
+	char *path = g->opts.bpf_path ? strdup(g->opts.bpf_path) : find_object(g);
 	int err;
 
 	if (!path)
@@ -181,6 +186,8 @@ static int read_wasm(struct wbpf_gadget *g)
 		return 0;
 	if (g->opts.operator_path)
 		path = strdup(g->opts.operator_path);
+	else if (g->opts.yaml_path)
+		return 0; /* parts named one by one: the operator too */
 	else if (asprintf(&path, "%s/program.wasm", g->dir) < 0)
 		path = NULL;
 	if (!path)

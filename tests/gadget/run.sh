@@ -352,6 +352,47 @@ test_sink_clickhouse() {
 	pass sink-clickhouse
 }
 
+# wbpf gadget run REF: the gadget directory built into an image, pushed to
+# a docker-registry this test starts, removed from the store, then run by
+# reference (pulled through the resolver `wbpf run REF` uses).
+test_oci() {
+	is_root || { skip oci "needs root (eBPF)"; return; }
+	command -v docker-registry >/dev/null ||
+		{ skip oci "no docker-registry (scripts/deps.sh installs it)"; return; }
+	local dir=$WORK/reg port tries=100 ref prog=$WORK/wbr_$U pid
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$dir/data"
+	printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+		"$dir/data" "$port" >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+	bg_pid[registry]=$!
+	until curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || { fail oci "registry did not start: $(cat "$dir/log")"; return; }
+		sleep 0.1
+	done
+	export WBPF_STORE=$WORK/store
+	ref=127.0.0.1:$port/gadgets/trace_exec:v1
+	"$WBPF" build -t "$ref" "$EX/trace_exec" >"$WORK/oci.err" 2>&1 &&
+		"$WBPF" push "$ref" >>"$WORK/oci.err" 2>&1 && "$WBPF" rm "$ref" >>"$WORK/oci.err" 2>&1 ||
+		{ fail oci "build/push/rm: $(cat "$WORK/oci.err")"; unset WBPF_STORE; return; }
+	cp /bin/true "$prog"
+	start oci "$ref" -o json --fields comm,args --filter "comm=wbr_$U"
+	attached oci || { fail oci "never attached" oci; unset WBPF_STORE; return; }
+	"$prog" "r $U" &
+	pid=$!
+	wait $pid
+	sleep 0.3
+	stop oci
+	"$WBPF" gadget inspect "$ref" >"$WORK/oci-inspect.out" 2>&1
+	unset WBPF_STORE
+	[ "$(cat "$WORK/oci.out")" = "{\"comm\":\"wbr_$U\",\"args\":\"$prog r $U\"}" ] ||
+		{ fail oci "want the exec with the operator's args" oci; return; }
+	grep -q "^name: trace_exec$" "$WORK/oci-inspect.out" ||
+		{ fail oci "inspect REF: $(head -3 "$WORK/oci-inspect.out")"; return; }
+	pass oci
+}
+
 # ------------------------------------------------------------ IG's ABI
 
 # Every host function, good and bad arguments, both generations; the
@@ -477,7 +518,7 @@ test_bad_usage() {
 	ok bad-usage
 }
 
-ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns sink_clickhouse
+ALL="yaml_malformed yaml_full bad_usage trace_exec trace_exec_json trace_open columns snapshot_process trace_dns sink_clickhouse oci
 	trace_open_operator ig_abi wbpf_abi deterministic hostile"
 if ! is_root; then
 	echo "gadget tests: not root: kernel tests are skipped"
