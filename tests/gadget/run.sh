@@ -324,19 +324,19 @@ PY
 # --output through the sink layer: records into a ClickHouse server this
 # test starts (as tests/sink does), counters on --metrics.
 test_sink_clickhouse() {
-	is_root || { skip sink-clickhouse "needs root (eBPF)"; return; }
+	is_root || { skipped sink-clickhouse "needs root (eBPF)"; return; }
 	command -v clickhouse-server >/dev/null ||
-		{ skip sink-clickhouse "no clickhouse-server (scripts/deps.sh installs it)"; return; }
+		{ skipped sink-clickhouse "no clickhouse-server (scripts/deps.sh installs it)"; return; }
 	# shellcheck source=../sink/services.sh
 	source "$HERE/../sink/services.sh"
 	CH_DIR=$WORK/ch
-	ch_start || { fail sink-clickhouse "ClickHouse did not start: $(tail -n 3 "$CH_DIR/log")"; return; }
+	ch_start || { bad_run sink-clickhouse "ClickHouse did not start: $(tail -n 3 "$CH_DIR/log")"; return; }
 	local prog=$WORK/wbk_$U pid got mport
 	mport=$(free_port)
 	cp /bin/true "$prog"
 	start ch "$EX/trace_exec" --fields comm,pid,args,argv --metrics "127.0.0.1:$mport" \
 		-o "clickhouse=$CH_URL,table=exec_$U,batch=1,flush_ms=100,spool=$WORK/spool"
-	attached ch || { fail sink-clickhouse "never attached" ch; ch_stop; return; }
+	attached ch || { bad_run sink-clickhouse "never attached" ch; ch_stop; return; }
 	"$prog" "x $U" y &
 	pid=$!
 	wait $pid
@@ -346,19 +346,19 @@ test_sink_clickhouse() {
 	got=$(ch_query "SELECT comm, pid, args, argv FROM exec_$U FINAL WHERE comm = 'wbk_$U' FORMAT TSV")
 	ch_stop
 	[ "$got" = "$(printf 'wbk_%s\t%s\t%s x %s y\t%s,x %s,y' "$U" "$pid" "$prog" "$U" "$prog" "$U")" ] ||
-		{ fail sink-clickhouse "row: '$got'" ch; return; }
+		{ bad_run sink-clickhouse "row: '$got'" ch; return; }
 	grep -Eq '^wbpf_gadget_events_total\{gadget="trace_exec"\} [1-9]' "$WORK/ch.prom" ||
-		{ fail sink-clickhouse "no counters on --metrics: $(head -c 300 "$WORK/ch.prom")" ch; return; }
-	pass sink-clickhouse
+		{ bad_run sink-clickhouse "no counters on --metrics: $(head -c 300 "$WORK/ch.prom")" ch; return; }
+	ok sink-clickhouse
 }
 
 # wbpf gadget run REF: the gadget directory built into an image, pushed to
 # a docker-registry this test starts, removed from the store, then run by
 # reference (pulled through the resolver `wbpf run REF` uses).
 test_oci() {
-	is_root || { skip oci "needs root (eBPF)"; return; }
+	is_root || { skipped oci "needs root (eBPF)"; return; }
 	command -v docker-registry >/dev/null ||
-		{ skip oci "no docker-registry (scripts/deps.sh installs it)"; return; }
+		{ skipped oci "no docker-registry (scripts/deps.sh installs it)"; return; }
 	local dir=$WORK/reg port tries=100 ref prog=$WORK/wbr_$U pid
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	mkdir -p "$dir/data"
@@ -368,17 +368,17 @@ test_oci() {
 	bg_pid[registry]=$!
 	until curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; do
 		tries=$((tries - 1))
-		[ $tries -gt 0 ] || { fail oci "registry did not start: $(cat "$dir/log")"; return; }
+		[ $tries -gt 0 ] || { bad_run oci "registry did not start: $(cat "$dir/log")"; return; }
 		sleep 0.1
 	done
 	export WBPF_STORE=$WORK/store
 	ref=127.0.0.1:$port/gadgets/trace_exec:v1
 	"$WBPF" build -t "$ref" "$EX/trace_exec" >"$WORK/oci.err" 2>&1 &&
 		"$WBPF" push "$ref" >>"$WORK/oci.err" 2>&1 && "$WBPF" rm "$ref" >>"$WORK/oci.err" 2>&1 ||
-		{ fail oci "build/push/rm: $(cat "$WORK/oci.err")"; unset WBPF_STORE; return; }
+		{ bad_run oci "build/push/rm: $(cat "$WORK/oci.err")"; unset WBPF_STORE; return; }
 	cp /bin/true "$prog"
 	start oci "$ref" -o json --fields comm,args --filter "comm=wbr_$U"
-	attached oci || { fail oci "never attached" oci; unset WBPF_STORE; return; }
+	attached oci || { bad_run oci "never attached" oci; unset WBPF_STORE; return; }
 	"$prog" "r $U" &
 	pid=$!
 	wait $pid
@@ -387,10 +387,10 @@ test_oci() {
 	"$WBPF" gadget inspect "$ref" >"$WORK/oci-inspect.out" 2>&1
 	unset WBPF_STORE
 	[ "$(cat "$WORK/oci.out")" = "{\"comm\":\"wbr_$U\",\"args\":\"$prog r $U\"}" ] ||
-		{ fail oci "want the exec with the operator's args" oci; return; }
+		{ bad_run oci "want the exec with the operator's args" oci; return; }
 	grep -q "^name: trace_exec$" "$WORK/oci-inspect.out" ||
-		{ fail oci "inspect REF: $(head -3 "$WORK/oci-inspect.out")"; return; }
-	pass oci
+		{ bad_run oci "inspect REF: $(head -3 "$WORK/oci-inspect.out")"; return; }
+	ok oci
 }
 
 # ------------------------------------------------------------ IG's ABI
