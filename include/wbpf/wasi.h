@@ -53,6 +53,12 @@ struct wbpf_wasi_opts {
 	 * caller's: pipes and terminals are reopened, the rest duplicated,
 	 * and the flags of the caller's descriptions never change. */
 	const int *stdio;
+	/* Host sockets (listening or connected) the guest gets as the fds
+	 * after the preopened directories, for sock_accept, sock_recv,
+	 * sock_send and sock_shutdown. wbpf keeps a duplicate and makes the
+	 * socket non-blocking (accept(2) has no other way not to wait). */
+	const int *sockets;
+	size_t nsockets;
 };
 
 /* Copies everything in opts and opens the preopened directories. NULL on
@@ -61,8 +67,8 @@ struct wbpf_wasi *wbpf_wasi__new(const struct wbpf_wasi_opts *opts, struct wbpf_
 /* Closes every guest fd. */
 void wbpf_wasi__free(struct wbpf_wasi *wasi);
 
-/* Defines every wasi_snapshot_preview1 function in `store`. Those wbpf does
- * not implement (sockets, proc_raise) return ENOSYS, so modules link. */
+/* Defines every wasi_snapshot_preview1 function in `store`. proc_raise,
+ * which wbpf does not implement, returns ENOSYS, so modules link. */
 int wbpf_wasi__define(struct wbpf_wasi *wasi, struct wbpf_store *store);
 
 /* True once the guest called proc_exit; *code gets its status. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,10 @@ static const char run_help[] =
 "                        GUEST (default: HOST as written). Paths are resolved\n"
 "                        inside it: '..', absolute paths and symlinks cannot\n"
 "                        leave it. Repeatable. Without --dir, no file access.\n"
+"  --listen-fd N         give the guest the socket wbpf inherited as fd N\n"
+"                        (listening or connected), as the fd after the\n"
+"                        --dir ones, for sock_accept/recv/send/shutdown.\n"
+"                        Repeatable. wbpf makes it non-blocking.\n"
 "  --env KEY=VALUE       set an environment variable (KEY alone: take its\n"
 "                        value from wbpf's own environment). Repeatable.\n"
 "  --inherit-env         give the guest wbpf's whole environment (--env\n"
@@ -88,7 +93,7 @@ RUN_SINK_HELP
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
-	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE,
+	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE, OPT_LISTEN_FD,
 };
 
 static const struct option run_options[] = {
@@ -107,6 +112,7 @@ static const struct option run_options[] = {
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"listen-fd", required_argument, NULL, OPT_LISTEN_FD},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -149,6 +155,18 @@ static int add_dir(struct run_opts *o, char *arg)
 	if (grow((void **)&o->dirs, &o->dirs_cap, o->ndirs, sizeof(p)))
 		return -ENOMEM;
 	o->dirs[o->ndirs++] = p;
+	return 0;
+}
+
+static int add_listen_fd(struct run_opts *o, const char *arg)
+{
+	uint64_t fd;
+
+	if (cli_parse_u64(arg, &fd) || fd > INT32_MAX)
+		return usage_error("--listen-fd needs a file descriptor number, got '%s'", arg);
+	if (grow((void **)&o->sockets, &o->sockets_cap, o->nsockets, sizeof(int)))
+		return -ENOMEM;
+	o->sockets[o->nsockets++] = (int)fd;
 	return 0;
 }
 
@@ -209,6 +227,7 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	switch (opt) {
 	case OPT_DIR: return add_dir(o, optarg);
 	case OPT_ENV: return add_env(o, optarg);
+	case OPT_LISTEN_FD: return add_listen_fd(o, optarg);
 	case OPT_INHERIT_ENV: o->inherit_env = true; return 0;
 	case OPT_INVOKE: o->invoke = optarg; return 0;
 	case OPT_OUTPUT: o->output = optarg; return 0;
@@ -257,6 +276,7 @@ void run_opts__free(struct run_opts *o)
 		free(o->env[i]);
 	free(o->env);
 	free(o->dirs);
+	free(o->sockets);
 }
 
 /* ------------------------------------------------------ environment */
@@ -295,15 +315,42 @@ static const char **build_env(const struct run_opts *o, char **host_env, size_t 
 
 /* ------------------------------------------------------------ module */
 
-static void *read_file(const char *path, size_t *len)
+/* How often a wait for module bytes (a FIFO, a terminal) looks at the
+ * deadline. */
+#define READ_POLL_MS 10
+
+/* Whether `fd` has bytes or an end to read; -1 with errno ETIMEDOUT once
+ * the deadline has passed. A FIFO nobody has opened yet shows neither
+ * (Linux reports a hang-up only after a writer came and went), so it is
+ * waited for as open(2) would. */
+static int wait_readable(int fd, bool stream, const struct run_deadline *d)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (stream && poll(&p, 1, READ_POLL_MS) <= 0) {
+		if (run_deadline__fired(d)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Regular files are read as they are; anything else (a FIFO, /dev/stdin,
+ * a terminal) is opened without blocking and waited on a little at a
+ * time, so that --timeout covers a module that never comes. */
+static void *read_file(const char *path, const struct run_deadline *d, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t cap = 1 << 16, n = 0;
 	uint8_t *buf = NULL, *p;
 	ssize_t got = 1;
+	struct stat st;
+	bool stream;
 
 	if (fd < 0)
 		return NULL;
+	stream = fstat(fd, &st) || !S_ISREG(st.st_mode);
 	while (got > 0 && n <= RUN_MAX_MODULE) {
 		if (n == cap || !buf) {
 			cap = buf ? cap * 2 : cap;
@@ -312,10 +359,12 @@ static void *read_file(const char *path, size_t *len)
 				break;
 			buf = p;
 		}
+		if (wait_readable(fd, stream, d))
+			break;
 		got = read(fd, buf + n, cap - n);
 		if (got > 0)
 			n += (size_t)got;
-		else if (got < 0 && errno == EINTR)
+		else if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			got = 1;
 	}
 	if (got != 0) {
@@ -331,8 +380,8 @@ static void *read_file(const char *path, size_t *len)
 }
 
 /* Loading is interrupted with the store, so the deadline covers it. */
-static struct wbpf_module *load_module(const char *path, struct wbpf_store *store,
-				       enum wbpf_engine engine, struct wbpf_error *err)
+static struct wbpf_module *load_module(const char *path, const struct run_ctx *r,
+				       struct wbpf_error *err)
 {
 	struct wbpf_module *mod;
 	struct stat st;
@@ -343,13 +392,19 @@ static struct wbpf_module *load_module(const char *path, struct wbpf_store *stor
 		fprintf(stderr, "wbpf run: %s: is a directory, not a module\n", path);
 		return NULL;
 	}
-	bytes = read_file(path, &len);
+	bytes = read_file(path, r->deadline, &len);
+	if (!bytes && errno == ETIMEDOUT) {
+		*err = (struct wbpf_error){ .kind = WBPF_ERR_TRAP, .trap = WBPF_TRAP_INTERRUPTED };
+		snprintf(err->msg, sizeof(err->msg), "interrupted while reading %s", path);
+		return NULL;
+	}
 	if (!bytes) {
 		fprintf(stderr, "wbpf run: cannot read %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	mod = wbpf_module__new_opts(bytes, len, &(struct wbpf_module_opts){
-		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = store, .engine = engine,
+		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = r->store,
+		.engine = r->opts->engine,
 	}, err);
 	free(bytes);
 	if (!mod && err->kind != WBPF_ERR_TRAP)
@@ -382,6 +437,7 @@ static struct wbpf_wasi *make_wasi(const struct run_opts *o, char **host_env)
 		.argv = argv, .argc = o->invoke ? 1 : o->nargs + 1,
 		.env = env, .envc = nenv,
 		.preopens = o->dirs, .npreopens = o->ndirs,
+		.sockets = o->sockets, .nsockets = o->nsockets,
 	}, &err);
 	if (!wasi)
 		fprintf(stderr, "wbpf run: %s\n", err.msg);
@@ -566,7 +622,7 @@ static int run_module(const struct run_opts *o, char **host_env)
 	r.store = make_store(o);
 	r.wasi = r.store ? make_wasi(o, host_env) : NULL;
 	if (r.wasi && (!o->timeout_ns || !run_deadline__start(&r))) {
-		mod = load_module(image_module ? image_module : o->module, r.store, o->engine, &err);
+		mod = load_module(image_module ? image_module : o->module, &r, &err);
 		if (mod)
 			ret = run_instance(&r, mod);
 		else if (err.kind == WBPF_ERR_TRAP)

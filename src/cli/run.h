@@ -16,6 +16,8 @@
 struct run_opts {
 	struct wbpf_wasi_preopen *dirs;
 	size_t ndirs, dirs_cap;
+	int *sockets;		/* --listen-fd */
+	size_t nsockets, sockets_cap;
 	char **env;		/* "KEY=VALUE", owned */
 	size_t nenv, env_cap;
 	bool inherit_env, help, has_fuel;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "wasi/internal.h"
@@ -95,8 +96,15 @@ uint64_t wasi_fd__rights(int host, uint8_t type)
 	int fl = fcntl(host, F_GETFL);
 	uint64_t rights = type == WASI_FILETYPE_DIRECTORY ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE;
 
-	if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_SOCKET_STREAM || isatty(host))
+	int listening = 0;
+	socklen_t len = sizeof(listening);
+
+	if (type == WASI_FILETYPE_UNKNOWN || isatty(host))
 		rights = WASI_RIGHTS_STREAM;
+	if (type == WASI_FILETYPE_SOCKET_STREAM)
+		rights = WASI_RIGHTS_SOCKET |
+			 (!getsockopt(host, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) && listening
+				  ? WASI_RIGHT_SOCK_ACCEPT : 0);
 	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
 		rights &= ~WASI_RIGHTS_WRITE;
 	if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY)

@@ -34,6 +34,7 @@ enum {
 	WASI_ENAMETOOLONG = 37,
 	WASI_ENOSYS = 52,
 	WASI_ENOTDIR = 54,
+	WASI_ENOTSOCK = 57,
 	WASI_ENOTSUP = 58,
 	WASI_EPERM = 63,
 	WASI_ENOTCAPABLE = 76,
@@ -80,6 +81,8 @@ enum {
 #define WASI_RIGHT_PATH_REMOVE_DIRECTORY WASI_RIGHT(25)
 #define WASI_RIGHT_PATH_UNLINK_FILE WASI_RIGHT(26)
 #define WASI_RIGHT_POLL_FD_READWRITE WASI_RIGHT(27)
+#define WASI_RIGHT_SOCK_SHUTDOWN WASI_RIGHT(28)
+#define WASI_RIGHT_SOCK_ACCEPT WASI_RIGHT(29)
 #define WASI_RIGHTS_RANGE(lo, hi) (WASI_RIGHT((hi) + 1) - WASI_RIGHT(lo))
 /* What can apply to a file (or stream) and to a directory. */
 #define WASI_RIGHTS_FILE (WASI_RIGHTS_RANGE(0, 8) | WASI_RIGHTS_RANGE(21, 23) | WASI_RIGHT(27))
@@ -91,6 +94,18 @@ enum {
 /* A terminal or pipe: no seek/tell, which is how wasi-libc's isatty()
  * tells a character device from a file. */
 #define WASI_RIGHTS_STREAM (WASI_RIGHTS_FILE & ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL))
+/* A connected socket; a listening one adds SOCK_ACCEPT. */
+#define WASI_RIGHTS_SOCKET (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | \
+			    WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_FILESTAT_GET | \
+			    WASI_RIGHT_POLL_FD_READWRITE | WASI_RIGHT_SOCK_SHUTDOWN)
+
+/* sock_recv's ri_flags and sock_shutdown's sdflags. */
+enum {
+	WASI_RIFLAG_PEEK = 1,
+	WASI_RIFLAG_WAITALL = 2,
+	WASI_SDFLAG_RD = 1,
+	WASI_SDFLAG_WR = 2,
+};
 
 enum {
 	WASI_FDFLAG_APPEND = 1,
@@ -267,12 +282,26 @@ int wasi_io__stdio(struct wasi_fd *f, int host, const struct stat *st);
  * interrupt reaches it. Returns 0, -EINTR when interrupted, or -errno. */
 int wasi_io__open(struct wbpf_wasi *w, struct wbpf_caller *c, struct wasi_fd *f, int dirfd,
 		  const char *path, int flags, mode_t mode);
+/* Keeps our descriptors off 0-2 even when the process closed its own:
+ * fd itself, or a duplicate above 2 (fd closed); negative stays so. */
+int wasi_fd_above_stdio(int fd);
 
 WASI_FN(fd_fdstat_set_flags);
 WASI_FN(fd_pread);
 WASI_FN(fd_pwrite);
 WASI_FN(fd_read);
 WASI_FN(fd_write);
+WASI_FN(sock_recv);
+WASI_FN(sock_send);
+
+/* -------------------------------------------------------- sock.c */
+
+/* Gives the guest host socket `host` (listening or connected) as the
+ * next free fd; wbpf owns the duplicate, made non-blocking. */
+int wasi_sock__add(struct wbpf_wasi *w, int host);
+
+WASI_FN(sock_accept);
+WASI_FN(sock_shutdown);
 
 /* ------------------------------------------------------ fs.c */
 

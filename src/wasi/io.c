@@ -45,8 +45,7 @@ static bool is_stream(mode_t mode)
 	return S_ISFIFO(mode) || S_ISCHR(mode) || S_ISSOCK(mode);
 }
 
-/* Keeps our descriptors off 0-2 even when the process closed its own. */
-static int fd_above_stdio(int fd)
+int wasi_fd_above_stdio(int fd)
 {
 	int high;
 
@@ -90,7 +89,7 @@ static int stdio__reopen(int host, int fl)
 	char proc[32];
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", host);
-	return fd_above_stdio(open(proc, (fl & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	return wasi_fd_above_stdio(open(proc, (fl & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 }
 
 int wasi_io__stdio(struct wasi_fd *f, int host, const struct stat *st)
@@ -114,6 +113,9 @@ int wasi_io__stdio(struct wasi_fd *f, int host, const struct stat *st)
 			: is_stream(st->st_mode) ? WASI_IO_POLL : WASI_IO_FILE;
 	}
 	f->rights = wasi_fd__rights(f->host, f->type);
+	/* accept(2) has no per-call non-blocking flag, and a shared listening
+	 * socket's description must stay blocking: --listen-fd is for those. */
+	f->rights &= ~WASI_RIGHT_SOCK_ACCEPT;
 	return 0;
 }
 
@@ -258,7 +260,14 @@ static void iovs__advance(struct iovec **iov, int *cnt, size_t n)
 
 /* ------------------------------------------------------ read, write */
 
-enum io_kind { IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE };
+enum io_kind { IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE, IO_RECV, IO_SEND };
+
+/* One call: its kind, offset (p-forms) and recvmsg flags (sock_recv). */
+struct io_op {
+	enum io_kind kind;
+	uint64_t off;
+	int msg;
+};
 
 static const struct {
 	const char *name;
@@ -270,11 +279,13 @@ static const struct {
 	/* The spec: fd_read or fd_write, with fd_seek, allows the p-forms. */
 	[IO_PREAD] = {"fd_pread", WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK, 4},
 	[IO_PWRITE] = {"fd_pwrite", WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_SEEK, 4},
+	[IO_RECV] = {"sock_recv", WASI_RIGHT_FD_READ, 4},
+	[IO_SEND] = {"sock_send", WASI_RIGHT_FD_WRITE, 4},
 };
 
 static bool io__reads(enum io_kind kind)
 {
-	return kind == IO_READ || kind == IO_PREAD;
+	return kind == IO_READ || kind == IO_PREAD || kind == IO_RECV;
 }
 
 static ssize_t io__host(int fd, enum io_kind kind, const struct iovec *iov, int n, off_t off)
@@ -284,23 +295,29 @@ static ssize_t io__host(int fd, enum io_kind kind, const struct iovec *iov, int 
 	case IO_WRITE: return writev(fd, iov, n);
 	case IO_PREAD: return preadv(fd, iov, n, off);
 	case IO_PWRITE: return pwritev(fd, iov, n, off);
+	case IO_RECV: /* sockets only, handled in io__try */
+	case IO_SEND: break;
 	}
+	errno = ENOTSOCK;
 	return -1;
 }
 
-/* One attempt that does not block: -1 with EAGAIN when it would. */
-static ssize_t io__try(const struct wasi_fd *f, enum io_kind kind, const struct iovec *iov,
-		       int n, off_t off)
+/* One attempt that does not block: -1 with EAGAIN when it would. A peer
+ * gone gets EPIPE, never the SIGPIPE that would end the host. */
+static ssize_t io__try(const struct wasi_fd *f, const struct io_op *op, const struct iovec *iov,
+		       int n, size_t done)
 {
 	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+	enum io_kind kind = op->kind;
+	off_t off = (off_t)(op->off + done);
 	struct iovec small;
 
 	switch ((enum wasi_io)f->io) {
 	case WASI_IO_SOCKET:
-		if (kind == IO_READ)
-			return recvmsg(f->host, &m, MSG_DONTWAIT);
-		if (kind == IO_WRITE)
-			return sendmsg(f->host, &m, MSG_DONTWAIT);
+		if (kind == IO_READ || kind == IO_RECV)
+			return recvmsg(f->host, &m, MSG_DONTWAIT | op->msg);
+		if (kind == IO_WRITE || kind == IO_SEND)
+			return sendmsg(f->host, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		break;
 	case WASI_IO_POLL:
 		if (!io__ready(f->host, io__reads(kind) ? POLLIN : POLLOUT)) {
@@ -324,12 +341,15 @@ static ssize_t io__try(const struct wasi_fd *f, enum io_kind kind, const struct 
 }
 
 /* Blocking semantics on top of non-blocking attempts: a read returns
- * what one attempt got, a write goes on until all of it is written.
+ * what one attempt got (all of it for sock_recv's RECV_WAITALL), a write
+ * goes on until all of it is written.
  * Returns the bytes moved, -errno, or -EINTR when interrupted. */
 static ssize_t io__run(struct wbpf_wasi *w, struct wbpf_caller *c, const struct wasi_fd *f,
-		       enum io_kind kind, struct iovec *iov, int cnt, uint64_t off, size_t total)
+		       const struct io_op *op, struct iovec *iov, int cnt, size_t total)
 {
 	bool block = f->io != WASI_IO_FILE && !(f->fdflags & WASI_FDFLAG_NONBLOCK);
+	enum io_kind kind = op->kind;
+	bool one = io__reads(kind) && !(op->msg & MSG_WAITALL);
 	size_t done = 0;
 
 	iovs__advance(&iov, &cnt, 0);
@@ -338,10 +358,10 @@ static ssize_t io__run(struct wbpf_wasi *w, struct wbpf_caller *c, const struct 
 
 		if (wasi_stopped(w, c))
 			return -EINTR;
-		n = io__try(f, kind, iov, cnt, (off_t)(off + done));
+		n = io__try(f, op, iov, cnt, done);
 		if (n > 0) {
 			done += (size_t)n;
-			if (io__reads(kind) || !block || done >= total)
+			if (one || !block || done >= total)
 				return (ssize_t)done;
 			iovs__advance(&iov, &cnt, (size_t)n);
 			continue;
@@ -357,12 +377,29 @@ static ssize_t io__run(struct wbpf_wasi *w, struct wbpf_caller *c, const struct 
 	}
 }
 
-/* s: fd, iovs, iovs_len, [offset,] result pointer */
+/* sock_recv's ri_flags as recvmsg flags; -1 for unknown bits. PEEK
+ * makes WAITALL meaningless (the same bytes again), so it wins. */
+static int recv_flags(uint32_t ri)
+{
+	if (ri & ~(uint32_t)(WASI_RIFLAG_PEEK | WASI_RIFLAG_WAITALL))
+		return -1;
+	if (ri & WASI_RIFLAG_PEEK)
+		return MSG_PEEK;
+	return ri & WASI_RIFLAG_WAITALL ? MSG_WAITALL : 0;
+}
+
+/* s: fd, iovs, iovs_len, [offset | ri_flags | si_flags,] result pointer
+ * [, ro_flags pointer] */
 static int io__call(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w, enum io_kind kind)
 {
 	struct iovec iov[IOV_MAX];
-	uint64_t off = kind == IO_PREAD || kind == IO_PWRITE ? WASI_ARG64(s, 3) : 0;
+	struct io_op op = {
+		.kind = kind,
+		.off = kind == IO_PREAD || kind == IO_PWRITE ? WASI_ARG64(s, 3) : 0,
+		.msg = kind == IO_RECV ? recv_flags(WASI_ARG32(s, 3)) : 0,
+	};
 	uint8_t *out = wbpf_caller__mem(c, WASI_ARG32(s, io_calls[kind].res), 4);
+	uint8_t *ro_flags = kind == IO_RECV ? wbpf_caller__mem(c, WASI_ARG32(s, 5), 2) : NULL;
 	struct wasi_fd *f;
 	size_t total;
 	ssize_t n;
@@ -372,14 +409,16 @@ static int io__call(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w, enu
 	f = wasi_fd__use(w, WASI_ARG32(s, 0), io_calls[kind].rights, &e);
 	if (!f)
 		return wasi_ret(s, e);
-	if (!out)
+	if (!out || (kind == IO_RECV && !ro_flags))
 		return wasi_ret(s, WASI_EFAULT);
-	if (off > INT64_MAX)
+	if ((kind == IO_RECV || kind == IO_SEND) && f->io != WASI_IO_SOCKET)
+		return wasi_ret(s, WASI_ENOTSOCK);
+	if (op.off > INT64_MAX || op.msg < 0)
 		return wasi_ret(s, WASI_EINVAL);
 	e = iovs__get(c, WASI_ARG32(s, 1), WASI_ARG32(s, 2), iov, &cnt, &total);
 	if (e)
 		return wasi_ret(s, e);
-	n = io__run(w, c, f, kind, iov, cnt, off, total);
+	n = io__run(w, c, f, &op, iov, cnt, total);
 	if (n == -EINTR)
 		return wasi_interrupted(c, io_calls[kind].name);
 	if (n < 0)
@@ -387,6 +426,8 @@ static int io__call(struct wbpf_caller *c, uint64_t *s, struct wbpf_wasi *w, enu
 	/* Linux moves at most 2 GiB per call, and IOV_MAX buffers of a 4 GiB
 	 * memory cannot hold more than 4 GiB: n fits. */
 	wasi_put_u32(out, (uint32_t)n);
+	if (ro_flags) /* RECV_DATA_TRUNCATED is for datagrams, never given */
+		wasi_put_u16(ro_flags, 0);
 	return wasi_ret(s, WASI_ESUCCESS);
 }
 
@@ -408,6 +449,16 @@ WASI_FN(fd_pread)
 WASI_FN(fd_pwrite)
 {
 	return io__call(c, s, user, IO_PWRITE);
+}
+
+WASI_FN(sock_recv)
+{
+	return io__call(c, s, user, IO_RECV);
+}
+
+WASI_FN(sock_send)
+{
+	return io__call(c, s, user, IO_SEND);
 }
 
 /* ------------------------------------------------------------ flags */

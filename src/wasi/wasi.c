@@ -389,6 +389,15 @@ static int wasi__init(struct wbpf_wasi *w, const struct wbpf_wasi_opts *o, struc
 	ret = add_stdio(w, o->stdio);
 	for (size_t i = 0; !ret && i < o->npreopens; i++)
 		ret = add_preopen(w, &o->preopens[i], err);
+	for (size_t i = 0; !ret && i < o->nsockets; i++) {
+		char name[16];
+
+		ret = wasi_sock__add(w, o->sockets[i]);
+		ret = ret < 0 ? ret : 0;
+		snprintf(name, sizeof(name), "%d", o->sockets[i]);
+		if (ret)
+			set_err(err, "socket fd %s: %s", name, -ret);
+	}
 	if (ret && err && !err->msg[0])
 		set_err(err, "%s: %s", "wasi", -ret);
 	return ret;
@@ -402,7 +411,8 @@ struct wbpf_wasi *wbpf_wasi__new(const struct wbpf_wasi_opts *opts, struct wbpf_
 	if (err)
 		err->msg[0] = '\0';
 	if (!opts || opts->sz < sizeof(*opts) || (opts->argc && !opts->argv) ||
-	    (opts->envc && !opts->env) || (opts->npreopens && !opts->preopens)) {
+	    (opts->envc && !opts->env) || (opts->npreopens && !opts->preopens) ||
+	    (opts->nsockets && !opts->sockets)) {
 		set_err(err, "%s: %s", "wasi options", EINVAL);
 		errno = EINVAL;
 		return NULL;
@@ -492,10 +502,10 @@ static const struct {
 	{"proc_raise", "(i)i", wasi_nosys},
 	{"random_get", "(ii)i", wasi_random_get},
 	{"sched_yield", "()i", wasi_sched_yield},
-	{"sock_accept", "(iii)i", wasi_nosys},
-	{"sock_recv", "(iiiiii)i", wasi_nosys},
-	{"sock_send", "(iiiii)i", wasi_nosys},
-	{"sock_shutdown", "(ii)i", wasi_nosys},
+	{"sock_accept", "(iii)i", wasi_sock_accept},
+	{"sock_recv", "(iiiiii)i", wasi_sock_recv},
+	{"sock_send", "(iiiii)i", wasi_sock_send},
+	{"sock_shutdown", "(ii)i", wasi_sock_shutdown},
 };
 
 int wbpf_wasi__define(struct wbpf_wasi *wasi, struct wbpf_store *store)

@@ -20,8 +20,9 @@
 #    --max-memory, recursion, traps and their exit statuses.
 # 4. The command line: --invoke values, --help, one-line errors.
 # 5. Hardening (guest/*.c): --timeout reaches a write to a full pipe and
-#    the open of a FIFO; flag changes on inherited stdio stay the guest's;
-#    WASI rights are enforced; no fds leak (WASI_LEAK: the library test).
+#    the open of a FIFO, and reading the module from one; flag changes on inherited stdio stay the guest's;
+#    WASI rights are enforced; sockets (--listen-fd) serve a client on
+#    127.0.0.1 and their waits end at the deadline; no fds leak (WASI_LEAK: the library test).
 #
 # --quick (used with the sanitizer build) skips programs marked slow.
 set -u
@@ -383,6 +384,46 @@ fifo_opens() {
 	fi
 }
 
+# The module itself from a FIFO: reading it counts against --timeout
+# (open(2) and read(2) of it once blocked for good with no writer).
+module_fifo() {
+	mkfifo "$1/module.fifo"
+	expect_run "--timeout interrupts reading a module from a FIFO nobody writes" 142 \
+		'interrupted while reading' 5000 -- timeout -s KILL 20 "$WBPF" run --timeout 300ms \
+		"$1/module.fifo"
+	timeout 20 bash -c "sleep 0.3; cat '$OUT/fifo_open.wasm' >'$1/module.fifo'" &
+	expect_run "a module from a FIFO is still read once a writer comes" 2 '' \
+		5000 -- timeout -s KILL 20 "$WBPF" run --timeout 10s "$1/module.fifo"
+	wait
+}
+
+# WASI sockets on a listening socket of 127.0.0.1 given with --listen-fd,
+# a real client at the other end (sock_peer.py); blocked sock_accept and
+# sock_recv end at the deadline.
+sockets() {
+	local out want mode call
+	want=$'reply: HELLO\nreply: AGAIN, WASI\nstatus: 0\nserved 6 bytes, send after shutdown: EPIPE\nserved 12 bytes, send after shutdown: EPIPE'
+	out=$(python3 "$SRC/sock_peer.py" echo "$WBPF" run --timeout 20s --listen-fd 3 \
+		"$OUT/sock_echo.wasm" 3 2 2>&1)
+	if [ "$out" = "$want" ]; then
+		ok "sock_accept, sock_recv (peek), sock_send, sock_shutdown with a client on 127.0.0.1"
+	else
+		bad "sockets with a client on 127.0.0.1" "$(echo "$out" | head -8)"
+	fi
+	for mode in none:sock_accept silent:sock_recv; do
+		call=${mode#*:}
+		out=$(python3 "$SRC/sock_peer.py" "${mode%%:*}" "$WBPF" run --timeout 300ms \
+			--listen-fd 3 "$OUT/sock_echo.wasm" 3 1 2>&1)
+		if grep -q '^status: 142$' <<<"$out" && grep -q "blocked in $call" <<<"$out"; then
+			ok "--timeout interrupts $call"
+		else
+			bad "--timeout interrupts $call" "$(echo "$out" | head -5)"
+		fi
+	done
+	expect_run "--listen-fd refuses what is not a socket" 1 'socket fd 0: Socket operation on' \
+		5000 -- bash -c "exec '$WBPF' run --listen-fd 0 '$OUT/sock_echo.wasm' 3 1 </dev/null"
+}
+
 # The guest makes its stdin non-blocking, its stdout append, its stderr
 # both: it sees the change, the caller's descriptions do not.
 stdio_flags() {
@@ -484,12 +525,14 @@ leaks() {
 
 hardening() {
 	local d=$TMP/hard n
-	for n in flood fifo_open stdio_flags rights; do
+	for n in flood fifo_open stdio_flags rights sock_echo; do
 		build_guest $n || { bad "hardening: build $n"; return; }
 	done
 	mkdir -p "$d"
 	full_pipe "$d"
 	fifo_opens "$d"
+	module_fifo "$d"
+	sockets
 	stdio_flags "$d"
 	tty_flags "$d"
 	rights "$d"
