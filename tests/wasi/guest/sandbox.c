@@ -171,7 +171,8 @@ static void bad_fds(void)
 	expect("path_open relative to stdout",
 	       __wasi_path_open(1, 0, "x", 0, 0, 0, 0, &fd), __WASI_ERRNO_NOTDIR);
 	expect("fd_close 99", __wasi_fd_close(99), __WASI_ERRNO_BADF);
-	expect("sock_accept (not implemented)", __wasi_sock_accept(0, 0, &fd), __WASI_ERRNO_NOSYS);
+	expect("sock_accept on stdin (no SOCK_ACCEPT right)", __wasi_sock_accept(0, 0, &fd),
+	       __WASI_ERRNO_NOTCAPABLE);
 }
 
 static void granted(void)
