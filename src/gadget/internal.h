@@ -273,7 +273,6 @@ int gsink_write(struct gsink_buf *b, struct wbpf_sink *sink, struct wbpf_gadget_
 void gsink_buf_free(struct gsink_buf *b);
 
 /* sort.c: "a,-b" orders array packets. */
-int gsort_check(struct wbpf_gadget *g, const char *spec);
 void gsort_packet(const char *spec, struct wbpf_gadget_packet *p);
 
 /* snapshot.c: map iterators read on the interval. */

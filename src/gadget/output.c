@@ -117,10 +117,10 @@ static int pick_fields(struct wbpf_gadget_output *o, struct gview *v)
 }
 
 /* Every name in --fields must exist in some datasource. */
-static int check_fields(struct wbpf_gadget_output *o)
+/* Each name of a "a,-b,+c" list of an option is a field of some
+ * datasource. */
+static int check_names(struct wbpf_gadget *g, const char *opt, const char *list)
 {
-	const char *list = o->opts.fields;
-
 	for (const char *p = list; p && *p;) {
 		size_t len = strcspn(p, ",");
 		const char *item = p + (*p == '-' || *p == '+');
@@ -128,11 +128,11 @@ static int check_fields(struct wbpf_gadget_output *o)
 		bool found = false;
 
 		snprintf(name, sizeof(name), "%.*s", (int)(len - (size_t)(item - p)), item);
-		for (size_t i = 0; i < o->g->nds && !found; i++)
-			found = wbpf_gadget_ds__field(o->g->ds[i], name);
+		for (size_t i = 0; i < g->nds && !found; i++)
+			found = wbpf_gadget_ds__field(g->ds[i], name);
 		if (!found)
-			return gerr(o->g, -ENOENT, "--fields: no field '%s' (see 'wbpf gadget "
-				    "inspect')", name);
+			return gerr(g, -ENOENT, "%s: no field '%s' (see 'wbpf gadget inspect')", opt,
+				    name);
 		p += len + (p[len] == ',');
 	}
 	return 0;
@@ -482,9 +482,9 @@ int wbpf_gadget__output(struct wbpf_gadget *g, const struct wbpf_gadget_output_o
 	for (size_t i = 0; !err && i < opts->nfilters; i++, o->nfilters++)
 		err = parse_filter(o, opts->filters[i], &o->filters[i]);
 	if (!err)
-		err = check_fields(o);
+		err = check_names(g, "--fields", o->opts.fields);
 	if (!err)
-		err = gsort_check(g, o->opts.sort);
+		err = check_names(g, "--sort", o->opts.sort);
 	for (size_t i = 0; !err && i < g->nds; i++)
 		err = goutput_attach(o, g->ds[i]);
 	if (err) {

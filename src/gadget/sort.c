@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Sorting the records of an array packet (a snapshot) by a list of
- * fields, "a,-b": numbers by value, everything else by its bytes.
+ * fields, "a,-b": numbers by value, everything else by its bytes. The
+ * first MAX_KEYS fields count (output.c checks the names).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,28 +21,6 @@ struct sorter {
 	struct skey keys[MAX_KEYS];
 	size_t n;
 };
-
-/* Checks that every name is a field of some datasource. */
-int gsort_check(struct wbpf_gadget *g, const char *spec)
-{
-	size_t n = 0;
-
-	for (const char *p = spec; p && *p; n++) {
-		size_t len = strcspn(p, ",");
-		const char *name = p + (*p == '-' || *p == '+');
-		bool found = false;
-		char buf[256];
-
-		snprintf(buf, sizeof(buf), "%.*s", (int)(len - (size_t)(name - p)), name);
-		for (size_t i = 0; i < g->nds && !found; i++)
-			found = wbpf_gadget_ds__field(g->ds[i], buf);
-		if (!found || n == MAX_KEYS)
-			return gerr(g, -EINVAL, "--sort: %s '%s'", found ? "too many fields at" :
-				    "no field", buf);
-		p += len + (p[len] == ',');
-	}
-	return 0;
-}
 
 static bool numeric(const struct wbpf_gadget_field *f)
 {
