@@ -14,8 +14,10 @@ $(SINK_EMITTER): tests/sink/emitter.c | $(DEPS_STAMP)
 	$(CC) --target=wasm32-wasi $(SINK_OUT)/emitter.o -o $@
 
 .PHONY: sink-test
-sink-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap
-	@bash tests/sink/run.sh $(BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap $(SAN_BUILD)/wbpf
+sink-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap \
+		$(EX_BUILD)/execsnoop.wasm $(EX_BUILD)/opensnoop.wasm
+	@EXECSNOOP=$(EX_BUILD)/execsnoop.wasm OPENSNOOP=$(EX_BUILD)/opensnoop.wasm \
+		bash tests/sink/run.sh $(BUILD)/wbpf $(SINK_EMITTER) $(BUILD)/l7/gen_pcap $(SAN_BUILD)/wbpf
 
 TEST_TARGETS += sink-test
 

@@ -254,6 +254,20 @@ int wbpf_bpf_host__buffer_cb(struct wbpf_bpf_host *host, int buf, struct wbpf_bp
 int64_t wbpf_bpf_host__buffer_lost(struct wbpf_bpf_host *host, int buf);
 int wbpf_bpf_host__buffer_free(struct wbpf_bpf_host *host, int buf);
 
+/* What the host's buffers have carried so far, for monitoring: fn is
+ * called for each buffer, named after its first map. Safe from another
+ * thread while the guest polls (not once the host is being freed). A
+ * buffer freed, or made again for the same map, keeps its counts. */
+struct wbpf_bpf_buffer_stats {
+	const char *map;
+	const char *type;	/* "ringbuf" or "perfbuf" */
+	uint64_t events;	/* records delivered to the guest */
+	uint64_t lost;		/* dropped by the kernel (perf) or by the host */
+};
+void wbpf_bpf_host__buffer_stats(struct wbpf_bpf_host *host,
+				 void (*fn)(void *ctx, const struct wbpf_bpf_buffer_stats *st),
+				 void *ctx);
+
 /* ------------------------------------------------------------ guest ABIs */
 
 /* Defines modules `wbpf`, `wasm_bpf` and `callback-wrapper` in `store`,

@@ -6,6 +6,8 @@
  * wake fd, so that an interrupt ends a blocked poll.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,9 +17,28 @@
 
 #define PERF_MAX_PAGES 256u
 #define PERF_COMPAT_PAGES 64u
-/* Each buffer pins kernel memory (perf: per CPU) and host mappings. */
-#define BUFFERS_MAX 64u
 #define WAKE_TAG 1u
+
+/* Only the polling thread counts: a plain add, published whole. */
+static void stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static void count_lost(struct bpf_buffer *b, uint64_t n)
+{
+	b->lost += n;
+	if (b->stat)
+		stat_add(&b->stat->lost, n);
+}
+
+static void count_delivered(struct bpf_buffer *b)
+{
+	b->delivered++;
+	if (b->stat)
+		stat_add(&b->stat->events, 1);
+}
 
 static size_t record_len(uint32_t size)
 {
@@ -58,7 +79,7 @@ static int batch_sample(struct bpf_buffer *b, struct bpf_ring *r, const void *da
 	int err;
 
 	if (record_len(size) > bt->cap) {
-		b->lost++;
+		count_lost(b, 1);
 		return 0;
 	}
 	if (record_len(size) > bt->cap - bt->used) {
@@ -66,7 +87,7 @@ static int batch_sample(struct bpf_buffer *b, struct bpf_ring *r, const void *da
 		return b->stop_err = err ? err : -ENOBUFS;
 	}
 	batch_put(bt, r->index, data, size);
-	b->delivered++;
+	count_delivered(b);
 	return 0;
 }
 
@@ -85,9 +106,9 @@ static int ring_sample(void *ctx, void *data, size_t size)
 	if (ret < 0)
 		return b->stop_err = ret;
 	if (ret > 0)
-		b->lost++;
+		count_lost(b, 1);
 	else
-		b->delivered++;
+		count_delivered(b);
 	return 0;
 }
 
@@ -105,9 +126,9 @@ static void perf_sample(void *ctx, int cpu, void *data, __u32 size)
 	if (ret < 0)
 		b->stop_err = ret;
 	else if (ret > 0)
-		b->lost++;
+		count_lost(b, 1);
 	else
-		b->delivered++;
+		count_delivered(b);
 }
 
 static void perf_lost(void *ctx, int cpu, __u64 cnt)
@@ -115,7 +136,7 @@ static void perf_lost(void *ctx, int cpu, __u64 cnt)
 	struct bpf_ring *r = ctx;
 	struct bpf_buffer *b = r->buf;
 
-	b->lost += cnt;
+	count_lost(b, cnt);
 	if (!b->stop_err && b->d->lost)
 		b->d->lost(b->d->ctx, &r->cb, cpu, cnt);
 }
@@ -179,6 +200,44 @@ static int buffer_create(struct wbpf_bpf_host *host, struct bpf_buffer *b, struc
 	return epoll_setup(host, b, b->rb ? ring_buffer__epoll_fd(b->rb) : perf_buffer__epoll_fd(b->pb));
 }
 
+/* The counts of map's buffers of this kind, made on first use. */
+static struct bpf_buffer_stat *stat_slot(struct wbpf_bpf_host *host,
+					 enum wbpf_bpf_handle_kind kind, const char *map)
+{
+	size_t n = atomic_load_explicit(&host->nstats, memory_order_relaxed);
+	struct bpf_buffer_stat *st;
+
+	for (size_t i = 0; i < n; i++)
+		if (host->stats[i].kind == kind && !strcmp(host->stats[i].map, map))
+			return &host->stats[i];
+	if (n == BUFFERS_MAX)
+		return NULL;
+	st = &host->stats[n];
+	snprintf(st->map, sizeof(st->map), "%s", map);
+	st->kind = kind;
+	atomic_store_explicit(&host->nstats, n + 1, memory_order_release);
+	return st;
+}
+
+void wbpf_bpf_host__buffer_stats(struct wbpf_bpf_host *host,
+				 void (*fn)(void *ctx, const struct wbpf_bpf_buffer_stats *st),
+				 void *ctx)
+{
+	size_t n = atomic_load_explicit(&host->nstats, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct bpf_buffer_stat *st = &host->stats[i];
+		struct wbpf_bpf_buffer_stats out = {
+			.map = st->map,
+			.type = st->kind == WBPF_HANDLE_RINGBUF ? "ringbuf" : "perfbuf",
+			.events = atomic_load_explicit(&st->events, memory_order_relaxed),
+			.lost = atomic_load_explicit(&st->lost, memory_order_relaxed),
+		};
+
+		fn(ctx, &out);
+	}
+}
+
 static int buffer_new(struct wbpf_bpf_host *host, enum wbpf_bpf_handle_kind kind, struct bpf_map_ent *m,
 		      uint32_t page_cnt, const struct wbpf_bpf_cb *cb)
 {
@@ -191,6 +250,7 @@ static int buffer_new(struct wbpf_bpf_host *host, enum wbpf_bpf_handle_kind kind
 		return -ENOMEM;
 	host->nbufs++;
 	b->kind = kind;
+	b->stat = stat_slot(host, kind, bpf_map__name(m->map));
 	b->epfd = -1;
 	err = ring_add(b, m, cb);
 	if (!err)

@@ -5,6 +5,7 @@
 #define WBPF_BPF_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 
 #include <bpf/libbpf.h>
 
@@ -95,8 +96,20 @@ struct bpf_pending {
 	bool has;
 };
 
+/* Each buffer pins kernel memory (perf: per CPU) and host mappings. */
+#define BUFFERS_MAX 64u
+
+/* One buffer's counts, by map and kind, for the host's whole life: only
+ * the polling thread writes them, monitoring threads read. */
+struct bpf_buffer_stat {
+	char map[64];
+	enum wbpf_bpf_handle_kind kind;
+	_Atomic uint64_t events, lost;
+};
+
 struct bpf_buffer {
 	enum wbpf_bpf_handle_kind kind; /* RINGBUF or PERFBUF */
+	struct bpf_buffer_stat *stat;	/* NULL past BUFFERS_MAX maps */
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
 	int epfd; /* the libbpf buffer's epoll fd and the host's wake fd */
@@ -127,6 +140,8 @@ struct wbpf_bpf_host {
 	bool quiet;
 	size_t nobjs, elf_bytes; /* what open objects hold, for the caps */
 	size_t nbufs;
+	struct bpf_buffer_stat stats[BUFFERS_MAX];
+	_Atomic size_t nstats; /* published after the slot is filled */
 	int wake_fd;  /* eventfd written by wbpf_bpf_host__interrupt */
 	bool polling; /* a dispatcher is running */
 };

@@ -598,7 +598,8 @@ static int run_instance(struct run_ctx *r, struct wbpf_module *mod)
 		return CLI_EXIT_ERROR;
 	}
 	if (run_bpf__setup(&r->opts->bpf, r->store, mod, &r->bpf) ||
-	    run_sink__setup(&r->sink, r->opts->output, r->opts->metrics, r->store, mod))
+	    run_sink__setup(&r->sink, r->opts->output, r->opts->metrics, r->store, mod) ||
+	    run_bpf_metrics__watch(&r->bpf_metrics, r->sink.metrics, r->bpf))
 		return CLI_EXIT_ERROR;
 	run_deadline__watch_bpf(r);
 	r->inst = wbpf_instance__new(r->store, mod, &err);
@@ -631,8 +632,10 @@ static int run_module(const struct run_opts *o, char **host_env)
 	run_deadline__stop(&r);
 	/* Whatever way the guest ended, its BPF objects, links and buffers go,
 	 * and the records it emitted are delivered or spooled. */
+	run_bpf_metrics__unwatch(&r.bpf_metrics);
 	wbpf_bpf_host__free(r.bpf);
 	run_sink__close(&r.sink);
+	run_bpf_metrics__free(&r.bpf_metrics);
 	wbpf_store__free(r.store);
 	wbpf_wasi__free(r.wasi);
 	wbpf_module__free(mod);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli/run_bpf.h"
+#include "cli/run_metrics.h"
 #include "cli/run_sink.h"
 #include "wbpf/wasi.h"
 #include "wbpf/wasm.h"
@@ -45,6 +46,7 @@ struct run_ctx {
 	struct run_deadline *deadline;
 	struct wbpf_bpf_host *bpf;	/* NULL unless the guest uses eBPF */
 	struct run_sink sink;
+	struct run_bpf_metrics bpf_metrics;	/* --metrics: the host's buffers */
 };
 
 /* Starts a thread that interrupts the guest (loading, running, waiting

@@ -7,7 +7,7 @@
 
 #include "sink/internal.h"
 
-static bool reserve(struct sink_buf *b, size_t n)
+bool sink_buf__reserve(struct sink_buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -31,7 +31,7 @@ static bool reserve(struct sink_buf *b, size_t n)
 
 void sink_buf__put(struct sink_buf *b, const void *p, size_t n)
 {
-	if (!reserve(b, n))
+	if (!sink_buf__reserve(b, n))
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -50,7 +50,7 @@ void sink_buf__printf(struct sink_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !reserve(b, (size_t)n + 1))
+	if (n < 0 || !sink_buf__reserve(b, (size_t)n + 1))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

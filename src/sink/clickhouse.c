@@ -2,10 +2,14 @@
 /*
  * The ClickHouse sink, over the server's HTTP interface.
  *
- * The producer only appends rows to the open batch, in ClickHouse's
- * RowBinary format (no escaping or number printing, a third of JSON's
- * size); a sender thread seals it (by rows or by age), compresses it and
- * delivers it, so a slow or absent store never stalls event handling. Delivery is in order:
+ * The producer appends rows to the open batch in ClickHouse's RowBinary
+ * format (no escaping or number printing, a third of JSON's size), through
+ * a small staging buffer that is gzip'ed into the batch every 64 KiB: the
+ * rows are compressed while they are still in cache, and a batch in
+ * memory is its compressed payload (a tenth of its rows), so the few
+ * batches in flight fault in a few hundred KiB, not tens of MiB. A sender
+ * thread seals the batch (by rows or by age) and delivers it, so a slow or
+ * absent store never stalls event handling. Delivery is in order:
  * while the spool holds anything, new batches queue behind it on disk.
  * Failures back off exponentially up to a few seconds.
  *
@@ -30,9 +34,15 @@
 #define CH_QUEUE_MAX 4
 #define CH_BACKOFF_MIN_MS 100
 #define CH_BACKOFF_MAX_MS 5000
+#define CH_STAGE_BYTES (64u << 10)
+/* Level 1: these rows still shrink tenfold. */
+#define CH_GZIP_LEVEL 1
 
+/* A payload, as delivered and spooled: the INSERT statement, a newline,
+ * the gzip'ed rows. Spooled batches so carry their own columns, whatever
+ * run (and schema) wrote them. */
 struct ch_batch {
-	struct sink_buf rows;
+	struct sink_buf payload;
 	uint64_t n;
 };
 
@@ -51,9 +61,12 @@ struct ch_sink {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, idle;
 	struct ch_batch open;
-	/* A delivered batch's buffer, reused by the next open one: batches of
-	 * megabytes would otherwise be grown by copying and faulted in anew. */
-	struct sink_buf spare;
+	struct sink_buf stage;	/* the open batch's rows not yet compressed */
+	z_stream z;		/* the open batch's gzip stream, reset per batch */
+	bool z_ready;
+	/* Delivered batches' buffers, reused by the next open ones. */
+	struct sink_buf spares[CH_QUEUE_MAX + 1];
+	unsigned nspares;
 	struct timespec opened;
 	struct ch_batch queue[CH_QUEUE_MAX];
 	unsigned queued;
@@ -103,44 +116,66 @@ static void put_table(struct sink_buf *b, const char *table)
 	sink_buf__put(b, "`", 1);
 }
 
-static void put_le64(struct sink_buf *b, uint64_t v)
+/* Row encoding writes through a cursor into room reserved once per row:
+ * a record's 20-odd fields would otherwise each check and grow the buffer. */
+static uint8_t *rb_le64(uint8_t *p, uint64_t v)
 {
-	uint8_t le[8];
-
 	for (int i = 0; i < 8; i++)
-		le[i] = (uint8_t)(v >> (8 * i));
-	sink_buf__put(b, le, sizeof(le));
+		p[i] = (uint8_t)(v >> (8 * i));
+	return p + 8;
 }
 
 /* A RowBinary String: LEB128 length, then the bytes. */
-static void put_rb_str(struct sink_buf *b, const char *s)
+static uint8_t *rb_str(uint8_t *p, const char *s, size_t len)
 {
-	size_t len = s ? strlen(s) : 0, n = len;
-	uint8_t leb[10];
-	int i = 0;
+	size_t n = len;
 
 	do {
-		leb[i++] = (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+		*p++ = (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
 		n >>= 7;
 	} while (n);
-	sink_buf__put(b, leb, (size_t)i);
-	sink_buf__put(b, s, len);
+	memcpy(p, s, len);
+	return p + len;
 }
 
-static void put_rb_value(struct sink_buf *b, const struct wbpf_field *f)
+#define RB_LEB_MAX 10
+
+static void put_le64(struct sink_buf *b, uint64_t v)
+{
+	if (sink_buf__reserve(b, 8))
+		b->len = (size_t)(rb_le64((uint8_t *)b->data + b->len, v) - (uint8_t *)b->data);
+}
+
+static void put_rb_str(struct sink_buf *b, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (sink_buf__reserve(b, len + RB_LEB_MAX))
+		b->len = (size_t)(rb_str((uint8_t *)b->data + b->len, s, len) - (uint8_t *)b->data);
+}
+
+/* Bytes of a field's value at most; *len: a string's length. */
+static size_t rb_size(const struct wbpf_field *f, size_t *len)
+{
+	if (f->kind == WBPF_FIELD_STR)
+		return (*len = f->s ? strlen(f->s) : 0) + RB_LEB_MAX;
+	return f->kind == WBPF_FIELD_BOOL ? 1 : 8;
+}
+
+static uint8_t *rb_value(uint8_t *p, const struct wbpf_field *f, size_t len)
 {
 	uint64_t bits;
 
 	switch (f->kind) {
-	case WBPF_FIELD_STR: put_rb_str(b, f->s); break;
-	case WBPF_FIELD_I64: put_le64(b, (uint64_t)f->i); break;
-	case WBPF_FIELD_U64: put_le64(b, f->u); break;
+	case WBPF_FIELD_STR: return rb_str(p, f->s, len);
+	case WBPF_FIELD_I64: return rb_le64(p, (uint64_t)f->i);
+	case WBPF_FIELD_U64: return rb_le64(p, f->u);
 	case WBPF_FIELD_F64:
 		memcpy(&bits, &f->f, sizeof(bits));
-		put_le64(b, bits);
-		break;
-	case WBPF_FIELD_BOOL: sink_buf__put(b, f->b ? "\1" : "\0", 1); break;
+		return rb_le64(p, bits);
+	case WBPF_FIELD_BOOL: *p = f->b; return p + 1;
 	}
+	return p;
 }
 
 /* The INSERT for this schema, made once: columns in the rows' order. */
@@ -160,16 +195,22 @@ static int make_insert(struct ch_sink *ch, const struct wbpf_record *rec)
 
 static int encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_record *rec)
 {
+	size_t lens[rec->n_fields], room = ch->prefix.len + 16;
 	struct timespec now;
+	uint8_t *p;
 
-	if (!ch->insert_sql.len && make_insert(ch, rec))
+	for (size_t i = 0; i < rec->n_fields; i++)
+		room += rb_size(&rec->fields[i], &lens[i]);
+	if (!sink_buf__reserve(b, room))
 		return -ENOMEM;
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
-	sink_buf__put(b, ch->prefix.data, ch->prefix.len);
-	put_le64(b, ch->seq++);
-	put_le64(b, (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+	p = (uint8_t *)b->data + b->len;
+	memcpy(p, ch->prefix.data, ch->prefix.len);
+	p = rb_le64(p + ch->prefix.len, ch->seq++);
+	p = rb_le64(p, (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 	for (size_t i = 0; i < rec->n_fields; i++)
-		put_rb_value(b, &rec->fields[i]);
+		p = rb_value(p, &rec->fields[i], lens[i]);
+	b->len = (size_t)(p - (uint8_t *)b->data);
 	return 0;
 }
 
@@ -199,31 +240,39 @@ static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
 	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)");
 }
 
-static int gzip_buf(const struct sink_buf *in, struct sink_buf *out)
+/* The staged rows into the open batch's gzip stream (Z_FINISH: ending
+ * it). The stream's window and tables stay allocated from batch to batch. */
+static int compress_stage(struct ch_sink *ch, int flush)
 {
-	z_stream z = { 0 };
-	int rc;
+	struct sink_buf *out = &ch->open.payload;
+	z_stream *z = &ch->z;
+	int rc = Z_OK;
 
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	z.next_in = (Bytef *)in->data;
-	z.avail_in = (uInt)in->len;
+	z->next_in = (Bytef *)ch->stage.data;
+	z->avail_in = (uInt)ch->stage.len;
 	do {
-		if (out->cap - out->len < 4096) {
-			size_t len = out->len;
+		if (!sink_buf__reserve(out, deflateBound(z, z->avail_in) + 64))
+			return -ENOMEM;
+		z->next_out = (Bytef *)out->data + out->len;
+		z->avail_out = (uInt)(out->cap - out->len);
+		rc = deflate(z, flush);
+		out->len = out->cap - z->avail_out;
+	} while (rc == Z_OK && (z->avail_in || (flush == Z_FINISH && !z->avail_out)));
+	ch->stage.len = 0;
+	if (flush == Z_FINISH && rc != Z_STREAM_END)
+		return -ENOMEM;
+	return rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR ? 0 : -ENOMEM;
+}
 
-			sink_buf__put(out, in->data, 4096); /* grow; overwritten below */
-			out->len = len;
-		}
-		if (out->failed)
-			break;
-		z.next_out = (Bytef *)out->data + out->len;
-		z.avail_out = (uInt)(out->cap - out->len);
-		rc = deflate(&z, Z_FINISH);
-		out->len = out->cap - z.avail_out;
-	} while (rc == Z_OK || rc == Z_BUF_ERROR);
-	deflateEnd(&z);
-	return out->failed || rc != Z_STREAM_END ? -ENOMEM : 0;
+/* The open batch's first row: its payload starts with the INSERT. */
+static int batch_begin(struct ch_sink *ch)
+{
+	if (deflateReset(&ch->z) != Z_OK)
+		return -ENOMEM;
+	ch->open.payload.len = 0;
+	sink_buf__put(&ch->open.payload, ch->insert_sql.data, ch->insert_sql.len);
+	sink_buf__put(&ch->open.payload, "\n", 1);
+	return ch->open.payload.failed ? -ENOMEM : 0;
 }
 
 /* ------------------------------------------------------------ delivery */
@@ -286,16 +335,6 @@ static int ensure_table(struct ch_sink *ch)
 	sink_buf__free(&sql);
 	ch->table_ready = !err;
 	return err;
-}
-
-/* A payload is a batch as delivered and spooled: its INSERT statement,
- * a newline, the gzip'ed rows. Spooled batches so carry their own
- * columns, whatever run (and schema) wrote them. */
-static int make_payload(struct ch_sink *ch, const struct sink_buf *rows, struct sink_buf *out)
-{
-	sink_buf__put(out, ch->insert_sql.data, ch->insert_sql.len);
-	sink_buf__put(out, "\n", 1);
-	return out->failed ? -ENOMEM : gzip_buf(rows, out);
 }
 
 static int insert(struct ch_sink *ch, const char *payload, size_t len)
@@ -385,20 +424,11 @@ static void spool_batch(struct ch_sink *ch, const struct sink_buf *gz, uint64_t 
 
 static void deliver(struct ch_sink *ch, struct ch_batch *b)
 {
-	struct sink_buf gz = { 0 };
 	bool was_failing = ch->backoff_ms != 0;
 
-	if (make_payload(ch, &b->rows, &gz)) {
-		fprintf(stderr, "wbpf: clickhouse: out of memory compressing %" PRIu64
-				" records; dropped\n", b->n);
-		sink__count(&ch->base.dropped, ch->base.m_dropped, b->n);
-		sink_buf__free(&gz);
-		return;
-	}
 	if (replay_spool(ch)) {
-		if (!insert(ch, gz.data, gz.len)) {
+		if (!insert(ch, b->payload.data, b->payload.len)) {
 			delivered(ch, b->n);
-			sink_buf__free(&gz);
 			return;
 		}
 		failed(ch);
@@ -406,8 +436,7 @@ static void deliver(struct ch_sink *ch, struct ch_batch *b)
 	if (!was_failing)
 		fprintf(stderr, "wbpf: clickhouse %s unreachable or refusing (%s); spooling\n",
 			ch->url, ch->last_error);
-	spool_batch(ch, &gz, b->n);
-	sink_buf__free(&gz);
+	spool_batch(ch, &b->payload, b->n);
 }
 
 /* ------------------------------------------------------------ threads */
@@ -421,19 +450,34 @@ static uint64_t ms_since(const struct timespec *t)
 	       (uint64_t)((now.tv_nsec - t->tv_nsec) / 1000000);
 }
 
-/* Moves the open batch to the queue (lock held). When the sender is a
- * whole queue behind, the batch waits for it: memory stays bounded and the
- * sender spools quickly while the store is down. */
+/* The open batch is lost to memory exhaustion; the count says so. */
+static void drop_open(struct ch_sink *ch, uint64_t n)
+{
+	fprintf(stderr, "wbpf: clickhouse: out of memory for a batch of %" PRIu64
+			" records; dropped\n", n);
+	sink__count(&ch->base.dropped, ch->base.m_dropped, n);
+	sink_buf__free(&ch->open.payload);
+	ch->stage.len = 0;
+	ch->open.n = 0;
+}
+
+/* Ends the open batch's stream and moves it to the queue (lock held).
+ * When the sender is a whole queue behind, the batch waits for it: memory
+ * stays bounded and the sender spools quickly while the store is down. */
 static void seal(struct ch_sink *ch)
 {
 	if (!ch->open.n)
 		return;
+	if (compress_stage(ch, Z_FINISH) || ch->open.payload.failed) {
+		drop_open(ch, ch->open.n);
+		return;
+	}
 	while (ch->queued == CH_QUEUE_MAX)
 		pthread_cond_wait(&ch->idle, &ch->lock);
 	ch->queue[ch->queued++] = ch->open;
 	memset(&ch->open, 0, sizeof(ch->open));
-	ch->open.rows = ch->spare;
-	memset(&ch->spare, 0, sizeof(ch->spare));
+	if (ch->nspares)
+		ch->open.payload = ch->spares[--ch->nspares];
 	pthread_cond_signal(&ch->wake);
 }
 
@@ -484,11 +528,11 @@ static void *sender(void *arg)
 		pthread_mutex_unlock(&ch->lock);
 		deliver(ch, &b);
 		pthread_mutex_lock(&ch->lock);
-		b.rows.len = 0;
-		if (!ch->spare.data && !b.rows.failed)
-			ch->spare = b.rows;
+		b.payload.len = 0;
+		if (ch->nspares < CH_QUEUE_MAX + 1 && !b.payload.failed)
+			ch->spares[ch->nspares++] = b.payload;
 		else
-			sink_buf__free(&b.rows);
+			sink_buf__free(&b.payload);
 		ch->busy = false;
 		pthread_cond_broadcast(&ch->idle);
 	}
@@ -503,13 +547,18 @@ static int ch_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 
 	ch->schema_known = true;
 	pthread_mutex_lock(&ch->lock);
-	if (!ch->open.n)
+	if (!ch->insert_sql.len)
+		err = make_insert(ch, rec);
+	if (!err && !ch->open.n) {
 		clock_gettime(CLOCK_MONOTONIC, &ch->opened);
-	if (encode_row(ch, &ch->open.rows, rec) || ch->open.rows.failed) {
-		/* This batch is lost to memory exhaustion; the count says so. */
-		sink__count(&ch->base.dropped, ch->base.m_dropped, ch->open.n + 1);
-		sink_buf__free(&ch->open.rows);
-		ch->open.n = 0;
+		err = batch_begin(ch);
+	}
+	if (!err)
+		err = encode_row(ch, &ch->stage, rec);
+	if (!err && ch->stage.len >= CH_STAGE_BYTES)
+		err = compress_stage(ch, Z_NO_FLUSH);
+	if (err) {
+		drop_open(ch, ch->open.n + 1);
 		err = -ENOMEM;
 	} else if (++ch->open.n >= ch->batch_rows) {
 		seal(ch);
@@ -536,8 +585,12 @@ static void ch_release(struct ch_sink *ch)
 	if (ch->curl)
 		curl_easy_cleanup(ch->curl);
 	sink_spool__free(ch->spool);
-	sink_buf__free(&ch->open.rows);
-	sink_buf__free(&ch->spare);
+	sink_buf__free(&ch->open.payload);
+	sink_buf__free(&ch->stage);
+	while (ch->nspares)
+		sink_buf__free(&ch->spares[--ch->nspares]);
+	if (ch->z_ready)
+		deflateEnd(&ch->z);
 	sink_buf__free(&ch->prefix);
 	sink_buf__free(&ch->insert_sql);
 	free(ch->url);
@@ -710,7 +763,9 @@ struct wbpf_sink *sink_clickhouse__open(const char *arg, const char *producer, c
 	node_identity(ch);
 	ch->spool = sink_spool__open(ch->spool_dir, ch->spool_max, err, err_size);
 	ch->curl = curl_easy_init();
-	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed)
+	ch->z_ready = deflateInit2(&ch->z, CH_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+				   Z_DEFAULT_STRATEGY) == Z_OK;
+	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed || !ch->z_ready)
 		goto fail;
 	curl_easy_setopt(ch->curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms);
 	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ch->timeout_ms);

@@ -18,6 +18,8 @@ struct sink_buf {
 	bool failed;
 };
 
+/* Room for n more bytes at data + len; false (and failed) without. */
+bool sink_buf__reserve(struct sink_buf *b, size_t n);
 void sink_buf__put(struct sink_buf *b, const void *p, size_t n);
 void sink_buf__puts(struct sink_buf *b, const char *s);
 void sink_buf__printf(struct sink_buf *b, const char *fmt, ...)

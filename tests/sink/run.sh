@@ -15,7 +15,10 @@
 # 4. A tiny spool bound with the store away: drops are counted and reported,
 #    the spool stays under its bound.
 # 5. Prometheus (Debian's prometheus) scrapes wbpf --metrics: promtool sees
-#    the counters rise, and `promtool check metrics` accepts the exposition.
+#    the counters rise, and `promtool check metrics` accepts the exposition;
+#    with root, `wbpf run` of execsnoop (ring buffer) and opensnoop (perf
+#    buffer; EXECSNOOP and OPENSNOOP name the guests) counts each buffer's
+#    events and losses.
 set -u
 
 [ $# -ge 3 ] || { echo "usage: $0 WBPF EMITTER.wasm GEN_PCAP [SAN_WBPF]" >&2; exit 2; }
@@ -147,6 +150,41 @@ fi
 
 # ------------------------------------------------------------ Prometheus
 
+# buffer_metrics GUEST MAP TYPE CMD...: `wbpf run --metrics` of an eBPF
+# guest while CMD runs 30 times: /metrics counts at least 30 events of
+# the guest's buffer MAP, none lost, and promtool accepts the exposition.
+buffer_metrics() {
+	local guest=$1 map=$2 type=$3 port pid events= lost= i
+	shift 3
+	port=$(free_port)
+	"$WBPF" run --metrics "127.0.0.1:$port" "$guest" -d 8 >"$TMP/guest.out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_http "http://127.0.0.1:$port/metrics" 5
+	# The buffer exists once the guest has attached: wait for its series.
+	for ((i = 0; i < 50; i++)); do
+		curl -s "http://127.0.0.1:$port/metrics" | grep -q "^wbpf_bpf_buffer_events_total{buffer=\"$map\"" && break
+		sleep 0.1
+	done
+	for ((i = 0; i < 30; i++)); do "$@" >/dev/null; done
+	for ((i = 0; i < 30; i++)); do
+		curl -s "http://127.0.0.1:$port/metrics" >"$TMP/bpf.prom"
+		events=$(sed -n "s/^wbpf_bpf_buffer_events_total{buffer=\"$map\",type=\"$type\"} //p" "$TMP/bpf.prom")
+		lost=$(sed -n "s/^wbpf_bpf_buffer_lost_total{buffer=\"$map\",type=\"$type\"} //p" "$TMP/bpf.prom")
+		[ -n "$events" ] && awk "BEGIN{exit !($events >= 30)}" && break
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ -n "$events" ] && awk "BEGIN{exit !($events >= 30)}" && [ "$lost" = 0 ] &&
+		promtool check metrics <"$TMP/bpf.prom" >"$TMP/check" 2>&1; then
+		ok "wbpf run --metrics: $(basename "$guest") $type '$map': $events events, $lost lost; promtool accepts it"
+	else
+		bad "wbpf run --metrics $type" "events='$events' lost='$lost'" "$(head -n 3 "$TMP/check")" \
+			"$(grep wbpf_bpf "$TMP/bpf.prom" | head -n 4)" "$(head -n 3 "$TMP/guest.out")"
+	fi
+}
+
 M_PORT=$(free_port)
 P_PORT=$(free_port)
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
@@ -212,6 +250,18 @@ EOF
 		fi
 	else
 		echo "  skip wbpf l7 --metrics: live capture needs root"
+	fi
+
+	# wbpf run's BPF buffers: execsnoop's ring buffer and opensnoop's perf
+	# buffer each count the events the guest got, and their losses.
+	if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+		echo "  skip wbpf run --metrics BPF buffers: needs root and kernel BTF"
+	elif [ ! -f "${EXECSNOOP:-}" ] || [ ! -f "${OPENSNOOP:-}" ]; then
+		echo "  skip wbpf run --metrics BPF buffers: EXECSNOOP and OPENSNOOP not given"
+	else
+		mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+		buffer_metrics "$EXECSNOOP" events ringbuf /bin/true
+		buffer_metrics "$OPENSNOOP" events perfbuf cat /etc/hostname
 	fi
 fi
 
