@@ -497,6 +497,12 @@ test_hostile() {
 
 test_bad_usage() {
 	local err rc
+	err=$("$WBPF" gadget run "$EX/trace_open" -o nosuch 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: unknown output 'nosuch' (table, json[=FILE], clickhouse=URL,...)" ] ||
+		{ bad_run bad-usage "unknown output: $rc '$err'"; return; }
+	err=$("$WBPF" gadget run "$EX/snapshot_process" --sort nosuch 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$err" = "wbpf gadget: --sort: no field 'nosuch' (see 'wbpf gadget inspect')" ] ||
+		{ bad_run bad-usage "--sort: $rc '$err'"; return; }
 	err=$("$WBPF" gadget run "$EX/trace_open" --nosuch 1 2>&1); rc=$?
 	[ $rc = 2 ] && [ "$err" = "wbpf gadget: unknown param 'nosuch'" ] ||
 		{ bad_run bad-usage "unknown param: $rc '$err'"; return; }
