@@ -548,6 +548,8 @@ int gtimer_add(struct wbpf_gadget *g, uint64_t interval_ns, gtimer_fn fn, void *
 	g->timers = t;
 	if (interval_ns < 1000000)
 		interval_ns = 1000000; /* poll waits in whole ms */
+	if (interval_ns > 86400000000000ull)
+		interval_ns = 86400000000000ull; /* a day: no overflow ahead */
 	t[g->ntimers++] = (struct gtimer){clock_ns(CLOCK_MONOTONIC) + (int64_t)interval_ns,
 					  (int64_t)interval_ns, fn, ctx};
 	return 0;
