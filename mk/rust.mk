@@ -74,9 +74,13 @@ $(RUST_T)/gen_check_c.wasm: tests/rust/gen_check.c $(RUST_T)/awkward.gen.h
 GEN_TEST_DEPS := $(BUILD)/wbpf $(RUST_SDK) $(RUST_T)/awkward.bpf.o $(RUST_T)/awkward_native \
 	$(RUST_T)/gen_check_rust.wasm $(RUST_T)/gen_check_c.wasm $(EXAMPLE_WASMS)
 
-.PHONY: gen-types-test
+.PHONY: gen-types-test gen-types-test-san
 gen-types-test: $(GEN_TEST_DEPS)
 	@RUSTC=$(RUSTC) RUST_SDK=$(RUST_SDK) bash tests/rust/gen_types.sh $(BUILD)
+
+# The generator under ASan+UBSan (the build examples-test-san makes anyway).
+gen-types-test-san: $(SAN_BUILD)/wbpf $(BUILD)/wbpf $(RUST_T)/awkward.bpf.o $(EXAMPLE_WASMS)
+	@bash tests/rust/gen_types.sh $(BUILD) $(SAN_BUILD)/wbpf
 
 # The SDK against the host and kernel, hostile use included: it embeds the
 # C SDK test's BPF object and the hostile guests' (tests/examples/guests).
@@ -99,7 +103,7 @@ rust-sdk-test: $(BUILD)/wbpf $(RUST_T)/sdk_test.wasm
 rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test rust-sdk-test
 	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
-TEST_TARGETS += rust-test
+TEST_TARGETS += rust-test gen-types-test-san
 
 # --- L7 plugins in Rust: reactors (cdylib + WASI's reactor start file) -------
 # Recursive: the sysroot is asked when a recipe runs, after deps.sh.

@@ -4,7 +4,10 @@
 //! Each example uses part of it.
 #![allow(dead_code)]
 
+use std::process::exit;
 use std::time::{Duration, Instant};
+
+use wbpf::{Link, Object, Pod};
 
 /// Longest wait of one poll, so the deadline is noticed promptly.
 pub const POLL: Duration = Duration::from_millis(100);
@@ -69,5 +72,35 @@ pub fn poll_status(r: wbpf::Result<usize>) -> wbpf::Result<()> {
     match r {
         Err(e) if e != wbpf::Error::EINTR => Err(e),
         _ => Ok(()),
+    }
+}
+
+fn start<'o, R: Pod, O>(obj: &'o Object, opt: &O, set_rodata: fn(&mut R, &O))
+    -> wbpf::Result<Vec<Link<'o>>> {
+    let mut ro: R = obj.global_data(".rodata")?;
+    set_rodata(&mut ro, opt);
+    obj.set_global_data(".rodata", &ro)?;
+    obj.load()?;
+    obj.attach_all()
+}
+
+/// An example's life, as the C examples' main(): open the embedded object
+/// as `name`, set its `.rodata` image before load, load, attach every
+/// program, trace, detach. Exits 2 on bad options, 1 on a failure.
+pub fn run<R: Pod, O>(name: &str, elf: &[u8], opt: Option<O>, set_rodata: fn(&mut R, &O),
+                      trace: fn(&Object, &O) -> wbpf::Result<()>) {
+    let opt = opt.unwrap_or_else(|| exit(2));
+    let obj = Object::open_named(elf, name).unwrap_or_else(|e| {
+        eprintln!("open: {}", e);
+        exit(1)
+    });
+    let links = start(&obj, &opt, set_rodata).unwrap_or_else(|e| {
+        eprintln!("load/attach: {}", e);
+        exit(1)
+    });
+    let r = trace(&obj, &opt);
+    drop(links);
+    if r.is_err() {
+        exit(1);
     }
 }

@@ -10,8 +10,6 @@ mod types {
     include!(env!("WBPF_TYPES"));
 }
 
-use std::process::exit;
-
 use common::{parse_duration, parse_opts, parse_u32, poll_status, Deadline, POLL};
 use types::{Bss, ExecEvent, Rodata};
 use wbpf::{cstr, Object, Pod, RingBuffer};
@@ -54,7 +52,7 @@ fn parse_args() -> Option<Options> {
     Some(opt)
 }
 
-fn trace(obj: &Object, deadline: Deadline) -> wbpf::Result<()> {
+fn trace(obj: &Object, opt: &Options) -> wbpf::Result<()> {
     let events = obj.map("events")?;
     let mut rb = RingBuffer::new(&events, on_exec).map_err(|e| {
         eprintln!("ring buffer: {}", e);
@@ -62,7 +60,7 @@ fn trace(obj: &Object, deadline: Deadline) -> wbpf::Result<()> {
     })?;
     println!("{:<7} {:<7} {:<6} {:<16} {} {}", "PID", "PPID", "UID", "COMM", "FILENAME", "ARGS");
     let mut r = Ok(0);
-    while !deadline.expired() && r.is_ok() {
+    while !opt.deadline.expired() && r.is_ok() {
         r = rb.poll(Some(POLL));
     }
     drop(rb);
@@ -72,36 +70,7 @@ fn trace(obj: &Object, deadline: Deadline) -> wbpf::Result<()> {
     poll_status(r)
 }
 
-fn start<'o>(obj: &'o Object, opt: &Options) -> wbpf::Result<Vec<wbpf::Link<'o>>> {
-    let mut ro: Rodata = obj.global_data(".rodata")?;
-    ro.filter_uid = opt.uid;
-    obj.set_global_data(".rodata", &ro)?;
-    obj.load()?;
-    obj.attach_all()
-}
-
 fn main() {
-    let opt = match parse_args() {
-        Some(o) => o,
-        None => exit(2),
-    };
-    let obj = match Object::open_named(include_bytes!(env!("WBPF_BPF_OBJ")), "execsnoop") {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("open: {}", e);
-            exit(1);
-        }
-    };
-    let links = match start(&obj, &opt) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("load/attach: {}", e);
-            exit(1);
-        }
-    };
-    let r = trace(&obj, opt.deadline);
-    drop(links);
-    if r.is_err() {
-        exit(1);
-    }
+    common::run("execsnoop", include_bytes!(env!("WBPF_BPF_OBJ")), parse_args(),
+                |ro: &mut Rodata, o: &Options| ro.filter_uid = o.uid, trace);
 }

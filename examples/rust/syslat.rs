@@ -11,7 +11,6 @@ mod types {
     include!(env!("WBPF_TYPES"));
 }
 
-use std::process::exit;
 use std::time::{Duration, Instant};
 
 use common::{parse_duration, parse_opts, parse_u32, Deadline, POLL};
@@ -112,41 +111,15 @@ fn parse_args() -> Option<Options> {
     Some(opt)
 }
 
-fn start<'o>(obj: &'o Object, opt: &Options) -> wbpf::Result<Vec<wbpf::Link<'o>>> {
-    let mut ro: Rodata = obj.global_data(".rodata")?;
+fn set_rodata(ro: &mut Rodata, opt: &Options) {
     ro.target_pid = opt.pid;
     ro.target_nr = opt.nr.map_or(-1, |n| n as i32);
     if let Some(c) = &opt.comm {
         ro.target_comm = [0; COMM_LEN];
         ro.target_comm[..c.len()].copy_from_slice(c.as_bytes());
     }
-    obj.set_global_data(".rodata", &ro)?;
-    obj.load()?;
-    obj.attach_all()
 }
 
 fn main() {
-    let opt = match parse_args() {
-        Some(o) => o,
-        None => exit(2),
-    };
-    let obj = match Object::open_named(include_bytes!(env!("WBPF_BPF_OBJ")), "syslat") {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("open: {}", e);
-            exit(1);
-        }
-    };
-    let links = match start(&obj, &opt) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("load/attach: {}", e);
-            exit(1);
-        }
-    };
-    let r = trace(&obj, &opt);
-    drop(links);
-    if r.is_err() {
-        exit(1);
-    }
+    common::run("syslat", include_bytes!(env!("WBPF_BPF_OBJ")), parse_args(), set_rodata, trace);
 }

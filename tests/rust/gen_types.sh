@@ -7,10 +7,14 @@
 # decoding bytes a native program wrote through awkward.h's own
 # declarations must print what that program printed.
 #
-# usage: tests/rust/gen_types.sh BUILD_DIR   (RUSTC, RUST_SDK from make)
+# usage: tests/rust/gen_types.sh BUILD_DIR [SAN_WBPF]   (RUSTC, RUST_SDK from make)
+# With SAN_WBPF (the ASan+UBSan build), only the generation runs, through
+# it, for every object, language and mode: it must succeed cleanly and
+# write exactly what the release build writes.
 set -uo pipefail
 
 BUILD=${1:-build}
+SAN_WBPF=${2:-}
 WBPF=$BUILD/wbpf
 RUSTC=${RUSTC:-/usr/bin/rustc}
 SDK=${RUST_SDK:-$BUILD/rust/libwbpf.rlib}
@@ -106,6 +110,30 @@ check_errors() {
 	[ $? = 2 ] || { fail gen-errors "bad --lang not a usage error"; return; }
 	pass "gen-errors (one line each)"
 }
+
+# Every object, language and mode through the sanitized build.
+check_sanitized() {
+	local obj lang mode n=0
+	for obj in "$BUILD"/examples/*.bpf.o "$T/awkward.bpf.o"; do
+		for lang in rust c wit; do
+			for mode in "" --all; do
+				"$SAN_WBPF" gen types "$obj" --lang $lang $mode >"$WORK/san.out" 2>"$WORK/san.err" &&
+					[ ! -s "$WORK/san.err" ] &&
+					"$WBPF" gen types "$obj" --lang $lang $mode | cmp -s - "$WORK/san.out" ||
+					{ fail "gen-san" "$obj --lang $lang $mode: $(head -n 3 "$WORK/san.err")"; return; }
+				n=$((n + 1))
+			done
+		done
+	done
+	pass "gen-san ($n outputs under ASan+UBSan, equal to the release build's)"
+}
+
+if [ -n "$SAN_WBPF" ]; then
+	check_sanitized
+	echo "gen-types-test-san: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
 
 for obj in "$BUILD"/examples/*.bpf.o; do
 	check_object "$obj"
