@@ -121,3 +121,23 @@ rust-l7-test: $(L7P_OUT)/plugin_feed $(L7_EX)/l7_redis.wasm $(RUST_EX_BUILD)/l7_
 	@bash tests/rust/l7_redis.sh $(BUILD)
 
 rust-test: rust-l7-test
+
+# --- gadget operators in Rust: the C gadget's directory, the Rust operator
+RUST_GADGET := $(RUST_EX_BUILD)/trace_exec
+$(RUST_GADGET)/program.wasm: examples/rust/trace_exec_op.rs $(RUST_SDK)
+	@mkdir -p $(dir $@)
+	$(RUSTC) $(RUST_FLAGS) $(RUST_REACTOR) --extern wbpf=$(RUST_SDK) $< -o $@
+
+$(RUST_GADGET)/%: $(GADGET_OUT)/trace_exec/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+RUST_GADGET_FILES := $(addprefix $(RUST_GADGET)/,program.wasm program.bpf.o gadget.yaml)
+rust-examples: $(RUST_GADGET_FILES)
+
+# The C gadget's own tests, on the gadget with the Rust operator.
+.PHONY: rust-gadget-test
+rust-gadget-test: $(BUILD)/wbpf $(RUST_GADGET_FILES)
+	@EX=$(RUST_EX_BUILD) bash tests/gadget/run.sh $(BUILD) trace_exec trace_exec_json
+
+rust-test: rust-gadget-test

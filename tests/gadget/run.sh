@@ -10,7 +10,7 @@ set -uo pipefail
 BUILD=${1:-build}
 shift || true
 WBPF=${WBPF:-$BUILD/wbpf}
-EX=$BUILD/examples
+EX=${EX:-$BUILD/examples} # EX=build/examples/rust: gadgets with the Rust operators
 HERE=$(dirname "$0")
 
 WORK=$(mktemp -d /tmp/wbpf-gadget.XXXXXX)

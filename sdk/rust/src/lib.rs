@@ -35,6 +35,7 @@
 
 pub mod buffer;
 pub mod error;
+pub mod gadget;
 pub mod l7;
 pub mod map;
 pub mod object;
