@@ -4,8 +4,9 @@
 #   make rust-examples   build/examples/rust/*.wasm (also part of `make examples`)
 #   make rust-test       gen-types-test (the type generator), rust-sdk-test (the
 #                        SDK on the kernel, hostile use), rust-l7-test (the Redis
-#                        plugin in Rust against the C one), then the Rust examples
-#                        through the C examples' end-to-end tests
+#                        plugin in Rust against the C one), rust-gadget-test (the
+#                        Rust operator through the gadget tests), then the Rust
+#                        examples through the C examples' end-to-end tests
 #
 # Debian's rustc (with libstd-rust-dev-wasm32), named by path: a rustup
 # toolchain earlier in PATH (~/.cargo/bin) may lack the wasm32-wasi std.
