@@ -34,13 +34,13 @@ enum vkind { V_STACK, V_LOCAL, V_CONST };
 
 #define NO_ALIAS UINT32_MAX
 
-struct vval {
-	uint8_t type;
-	uint8_t kind;
+struct vval { /* 24 bytes: copied at every pop */
+	uint64_t value;
 	uint32_t local; /* V_LOCAL: its slot */
 	uint32_t next_alias; /* V_LOCAL: the next entry down reading the local */
-	uint64_t value;
 	uint32_t slot;	/* canonical: after the slots of the entries below */
+	uint8_t type;
+	uint8_t kind;
 };
 
 enum ctrl_kind { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
@@ -164,20 +164,26 @@ static bool reader_ok(struct compiler *c)
 #define WORK_PER_BYTE 64u
 #define WORK_SLACK 65536u
 
-static bool charge(struct compiler *c, uint64_t units)
+static __attribute__((noinline)) bool work_exceeded(struct compiler *c)
 {
-	c->work += units;
-	if (c->work <= c->work_max)
-		return true;
 	return INVALID(c, "limit exceeded: compile work (values pushed or checked, code "
 		       "emitted): more than %u per byte of the body plus %u", WORK_PER_BYTE,
 		       WORK_SLACK);
 }
 
-static bool grow(void **buf, size_t *cap, size_t need, size_t elem, struct compiler *c)
+/* charge, grow and emit_cell run several times per instruction: their
+ * common case is kept inline, the rest out of the way. */
+static inline bool charge(struct compiler *c, uint64_t units)
 {
-	if (need <= *cap)
+	c->work += units;
+	if (__builtin_expect(c->work <= c->work_max, 1))
 		return true;
+	return work_exceeded(c);
+}
+
+static __attribute__((noinline)) bool grow_slow(void **buf, size_t *cap, size_t need,
+						 size_t elem, struct compiler *c)
+{
 	size_t ncap = *cap ? *cap * 2 : 64;
 
 	while (ncap < need)
@@ -189,6 +195,11 @@ static bool grow(void **buf, size_t *cap, size_t need, size_t elem, struct compi
 	*buf = p;
 	*cap = ncap;
 	return true;
+}
+
+static inline bool grow(void **buf, size_t *cap, size_t need, size_t elem, struct compiler *c)
+{
+	return __builtin_expect(need <= *cap, 1) || grow_slow(buf, cap, need, elem, c);
 }
 
 /* ----------------------------------------------------------------- code */
@@ -210,7 +221,7 @@ static void patch(struct compiler *c, size_t cell, uint64_t value)
 		c->barrier = c->ncode;
 }
 
-static void emit_cell(struct compiler *c, wasm_cell cell)
+static inline void emit_cell(struct compiler *c, wasm_cell cell)
 {
 	if (c->rc || !charge(c, 1) ||
 	    !grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
@@ -294,7 +305,8 @@ static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local,
 		c->clean = c->vs_len;
 	uint32_t slot = slot_of_height(c, c->vs_len);
 
-	c->vs[c->vs_len++] = (struct vval){ type, kind, local, next, value, slot };
+	c->vs[c->vs_len++] = (struct vval){ .value = value, .local = local, .next_alias = next,
+					    .slot = slot, .type = type, .kind = kind };
 	note_slots(c, slot_of_height(c, c->vs_len));
 	return true;
 }
