@@ -43,6 +43,7 @@ struct jdesc {
 	uint8_t form;
 	uint8_t len;	  /* cells, for J_CTL and J_ONE (br_table: its minimum) */
 	bool checked;	  /* loads and stores: explicit bounds check */
+	bool fa;	  /* operand a is the previous instruction's result (in rax) */
 	uint16_t base;	  /* the plain op of a fused form */
 };
 
@@ -53,20 +54,23 @@ static const uint8_t form_len[] = {
 };
 
 #define D(op, f, b, ...) [op] = { .form = f, .base = b, __VA_ARGS__ },
-#define D_UN(n, ...) D(OP_##n, J_UN, OP_##n) D(OP_##n##_fa, J_UN, OP_##n)
+#define D_UN(n, ...) D(OP_##n, J_UN, OP_##n) D(OP_##n##_fa, J_UN, OP_##n, .fa = true)
 #define D_UN_TRAP(n, ...) D(OP_##n, J_UN_TRAP, OP_##n)
 #define D_BIN(n, ...) \
-	D(OP_##n, J_BIN, OP_##n) D(OP_##n##_fa, J_BIN, OP_##n) D(OP_##n##_fb, J_BIN, OP_##n) \
-	D(OP_##n##_imm, J_BIN_IMM, OP_##n) D(OP_##n##_imm_fa, J_BIN_IMM, OP_##n) \
+	D(OP_##n, J_BIN, OP_##n) D(OP_##n##_fa, J_BIN, OP_##n, .fa = true) \
+	D(OP_##n##_fb, J_BIN, OP_##n) D(OP_##n##_imm, J_BIN_IMM, OP_##n) \
+	D(OP_##n##_imm_fa, J_BIN_IMM, OP_##n, .fa = true) \
 	D(OP_##n##_mem, J_BIN_MEM, OP_##n) D(OP_##n##_mem_ai, J_BIN_MEM_AI, OP_##n)
 #define D_BIN_TRAP(n, ...) D(OP_##n, J_BIN_TRAP, OP_##n)
 #define D_BR(n, ...) \
-	D(OP_br_if_##n, J_BR_CMP, OP_##n) D(OP_br_if_##n##_fa, J_BR_CMP, OP_##n) \
-	D(OP_br_if_##n##_imm, J_BR_CMP_IMM, OP_##n) D(OP_br_if_##n##_imm_fa, J_BR_CMP_IMM, OP_##n)
+	D(OP_br_if_##n, J_BR_CMP, OP_##n) D(OP_br_if_##n##_fa, J_BR_CMP, OP_##n, .fa = true) \
+	D(OP_br_if_##n##_imm, J_BR_CMP_IMM, OP_##n) \
+	D(OP_br_if_##n##_imm_fa, J_BR_CMP_IMM, OP_##n, .fa = true)
 #define D_MEM(n, PLAIN, AI) \
-	D(OP_##n, PLAIN, OP_##n, .checked = true) D(OP_##n##_fa, PLAIN, OP_##n, .checked = true) \
+	D(OP_##n, PLAIN, OP_##n, .checked = true) \
+	D(OP_##n##_fa, PLAIN, OP_##n, .checked = true, .fa = true) \
 	D(OP_##n##_ai, AI, OP_##n, .checked = true) D(OP_##n##_guarded, PLAIN, OP_##n) \
-	D(OP_##n##_guarded_fa, PLAIN, OP_##n) D(OP_##n##_guarded_ai, AI, OP_##n)
+	D(OP_##n##_guarded_fa, PLAIN, OP_##n, .fa = true) D(OP_##n##_guarded_ai, AI, OP_##n)
 #define D_LOAD(n, ...) D_MEM(n, J_LOAD, J_LOAD_AI)
 #define D_STORE(n, ...) D_MEM(n, J_STORE, J_STORE_AI)
 #define D_CTL(n, l) D(OP_##n, J_CTL, OP_##n, .len = l)
@@ -81,7 +85,8 @@ static const struct jdesc descs[OP_COUNT] = {
 	WASM_LOADS(D_LOAD)
 	WASM_STORES(D_STORE)
 	D_CTL(unreachable, 1) D_CTL(br, 3) D_CTL(br_if, 4) D_CTL(br_unless, 4)
-	D_CTL(br_if_fa, 4) D_CTL(br_unless_fa, 4) D_CTL(br_table, 3) D_CTL(call, 3)
+	D(OP_br_if_fa, J_CTL, OP_br_if_fa, .len = 4, .fa = true)
+	D(OP_br_unless_fa, J_CTL, OP_br_unless_fa, .len = 4, .fa = true) D_CTL(br_table, 3) D_CTL(call, 3)
 	D_CTL(ret, 1) D_CTL(copy, 3) D_CTL(copy2, 5) D_CTL(const64, 3) D_CTL(select, 5)
 	D_CTL(global_get, 3) D_CTL(global_set, 3)
 	D_ONE(call_indirect, 5) D_ONE(ref_is_null, 3) D_ONE(ref_func, 3)
@@ -328,24 +333,161 @@ static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
 	x_call_abs(B, wasm_jit_numeric_fn((enum wasm_op)op));
 }
 
-/* SSE scalar arithmetic on the bits in rax and b (F3 single, F2 double). */
-static void sse_binop(struct jit *j, bool w, uint8_t opc, struct opnd b)
+static void to_xmm(struct jit *j, bool w, int xmm, int reg)
 {
-	char op[2] = { 0x0f, (char)opc };
+	if (w)
+		x_movq_to_xmm(B, xmm, reg);
+	else
+		x_movd_to_xmm(B, xmm, reg);
+}
 
-	load_b(j, RCX, b);
-	if (w) {
-		x_movq_to_xmm(B, 0, RAX);
-		x_movq_to_xmm(B, 1, RCX);
-	} else {
-		x_movd_to_xmm(B, 0, RAX);
-		x_movd_to_xmm(B, 1, RCX);
-	}
-	x_rr(B, w ? 0xf2 : 0xf3, false, op, 2, 0, 1);
+static void from_xmm0(struct jit *j, bool w)
+{
 	if (w)
 		x_movq_from_xmm(B, RAX, 0);
 	else
 		x_movd_from_xmm(B, RAX, 0);
+}
+
+static bool is_float(int t) { return t == WBPF_F32 || t == WBPF_F64; }
+
+/* movss/movsd xmm, [m] (and the other way with store = true). */
+static void sse_mem(struct jit *j, bool w, bool store, int xmm, struct xmem m)
+{
+	x_rm(B, w ? 0xf2 : 0xf3, false, store ? "\x0f\x11" : "\x0f\x10", 2, xmm, m);
+}
+
+/*
+ * Where numeric ops find operand a and leave their result: integers in
+ * rax (i32 zero-extended), floats in xmm0. An _fa form's operand is
+ * already there; otherwise it is loaded from its slot.
+ */
+static void a_in_xmm0(struct jit *j, bool fa, uint64_t slot, bool w)
+{
+	if (!fa)
+		sse_mem(j, w, false, 0, S(slot));
+}
+
+/* Operand a's bits in rax, whatever its type. */
+static void a_in_rax(struct jit *j, bool fa, uint64_t slot, int type)
+{
+	if (!fa)
+		x_load64(B, RAX, S(slot));
+	else if (is_float(type))
+		from_xmm0(j, is64(type));
+}
+
+/* Stores the result to slot d and leaves it where the next op looks for
+ * it; in_xmm0: a float result is in xmm0 (else its bits are in rax). */
+static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
+{
+	if (!is_float(type) || !in_xmm0) {
+		x_store64(B, S(d), RAX);
+		if (is_float(type))
+			to_xmm(j, is64(type), 0, RAX);
+	} else if (type == WBPF_F64) {
+		x_rm(B, 0x66, false, OPC("\x0f\xd6"), 0, S(d)); /* movq [d], xmm0 */
+	} else {
+		x_movd_from_xmm(B, RCX, 0);
+		x_store64(B, S(d), RCX);
+	}
+}
+
+/* Operand b of a float op in xmm1. */
+static void b_in_xmm1(struct jit *j, bool w, struct opnd b)
+{
+	if (b.imm) {
+		x_mov_imm(B, RCX, b.v);
+		to_xmm(j, w, 1, RCX);
+	} else {
+		sse_mem(j, w, false, 1, S(b.v));
+	}
+}
+
+/* Float arithmetic and compares in SSE registers: xmm0 = xmm0 OP b, or
+ * rax = the compare's result. False for what needs a helper. */
+static bool float_binop(struct jit *j, int op, struct opnd b)
+{
+	static const struct { uint16_t op32, op64; uint8_t code; } arith[] = {
+		{ OP_f32_add, OP_f64_add, 0x58 }, { OP_f32_sub, OP_f64_sub, 0x5c },
+		{ OP_f32_mul, OP_f64_mul, 0x59 }, { OP_f32_div, OP_f64_div, 0x5e },
+	};
+	/* ucomis[sd] sets the flags as an unsigned compare would, and PF on
+	 * NaN, which only eq and ne must look at. */
+	static const struct { uint16_t op32, op64; bool swap; uint8_t cc; } cmps[] = {
+		{ OP_f32_eq, OP_f64_eq, false, CC_E }, { OP_f32_ne, OP_f64_ne, false, CC_NE },
+		{ OP_f32_lt, OP_f64_lt, true, CC_A }, { OP_f32_gt, OP_f64_gt, false, CC_A },
+		{ OP_f32_le, OP_f64_le, true, CC_AE }, { OP_f32_ge, OP_f64_ge, false, CC_AE },
+	};
+
+	for (size_t i = 0; i < sizeof(arith) / sizeof(arith[0]); i++) {
+		if (arith[i].op32 != op && arith[i].op64 != op)
+			continue;
+		bool w = arith[i].op64 == op;
+		char code[2] = { 0x0f, (char)arith[i].code };
+
+		if (b.imm) {
+			b_in_xmm1(j, w, b);
+			x_rr(B, w ? 0xf2 : 0xf3, false, code, 2, 0, 1);
+		} else {
+			x_rm(B, w ? 0xf2 : 0xf3, false, code, 2, 0, S(b.v));
+		}
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(cmps) / sizeof(cmps[0]); i++) {
+		if (cmps[i].op32 != op && cmps[i].op64 != op)
+			continue;
+		bool w = cmps[i].op64 == op;
+
+		b_in_xmm1(j, w, b);
+		x_rr(B, w ? 0x66 : 0, false, OPC("\x0f\x2e"), cmps[i].swap, !cmps[i].swap);
+		x_setcc(B, (enum x86_cc)cmps[i].cc, RAX);
+		if (cmps[i].cc == CC_E || cmps[i].cc == CC_NE) {
+			x_setcc(B, cmps[i].cc == CC_E ? CC_NP : CC_P, RCX);
+			x_rr(B, 0, false, cmps[i].cc == CC_E ? "\x22" : "\x0a", 1, RAX, RCX);
+		}
+		x_movzx8(B, RAX, RAX);
+		return true;
+	}
+	return false;
+}
+
+/* Conversions and square roots SSE does as wasm wants, from operand a
+ * (where a_in_xmm0 / a_in_rax put it) to xmm0. */
+static bool float_unop(struct jit *j, int op, bool fa, uint64_t slot)
+{
+	static const struct { uint16_t op; uint8_t prefix, code; bool w_in; } ops[] = {
+		{ OP_f64_convert_i32_s, 0xf2, 0x2a, false },
+		{ OP_f64_convert_i64_s, 0xf2, 0x2a, true },
+		{ OP_f64_convert_i32_u, 0xf2, 0x2a, true }, /* zero-extended: exact */
+		{ OP_f32_convert_i32_s, 0xf3, 0x2a, false },
+		{ OP_f32_convert_i64_s, 0xf3, 0x2a, true },
+		{ OP_f32_convert_i32_u, 0xf3, 0x2a, true },
+		{ OP_f64_promote_f32, 0xf3, 0x5a, false },
+		{ OP_f32_demote_f64, 0xf2, 0x5a, true },
+		{ OP_f64_sqrt, 0xf2, 0x51, true },
+		{ OP_f32_sqrt, 0xf3, 0x51, false },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (ops[i].op != op)
+			continue;
+		char code[2] = { 0x0f, (char)ops[i].code };
+
+		if (ops[i].code == 0x2a) {
+			if (!fa)
+				x_load64(B, RAX, S(slot));
+			if (op == OP_f64_convert_i32_u || op == OP_f32_convert_i32_u)
+				x_mov_rr(B, false, RAX, RAX);
+			x_rr(B, 0, false, OPC("\x0f\x57"), 0, 0); /* xorps: no stale lanes */
+			x_rr(B, ops[i].prefix, ops[i].w_in, code, 2, 0, RAX);
+		} else {
+			a_in_xmm0(j, fa, slot, ops[i].w_in);
+			x_rr(B, ops[i].prefix, false, code, 2, 0, 0);
+		}
+		return true;
+	}
+	return false;
 }
 
 /* rax = rax OP b, for every binary op that cannot trap. */
@@ -358,8 +500,6 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 		{ OP_i32_shl, OP_i64_shl, 1, 4 }, { OP_i32_shr_s, OP_i64_shr_s, 1, 7 },
 		{ OP_i32_shr_u, OP_i64_shr_u, 1, 5 }, { OP_i32_rotl, OP_i64_rotl, 1, 0 },
 		{ OP_i32_rotr, OP_i64_rotr, 1, 1 },
-		{ OP_f32_add, OP_f64_add, 2, 0x58 }, { OP_f32_sub, OP_f64_sub, 2, 0x5c },
-		{ OP_f32_mul, OP_f64_mul, 2, 0x59 }, { OP_f32_div, OP_f64_div, 2, 0x5e },
 	};
 
 	if (is_cmp(op)) {
@@ -387,11 +527,9 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 			alu(j, w, (enum x86_alu)table[i].code, b);
 		} else if (table[i].kind == 1 && b.imm) {
 			x_shift_imm(B, w, table[i].code, RAX, (uint8_t)(b.v & (w ? 63 : 31)));
-		} else if (table[i].kind == 1) {
+		} else {
 			x_load32(B, RCX, S(b.v));
 			x_shift_cl(B, w, table[i].code, RAX);
-		} else {
-			sse_binop(j, w, table[i].code, b);
 		}
 		return;
 	}
@@ -483,14 +621,69 @@ static void unop(struct jit *j, int op)
 	}
 }
 
-static int operand_type(int op)
+/* The operand and result types of a numeric op. */
+static void op_types(int op, int *ta, int *tr)
 {
-#define T_OF(name, opc, TR, TA, ...) [OP_##name] = WBPF_##TA,
-	static const uint8_t types[OP_COUNT] = {
+#define T_OF(name, opc, TR, TA, ...) [OP_##name] = { WBPF_##TA, WBPF_##TR },
+	static const uint8_t types[OP_COUNT][2] = {
 		WASM_UNOPS(T_OF) WASM_UNOPS_TRAP(T_OF) WASM_BINOPS(T_OF) WASM_BINOPS_TRAP(T_OF)
 	};
 #undef T_OF
-	return types[op];
+	*ta = types[op][0];
+	*tr = types[op][1];
+}
+
+/* A unary op; a in its slot, or where the previous op left it (fa). */
+static void emit_unary(struct jit *j, int op, bool trapping, bool fa, uint64_t a, uint64_t d)
+{
+	int ta, tr;
+
+	op_types(op, &ta, &tr);
+	if (!trapping && float_unop(j, op, fa, a)) {
+		put(j, tr, d, true);
+		return;
+	}
+	a_in_rax(j, fa, a, ta);
+	if (trapping) {
+		call_numeric(j, op, false, (struct opnd){ 0 });
+		x_test_rr(B, true, RDX, RDX);
+		add_stub(j, (struct stub){ .at = x_jcc(B, CC_NE), .kind = STUB_TRAP_RDX });
+	} else {
+		unop(j, op);
+	}
+	put(j, tr, d, false);
+}
+
+/* A binary op; a in its slot, where the previous op left it (fa), or
+ * loaded from memory at `mem` (a _mem form). */
+static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t a,
+			const struct xmem *mem, struct opnd b, uint64_t d)
+{
+	int ta, tr;
+	bool w;
+
+	op_types(op, &ta, &tr);
+	w = is64(ta);
+	if (is_float(ta)) {
+		if (mem)
+			sse_mem(j, w, false, 0, *mem);
+		else
+			a_in_xmm0(j, fa, a, w);
+		if (float_binop(j, op, b)) {
+			put(j, tr, d, is_float(tr));
+			return;
+		}
+		from_xmm0(j, w);
+	} else if (mem) {
+		x_rm(B, 0, w, OPC("\x8b"), RAX, *mem);
+	} else {
+		a_in_rax(j, fa, a, ta);
+	}
+	if (trapping)
+		divop(j, op, w, b);
+	else
+		binop(j, op, w, b);
+	put(j, tr, d, false);
 }
 
 /* ------------------------------------------------------------- memory */
@@ -523,9 +716,10 @@ static struct memop memop_of(int op)
  * `addr` (plus `imm` when an add was folded in, wrapping at 32 bits) and
  * the static offset; bounds checked here unless the guard region is. */
 static struct xmem address(struct jit *j, uint64_t addr, bool ai, uint64_t imm, uint64_t offset,
-			   unsigned size, bool checked)
+			   unsigned size, bool checked, bool in_rax)
 {
-	x_load32(B, RAX, S(addr));
+	if (!in_rax)
+		x_load32(B, RAX, S(addr));
 	if (ai)
 		x_alu_ri(B, false, ALU_ADD, RAX, (int32_t)(uint32_t)imm);
 	if (checked) {
@@ -560,10 +754,10 @@ static void load_value(struct jit *j, struct memop m, struct xmem at)
 static void store_value(struct jit *j, struct memop m, struct xmem at)
 {
 	switch (m.size) {
-	case 1: x_rm(B, 0, false, OPC("\x88"), RCX, at); break;
-	case 2: x_rm(B, 0x66, false, OPC("\x89"), RCX, at); break;
-	case 4: x_rm(B, 0, false, OPC("\x89"), RCX, at); break;
-	default: x_rm(B, 0, true, OPC("\x89"), RCX, at); break;
+	case 1: x_rm(B, 0, false, OPC("\x88"), R8, at); break;
+	case 2: x_rm(B, 0x66, false, OPC("\x89"), R8, at); break;
+	case 4: x_rm(B, 0, false, OPC("\x89"), R8, at); break;
+	default: x_rm(B, 0, true, OPC("\x89"), R8, at); break;
 	}
 }
 
@@ -679,7 +873,8 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
 	case OP_br_if_fa:
 	case OP_br_unless:
 	case OP_br_unless_fa:
-		x_load32(B, RAX, S(OPND(1)));
+		if (!descs[op].fa)
+			x_load32(B, RAX, S(OPND(1)));
 		x_test_rr(B, false, RAX, RAX);
 		branch_if(j, op == OP_br_if || op == OP_br_if_fa ? CC_NE : CC_E, ip[2].target, OPND(3));
 		return;
@@ -763,45 +958,36 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
 static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
 {
 	const struct jdesc *d = &descs[op];
-	int base = d->base;
-	bool w = is64(operand_type(base));
+	int base = d->base, ta, tr;
+	bool w;
+
+	op_types(base, &ta, &tr);
+	w = is64(ta);
 
 	switch (d->form) {
 	case J_UN:
 	case J_UN_TRAP:
-		x_load64(B, RAX, S(OPND(2)));
-		if (d->form == J_UN) {
-			unop(j, base);
-		} else {
-			call_numeric(j, base, false, (struct opnd){ 0 });
-			x_test_rr(B, true, RDX, RDX);
-			add_stub(j, (struct stub){ .at = x_jcc(B, CC_NE), .kind = STUB_TRAP_RDX });
-		}
-		x_store64(B, S(OPND(1)), RAX);
+		emit_unary(j, base, d->form == J_UN_TRAP, d->fa, OPND(2), OPND(1));
 		return;
 	case J_BIN:
 	case J_BIN_IMM:
 	case J_BIN_TRAP:
-		x_load64(B, RAX, S(OPND(2)));
-		if (d->form == J_BIN_TRAP)
-			divop(j, base, w, (struct opnd){ false, OPND(3) });
-		else
-			binop(j, base, w, (struct opnd){ d->form == J_BIN_IMM, OPND(3) });
-		x_store64(B, S(OPND(1)), RAX);
+		emit_binary(j, base, d->form == J_BIN_TRAP, d->fa, OPND(2), NULL,
+			    (struct opnd){ d->form == J_BIN_IMM, OPND(3) }, OPND(1));
 		return;
 	case J_BIN_MEM:
 	case J_BIN_MEM_AI: {
 		bool ai = d->form == J_BIN_MEM_AI;
-		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false);
+		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false, false);
 
-		x_rm(B, 0, w, OPC("\x8b"), RAX, at);
-		binop(j, base, w, (struct opnd){ false, OPND(ai ? 5 : 4) });
-		x_store64(B, S(OPND(1)), RAX);
+		emit_binary(j, base, false, false, 0, &at, (struct opnd){ false, OPND(ai ? 5 : 4) },
+			    OPND(1));
 		return;
 	}
 	case J_BR_CMP:
 	case J_BR_CMP_IMM:
-		x_load64(B, RAX, S(OPND(1)));
+		if (!d->fa)
+			x_load64(B, RAX, S(OPND(1)));
 		alu(j, w, ALU_CMP, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2) });
 		branch_if(j, cmp_cc(base), ip[3].target, OPND(4));
 		return;
@@ -810,17 +996,35 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
 		bool ai = d->form == J_LOAD_AI;
 		struct memop m = memop_of(base);
 
-		load_value(j, m, address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), m.size, d->checked));
-		x_store64(B, S(OPND(1)), RAX);
+		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), m.size,
+					 d->checked, d->fa);
+
+		if (base == OP_f32_load || base == OP_f64_load) {
+			sse_mem(j, base == OP_f64_load, false, 0, at);
+			put(j, base == OP_f64_load ? WBPF_F64 : WBPF_F32, OPND(1), true);
+		} else {
+			load_value(j, m, at);
+			put(j, WBPF_I64, OPND(1), false);
+		}
 		return;
 	}
 	case J_STORE:
 	case J_STORE_AI: {
 		bool ai = d->form == J_STORE_AI;
 		struct memop m = memop_of(base);
-		struct xmem at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked);
+		struct xmem at;
 
-		x_load64(B, RCX, S(OPND(ai ? 3 : 2)));
+		/* The value (which an _fa form has in rax, or xmm0 for a
+		 * float) goes in r8. */
+		if (d->fa && base == OP_f64_store)
+			x_movq_from_xmm(B, R8, 0);
+		else if (d->fa && base == OP_f32_store)
+			x_movd_from_xmm(B, R8, 0);
+		else if (d->fa)
+			x_mov_rr(B, true, R8, RAX);
+		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, false);
+		if (!d->fa)
+			x_load64(B, R8, S(OPND(ai ? 3 : 2)));
 		store_value(j, m, at);
 		return;
 	}
