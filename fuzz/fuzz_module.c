@@ -9,7 +9,9 @@
  * are satisfied by stubs that return zeros; other imports stay undefined
  * and fail linking, which is a path worth covering too.
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,39 @@
 #define FUZZ_MEMORY_BYTES (16u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What a run did, as a hash of every call's outcome and the final memory. */
+struct outcome {
+	uint64_t hash;
+	uint32_t calls;
+};
+
+static void note(struct outcome *o, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		o->hash = (o->hash ^ b[i]) * 0x100000001b3ull;
+}
+
+static void note_u64(struct outcome *o, uint64_t v)
+{
+	note(o, &v, sizeof(v));
+}
+
+/* Results by value; any NaN is the same NaN (the spec lets its bits
+ * vary), v128 lanes are compared as bits. */
+static void note_result(struct outcome *o, const struct wbpf_val *v)
+{
+	switch (v->type) {
+	case WBPF_I32: note_u64(o, v->of.i32); break;
+	case WBPF_I64: note_u64(o, v->of.i64); break;
+	case WBPF_F32: note_u64(o, isnan(v->of.f32) ? 1 : 2 + (uint64_t)v->of.i32); break;
+	case WBPF_F64: note_u64(o, isnan(v->of.f64) ? 1 : 2 + v->of.i64); break;
+	case WBPF_V128: note(o, v->of.v128, sizeof(v->of.v128)); break;
+	default: note_u64(o, v->of.ref != NULL); break;
+	}
+}
 
 /* `user` carries the number of results to zero. */
 static int stub(struct wbpf_caller *c, uint64_t *slots, void *user)
@@ -95,7 +130,8 @@ static bool zero_args(const struct wbpf_functype *ft, struct wbpf_val *args)
 	return true;
 }
 
-static void call_export(struct wbpf_store *store, struct wbpf_instance *inst, const char *name)
+static void call_export(struct wbpf_store *store, struct wbpf_instance *inst, const char *name,
+			struct outcome *o)
 {
 	struct wbpf_func *fn = wbpf_instance__func(inst, name);
 	struct wbpf_val *args, *results;
@@ -108,8 +144,16 @@ static void call_export(struct wbpf_store *store, struct wbpf_instance *inst, co
 	args = calloc(ft.nparams + 1, sizeof(*args));
 	results = calloc(ft.nresults + 1, sizeof(*results));
 	if (args && results && zero_args(&ft, args)) {
+		int rc;
+
 		wbpf_store__set_fuel(store, FUZZ_FUEL);
-		wbpf_func__call(fn, args, ft.nparams, results, ft.nresults, &err);
+		rc = wbpf_func__call(fn, args, ft.nparams, results, ft.nresults, &err);
+		note_u64(o, (uint64_t)rc);
+		if (rc)
+			note_u64(o, err.kind == WBPF_ERR_TRAP ? err.trap : 1000u + err.kind);
+		for (uint32_t i = 0; !rc && i < ft.nresults; i++)
+			note_result(o, &results[i]);
+		o->calls++;
 	}
 	free(args);
 	free(results);
@@ -142,7 +186,7 @@ static void inspect_export(struct wbpf_instance *inst, const char *name)
 	}
 }
 
-static void run(const struct wbpf_module *mod)
+static void run(const struct wbpf_module *mod, struct outcome *o)
 {
 	const struct wbpf_store_opts opts = {
 		.sz = sizeof(opts),
@@ -165,21 +209,48 @@ static void run(const struct wbpf_module *mod)
 		if (wbpf_module__export(mod, i, &d))
 			continue;
 		if (d.kind == WBPF_EXTERN_FUNC)
-			call_export(store, inst, d.name);
+			call_export(store, inst, d.name, o);
 		else
 			inspect_export(inst, d.name);
+	}
+	note_u64(o, inst != NULL);
+	if (inst && wbpf_instance__memory(inst)) {
+		const struct wbpf_memory *m = wbpf_instance__memory(inst);
+
+		note(o, wbpf_memory__data(m), wbpf_memory__size(m));
 	}
 	wbpf_store__free(store);
 }
 
+static bool load_and_run(const uint8_t *data, size_t size, enum wbpf_engine engine,
+			 struct outcome *o)
+{
+	struct wbpf_module_opts opts = { .sz = sizeof(opts), .engine = engine };
+	struct wbpf_error err;
+	struct wbpf_module *mod = wbpf_module__new_opts(data, size, &opts, &err);
+
+	*o = (struct outcome){ .hash = 0xcbf29ce484222325ull };
+	if (!mod)
+		return false;
+	run(mod, o);
+	wbpf_module__free(mod);
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wbpf_error err;
-	struct wbpf_module *mod = wbpf_module__new(data, size, &err);
+	struct outcome interp, compiled;
 
-	if (mod) {
-		run(mod);
-		wbpf_module__free(mod);
+	if (!load_and_run(data, size, WBPF_ENGINE_INTERP, &interp))
+		return 0;
+	if (!load_and_run(data, size, WBPF_ENGINE_AUTO, &compiled)) {
+		fprintf(stderr, "fuzz: the module loads for the interpreter only\n");
+		abort();
+	}
+	if (interp.hash != compiled.hash || interp.calls != compiled.calls) {
+		fprintf(stderr, "fuzz: the tiers differ (%u calls interpreted, %u compiled)\n",
+			interp.calls, compiled.calls);
+		abort();
 	}
 	return 0;
 }
