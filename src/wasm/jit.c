@@ -44,6 +44,7 @@ struct jdesc {
 	uint8_t len;	  /* cells, for J_CTL and J_ONE (br_table: its minimum) */
 	bool checked;	  /* loads and stores: explicit bounds check */
 	bool fa;	  /* operand a is the previous instruction's result (in rax) */
+	bool fb;	  /* ... operand b is */
 	uint16_t base;	  /* the plain op of a fused form */
 };
 
@@ -58,7 +59,7 @@ static const uint8_t form_len[] = {
 #define D_UN_TRAP(n, ...) D(OP_##n, J_UN_TRAP, OP_##n)
 #define D_BIN(n, ...) \
 	D(OP_##n, J_BIN, OP_##n) D(OP_##n##_fa, J_BIN, OP_##n, .fa = true) \
-	D(OP_##n##_fb, J_BIN, OP_##n) D(OP_##n##_imm, J_BIN_IMM, OP_##n) \
+	D(OP_##n##_fb, J_BIN, OP_##n, .fb = true) D(OP_##n##_imm, J_BIN_IMM, OP_##n) \
 	D(OP_##n##_imm_fa, J_BIN_IMM, OP_##n, .fa = true) \
 	D(OP_##n##_mem, J_BIN_MEM, OP_##n) D(OP_##n##_mem_ai, J_BIN_MEM_AI, OP_##n)
 #define D_BIN_TRAP(n, ...) D(OP_##n, J_BIN_TRAP, OP_##n)
@@ -272,15 +273,20 @@ static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, ui
 /* ------------------------------------------------------------ numeric */
 static bool is64(int t) { return t == WBPF_I64 || t == WBPF_F64; }
 
-/* Operand b of a binary op: a slot or an immediate. */
+/* Operand b of a binary op: a slot, an immediate, or a register (rcx,
+ * xmm1 for floats). */
 struct opnd {
 	bool imm;
 	uint64_t v;
+	bool reg;
 };
 
 static void load_b(struct jit *j, int reg, struct opnd b)
 {
-	if (b.imm)
+	if (b.reg) {
+		if (reg != RCX)
+			x_mov_rr(B, true, reg, RCX);
+	} else if (b.imm)
 		x_mov_imm(B, reg, b.v);
 	else
 		x_load64(B, reg, S(b.v));
@@ -296,8 +302,8 @@ static void alu(struct jit *j, bool w, enum x86_alu op, struct opnd b)
 {
 	if (b.imm && fits32(b.v, w)) {
 		x_alu_ri(B, w, op, RAX, (int32_t)b.v);
-	} else if (b.imm) {
-		x_mov_imm(B, RCX, b.v);
+	} else if (b.imm || b.reg) {
+		load_b(j, RCX, b);
 		x_alu_rr(B, w, op, RAX, RCX);
 	} else {
 		x_alu_rm(B, w, op, RAX, S(b.v));
@@ -396,6 +402,8 @@ static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 /* Operand b of a float op in xmm1. */
 static void b_in_xmm1(struct jit *j, bool w, struct opnd b)
 {
+	if (b.reg)
+		return;
 	if (b.imm) {
 		x_mov_imm(B, RCX, b.v);
 		to_xmm(j, w, 1, RCX);
@@ -426,7 +434,7 @@ static bool float_binop(struct jit *j, int op, struct opnd b)
 		bool w = arith[i].op64 == op;
 		char code[2] = { 0x0f, (char)arith[i].code };
 
-		if (b.imm) {
+		if (b.imm || b.reg) {
 			b_in_xmm1(j, w, b);
 			x_rr(B, w ? 0xf2 : 0xf3, false, code, 2, 0, 1);
 		} else {
@@ -512,8 +520,8 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 		if (b.imm && fits32(b.v, w)) {
 			x_rr(B, 0, w, OPC("\x69"), RAX, RAX);
 			x_u32(B, (uint32_t)b.v);
-		} else if (b.imm) {
-			x_mov_imm(B, RCX, b.v);
+		} else if (b.imm || b.reg) {
+			load_b(j, RCX, b);
 			x_rr(B, 0, w, OPC("\x0f\xaf"), RAX, RCX);
 		} else {
 			x_rm(B, 0, w, OPC("\x0f\xaf"), RAX, S(b.v));
@@ -528,7 +536,7 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 		} else if (table[i].kind == 1 && b.imm) {
 			x_shift_imm(B, w, table[i].code, RAX, (uint8_t)(b.v & (w ? 63 : 31)));
 		} else {
-			x_load32(B, RCX, S(b.v));
+			load_b(j, RCX, b);
 			x_shift_cl(B, w, table[i].code, RAX);
 		}
 		return;
@@ -664,6 +672,10 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 
 	op_types(op, &ta, &tr);
 	w = is64(ta);
+	if (b.reg && is_float(ta))
+		x_rr(B, 0, false, OPC("\x0f\x28"), 1, 0); /* movaps xmm1, xmm0 */
+	else if (b.reg)
+		x_mov_rr(B, true, RCX, RAX);
 	if (is_float(ta)) {
 		if (mem)
 			sse_mem(j, w, false, 0, *mem);
@@ -674,6 +686,8 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 			return;
 		}
 		from_xmm0(j, w);
+		if (b.reg) /* the helpers take b's bits */
+			x_rr(B, 0x66, w, OPC("\x0f\x7e"), 1, RCX);
 	} else if (mem) {
 		x_rm(B, 0, w, OPC("\x8b"), RAX, *mem);
 	} else {
@@ -973,14 +987,14 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
 	case J_BIN_IMM:
 	case J_BIN_TRAP:
 		emit_binary(j, base, d->form == J_BIN_TRAP, d->fa, OPND(2), NULL,
-			    (struct opnd){ d->form == J_BIN_IMM, OPND(3) }, OPND(1));
+			    (struct opnd){ d->form == J_BIN_IMM, OPND(3), d->fb }, OPND(1));
 		return;
 	case J_BIN_MEM:
 	case J_BIN_MEM_AI: {
 		bool ai = d->form == J_BIN_MEM_AI;
 		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false, false);
 
-		emit_binary(j, base, false, false, 0, &at, (struct opnd){ false, OPND(ai ? 5 : 4) },
+		emit_binary(j, base, false, false, 0, &at, (struct opnd){ false, OPND(ai ? 5 : 4), false },
 			    OPND(1));
 		return;
 	}
@@ -988,7 +1002,7 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
 	case J_BR_CMP_IMM:
 		if (!d->fa)
 			x_load64(B, RAX, S(OPND(1)));
-		alu(j, w, ALU_CMP, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2) });
+		alu(j, w, ALU_CMP, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2), false });
 		branch_if(j, cmp_cc(base), ip[3].target, OPND(4));
 		return;
 	case J_LOAD:
