@@ -1,6 +1,6 @@
 # Sinks and metrics (src/sink/): ClickHouse over HTTP (libcurl, zlib),
 # /metrics (libmicrohttpd), records from guests (jansson).
-LDLIBS += -lcurl -lmicrohttpd -ljansson
+LDLIBS += -lcurl -lmicrohttpd -ljansson -ldeflate
 
 #   make sink-test   tests/sink/run.sh: json/table outputs, ClickHouse
 #                    (delivery, a stop and restart mid-run, a full spool)

@@ -13,7 +13,7 @@ packages=(
   libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
   xxd                           # embeds BPF objects in the example guests
   nodejs                        # V8 peer in the benchmarks
-  libcurl4-openssl-dev libmicrohttpd-dev   # sinks: ClickHouse client, /metrics server
+  libcurl4-openssl-dev libmicrohttpd-dev libdeflate-dev   # sinks: ClickHouse client and its gzip, /metrics server
   clickhouse-server prometheus  # sink tests: the real store and scraper
   libpcap-dev                   # wbpf l7: capture files and live capture
   tshark tcpdump jq             # l7 tests: capture, reference dissection, JSON

@@ -4,10 +4,12 @@
  *
  * The producer appends rows to the open batch in ClickHouse's RowBinary
  * format (no escaping or number printing, a third of JSON's size), through
- * a small staging buffer that is gzip'ed into the batch every 64 KiB: the
- * rows are compressed while they are still in cache, and a batch in
- * memory is its compressed payload (a tenth of its rows), so the few
- * batches in flight fault in a few hundred KiB, not tens of MiB. A sender
+ * a small staging buffer that is gzip'ed into the batch every 64 KiB, one
+ * gzip member each (a gzip body may hold several; ClickHouse reads them
+ * all), by libdeflate, which compresses these rows half again as fast as
+ * zlib at the same level: the rows are compressed while still in cache,
+ * and a batch in memory is its compressed payload (a tenth of its rows),
+ * so the few batches in flight fault in a few hundred KiB, not tens of MiB. A sender
  * thread seals the batch (by rows or by age) and delivers it, so a slow or
  * absent store never stalls event handling. Delivery is in order:
  * while the spool holds anything, new batches queue behind it on disk.
@@ -27,7 +29,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "sink/internal.h"
 
@@ -35,7 +37,7 @@
 #define CH_BACKOFF_MIN_MS 100
 #define CH_BACKOFF_MAX_MS 5000
 #define CH_STAGE_BYTES (64u << 10)
-/* Level 1: these rows still shrink tenfold. */
+/* Level 1: these rows still shrink thirteenfold. */
 #define CH_GZIP_LEVEL 1
 
 /* A payload, as delivered and spooled: the INSERT statement, a newline,
@@ -62,8 +64,7 @@ struct ch_sink {
 	pthread_cond_t wake, idle;
 	struct ch_batch open;
 	struct sink_buf stage;	/* the open batch's rows not yet compressed */
-	z_stream z;		/* the open batch's gzip stream, reset per batch */
-	bool z_ready;
+	struct libdeflate_compressor *gz;
 	/* Delivered batches' buffers, reused by the next open ones. */
 	struct sink_buf spares[CH_QUEUE_MAX + 1];
 	unsigned nspares;
@@ -240,35 +241,26 @@ static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
 	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)");
 }
 
-/* The staged rows into the open batch's gzip stream (Z_FINISH: ending
- * it). The stream's window and tables stay allocated from batch to batch. */
-static int compress_stage(struct ch_sink *ch, int flush)
+/* The staged rows, as one more gzip member of the open batch. */
+static int compress_stage(struct ch_sink *ch)
 {
 	struct sink_buf *out = &ch->open.payload;
-	z_stream *z = &ch->z;
-	int rc = Z_OK;
+	size_t bound = libdeflate_gzip_compress_bound(ch->gz, ch->stage.len), n;
 
-	z->next_in = (Bytef *)ch->stage.data;
-	z->avail_in = (uInt)ch->stage.len;
-	do {
-		if (!sink_buf__reserve(out, deflateBound(z, z->avail_in) + 64))
-			return -ENOMEM;
-		z->next_out = (Bytef *)out->data + out->len;
-		z->avail_out = (uInt)(out->cap - out->len);
-		rc = deflate(z, flush);
-		out->len = out->cap - z->avail_out;
-	} while (rc == Z_OK && (z->avail_in || (flush == Z_FINISH && !z->avail_out)));
-	ch->stage.len = 0;
-	if (flush == Z_FINISH && rc != Z_STREAM_END)
+	if (!ch->stage.len)
+		return 0;
+	if (!sink_buf__reserve(out, bound))
 		return -ENOMEM;
-	return rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR ? 0 : -ENOMEM;
+	n = libdeflate_gzip_compress(ch->gz, ch->stage.data, ch->stage.len, out->data + out->len,
+				     bound);
+	out->len += n;
+	ch->stage.len = 0;
+	return n ? 0 : -ENOMEM;
 }
 
 /* The open batch's first row: its payload starts with the INSERT. */
 static int batch_begin(struct ch_sink *ch)
 {
-	if (deflateReset(&ch->z) != Z_OK)
-		return -ENOMEM;
 	ch->open.payload.len = 0;
 	sink_buf__put(&ch->open.payload, ch->insert_sql.data, ch->insert_sql.len);
 	sink_buf__put(&ch->open.payload, "\n", 1);
@@ -468,7 +460,7 @@ static void seal(struct ch_sink *ch)
 {
 	if (!ch->open.n)
 		return;
-	if (compress_stage(ch, Z_FINISH) || ch->open.payload.failed) {
+	if (compress_stage(ch) || ch->open.payload.failed) {
 		drop_open(ch, ch->open.n);
 		return;
 	}
@@ -556,7 +548,7 @@ static int ch_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 	if (!err)
 		err = encode_row(ch, &ch->stage, rec);
 	if (!err && ch->stage.len >= CH_STAGE_BYTES)
-		err = compress_stage(ch, Z_NO_FLUSH);
+		err = compress_stage(ch);
 	if (err) {
 		drop_open(ch, ch->open.n + 1);
 		err = -ENOMEM;
@@ -589,8 +581,7 @@ static void ch_release(struct ch_sink *ch)
 	sink_buf__free(&ch->stage);
 	while (ch->nspares)
 		sink_buf__free(&ch->spares[--ch->nspares]);
-	if (ch->z_ready)
-		deflateEnd(&ch->z);
+	libdeflate_free_compressor(ch->gz);
 	sink_buf__free(&ch->prefix);
 	sink_buf__free(&ch->insert_sql);
 	free(ch->url);
@@ -763,9 +754,8 @@ struct wbpf_sink *sink_clickhouse__open(const char *arg, const char *producer, c
 	node_identity(ch);
 	ch->spool = sink_spool__open(ch->spool_dir, ch->spool_max, err, err_size);
 	ch->curl = curl_easy_init();
-	ch->z_ready = deflateInit2(&ch->z, CH_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
-				   Z_DEFAULT_STRATEGY) == Z_OK;
-	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed || !ch->z_ready)
+	ch->gz = libdeflate_alloc_compressor(CH_GZIP_LEVEL);
+	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed || !ch->gz)
 		goto fail;
 	curl_easy_setopt(ch->curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms);
 	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ch->timeout_ms);
