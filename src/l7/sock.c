@@ -158,6 +158,27 @@ int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
 	return 0;
 }
 
+static const char *const exits[] = {
+	"sys_exit_read",     "sys_exit_write",	  "sys_exit_readv",   "sys_exit_writev",
+	"sys_exit_recvfrom", "sys_exit_sendto",	  "sys_exit_recvmsg", "sys_exit_sendmsg",
+	"sys_exit_recvmmsg", "sys_exit_sendmmsg", "sys_exit_sendfile64",
+};
+
+static int attach_exits(struct l7_sock *s, char *err, size_t err_len)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, "exit_data");
+
+	for (size_t i = 0; prog && i < sizeof(exits) / sizeof(exits[0]); i++) {
+		struct bpf_link *link = bpf_program__attach_tracepoint(prog, "syscalls", exits[i]);
+
+		if (!link)
+			return fail(err, err_len, errno, "cannot attach syscalls/%s: %s", exits[i]);
+		if (l7_sock__add_link(s, link))
+			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
+	}
+	return prog ? 0 : fail(err, err_len, ENOENT, "%s: %s", "exit_data");
+}
+
 static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
@@ -174,7 +195,7 @@ static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 		if (l7_sock__add_link(s, link))
 			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
 	}
-	return 0;
+	return attach_exits(s, err, err_len);
 }
 
 static int64_t clock_offset(void)

@@ -2,7 +2,7 @@
 # Tests for `wbpf l7 --source socket` (mk/l7sock.mk). Root and a kernel
 # with BTF, else skipped with the reason.
 #
-#   tests/l7/socket.sh WBPF
+#   tests/l7/socket.sh WBPF [REDIS_PLUGIN.wasm PROBE_PLUGIN.wasm]
 #
 # 1. HTTP and DNS: nginx + curl and dnsmasq + dig (UDP and TCP) on
 #    127.0.0.0/8 (tests/l7/traffic.sh's servers), traced by wbpf while
@@ -14,13 +14,21 @@
 # 2. HTTPS: curl against `openssl s_server -WWW` with a certificate made
 #    here: the requests and responses are seen in plaintext through the
 #    OpenSSL uprobes, while the packet path sees no HTTP at all.
-# 3. Loss accounting: a 4 KiB ring under load loses records; the summary's
+# 3. Redis: a pipelined redis-cli --pipe session of 1000 commands parsed by
+#    the Redis plugin (examples/l7_redis, which marks where each pipelined
+#    message ends; DeepFlow's ABI has one record per payload): every
+#    command on both sides, as the packet path has them with the same plugin.
+#    DeepFlow's VmCtxBase as a plugin sees it (tests/l7/plugins/df_probe):
+#    ebpf_type 0 and the process name for plain sockets, 1 through TLS.
+# 4. Loss accounting: a 4 KiB ring under load loses records; the summary's
 #    counts add up (sent = seen + lost) and wbpf exits cleanly.
-# 4. One-line errors for bad options.
+# 5. One-line errors for bad options.
 set -u
 
-[ $# -ge 1 ] || { echo "usage: $0 WBPF" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 WBPF [REDIS_PLUGIN PROBE_PLUGIN]" >&2; exit 2; }
 WBPF=$(realpath "$1")
+REDIS_PLUGIN=${2:-}
+PROBE_PLUGIN=${3:-}
 SRC=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d /tmp/wbpf-l7sock.XXXXXX)
 PIDS=()
@@ -70,7 +78,7 @@ finish() {
 # shellcheck source=tests/l7/traffic.sh
 . "$SRC/traffic.sh"
 
-# 4. errors need no privilege
+# 5. errors need no privilege
 errors() {
 	local out
 	out=$("$WBPF" l7 --source packets 2>&1)
@@ -284,7 +292,82 @@ curl GET /page.html?n=3 200"
 		"$([ "$(tshark -r "$TMP/tls.pcap" -Y tls 2>/dev/null | wc -l)" -gt 0 ] && echo yes || echo no)"
 }
 
-# 3. a 4 KiB ring under load
+# 3. Redis, pipelined, through DeepFlow's plugin; VmCtxBase
+redis_tests() {
+	local rp tp
+	if [ ! -f "$REDIS_PLUGIN" ] || [ ! -f "$PROBE_PLUGIN" ]; then
+		skipped "Redis and plugin context: plugins not built (make l7-plugins)"
+		return
+	fi
+	REDIS_PORT=$(free_tcp_port $((23000 + RANDOM % 2000)))
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+		--daemonize no >"$TMP/redis.log" 2>&1 &
+	rp=$!
+	PIDS+=($rp)
+	for _ in $(seq 50); do
+		redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	for i in $(seq 500); do
+		printf '*3\r\n$3\r\nSET\r\n$%d\r\nkey%d\r\n$%d\r\nvalue%d\r\n' \
+			$((3 + ${#i})) "$i" $((5 + ${#i})) "$i"
+		printf '*2\r\n$3\r\nGET\r\n$%d\r\nkey%d\r\n' $((3 + ${#i})) "$i"
+	done >"$TMP/redis.cmds"
+	tcpdump -i lo --immediate-mode -U -w "$TMP/redis.pcap" "tcp port $REDIS_PORT" 2>"$TMP/tcpdump4.err" &
+	tp=$!
+	PIDS+=($tp)
+	wait_listening "$TMP/tcpdump4.err"
+	# redis-cli --pipe writes 16 KiB at a time: all of it is kept
+	start_tracing redis --payload-size 16k --plugin "$REDIS_PLUGIN" \
+		--plugin-arg "port=$REDIS_PORT" || return
+	redis-cli -p "$REDIS_PORT" --pipe <"$TMP/redis.cmds" >"$TMP/redis.out" 2>&1
+	stop_tracing
+	kill -INT $tp
+	wait $tp
+	"$WBPF" l7 --pcap "$TMP/redis.pcap" --json --plugin "$REDIS_PLUGIN" \
+		--plugin-arg "port=$REDIS_PORT" >"$TMP/redis.pcap.json" 2>/dev/null
+	# Requests only: pairing 500 pipelined replies is bounded by the
+	# pipeline's waiting requests per flow, the same for both paths.
+	local f='select(.server_port == '"$REDIS_PORT"' and (.request_type == "SET" or .request_type == "GET")) |
+		"\(.request_type) \(.request_resource)"'
+	jq -r "$f" "$TMP/redis.pcap.json" | sort >"$TMP/redis.want"
+	jq -r "select(.tap_side == \"c-p\") | $f" "$TMP/redis.json" | sort >"$TMP/redis.client"
+	jq -r "select(.tap_side == \"s-p\") | $f" "$TMP/redis.json" | sort >"$TMP/redis.server"
+	check "Redis: the packet path sees every command" "1000" "$(wc -l <"$TMP/redis.want")"
+	compare "Redis, client side: every command, as the packet path has them" "$TMP/redis.want" "$TMP/redis.client"
+	compare "Redis, server side: every command, as the packet path has them" "$TMP/redis.want" "$TMP/redis.server"
+	check "Redis: client is redis-cli, server redis-server $rp" "redis-cli redis-server $rp" \
+		"$(jq -r 'select(.tap_side == "c-p" and .server_port == '"$REDIS_PORT"') | .process_kname' "$TMP/redis.json" | sort -u) $(jq -r 'select(.tap_side == "s-p" and .server_port == '"$REDIS_PORT"') | "\(.process_kname) \(.process_id)"' "$TMP/redis.json" | sort -u)"
+	check "Redis: nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/redis.err")"
+	context_tests
+}
+
+# ctx_field JSON PORT: "ebpf_type proc_name" from df_probe's "ctx" hex (IPv4:
+# type at byte 15, the name's length at 25, the name after it)
+ctx_field() {
+	jq -r 'select(.tap_side == "c-p" and .server_port == '"$2"' and .attributes.ctx != null) |
+		.attributes.ctx' "$1" | head -1 | python3 -c '
+import sys
+b = bytes.fromhex(sys.stdin.read().strip())
+print(b[15], b[26:26 + b[25]].decode()) if len(b) > 26 else print("none")'
+}
+
+context_tests() {
+	start_tracing ctx --plugin "$PROBE_PLUGIN" || return
+	python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"PROBE-PB\r\n")
+s.recv(100)' "$REDIS_PORT"
+	printf 'PROBE-PB\n' | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$TLS_PORT" \
+		>/dev/null 2>&1
+	stop_tracing
+	check "DeepFlow VmCtxBase, plain socket: ebpf_type 0, proc_name" "0 python3" \
+		"$(ctx_field "$TMP/ctx.json" "$REDIS_PORT")"
+	check "DeepFlow VmCtxBase, TLS: ebpf_type 1, proc_name" "1 openssl" \
+		"$(ctx_field "$TMP/ctx.json" "$TLS_PORT")"
+}
+
+# 4. a 4 KiB ring under load
 loss_tests() {
 	start_tracing loss --ring-size 4096 --port "$HTTP_PORT" || return
 	ab -q -n 3000 -c 8 "http://$HTTP_ADDR:$HTTP_PORT/index.html" >"$TMP/ab.out" 2>&1
@@ -299,5 +382,6 @@ loss_tests() {
 
 http_dns_tests
 tls_tests
+redis_tests
 loss_tests
 finish
