@@ -37,3 +37,38 @@ TEST_TARGETS += l7-sock-test
 .PHONY: bench-l7-sock
 bench-l7-sock: $(BUILD)/wbpf
 	@bash bench/l7/socket.sh $(BENCH_L7_SOCK_N)
+
+# The socket source's records into the pipeline under libFuzzer
+# (fuzz/fuzz_l7_sock.c), seeded with an HTTP exchange with a gap and a
+# close, and a DNS query over UDP. Objects share mk/fuzz.mk's rule.
+FUZZ_L7S_BIN := $(FUZZ_OUT)/fuzz_l7_sock
+FUZZ_L7S_SRCS := $(filter-out fuzz/fuzz_l7.c,$(FUZZ_L7_SRCS)) fuzz/fuzz_l7_sock.c
+FUZZ_L7S_SEEDS := $(FUZZ_OUT)/l7sock-seeds
+
+$(FUZZ_L7S_BIN): $(FUZZ_L7S_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(FUZZ_L7S_SEEDS)/.stamp:
+	@rm -rf $(FUZZ_L7S_SEEDS)
+	@mkdir -p $(FUZZ_L7S_SEEDS)
+	@printf '\010\001\120\033\000\000\000\000GET / HTTP/1.1\r\nHost: a\r\n\r\n\000\001\120\050\000\001\000\000HTTP/1.1 200 OK\r\nContent-Length: 258\r\n\r\nok\020\001\120\000\000\000\000\000' >$(FUZZ_L7S_SEEDS)/http
+	@printf '\050\001\065\041\000\000\000\000\022\064\001\000\000\001\000\000\000\000\000\000\003www\004test\000\000\001\000\001' >$(FUZZ_L7S_SEEDS)/dns
+	@touch $@
+
+define fuzz_l7s_run
+	@mkdir -p $(FUZZ_OUT)/l7sock-corpus $(FUZZ_OUT)/artifacts
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_L7S_BIN) \
+		-max_total_time=$(1) -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
+		-detect_leaks=1 -print_final_stats=1 \
+		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/l7sock- \
+		$(FUZZ_OUT)/l7sock-corpus $(FUZZ_L7S_SEEDS)
+endef
+
+.PHONY: fuzz-l7-sock fuzz-l7-sock-ci
+fuzz-l7-sock: $(FUZZ_L7S_BIN) $(FUZZ_L7S_SEEDS)/.stamp
+	$(call fuzz_l7s_run,$(FUZZ_SECONDS))
+
+fuzz-l7-sock-ci: $(FUZZ_L7S_BIN) $(FUZZ_L7S_SEEDS)/.stamp
+	$(call fuzz_l7s_run,20)
+
+TEST_TARGETS += fuzz-l7-sock-ci
