@@ -34,6 +34,8 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-l7-sock: needs root (eBPF)"; exit 0; }
+# shellcheck source=tests/lib.sh
+. "$SRC/../lib.sh"
 # shellcheck source=tests/l7/traffic.sh
 . "$SRC/traffic.sh"
 start_servers >/dev/null || exit 1

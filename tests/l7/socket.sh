@@ -43,25 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-skip=0
-ok() {
-	pass=$((pass + 1))
-	echo "  ok   $1"
-}
-bad() {
-	fail=$((fail + 1))
-	echo "  FAIL $1"
-	shift
-	for line in "$@"; do
-		printf '       %s\n' "$line"
-	done
-}
-skipped() {
-	skip=$((skip + 1))
-	echo "  skip $1"
-}
+# shellcheck source=tests/lib.sh
+. "$SRC/../lib.sh"
 check() {
 	if [ "$2" = "$3" ]; then
 		ok "$1"
@@ -70,8 +53,7 @@ check() {
 	fi
 }
 finish() {
-	echo "l7 socket source: $pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
+	tally "l7 socket source"
 	exit
 }
 
@@ -260,7 +242,7 @@ EOF
 
 tls_tests() {
 	local sp tp i
-	TLS_PORT=$(free_tcp_port $((21000 + RANDOM % 2000)))
+	TLS_PORT=$(free_port)
 	start_tls_server || return
 	sp=$(pgrep -P "$TLS_MASTER" -x nginx | head -1)
 	tcpdump -i lo --immediate-mode -U -w "$TMP/tls.pcap" "tcp port $TLS_PORT" 2>"$TMP/tcpdump3.err" &
@@ -299,7 +281,7 @@ redis_tests() {
 		skipped "Redis and plugin context: plugins not built (make l7-plugins)"
 		return
 	fi
-	REDIS_PORT=$(free_tcp_port $((23000 + RANDOM % 2000)))
+	REDIS_PORT=$(free_port)
 	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
 		--daemonize no >"$TMP/redis.log" 2>&1 &
 	rp=$!
