@@ -400,7 +400,8 @@ static int h_get(struct wbpf_caller *c, uint64_t *s, void *user)
 			if (len > cap - used)
 				return RET(s, fail(wb, -ENOSPC, "get", "buffer too small for %s",
 						   f->name));
-			memcpy(out + used, p, len);
+			if (len)
+				memcpy(out + used, p, len);
 			v.v = buf + used;
 			v.len = len;
 			used += len;
