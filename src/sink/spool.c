@@ -85,7 +85,8 @@ static int scan(struct sink_spool *sp)
 		err = append_entry(sp, e);
 	}
 	closedir(d);
-	qsort(sp->entries, sp->n, sizeof(*sp->entries), by_seq);
+	if (sp->n) /* an empty spool has no array: qsort must not see NULL */
+		qsort(sp->entries, sp->n, sizeof(*sp->entries), by_seq);
 	return err;
 }
 
