@@ -2,6 +2,9 @@
 # every test (spec suite, unit tests, sanitizer build). Components add
 # their own targets in mk/*.mk.
 
+# `make` alone builds `all`, whatever rule comes first below.
+.DEFAULT_GOAL := all
+
 CC := clang
 BUILD := build
 SAN_BUILD := build/san
