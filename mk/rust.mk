@@ -2,6 +2,7 @@
 # BTF (`wbpf gen types`), and examples in Rust built from the same BPF
 # objects as the C ones.
 #   make rust-examples   build/examples/rust/*.wasm (also part of `make examples`)
+#   make rust-test-san   the generator and the SDK test with the ASan+UBSan wbpf
 #   make rust-test       gen-types-test (the type generator), rust-sdk-test (the
 #                        SDK on the kernel, hostile use), rust-l7-test (the Redis
 #                        plugin in Rust against the C one), rust-gadget-test (the
@@ -79,7 +80,6 @@ GEN_TEST_DEPS := $(BUILD)/wbpf $(RUST_SDK) $(RUST_T)/awkward.bpf.o $(RUST_T)/awk
 gen-types-test: $(GEN_TEST_DEPS)
 	@RUSTC=$(RUSTC) RUST_SDK=$(RUST_SDK) bash tests/rust/gen_types.sh $(BUILD)
 
-# The generator under ASan+UBSan (the build examples-test-san makes anyway).
 gen-types-test-san: $(SAN_BUILD)/wbpf $(BUILD)/wbpf $(RUST_T)/awkward.bpf.o $(EXAMPLE_WASMS)
 	@bash tests/rust/gen_types.sh $(BUILD) $(SAN_BUILD)/wbpf
 
@@ -104,7 +104,15 @@ rust-sdk-test: $(BUILD)/wbpf $(RUST_T)/sdk_test.wasm
 rust-test: $(BUILD)/wbpf $(RUST_EXAMPLE_WASMS) gen-types-test rust-sdk-test
 	@EX=$(RUST_EX_BUILD) bash tests/examples/run.sh $(BUILD) execsnoop execsnoop_filter syslat
 
-TEST_TARGETS += rust-test gen-types-test-san
+# The generator and the SDK's host side under ASan+UBSan (the build
+# examples-test-san makes anyway).
+.PHONY: rust-sdk-test-san rust-test-san
+rust-sdk-test-san: $(SAN_BUILD)/wbpf $(RUST_T)/sdk_test.wasm
+	@WBPF=$(SAN_BUILD)/wbpf bash tests/rust/sdk.sh $(BUILD)
+
+rust-test-san: gen-types-test-san rust-sdk-test-san
+
+TEST_TARGETS += rust-test rust-test-san
 
 # --- L7 plugins in Rust: reactors (cdylib + WASI's reactor start file) -------
 # Recursive: the sysroot is asked when a recipe runs, after deps.sh.
