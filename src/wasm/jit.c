@@ -930,21 +930,23 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
 		x_alu_ri(B, true, ALU_ADD, RSP, 8);
 		x_byte(B, 0xc3);
 		return;
+	/* Moves compile.c places between an instruction and the one taking
+	 * its result from a register (_fa, _fb): rax and xmm0 stay. */
 	case OP_copy:
 	case OP_copy2:
-		x_load64(B, RAX, S(OPND(2)));
-		x_store64(B, S(OPND(1)), RAX);
+		x_load64(B, RDX, S(OPND(2)));
+		x_store64(B, S(OPND(1)), RDX);
 		if (op == OP_copy2) {
-			x_load64(B, RAX, S(OPND(4)));
-			x_store64(B, S(OPND(3)), RAX);
+			x_load64(B, RDX, S(OPND(4)));
+			x_store64(B, S(OPND(3)), RDX);
 		}
 		return;
 	case OP_const64:
 		if (fits32(OPND(2), true)) {
 			x_store_imm64(B, S(OPND(1)), (int32_t)OPND(2));
 		} else {
-			x_mov_imm(B, RAX, OPND(2));
-			x_store64(B, S(OPND(1)), RAX);
+			x_mov_imm(B, RDX, OPND(2));
+			x_store64(B, S(OPND(1)), RDX);
 		}
 		return;
 	case OP_select:

@@ -113,4 +113,13 @@
     local.get $g
     i32.reinterpret_f32
     i64.extend_i32_u
-    i64.add))
+    i64.add)
+
+  ;; b of the sub comes from the add just before (_fb), and the constant a
+  ;; is written to its slot in between: that move must not clobber it.
+  (func (export "fb_after_const") (param $x i64) (result i64)
+    i64.const 0x123456789
+    local.get $x
+    i64.const 1
+    i64.add
+    i64.sub))
