@@ -27,6 +27,10 @@
 
 #define DEFAULT_PAYLOAD 4096
 #define DEFAULT_RING (8u << 20)
+/* The kernel side wakes wbpf once this much waits (an eighth of the ring
+ * at most); the rest is taken every POLL_MS. */
+#define WAKE_MAX (64u << 10)
+#define POLL_MS 20
 #define MAX_LINKS 160 /* the tracepoints, and 8 uprobes for each of up to 16 libssl */
 
 struct l7_sock {
@@ -104,11 +108,13 @@ static int cgroup_id(const char *path, uint64_t *id, char *err, size_t err_len)
 static int write_settings(struct l7_sock *s, const struct l7_sock_opts *o, char *err,
 			  size_t err_len)
 {
+	uint32_t ring = o->ring_size ? o->ring_size : DEFAULT_RING;
 	struct sock_cfg c = {
 		.self_pid = (__u32)getpid(),
 		.pid = o->pid,
 		.payload = o->payload ? o->payload : DEFAULT_PAYLOAD,
 		.port = o->port,
+		.wake_bytes = ring / 8 < WAKE_MAX ? ring / 8 : WAKE_MAX,
 	};
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
 	uint64_t cg = 0;
@@ -330,13 +336,15 @@ int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
 	s->p = p;
 	while (!*stop) {
 		uint64_t t = now_us();
-		int ms = 100;
+		int ms = POLL_MS;
 
 		if (deadline && t >= deadline)
 			break;
-		if (deadline && (deadline - t) / 1000 < 100)
+		if (deadline && (deadline - t) / 1000 < POLL_MS)
 			ms = (int)((deadline - t) / 1000) + 1;
 		rc = ring_buffer__poll(s->rb, ms);
+		if (rc >= 0 || rc == -EINTR)
+			rc = ring_buffer__consume(s->rb);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(err, err_len, "socket source: ring buffer: %s", strerror(-rc));
 			break;

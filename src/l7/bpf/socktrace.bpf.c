@@ -315,6 +315,18 @@ static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_
 	return !c->port || c->port == ev->lport || c->port == ev->rport;
 }
 
+/* Waking the host for every record costs more than the record: it is
+ * woken once wake_bytes are waiting, and polls for the rest. */
+static __always_inline __u64 wake_flag(void)
+{
+	__u32 zero = 0;
+	struct sock_cfg *c = bpf_map_lookup_elem(&settings, &zero);
+
+	if (c && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < c->wake_bytes)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 static __always_inline void emit(struct scratch *s, __u32 len)
 {
 	if (len > SOCK_DATA_MAX)
@@ -324,7 +336,7 @@ static __always_inline void emit(struct scratch *s, __u32 len)
 	len &= 2 * SOCK_DATA_MAX - 1;
 	s->ev.len = len;
 	count(SOCK_CNT_SENT);
-	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, 0))
+	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag()))
 		count(SOCK_CNT_LOST);
 }
 

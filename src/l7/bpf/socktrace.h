@@ -61,6 +61,8 @@ struct sock_cfg {
 	__u8 has_comm;
 	__u8 pad;
 	char comm[16];
+	__u32 wake_bytes; /* the host is woken once this much is waiting */
+	__u32 pad2;
 };
 
 /* Slots of the per-CPU `counters` array. */
