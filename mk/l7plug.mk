@@ -4,7 +4,10 @@
 #   make l7plug-test    the host's unit tests (tests/l7/plugins_test.c)
 #                       against test guests, release and ASan/UBSan
 #                       and the example plugins on real traffic against tshark
-#                       (tests/l7/plugins_e2e.sh: redis, mosquitto, dnsmasq)
+#                       (tests/l7/plugins_e2e.sh: redis, mosquitto, dnsmasq);
+#                       DeepFlow's multi-record merge and large batches
+#                       through `wbpf l7` (tests/l7/merge.sh); per-plugin
+#                       metrics scraped by prometheus (tests/l7/metrics.sh)
 #   make fuzz-l7-result DeepFlow's result decoders under libFuzzer (30 s in
 #                       `make test`; FUZZ_L7R_SECONDS=600 for longer)
 
@@ -63,9 +66,11 @@ $(L7P_OUT)/san/plugins_test: tests/l7/plugins_test.c $(BUILD)/unit/san/obj/check
 
 .PHONY: l7plug-test
 l7plug-test: $(L7P_OUT)/plugins_test $(L7P_OUT)/san/plugins_test $(L7P_WASMS) $(L7_PLUGINS) \
-		$(L7P_OUT)/plugin_feed
+		$(L7P_OUT)/plugin_feed $(BUILD)/wbpf $(L7_GEN)
 	$(L7P_OUT)/plugins_test
 	$(L7P_OUT)/san/plugins_test
+	@bash tests/l7/merge.sh $(BUILD)/wbpf $(L7_GEN) $(L7P_OUT)/df_merge.wasm
+	@bash tests/l7/metrics.sh $(BUILD)/wbpf $(L7P_OUT)/df_merge.wasm
 	@bash tests/l7/plugins_e2e.sh $(BUILD)
 
 TEST_TARGETS += l7plug-test

@@ -15,24 +15,9 @@
 #define PROTO_REDIS 80
 #define PORT 6379
 
-static uint8_t bitmap[16] = { [15] = DF_HOOK_PAYLOAD_BYTE15 };
 static uint8_t ctx_buf[1024], payload[64 * 1024], out[64 * 1024];
 
-DF_EXPORT(get_hook_bitmap)
-{
-	return (int)(uintptr_t)bitmap;
-}
-
-/* Unused hooks: DeepFlow requires them all. */
-DF_EXPORT(on_http_req)
-{
-	return 0;
-}
-
-DF_EXPORT(on_http_resp)
-{
-	return 0;
-}
+DF_PAYLOAD_PLUGIN()
 
 static int read_all(struct df_ctx *c)
 {

@@ -49,6 +49,7 @@ struct l7_plugin_counters {
 	uint64_t calls;	   /* hook calls (check, parse, HTTP hooks) */
 	uint64_t failures; /* traps, deadlines, bad results */
 	uint64_t time_ns;  /* time spent inside the plugin */
+	uint64_t records_dropped; /* results past the records limit */
 	bool disabled;	   /* turned off after repeated failures */
 };
 
@@ -97,6 +98,7 @@ struct l7_config {
 	uint64_t tcp_idle_us;	      /* a TCP flow without packets expires */
 	uint64_t udp_idle_us;	      /* same for UDP */
 	uint64_t session_timeout_us;  /* an unanswered request is flushed */
+	uint32_t max_records;	      /* records one message may give (plugins' batches) */
 	const struct l7_plugin_factory *plugins; /* NULL: built-ins only */
 	/* Called from the worker's thread (rec->worker); records of one flow
 	 * come from one worker, in order. */
@@ -105,7 +107,8 @@ struct l7_config {
 };
 
 /* Defaults: 1 worker, 1M flows, 64 KiB messages, 256 KiB out of order,
- * TCP idle 300 s, UDP idle 60 s, requests time out after 30 s. */
+ * TCP idle 300 s, UDP idle 60 s, requests time out after 30 s, 64 records
+ * a message. */
 void l7_config__init(struct l7_config *cfg);
 
 #define L7_NPROTO 256
@@ -130,6 +133,7 @@ struct l7_stats {
 	uint64_t msgs_too_big;	  /* messages cut at max_msg */
 	uint64_t parse_errors;	  /* a parser refused a message */
 	uint64_t hook_failures;	  /* HTTP hooks that returned an error */
+	uint64_t merged_parts;	  /* parts of multi-record exchanges (need_merge) */
 };
 
 struct l7_pipeline;

@@ -96,6 +96,11 @@ struct wbpf_store;
  * emit records (flat JSON objects) into `sink` (docs/abi-wbpf.md). */
 int wbpf_sink_abi__define(struct wbpf_store *store, struct wbpf_sink *sink);
 
+/* A JSON string, quoted and escaped as every wbpf JSON writer does it
+ * (control characters escaped, bytes >= 0x80 as they are), handed to `put`
+ * in pieces. NULL is written as "". */
+void wbpf_json_str(void (*put)(void *ctx, const char *p, size_t n), void *ctx, const char *s);
+
 /* ------------------------------------------------------------ metrics */
 
 enum wbpf_metric_type { WBPF_METRIC_COUNTER, WBPF_METRIC_GAUGE, WBPF_METRIC_HISTOGRAM };
@@ -115,6 +120,13 @@ void wbpf_metric__add(struct wbpf_metric *metric, double v);
 void wbpf_metric__set(struct wbpf_metric *metric, double v);
 /* Histogram: one observation in seconds (buckets 1us .. 10s). */
 void wbpf_metric__observe(struct wbpf_metric *metric, double seconds);
+/* Histogram: the state of one kept elsewhere, copied in at collection:
+ * per_bucket[i] observations of at most 10^i us (i < WBPF_METRIC_BUCKETS;
+ * not cumulative), count of all (slower ones included), their sum. */
+#define WBPF_METRIC_BUCKETS 8
+void wbpf_metric__set_histogram(struct wbpf_metric *metric,
+				const uint64_t per_bucket[WBPF_METRIC_BUCKETS], uint64_t count,
+				double sum_seconds);
 /* `fn` runs before each rendering, from the rendering thread: a producer
  * that keeps its own counters copies them into series there. At most 8;
  * -ENOSPC past that. */

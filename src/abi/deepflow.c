@@ -155,14 +155,13 @@ static int host_read_l7_protocol_info(struct wbpf_caller *c, uint64_t *slots, vo
 
 	if (pi->hook == L7_HOOK_NONE || !df_buf(c, ARG_U32(slots, 0), len, &buf))
 		return abi_ret(slots, 0);
-	n = l7_df_result__decode(buf, len, pi->msg->dir, pi->res, L7_PLUGIN_MAX_RECORDS);
+	n = l7_df_result__decode(buf, len, pi->msg->dir, pi->res, pi->max_res);
 	if (n < 0) {
 		pi->nres = 0;
-		pi->result_err = n == -E2BIG ? "too many result records"
-					     : "result records do not decode";
+		pi->result_err = "result records do not decode";
 		return abi_ret(slots, 0);
 	}
-	pi->nres = n;
+	l7_plugin_inst__took(pi, n);
 	pi->result_err = NULL;
 	return abi_ret(slots, 1);
 }

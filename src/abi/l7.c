@@ -90,6 +90,8 @@ static struct l7_info *current(struct l7_plugin_inst *pi, int *err)
 	if (pi->hook != L7_HOOK_PARSE && pi->hook != L7_HOOK_HTTP_REQ &&
 	    pi->hook != L7_HOOK_HTTP_RESP)
 		*err = -EPERM;
+	else if (pi->overflow)
+		*err = -ENOSPC; /* the record being written was dropped */
 	else if (!pi->nres)
 		*err = -ENOENT;
 	return *err ? NULL : &pi->res[pi->nres - 1];

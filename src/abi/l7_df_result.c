@@ -474,6 +474,7 @@ static int appinfo(const uint8_t *s, size_t n, enum l7_direction dir, struct l7_
 int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
 			 struct l7_info *out, int max)
 {
+	struct l7_info extra; /* records past max: checked, not kept */
 	struct rd r;
 	int n = 0;
 
@@ -487,13 +488,13 @@ int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
 
 		if (be(&r, 2, &blen) || take(&r, blen, &body))
 			return BAD;
-		if (n == max)
-			return -E2BIG;
+		struct l7_info *info = n < max ? &out[n] : &extra;
+
 		br = (struct rd){ body, body + blen };
 		if (blen >= 2 && body[0] == 'P' && body[1] == 'B') {
-			if (appinfo(body + 2, blen - 2, dir, &out[n]))
+			if (appinfo(body + 2, blen - 2, dir, info))
 				return BAD;
-		} else if (blen < 9 || legacy(&br, dir, &out[n])) {
+		} else if (blen < 9 || legacy(&br, dir, info)) {
 			return BAD;
 		}
 		n++;

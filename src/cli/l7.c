@@ -47,6 +47,8 @@ static const char l7_help[] =
 "                        the order given. Repeatable.\n"
 "  --plugin-arg K=V      configuration for the --plugin before it. Repeatable.\n"
 "  --hook-timeout DURATION  bound on each plugin call (default 5ms).\n"
+"  --max-records N       records one plugin call may give (default 64, at most\n"
+"                        4096); more are dropped and counted in the summary.\n"
 "\n"
 "Output and limits:\n"
 "  --json                JSON lines with DeepFlow's l7_flow_log field names\n"
@@ -70,7 +72,7 @@ enum {
 	OPT_PCAP = 256, OPT_IFACE, OPT_FILTER, OPT_DURATION, OPT_PLUGIN, OPT_PLUGIN_ARG,
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
 	OPT_OUTPUT, OPT_METRICS, OPT_SOURCE, OPT_PID, OPT_COMM, OPT_PORT, OPT_CGROUP,
-	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS,
+	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS, OPT_MAX_RECORDS,
 };
 
 static const struct option l7_options[] = {
@@ -97,6 +99,7 @@ static const struct option l7_options[] = {
 	{"ring-size", required_argument, NULL, OPT_RING},
 	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
 	{"no-tls", no_argument, NULL, OPT_NO_TLS},
+	{"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -230,6 +233,11 @@ static int parse_option(struct l7_args *a, int c, const char *arg)
 			return usage_error("--max-msg takes 64 bytes to 64MiB, not '%s'", arg);
 		a->cfg.max_msg = (uint32_t)v;
 		return 0;
+	case OPT_MAX_RECORDS:
+		if (parse_num("--max-records", arg, 4096, &v) || !v)
+			return usage_error("--max-records takes 1 to 4096, not '%s'", arg);
+		a->cfg.max_records = a->plugins.max_records = (unsigned)v;
+		return 0;
 	case OPT_SESSION_TIMEOUT:
 		return parse_duration_us("--session-timeout", arg, &a->cfg.session_timeout_us);
 	}
@@ -340,6 +348,7 @@ static int run(struct l7_args *a, struct l7_out *out)
 	if (!out->json && !out->sink.sink)
 		l7_record__fprint_header(stdout);
 	out->sink.pipeline = p;
+	out->sink.plugins = &a->plugins;
 	running_source = src;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

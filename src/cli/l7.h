@@ -22,6 +22,7 @@ struct l7_plugin_opts {
 	struct l7_plugin_opt *list;
 	unsigned n;
 	uint64_t hook_timeout_ns; /* 0: the host's default */
+	unsigned max_records;	  /* 0: the host's default */
 	void *host;		  /* the loaded plugins */
 };
 
@@ -31,6 +32,10 @@ int l7_plugin_opts__add(struct l7_plugin_opts *o, const char *opt, const char *a
 /* Loads the plugins (if any) and sets cfg->plugins. */
 int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg);
 void l7_plugin_opts__free(struct l7_plugin_opts *o);
+struct wbpf_metrics;
+/* Per plugin and hook: calls, failures, call-time histograms, dropped
+ * records, as Prometheus series (from the metrics' collection thread). */
+void l7_plugin_opts__collect(const struct l7_plugin_opts *o, struct wbpf_metrics *m);
 
 int cli_l7(int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/l7.h"
 #include "cli/l7_output.h"
 #include "cli/sinks.h"
 
@@ -50,6 +51,8 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 		if (s)
 			wbpf_metric__set(s, (double)st.records_by_proto[p]);
 	}
+	if (o->plugins)
+		l7_plugin_opts__collect(o->plugins, m);
 }
 
 int l7_output__open(struct l7_output *o, const char *output, const char *metrics_addr)
@@ -72,4 +75,5 @@ void l7_output__close(struct l7_output *o)
 {
 	cli_sinks__close(&o->sink, &o->metrics);
 	o->pipeline = NULL;
+	o->plugins = NULL;
 }

@@ -11,6 +11,7 @@ struct l7_output {
 	struct wbpf_sink *sink;	      /* NULL: the command's own stdout format */
 	struct wbpf_metrics *metrics; /* NULL without --metrics */
 	const struct l7_pipeline *pipeline; /* for the metrics, while it runs */
+	const struct l7_plugin_opts *plugins; /* likewise; NULL: none */
 };
 
 /* Opens what was asked (either may be NULL). 0, or an exit status after

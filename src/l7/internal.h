@@ -119,13 +119,20 @@ struct l7_flow {
 	uint32_t n_pending;
 };
 
-/* A request waiting for its response, packed (l7_info is large). */
+/* A request waiting for its response, packed (l7_info is large); or the
+ * parts of a multi-record exchange (need_merge) merged so far, with
+ * PENDING_* bits in `merge`. */
+#define PENDING_MERGING 0x1
+#define PENDING_REQ_END 0x2
+#define PENDING_RESP_END 0x4
 struct l7_pending {
 	struct l7_pending *next;		/* in the flow */
 	struct l7_pending *tprev, *tnext;	/* in the worker's time order */
 	struct l7_flow *flow;
 	uint64_t time_us;
+	uint64_t resp_us; /* merging: the first response part's time, 0 none */
 	bool has_id;
+	uint8_t merge; /* PENDING_* bits: a multi-record exchange being merged */
 	uint32_t id;
 	uint32_t size;
 	uint8_t packed[];
@@ -158,7 +165,7 @@ struct l7_worker {
 	void *http_self;
 	struct l7_server_cache *cache;
 
-	struct l7_info out[8];
+	struct l7_info *out; /* cfg.max_records of them */
 	struct l7_info merged;
 	/* a packed request before it is stored: at worst every word is a
 	 * literal run of one, and every attribute's length is written */

@@ -33,6 +33,7 @@ void l7_config__init(struct l7_config *cfg)
 	cfg->tcp_idle_us = 300ull * 1000000;
 	cfg->udp_idle_us = 60ull * 1000000;
 	cfg->session_timeout_us = 30ull * 1000000;
+	cfg->max_records = 64;
 }
 
 static struct l7_batch *pop_batch(struct l7_worker *w)

@@ -167,6 +167,10 @@ struct l7_plugins *l7_plugins__load(const struct l7_plugin_spec *specs, size_t n
 		set->opts.mem_cap = L7_PLUGIN_MEM_CAP;
 	if (!set->opts.max_failures)
 		set->opts.max_failures = L7_PLUGIN_MAX_FAILURES;
+	if (!set->opts.max_records)
+		set->opts.max_records = L7_PLUGIN_MAX_RECORDS;
+	if (set->opts.max_records > L7_PLUGIN_RECORDS_LIMIT)
+		set->opts.max_records = L7_PLUGIN_RECORDS_LIMIT;
 	pthread_mutex_init(&set->lock, NULL);
 	for (; set->n < n; set->n++) {
 		set->plugins[set->n].set = set;
@@ -242,6 +246,27 @@ static void add_counters(struct l7_plugin_stats *st, const struct l7_plugin_tall
 	st->bad_results += b;
 	st->failures += t + tr + b;
 	st->time_ns += atomic_load(&c->time_ns);
+	st->records_dropped += atomic_load(&c->dropped);
+	for (unsigned h = 0; h < L7_PLUGIN_HOOKS; h++) {
+		struct l7_plugin_hook_stats *hs = &st->hooks[h];
+
+		hs->calls += atomic_load(&c->hook[h].calls);
+		hs->failures += atomic_load(&c->hook[h].failures);
+		hs->time_ns += atomic_load(&c->hook[h].time_ns);
+		for (unsigned b = 0; b <= L7_PLUGIN_HIST; b++)
+			hs->hist[b] += atomic_load(&c->hook[h].hist[b]);
+	}
+}
+
+const char *l7_plugin__hook_name(unsigned i)
+{
+	static const char *const names[L7_PLUGIN_HOOKS] = {
+		[L7_HOOK_NONE] = "load",	 [L7_HOOK_CHECK] = "check",
+		[L7_HOOK_PARSE] = "parse",	 [L7_HOOK_HTTP_REQ] = "http_req",
+		[L7_HOOK_HTTP_RESP] = "http_resp", [L7_HOOK_CUSTOM] = "custom",
+	};
+
+	return i < L7_PLUGIN_HOOKS ? names[i] : "?";
 }
 
 int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_stats *out)
@@ -333,6 +358,7 @@ static int fac_stats(void *ctx, struct l7_plugin_counters *out, unsigned max)
 		out[n].calls = st.calls;
 		out[n].failures = st.failures;
 		out[n].time_ns = st.time_ns;
+		out[n].records_dropped = st.records_dropped;
 		out[n].disabled = st.disabled;
 	}
 	return (int)n;

@@ -43,12 +43,22 @@ struct l7_plugin_spec {
 #define L7_PLUGIN_TIMEOUT_NS 5000000u	    /* --hook-timeout default: 5 ms */
 #define L7_PLUGIN_MEM_CAP (64u << 20)	    /* per plugin instance */
 #define L7_PLUGIN_MAX_FAILURES 10u	    /* in a row, then disabled */
+/* Records one hook call may hand over (--max-records); more are dropped
+ * and counted (records_dropped), never silently cut. */
+#define L7_PLUGIN_MAX_RECORDS 64u
+#define L7_PLUGIN_RECORDS_LIMIT 4096u
+/* Call-time histograms: bucket i counts guest calls of at most 10^i us
+ * (i < 8: 1 us .. 10 s, as the metrics registry's), bucket 8 slower ones. */
+#define L7_PLUGIN_HIST 8
+/* Hook kinds the counters are kept by: load-time calls, then the hooks. */
+#define L7_PLUGIN_HOOKS 6
 
 struct l7_plugins_opts {
 	size_t sz;		/* sizeof(struct l7_plugins_opts) */
 	uint64_t hook_timeout_ns; /* 0 = L7_PLUGIN_TIMEOUT_NS */
 	uint64_t mem_cap;	/* bytes of linear memory; 0 = L7_PLUGIN_MEM_CAP */
 	unsigned max_failures;	/* 0 = L7_PLUGIN_MAX_FAILURES */
+	unsigned max_records;	/* 0 = L7_PLUGIN_MAX_RECORDS, at most L7_PLUGIN_RECORDS_LIMIT */
 };
 
 struct l7_plugins;
@@ -98,8 +108,15 @@ struct l7_plugin_stats {
 	uint64_t calls, failures;
 	uint64_t timeouts, traps, bad_results; /* failures by kind */
 	uint64_t time_ns;		       /* inside the guest, all calls */
+	uint64_t records_dropped;	       /* past max_records */
+	struct l7_plugin_hook_stats {
+		uint64_t calls, failures, time_ns;
+		uint64_t hist[L7_PLUGIN_HIST + 1]; /* guest calls by time; last: slower */
+	} hooks[L7_PLUGIN_HOOKS];	       /* by l7_plugin__hook_name's index */
 	bool disabled;
 };
+/* "load", "check", "parse", "http_req", "http_resp", "custom". */
+const char *l7_plugin__hook_name(unsigned i);
 
 int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_stats *out);
 

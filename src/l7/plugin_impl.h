@@ -13,8 +13,6 @@
 #include "l7/plugin.h"
 #include "wbpf/wasi.h"
 
-/* Records one guest call may hand back; more is a bad result. */
-#define L7_PLUGIN_MAX_RECORDS 16
 /* _start and other load-time calls get at least this long. */
 #define L7_PLUGIN_LOAD_TIMEOUT_NS 1000000000u
 /* Log lines one instance may write before it is silenced. */
@@ -81,7 +79,10 @@ struct l7_plugin {
 	atomic_bool disabled;
 	/* Counters of instances already freed. */
 	struct l7_plugin_tally {
-		_Atomic uint64_t calls, timeouts, traps, bad, time_ns;
+		_Atomic uint64_t calls, timeouts, traps, bad, time_ns, dropped;
+		struct {
+			_Atomic uint64_t calls, failures, time_ns, hist[L7_PLUGIN_HIST + 1];
+		} hook[L7_PLUGIN_HOOKS]; /* by enum l7_hook */
 	} retired;
 };
 
@@ -100,10 +101,13 @@ struct l7_plugin_inst {
 	const void *hook_arg; /* l7_http_req, l7_http_resp or l7_custom_msg */
 	enum l7_fail fail;
 	/* Results: straight into the pipeline's array when it has room for
-	 * L7_PLUGIN_MAX_RECORDS (a record is ~12 KiB: no copy), else scratch. */
+	 * max_res (a record is ~12 KiB: no copy), else scratch. Records past
+	 * max_res are counted and dropped; once one was, the call's further
+	 * field writes go nowhere (overflow). */
 	struct l7_info *res;
-	int nres;
-	struct l7_info scratch[L7_PLUGIN_MAX_RECORDS];
+	int nres, max_res;
+	bool overflow;
+	struct l7_info *scratch;
 	/* Set when the guest's last result did not take; if the guest then
 	 * stops the walk (1) to hand it over, the call failed. */
 	const char *result_err;
@@ -160,8 +164,12 @@ int l7_plugin_inst__call(struct l7_plugin_inst *pi, struct wbpf_func *fn, const 
 int l7_plugin_inst__bad(struct l7_plugin_inst *pi, const char *why);
 /* One log line from the guest, rate limited per instance. */
 void l7_plugin_inst__log(struct l7_plugin_inst *pi, int level, const char *s, size_t len);
-/* A fresh result record; NULL past L7_PLUGIN_MAX_RECORDS (result_err). */
+/* A fresh result record; NULL past max_res (the record is counted as
+ * dropped and pi->overflow set). */
 struct l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type);
+/* Keeps the first max_res of n records decoded into pi->res; counts the
+ * rest as dropped. */
+void l7_plugin_inst__took(struct l7_plugin_inst *pi, int n);
 /* The set's --plugin-arg value for key, or NULL. */
 const char *l7_plugin__arg(const struct l7_plugin *p, const char *key, size_t key_len);
 
@@ -185,8 +193,9 @@ size_t l7_df_http_req(const struct l7_http_req *req, uint8_t *buf, size_t cap);
 size_t l7_df_http_resp(const struct l7_http_resp *resp, uint8_t *buf, size_t cap);
 size_t l7_df_custom(const struct l7_custom_msg *cm, uint8_t *buf, size_t cap);
 /* Decodes a result buffer (records of AppInfo protobuf or the legacy
- * format) into out[0..max). Returns the number of records, -EBADMSG on a
- * decode error or -E2BIG past max; out is then unspecified. */
+ * format) into out[0..max): records past max are checked and not kept.
+ * Returns the number of records in the buffer (may exceed max), or
+ * -EBADMSG on a decode error; out is then unspecified. */
 int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
 			 struct l7_info *out, int max);
 /* Whether [s, s+len) is valid UTF-8, as DeepFlow's strings must be. */

@@ -37,6 +37,18 @@ static void bump(_Atomic uint64_t *c, uint64_t d)
 
 /* ------------------------------------------------------ call services */
 
+/* A guest call's time, in total and in its hook's histogram. */
+static void account(struct l7_plugin_inst *pi, uint64_t ns)
+{
+	unsigned b = 0;
+
+	for (uint64_t bound = 1000; b < L7_PLUGIN_HIST && ns > bound; bound *= 10)
+		b++;
+	bump(&pi->cnt.time_ns, ns);
+	bump(&pi->cnt.hook[pi->hook].time_ns, ns);
+	bump(&pi->cnt.hook[pi->hook].hist[b], 1);
+}
+
 static void mark(struct l7_plugin_inst *pi, enum l7_fail why, const char *msg)
 {
 	if (pi->fail)
@@ -60,7 +72,7 @@ int l7_plugin_inst__call(struct l7_plugin_inst *pi, struct wbpf_func *fn, const 
 	late = l7_watchdog__disarm(pi);
 	if (late == -EINTR)
 		pi->rebuild = true;
-	bump(&pi->cnt.time_ns, l7_now_ns() - t0);
+	account(pi, l7_now_ns() - t0);
 	if (!r) {
 		if (ret)
 			*ret = (int32_t)res.of.i32;
@@ -99,12 +111,20 @@ void l7_plugin_inst__log(struct l7_plugin_inst *pi, int level, const char *s, si
 
 struct l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type)
 {
-	if (pi->nres == L7_PLUGIN_MAX_RECORDS) {
-		pi->result_err = "too many result records";
+	if (pi->overflow || pi->nres == pi->max_res) {
+		pi->overflow = true;
+		bump(&pi->cnt.dropped, 1);
 		return NULL;
 	}
 	l7_info__init(&pi->res[pi->nres], type);
 	return &pi->res[pi->nres++];
+}
+
+void l7_plugin_inst__took(struct l7_plugin_inst *pi, int n)
+{
+	pi->nres = n < pi->max_res ? n : pi->max_res;
+	if (n > pi->max_res)
+		bump(&pi->cnt.dropped, (uint64_t)(n - pi->max_res));
 }
 
 /* ---------------------------------------------------------- dispatch */
@@ -120,7 +140,8 @@ static bool begin(struct l7_plugin_inst *pi, enum l7_hook hook, const struct l7_
 	pi->hook_arg = arg;
 	pi->fail = L7_FAIL_NONE;
 	pi->nres = 0;
-	pi->res = out && max >= L7_PLUGIN_MAX_RECORDS ? out : pi->scratch;
+	pi->overflow = false;
+	pi->res = out && max >= pi->max_res ? out : pi->scratch;
 	pi->result_err = NULL;
 	return true;
 }
@@ -156,6 +177,9 @@ static void end(struct l7_plugin_inst *pi, bool productive)
 	if (pi->rebuild)
 		rebuild(pi);
 	bump(&pi->cnt.calls, 1);
+	bump(&pi->cnt.hook[pi->hook].calls, 1);
+	if (pi->fail)
+		bump(&pi->cnt.hook[pi->hook].failures, 1);
 	pi->hook = L7_HOOK_NONE;
 	pi->msg = NULL;
 	pi->hook_arg = NULL;
@@ -189,6 +213,8 @@ static int take_records(struct l7_plugin_inst *winner, struct l7_plugin_inst *pi
 {
 	int n = pi->nres < max ? pi->nres : max;
 
+	if (pi->nres > max) /* the pipeline keeps fewer than the host took */
+		bump(&pi->cnt.dropped, (uint64_t)(pi->nres - max));
 	for (int i = 0; i < n; i++) {
 		if (pi->res != out)
 			out[i] = pi->res[i];
@@ -336,7 +362,9 @@ int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct 
 
 static void inst_free(struct l7_plugins *set, struct l7_plugin_inst *pi)
 {
-	struct l7_plugin_tally *r = &pi->plugin->retired;
+	/* A tally is nothing but counters: add them all up. */
+	_Atomic uint64_t *to = (_Atomic uint64_t *)&pi->plugin->retired;
+	_Atomic uint64_t *from = (_Atomic uint64_t *)&pi->cnt;
 
 	pthread_mutex_lock(&set->lock);
 	for (size_t i = 0; i < set->n_insts; i++)
@@ -344,13 +372,11 @@ static void inst_free(struct l7_plugins *set, struct l7_plugin_inst *pi)
 			set->insts[i] = set->insts[--set->n_insts];
 			break;
 		}
-	atomic_fetch_add(&r->calls, atomic_load(&pi->cnt.calls));
-	atomic_fetch_add(&r->timeouts, atomic_load(&pi->cnt.timeouts));
-	atomic_fetch_add(&r->traps, atomic_load(&pi->cnt.traps));
-	atomic_fetch_add(&r->bad, atomic_load(&pi->cnt.bad));
-	atomic_fetch_add(&r->time_ns, atomic_load(&pi->cnt.time_ns));
+	for (size_t i = 0; i < sizeof(pi->cnt) / sizeof(*from); i++)
+		atomic_fetch_add(&to[i], atomic_load(&from[i]));
 	pthread_mutex_unlock(&set->lock);
 	inst_teardown(pi);
+	free(pi->scratch);
 	free(pi);
 }
 
@@ -421,9 +447,15 @@ static struct l7_plugin_inst *inst_new(struct l7_plugin *p, struct worker *w,
 
 	if (!pi)
 		return NULL;
+	pi->max_res = (int)w->set->opts.max_records;
+	if (!(pi->scratch = calloc((size_t)pi->max_res, sizeof(*pi->scratch)))) {
+		free(pi);
+		return NULL;
+	}
 	pi->plugin = p;
 	pi->worker = &w->pub;
 	if (inst_register(w->set, pi)) {
+		free(pi->scratch);
 		free(pi);
 		return NULL;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "l7/internal.h"
+#include "wbpf/sink.h"
 
 /* snprintf-style writer: counts what it could not store. */
 struct out {
@@ -29,35 +30,15 @@ static void finish(struct out *o)
 		o->p[o->len < o->size ? o->len : o->size - 1] = '\0';
 }
 
-/* Bytes JSON strings must escape: controls, '"', '\\' and DEL. */
-static bool needs_escape(unsigned char c)
+static void put_cb(void *o, const char *s, size_t n)
 {
-	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+	put(o, s, n);
 }
 
+/* Escaped as the sinks escape (one implementation, src/sink/buf.c). */
 static void json_str(struct out *o, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-
-	put(o, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (!needs_escape(c))
-			continue;
-		put(o, run, (size_t)(s - run));
-		run = s + 1;
-		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			put(o, esc, 2);
-		} else {
-			put(o, esc, 6);
-		}
-	}
-	put(o, run, (size_t)(s - run));
-	put(o, "\"", 1);
+	wbpf_json_str(put_cb, o, s);
 }
 
 /* ,"name": written as one piece: keys are literals. */
@@ -248,19 +229,21 @@ void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters
 		"  tcp: %" PRIu64 " gaps (%" PRIu64 " bytes), %" PRIu64 " bytes retransmitted\n"
 		"  messages: %" PRIu64 " over the size limit, %" PRIu64 " not parsed, %" PRIu64
 		" HTTP hook failures\n"
-		"  sessions: %" PRIu64 " requests timed out, %" PRIu64 " responses without request\n",
+		"  sessions: %" PRIu64 " requests timed out, %" PRIu64 " responses without request, %" PRIu64
+		" parts of multi-record exchanges merged\n",
 		st->packets, st->bytes, st->flows, st->records, st->flows_evicted, st->flows_unknown,
 		st->not_ip, st->malformed, st->ip_fragments, st->ip_reassembled, st->ip_frags_dropped,
 		st->gaps, st->gap_bytes,
 		st->retransmitted_bytes, st->msgs_too_big, st->parse_errors, st->hook_failures,
-		st->requests_timed_out, st->responses_orphan);
+		st->requests_timed_out, st->responses_orphan, st->merged_parts);
 	for (unsigned i = 0; i < L7_NPROTO; i++)
 		if (st->records_by_proto[i])
 			fprintf(f, "  %-8s %" PRIu64 " records\n", l7_protocol__str(i),
 				st->records_by_proto[i]);
 	for (unsigned i = 0; i < n_plugins; i++)
 		fprintf(f,
-			"  plugin %s: %" PRIu64 " calls, %" PRIu64 " failures, %.3f ms%s\n",
+			"  plugin %s: %" PRIu64 " calls, %" PRIu64 " failures, %.3f ms, %" PRIu64
+			" records over --max-records dropped%s\n",
 			pl[i].name, pl[i].calls, pl[i].failures, (double)pl[i].time_ns / 1e6,
-			pl[i].disabled ? ", disabled" : "");
+			pl[i].records_dropped, pl[i].disabled ? ", disabled" : "");
 }

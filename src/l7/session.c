@@ -182,8 +182,8 @@ static void time_out(struct l7_worker *w, struct l7_pending *q)
 	free(q);
 }
 
-static void add_request(struct l7_worker *w, struct l7_flow *f, const struct l7_info *info,
-			uint64_t time_us)
+static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
+				      const struct l7_info *info, uint64_t time_us)
 {
 	size_t size = pack(info, w->pack_buf);
 	struct l7_pending *q, **pp;
@@ -192,12 +192,14 @@ static void add_request(struct l7_worker *w, struct l7_flow *f, const struct l7_
 		time_out(w, f->pending);
 	q = malloc(sizeof(*q) + size);
 	if (!q)
-		return;
+		return NULL;
 	memcpy(q->packed, w->pack_buf, size);
 	q->next = NULL;
 	q->flow = f;
 	q->time_us = time_us;
+	q->resp_us = 0;
 	q->has_id = info->has_request_id;
+	q->merge = 0;
 	q->id = info->request_id;
 	q->size = (uint32_t)size;
 	for (pp = &f->pending; *pp; pp = &(*pp)->next)
@@ -211,6 +213,7 @@ static void add_request(struct l7_worker *w, struct l7_flow *f, const struct l7_
 	else
 		w->p_head = q;
 	w->p_tail = q;
+	return q;
 }
 
 static void copy_if_empty(char *dst, size_t size, const char *src)
@@ -221,40 +224,50 @@ static void copy_if_empty(char *dst, size_t size, const char *src)
 
 #define MERGE_STR(m, r, field) copy_if_empty((m)->field, sizeof((m)->field), (r)->field)
 
-/* The response's half into the request's record. */
+/* r's fields into m where m has none, attributes added: DeepFlow's merge
+ * of a log into another, for a response into its request as for the
+ * parts of a multi-record exchange. */
 static void merge(struct l7_info *m, const struct l7_info *r)
 {
-	m->type = L7_MSG_SESSION;
-	m->response_status = r->response_status;
-	m->has_response_code = r->has_response_code;
-	m->response_code = r->response_code;
-	m->resp_len = r->resp_len;
-	l7_info__set_str(m->response_result, sizeof(m->response_result), r->response_result,
-			 strlen(r->response_result));
-	l7_info__set_str(m->response_exception, sizeof(m->response_exception),
-			 r->response_exception, strlen(r->response_exception));
 	MERGE_STR(m, r, protocol_str);
 	MERGE_STR(m, r, version);
+	MERGE_STR(m, r, request_type);
+	MERGE_STR(m, r, request_domain);
+	MERGE_STR(m, r, request_resource);
 	MERGE_STR(m, r, endpoint);
+	MERGE_STR(m, r, response_result);
+	MERGE_STR(m, r, response_exception);
 	MERGE_STR(m, r, trace_id);
 	MERGE_STR(m, r, span_id);
 	MERGE_STR(m, r, parent_span_id);
 	MERGE_STR(m, r, x_request_id);
+	MERGE_STR(m, r, http_proxy_client);
+	MERGE_STR(m, r, biz_code);
+	MERGE_STR(m, r, biz_scenario);
 	MERGE_STR(m, r, biz_response_code);
+	if (m->response_status == L7_STATUS_UNKNOWN)
+		m->response_status = r->response_status;
+	if (!m->has_response_code) {
+		m->has_response_code = r->has_response_code;
+		m->response_code = r->response_code;
+	}
+	if (m->req_len < 0)
+		m->req_len = r->req_len;
+	if (m->resp_len < 0)
+		m->resp_len = r->resp_len;
+	if (!m->biz_type)
+		m->biz_type = r->biz_type;
 	for (unsigned i = 0; i < r->n_attrs && i < L7_ATTR_MAX; i++)
 		if (l7_info__add_attr(m, r->attrs[i].key, strlen(r->attrs[i].key), r->attrs[i].val,
 				      strlen(r->attrs[i].val)))
 			break;
 }
 
+/* The request a plain response answers: its id's, else the oldest. */
 static struct l7_pending *find_request(struct l7_flow *f, const struct l7_info *resp)
 {
-	struct l7_pending *q;
-
-	if (!resp->has_request_id)
-		return f->pending;
-	for (q = f->pending; q; q = q->next)
-		if (q->has_id && q->id == resp->request_id)
+	for (struct l7_pending *q = f->pending; q; q = q->next)
+		if (!q->merge && (!resp->has_request_id || (q->has_id && q->id == resp->request_id)))
 			return q;
 	return NULL;
 }
@@ -271,8 +284,75 @@ static void add_response(struct l7_worker *w, struct l7_flow *f, const struct l7
 	unlink_pending(w, f, q);
 	unpack(q->packed, q->size, &w->merged);
 	merge(&w->merged, info);
+	w->merged.type = L7_MSG_SESSION;
 	emit(w, f, &w->merged, q->time_us, time_us, false);
 	free(q);
+}
+
+/* The exchange a part belongs to: same flow, same request id (or none). */
+static struct l7_pending *find_exchange(struct l7_flow *f, const struct l7_info *part)
+{
+	for (struct l7_pending *q = f->pending; q; q = q->next)
+		if (q->merge && q->has_id == part->has_request_id &&
+		    (!q->has_id || q->id == part->request_id))
+			return q;
+	return NULL;
+}
+
+/* Stores the merged record again, in a larger block if it grew. */
+static void repack(struct l7_worker *w, struct l7_flow *f, struct l7_pending *q)
+{
+	size_t size = pack(&w->merged, w->pack_buf);
+	struct l7_pending *n = q, **pp;
+
+	if (size > q->size) {
+		if (!(n = malloc(sizeof(*n) + size)))
+			return; /* the parts merged so far stay */
+		*n = *q;
+		for (pp = &f->pending; *pp != q; pp = &(*pp)->next)
+			;
+		*pp = n;
+		*(n->tprev ? &n->tprev->tnext : &w->p_head) = n;
+		*(n->tnext ? &n->tnext->tprev : &w->p_tail) = n;
+		free(q);
+	}
+	memcpy(n->packed, w->pack_buf, size);
+	n->size = (uint32_t)size;
+}
+
+/* DeepFlow's multi-record exchanges: a record with need_merge is one part
+ * of a request or a response; parts of the same flow and request id merge
+ * (merge()) until both directions have sent their is_end part, then the
+ * exchange goes out as one record: start at its first part, end at its
+ * first response part. An exchange never ended times out like a request. */
+static void add_part(struct l7_worker *w, struct l7_flow *f, const struct l7_info *info,
+		     uint64_t time_us)
+{
+	bool resp = info->type == L7_MSG_RESPONSE;
+	uint8_t end = !info->is_end ? 0 : resp ? PENDING_RESP_END : PENDING_REQ_END;
+	struct l7_pending *q = find_exchange(f, info);
+
+	w->st.merged_parts++;
+	if (!q) {
+		if ((q = add_request(w, f, info, time_us))) {
+			q->merge = PENDING_MERGING | end;
+			q->resp_us = resp ? time_us : 0;
+		}
+		return;
+	}
+	unpack(q->packed, q->size, &w->merged);
+	merge(&w->merged, info);
+	q->merge |= end;
+	if (resp && !q->resp_us)
+		q->resp_us = time_us;
+	if (!(~q->merge & (PENDING_REQ_END | PENDING_RESP_END))) {
+		unlink_pending(w, f, q);
+		w->merged.type = L7_MSG_SESSION;
+		emit(w, f, &w->merged, q->time_us, q->resp_us, false);
+		free(q);
+		return;
+	}
+	repack(w, f, q);
 }
 
 void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct l7_info *info,
@@ -284,6 +364,10 @@ void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct l7_info *in
 		const char *s = l7_protocol__str(info->protocol);
 
 		l7_info__set_str(info->protocol_str, sizeof(info->protocol_str), s, strlen(s));
+	}
+	if (info->need_merge && info->type != L7_MSG_SESSION) {
+		add_part(w, f, info, time_us);
+		return;
 	}
 	switch (info->type) {
 	case L7_MSG_REQUEST:

@@ -123,13 +123,15 @@ static int64_t parse_one(struct l7_worker *w, struct l7_flow *f, struct l7_msg *
 	uint64_t end = 0;
 	int n;
 
-	n = p->parse(p->self, m, w->out, (int)(sizeof(w->out) / sizeof(w->out[0])));
+	int max = w->p->cfg.max_records ? (int)w->p->cfg.max_records : 1;
+
+	n = p->parse(p->self, m, w->out, max);
 	if (n == -EAGAIN && !m->truncated)
 		return 0;
 	if (n < 0)
 		return n;
-	if (n > (int)(sizeof(w->out) / sizeof(w->out[0])))
-		n = (int)(sizeof(w->out) / sizeof(w->out[0]));
+	if (n > max)
+		n = max; /* a parser must not: the rest are not there */
 	for (int i = 0; i < n; i++) {
 		if (w->out[i].msg_end > end)
 			end = w->out[i].msg_end;

@@ -21,6 +21,8 @@ int l7_worker__init(struct l7_worker *w, struct l7_pipeline *p, unsigned idx)
 	w->next_flow_id = (uint64_t)idx + p->n_workers;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	if (!(w->out = calloc(p->cfg.max_records ? p->cfg.max_records : 1, sizeof(*w->out))))
+		return -ENOMEM;
 	return l7_flows__init(w, per ? per : 1);
 }
 
@@ -73,4 +75,5 @@ void l7_worker__fini(struct l7_worker *w)
 		l7_worker__finish(w);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
+	free(w->out);
 }

@@ -89,34 +89,44 @@ void sink_buf__free(struct sink_buf *b)
 
 /* Control characters are escaped and bytes >= 0x80 pass through: records
  * carry what was observed, and invalid UTF-8 is the reader's to judge. */
-void sink_buf__json_str(struct sink_buf *b, const char *s)
+void wbpf_json_str(void (*put)(void *ctx, const char *p, size_t n), void *ctx, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
-	sink_buf__put(b, "\"", 1);
+	put(ctx, "\"", 1);
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		sink_buf__put(b, run, (size_t)(s - run));
+		put(ctx, run, (size_t)(s - run));
 		run = s + 1;
 		if (c == '"' || c == '\\') {
 			esc[1] = (char)c;
-			sink_buf__put(b, esc, 2);
+			put(ctx, esc, 2);
 		} else if (c == '\n') {
-			sink_buf__put(b, "\\n", 2);
+			put(ctx, "\\n", 2);
 		} else if (c == '\t') {
-			sink_buf__put(b, "\\t", 2);
+			put(ctx, "\\t", 2);
 		} else {
-			sink_buf__put(b, esc, sizeof(esc));
+			put(ctx, esc, sizeof(esc));
 		}
 	}
 	if (s)
-		sink_buf__put(b, run, (size_t)(s - run));
-	sink_buf__put(b, "\"", 1);
+		put(ctx, run, (size_t)(s - run));
+	put(ctx, "\"", 1);
+}
+
+static void put_to_buf(void *b, const char *p, size_t n)
+{
+	sink_buf__put(b, p, n);
+}
+
+void sink_buf__json_str(struct sink_buf *b, const char *s)
+{
+	wbpf_json_str(put_to_buf, b, s);
 }
 
 void sink_buf__json_value(struct sink_buf *b, const struct wbpf_field *f)

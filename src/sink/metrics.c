@@ -145,6 +145,17 @@ void wbpf_metric__observe(struct wbpf_metric *s, double seconds)
 	atomic_add_double(&s->value, seconds);
 }
 
+void wbpf_metric__set_histogram(struct wbpf_metric *s,
+				const uint64_t per_bucket[WBPF_METRIC_BUCKETS], uint64_t count,
+				double sum_seconds)
+{
+	_Static_assert(WBPF_METRIC_BUCKETS == METRIC_BUCKETS, "one bucket layout");
+	for (int i = 0; i < METRIC_BUCKETS; i++)
+		s->buckets[i] = per_bucket[i];
+	s->count = count;
+	s->value = bits_of(sum_seconds);
+}
+
 /* ------------------------------------------------------------ rendering */
 
 static const char *type_name(enum wbpf_metric_type t)

@@ -507,6 +507,23 @@ static void flows(struct gen *g, unsigned n)
 	}
 }
 
+/* A conversation on port 7000 read from stdin: each line "> TEXT" is a
+ * segment from the client, "< TEXT" one from the server (TEXT and its
+ * newline). For tests of plugin protocols whose messages are lines. */
+static void lines(struct gen *g)
+{
+	char line[4096];
+	struct conn c;
+
+	conn_init(g, &c, 1);
+	c.sport = 7000;
+	open_conn(g, &c);
+	while (fgets(line, sizeof(line), stdin))
+		if ((line[0] == '>' || line[0] == '<') && line[1] == ' ')
+			sends(g, &c, line[0] == '>', line + 2);
+	close_conn(g, &c);
+}
+
 int main(int argc, char **argv)
 {
 	struct gen g = {.linktype = LT_ETH, .snaplen = 65535, .t_us = 1700000000000000ull};
@@ -547,6 +564,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(sc, "overflow")) overflow(&g);
 	else if (!strcmp(sc, "dns") || !strcmp(sc, "dns6")) dns(&g);
 	else if (!strcmp(sc, "frag")) frag(&g);
+	else if (!strcmp(sc, "lines")) lines(&g);
 	else if (!strcmp(sc, "bench")) bench(&g, argc > 3 ? (unsigned)atoi(argv[3]) : 100000);
 	else if (!strcmp(sc, "snap")) split(&g);
 	else if (!strcmp(sc, "flows")) flows(&g, argc > 3 ? (unsigned)atoi(argv[3]) : 1000000);

@@ -150,7 +150,8 @@ static void test_legacy_decode(void)
 	CHECK_EQ(l7_df_result__decode(legacy_resp, sizeof(legacy_resp) - 1, L7_S2C, out, 4),
 		 -EBADMSG);
 	CHECK_EQ(l7_df_result__decode(legacy_resp, 0, L7_S2C, out, 4), -EBADMSG);
-	CHECK_EQ(l7_df_result__decode(legacy_resp, sizeof(legacy_resp), L7_S2C, out, 0), -E2BIG);
+	/* past max: checked, counted, not kept */
+	CHECK_EQ(l7_df_result__decode(legacy_resp, sizeof(legacy_resp), L7_S2C, out, 0), 1);
 }
 
 static const uint8_t pb_resp[] = {
@@ -315,6 +316,8 @@ static void test_probe_pb(void)
 static void test_probe_legacy(void)
 {
 	struct rig r;
+	struct l7_plugin_stats st;
+	uint64_t fails;
 	struct l7_info out[2];
 	struct l7_msg m = vector_msg("PROBE-RESP");
 	enum l7_direction dir = L7_C2S;
@@ -336,7 +339,13 @@ static void test_probe_legacy(void)
 	m = vector_msg("PROBE-BADDIR");
 	CHECK_EQ(infer(&r, &m, &dir) == NULL, 1);
 	CHECK_EQ(parse(&r, "PROBE-GARBAGE", L7_C2S, out, 2), -EINVAL);
-	CHECK_EQ(parse(&r, "PROBE-HUGE", L7_C2S, out, 2), -EINVAL);
+	/* 17 records where the caller holds 2: 2 taken, 15 counted as dropped */
+	l7_plugins__stats(r.set, 0, &st);
+	fails = st.failures;
+	CHECK_EQ(parse(&r, "PROBE-HUGE", L7_C2S, out, 2), 2);
+	l7_plugins__stats(r.set, 0, &st);
+	CHECK_EQ(st.records_dropped, 15);
+	CHECK_EQ(st.failures, fails);
 	rig_close(&r);
 }
 
@@ -448,9 +457,41 @@ HOSTILE(loop_parse, "loop_parse", "HOSTILE", true)
 HOSTILE(sleep, "sleep", "HOSTILE", true)
 HOSTILE(trap, "trap", "HOSTILE", false)
 HOSTILE(grow, "grow", "HOSTILE", false)
-HOSTILE(records, "records", "HOSTILE", false)
 HOSTILE(garbage, "garbage", "HOSTILE", false)
 HOSTILE(exit, "exit", "HOSTILE", false)
+
+/* 40 records from one call: all kept under the default limit; past
+ * max_records the rest are dropped and counted, and the call still counts
+ * as a success (the records are good). */
+static void records_cap(unsigned max_records, int want, uint64_t dropped)
+{
+	const char *args[] = { "mode=records" };
+	struct l7_plugin_spec spec = { WASM("hostile"), args, 1 };
+	struct l7_plugins_opts o = { .sz = sizeof(o), .hook_timeout_ns = RELAXED_TIMEOUT_NS,
+				     .max_records = max_records };
+	static struct l7_info out[64];
+	struct l7_plugin_stats st;
+	struct rig r = { 0 };
+
+	if (!CHECK(r.set = l7_plugins__load(&spec, 1, &o, &r.err)) ||
+	    !CHECK(r.w = l7_plugins__instantiate(r.set, &r.err))) {
+		fprintf(stderr, "records_cap: %s\n", r.err.msg);
+		rig_close(&r);
+		return;
+	}
+	CHECK_EQ(parse(&r, "HOSTILE", L7_C2S, out, 64), want);
+	l7_plugins__stats(r.set, 0, &st);
+	CHECK_EQ(st.records_dropped, dropped);
+	CHECK_EQ(st.failures, 0);
+	CHECK(!st.disabled);
+	rig_close(&r);
+}
+
+static void test_records_cap(void)
+{
+	records_cap(0, 40, 0);
+	records_cap(16, 16, 24);
+}
 
 static void test_hostile_badptr(void)
 {
@@ -605,7 +646,7 @@ static const struct check_test tests[] = {
 	{ "hostile_sleep", test_hostile_sleep },
 	{ "hostile_trap", test_hostile_trap },
 	{ "hostile_grow", test_hostile_grow },
-	{ "hostile_records", test_hostile_records },
+	{ "records_cap", test_records_cap },
 	{ "hostile_garbage", test_hostile_garbage },
 	{ "hostile_exit", test_hostile_exit },
 	{ "hostile_badptr", test_hostile_badptr },

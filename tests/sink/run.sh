@@ -194,17 +194,7 @@ else
 		"$EMITTER" 100000 3000 >/dev/null 2>"$TMP/metrics.err" &
 	run_pid=$!
 	PIDS+=("$run_pid")
-	cat >"$TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: wbpf
-    static_configs:
-      - targets: ['127.0.0.1:$M_PORT']
-EOF
-	prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-		--web.listen-address="127.0.0.1:$P_PORT" >"$TMP/prometheus.log" 2>&1 &
-	PIDS+=("$!")
+	prom_start "$TMP" "$P_PORT" "127.0.0.1:$M_PORT"
 	wait_http "http://127.0.0.1:$M_PORT/metrics" 10
 	curl -s "http://127.0.0.1:$M_PORT/metrics" >"$TMP/exposition"
 	if promtool check metrics <"$TMP/exposition" >"$TMP/check" 2>&1 &&

@@ -1,6 +1,7 @@
 # Shell helpers shared by tests/sink/run.sh and bench/sink/clickhouse.sh:
-# waiting for HTTP, and a throwaway ClickHouse server (free_port comes
-# from tests/lib.sh, which the caller sources first).
+# waiting for HTTP, a throwaway ClickHouse server and a throwaway
+# Prometheus (prom_start; free_port comes from tests/lib.sh, which the
+# caller sources first).
 #   source tests/sink/services.sh; CH_DIR=...; ch_start; ch_query SQL; ch_stop
 # ch_start appends the server's pid to the PIDS array (the caller's
 # cleanup kills what it holds).
@@ -12,6 +13,22 @@ wait_http() { # URL SECONDS
 		sleep 0.1
 	done
 	return 1
+}
+
+# A throwaway Prometheus scraping TARGET every second, its API on
+# 127.0.0.1:PORT, its files in DIR (the caller's); its pid joins PIDS.
+prom_start() { # DIR PORT TARGET
+	cat >"$1/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: wbpf
+    static_configs:
+      - targets: ['$3']
+EOF
+	prometheus --config.file="$1/prometheus.yml" --storage.tsdb.path="$1/tsdb" \
+		--web.listen-address="127.0.0.1:$2" >"$1/prometheus.log" 2>&1 &
+	PIDS+=("$!")
 }
 
 # A server for this run: its directory (CH_DIR, the caller's) and address.

@@ -7,7 +7,7 @@
  *	sleep       parse sleeps in poll_oneoff for a minute
  *	trap        parse traps
  *	grow        parse grows memory until refused, then traps
- *	records     parse makes more records than allowed
+ *	records     parse makes 40 records (past a small --max-records)
  *	garbage     check answers with bits no protocol has
  *	badptr      parse hands the host bad pointers; reports what it got
  *	exit        parse calls proc_exit

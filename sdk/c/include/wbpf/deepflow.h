@@ -35,6 +35,14 @@ DF_IMPORT(host_read_str_result) int df_host_read_str_result(const void *buf, uin
 #define DF_HOOK_CUSTOM_BYTE0 0x20
 #define DF_HOOK_PAYLOAD_BYTE15 0x01
 
+/* For a plugin that only parses payloads: its hook bitmap, and the HTTP
+ * hooks DeepFlow requires anyway, which pass (0). */
+#define DF_PAYLOAD_PLUGIN()                                                        \
+	static uint8_t df_payload_bitmap_[16] = { [15] = DF_HOOK_PAYLOAD_BYTE15 }; \
+	DF_EXPORT(get_hook_bitmap) { return (int)(uintptr_t)df_payload_bitmap_; }  \
+	DF_EXPORT(on_http_req) { return 0; }                                       \
+	DF_EXPORT(on_http_resp) { return 0; }
+
 /* check_payload's answer for a response: proto | DF_DIR_RESPONSE. */
 #define DF_DIR_REQUEST (1 << 8)
 #define DF_DIR_RESPONSE (2 << 8)

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# `wbpf l7 --metrics` with a plugin: per plugin and hook, calls, failures
+# and call-time histograms in the Prometheus exposition. wbpf captures
+# loopback live while a python3 client and server talk the line protocol
+# of tests/l7/plugins/df_merge.c on 127.0.0.1; Debian's prometheus, started
+# here, scrapes wbpf; `promtool query instant` must see the plugin's parse
+# calls rise and its histogram count them, and `promtool check metrics`
+# must accept the exposition. Needs root (live capture) and prometheus:
+# skipped with the reason otherwise.
+# Usage: metrics.sh WBPF GUEST.wasm
+set -uo pipefail
+
+WBPF=${1:?usage: metrics.sh WBPF GUEST.wasm}
+GUEST=${2:?}
+T=$(mktemp -d /tmp/wbpf-l7metrics.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+FAILED=0
+fail() { echo "l7-metrics: FAIL: $*" >&2; FAILED=1; }
+
+[ "$(id -u)" -eq 0 ] || { echo "l7-metrics: skipped: live capture needs root"; exit 0; }
+for t in prometheus promtool python3 curl; do
+	command -v $t >/dev/null || { echo "l7-metrics: skipped: $t is not installed"; exit 0; }
+done
+
+# free_port, wait_http, prom_start
+source "$(dirname "$0")/../sink/services.sh"
+APP=$(free_port)
+MET=$(free_port)
+PROM=$(free_port)
+
+# The server answers each "Q id=N ..." line with "A id=N c=200".
+python3 - "$APP" >"$T/server.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+f = c.makefile("rb")
+for line in f:
+    rid = line.split()[1].decode()
+    c.sendall(b"A " + rid.encode() + b" c=200\n")
+PY
+PIDS+=($!)
+for _ in $(seq 100); do
+	ss -Htln "sport = :$APP" | grep -q . && break
+	sleep 0.05
+done
+
+"$WBPF" l7 --iface lo --filter "tcp port $APP" --duration 60 --plugin "$GUEST" \
+	--metrics "127.0.0.1:$MET" --json >"$T/out.json" 2>"$T/wbpf.err" &
+WBPF_PID=$!
+PIDS+=($WBPF_PID)
+prom_start "$T" "$PROM" "127.0.0.1:$MET"
+wait_http "http://127.0.0.1:$MET/metrics" 10 || fail "wbpf l7 does not serve /metrics"
+
+# The client: one request a quarter second, so scrapes see the count rise.
+python3 - "$APP" >"$T/client.log" 2>&1 <<'PY' &
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = c.makefile("rb")
+for i in range(1, 25):
+    c.sendall(b"Q id=%d t=GET r=/m\n" % i)
+    f.readline()
+    time.sleep(0.25)
+c.close()
+PY
+CLIENT=$!
+PIDS+=($CLIENT)
+
+query() { # expr -> value
+	promtool query instant "http://127.0.0.1:$PROM" "$1" 2>/dev/null |
+		sed -n 's/.*=> \([0-9.e+]*\) @.*/\1/p' | head -1
+}
+SEL='plugin="df_merge.wasm",abi="deepflow",hook="parse"'
+first= second=
+for _ in $(seq 60); do
+	v=$(query "wbpf_l7_plugin_calls_total{$SEL}")
+	if [ -n "$v" ] && [ -z "$first" ]; then
+		first=$v
+	elif [ -n "$v" ] && awk "BEGIN{exit !($v > $first)}"; then
+		second=$v
+		break
+	fi
+	sleep 0.25
+done
+if [ -n "$first" ] && [ -n "$second" ]; then
+	echo "l7-metrics: prometheus sees the plugin's parse calls rise from $first to $second"
+else
+	fail "parse calls did not rise: first='$first' second='$second' $(tail -n 2 "$T/prometheus.log")"
+fi
+wait "$CLIENT" || fail "the client failed: $(tail -n 3 "$T/client.log")"
+sleep 1.5 # the last exchanges reach the counters
+curl -s "http://127.0.0.1:$MET/metrics" >"$T/expo"
+if [ -s "$T/expo" ] && promtool check metrics <"$T/expo" >"$T/check" 2>&1; then
+	echo "l7-metrics: promtool check metrics accepts the exposition"
+else
+	fail "promtool check metrics: $(head -n 5 "$T/check")"
+fi
+calls=$(sed -n "s/^wbpf_l7_plugin_calls_total{$SEL} //p" "$T/expo")
+count=$(sed -n "s/^wbpf_l7_plugin_call_seconds_count{$SEL} //p" "$T/expo")
+inf=$(sed -n "s/^wbpf_l7_plugin_call_seconds_bucket{$SEL,le=\"+Inf\"} //p" "$T/expo")
+fails=$(sed -n "s/^wbpf_l7_plugin_failures_total{$SEL} //p" "$T/expo")
+# 24 requests and 24 responses: one parse call each
+[ "$calls" = 48 ] || fail "parse calls: '$calls', expected 48"
+[ "$count" = "$calls" ] && [ "$inf" = "$calls" ] ||
+	fail "histogram count '$count' / +Inf bucket '$inf' differ from the calls '$calls'"
+[ "$fails" = 0 ] || fail "parse failures: '$fails', expected 0"
+grep -q "^wbpf_l7_plugin_call_seconds_bucket{plugin=\"df_merge.wasm\",abi=\"deepflow\",hook=\"check\",le=\"0.001\"}" "$T/expo" ||
+	fail "no check-hook histogram"
+grep -q '^wbpf_l7_plugin_calls_total{plugin="df_merge.wasm",abi="deepflow",hook="load"}' "$T/expo" ||
+	fail "no load-time series"
+kill -INT "$WBPF_PID" 2>/dev/null
+wait "$WBPF_PID"
+n=$(wc -l <"$T/out.json")
+[ "$n" = 24 ] || fail "records: $n, expected 24 ($(tail -n 3 "$T/wbpf.err"))"
+[ $FAILED -eq 0 ] && echo "l7-metrics: ok"
+exit $FAILED
