@@ -44,7 +44,7 @@ endef
 L7_REACTOR := -mexec-model=reactor
 RESP_SRCS := examples/l7_redis/resp.c
 $(eval $(call l7_plugin,$(L7_EX)/l7_dns.wasm,examples/l7_dns/dns.c,,$(L7_REACTOR)))
-$(eval $(call l7_plugin,$(L7_EX)/l7_mqtt.wasm,examples/l7_mqtt/mqtt.c,,$(L7_REACTOR)))
+$(eval $(call l7_plugin,$(L7_EX)/l7_mqtt.wasm,examples/l7_mqtt/mqtt.c examples/l7_mqtt/props.c,,$(L7_REACTOR)))
 $(eval $(call l7_plugin,$(L7_EX)/l7_http_trace.wasm,examples/l7_http_trace/http_trace.c,,$(L7_REACTOR)))
 $(eval $(call l7_plugin,$(L7_EX)/l7_redis.wasm,examples/l7_redis/redis.c $(RESP_SRCS),,$(L7_REACTOR)))
 $(eval $(call l7_plugin,$(L7_EX)/l7_redis_deepflow_pb.wasm,examples/l7_redis/redis_deepflow.c $(RESP_SRCS)))

@@ -8,7 +8,8 @@
  * Output, a record a line, tab-separated: frame, direction (c2s|s2c),
  * type (req|resp), protocol name, request_type, request_resource,
  * request_id, response_code ("-" when absent), response_status (-1 for a
- * request), trace_id, then key=value attributes.
+ * request), trace_id, then key=value attributes, then version=V when the
+ * record has a version.
  *	plugin_feed --server-port N --plugin P.wasm [--plugin-arg k=v]... < in
  * Each segment is one message: the captures are small exchanges on
  * loopback. The protocol is inferred once per flow, as the pipeline does.
@@ -58,6 +59,8 @@ static void print(const char *frame, const struct l7_msg *m, const struct l7_inf
 	printf("%d\t%s", r->type == L7_MSG_REQUEST ? -1 : (int)r->response_status, r->trace_id);
 	for (unsigned i = 0; i < r->n_attrs; i++)
 		printf("\t%s=%s", r->attrs[i].key, r->attrs[i].val);
+	if (r->version[0])
+		printf("\tversion=%s", r->version);
 	printf("\n");
 }
 

@@ -4,7 +4,8 @@
 # through the plugin host (build/l7plug/plugin_feed) and the fields each
 # plugin gives are compared with tshark's dissection of the same capture:
 #   Redis  redis-server + redis-cli   command per request, error replies (tshark `resp`)
-#   MQTT   mosquitto + mosquitto_pub/sub   packet types and topics (tshark `mqtt`)
+#   MQTT   mosquitto + mosquitto_pub/sub   packet types and topics (tshark `mqtt`);
+#          MQTT 5 (-V mqttv5 -D ...): version, reason codes, properties
 #   DNS    dnsmasq + dig, UDP and TCP  id, name, type, rcode, answer count (tshark `dns`)
 # The Redis plugin also runs as the `deepflow`-ABI builds (both result
 # formats), which must give the same records as the `wbpf_l7` one; the
@@ -197,6 +198,104 @@ mqtt_part() {
 	compare mqtt "$T/mqtt.want" "$T/mqtt.got"
 }
 
+# ------------------------------------------------------- MQTT 5 properties
+# mosquitto_pub/sub -V mqttv5 with properties on CONNECT, SUBSCRIBE,
+# PUBLISH and DISCONNECT; per frame, the plugin's packet types, version,
+# topics, reason codes and properties (ids in order, user properties,
+# numbers, strings) must equal tshark's.
+mqtt5_part() {
+	need mqtt5 mosquitto mosquitto_pub mosquitto_sub python3 || return 0
+	local port
+	port=$(free_port 11950)
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$T/mosquitto5.conf"
+	mosquitto -c "$T/mosquitto5.conf" >"$T/mosquitto5.log" 2>&1 &
+	PIDS+=($!)
+	wait_port t "$port" || { fail "mosquitto (MQTT 5) did not start"; return; }
+	capture_start mqtt5 "tcp port $port" || return
+	timeout 10 mosquitto_sub -V mqttv5 -h 127.0.0.1 -p "$port" -t wbpf/v5 -q 1 -C 2 \
+		-D connect session-expiry-interval 30 -D subscribe user-property sk sv >"$T/sub5.out" &
+	local sub=$!
+	sleep 0.5
+	mosquitto_pub -V mqttv5 -h 127.0.0.1 -p "$port" -t wbpf/v5 -m hello -q 1 \
+		-D connect session-expiry-interval 30 -D connect user-property ck cv \
+		-D publish user-property k1 v1 -D publish user-property k2 v2 \
+		-D publish content-type text/plain -D publish message-expiry-interval 60 \
+		-D publish response-topic wbpf/reply -D publish correlation-data abc \
+		-D publish payload-format-indicator 1
+	mosquitto_pub -V mqttv5 -h 127.0.0.1 -p "$port" -t wbpf/v5 -m again -q 2 \
+		-D publish user-property k3 v3 -D disconnect reason-string bye
+	wait "$sub" || fail "mqtt5: the subscriber did not get both messages"
+	capture_stop mqtt5
+	tshark -r "$T/mqtt5.pcap" -d "tcp.port==$port,mqtt" -Y mqtt -T json -e frame.number \
+		-e mqtt.msgtype -e mqtt.ver -e mqtt.topic -e mqtt.property_id -e mqtt.prop_key \
+		-e mqtt.prop_value -e mqtt.prop_number -e mqtt.prop_string -e mqtt.property.content_type \
+		-e mqtt.connack.reason_code 2>/dev/null >"$T/mqtt5.tshark.json"
+	feed mqtt5 "$port" "$EX/l7_mqtt.wasm" >"$T/mqtt5.out" 2>"$T/mqtt5.err" || fail "mqtt5: $(cat "$T/mqtt5.err")"
+	python3 - "$T/mqtt5.tshark.json" "$T/mqtt5.out" >"$T/mqtt5.want" 3>"$T/mqtt5.got" <<'PY' ||
+import json, os, sys
+TYPES = "RESERVED CONNECT CONNACK PUBLISH PUBACK PUBREC PUBREL PUBCOMP SUBSCRIBE SUBACK UNSUBSCRIBE UNSUBACK PINGREQ PINGRESP DISCONNECT AUTH".split()
+# property name -> (id, form): n number, s string, b binary (hex in the plugin)
+PROPS = {"payload_format_indicator": (0x01, "n"), "message_expiry_interval": (0x02, "n"),
+         "content_type": (0x03, "c"), "response_topic": (0x08, "s"), "correlation_data": (0x09, "b"),
+         "subscription_identifier": (0x0b, "n"), "session_expiry_interval": (0x11, "n"),
+         "assigned_client_identifier": (0x12, "s"), "server_keep_alive": (0x13, "n"),
+         "authentication_method": (0x15, "s"), "authentication_data": (0x16, "b"),
+         "request_problem_information": (0x17, "n"), "will_delay_interval": (0x18, "n"),
+         "request_response_information": (0x19, "n"), "response_information": (0x1a, "s"),
+         "server_reference": (0x1c, "s"), "reason_string": (0x1f, "s"), "receive_maximum": (0x21, "n"),
+         "topic_alias_maximum": (0x22, "n"), "topic_alias": (0x23, "n"), "maximum_qos": (0x24, "n"),
+         "retain_available": (0x25, "n"), "maximum_packet_size": (0x27, "n"),
+         "wildcard_subscription_available": (0x28, "n"),
+         "subscription_identifier_available": (0x29, "n"), "shared_subscription_available": (0x2a, "n")}
+def line(frame, types, ver, topics, ids, users, nums, strs, ctype, connack):
+    return "\t".join([frame, ",".join(types), ver, ",".join(topics), ",".join("0x%02x" % i for i in ids),
+                      ",".join(users), ",".join(nums), ",".join(strs), ctype, connack])
+want = []
+for p in json.load(open(sys.argv[1])):
+    f = p["_source"]["layers"]
+    g = lambda k: f.get(k, [])
+    want.append(line(g("frame.number")[0], [TYPES[int(t)] for t in g("mqtt.msgtype")], ",".join(g("mqtt.ver")),
+                     g("mqtt.topic"), [int(i, 16) for i in g("mqtt.property_id")],
+                     ["%s=%s" % kv for kv in zip(g("mqtt.prop_key"), g("mqtt.prop_value"))],
+                     g("mqtt.prop_number"), g("mqtt.prop_string"), ",".join(g("mqtt.property.content_type")),
+                     ",".join(g("mqtt.connack.reason_code"))))
+frames = {}
+for l in open(sys.argv[2]):
+    c = l.rstrip("\n").split("\t")
+    frames.setdefault(c[0], []).append(c)
+got = []
+for frame, recs in frames.items():
+    types, ver, topics, ids, users, nums, strs, ctype, connack = [], "", [], [], [], [], [], "", ""
+    for c in recs:
+        types.append(c[4])
+        if c[5]:
+            topics.append(c[5])
+        if c[4] == "CONNACK":
+            connack = c[7]
+        for a in c[10:]:
+            k, v = a.split("=", 1)
+            if k == "version":
+                ver = ("5" if v == "5.0" else v) if c[4] == "CONNECT" else ver
+            elif k in PROPS:
+                pid, form = PROPS[k]
+                ids.append(pid)
+                if form == "n":
+                    nums.append(v)
+                elif form == "c":
+                    ctype = v
+                else:
+                    strs.append(bytes.fromhex(v).decode() if form == "b" else v)
+            elif k != "client_id":
+                ids.append(0x26)
+                users.append("%s=%s" % (k, v))
+    got.append(line(frame, types, ver, topics, ids, users, nums, strs, ctype, connack))
+print("\n".join(want))
+os.write(3, ("\n".join(got) + "\n").encode())
+PY
+		fail "mqtt5: comparing failed"
+	compare "MQTT 5 properties" "$T/mqtt5.want" "$T/mqtt5.got"
+}
+
 # -------------------------------------------------------------------- DNS
 dns_part() {
 	need dns dnsmasq dig || return 0
@@ -252,5 +351,6 @@ dns_part() {
 
 redis_part
 mqtt_part
+mqtt5_part
 dns_part
 tally l7plug-e2e
