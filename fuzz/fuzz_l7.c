@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the L7 packet path: decoding, flows, TCP
- * reassembly, inference, the HTTP and DNS parsers, sessions and the JSON
+ * reassembly, inference, the HTTP, DNS and NATS parsers, sessions and the JSON
  * output, with small limits so that eviction, out-of-order bounds and the
  * message size limit are reached by short inputs.
  *
  * An input is a pcap file (the seeds are the test captures), whose link
- * type the fuzzer may change too; or 'H'/'D' followed by a payload given
- * straight to the HTTP/DNS parser, once as a part and once as all there
+ * type the fuzzer may change too; or 'H'/'D'/'N' followed by a payload given
+ * straight to the HTTP/DNS/NATS parser, once as a part and once as all there
  * is, so that the parsers' corners are reached without a TCP handshake.
  */
 #include <errno.h>
@@ -95,6 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_parser(&l7_http_parser, data + 1, size - 1);
 	else if (size && data[0] == 'D')
 		run_parser(&l7_dns_parser, data + 1, size - 1);
+	else if (size && data[0] == 'N')
+		run_parser(&l7_nats_parser, data + 1, size - 1);
 	else
 		run_pcap(data, size);
 	return 0;

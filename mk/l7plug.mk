@@ -7,7 +7,9 @@
 #                       (tests/l7/plugins_e2e.sh: redis, mosquitto, dnsmasq);
 #                       DeepFlow's multi-record merge and large batches
 #                       through `wbpf l7` (tests/l7/merge.sh); per-plugin
-#                       metrics scraped by prometheus (tests/l7/metrics.sh)
+#                       metrics scraped by prometheus (tests/l7/metrics.sh);
+#                       NATS and its custom messages to a plugin on a real
+#                       nats-server (tests/l7/nats.sh)
 #   make fuzz-l7-result DeepFlow's result decoders under libFuzzer (30 s in
 #                       `make test`; FUZZ_L7R_SECONDS=600 for longer)
 
@@ -71,6 +73,7 @@ l7plug-test: $(L7P_OUT)/plugins_test $(L7P_OUT)/san/plugins_test $(L7P_WASMS) $(
 	$(L7P_OUT)/san/plugins_test
 	@bash tests/l7/merge.sh $(BUILD)/wbpf $(L7_GEN) $(L7P_OUT)/df_merge.wasm
 	@bash tests/l7/metrics.sh $(BUILD)/wbpf $(L7P_OUT)/df_merge.wasm
+	@bash tests/l7/nats.sh $(BUILD)/wbpf $(L7P_OUT)/df_nats.wasm
 	@bash tests/l7/plugins_e2e.sh $(BUILD)
 
 TEST_TARGETS += l7plug-test

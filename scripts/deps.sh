@@ -20,6 +20,7 @@ packages=(
   nginx-light dnsmasq-base bind9-dnsutils curl   # l7 tests: real servers and clients
   libndpi-bin                   # l7 bench: ndpiReader as a peer
   redis-server redis-tools mosquitto mosquitto-clients   # l7 plugin tests: real servers and clients
+  nats-server   # l7: the NATS parser, a source of DeepFlow custom messages
   libssl-dev libarchive-dev libsodium-dev   # OCI: signatures and digests, tarballs, cosign key envelopes
   docker-registry skopeo apache2-utils openssl     # OCI tests: registry, interop, htpasswd, test CA
   python3                       # OCI tests: the fault-injecting proxy (tests/oci/proxy.py)

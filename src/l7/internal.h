@@ -243,7 +243,9 @@ int l7_sock__attach_tls(struct l7_sock *s, const struct l7_sock_opts *o, unsigne
 /* built-in parsers */
 extern const struct l7_parser l7_http_parser;
 extern const struct l7_parser l7_dns_parser;
-/* The HTTP parser's state: the worker's hooks and its failure counter. */
+extern const struct l7_parser l7_nats_parser;
+/* The hooks' state for the built-ins that call them (HTTP, NATS): the
+ * worker's hooks, its failure counter, and the HTTP parser's own state. */
 struct l7_http_self {
 	const struct l7_http_hooks *hooks;
 	unsigned n_hooks;

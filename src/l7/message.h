@@ -46,6 +46,7 @@ enum l7_protocol {
 	L7_PROTO_MYSQL = 60,
 	L7_PROTO_REDIS = 80,
 	L7_PROTO_MQTT = 101,
+	L7_PROTO_NATS = 104,
 	L7_PROTO_DNS = 120,
 	L7_PROTO_CUSTOM = 127, /* a plugin's protocol without a number of its own */
 };
@@ -167,8 +168,9 @@ struct l7_parser {
 	void *self;
 };
 
-/* HTTP hooks: the built-in HTTP parser offers each request and response to
- * whoever registered, and merges what comes back into its record. */
+/* Hooks: the built-in HTTP parser offers each request and response to
+ * whoever registered, the NATS parser its messages, and each merges what
+ * comes back into its record. */
 struct l7_http_req {
 	const char *path, *host, *user_agent, *referer;
 };
@@ -179,6 +181,16 @@ struct l7_http_resp {
 	const char *endpoint;
 };
 
+/* DeepFlow's custom messages: what a protocol parser hands the plugins
+ * (hook point 0 protocol parse, 1 session filter, 2 sampling; type code
+ * the parser's protocol number; a protobuf it defines). */
+struct l7_custom_msg {
+	uint16_t hook_point;
+	uint32_t type_code;
+	const uint8_t *pb;
+	uint32_t pb_len;
+};
+
 struct l7_http_hooks {
 	/* 1: `info` was changed; 0: nothing to add; negative errno: failed
 	 * (counted by the caller, the record goes out as the parser made it). */
@@ -186,6 +198,9 @@ struct l7_http_hooks {
 			  struct l7_info *info);
 	int (*on_response)(void *self, const struct l7_msg *msg, const struct l7_http_resp *resp,
 			   struct l7_info *info);
+	/* A custom message from a built-in parser (NATS), likewise. */
+	int (*on_custom)(void *self, const struct l7_msg *msg, const struct l7_custom_msg *cm,
+			 struct l7_info *info);
 	void *self;
 };
 

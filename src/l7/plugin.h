@@ -86,16 +86,6 @@ struct l7_plugins_worker {
 struct l7_plugins_worker *l7_plugins__instantiate(struct l7_plugins *set, struct wbpf_error *err);
 void l7_plugins_worker__free(struct l7_plugins_worker *w);
 
-/* DeepFlow's custom messages: what a protocol parser hands the plugins
- * (hook point 0 protocol parse, 1 session filter, 2 sampling; type code
- * the parser's protocol number; a protobuf it defines). */
-struct l7_custom_msg {
-	uint16_t hook_point;
-	uint32_t type_code;
-	const uint8_t *pb;
-	uint32_t pb_len;
-};
-
 /* Offers cm to the plugins whose custom message hook matches, in load
  * order, as the HTTP hooks. 1 when `info` was changed, else 0. */
 int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct l7_msg *msg,

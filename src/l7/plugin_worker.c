@@ -277,6 +277,7 @@ static void merge_str(char *dst, const char *src, size_t size)
 /* What a hook's record sets overrides the parser's; attributes add up. */
 static void merge(struct l7_info *dst, const struct l7_info *src)
 {
+	MERGE(dst, src, protocol_str);
 	MERGE(dst, src, version);
 	MERGE(dst, src, request_type);
 	MERGE(dst, src, request_domain);
@@ -356,6 +357,12 @@ int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct 
 				      const struct l7_custom_msg *cm, struct l7_info *info)
 {
 	return walk_hooks(worker_of(w), L7_HOOK_CUSTOM, msg, cm, info);
+}
+
+static int plugin_custom(void *self, const struct l7_msg *msg, const struct l7_custom_msg *cm,
+			 struct l7_info *info)
+{
+	return walk_hooks(self, L7_HOOK_CUSTOM, msg, cm, info);
 }
 
 /* ------------------------------------------------------- instances */
@@ -493,7 +500,8 @@ static int worker_fill(struct worker *w, struct wbpf_error *err)
 			w->pub.has_http = true;
 	}
 	w->pub.http = (struct l7_http_hooks){ .on_request = plugin_http_req,
-					      .on_response = plugin_http_resp, .self = w };
+					      .on_response = plugin_http_resp,
+					      .on_custom = plugin_custom, .self = w };
 	return 0;
 }
 

@@ -101,6 +101,7 @@ const char *l7_protocol__str(unsigned protocol)
 	case L7_PROTO_MYSQL: return "MySQL";
 	case L7_PROTO_REDIS: return "Redis";
 	case L7_PROTO_MQTT: return "MQTT";
+	case L7_PROTO_NATS: return "NATS";
 	case L7_PROTO_DNS: return "DNS";
 	case L7_PROTO_CUSTOM: return "Custom";
 	case L7_PROTO_UNKNOWN: return "Unknown";

@@ -324,7 +324,7 @@ int l7_parsers__init(struct l7_worker *w)
 		w->plugins_open = true;
 	}
 	n = w->plugins.n_parsers;
-	w->parsers = calloc(n + 2, sizeof(*w->parsers));
+	w->parsers = calloc(n + 3, sizeof(*w->parsers));
 	if (!w->parsers)
 		return -ENOMEM;
 	if (n)
@@ -332,7 +332,9 @@ int l7_parsers__init(struct l7_worker *w)
 	w->parsers[n] = l7_http_parser;
 	w->parsers[n].self = hs;
 	w->parsers[n + 1] = l7_dns_parser;
-	w->n_parsers = n + 2;
+	w->parsers[n + 2] = l7_nats_parser;
+	w->parsers[n + 2].self = hs;
+	w->n_parsers = n + 3;
 	hs->hooks = w->plugins.http_hooks;
 	hs->n_hooks = w->plugins.n_http_hooks;
 	hs->failures = &w->st.hook_failures;

@@ -18,8 +18,7 @@ GEN=${2:?}
 GUEST=${3:?}
 T=$(mktemp -d /tmp/wbpf-l7merge.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-FAILED=0
-fail() { echo "l7-merge: FAIL: $*" >&2; FAILED=1; }
+. "$(dirname "$0")/../lib.sh"
 
 cat >"$T/conv" <<'CONV'
 > Q merge=1 id=1 t=GET k=part:q1
@@ -36,12 +35,12 @@ cat >"$T/conv" <<'CONV'
 > Q many=40 id=100 t=M
 < A many=40 id=100 c=204
 CONV
-"$GEN" lines "$T/c.pcap" <"$T/conv" || { echo "l7-merge: FAIL: gen_pcap" >&2; exit 1; }
+"$GEN" lines "$T/c.pcap" <"$T/conv" || { bad "gen_pcap"; tally l7-merge; exit; }
 
 "$WBPF" l7 --pcap "$T/c.pcap" --plugin "$GUEST" --json >"$T/out.json" 2>"$T/err" ||
-	fail "wbpf l7 exited $?: $(head -3 "$T/err")"
-grep -q ", 9 parts of multi-record exchanges merged" "$T/err" || fail "summary: $(grep sessions "$T/err")"
-python3 - "$T/out.json" <<'PY' || FAILED=1
+	bad "wbpf l7 exited $?: $(head -3 "$T/err")"
+grep -q ", 9 parts of multi-record exchanges merged" "$T/err" && ok "9 parts merged, counted" || bad "summary: $(grep sessions "$T/err")"
+python3 - "$T/out.json" <<'PY' && ok "merged exchanges (legacy and PB), a plain one, an unended one, a 40-record batch" || bad "records"
 import json, sys
 recs = [json.loads(l, object_pairs_hook=lambda kv: kv if kv and kv[0][0] == "part" or not kv else dict(kv))
         for l in open(sys.argv[1])]
@@ -72,17 +71,16 @@ many = sorted(k for k in by_id if 100 <= k < 140 and by_id[k][0]["response_code"
 expect("records of the 40-record batch", many, list(range(100, 140)))
 expect("records in all", len(recs), 44)
 for b in bad:
-    print("l7-merge: FAIL:", b, file=sys.stderr)
+    print("       " + b)
 sys.exit(1 if bad else 0)
 PY
 
 "$WBPF" l7 --pcap "$T/c.pcap" --plugin "$GUEST" --json --max-records 16 >"$T/cap.json" 2>"$T/err" ||
-	fail "wbpf l7 --max-records 16 exited $?"
-[ "$(wc -l <"$T/cap.json")" -eq 20 ] || fail "--max-records 16: $(wc -l <"$T/cap.json") records, expected 20"
-grep -q "48 records over --max-records dropped" "$T/err" ||
-	fail "--max-records 16: the dropped records are not counted: $(grep plugin "$T/err")"
+	bad "wbpf l7 --max-records 16 exited $?"
+[ "$(wc -l <"$T/cap.json")" -eq 20 ] && ok "--max-records 16: 20 records" || bad "--max-records 16: $(wc -l <"$T/cap.json") records, expected 20"
+grep -q "48 records over --max-records dropped" "$T/err" && ok "--max-records 16: 48 dropped, counted" ||
+	bad "--max-records 16: the dropped records are not counted: $(grep plugin "$T/err")"
 "$WBPF" l7 --pcap "$T/c.pcap" --max-records 0 2>"$T/err" >/dev/null
-[ $? -eq 2 ] && grep -q "max-records takes 1 to 4096" "$T/err" || fail "--max-records 0 is not refused"
+[ $? -eq 2 ] && grep -q "max-records takes 1 to 4096" "$T/err" && ok "--max-records 0 refused" || bad "--max-records 0 is not refused"
 
-[ $FAILED -eq 0 ] && echo "l7-merge: ok (merged exchanges in both formats, 40-record batch, --max-records)"
-exit $FAILED
+tally l7-merge

@@ -12,24 +12,11 @@ set -uo pipefail
 
 WBPF=${1:?usage: metrics.sh WBPF GUEST.wasm}
 GUEST=${2:?}
-T=$(mktemp -d /tmp/wbpf-l7metrics.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-FAILED=0
-fail() { echo "l7-metrics: FAIL: $*" >&2; FAILED=1; }
-
-[ "$(id -u)" -eq 0 ] || { echo "l7-metrics: skipped: live capture needs root"; exit 0; }
-for t in prometheus promtool python3 curl; do
-	command -v $t >/dev/null || { echo "l7-metrics: skipped: $t is not installed"; exit 0; }
-done
-
-# free_port, wait_http, prom_start
-source "$(dirname "$0")/../sink/services.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh" # l7_setup, l7_need, wait_port
+l7_setup l7-metrics
+l7_need l7-metrics prometheus promtool python3 curl
+. "$(dirname "$0")/../sink/services.sh" # wait_http, prom_start
 APP=$(free_port)
 MET=$(free_port)
 PROM=$(free_port)
@@ -49,17 +36,14 @@ for line in f:
     c.sendall(b"A " + rid.encode() + b" c=200\n")
 PY
 PIDS+=($!)
-for _ in $(seq 100); do
-	ss -Htln "sport = :$APP" | grep -q . && break
-	sleep 0.05
-done
+wait_port t "$APP" || bad "the server did not start: $(cat "$T/server.log")"
 
 "$WBPF" l7 --iface lo --filter "tcp port $APP" --duration 60 --plugin "$GUEST" \
 	--metrics "127.0.0.1:$MET" --json >"$T/out.json" 2>"$T/wbpf.err" &
 WBPF_PID=$!
 PIDS+=($WBPF_PID)
 prom_start "$T" "$PROM" "127.0.0.1:$MET"
-wait_http "http://127.0.0.1:$MET/metrics" 10 || fail "wbpf l7 does not serve /metrics"
+wait_http "http://127.0.0.1:$MET/metrics" 10 || bad "wbpf l7 does not serve /metrics"
 
 # The client: one request a quarter second, so scrapes see the count rise.
 python3 - "$APP" >"$T/client.log" 2>&1 <<'PY' &
@@ -92,34 +76,34 @@ for _ in $(seq 60); do
 	sleep 0.25
 done
 if [ -n "$first" ] && [ -n "$second" ]; then
-	echo "l7-metrics: prometheus sees the plugin's parse calls rise from $first to $second"
+	ok "prometheus sees the plugin's parse calls rise from $first to $second"
 else
-	fail "parse calls did not rise: first='$first' second='$second' $(tail -n 2 "$T/prometheus.log")"
+	bad "parse calls did not rise: first='$first' second='$second' $(tail -n 2 "$T/prometheus.log")"
 fi
-wait "$CLIENT" || fail "the client failed: $(tail -n 3 "$T/client.log")"
+wait "$CLIENT" || bad "the client failed: $(tail -n 3 "$T/client.log")"
 sleep 1.5 # the last exchanges reach the counters
 curl -s "http://127.0.0.1:$MET/metrics" >"$T/expo"
 if [ -s "$T/expo" ] && promtool check metrics <"$T/expo" >"$T/check" 2>&1; then
-	echo "l7-metrics: promtool check metrics accepts the exposition"
+	ok "promtool check metrics accepts the exposition"
 else
-	fail "promtool check metrics: $(head -n 5 "$T/check")"
+	bad "promtool check metrics: $(head -n 5 "$T/check")"
 fi
 calls=$(sed -n "s/^wbpf_l7_plugin_calls_total{$SEL} //p" "$T/expo")
 count=$(sed -n "s/^wbpf_l7_plugin_call_seconds_count{$SEL} //p" "$T/expo")
 inf=$(sed -n "s/^wbpf_l7_plugin_call_seconds_bucket{$SEL,le=\"+Inf\"} //p" "$T/expo")
 fails=$(sed -n "s/^wbpf_l7_plugin_failures_total{$SEL} //p" "$T/expo")
 # 24 requests and 24 responses: one parse call each
-[ "$calls" = 48 ] || fail "parse calls: '$calls', expected 48"
+[ "$calls" = 48 ] || bad "parse calls: '$calls', expected 48"
 [ "$count" = "$calls" ] && [ "$inf" = "$calls" ] ||
-	fail "histogram count '$count' / +Inf bucket '$inf' differ from the calls '$calls'"
-[ "$fails" = 0 ] || fail "parse failures: '$fails', expected 0"
+	bad "histogram count '$count' / +Inf bucket '$inf' differ from the calls '$calls'"
+[ "$fails" = 0 ] || bad "parse failures: '$fails', expected 0"
 grep -q "^wbpf_l7_plugin_call_seconds_bucket{plugin=\"df_merge.wasm\",abi=\"deepflow\",hook=\"check\",le=\"0.001\"}" "$T/expo" ||
-	fail "no check-hook histogram"
+	bad "no check-hook histogram"
 grep -q '^wbpf_l7_plugin_calls_total{plugin="df_merge.wasm",abi="deepflow",hook="load"}' "$T/expo" ||
-	fail "no load-time series"
+	bad "no load-time series"
 kill -INT "$WBPF_PID" 2>/dev/null
 wait "$WBPF_PID"
 n=$(wc -l <"$T/out.json")
-[ "$n" = 24 ] || fail "records: $n, expected 24 ($(tail -n 3 "$T/wbpf.err"))"
-[ $FAILED -eq 0 ] && echo "l7-metrics: ok"
-exit $FAILED
+[ "$n" = 24 ] || bad "records: $n, expected 24 ($(tail -n 3 "$T/wbpf.err"))"
+[ "$fail" = 0 ] && ok "per-plugin, per-hook calls, failures and histograms; 24 records"
+tally l7-metrics

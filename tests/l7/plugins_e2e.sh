@@ -19,17 +19,9 @@ B=${1:?usage: plugins_e2e.sh BUILD_DIR}
 FEED=$B/l7plug/plugin_feed
 WBPF=${WBPF:-$B/wbpf}
 EX=$B/examples
-T=$(mktemp -d /tmp/wbpf-l7plug.XXXXXX)
-PIDS=()
-
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh" # l7_setup, wait_port, capture_start/stop
+l7_setup l7plug
 
 need() { # part, tools...
 	local part=$1 t
@@ -40,39 +32,8 @@ need() { # part, tools...
 	done
 }
 
-wait_port() { # proto port
-	for _ in $(seq 100); do
-		ss -Hln"${1:0:1}" "sport = :$2" | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
-capture_start() { # name filter
-	tcpdump -i lo -U -n -s 0 -w "$T/$1.pcap" "$2" 2>"$T/$1.cap.log" &
-	CAP=$!
-	PIDS+=("$CAP")
-	for _ in $(seq 100); do
-		grep -q "listening on" "$T/$1.cap.log" && return 0
-		sleep 0.05
-	done
-	bad "$1: tcpdump did not start: $(cat "$T/$1.cap.log")"
-	return 1
-}
 
-# Stops once the file has not grown for half a second: a loaded machine
-# can leave tcpdump behind the traffic.
-capture_stop() { # name
-	local size=-1 now
-	for _ in $(seq 40); do
-		sleep 0.5
-		now=$(stat -c %s "$T/$1.pcap" 2>/dev/null || echo 0)
-		[ "$now" = "$size" ] && break
-		size=$now
-	done
-	kill -INT "$CAP" 2>/dev/null
-	wait "$CAP" 2>/dev/null
-}
 
 # Every payload of the capture, one line each, as plugin_feed reads them
 # (which reassembles nothing: retransmitted copies are left out, as tshark
@@ -167,14 +128,19 @@ redis_part() {
 }
 
 # ------------------------------------------------------------------- MQTT
+# A broker of its own on a free port, MQ_PORT (not in a subshell: its pid
+# must reach PIDS).
+mosquitto_start() { # name
+	MQ_PORT=$(free_port) || return 1
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$MQ_PORT" >"$T/$1.conf"
+	mosquitto -c "$T/$1.conf" >"$T/$1.log" 2>&1 &
+	PIDS+=($!)
+	wait_port t "$MQ_PORT" || { bad "$1: mosquitto did not start"; return 1; }
+}
 mqtt_part() {
 	need mqtt mosquitto mosquitto_pub mosquitto_sub || return 0
-	local port
-	port=$(free_port)
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$T/mosquitto.conf"
-	mosquitto -c "$T/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
-	PIDS+=($!)
-	wait_port t "$port" || { bad "mosquitto did not start"; return; }
+	mosquitto_start mqtt || return
+	local port=$MQ_PORT
 	capture_start mqtt "tcp port $port" || return
 	timeout 10 mosquitto_sub -h 127.0.0.1 -p "$port" -t wbpf/test -q 1 -C 2 >"$T/sub.out" &
 	local sub=$!
@@ -205,12 +171,8 @@ mqtt_part() {
 # numbers, strings) must equal tshark's.
 mqtt5_part() {
 	need mqtt5 mosquitto mosquitto_pub mosquitto_sub python3 || return 0
-	local port
-	port=$(free_port 11950)
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$T/mosquitto5.conf"
-	mosquitto -c "$T/mosquitto5.conf" >"$T/mosquitto5.log" 2>&1 &
-	PIDS+=($!)
-	wait_port t "$port" || { fail "mosquitto (MQTT 5) did not start"; return; }
+	mosquitto_start mqtt5 || return
+	local port=$MQ_PORT
 	capture_start mqtt5 "tcp port $port" || return
 	timeout 10 mosquitto_sub -V mqttv5 -h 127.0.0.1 -p "$port" -t wbpf/v5 -q 1 -C 2 \
 		-D connect session-expiry-interval 30 -D subscribe user-property sk sv >"$T/sub5.out" &
@@ -224,13 +186,13 @@ mqtt5_part() {
 		-D publish payload-format-indicator 1
 	mosquitto_pub -V mqttv5 -h 127.0.0.1 -p "$port" -t wbpf/v5 -m again -q 2 \
 		-D publish user-property k3 v3 -D disconnect reason-string bye
-	wait "$sub" || fail "mqtt5: the subscriber did not get both messages"
+	wait "$sub" || bad "mqtt5: the subscriber did not get both messages"
 	capture_stop mqtt5
 	tshark -r "$T/mqtt5.pcap" -d "tcp.port==$port,mqtt" -Y mqtt -T json -e frame.number \
 		-e mqtt.msgtype -e mqtt.ver -e mqtt.topic -e mqtt.property_id -e mqtt.prop_key \
 		-e mqtt.prop_value -e mqtt.prop_number -e mqtt.prop_string -e mqtt.property.content_type \
 		-e mqtt.connack.reason_code 2>/dev/null >"$T/mqtt5.tshark.json"
-	feed mqtt5 "$port" "$EX/l7_mqtt.wasm" >"$T/mqtt5.out" 2>"$T/mqtt5.err" || fail "mqtt5: $(cat "$T/mqtt5.err")"
+	feed mqtt5 "$port" "$EX/l7_mqtt.wasm" >"$T/mqtt5.out" 2>"$T/mqtt5.err" || bad "mqtt5: $(cat "$T/mqtt5.err")"
 	python3 - "$T/mqtt5.tshark.json" "$T/mqtt5.out" >"$T/mqtt5.want" 3>"$T/mqtt5.got" <<'PY' ||
 import json, os, sys
 TYPES = "RESERVED CONNECT CONNACK PUBLISH PUBACK PUBREC PUBREL PUBCOMP SUBSCRIBE SUBACK UNSUBSCRIBE UNSUBACK PINGREQ PINGRESP DISCONNECT AUTH".split()
@@ -292,7 +254,7 @@ for frame, recs in frames.items():
 print("\n".join(want))
 os.write(3, ("\n".join(got) + "\n").encode())
 PY
-		fail "mqtt5: comparing failed"
+		bad "mqtt5: comparing failed"
 	compare "MQTT 5 properties" "$T/mqtt5.want" "$T/mqtt5.got"
 }
 
