@@ -20,6 +20,8 @@
 #    command on both sides, as the packet path has them with the same plugin.
 #    DeepFlow's VmCtxBase as a plugin sees it (tests/l7/plugins/df_probe):
 #    ebpf_type 0 and the process name for plain sockets, 1 through TLS.
+#    Filters: --comm curl sees only curl's side, --pid nginx's worker only
+#    its side, --cgroup of a cgroup v2 made for one curl only that curl.
 # 4. Loss accounting: a 4 KiB ring under load loses records; the summary's
 #    counts add up (sent = seen + lost) and wbpf exits cleanly.
 # 5. One-line errors for bad options.
@@ -274,7 +276,7 @@ curl GET /page.html?n=3 200"
 		"$([ "$(tshark -r "$TMP/tls.pcap" -Y tls 2>/dev/null | wc -l)" -gt 0 ] && echo yes || echo no)"
 }
 
-# 3. Redis, pipelined, through DeepFlow's plugin; VmCtxBase
+# 3. Redis, pipelined, through the Redis plugin's plugin; VmCtxBase
 redis_tests() {
 	local rp tp
 	if [ ! -f "$REDIS_PLUGIN" ] || [ ! -f "$PROBE_PLUGIN" ]; then
@@ -349,6 +351,35 @@ s.recv(100)' "$REDIS_PORT"
 		"$(ctx_field "$TMP/ctx.json" "$TLS_PORT")"
 }
 
+# filters: by name, by pid, by cgroup; each session sees only its part
+filter_tests() {
+	local u="http://$HTTP_ADDR:$HTTP_PORT/index.html" worker cg
+	worker=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
+	start_tracing fcomm --comm curl || return
+	curl -s -o /dev/null "$u?f=comm"
+	stop_tracing
+	check "--comm curl: only curl's side" "c-p curl" \
+		"$(ours 'true' "$TMP/fcomm.json" | jq -r '"\(.tap_side) \(.process_kname)"' | sort -u)"
+	start_tracing fpid --pid "$worker" || return
+	curl -s -o /dev/null "$u?f=pid"
+	stop_tracing
+	check "--pid (nginx's worker): only its side" "s-p $worker" \
+		"$(ours 'true' "$TMP/fpid.json" | jq -r '"\(.tap_side) \(.process_id)"' | sort -u)"
+	# curl alone in a cgroup v2 made here: only its side is seen
+	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	if [ -z "$cg" ] || ! mkdir "$cg/wbpf-l7sock-$$" 2>/dev/null; then
+		skipped "--cgroup" "no writable cgroup v2 hierarchy"
+		return
+	fi
+	cg="$cg/wbpf-l7sock-$$"
+	start_tracing fcg --cgroup "$cg" || { rmdir "$cg"; return; }
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec curl -s -o /dev/null "$2"' sh "$cg" "$u?f=cgroup"
+	stop_tracing
+	rmdir "$cg"
+	check "--cgroup (curl's own): only curl's side" "c-p curl" \
+		"$(ours 'true' "$TMP/fcg.json" | jq -r '"\(.tap_side) \(.process_kname)"' | sort -u)"
+}
+
 # 4. a 4 KiB ring under load
 loss_tests() {
 	start_tracing loss --ring-size 4096 --port "$HTTP_PORT" || return
@@ -365,5 +396,6 @@ loss_tests() {
 http_dns_tests
 tls_tests
 redis_tests
+filter_tests
 loss_tests
 finish
