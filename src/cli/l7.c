@@ -394,8 +394,10 @@ int cli_l7(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	rc = l7_plugin_opts__load(&a.plugins, &a.cfg);
-	if (rc)
+	if (rc) {
+		l7_plugin_opts__free(&a.plugins);
 		return rc;
+	}
 	out = calloc(1, sizeof(*out));
 	if (!out)
 		return CLI_EXIT_ERROR;
