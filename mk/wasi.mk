@@ -52,5 +52,8 @@ wasi-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(WASI_OUT)/path_test $(WASI_OUT)/san
 	@WASI_LEAK=$(WASI_OUT)/leak_test bash tests/wasi/run.sh $(BUILD)/wbpf $(WASI_OUT)
 	@WASI_LEAK=$(WASI_OUT)/san/leak_test bash tests/wasi/run.sh --quick $(SAN_BUILD)/wbpf \
 		$(WASI_OUT)
+	@echo "wasi-test: again on the compiling tier (WBPF_ENGINE=compile, --quick)"
+	@WBPF_ENGINE=compile WASI_LEAK=$(WASI_OUT)/leak_test bash tests/wasi/run.sh --quick \
+		$(BUILD)/wbpf $(WASI_OUT)
 
 TEST_TARGETS += wasi-test
