@@ -86,10 +86,13 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 		 struct wbpf_error *err)
 {
 	const uint32_t entry_depth = st->depth;
-	const uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	struct jit_ctx ctx = { .st = st, .err = err, .sp_limit = stack_floor(st, sp) };
+	uintptr_t sp;
+	struct jit_ctx ctx = { .st = st, .err = err };
 	int trap;
 
+	/* The real stack pointer: a sanitizer's frame may live elsewhere. */
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	ctx.sp_limit = stack_floor(st, sp);
 	st->running = fn;
 	if (sp < ctx.sp_limit)
 		trap = WBPF_TRAP_STACK_EXHAUSTED;
