@@ -131,8 +131,9 @@ run_logged() {
 # jq filter on the server ports this test uses: other traffic on the host
 # is traced too.
 ours() {
-	jq -c --argjson h "$HTTP_PORT" --argjson t "${TLS_PORT:-0}" \
-		"select((.server_port == \$h or .server_port == 53 or .server_port == \$t) and $1)" "$2"
+	jq -c --argjson h "$HTTP_PORT" --argjson t "${TLS_PORT:-0}" --arg d "$DNS_ADDR" \
+		"select((.server_port == \$h or .server_port == \$t or
+			(.server_port == 53 and (.ip_0 == \$d or .ip_1 == \$d))) and $1)" "$2"
 }
 
 # 1. HTTP and DNS against the pcap path's view of the same traffic
