@@ -1,6 +1,8 @@
 # Spec suite: wast2json turns each testsuite script into build/spec/NAME/
 # (a JSON command list plus its .wasm files); the runner executes them.
-#   make spec                     every script
+#   make spec                     every script, on the interpreter then on the
+#                                 compiling tier (a summary line each)
+#   make spec-interp              the interpreter only
 #   make spec SPEC_ONLY="i32 br"  some of them
 #   make spec SPEC_FLAGS=-v       every command's outcome
 #   make spec-compile             every script on the compiling tier
@@ -31,9 +33,16 @@ $(BUILD)/spec-runner: $(BUILD)/obj/tests/spec/runner.o $(BUILD)/libwbpf.a
 $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libwbpf.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
-.PHONY: spec spec-san spec-explicit spec-compile spec-compile-explicit spec-all
+.PHONY: spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-all
 ifeq ($(SPEC_MISSING),)
+# Both tiers, one after the other: a summary line each.
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
+	@echo "== the interpreter"
+	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+	@echo "== the compiling tier (WBPF_ENGINE=compile)"
+	WBPF_ENGINE=compile $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+
+spec-interp: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 spec-san: $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
@@ -54,7 +63,7 @@ spec-compile-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
 # The modes run side by side (the sanitizer one alone takes as long as
 # the others), each into its log; the summaries and any failure are
 # printed once all are done.
-SPEC_MODES := spec spec-explicit spec-compile spec-compile-explicit spec-san
+SPEC_MODES := spec-interp spec-explicit spec-compile spec-compile-explicit spec-san
 spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	@pids=; for m in $(SPEC_MODES); do \
 		$(MAKE) --no-print-directory $$m >$(SPEC_OUT)/$$m.log 2>&1 & pids="$$pids $$!"; \
@@ -66,7 +75,7 @@ spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	done; \
 	[ $$fail = 0 ] || { echo "spec: failed (logs in $(SPEC_OUT)/)"; exit 1; }
 else
-spec spec-san spec-explicit spec-compile spec-compile-explicit spec-all:
+spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-all:
 	@echo "spec: skipped, and the fuzzer's spec seeds with it: $(SPEC_SKIP_LINE)"
 endif
 
