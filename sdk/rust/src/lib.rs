@@ -31,7 +31,8 @@
 //! checked at compile time against the object's BTF.
 //!
 //! The crate uses only `std`. [`wasm_bpf`] offers wasm-bpf's own binding
-//! for code written against it.
+//! for code written against it; [`l7`] is for `wbpf l7` parser plugins
+//! (`wbpf_l7` ABI) and [`gadget`] for gadget operators (`wbpf_gadget` ABI).
 
 pub mod buffer;
 pub mod error;
