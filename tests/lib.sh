@@ -21,6 +21,15 @@ bad() {
 	done
 }
 
+# check NAME EXPECTED ACTUAL: ok when they are equal, else both shown.
+check() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		bad "$1" "expected: $2" "got:      $3"
+	fi
+}
+
 # skipped NAME [REASON]: a check that could not run here, and why.
 skipped() {
 	skip=$((skip + 1))
@@ -40,6 +49,25 @@ show_tail() {
 tally() {
 	echo "$1: $pass passed, $fail failed, $skip skipped"
 	[ "$fail" = 0 ]
+}
+
+# scratch NAME: a fresh temporary directory in TMP and an empty PIDS array;
+# at exit, every process in PIDS is stopped and TMP removed.
+scratch() {
+	TMP=$(mktemp -d "/tmp/wbpf-$1.XXXXXX")
+	PIDS=()
+	trap stop_scratch EXIT
+}
+
+stop_scratch() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
 }
 
 # free_port: a port of 127.0.0.1 with no TCP or UDP listener, from a range

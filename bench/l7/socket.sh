@@ -20,22 +20,10 @@ BUILD=${BUILD:-build}
 WBPF=$(realpath "${WBPF:-$BUILD/wbpf}")
 ROUNDS=${ROUNDS:-5}
 SRC=$(cd "$(dirname "$0")/../../tests/l7" && pwd)
-TMP=$(mktemp -d /tmp/wbpf-l7sock-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$SRC/../lib.sh"
+scratch l7sock-bench
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-l7-sock: needs root (eBPF)"; exit 0; }
-# shellcheck source=tests/lib.sh
-. "$SRC/../lib.sh"
 # shellcheck source=tests/l7/traffic.sh
 . "$SRC/traffic.sh"
 start_servers >/dev/null || exit 1

@@ -27,32 +27,11 @@ fi
 WBPF=$(realpath "$1")
 GEN=$(realpath "$2")
 SRC=$(cd "$(dirname "$0")" && pwd)
-TMP=$(mktemp -d /tmp/wbpf-l7.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 . "$SRC/../lib.sh"
+scratch l7
+
 label=$(basename "$WBPF")
 [ "$quick" = 1 ] && label="$label --quick"
-
-
-# check NAME EXPECTED ACTUAL
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		bad "$1" "expected: $2" "got:      $3"
-	fi
-}
 
 # run_json SCENARIO [OPTIONS...]: records in $TMP/SCENARIO.json, summary in .err
 run_json() {

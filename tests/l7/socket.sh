@@ -32,28 +32,9 @@ WBPF=$(realpath "$1")
 REDIS_PLUGIN=${2:-}
 PROBE_PLUGIN=${3:-}
 SRC=$(cd "$(dirname "$0")" && pwd)
-TMP=$(mktemp -d /tmp/wbpf-l7sock.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# shellcheck source=tests/lib.sh
 . "$SRC/../lib.sh"
-check() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		bad "$1" "expected: $2" "got:      $3"
-	fi
-}
+scratch l7sock
+
 finish() {
 	tally "l7 socket source"
 	exit
