@@ -20,13 +20,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void on_record(void *ctx, const struct l7_record *r)
+static void on_record(void *ctx, const struct wbpf_l7_record *r)
 {
 	char buf[4096];
 
 	(void)ctx;
-	l7_record__format_json(r, buf, sizeof(buf));
-	l7_record__format_row(r, buf, sizeof(buf));
+	wbpf_l7_record__format_json(r, buf, sizeof(buf));
+	wbpf_l7_record__format_row(r, buf, sizeof(buf));
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -36,8 +36,8 @@ static uint32_t le32(const uint8_t *p)
 
 static void run_pcap(const uint8_t *data, size_t size)
 {
-	struct l7_config cfg;
-	struct l7_pipeline *p;
+	struct wbpf_l7_config cfg;
+	struct wbpf_l7_pipeline *p;
 	char err[256];
 	size_t off = 24;
 	int linktype;
@@ -45,13 +45,13 @@ static void run_pcap(const uint8_t *data, size_t size)
 	if (size < 24)
 		return;
 	linktype = (int)le32(data + 20);
-	l7_config__init(&cfg);
+	wbpf_l7_config__init(&cfg);
 	cfg.max_flows = 16;
 	cfg.max_msg = 2048;
 	cfg.max_ooo = 4096;
 	cfg.session_timeout_us = 2000000;
 	cfg.on_record = on_record;
-	p = l7_pipeline__new(&cfg, err, sizeof(err));
+	p = wbpf_l7_pipeline__new(&cfg, err, sizeof(err));
 	if (!p)
 		return;
 	while (off + 16 <= size) {
@@ -61,16 +61,16 @@ static void run_pcap(const uint8_t *data, size_t size)
 		off += 16;
 		if (caplen > size - off)
 			caplen = (uint32_t)(size - off);
-		l7_pipeline__feed(p, linktype, t, data + off, caplen);
+		wbpf_l7_pipeline__feed(p, linktype, t, data + off, caplen);
 		off += caplen;
 	}
-	l7_pipeline__finish(p);
-	l7_pipeline__free(p);
+	wbpf_l7_pipeline__finish(p);
+	wbpf_l7_pipeline__free(p);
 }
 
-static void run_parser(const struct l7_parser *parser, const uint8_t *data, size_t size)
+static void run_parser(const struct wbpf_l7_parser *parser, const uint8_t *data, size_t size)
 {
-	static struct l7_info out[4];
+	static struct wbpf_l7_info out[4];
 	struct l7_http_self hs = {0};
 	uint64_t failures = 0;
 	struct l7_msg m = {0};

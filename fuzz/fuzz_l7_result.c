@@ -11,7 +11,7 @@
 
 #include "l7/plugin_impl.h"
 
-static void check(const struct l7_info *r)
+static void check(const struct wbpf_l7_info *r)
 {
 	if (r->n_attrs > L7_ATTR_MAX || !memchr(r->protocol_str, 0, sizeof(r->protocol_str)) ||
 	    !memchr(r->request_resource, 0, sizeof(r->request_resource)) ||
@@ -24,7 +24,7 @@ static void check(const struct l7_info *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct l7_info out[16];
+	static struct wbpf_l7_info out[16];
 
 	for (int dir = L7_C2S; dir <= L7_S2C; dir++) {
 		int n = l7_df_result__decode(data, size, (enum l7_direction)dir, out, 16);

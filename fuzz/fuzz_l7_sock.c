@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the socket source's way into the L7 pipeline
- * (l7_pipeline__feed_sock, src/l7/sock_flow.c): records of any processes'
+ * (wbpf_l7_pipeline__feed_sock, src/l7/sock_flow.c): records of any processes'
  * payloads, in any order, with byte counts beyond what was captured (gaps),
  * roles, closes, TLS and syscall records of one socket, UDP and TCP, on
  * small limits so that eviction and the message size limit are reached.
@@ -20,16 +20,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void on_record(void *ctx, const struct l7_record *r)
+static void on_record(void *ctx, const struct wbpf_l7_record *r)
 {
 	char buf[4096];
 
 	(void)ctx;
-	l7_record__format_json(r, buf, sizeof(buf));
+	wbpf_l7_record__format_json(r, buf, sizeof(buf));
 }
 
 static void record_of(const uint8_t *h, const uint8_t *payload, uint64_t t,
-		      struct l7_sock_data *d)
+		      struct wbpf_l7_sock_data *d)
 {
 	uint32_t extra = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 |
 			 (uint32_t)(h[7] & 0x0f) << 24;
@@ -57,28 +57,28 @@ static void record_of(const uint8_t *h, const uint8_t *payload, uint64_t t,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct l7_config cfg;
-	struct l7_pipeline *p;
-	struct l7_sock_data d;
+	struct wbpf_l7_config cfg;
+	struct wbpf_l7_pipeline *p;
+	struct wbpf_l7_sock_data d;
 	char err[256];
 	size_t off = 0;
 	uint64_t t = 1700000000000000ull;
 
-	l7_config__init(&cfg);
+	wbpf_l7_config__init(&cfg);
 	cfg.max_flows = 4;
 	cfg.max_msg = 512;
 	cfg.session_timeout_us = 2000000;
 	cfg.on_record = on_record;
-	p = l7_pipeline__new(&cfg, err, sizeof(err));
+	p = wbpf_l7_pipeline__new(&cfg, err, sizeof(err));
 	if (!p)
 		return 0;
 	while (off + 8 <= size && off + 8 + data[off + 3] <= size) {
 		record_of(data + off, data + off + 8, t, &d);
-		l7_pipeline__feed_sock(p, &d);
+		wbpf_l7_pipeline__feed_sock(p, &d);
 		off += 8 + data[off + 3];
 		t += 250000;
 	}
-	l7_pipeline__finish(p);
-	l7_pipeline__free(p);
+	wbpf_l7_pipeline__finish(p);
+	wbpf_l7_pipeline__free(p);
 	return 0;
 }

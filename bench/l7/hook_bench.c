@@ -32,9 +32,9 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double measure(struct l7_parser *p, struct l7_msg *m, bool parse)
+static double measure(struct wbpf_l7_parser *p, struct l7_msg *m, bool parse)
 {
-	static struct l7_info out[L7_PLUGIN_MAX_RECORDS];
+	static struct wbpf_l7_info out[L7_PLUGIN_MAX_RECORDS];
 	double runs[RUNS];
 	enum l7_direction dir;
 

@@ -5,12 +5,12 @@
  *   source (pcap file / live capture) -> decode -> flow table (sharded over
  *   workers by flow hash) -> TCP reassembly -> protocol inference ->
  *   parsers (plugins first, then the built-ins) -> sessions (request and
- *   response paired) -> one `l7_record` per pair.
+ *   response paired) -> one `wbpf_l7_record` per pair.
  *
  * Parsers and HTTP hooks speak the contract in src/l7/message.h
- * (`struct l7_parser`, `struct l7_http_hooks`, `struct l7_info`); this
+ * (`struct wbpf_l7_parser`, `struct wbpf_l7_http_hooks`, `struct wbpf_l7_info`); this
  * header only needs their names. Plugins plug in through an
- * `l7_plugin_factory`: every worker asks it for its own instances, so no
+ * `wbpf_l7_plugin_factory`: every worker asks it for its own instances, so no
  * plugin instance is ever shared between threads.
  *
  * Functions return 0 / a count, or a negative errno; constructors return
@@ -28,23 +28,23 @@
 extern "C" {
 #endif
 
-struct l7_parser;
-struct l7_http_hooks;
-struct l7_info;
+struct wbpf_l7_parser;
+struct wbpf_l7_http_hooks;
+struct wbpf_l7_info;
 
 /* One worker's plugin instances. Parsers are checked before the built-ins,
  * in array order; HTTP hooks are called by the built-in HTTP parser, in
  * array order. The arrays belong to the factory and must stay valid until
  * its close() for that worker. */
-struct l7_plugin_set {
-	struct l7_parser *parsers;
+struct wbpf_l7_plugin_set {
+	struct wbpf_l7_parser *parsers;
 	unsigned n_parsers;
-	struct l7_http_hooks *http_hooks;
+	struct wbpf_l7_http_hooks *http_hooks;
 	unsigned n_http_hooks;
 };
 
 /* Per-plugin counters for the summary, summed over workers by the factory. */
-struct l7_plugin_counters {
+struct wbpf_l7_plugin_counters {
 	char name[64];
 	uint64_t calls;	   /* hook calls (check, parse, HTTP hooks) */
 	uint64_t failures; /* traps, deadlines, bad results */
@@ -53,23 +53,23 @@ struct l7_plugin_counters {
 	bool disabled;	   /* turned off after repeated failures */
 };
 
-struct l7_plugin_factory {
+struct wbpf_l7_plugin_factory {
 	/* Called in worker `worker`'s own thread before its first packet;
 	 * fills `set` with instances only that worker will use. Nonzero
 	 * fails the pipeline's start. */
-	int (*open)(void *ctx, unsigned worker, struct l7_plugin_set *set);
+	int (*open)(void *ctx, unsigned worker, struct wbpf_l7_plugin_set *set);
 	/* Called in the same thread after its last packet. */
-	void (*close)(void *ctx, unsigned worker, struct l7_plugin_set *set);
+	void (*close)(void *ctx, unsigned worker, struct wbpf_l7_plugin_set *set);
 	/* Fills up to `max` entries, returns how many. Called once every
 	 * worker is closed. May be NULL. */
-	int (*stats)(void *ctx, struct l7_plugin_counters *out, unsigned max);
+	int (*stats)(void *ctx, struct wbpf_l7_plugin_counters *out, unsigned max);
 	void *ctx;
 };
 
 /* One request log: a request and its response, a request that timed out,
- * or a record a parser gave whole (L7_MSG_SESSION). */
-struct l7_record {
-	const struct l7_info *info; /* request and response fields merged */
+ * or a record a parser gave whole (WBPF_L7_MSG_SESSION). */
+struct wbpf_l7_record {
+	const struct wbpf_l7_info *info; /* request and response fields merged */
 	unsigned worker;	    /* the worker (thread) that made it */
 	uint64_t flow_id;
 	uint8_t family, l4; /* 4 or 6; IPPROTO_TCP or IPPROTO_UDP */
@@ -80,17 +80,17 @@ struct l7_record {
 	bool timeout;			    /* the request was never answered */
 	const char *proc_name;		    /* "" when the source does not know */
 	uint32_t pid;			    /* 0 when the source does not know */
-	uint8_t tap_side;		    /* enum l7_tap_side: where it was seen */
+	uint8_t tap_side;		    /* enum wbpf_l7_tap_side: where it was seen */
 };
 
 /* DeepFlow's tap_side: packets on the wire, or one process's socket. */
-enum l7_tap_side {
-	L7_TAP_NETWORK = 0,
-	L7_TAP_CLIENT_PROCESS = 1, /* "c-p" */
-	L7_TAP_SERVER_PROCESS = 2, /* "s-p" */
+enum wbpf_l7_tap_side {
+	WBPF_L7_TAP_NETWORK = 0,
+	WBPF_L7_TAP_CLIENT_PROCESS = 1, /* "c-p" */
+	WBPF_L7_TAP_SERVER_PROCESS = 2, /* "s-p" */
 };
 
-struct l7_config {
+struct wbpf_l7_config {
 	unsigned workers;	      /* 0 or 1: everything in the caller's thread */
 	uint32_t max_flows;	      /* flow table bound, all workers together */
 	uint32_t max_msg;	      /* largest L7 message parsers see whole */
@@ -99,21 +99,21 @@ struct l7_config {
 	uint64_t udp_idle_us;	      /* same for UDP */
 	uint64_t session_timeout_us;  /* an unanswered request is flushed */
 	uint32_t max_records;	      /* records one message may give (plugins' batches) */
-	const struct l7_plugin_factory *plugins; /* NULL: built-ins only */
+	const struct wbpf_l7_plugin_factory *plugins; /* NULL: built-ins only */
 	/* Called from the worker's thread (rec->worker); records of one flow
 	 * come from one worker, in order. */
-	void (*on_record)(void *ctx, const struct l7_record *rec);
+	void (*on_record)(void *ctx, const struct wbpf_l7_record *rec);
 	void *ctx;
 };
 
 /* Defaults: 1 worker, 1M flows, 64 KiB messages, 256 KiB out of order,
  * TCP idle 300 s, UDP idle 60 s, requests time out after 30 s, 64 records
  * a message. */
-void l7_config__init(struct l7_config *cfg);
+void wbpf_l7_config__init(struct wbpf_l7_config *cfg);
 
-#define L7_NPROTO 256
+#define WBPF_L7_NPROTO 256
 
-struct l7_stats {
+struct wbpf_l7_stats {
 	uint64_t packets, bytes;
 	uint64_t not_ip;	  /* link or network layer we do not handle */
 	uint64_t malformed;	  /* cut or inconsistent headers */
@@ -124,7 +124,7 @@ struct l7_stats {
 	uint64_t flows_evicted;	  /* dropped to stay under max_flows */
 	uint64_t flows_unknown;	  /* no parser recognised the flow */
 	uint64_t records;
-	uint64_t records_by_proto[L7_NPROTO];
+	uint64_t records_by_proto[WBPF_L7_NPROTO];
 	uint64_t requests_timed_out;
 	uint64_t responses_orphan; /* a response without its request */
 	uint64_t gaps;		   /* missing TCP data skipped */
@@ -136,27 +136,27 @@ struct l7_stats {
 	uint64_t merged_parts;	  /* parts of multi-record exchanges (need_merge) */
 };
 
-struct l7_pipeline;
+struct wbpf_l7_pipeline;
 
 /* Starts the workers (and their plugin instances). */
-struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, size_t err_len);
+struct wbpf_l7_pipeline *wbpf_l7_pipeline__new(const struct wbpf_l7_config *cfg, char *err, size_t err_len);
 /* One captured frame of DLT `linktype` (pcap's numbering). Never fails on
  * bad bytes: they are counted. */
-void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
+void wbpf_l7_pipeline__feed(struct wbpf_l7_pipeline *p, int linktype, uint64_t time_us,
 		       const uint8_t *frame, uint32_t caplen);
 
 /* A socket's role, when the kernel saw it given. */
-enum l7_sock_role {
-	L7_SOCK_ROLE_UNKNOWN = 0,
-	L7_SOCK_ROLE_CLIENT = 1, /* connect() */
-	L7_SOCK_ROLE_SERVER = 2, /* accept() */
+enum wbpf_l7_sock_role {
+	WBPF_L7_SOCK_ROLE_UNKNOWN = 0,
+	WBPF_L7_SOCK_ROLE_CLIENT = 1, /* connect() */
+	WBPF_L7_SOCK_ROLE_SERVER = 2, /* accept() */
 };
 
 /* One socket call seen by a process-side source (the eBPF socket source):
  * what one process sent or received on one socket. Flows are keyed by the
  * socket as well as the 5-tuple, so the two ends of a loopback connection
  * are two flows, each with its own process. */
-struct l7_sock_data {
+struct wbpf_l7_sock_data {
 	uint64_t sock;	  /* the observing socket: unique while it is open */
 	uint64_t time_us; /* wall clock */
 	uint8_t family, l4; /* 4 or 6; IPPROTO_TCP or IPPROTO_UDP */
@@ -164,7 +164,7 @@ struct l7_sock_data {
 	uint8_t laddr[16], raddr[16]; /* IPv4 in the first 4 bytes */
 	bool egress;	  /* the process sent the bytes */
 	bool close;	  /* the socket was closed: its flows end */
-	uint8_t role;	  /* enum l7_sock_role */
+	uint8_t role;	  /* enum wbpf_l7_sock_role */
 	uint8_t source;	  /* DeepFlow's ebpf_type: 0 tracepoint, 1 TLS uprobe */
 	uint32_t pid, tid;
 	char comm[16];
@@ -172,25 +172,25 @@ struct l7_sock_data {
 	uint32_t len;
 	uint64_t bytes; /* what the call moved: past len they are a gap */
 };
-void l7_pipeline__feed_sock(struct l7_pipeline *p, const struct l7_sock_data *d);
+void wbpf_l7_pipeline__feed_sock(struct wbpf_l7_pipeline *p, const struct wbpf_l7_sock_data *d);
 /* Flushes every flow (pending requests go out as timeouts) and stops the
  * workers; afterwards only __stats and __free. */
-void l7_pipeline__finish(struct l7_pipeline *p);
+void wbpf_l7_pipeline__finish(struct wbpf_l7_pipeline *p);
 /* Counters summed over workers; exact after __finish. */
-void l7_pipeline__stats(const struct l7_pipeline *p, struct l7_stats *out);
-void l7_pipeline__free(struct l7_pipeline *p);
+void wbpf_l7_pipeline__stats(const struct wbpf_l7_pipeline *p, struct wbpf_l7_stats *out);
+void wbpf_l7_pipeline__free(struct wbpf_l7_pipeline *p);
 
 /* Packet sources (libpcap). `filter` is a BPF capture filter expression or
  * NULL. */
-struct l7_source;
-struct l7_source *l7_source__open_file(const char *path, const char *filter, char *err,
+struct wbpf_l7_source;
+struct wbpf_l7_source *wbpf_l7_source__open_file(const char *path, const char *filter, char *err,
 				       size_t err_len);
 /* Live capture on `iface` through the kernel's mmap ring. */
-struct l7_source *l7_source__open_live(const char *iface, const char *filter, char *err,
+struct wbpf_l7_source *wbpf_l7_source__open_live(const char *iface, const char *filter, char *err,
 				       size_t err_len);
 /* The eBPF socket source: read/write-family system calls on TCP and UDP
  * sockets, and OpenSSL's plaintext through uprobes (needs root and BTF). */
-struct l7_sock_opts {
+struct wbpf_l7_sock_opts {
 	uint32_t pid;	    /* 0: every process (wbpf itself never) */
 	const char *comm;   /* NULL: every process name */
 	uint16_t port;	    /* 0: every port */
@@ -201,52 +201,52 @@ struct l7_sock_opts {
 	unsigned n_tls_libs;
 	bool no_tls;
 };
-struct l7_source *l7_source__open_socket(const struct l7_sock_opts *opts, char *err,
+struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opts *opts, char *err,
 					 size_t err_len);
 /* Records: the kernel side tried to send `sent`; `seen` arrived, `lost`
  * were refused by a full ring (sent = seen + lost once the source is
  * stopped); `unbound`: TLS calls whose socket was never seen. */
-struct l7_sock_stats {
+struct wbpf_l7_sock_stats {
 	uint64_t sent, seen, lost, unbound;
 	unsigned tls_libs, tls_probes; /* libssl files and functions probed */
 };
 /* -ENOTSUP for a packet source. */
-int l7_source__sock_stats(const struct l7_source *s, struct l7_sock_stats *out);
+int wbpf_l7_source__sock_stats(const struct wbpf_l7_source *s, struct wbpf_l7_sock_stats *out);
 /* Feeds every packet to `p` until the file ends, `duration_us` (0: no
- * limit) passes, or l7_source__stop(). 0, or a negative errno with a
+ * limit) passes, or wbpf_l7_source__stop(). 0, or a negative errno with a
  * message in `err` (e.g. a truncated file). */
-int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration_us,
+int wbpf_l7_source__run(struct wbpf_l7_source *s, struct wbpf_l7_pipeline *p, uint64_t duration_us,
 		   char *err, size_t err_len);
 /* Async-signal-safe: makes __run return soon. */
-void l7_source__stop(struct l7_source *s);
+void wbpf_l7_source__stop(struct wbpf_l7_source *s);
 /* Packets the kernel dropped (live capture), 0 for files. */
-uint64_t l7_source__dropped(const struct l7_source *s);
-void l7_source__free(struct l7_source *s);
+uint64_t wbpf_l7_source__dropped(const struct wbpf_l7_source *s);
+void wbpf_l7_source__free(struct wbpf_l7_source *s);
 
 /* Output. */
-const char *l7_protocol__str(unsigned protocol);
+const char *wbpf_l7_protocol__str(unsigned protocol);
 /* DeepFlow's names: "c-p", "s-p"; "" for packets. */
-const char *l7_tap_side__str(unsigned tap_side);
+const char *wbpf_l7_tap_side__str(unsigned tap_side);
 /* Like snprintf: writes at most `size` bytes (NUL included) and returns
  * the length the whole text needs. One JSON object and a newline: */
-size_t l7_record__format_json(const struct l7_record *rec, char *buf, size_t size);
-/* One line of the readable table (l7_record__fprint_header prints its
+size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *rec, char *buf, size_t size);
+/* One line of the readable table (wbpf_l7_record__fprint_header prints its
  * column titles). */
-size_t l7_record__format_row(const struct l7_record *rec, char *buf, size_t size);
-void l7_record__fprint_header(FILE *f);
-/* The record as sink fields (include/wbpf/sink.h): l7_record__format_json's
+size_t wbpf_l7_record__format_row(const struct wbpf_l7_record *rec, char *buf, size_t size);
+void wbpf_l7_record__fprint_header(FILE *f);
+/* The record as sink fields (include/wbpf/sink.h): wbpf_l7_record__format_json's
  * names and order, absent numbers -1, attributes as JSON text. Strings
- * made here live in `text`. Fills L7_RECORD_FIELDS entries. */
-#define L7_RECORD_FIELDS 37
-struct l7_record_text {
+ * made here live in `text`. Fills WBPF_L7_RECORD_FIELDS entries. */
+#define WBPF_L7_RECORD_FIELDS 37
+struct wbpf_l7_record_text {
 	char client_ip[46], server_ip[46];
 	char attributes[16 * 1280];
 };
 struct wbpf_field;
-size_t l7_record__fields(const struct l7_record *rec, struct wbpf_field *out,
-			 struct l7_record_text *text);
+size_t wbpf_l7_record__fields(const struct wbpf_l7_record *rec, struct wbpf_field *out,
+			 struct wbpf_l7_record_text *text);
 /* The exit summary: counters, per-protocol records, per-plugin figures. */
-void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters *plugins,
+void wbpf_l7_stats__fprint(const struct wbpf_l7_stats *st, const struct wbpf_l7_plugin_counters *plugins,
 		      unsigned n_plugins, FILE *f);
 
 #ifdef __cplusplus

@@ -49,7 +49,7 @@ static int copy_out(struct wbpf_caller *c, const char *s, uint32_t buf, uint32_t
 	return (int)len;
 }
 
-static int l7_config(struct wbpf_caller *c, uint64_t *slots, void *user)
+static int wbpf_l7_config(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	uint32_t klen = ARG_U32(slots, 1);
 	const char *v;
@@ -84,7 +84,7 @@ static int l7_set_name(struct wbpf_caller *c, uint64_t *slots, void *user)
 }
 
 /* The record being built: only in parse and HTTP hooks. */
-static struct l7_info *current(struct l7_plugin_inst *pi, int *err)
+static struct wbpf_l7_info *current(struct l7_plugin_inst *pi, int *err)
 {
 	*err = 0;
 	if (pi->hook != L7_HOOK_PARSE && pi->hook != L7_HOOK_HTTP_REQ &&
@@ -97,7 +97,7 @@ static struct l7_info *current(struct l7_plugin_inst *pi, int *err)
 	return *err ? NULL : &pi->res[pi->nres - 1];
 }
 
-static int l7_record(struct wbpf_caller *c, uint64_t *slots, void *user)
+static int wbpf_l7_record(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	struct l7_plugin_inst *pi = PI;
 	uint32_t type = ARG_U32(slots, 0);
@@ -106,14 +106,14 @@ static int l7_record(struct wbpf_caller *c, uint64_t *slots, void *user)
 	if (pi->hook != L7_HOOK_PARSE && pi->hook != L7_HOOK_HTTP_REQ &&
 	    pi->hook != L7_HOOK_HTTP_RESP)
 		return abi_ret(slots, -EPERM);
-	if (type > L7_MSG_SESSION)
+	if (type > WBPF_L7_MSG_SESSION)
 		return abi_ret(slots, -EINVAL);
 	if (!l7_plugin_inst__record(pi, (enum l7_msg_type)type))
 		return abi_ret(slots, -ENOSPC);
 	return abi_ret(slots, pi->nres - 1);
 }
 
-#define STR_FIELD(id, f) [id] = { offsetof(struct l7_info, f), sizeof(((struct l7_info *)0)->f) }
+#define STR_FIELD(id, f) [id] = { offsetof(struct wbpf_l7_info, f), sizeof(((struct wbpf_l7_info *)0)->f) }
 
 static const struct {
 	size_t off, size;
@@ -139,7 +139,7 @@ static const struct {
 static int l7_set_str(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	uint32_t field = ARG_U32(slots, 0), len = ARG_U32(slots, 2);
-	struct l7_info *info;
+	struct wbpf_l7_info *info;
 	void *s;
 	int err;
 
@@ -154,7 +154,7 @@ static int l7_set_str(struct wbpf_caller *c, uint64_t *slots, void *user)
 	return abi_ret(slots, 0);
 }
 
-static int set_int(struct l7_info *info, uint32_t field, int64_t v)
+static int set_int(struct wbpf_l7_info *info, uint32_t field, int64_t v)
 {
 	switch (field) {
 	case WBPF_L7_REQUEST_ID:
@@ -197,7 +197,7 @@ static int set_int(struct l7_info *info, uint32_t field, int64_t v)
 
 static int l7_set_int(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
-	struct l7_info *info;
+	struct wbpf_l7_info *info;
 	int err;
 
 	(void)c;
@@ -209,7 +209,7 @@ static int l7_set_int(struct wbpf_caller *c, uint64_t *slots, void *user)
 static int l7_add_attr(struct wbpf_caller *c, uint64_t *slots, void *user)
 {
 	uint32_t klen = ARG_U32(slots, 1), vlen = ARG_U32(slots, 3);
-	struct l7_info *info;
+	struct wbpf_l7_info *info;
 	void *k, *v;
 	int err;
 
@@ -222,10 +222,10 @@ static int l7_add_attr(struct wbpf_caller *c, uint64_t *slots, void *user)
 
 static const struct abi_func l7_funcs[] = {
 	{ "log", "(iii)", l7_log },
-	{ "config", "(iiii)i", l7_config },
+	{ "config", "(iiii)i", wbpf_l7_config },
 	{ "config_key", "(iii)i", l7_config_key },
 	{ "set_name", "(ii)i", l7_set_name },
-	{ "record", "(i)i", l7_record },
+	{ "record", "(i)i", wbpf_l7_record },
 	{ "set_str", "(iii)i", l7_set_str },
 	{ "set_int", "(iI)i", l7_set_int },
 	{ "add_attr", "(iiii)i", l7_add_attr },

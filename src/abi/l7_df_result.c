@@ -128,7 +128,7 @@ static int leg_len(struct rd *r, int64_t *out)
 	return 0;
 }
 
-static int leg_request(struct rd *r, struct l7_info *info)
+static int leg_request(struct rd *r, struct wbpf_l7_info *info)
 {
 	LEG_SET(r, info, request_type);
 	LEG_SET(r, info, endpoint);
@@ -137,7 +137,7 @@ static int leg_request(struct rd *r, struct l7_info *info)
 	return 0;
 }
 
-static int leg_response(struct rd *r, struct l7_info *info)
+static int leg_response(struct rd *r, struct wbpf_l7_info *info)
 {
 	uint32_t v;
 
@@ -155,7 +155,7 @@ static int leg_response(struct rd *r, struct l7_info *info)
 }
 
 /* Attributes run to the last pair that fits entirely. */
-static void leg_attrs(struct rd *r, struct l7_info *info)
+static void leg_attrs(struct rd *r, struct wbpf_l7_info *info)
 {
 	for (;;) {
 		struct rd t = *r;
@@ -171,7 +171,7 @@ static void leg_attrs(struct rd *r, struct l7_info *info)
 }
 
 /* biz_type is the body's last byte; the attributes run up to it. */
-static int legacy(struct rd *r, enum l7_direction dir, struct l7_info *info)
+static int legacy(struct rd *r, enum l7_direction dir, struct wbpf_l7_info *info)
 {
 	uint32_t v;
 	bool on;
@@ -331,7 +331,7 @@ static int pb_sub(const struct pb_field *msg, pb_fn fn, void *ctx)
 
 static int pb_request_field(const struct pb_field *f, void *ctx)
 {
-	struct l7_info *info = ctx;
+	struct wbpf_l7_info *info = ctx;
 
 	switch (f->num) {
 	case 1: return PB_STR(f, info, version);
@@ -343,21 +343,21 @@ static int pb_request_field(const struct pb_field *f, void *ctx)
 	}
 }
 
-static int pb_request(const struct pb_field *msg, struct l7_info *info)
+static int pb_request(const struct pb_field *msg, struct wbpf_l7_info *info)
 {
 	info->type = L7_MSG_REQUEST;
 	return pb_sub(msg, pb_request_field, info);
 }
 
 struct pb_resp {
-	struct l7_info *info;
+	struct wbpf_l7_info *info;
 	bool has_status;
 };
 
 static int pb_response_field(const struct pb_field *f, void *ctx)
 {
 	struct pb_resp *pr = ctx;
-	struct l7_info *info = pr->info;
+	struct wbpf_l7_info *info = pr->info;
 
 	switch (f->num) {
 	case 1:
@@ -376,7 +376,7 @@ static int pb_response_field(const struct pb_field *f, void *ctx)
 }
 
 /* DeepFlow requires the status: a response without one is refused. */
-static int pb_response(const struct pb_field *msg, struct l7_info *info)
+static int pb_response(const struct pb_field *msg, struct wbpf_l7_info *info)
 {
 	struct pb_resp pr = { info, false };
 
@@ -386,7 +386,7 @@ static int pb_response(const struct pb_field *msg, struct l7_info *info)
 
 static int pb_trace_field(const struct pb_field *f, void *ctx)
 {
-	struct l7_info *info = ctx;
+	struct wbpf_l7_info *info = ctx;
 
 	switch (f->num) {
 	case 1: return PB_STR(f, info, trace_id);
@@ -418,7 +418,7 @@ static int pb_kv_field(const struct pb_field *f, void *ctx)
 	return 0;
 }
 
-static int pb_attr(const struct pb_field *msg, struct l7_info *info)
+static int pb_attr(const struct pb_field *msg, struct wbpf_l7_info *info)
 {
 	struct pb_field kv[2] = { { .s = (const uint8_t *)"" }, { .s = (const uint8_t *)"" } };
 
@@ -437,7 +437,7 @@ static int pb_flag(const struct pb_field *f, bool *out)
 
 static int pb_info_field(const struct pb_field *f, void *ctx)
 {
-	struct l7_info *info = ctx;
+	struct wbpf_l7_info *info = ctx;
 
 	switch (f->num) {
 	case 1: info->req_len = (uint32_t)f->v; return want(f, WT_VARINT);
@@ -462,7 +462,7 @@ static int pb_info_field(const struct pb_field *f, void *ctx)
 	}
 }
 
-static int appinfo(const uint8_t *s, size_t n, enum l7_direction dir, struct l7_info *info)
+static int appinfo(const uint8_t *s, size_t n, enum l7_direction dir, struct wbpf_l7_info *info)
 {
 	/* Neither req nor resp: the record is what the direction says. */
 	l7_info__init(info, dir == L7_C2S ? L7_MSG_REQUEST : L7_MSG_RESPONSE);
@@ -472,9 +472,9 @@ static int appinfo(const uint8_t *s, size_t n, enum l7_direction dir, struct l7_
 /* ------------------------------------------------------------- records */
 
 int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
-			 struct l7_info *out, int max)
+			 struct wbpf_l7_info *out, int max)
 {
-	struct l7_info extra; /* records past max: checked, not kept */
+	struct wbpf_l7_info extra; /* records past max: checked, not kept */
 	struct rd r;
 	int n = 0;
 
@@ -488,7 +488,7 @@ int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
 
 		if (be(&r, 2, &blen) || take(&r, blen, &body))
 			return BAD;
-		struct l7_info *info = n < max ? &out[n] : &extra;
+		struct wbpf_l7_info *info = n < max ? &out[n] : &extra;
 
 		br = (struct rd){ body, body + blen };
 		if (blen >= 2 && body[0] == 'P' && body[1] == 'B') {

@@ -127,19 +127,19 @@ struct l7_args {
 	struct l7_plugin_opts plugins;
 	const char *output, *metrics;
 	bool json, quiet, socket;
-	struct l7_sock_opts sock;
+	struct wbpf_l7_sock_opts sock;
 	const char *tls_libs[MAX_TLS_LIBS];
-	struct l7_config cfg;
+	struct wbpf_l7_config cfg;
 };
 
 /* For the signal handler: the one thing a handler may touch. */
-static struct l7_source *volatile running_source;
+static struct wbpf_l7_source *volatile running_source;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	if (running_source)
-		l7_source__stop(running_source);
+		wbpf_l7_source__stop(running_source);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -158,7 +158,7 @@ static void flush_worker(struct l7_out *o, unsigned i)
 	o->w[i].len = 0;
 }
 
-static void on_record(void *ctx, const struct l7_record *r)
+static void on_record(void *ctx, const struct wbpf_l7_record *r)
 {
 	struct l7_out *o = ctx;
 	unsigned i = r->worker % MAX_WORKERS;
@@ -171,8 +171,8 @@ static void on_record(void *ctx, const struct l7_record *r)
 	for (int tries = 0; tries < 2; tries++) {
 		size_t room = OUT_BUF - o->w[i].len;
 
-		n = o->json ? l7_record__format_json(r, o->w[i].buf + o->w[i].len, room)
-			    : l7_record__format_row(r, o->w[i].buf + o->w[i].len, room);
+		n = o->json ? wbpf_l7_record__format_json(r, o->w[i].buf + o->w[i].len, room)
+			    : wbpf_l7_record__format_row(r, o->w[i].buf + o->w[i].len, room);
 		if (n < room) {
 			o->w[i].len += n;
 			return;
@@ -321,65 +321,65 @@ static int parse_args(struct l7_args *a, int argc, char **argv)
 static int run(struct l7_args *a, struct l7_out *out)
 {
 	char err[512] = "";
-	struct l7_source *src;
-	struct l7_pipeline *p;
-	struct l7_plugin_counters pst[64];
-	struct l7_stats st;
-	struct l7_sock_stats ss;
+	struct wbpf_l7_source *src;
+	struct wbpf_l7_pipeline *p;
+	struct wbpf_l7_plugin_counters pst[64];
+	struct wbpf_l7_stats st;
+	struct wbpf_l7_sock_stats ss;
 	int n_pst = 0, rc = 0;
 
-	src = a->socket ? l7_source__open_socket(&a->sock, err, sizeof(err))
-	      : a->pcap ? l7_source__open_file(a->pcap, a->filter, err, sizeof(err))
-			: l7_source__open_live(a->iface, a->filter, err, sizeof(err));
+	src = a->socket ? wbpf_l7_source__open_socket(&a->sock, err, sizeof(err))
+	      : a->pcap ? wbpf_l7_source__open_file(a->pcap, a->filter, err, sizeof(err))
+			: wbpf_l7_source__open_live(a->iface, a->filter, err, sizeof(err));
 	if (!src) {
 		fprintf(stderr, "wbpf l7: %s\n", err);
 		return CLI_EXIT_ERROR;
 	}
 	a->cfg.on_record = on_record;
 	a->cfg.ctx = out;
-	p = l7_pipeline__new(&a->cfg, err, sizeof(err));
+	p = wbpf_l7_pipeline__new(&a->cfg, err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "wbpf l7: %s\n", err);
-		l7_source__free(src);
+		wbpf_l7_source__free(src);
 		return CLI_EXIT_ERROR;
 	}
 	if (a->socket && !a->quiet)
 		fprintf(stderr, "wbpf l7: socket source attached\n");
 	if (!out->json && !out->sink.sink)
-		l7_record__fprint_header(stdout);
+		wbpf_l7_record__fprint_header(stdout);
 	out->sink.pipeline = p;
 	out->sink.plugins = &a->plugins;
 	running_source = src;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (l7_source__run(src, p, a->duration_ns / 1000, err, sizeof(err))) {
+	if (wbpf_l7_source__run(src, p, a->duration_ns / 1000, err, sizeof(err))) {
 		fprintf(stderr, "wbpf l7: %s: %s\n", a->socket ? "socket source" : a->pcap ? a->pcap : a->iface, err);
 		rc = CLI_EXIT_ERROR;
 	}
 	running_source = NULL;
-	l7_pipeline__finish(p);
+	wbpf_l7_pipeline__finish(p);
 	l7_output__close(&out->sink);
 	for (unsigned i = 0; i < MAX_WORKERS; i++)
 		if (out->w[i].len)
 			flush_worker(out, i);
 	fflush(stdout);
-	l7_pipeline__stats(p, &st);
+	wbpf_l7_pipeline__stats(p, &st);
 	if (a->cfg.plugins && a->cfg.plugins->stats)
 		n_pst = a->cfg.plugins->stats(a->cfg.plugins->ctx, pst, 64);
 	if (!a->quiet) {
-		l7_stats__fprint(&st, pst, n_pst > 0 ? (unsigned)n_pst : 0, stderr);
-		if (l7_source__sock_stats(src, &ss) == 0)
+		wbpf_l7_stats__fprint(&st, pst, n_pst > 0 ? (unsigned)n_pst : 0, stderr);
+		if (wbpf_l7_source__sock_stats(src, &ss) == 0)
 			fprintf(stderr, "  socket source: %llu records sent, %llu seen, %llu lost; "
 				"TLS: %u libraries, %u functions probed, %llu calls on unknown sockets\n",
 				(unsigned long long)ss.sent, (unsigned long long)ss.seen,
 				(unsigned long long)ss.lost, ss.tls_libs, ss.tls_probes,
 				(unsigned long long)ss.unbound);
-		else if (l7_source__dropped(src))
+		else if (wbpf_l7_source__dropped(src))
 			fprintf(stderr, "  capture: %llu packets dropped by the kernel\n",
-				(unsigned long long)l7_source__dropped(src));
+				(unsigned long long)wbpf_l7_source__dropped(src));
 	}
-	l7_pipeline__free(p);
-	l7_source__free(src);
+	wbpf_l7_pipeline__free(p);
+	wbpf_l7_source__free(src);
 	return rc;
 }
 
@@ -389,7 +389,7 @@ int cli_l7(int argc, char **argv)
 	struct l7_out *out;
 	int rc;
 
-	l7_config__init(&a.cfg);
+	wbpf_l7_config__init(&a.cfg);
 	rc = parse_args(&a, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;

@@ -3,7 +3,7 @@
  * `wbpf l7`'s plugin options: --plugin P.wasm, each followed by its
  * --plugin-arg K=V, and --hook-timeout, collected while parsing and handed
  * to the plugin host (src/l7/plugin*.c), which gives back the pipeline's
- * l7_plugin_factory.
+ * wbpf_l7_plugin_factory.
  */
 #ifndef WBPF_CLI_L7_H
 #define WBPF_CLI_L7_H
@@ -30,7 +30,7 @@ struct l7_plugin_opts {
  * status after one error line. */
 int l7_plugin_opts__add(struct l7_plugin_opts *o, const char *opt, const char *arg);
 /* Loads the plugins (if any) and sets cfg->plugins. */
-int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg);
+int l7_plugin_opts__load(struct l7_plugin_opts *o, struct wbpf_l7_config *cfg);
 void l7_plugin_opts__free(struct l7_plugin_opts *o);
 struct wbpf_metrics;
 /* Per plugin and hook: calls, failures, call-time histograms, dropped

@@ -16,7 +16,7 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-#define C(field, help) { "wbpf_l7_" #field "_total", help, offsetof(struct l7_stats, field) }
+#define C(field, help) { "wbpf_l7_" #field "_total", help, offsetof(struct wbpf_l7_stats, field) }
 		C(packets, "Packets seen."),
 		C(flows, "Flows created."),
 		C(flows_evicted, "Flows evicted to stay under --max-flows."),
@@ -28,12 +28,12 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 #undef C
 	};
 	struct l7_output *o = ctx;
-	struct l7_stats st;
+	struct wbpf_l7_stats st;
 	char labels[64];
 
 	if (!o->pipeline)
 		return;
-	l7_pipeline__stats(o->pipeline, &st);
+	wbpf_l7_pipeline__stats(o->pipeline, &st);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		const uint64_t *v = (const uint64_t *)((const char *)&st + counters[i].offset);
 		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER, counters[i].name,
@@ -41,10 +41,10 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 		if (s)
 			wbpf_metric__set(s, (double)*v);
 	}
-	for (unsigned p = 0; p < L7_NPROTO; p++) {
+	for (unsigned p = 0; p < WBPF_L7_NPROTO; p++) {
 		if (!st.records_by_proto[p])
 			continue;
-		snprintf(labels, sizeof(labels), "protocol=\"%s\"", l7_protocol__str(p));
+		snprintf(labels, sizeof(labels), "protocol=\"%s\"", wbpf_l7_protocol__str(p));
 		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER,
 							  "wbpf_l7_records_by_protocol_total", labels,
 							  "Request logs by L7 protocol.");
@@ -62,11 +62,11 @@ int l7_output__open(struct l7_output *o, const char *output, const char *metrics
 	return 0;
 }
 
-int l7_output__record(struct l7_output *o, const struct l7_record *rec)
+int l7_output__record(struct l7_output *o, const struct wbpf_l7_record *rec)
 {
-	struct wbpf_field fields[L7_RECORD_FIELDS];
-	struct l7_record_text text;
-	size_t n = l7_record__fields(rec, fields, &text);
+	struct wbpf_field fields[WBPF_L7_RECORD_FIELDS];
+	struct wbpf_l7_record_text text;
+	size_t n = wbpf_l7_record__fields(rec, fields, &text);
 
 	return wbpf_sink__write(o->sink, &(struct wbpf_record){ fields, n });
 }

@@ -10,7 +10,7 @@
 struct l7_output {
 	struct wbpf_sink *sink;	      /* NULL: the command's own stdout format */
 	struct wbpf_metrics *metrics; /* NULL without --metrics */
-	const struct l7_pipeline *pipeline; /* for the metrics, while it runs */
+	const struct wbpf_l7_pipeline *pipeline; /* for the metrics, while it runs */
 	const struct l7_plugin_opts *plugins; /* likewise; NULL: none */
 };
 
@@ -18,7 +18,7 @@ struct l7_output {
  * one error line. */
 int l7_output__open(struct l7_output *o, const char *output, const char *metrics_addr);
 /* From any worker thread; -errno when the sink refused the record. */
-int l7_output__record(struct l7_output *o, const struct l7_record *rec);
+int l7_output__record(struct l7_output *o, const struct wbpf_l7_record *rec);
 /* Delivers (or spools) what is queued and stops serving metrics. */
 void l7_output__close(struct l7_output *o);
 

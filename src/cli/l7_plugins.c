@@ -50,7 +50,7 @@ int l7_plugin_opts__add(struct l7_plugin_opts *o, const char *opt, const char *a
 	return 0;
 }
 
-int l7_plugin_opts__load(struct l7_plugin_opts *o, struct l7_config *cfg)
+int l7_plugin_opts__load(struct l7_plugin_opts *o, struct wbpf_l7_config *cfg)
 {
 	struct l7_plugins_opts po = { .sz = sizeof(po), .hook_timeout_ns = o->hook_timeout_ns,
 				      .max_records = o->max_records };

@@ -110,7 +110,7 @@ struct l3 {
 	uint32_t len, wire; /* captured, sent */
 	struct l7_frags *frags;
 	uint64_t time_us;
-	struct l7_stats *st;
+	struct wbpf_l7_stats *st;
 };
 
 /* A fragment [p, p+len) at byte `off`: 0 with the whole datagram in *l3
@@ -268,7 +268,7 @@ static int transport(const uint8_t *p, uint32_t len, uint32_t wire, struct l7_pk
 }
 
 int l7_decode(int linktype, const uint8_t *f, uint32_t caplen, uint64_t time_us,
-	      struct l7_frags *frags, struct l7_pkt *pkt, struct l7_stats *st)
+	      struct l7_frags *frags, struct l7_pkt *pkt, struct wbpf_l7_stats *st)
 {
 	struct l3 l3 = {.frags = frags, .time_us = time_us, .st = st};
 	int etype = -1, off, err;

@@ -131,7 +131,7 @@ static int dns_check(void *self, const struct l7_msg *m, enum l7_direction *dir)
 	return L7_PROTO_DNS;
 }
 
-static void add_answer(struct l7_info *info, const uint8_t *p, uint32_t len, uint16_t type,
+static void add_answer(struct wbpf_l7_info *info, const uint8_t *p, uint32_t len, uint16_t type,
 		       uint32_t rd, uint16_t rdlen)
 {
 	char val[256];
@@ -151,7 +151,7 @@ static void add_answer(struct l7_info *info, const uint8_t *p, uint32_t len, uin
 }
 
 /* Answers into response_result (addresses and names, ';'-separated). */
-static int answers(struct l7_info *info, const uint8_t *p, uint32_t len, uint32_t off,
+static int answers(struct wbpf_l7_info *info, const uint8_t *p, uint32_t len, uint32_t off,
 		   unsigned n)
 {
 	char name[256];
@@ -191,7 +191,7 @@ static const char *rcode_name(unsigned rcode)
 	return rcode < sizeof(n) / sizeof(n[0]) ? n[rcode] : "Unknown";
 }
 
-static int dns_parse(void *self, const struct l7_msg *m, struct l7_info *out, int max)
+static int dns_parse(void *self, const struct l7_msg *m, struct wbpf_l7_info *out, int max)
 {
 	const uint8_t *p;
 	uint32_t len, off = DNS_HDR;
@@ -240,7 +240,7 @@ static int dns_parse(void *self, const struct l7_msg *m, struct l7_info *out, in
 	return 1;
 }
 
-const struct l7_parser l7_dns_parser = {
+const struct wbpf_l7_parser l7_dns_parser = {
 	.name = "dns",
 	.check = dns_check,
 	.parse = dns_parse,

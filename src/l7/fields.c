@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * A request log as sink fields (include/wbpf/sink.h), for `wbpf l7
- * --output`: the names and order of l7_record__format_json, each with a
+ * --output`: the names and order of wbpf_l7_record__format_json, each with a
  * fixed kind so every record has the same schema. Where the JSON says null
  * the field is -1; attributes are their JSON object's text.
  */
@@ -26,7 +26,7 @@ static void put_num(struct wbpf_field **f, const char *name, bool present, int64
 	(*f)++;
 }
 
-static void attributes_json(const struct l7_info *in, char *buf, size_t size)
+static void attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size)
 {
 	json_t *obj;
 	size_t n = 0;
@@ -67,10 +67,10 @@ static void ip_text(int af, const uint8_t *a, char *out, size_t size)
 	}
 }
 
-size_t l7_record__fields(const struct l7_record *r, struct wbpf_field *out,
-			 struct l7_record_text *text)
+size_t wbpf_l7_record__fields(const struct wbpf_l7_record *r, struct wbpf_field *out,
+			 struct wbpf_l7_record_text *text)
 {
-	const struct l7_info *in = r->info;
+	const struct wbpf_l7_info *in = r->info;
 	struct wbpf_field *f = out;
 	int af = r->family == 6 ? AF_INET6 : AF_INET;
 
@@ -87,7 +87,7 @@ size_t l7_record__fields(const struct l7_record *r, struct wbpf_field *out,
 	put_num(&f, "server_port", true, r->server_port);
 	put_str(&f, "process_kname", r->proc_name ? r->proc_name : "");
 	put_num(&f, "process_id", r->pid != 0, r->pid);
-	put_str(&f, "tap_side", l7_tap_side__str(r->tap_side));
+	put_str(&f, "tap_side", wbpf_l7_tap_side__str(r->tap_side));
 	put_num(&f, "l7_protocol", true, in->protocol);
 	put_str(&f, "l7_protocol_str", in->protocol_str);
 	put_str(&f, "version", in->version);
@@ -114,6 +114,6 @@ size_t l7_record__fields(const struct l7_record *r, struct wbpf_field *out,
 	put_str(&f, "biz_response_code", in->biz_response_code);
 	put_str(&f, "attributes", text->attributes);
 	*f++ = (struct wbpf_field){ .name = "timeout", .kind = WBPF_FIELD_BOOL, .b = r->timeout };
-	assert(f - out == L7_RECORD_FIELDS);
-	return L7_RECORD_FIELDS;
+	assert(f - out == WBPF_L7_RECORD_FIELDS);
+	return WBPF_L7_RECORD_FIELDS;
 }

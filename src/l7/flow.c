@@ -194,7 +194,7 @@ struct l7_flow *l7_flows__get(struct l7_worker *w, const struct l7_pkt *pkt, int
  * waits for a later sweep). */
 void l7_flows__expire(struct l7_worker *w)
 {
-	const struct l7_config *cfg = &w->p->cfg;
+	const struct wbpf_l7_config *cfg = &w->p->cfg;
 	struct l7_flow *f;
 
 	while ((f = w->lru.lru_prev) != &w->lru) {

@@ -57,7 +57,7 @@ void l7_frags__free(struct l7_frags *t)
 }
 
 /* Unlinks what is too old, and the oldest when the table is full. */
-static void expire(struct l7_frags *t, uint64_t now_us, struct l7_stats *st)
+static void expire(struct l7_frags *t, uint64_t now_us, struct wbpf_l7_stats *st)
 {
 	struct frag_dgram **pp = &t->list, *d;
 	unsigned i = 0;
@@ -75,7 +75,7 @@ static void expire(struct l7_frags *t, uint64_t now_us, struct l7_stats *st)
 }
 
 static struct frag_dgram *find(struct l7_frags *t, const struct l7_frag_key *k, uint64_t now_us,
-			       struct l7_stats *st)
+			       struct wbpf_l7_stats *st)
 {
 	struct frag_dgram *d;
 
@@ -111,7 +111,7 @@ static void fill(struct frag_dgram *d, uint32_t off, const uint8_t *p, uint32_t 
 
 int l7_frags__add(struct l7_frags *t, const struct l7_frag_key *k, uint32_t off, bool more,
 		  const uint8_t *p, uint32_t len, uint64_t now_us, const uint8_t **out,
-		  uint32_t *out_len, struct l7_stats *st)
+		  uint32_t *out_len, struct wbpf_l7_stats *st)
 {
 	struct frag_dgram *d, **pp;
 

@@ -295,7 +295,7 @@ static void set(char *dst, size_t size, const char *s, size_t n)
 }
 
 /* traceparent: version-traceid-parentid-flags */
-static void trace_fields(struct l7_info *info, const struct http_msg *h)
+static void trace_fields(struct wbpf_l7_info *info, const struct http_msg *h)
 {
 	const char *t = h->traceparent;
 	size_t n = h->traceparent_len;
@@ -309,7 +309,7 @@ static void trace_fields(struct l7_info *info, const struct http_msg *h)
 }
 
 static void call_hooks_req(struct l7_http_self *hs, const struct l7_msg *m,
-			   const struct http_msg *h, struct l7_info *info)
+			   const struct http_msg *h, struct wbpf_l7_info *info)
 {
 	char path[L7_STR_LONG], host[L7_STR_LONG], ua[L7_STR_LONG], ref[L7_STR_LONG];
 	struct l7_http_req req = {path, host, ua, ref};
@@ -325,7 +325,7 @@ static void call_hooks_req(struct l7_http_self *hs, const struct l7_msg *m,
 }
 
 static void call_hooks_resp(struct l7_http_self *hs, const struct l7_msg *m,
-			    struct l7_info *info)
+			    struct wbpf_l7_info *info)
 {
 	struct l7_http_resp resp = {(uint16_t)info->response_code, info->response_status, ""};
 
@@ -335,7 +335,7 @@ static void call_hooks_resp(struct l7_http_self *hs, const struct l7_msg *m,
 			(*hs->failures)++;
 }
 
-static void fill_request(struct l7_info *info, const struct http_msg *h)
+static void fill_request(struct wbpf_l7_info *info, const struct http_msg *h)
 {
 	const char *q = memchr(h->b, '?', h->blen);
 
@@ -359,7 +359,7 @@ static enum l7_status code_status(int code)
 	return L7_STATUS_OK;
 }
 
-static void fill_response(struct l7_info *info, const struct http_msg *h, int code)
+static void fill_response(struct wbpf_l7_info *info, const struct http_msg *h, int code)
 {
 	l7_info__init(info, L7_MSG_RESPONSE);
 	set(info->version, sizeof(info->version), h->a + 5, h->alen - 5);
@@ -373,7 +373,7 @@ static void fill_response(struct l7_info *info, const struct http_msg *h, int co
 
 /* One message at `off`; 1xx responses before it are passed over. */
 static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
-		    struct l7_info *out)
+		    struct wbpf_l7_info *out)
 {
 	struct http_msg h = {.p = (const char *)m->payload + off,
 			     .end = (const char *)m->payload + m->len};
@@ -416,14 +416,14 @@ static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
 	return 1;
 }
 
-static int http_parse(void *self, const struct l7_msg *m, struct l7_info *out, int max)
+static int http_parse(void *self, const struct l7_msg *m, struct wbpf_l7_info *out, int max)
 {
 	if (max < 1)
 		return -ENOSPC;
 	return parse_at(self, m, 0, out);
 }
 
-const struct l7_parser l7_http_parser = {
+const struct wbpf_l7_parser l7_http_parser = {
 	.name = "http",
 	.check = http_check,
 	.parse = http_parse,

@@ -31,7 +31,7 @@ struct l7_proc {
 	uint32_t pid, tid;
 	char comm[16];
 	uint8_t source; /* enum l7_source_kind */
-	uint8_t role;	/* enum l7_sock_role */
+	uint8_t role;	/* enum wbpf_l7_sock_role */
 	bool local_is_src; /* the process wrote the bytes */
 	bool close;
 };
@@ -63,12 +63,12 @@ void l7_frags__free(struct l7_frags *t);
  * call), -EAGAIN while parts are missing, else a negative errno. */
 int l7_frags__add(struct l7_frags *t, const struct l7_frag_key *k, uint32_t off, bool more,
 		  const uint8_t *p, uint32_t len, uint64_t now_us, const uint8_t **out,
-		  uint32_t *out_len, struct l7_stats *st);
+		  uint32_t *out_len, struct wbpf_l7_stats *st);
 
 /* 0: a TCP or UDP packet in *pkt; else a negative errno, counted in st.
  * Fragments go to `frags` (NULL: only counted). */
 int l7_decode(int linktype, const uint8_t *frame, uint32_t caplen, uint64_t time_us,
-	      struct l7_frags *frags, struct l7_pkt *pkt, struct l7_stats *st);
+	      struct l7_frags *frags, struct l7_pkt *pkt, struct wbpf_l7_stats *st);
 bool l7_linktype_supported(int linktype);
 /* Same both ways of a flow. */
 uint32_t l7_pkt__hash(const struct l7_pkt *pkt);
@@ -119,7 +119,7 @@ struct l7_flow {
 	uint32_t n_pending;
 };
 
-/* A request waiting for its response, packed (l7_info is large); or the
+/* A request waiting for its response, packed (wbpf_l7_info is large); or the
  * parts of a multi-record exchange (need_merge) merged so far, with
  * PENDING_* bits in `merge`. */
 #define PENDING_MERGING 0x1
@@ -141,10 +141,10 @@ struct l7_pending {
 struct l7_batch;
 
 struct l7_worker {
-	struct l7_pipeline *p;
+	struct wbpf_l7_pipeline *p;
 	unsigned idx;
 	pthread_t thread;
-	struct l7_stats st;
+	struct wbpf_l7_stats st;
 	int start_err;
 
 	/* flow table */
@@ -158,18 +158,18 @@ struct l7_worker {
 	struct l7_pending *p_head, *p_tail;
 
 	/* parsers: the plugin set's, then the built-ins */
-	struct l7_plugin_set plugins;
+	struct wbpf_l7_plugin_set plugins;
 	bool plugins_open;
-	struct l7_parser *parsers;
+	struct wbpf_l7_parser *parsers;
 	unsigned n_parsers;
 	void *http_self;
 	struct l7_server_cache *cache;
 
-	struct l7_info *out; /* cfg.max_records of them */
-	struct l7_info merged;
+	struct wbpf_l7_info *out; /* cfg.max_records of them */
+	struct wbpf_l7_info merged;
 	/* a packed request before it is stored: at worst every word is a
 	 * literal run of one, and every attribute's length is written */
-	uint8_t pack_buf[sizeof(struct l7_info) * 3 / 2 + 4 * L7_ATTR_MAX + 64];
+	uint8_t pack_buf[sizeof(struct wbpf_l7_info) * 3 / 2 + 4 * L7_ATTR_MAX + 64];
 
 	/* queue from the reader (workers > 1) */
 	pthread_mutex_t lock;
@@ -179,11 +179,11 @@ struct l7_worker {
 	bool done;
 };
 
-struct l7_pipeline {
-	struct l7_config cfg;
+struct wbpf_l7_pipeline {
+	struct wbpf_l7_config cfg;
 	unsigned n_workers;
 	struct l7_worker *workers;
-	struct l7_stats rd; /* the reader's own: packets, decoding */
+	struct wbpf_l7_stats rd; /* the reader's own: packets, decoding */
 	struct l7_frags *frags;
 	bool threaded, finished;
 };
@@ -212,42 +212,42 @@ int l7_parsers__init(struct l7_worker *w);
 void l7_parsers__fini(struct l7_worker *w);
 
 /* session.c */
-void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct l7_info *info,
+void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct wbpf_l7_info *info,
 		      uint64_t time_us);
 void l7_session__flush_flow(struct l7_worker *w, struct l7_flow *f);
 void l7_session__expire(struct l7_worker *w);
 
 /* worker.c */
-int l7_worker__init(struct l7_worker *w, struct l7_pipeline *p, unsigned idx);
+int l7_worker__init(struct l7_worker *w, struct wbpf_l7_pipeline *p, unsigned idx);
 void l7_worker__packet(struct l7_worker *w, const struct l7_pkt *pkt);
 /* sock_flow.c: a socket source's record, in place of TCP/UDP headers */
 void l7_worker__sock(struct l7_worker *w, struct l7_flow *f, int side, const struct l7_pkt *pkt);
 void l7_worker__finish(struct l7_worker *w);
 void l7_worker__fini(struct l7_worker *w);
 
-/* sock.c, sock_tls.c: the eBPF socket source behind l7_source__open_socket */
+/* sock.c, sock_tls.c: the eBPF socket source behind wbpf_l7_source__open_socket */
 struct l7_sock;
 struct bpf_link;
 struct bpf_program;
-struct l7_sock *l7_sock__open(const struct l7_sock_opts *o, char *err, size_t err_len);
-int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
+struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size_t err_len);
+int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duration_us,
 		 volatile sig_atomic_t *stop, char *err, size_t err_len);
-void l7_sock__stats(struct l7_sock *s, struct l7_sock_stats *out);
+void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out);
 void l7_sock__free(struct l7_sock *s);
 struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name);
 /* Takes the link (destroyed when the source is); -ENOSPC when full. */
 int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link);
-int l7_sock__attach_tls(struct l7_sock *s, const struct l7_sock_opts *o, unsigned *libs,
+int l7_sock__attach_tls(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, unsigned *libs,
 			unsigned *probes, char *err, size_t err_len);
 
 /* built-in parsers */
-extern const struct l7_parser l7_http_parser;
-extern const struct l7_parser l7_dns_parser;
-extern const struct l7_parser l7_nats_parser;
+extern const struct wbpf_l7_parser l7_http_parser;
+extern const struct wbpf_l7_parser l7_dns_parser;
+extern const struct wbpf_l7_parser l7_nats_parser;
 /* The hooks' state for the built-ins that call them (HTTP, NATS): the
  * worker's hooks, its failure counter, and the HTTP parser's own state. */
 struct l7_http_self {
-	const struct l7_http_hooks *hooks;
+	const struct wbpf_l7_http_hooks *hooks;
 	unsigned n_hooks;
 	uint64_t *failures;
 	void *state; /* the parser's own, allocated on first use */

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* l7_info helpers shared by every parser (see message.h). */
+/* wbpf_l7_info helpers shared by every parser (see message.h). */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "l7/message.h"
 
-void l7_info__init(struct l7_info *info, enum l7_msg_type type)
+void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type)
 {
-	const size_t attrs_end = offsetof(struct l7_info, attrs) + sizeof(info->attrs);
+	const size_t attrs_end = offsetof(struct wbpf_l7_info, attrs) + sizeof(info->attrs);
 
 	/* attrs[n_attrs..] are never read: leaving them is 3/4 of the
 	 * record's size not written for every message. */
-	memset(info, 0, offsetof(struct l7_info, attrs));
+	memset(info, 0, offsetof(struct wbpf_l7_info, attrs));
 	memset((char *)info + attrs_end, 0, sizeof(*info) - attrs_end);
 	info->type = type;
 	info->response_status = L7_STATUS_UNKNOWN;
@@ -30,7 +30,7 @@ void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-int l7_info__add_attr(struct l7_info *info, const char *key, size_t key_len, const char *val,
+int l7_info__add_attr(struct wbpf_l7_info *info, const char *key, size_t key_len, const char *val,
 		      size_t val_len)
 {
 	struct l7_attr *a;

@@ -4,7 +4,7 @@
  *
  * The pipeline (capture, flows, reassembly, sessions) hands every parser an
  * `l7_msg`: one L7 message as the sender wrote it, with where it came from.
- * A parser, built in or a Wasm plugin, answers with `l7_info` records: one
+ * A parser, built in or a Wasm plugin, answers with `wbpf_l7_info` records: one
  * request or one response each, in DeepFlow's field set, which sessions then
  * pair into request logs.
  *
@@ -91,7 +91,7 @@ enum l7_status {
 enum l7_msg_type {
 	L7_MSG_REQUEST = 0,
 	L7_MSG_RESPONSE = 1,
-	L7_MSG_SESSION = 2, /* one record holds both halves (e.g. a merged plugin result) */
+	WBPF_L7_MSG_SESSION = 2, /* one record holds both halves (e.g. a merged plugin result) */
 };
 
 #define L7_STR_SHORT 64
@@ -103,7 +103,7 @@ struct l7_attr {
 	char val[L7_STR_LONG];
 };
 
-struct l7_info {
+struct wbpf_l7_info {
 	enum l7_msg_type type;
 	uint16_t protocol;
 	char protocol_str[L7_STR_SHORT];
@@ -156,7 +156,7 @@ struct l7_info {
 
 /* Protocol parsers: the built-ins and the plugin host implement the same
  * calls, so inference and parsing walk one list. */
-struct l7_parser {
+struct wbpf_l7_parser {
 	const char *name;
 	/* 0: not this protocol. Else the protocol number, with *dir set to
 	 * the direction the payload says it travels. */
@@ -164,7 +164,7 @@ struct l7_parser {
 	/* Fills out[0..max) and returns how many were filled; -EAGAIN when the
 	 * message is incomplete (the pipeline calls again with more bytes),
 	 * other negative errno when the payload is not understood. */
-	int (*parse)(void *self, const struct l7_msg *msg, struct l7_info *out, int max);
+	int (*parse)(void *self, const struct l7_msg *msg, struct wbpf_l7_info *out, int max);
 	void *self;
 };
 
@@ -191,26 +191,26 @@ struct l7_custom_msg {
 	uint32_t pb_len;
 };
 
-struct l7_http_hooks {
+struct wbpf_l7_http_hooks {
 	/* 1: `info` was changed; 0: nothing to add; negative errno: failed
 	 * (counted by the caller, the record goes out as the parser made it). */
 	int (*on_request)(void *self, const struct l7_msg *msg, const struct l7_http_req *req,
-			  struct l7_info *info);
+			  struct wbpf_l7_info *info);
 	int (*on_response)(void *self, const struct l7_msg *msg, const struct l7_http_resp *resp,
-			   struct l7_info *info);
+			   struct wbpf_l7_info *info);
 	/* A custom message from a built-in parser (NATS), likewise. */
 	int (*on_custom)(void *self, const struct l7_msg *msg, const struct l7_custom_msg *cm,
-			 struct l7_info *info);
+			 struct wbpf_l7_info *info);
 	void *self;
 };
 
 /* An empty record of `type`: strings "", lengths unknown. */
-void l7_info__init(struct l7_info *info, enum l7_msg_type type);
+void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type);
 /* Copies [s, s+len) into one of the record's arrays, cut to fit and
  * NUL-terminated (`dst_size` is sizeof the array). */
 void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len);
 /* Adds an attribute; -ENOSPC past L7_ATTR_MAX. */
-int l7_info__add_attr(struct l7_info *info, const char *key, size_t key_len, const char *val,
+int l7_info__add_attr(struct wbpf_l7_info *info, const char *key, size_t key_len, const char *val,
 		      size_t val_len);
 
 #endif

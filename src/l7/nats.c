@@ -31,16 +31,16 @@ static const struct {
 } verbs[NVERBS] = {
 	[INFO] = { "INFO", "INFO", L7_MSG_REQUEST, 'j' },
 	[CONNECT] = { "CONNECT", "CONNECT", L7_MSG_RESPONSE, 'j' },
-	[PUB] = { "PUB", "PUB", L7_MSG_SESSION, 'p' },
-	[HPUB] = { "HPUB", "HPUB", L7_MSG_SESSION, 'h' },
-	[SUB] = { "SUB", "SUB", L7_MSG_SESSION, 's' },
-	[UNSUB] = { "UNSUB", "UNSUB", L7_MSG_SESSION, 'u' },
-	[MSG] = { "MSG", "MSG", L7_MSG_SESSION, 'm' },
-	[HMSG] = { "HMSG", "HMSG", L7_MSG_SESSION, 'n' },
+	[PUB] = { "PUB", "PUB", WBPF_L7_MSG_SESSION, 'p' },
+	[HPUB] = { "HPUB", "HPUB", WBPF_L7_MSG_SESSION, 'h' },
+	[SUB] = { "SUB", "SUB", WBPF_L7_MSG_SESSION, 's' },
+	[UNSUB] = { "UNSUB", "UNSUB", WBPF_L7_MSG_SESSION, 'u' },
+	[MSG] = { "MSG", "MSG", WBPF_L7_MSG_SESSION, 'm' },
+	[HMSG] = { "HMSG", "HMSG", WBPF_L7_MSG_SESSION, 'n' },
 	[PING] = { "PING", "PING", L7_MSG_REQUEST, 0 },
 	[PONG] = { "PONG", "PONG", L7_MSG_RESPONSE, 0 },
-	[OK] = { "+OK", "OK", L7_MSG_SESSION, 0 },
-	[ERR] = { "-ERR", "ERR", L7_MSG_SESSION, 'e' },
+	[OK] = { "+OK", "OK", WBPF_L7_MSG_SESSION, 0 },
+	[ERR] = { "-ERR", "ERR", WBPF_L7_MSG_SESSION, 'e' },
 };
 
 /* One protocol message: its control line split into words, and where the
@@ -210,7 +210,7 @@ static size_t pb_field(uint8_t *out, size_t o, unsigned field, const uint8_t *s,
 /* NatsMessage {1 subject, 2 reply_to, 3 payload} to the plugins; the
  * payload without the headers of HPUB and HMSG, as DeepFlow sends it. */
 static void custom_message(struct l7_http_self *hs, const struct l7_msg *lm,
-			   const struct nats_msg *m, struct l7_info *info)
+			   const struct nats_msg *m, struct wbpf_l7_info *info)
 {
 	/* reply-to is the word before the size(s), when there is one more */
 	unsigned fixed = m->verb == PUB ? 2 : m->verb == MSG || m->verb == HPUB ? 3 : 4;
@@ -235,7 +235,7 @@ static void custom_message(struct l7_http_self *hs, const struct l7_msg *lm,
 
 /* ------------------------------------------------------------ records */
 
-static void fill(struct l7_info *out, const struct nats_msg *m)
+static void fill(struct wbpf_l7_info *out, const struct nats_msg *m)
 {
 	const char *name = verbs[m->verb].name;
 
@@ -264,7 +264,7 @@ static void fill(struct l7_info *out, const struct nats_msg *m)
 	out->msg_end = m->total;
 }
 
-static int nats_parse(void *self, const struct l7_msg *lm, struct l7_info *out, int max)
+static int nats_parse(void *self, const struct l7_msg *lm, struct wbpf_l7_info *out, int max)
 {
 	struct nats_msg m;
 	int r;
@@ -280,7 +280,7 @@ static int nats_parse(void *self, const struct l7_msg *lm, struct l7_info *out, 
 	return 1;
 }
 
-const struct l7_parser l7_nats_parser = {
+const struct wbpf_l7_parser l7_nats_parser = {
 	.name = "nats",
 	.check = nats_check,
 	.parse = nats_parse,

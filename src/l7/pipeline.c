@@ -23,7 +23,7 @@ struct l7_batch {
 	uint8_t data[BATCH_BYTES];
 };
 
-void l7_config__init(struct l7_config *cfg)
+void wbpf_l7_config__init(struct wbpf_l7_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = 1;
@@ -95,7 +95,7 @@ static void *worker_start(void *arg)
 	return worker_main(w);
 }
 
-static int start_threads(struct l7_pipeline *p)
+static int start_threads(struct wbpf_l7_pipeline *p)
 {
 	int err = 0;
 
@@ -114,9 +114,9 @@ static int start_threads(struct l7_pipeline *p)
 	return err;
 }
 
-struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, size_t err_len)
+struct wbpf_l7_pipeline *wbpf_l7_pipeline__new(const struct wbpf_l7_config *cfg, char *err, size_t err_len)
 {
-	struct l7_pipeline *p = calloc(1, sizeof(*p));
+	struct wbpf_l7_pipeline *p = calloc(1, sizeof(*p));
 	int e = 0;
 
 	if (!p)
@@ -137,8 +137,8 @@ struct l7_pipeline *l7_pipeline__new(const struct l7_config *cfg, char *err, siz
 	if (e) {
 		snprintf(err, err_len, "cannot start the L7 pipeline: %s%s", strerror(-e),
 			 cfg->plugins ? " (a plugin failed to start)" : "");
-		l7_pipeline__finish(p);
-		l7_pipeline__free(p);
+		wbpf_l7_pipeline__finish(p);
+		wbpf_l7_pipeline__free(p);
 		errno = -e;
 		return NULL;
 	}
@@ -196,7 +196,7 @@ static struct l7_batch *batch_for(struct l7_worker *w, uint32_t need)
 	return b;
 }
 
-static void enqueue(struct l7_pipeline *p, const struct l7_pkt *pkt)
+static void enqueue(struct wbpf_l7_pipeline *p, const struct l7_pkt *pkt)
 {
 	struct l7_worker *w = &p->workers[pkt->hash % p->n_workers];
 	uint32_t len = pkt->len < BATCH_BYTES ? pkt->len : BATCH_BYTES;
@@ -213,7 +213,7 @@ static void enqueue(struct l7_pipeline *p, const struct l7_pkt *pkt)
 	b->used += len;
 }
 
-void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
+void wbpf_l7_pipeline__feed(struct wbpf_l7_pipeline *p, int linktype, uint64_t time_us,
 		       const uint8_t *frame, uint32_t caplen)
 {
 	struct l7_pkt pkt;
@@ -230,7 +230,7 @@ void l7_pipeline__feed(struct l7_pipeline *p, int linktype, uint64_t time_us,
 		l7_worker__packet(&p->workers[0], &pkt);
 }
 
-static void sock_tuple(const struct l7_sock_data *d, struct l7_pkt *pkt)
+static void sock_tuple(const struct wbpf_l7_sock_data *d, struct l7_pkt *pkt)
 {
 	pkt->t.family = d->family;
 	pkt->t.l4 = d->l4;
@@ -240,7 +240,7 @@ static void sock_tuple(const struct l7_sock_data *d, struct l7_pkt *pkt)
 	memcpy(pkt->t.dst, d->egress ? d->raddr : d->laddr, 16);
 }
 
-void l7_pipeline__feed_sock(struct l7_pipeline *p, const struct l7_sock_data *d)
+void wbpf_l7_pipeline__feed_sock(struct wbpf_l7_pipeline *p, const struct wbpf_l7_sock_data *d)
 {
 	struct l7_pkt pkt = {0};
 	uint64_t k;
@@ -274,7 +274,7 @@ void l7_pipeline__feed_sock(struct l7_pipeline *p, const struct l7_sock_data *d)
 		l7_worker__packet(&p->workers[0], &pkt);
 }
 
-void l7_pipeline__finish(struct l7_pipeline *p)
+void wbpf_l7_pipeline__finish(struct wbpf_l7_pipeline *p)
 {
 	if (p->finished)
 		return;
@@ -297,7 +297,7 @@ void l7_pipeline__finish(struct l7_pipeline *p)
 	}
 }
 
-static void add_stats(struct l7_stats *to, const struct l7_stats *from)
+static void add_stats(struct wbpf_l7_stats *to, const struct wbpf_l7_stats *from)
 {
 	const uint64_t *f = (const uint64_t *)from;
 	uint64_t *t = (uint64_t *)to;
@@ -306,14 +306,14 @@ static void add_stats(struct l7_stats *to, const struct l7_stats *from)
 		t[i] += f[i];
 }
 
-void l7_pipeline__stats(const struct l7_pipeline *p, struct l7_stats *out)
+void wbpf_l7_pipeline__stats(const struct wbpf_l7_pipeline *p, struct wbpf_l7_stats *out)
 {
 	*out = p->rd;
 	for (unsigned i = 0; i < p->n_workers; i++)
 		add_stats(out, &p->workers[i].st);
 }
 
-void l7_pipeline__free(struct l7_pipeline *p)
+void wbpf_l7_pipeline__free(struct wbpf_l7_pipeline *p)
 {
 	if (!p)
 		return;

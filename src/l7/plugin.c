@@ -292,7 +292,7 @@ int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_s
 
 /* ------------------------------------------------- the pipeline's factory */
 
-static int fac_open(void *ctx, unsigned worker, struct l7_plugin_set *out)
+static int fac_open(void *ctx, unsigned worker, struct wbpf_l7_plugin_set *out)
 {
 	struct l7_plugins *set = ctx;
 	struct l7_plugins_worker *w;
@@ -323,13 +323,13 @@ static int fac_open(void *ctx, unsigned worker, struct l7_plugin_set *out)
 		l7_plugins_worker__free(w);
 		return ret;
 	}
-	*out = (struct l7_plugin_set){ .parsers = w->parsers, .n_parsers = (unsigned)w->n_parsers,
+	*out = (struct wbpf_l7_plugin_set){ .parsers = w->parsers, .n_parsers = (unsigned)w->n_parsers,
 				       .http_hooks = w->has_http ? &w->http : NULL,
 				       .n_http_hooks = w->has_http ? 1 : 0 };
 	return 0;
 }
 
-static void fac_close(void *ctx, unsigned worker, struct l7_plugin_set *out)
+static void fac_close(void *ctx, unsigned worker, struct wbpf_l7_plugin_set *out)
 {
 	struct l7_plugins *set = ctx;
 	struct l7_plugins_worker *w = NULL;
@@ -344,7 +344,7 @@ static void fac_close(void *ctx, unsigned worker, struct l7_plugin_set *out)
 	memset(out, 0, sizeof(*out));
 }
 
-static int fac_stats(void *ctx, struct l7_plugin_counters *out, unsigned max)
+static int fac_stats(void *ctx, struct wbpf_l7_plugin_counters *out, unsigned max)
 {
 	struct l7_plugins *set = ctx;
 	unsigned n = 0;
@@ -364,9 +364,9 @@ static int fac_stats(void *ctx, struct l7_plugin_counters *out, unsigned max)
 	return (int)n;
 }
 
-const struct l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set)
+const struct wbpf_l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set)
 {
-	set->factory = (struct l7_plugin_factory){ .open = fac_open, .close = fac_close,
+	set->factory = (struct wbpf_l7_plugin_factory){ .open = fac_open, .close = fac_close,
 						   .stats = fac_stats, .ctx = set };
 	return &set->factory;
 }

@@ -76,10 +76,10 @@ size_t l7_plugins__count(const struct l7_plugins *set);
 struct l7_plugins_worker {
 	/* Plugins with a payload hook, in load order: walk them ahead of the
 	 * built-ins, for inference and parsing alike. */
-	struct l7_parser *parsers;
+	struct wbpf_l7_parser *parsers;
 	size_t n_parsers;
 	/* Plugins with HTTP hooks, walked in load order by one entry. */
-	struct l7_http_hooks http;
+	struct wbpf_l7_http_hooks http;
 	bool has_http;
 };
 
@@ -89,7 +89,7 @@ void l7_plugins_worker__free(struct l7_plugins_worker *w);
 /* Offers cm to the plugins whose custom message hook matches, in load
  * order, as the HTTP hooks. 1 when `info` was changed, else 0. */
 int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct l7_msg *msg,
-				      const struct l7_custom_msg *cm, struct l7_info *info);
+				      const struct l7_custom_msg *cm, struct wbpf_l7_info *info);
 
 /* One plugin's counters, summed over its workers. */
 struct l7_plugin_stats {
@@ -113,6 +113,6 @@ int l7_plugins__stats(const struct l7_plugins *set, size_t i, struct l7_plugin_s
 /* The pipeline's view of the set: open() instantiates for a worker (one
  * line on stderr if that fails), close() frees that, stats() sums. Valid
  * as long as the set. */
-const struct l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set);
+const struct wbpf_l7_plugin_factory *l7_plugins__factory(struct l7_plugins *set);
 
 #endif

@@ -104,10 +104,10 @@ struct l7_plugin_inst {
 	 * max_res (a record is ~12 KiB: no copy), else scratch. Records past
 	 * max_res are counted and dropped; once one was, the call's further
 	 * field writes go nowhere (overflow). */
-	struct l7_info *res;
+	struct wbpf_l7_info *res;
 	int nres, max_res;
 	bool overflow;
-	struct l7_info *scratch;
+	struct wbpf_l7_info *scratch;
 	/* Set when the guest's last result did not take; if the guest then
 	 * stops the walk (1) to hand it over, the call failed. */
 	const char *result_err;
@@ -149,7 +149,7 @@ struct l7_plugins {
 	struct l7_plugin_inst **insts;
 	size_t n_insts, cap_insts;
 	struct l7_watchdog *watchdog;
-	struct l7_plugin_factory factory;
+	struct wbpf_l7_plugin_factory factory;
 	struct l7_plugins_worker **by_worker; /* factory: open ones, by index */
 	unsigned n_by_worker;
 };
@@ -166,7 +166,7 @@ int l7_plugin_inst__bad(struct l7_plugin_inst *pi, const char *why);
 void l7_plugin_inst__log(struct l7_plugin_inst *pi, int level, const char *s, size_t len);
 /* A fresh result record; NULL past max_res (the record is counted as
  * dropped and pi->overflow set). */
-struct l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type);
+struct wbpf_l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type);
 /* Keeps the first max_res of n records decoded into pi->res; counts the
  * rest as dropped. */
 void l7_plugin_inst__took(struct l7_plugin_inst *pi, int n);
@@ -197,7 +197,7 @@ size_t l7_df_custom(const struct l7_custom_msg *cm, uint8_t *buf, size_t cap);
  * Returns the number of records in the buffer (may exceed max), or
  * -EBADMSG on a decode error; out is then unspecified. */
 int l7_df_result__decode(const uint8_t *buf, size_t len, enum l7_direction dir,
-			 struct l7_info *out, int max);
+			 struct wbpf_l7_info *out, int max);
 /* Whether [s, s+len) is valid UTF-8, as DeepFlow's strings must be. */
 bool l7_utf8_valid(const uint8_t *s, size_t len);
 

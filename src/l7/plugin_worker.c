@@ -109,7 +109,7 @@ void l7_plugin_inst__log(struct l7_plugin_inst *pi, int level, const char *s, si
 		level >= 0 && level <= 2 ? names[level] : "log", (int)len, s);
 }
 
-struct l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type)
+struct wbpf_l7_info *l7_plugin_inst__record(struct l7_plugin_inst *pi, enum l7_msg_type type)
 {
 	if (pi->overflow || pi->nres == pi->max_res) {
 		pi->overflow = true;
@@ -130,7 +130,7 @@ void l7_plugin_inst__took(struct l7_plugin_inst *pi, int n)
 /* ---------------------------------------------------------- dispatch */
 
 static bool begin(struct l7_plugin_inst *pi, enum l7_hook hook, const struct l7_msg *msg,
-		  const void *arg, struct l7_info *out, int max)
+		  const void *arg, struct wbpf_l7_info *out, int max)
 {
 	if (!(pi->hooks & L7_HOOK_BIT(hook)) || atomic_load_explicit(&pi->plugin->disabled,
 								      memory_order_relaxed))
@@ -209,7 +209,7 @@ static int plugin_check(void *self, const struct l7_msg *msg, enum l7_direction 
 
 /* Results go out under the protocol the check found and its name. */
 static int take_records(struct l7_plugin_inst *winner, struct l7_plugin_inst *pi,
-			const struct l7_msg *msg, struct l7_info *out, int max)
+			const struct l7_msg *msg, struct wbpf_l7_info *out, int max)
 {
 	int n = pi->nres < max ? pi->nres : max;
 
@@ -233,7 +233,7 @@ static int verdict(struct l7_plugin_inst *pi, int r)
 }
 
 /* One plugin's parse: 1 records taken, 0 passed, negative errno. */
-static int parse_one(struct l7_plugin_inst *pi, const struct l7_msg *msg, struct l7_info *out,
+static int parse_one(struct l7_plugin_inst *pi, const struct l7_msg *msg, struct wbpf_l7_info *out,
 		     int max)
 {
 	int r;
@@ -245,7 +245,7 @@ static int parse_one(struct l7_plugin_inst *pi, const struct l7_msg *msg, struct
 	return r;
 }
 
-static int plugin_parse(void *self, const struct l7_msg *msg, struct l7_info *out, int max)
+static int plugin_parse(void *self, const struct l7_msg *msg, struct wbpf_l7_info *out, int max)
 {
 	struct l7_plugin_inst *pi = self;
 	struct worker *w = worker_of(pi->worker);
@@ -275,7 +275,7 @@ static void merge_str(char *dst, const char *src, size_t size)
 #define MERGE(dst, src, f) merge_str((dst)->f, (src)->f, sizeof((dst)->f))
 
 /* What a hook's record sets overrides the parser's; attributes add up. */
-static void merge(struct l7_info *dst, const struct l7_info *src)
+static void merge(struct wbpf_l7_info *dst, const struct wbpf_l7_info *src)
 {
 	MERGE(dst, src, protocol_str);
 	MERGE(dst, src, version);
@@ -316,7 +316,7 @@ static void merge(struct l7_info *dst, const struct l7_info *src)
 
 /* Hooks: 0 next plugin, 1 stop and take the last record, else failed. */
 static int walk_hooks(struct worker *w, enum l7_hook hook, const struct l7_msg *msg,
-		      const void *arg, struct l7_info *info)
+		      const void *arg, struct wbpf_l7_info *info)
 {
 	int changed = 0;
 
@@ -342,25 +342,25 @@ static int walk_hooks(struct worker *w, enum l7_hook hook, const struct l7_msg *
 }
 
 static int plugin_http_req(void *self, const struct l7_msg *msg, const struct l7_http_req *req,
-			   struct l7_info *info)
+			   struct wbpf_l7_info *info)
 {
 	return walk_hooks(self, L7_HOOK_HTTP_REQ, msg, req, info);
 }
 
 static int plugin_http_resp(void *self, const struct l7_msg *msg, const struct l7_http_resp *resp,
-			    struct l7_info *info)
+			    struct wbpf_l7_info *info)
 {
 	return walk_hooks(self, L7_HOOK_HTTP_RESP, msg, resp, info);
 }
 
 int l7_plugins_worker__custom_message(struct l7_plugins_worker *w, const struct l7_msg *msg,
-				      const struct l7_custom_msg *cm, struct l7_info *info)
+				      const struct l7_custom_msg *cm, struct wbpf_l7_info *info)
 {
 	return walk_hooks(worker_of(w), L7_HOOK_CUSTOM, msg, cm, info);
 }
 
 static int plugin_custom(void *self, const struct l7_msg *msg, const struct l7_custom_msg *cm,
-			 struct l7_info *info)
+			 struct wbpf_l7_info *info)
 {
 	return walk_hooks(self, L7_HOOK_CUSTOM, msg, cm, info);
 }
@@ -493,13 +493,13 @@ static int worker_fill(struct worker *w, struct wbpf_error *err)
 		}
 		w->insts[w->n] = pi;
 		if (pi->hooks & payload)
-			w->pub.parsers[w->pub.n_parsers++] = (struct l7_parser){
+			w->pub.parsers[w->pub.n_parsers++] = (struct wbpf_l7_parser){
 				.name = p->name, .check = plugin_check, .parse = plugin_parse,
 				.self = pi };
 		if (pi->hooks & http)
 			w->pub.has_http = true;
 	}
-	w->pub.http = (struct l7_http_hooks){ .on_request = plugin_http_req,
+	w->pub.http = (struct wbpf_l7_http_hooks){ .on_request = plugin_http_req,
 					      .on_response = plugin_http_resp,
 					      .on_custom = plugin_custom, .self = w };
 	return 0;

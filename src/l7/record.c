@@ -91,7 +91,7 @@ static void ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
 	}
 }
 
-const char *l7_protocol__str(unsigned protocol)
+const char *wbpf_l7_protocol__str(unsigned protocol)
 {
 	switch (protocol) {
 	case L7_PROTO_HTTP1: return "HTTP";
@@ -109,7 +109,7 @@ const char *l7_protocol__str(unsigned protocol)
 	return "Other";
 }
 
-static void attributes(struct out *o, const struct l7_info *in)
+static void attributes(struct out *o, const struct wbpf_l7_info *in)
 {
 	KEY(o, "attributes");
 	put(o, "{", 1);
@@ -123,16 +123,16 @@ static void attributes(struct out *o, const struct l7_info *in)
 	put(o, "}", 1);
 }
 
-const char *l7_tap_side__str(unsigned tap_side)
+const char *wbpf_l7_tap_side__str(unsigned tap_side)
 {
-	return tap_side == L7_TAP_CLIENT_PROCESS   ? "c-p"
-	       : tap_side == L7_TAP_SERVER_PROCESS ? "s-p"
+	return tap_side == WBPF_L7_TAP_CLIENT_PROCESS   ? "c-p"
+	       : tap_side == WBPF_L7_TAP_SERVER_PROCESS ? "s-p"
 						   : "";
 }
 
-size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
+size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
 {
-	const struct l7_info *in = r->info;
+	const struct wbpf_l7_info *in = r->info;
 	struct out o = {buf, size, 0};
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 
@@ -149,7 +149,7 @@ size_t l7_record__format_json(const struct l7_record *r, char *buf, size_t size)
 	KNUM(&o, "server_port", true, r->server_port);
 	KSTR(&o, "process_kname", r->proc_name ? r->proc_name : "");
 	KNUM(&o, "process_id", r->pid != 0, r->pid);
-	KSTR(&o, "tap_side", l7_tap_side__str(r->tap_side));
+	KSTR(&o, "tap_side", wbpf_l7_tap_side__str(r->tap_side));
 	KNUM(&o, "l7_protocol", true, in->protocol);
 	KSTR(&o, "l7_protocol_str", in->protocol_str);
 	KSTR(&o, "version", in->version);
@@ -192,15 +192,15 @@ static const char *status_str(enum l7_status s)
 	}
 }
 
-void l7_record__fprint_header(FILE *f)
+void wbpf_l7_record__fprint_header(FILE *f)
 {
 	fprintf(f, "%-17s %-6s %-45s %-8s %-40s %-12s %5s %10s\n", "TIME", "PROTO",
 		"CLIENT -> SERVER", "TYPE", "RESOURCE", "STATUS", "CODE", "LATENCY_US");
 }
 
-size_t l7_record__format_row(const struct l7_record *r, char *buf, size_t size)
+size_t wbpf_l7_record__format_row(const struct wbpf_l7_record *r, char *buf, size_t size)
 {
-	const struct l7_info *in = r->info;
+	const struct wbpf_l7_info *in = r->info;
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ends[128], code[16] = "-", lat[24] = "-";
 	uint64_t t = r->req_time_us ? r->req_time_us : r->resp_time_us;
 	int n;
@@ -218,7 +218,7 @@ size_t l7_record__format_row(const struct l7_record *r, char *buf, size_t size)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters *pl,
+void wbpf_l7_stats__fprint(const struct wbpf_l7_stats *st, const struct wbpf_l7_plugin_counters *pl,
 		      unsigned n_plugins, FILE *f)
 {
 	fprintf(f,
@@ -237,9 +237,9 @@ void l7_stats__fprint(const struct l7_stats *st, const struct l7_plugin_counters
 		st->gaps, st->gap_bytes,
 		st->retransmitted_bytes, st->msgs_too_big, st->parse_errors, st->hook_failures,
 		st->requests_timed_out, st->responses_orphan, st->merged_parts);
-	for (unsigned i = 0; i < L7_NPROTO; i++)
+	for (unsigned i = 0; i < WBPF_L7_NPROTO; i++)
 		if (st->records_by_proto[i])
-			fprintf(f, "  %-8s %" PRIu64 " records\n", l7_protocol__str(i),
+			fprintf(f, "  %-8s %" PRIu64 " records\n", wbpf_l7_protocol__str(i),
 				st->records_by_proto[i]);
 	for (unsigned i = 0; i < n_plugins; i++)
 		fprintf(f,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Sessions: a request waits in its flow (packed: an l7_info is ~12 KiB,
+/* Sessions: a request waits in its flow (packed: an wbpf_l7_info is ~12 KiB,
  * mostly zeros) until a response with its id, or the oldest one for
  * protocols paired by order, comes; then the pair goes out as one record.
  * Requests never answered go out as timeouts. */
@@ -14,9 +14,9 @@
 /* The packing: the fixed fields before and after the attributes as runs
  * of [u16 zero words][u16 literal words][literal words] (records are
  * mostly zeros), the attributes in use as [u16 len][bytes] pairs, so
- * fields added to l7_info are carried without a change here. */
-#define ATTRS_OFF offsetof(struct l7_info, attrs)
-#define ATTRS_END (ATTRS_OFF + sizeof(((struct l7_info *)0)->attrs))
+ * fields added to wbpf_l7_info are carried without a change here. */
+#define ATTRS_OFF offsetof(struct wbpf_l7_info, attrs)
+#define ATTRS_END (ATTRS_OFF + sizeof(((struct wbpf_l7_info *)0)->attrs))
 
 static size_t put_bytes(uint8_t *out, size_t o, const void *p, size_t n)
 {
@@ -86,7 +86,7 @@ static size_t put_str(uint8_t *out, size_t o, const char *s, size_t max)
 	return put_bytes(out, o, s, n);
 }
 
-static size_t pack(const struct l7_info *info, uint8_t *out)
+static size_t pack(const struct wbpf_l7_info *info, uint8_t *out)
 {
 	const uint8_t *b = (const uint8_t *)info;
 	unsigned n = info->n_attrs < L7_ATTR_MAX ? info->n_attrs : L7_ATTR_MAX;
@@ -109,7 +109,7 @@ static size_t get_str(const uint8_t *in, size_t o, char *dst, size_t size)
 	return o + 2 + n;
 }
 
-static void unpack(const uint8_t *in, size_t size, struct l7_info *info)
+static void unpack(const uint8_t *in, size_t size, struct wbpf_l7_info *info)
 {
 	uint8_t *b = (uint8_t *)info;
 	size_t o = rle_unpack(in, 0, b, ATTRS_OFF);
@@ -121,10 +121,10 @@ static void unpack(const uint8_t *in, size_t size, struct l7_info *info)
 	}
 }
 
-static void emit(struct l7_worker *w, const struct l7_flow *f, const struct l7_info *info,
+static void emit(struct l7_worker *w, const struct l7_flow *f, const struct wbpf_l7_info *info,
 		 uint64_t req_us, uint64_t resp_us, bool timeout)
 {
-	struct l7_record r = {
+	struct wbpf_l7_record r = {
 		.info = info,
 		.worker = w->idx,
 		.flow_id = f->id,
@@ -138,15 +138,15 @@ static void emit(struct l7_worker *w, const struct l7_flow *f, const struct l7_i
 		.timeout = timeout,
 		.proc_name = f->proc.comm,
 		.pid = f->proc.pid,
-		.tap_side = !f->proc.sock	   ? L7_TAP_NETWORK
-			    : f->local == f->client ? L7_TAP_CLIENT_PROCESS
-						    : L7_TAP_SERVER_PROCESS,
+		.tap_side = !f->proc.sock	   ? WBPF_L7_TAP_NETWORK
+			    : f->local == f->client ? WBPF_L7_TAP_CLIENT_PROCESS
+						    : WBPF_L7_TAP_SERVER_PROCESS,
 	};
 
 	memcpy(r.client_ip, f->ip[f->client], 16);
 	memcpy(r.server_ip, f->ip[!f->client], 16);
 	w->st.records++;
-	w->st.records_by_proto[info->protocol % L7_NPROTO]++;
+	w->st.records_by_proto[info->protocol % WBPF_L7_NPROTO]++;
 	if (w->p->cfg.on_record)
 		w->p->cfg.on_record(w->p->cfg.ctx, &r);
 }
@@ -175,7 +175,7 @@ static void time_out(struct l7_worker *w, struct l7_pending *q)
 
 	unlink_pending(w, f, q);
 	unpack(q->packed, q->size, &w->merged);
-	w->merged.type = L7_MSG_SESSION;
+	w->merged.type = WBPF_L7_MSG_SESSION;
 	w->merged.response_status = L7_STATUS_TIMEOUT;
 	w->st.requests_timed_out++;
 	emit(w, f, &w->merged, q->time_us, 0, true);
@@ -183,7 +183,7 @@ static void time_out(struct l7_worker *w, struct l7_pending *q)
 }
 
 static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
-				      const struct l7_info *info, uint64_t time_us)
+				      const struct wbpf_l7_info *info, uint64_t time_us)
 {
 	size_t size = pack(info, w->pack_buf);
 	struct l7_pending *q, **pp;
@@ -227,7 +227,7 @@ static void copy_if_empty(char *dst, size_t size, const char *src)
 /* r's fields into m where m has none, attributes added: DeepFlow's merge
  * of a log into another, for a response into its request as for the
  * parts of a multi-record exchange. */
-static void merge(struct l7_info *m, const struct l7_info *r)
+static void merge(struct wbpf_l7_info *m, const struct wbpf_l7_info *r)
 {
 	MERGE_STR(m, r, protocol_str);
 	MERGE_STR(m, r, version);
@@ -264,7 +264,7 @@ static void merge(struct l7_info *m, const struct l7_info *r)
 }
 
 /* The request a plain response answers: its id's, else the oldest. */
-static struct l7_pending *find_request(struct l7_flow *f, const struct l7_info *resp)
+static struct l7_pending *find_request(struct l7_flow *f, const struct wbpf_l7_info *resp)
 {
 	for (struct l7_pending *q = f->pending; q; q = q->next)
 		if (!q->merge && (!resp->has_request_id || (q->has_id && q->id == resp->request_id)))
@@ -272,7 +272,7 @@ static struct l7_pending *find_request(struct l7_flow *f, const struct l7_info *
 	return NULL;
 }
 
-static void add_response(struct l7_worker *w, struct l7_flow *f, const struct l7_info *info,
+static void add_response(struct l7_worker *w, struct l7_flow *f, const struct wbpf_l7_info *info,
 			 uint64_t time_us)
 {
 	struct l7_pending *q = find_request(f, info);
@@ -284,13 +284,13 @@ static void add_response(struct l7_worker *w, struct l7_flow *f, const struct l7
 	unlink_pending(w, f, q);
 	unpack(q->packed, q->size, &w->merged);
 	merge(&w->merged, info);
-	w->merged.type = L7_MSG_SESSION;
+	w->merged.type = WBPF_L7_MSG_SESSION;
 	emit(w, f, &w->merged, q->time_us, time_us, false);
 	free(q);
 }
 
 /* The exchange a part belongs to: same flow, same request id (or none). */
-static struct l7_pending *find_exchange(struct l7_flow *f, const struct l7_info *part)
+static struct l7_pending *find_exchange(struct l7_flow *f, const struct wbpf_l7_info *part)
 {
 	for (struct l7_pending *q = f->pending; q; q = q->next)
 		if (q->merge && q->has_id == part->has_request_id &&
@@ -325,7 +325,7 @@ static void repack(struct l7_worker *w, struct l7_flow *f, struct l7_pending *q)
  * (merge()) until both directions have sent their is_end part, then the
  * exchange goes out as one record: start at its first part, end at its
  * first response part. An exchange never ended times out like a request. */
-static void add_part(struct l7_worker *w, struct l7_flow *f, const struct l7_info *info,
+static void add_part(struct l7_worker *w, struct l7_flow *f, const struct wbpf_l7_info *info,
 		     uint64_t time_us)
 {
 	bool resp = info->type == L7_MSG_RESPONSE;
@@ -347,7 +347,7 @@ static void add_part(struct l7_worker *w, struct l7_flow *f, const struct l7_inf
 		q->resp_us = time_us;
 	if (!(~q->merge & (PENDING_REQ_END | PENDING_RESP_END))) {
 		unlink_pending(w, f, q);
-		w->merged.type = L7_MSG_SESSION;
+		w->merged.type = WBPF_L7_MSG_SESSION;
 		emit(w, f, &w->merged, q->time_us, q->resp_us, false);
 		free(q);
 		return;
@@ -355,17 +355,17 @@ static void add_part(struct l7_worker *w, struct l7_flow *f, const struct l7_inf
 	repack(w, f, q);
 }
 
-void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct l7_info *info,
+void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct wbpf_l7_info *info,
 		      uint64_t time_us)
 {
 	if (!info->protocol)
 		info->protocol = f->protocol;
 	if (!info->protocol_str[0]) {
-		const char *s = l7_protocol__str(info->protocol);
+		const char *s = wbpf_l7_protocol__str(info->protocol);
 
 		l7_info__set_str(info->protocol_str, sizeof(info->protocol_str), s, strlen(s));
 	}
-	if (info->need_merge && info->type != L7_MSG_SESSION) {
+	if (info->need_merge && info->type != WBPF_L7_MSG_SESSION) {
 		add_part(w, f, info, time_us);
 		return;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The eBPF socket source: loads src/l7/bpf/socktrace.bpf.c (built into
  * wbpf), attaches its syscall tracepoints and, through sock_tls.c, its
- * OpenSSL uprobes, and turns ring buffer records into l7_sock_data for the
+ * OpenSSL uprobes, and turns ring buffer records into wbpf_l7_sock_data for the
  * pipeline. Kernel timestamps are CLOCK_MONOTONIC; records carry wall
  * clock time like packets. */
 #include <errno.h>
@@ -38,10 +38,10 @@ struct l7_sock {
 	struct bpf_link *links[MAX_LINKS];
 	unsigned n_links;
 	struct ring_buffer *rb;
-	struct l7_pipeline *p;
+	struct wbpf_l7_pipeline *p;
 	int64_t clock_off_ns; /* wall clock minus CLOCK_MONOTONIC */
 	uint64_t seen;
-	struct l7_sock_stats final; /* counters once detached */
+	struct wbpf_l7_sock_stats final; /* counters once detached */
 	bool detached;
 	unsigned tls_libs, tls_probes;
 };
@@ -67,7 +67,7 @@ static int need_tracefs(char *err, size_t err_len)
 	return 0;
 }
 
-static int check_opts(const struct l7_sock_opts *o, char *err, size_t err_len)
+static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	if (geteuid() != 0) {
 		snprintf(err, err_len, "the socket source needs root (eBPF)");
@@ -105,7 +105,7 @@ static int cgroup_id(const char *path, uint64_t *id, char *err, size_t err_len)
 	return 0;
 }
 
-static int write_settings(struct l7_sock *s, const struct l7_sock_opts *o, char *err,
+static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
 			  size_t err_len)
 {
 	uint32_t ring = o->ring_size ? o->ring_size : DEFAULT_RING;
@@ -133,7 +133,7 @@ static int write_settings(struct l7_sock *s, const struct l7_sock_opts *o, char 
 	return 0;
 }
 
-static int load(struct l7_sock *s, const struct l7_sock_opts *o, char *err, size_t err_len)
+static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
 	struct bpf_map *scratch, *events;
@@ -217,7 +217,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct l7_sock *s = ctx;
 	const struct sock_ev *ev = data;
-	struct l7_sock_data d;
+	struct wbpf_l7_sock_data d;
 
 	if (size < sizeof(*ev) || ev->len > size - sizeof(*ev))
 		return 0;
@@ -241,11 +241,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	d.data = (const uint8_t *)(ev + 1);
 	d.len = ev->len;
 	d.bytes = ev->bytes;
-	l7_pipeline__feed_sock(s->p, &d);
+	wbpf_l7_pipeline__feed_sock(s->p, &d);
 	return 0;
 }
 
-struct l7_sock *l7_sock__open(const struct l7_sock_opts *o, char *err, size_t err_len)
+struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	struct l7_sock *s;
 	int rc = check_opts(o, err, err_len);
@@ -295,7 +295,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void read_counters(struct l7_sock *s, struct l7_sock_stats *st)
+static void read_counters(struct l7_sock *s, struct wbpf_l7_sock_stats *st)
 {
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "counters"));
 	int ncpu = libbpf_num_possible_cpus();
@@ -327,7 +327,7 @@ static void detach(struct l7_sock *s)
 	read_counters(s, &s->final);
 }
 
-int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
+int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duration_us,
 		 volatile sig_atomic_t *stop, char *err, size_t err_len)
 {
 	uint64_t deadline = duration_us ? now_us() + duration_us : 0;
@@ -355,7 +355,7 @@ int l7_sock__run(struct l7_sock *s, struct l7_pipeline *p, uint64_t duration_us,
 	return rc;
 }
 
-void l7_sock__stats(struct l7_sock *s, struct l7_sock_stats *out)
+void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (s->detached)

@@ -15,8 +15,8 @@ void l7_worker__sock(struct l7_worker *w, struct l7_flow *f, int side, const str
 
 	f->proc = *pr;
 	f->local = (uint8_t)local;
-	if (pr->role != L7_SOCK_ROLE_UNKNOWN && f->dir_level < 2) {
-		f->client = (uint8_t)(pr->role == L7_SOCK_ROLE_CLIENT ? local : !local);
+	if (pr->role != WBPF_L7_SOCK_ROLE_UNKNOWN && f->dir_level < 2) {
+		f->client = (uint8_t)(pr->role == WBPF_L7_SOCK_ROLE_CLIENT ? local : !local);
 		f->dir_level = 2;
 	}
 	if (pr->close) {

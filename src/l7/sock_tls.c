@@ -129,7 +129,7 @@ static unsigned attach_lib(struct l7_sock *s, const char *path)
 	return n;
 }
 
-int l7_sock__attach_tls(struct l7_sock *s, const struct l7_sock_opts *o, unsigned *libs,
+int l7_sock__attach_tls(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, unsigned *libs,
 			unsigned *probes, char *err, size_t err_len)
 {
 	struct libset *ls = calloc(1, sizeof(*ls));

@@ -15,16 +15,16 @@
 
 #include "l7/internal.h"
 
-struct l7_source {
+struct wbpf_l7_source {
 	pcap_t *pcap;
 	struct l7_sock *sock;
 	int linktype;
 	bool live;
 	volatile sig_atomic_t stop;
-	struct l7_pipeline *p;
+	struct wbpf_l7_pipeline *p;
 };
 
-static int set_filter(struct l7_source *s, const char *filter, char *err, size_t err_len)
+static int set_filter(struct wbpf_l7_source *s, const char *filter, char *err, size_t err_len)
 {
 	struct bpf_program prog;
 	int rc;
@@ -42,7 +42,7 @@ static int set_filter(struct l7_source *s, const char *filter, char *err, size_t
 	return rc ? -EINVAL : 0;
 }
 
-static struct l7_source *finish_open(struct l7_source *s, const char *what, const char *filter,
+static struct wbpf_l7_source *finish_open(struct wbpf_l7_source *s, const char *what, const char *filter,
 				     char *err, size_t err_len)
 {
 	s->linktype = pcap_datalink(s->pcap);
@@ -51,23 +51,23 @@ static struct l7_source *finish_open(struct l7_source *s, const char *what, cons
 
 		snprintf(err, err_len, "%s: unsupported link type %d (%s)", what, s->linktype,
 			 name ? name : "unknown");
-		l7_source__free(s);
+		wbpf_l7_source__free(s);
 		errno = EPROTONOSUPPORT;
 		return NULL;
 	}
 	if (set_filter(s, filter, err, err_len)) {
-		l7_source__free(s);
+		wbpf_l7_source__free(s);
 		errno = EINVAL;
 		return NULL;
 	}
 	return s;
 }
 
-struct l7_source *l7_source__open_file(const char *path, const char *filter, char *err,
+struct wbpf_l7_source *wbpf_l7_source__open_file(const char *path, const char *filter, char *err,
 				       size_t err_len)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct l7_source *s = calloc(1, sizeof(*s));
+	struct wbpf_l7_source *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, err_len, "out of memory");
@@ -83,11 +83,11 @@ struct l7_source *l7_source__open_file(const char *path, const char *filter, cha
 	return finish_open(s, path, filter, err, err_len);
 }
 
-struct l7_source *l7_source__open_live(const char *iface, const char *filter, char *err,
+struct wbpf_l7_source *wbpf_l7_source__open_live(const char *iface, const char *filter, char *err,
 				       size_t err_len)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct l7_source *s = calloc(1, sizeof(*s));
+	struct wbpf_l7_source *s = calloc(1, sizeof(*s));
 	int rc;
 
 	if (!s) {
@@ -113,13 +113,13 @@ struct l7_source *l7_source__open_live(const char *iface, const char *filter, ch
 	if (rc < 0) {
 		snprintf(err, err_len, "cannot capture on %s: %s", iface,
 			 rc == PCAP_ERROR ? pcap_geterr(s->pcap) : pcap_statustostr(rc));
-		l7_source__free(s);
+		wbpf_l7_source__free(s);
 		errno = rc == PCAP_ERROR_PERM_DENIED ? EPERM : ENODEV;
 		return NULL;
 	}
 	if (pcap_setnonblock(s->pcap, 1, perr)) {
 		snprintf(err, err_len, "%s: %s", iface, perr);
-		l7_source__free(s);
+		wbpf_l7_source__free(s);
 		errno = EIO;
 		return NULL;
 	}
@@ -128,9 +128,9 @@ struct l7_source *l7_source__open_live(const char *iface, const char *filter, ch
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct l7_source *s = (struct l7_source *)user;
+	struct wbpf_l7_source *s = (struct wbpf_l7_source *)user;
 
-	l7_pipeline__feed(s->p, s->linktype, (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec,
+	wbpf_l7_pipeline__feed(s->p, s->linktype, (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec,
 			  bytes, h->caplen);
 }
 
@@ -142,7 +142,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int run_live(struct l7_source *s, uint64_t deadline, char *err, size_t err_len)
+static int run_live(struct wbpf_l7_source *s, uint64_t deadline, char *err, size_t err_len)
 {
 	struct pollfd pfd = {.fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN};
 
@@ -166,7 +166,7 @@ static int run_live(struct l7_source *s, uint64_t deadline, char *err, size_t er
 	return 0;
 }
 
-static int run_file(struct l7_source *s, char *err, size_t err_len)
+static int run_file(struct wbpf_l7_source *s, char *err, size_t err_len)
 {
 	int rc;
 
@@ -184,10 +184,10 @@ static int run_file(struct l7_source *s, char *err, size_t err_len)
 	return 0;
 }
 
-struct l7_source *l7_source__open_socket(const struct l7_sock_opts *opts, char *err,
+struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opts *opts, char *err,
 					 size_t err_len)
 {
-	struct l7_source *s = calloc(1, sizeof(*s));
+	struct wbpf_l7_source *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		snprintf(err, err_len, "out of memory");
@@ -205,7 +205,7 @@ struct l7_source *l7_source__open_socket(const struct l7_sock_opts *opts, char *
 	return s;
 }
 
-int l7_source__sock_stats(const struct l7_source *s, struct l7_sock_stats *out)
+int wbpf_l7_source__sock_stats(const struct wbpf_l7_source *s, struct wbpf_l7_sock_stats *out)
 {
 	if (!s->sock)
 		return -ENOTSUP;
@@ -213,7 +213,7 @@ int l7_source__sock_stats(const struct l7_source *s, struct l7_sock_stats *out)
 	return 0;
 }
 
-int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration_us, char *err,
+int wbpf_l7_source__run(struct wbpf_l7_source *s, struct wbpf_l7_pipeline *p, uint64_t duration_us, char *err,
 		   size_t err_len)
 {
 	s->p = p;
@@ -224,17 +224,17 @@ int l7_source__run(struct l7_source *s, struct l7_pipeline *p, uint64_t duration
 	return run_file(s, err, err_len);
 }
 
-void l7_source__stop(struct l7_source *s)
+void wbpf_l7_source__stop(struct wbpf_l7_source *s)
 {
 	s->stop = 1;
 	if (s->pcap)
 		pcap_breakloop(s->pcap);
 }
 
-uint64_t l7_source__dropped(const struct l7_source *s)
+uint64_t wbpf_l7_source__dropped(const struct wbpf_l7_source *s)
 {
 	struct pcap_stat st;
-	struct l7_sock_stats ss;
+	struct wbpf_l7_sock_stats ss;
 
 	if (s->sock) {
 		l7_sock__stats(s->sock, &ss);
@@ -245,7 +245,7 @@ uint64_t l7_source__dropped(const struct l7_source *s)
 	return st.ps_drop;
 }
 
-void l7_source__free(struct l7_source *s)
+void wbpf_l7_source__free(struct wbpf_l7_source *s)
 {
 	if (!s)
 		return;

@@ -86,7 +86,7 @@ static bool infer(struct l7_worker *w, struct l7_flow *f, struct l7_msg *m)
 		return true;
 	}
 	for (unsigned i = 0; i < w->n_parsers; i++) {
-		struct l7_parser *p = &w->parsers[i];
+		struct wbpf_l7_parser *p = &w->parsers[i];
 		int proto = p->check(p->self, m, &dir);
 
 		if (proto <= 0)
@@ -119,7 +119,7 @@ static bool infer(struct l7_worker *w, struct l7_flow *f, struct l7_msg *m)
  * or a negative errno when the parser refused it. */
 static int64_t parse_one(struct l7_worker *w, struct l7_flow *f, struct l7_msg *m)
 {
-	struct l7_parser *p = &w->parsers[f->parser];
+	struct wbpf_l7_parser *p = &w->parsers[f->parser];
 	uint64_t end = 0;
 	int n;
 
@@ -163,7 +163,7 @@ static uint32_t parse_some(struct l7_worker *w, struct l7_flow *f, int side, con
 		if (!infer(w, f, &m))
 			return len;
 		if (s->resync) {
-			struct l7_parser *p = &w->parsers[f->parser];
+			struct wbpf_l7_parser *p = &w->parsers[f->parser];
 			enum l7_direction dir;
 
 			if (p->check(p->self, &m, &dir) <= 0)
@@ -305,7 +305,7 @@ void l7_stream__datagram(struct l7_worker *w, struct l7_flow *f, int side, const
 
 int l7_parsers__init(struct l7_worker *w)
 {
-	const struct l7_plugin_factory *fac = w->p->cfg.plugins;
+	const struct wbpf_l7_plugin_factory *fac = w->p->cfg.plugins;
 	struct l7_http_self *hs;
 	unsigned n;
 
@@ -343,7 +343,7 @@ int l7_parsers__init(struct l7_worker *w)
 
 void l7_parsers__fini(struct l7_worker *w)
 {
-	const struct l7_plugin_factory *fac = w->p->cfg.plugins;
+	const struct wbpf_l7_plugin_factory *fac = w->p->cfg.plugins;
 
 	if (w->plugins_open && fac->close)
 		fac->close(fac->ctx, w->idx, &w->plugins);

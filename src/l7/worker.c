@@ -11,7 +11,7 @@
 
 #define SWEEP_US 1000000
 
-int l7_worker__init(struct l7_worker *w, struct l7_pipeline *p, unsigned idx)
+int l7_worker__init(struct l7_worker *w, struct wbpf_l7_pipeline *p, unsigned idx)
 {
 	uint32_t per = p->cfg.max_flows / p->n_workers;
 

@@ -27,7 +27,7 @@
 
 struct flow {
 	uint64_t key;
-	struct l7_parser *parser;
+	struct wbpf_l7_parser *parser;
 	uint16_t proto;
 };
 
@@ -43,7 +43,7 @@ static int unhex(const char *s, uint8_t *out, size_t cap)
 	return (int)n;
 }
 
-static void print(const char *frame, const struct l7_msg *m, const struct l7_info *r)
+static void print(const char *frame, const struct l7_msg *m, const struct wbpf_l7_info *r)
 {
 	printf("%s\t%s\t%s\t%s\t%s\t%s\t", frame, m->dir == L7_C2S ? "c2s" : "s2c",
 	       r->type == L7_MSG_REQUEST ? "req" : "resp", r->protocol_str, r->request_type,
@@ -77,7 +77,7 @@ static struct flow *flow_of(struct flow *flows, size_t *n, uint64_t key)
 
 static void feed(struct l7_plugins_worker *w, struct l7_msg *m, struct flow *f, const char *frame)
 {
-	struct l7_info out[16];
+	struct wbpf_l7_info out[16];
 	enum l7_direction dir;
 	int n;
 

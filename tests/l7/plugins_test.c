@@ -47,7 +47,7 @@ static void hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static const char *attr(const struct l7_info *info, const char *key)
+static const char *attr(const struct wbpf_l7_info *info, const char *key)
 {
 	for (unsigned i = 0; i < info->n_attrs; i++)
 		if (!strcmp(info->attrs[i].key, key))
@@ -56,7 +56,7 @@ static const char *attr(const struct l7_info *info, const char *key)
 }
 
 #define CHECK_ATTR(info, key, val) check_attr_at(__FILE__, __LINE__, info, key, val)
-static void check_attr_at(const char *file, int line, const struct l7_info *info, const char *key,
+static void check_attr_at(const char *file, int line, const struct wbpf_l7_info *info, const char *key,
 			  const char *val)
 {
 	const char *v = attr(info, key);
@@ -126,7 +126,7 @@ static const uint8_t legacy_resp[] = {
 
 static void test_legacy_decode(void)
 {
-	struct l7_info out[4];
+	struct wbpf_l7_info out[4];
 
 	CHECK_EQ(sizeof(legacy_resp), 56);
 	if (!CHECK_EQ(l7_df_result__decode(legacy_resp, sizeof(legacy_resp), L7_S2C, out, 4), 1))
@@ -168,7 +168,7 @@ static const uint8_t pb_resp[] = {
 
 static void test_pb_decode(void)
 {
-	struct l7_info out[2];
+	struct wbpf_l7_info out[2];
 	uint8_t bad[sizeof(pb_resp)];
 
 	CHECK_EQ(sizeof(pb_resp), 34);
@@ -232,7 +232,7 @@ static void rig_close(struct rig *r)
 }
 
 /* The parser whose check claims msg, after the pipeline's fashion. */
-static struct l7_parser *infer(struct rig *r, struct l7_msg *m, enum l7_direction *dir)
+static struct wbpf_l7_parser *infer(struct rig *r, struct l7_msg *m, enum l7_direction *dir)
 {
 	for (size_t i = 0; i < r->w->n_parsers; i++) {
 		int proto = r->w->parsers[i].check(r->w->parsers[i].self, m, dir);
@@ -245,12 +245,12 @@ static struct l7_parser *infer(struct rig *r, struct l7_msg *m, enum l7_directio
 	return NULL;
 }
 
-static int parse(struct rig *r, const char *payload, enum l7_direction d, struct l7_info *out,
+static int parse(struct rig *r, const char *payload, enum l7_direction d, struct wbpf_l7_info *out,
 		 int max)
 {
 	struct l7_msg m = vector_msg(payload);
 	enum l7_direction dir;
-	struct l7_parser *p;
+	struct wbpf_l7_parser *p;
 
 	m.dir = d;
 	if (!(p = infer(r, &m, &dir)))
@@ -263,7 +263,7 @@ static const struct l7_plugin_spec probe = { WASM("df_probe"), NULL, 0 };
 static void test_probe_pb(void)
 {
 	struct rig r;
-	struct l7_info out[4];
+	struct wbpf_l7_info out[4];
 	struct l7_plugin_stats st;
 	char want[91];
 	uint8_t v[45];
@@ -318,7 +318,7 @@ static void test_probe_legacy(void)
 	struct rig r;
 	struct l7_plugin_stats st;
 	uint64_t fails;
-	struct l7_info out[2];
+	struct wbpf_l7_info out[2];
 	struct l7_msg m = vector_msg("PROBE-RESP");
 	enum l7_direction dir = L7_C2S;
 
@@ -355,7 +355,7 @@ static void test_probe_http(void)
 	struct l7_msg m = vector_msg("GET /a HTTP/1.1\r\n\r\n");
 	struct l7_http_req req = { "/a", "h", "u", NULL };
 	struct l7_http_resp resp = { 404, L7_STATUS_CLIENT_ERROR, "/ep" };
-	struct l7_info info;
+	struct wbpf_l7_info info;
 
 	if (!rig_open(&r, &probe, 1, 0))
 		return;
@@ -387,7 +387,7 @@ static void test_probe_custom(void)
 	struct l7_custom_msg nats = { 1, 104, (const uint8_t *)"\x0a\x01x", 3 };
 	struct l7_custom_msg other = { 0, 104, NULL, 0 };
 	struct l7_msg m = vector_msg("");
-	struct l7_info info;
+	struct wbpf_l7_info info;
 	struct rig r;
 
 	if (!rig_open(&r, &probe, 1, 0))
@@ -416,7 +416,7 @@ static void hostile(const char *mode, const char *payload, bool timeout,
 	const char *args[] = { arg };
 	struct l7_plugin_spec specs[] = { { WASM("hostile"), args, 1 }, probe };
 	struct l7_plugin_stats st;
-	struct l7_info out[2];
+	struct wbpf_l7_info out[2];
 	struct rig r;
 
 	snprintf(arg, sizeof(arg), "mode=%s", mode);
@@ -469,7 +469,7 @@ static void records_cap(unsigned max_records, int want, uint64_t dropped)
 	struct l7_plugin_spec spec = { WASM("hostile"), args, 1 };
 	struct l7_plugins_opts o = { .sz = sizeof(o), .hook_timeout_ns = RELAXED_TIMEOUT_NS,
 				     .max_records = max_records };
-	static struct l7_info out[64];
+	static struct wbpf_l7_info out[64];
 	struct l7_plugin_stats st;
 	struct rig r = { 0 };
 
@@ -498,7 +498,7 @@ static void test_hostile_badptr(void)
 	const char *args[] = { "mode=badptr" };
 	struct l7_plugin_spec spec = { WASM("hostile"), args, 1 };
 	struct l7_plugin_stats st;
-	struct l7_info out[2];
+	struct wbpf_l7_info out[2];
 	struct rig r;
 	char e[16];
 
@@ -531,7 +531,7 @@ static void test_memory_cap(void)
 	const char *args[] = { "mode=grow" };
 	struct l7_plugin_spec spec = { WASM("hostile"), args, 1 };
 	struct l7_plugin_inst *pi;
-	struct l7_info out[2];
+	struct wbpf_l7_info out[2];
 	struct rig r;
 
 	if (!rig_open(&r, &spec, 1, 0))
@@ -583,7 +583,7 @@ static void test_http_trace_example(void)
 	struct l7_msg m = vector_msg("GET /a?x=1&uid=u42 HTTP/1.1\r\nHost: h\r\n"
 				     "X-Trace-Id: abc123\r\n\r\n");
 	struct l7_http_req req = { "/a?x=1&uid=u42", "h", NULL, NULL };
-	struct l7_info info;
+	struct wbpf_l7_info info;
 	struct rig r;
 
 	if (!rig_open(&r, &spec, 1, 0))
@@ -606,7 +606,7 @@ static void test_redis_example(void)
 {
 	struct l7_plugin_spec spec = { EXAMPLES_DIR "/l7_redis.wasm", NULL, 0 };
 	const char *two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n";
-	struct l7_info out[L7_PLUGIN_MAX_RECORDS];
+	struct wbpf_l7_info out[L7_PLUGIN_MAX_RECORDS];
 	struct l7_msg m = vector_msg(two);
 	enum l7_direction dir;
 	struct rig r;
