@@ -60,5 +60,8 @@ int cli_parse_size(const char *s, uint64_t *out);
 int cli_parse_duration(const char *s, uint64_t *out_ns);
 /* A plain non-negative integer (decimal or 0x hex). */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* One line on stderr, "wbpf CMD: <message> (see 'wbpf CMD --help')";
+ * returns CLI_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* WBPF_CLI_H */

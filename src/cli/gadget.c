@@ -83,14 +83,6 @@ static void on_signal(int sig)
 		wbpf_gadget__interrupt(running);
 }
 
-static int usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "wbpf gadget: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'wbpf gadget --help')\n");
-	return CLI_EXIT_USAGE;
-}
-
 static int push(const char ***arr, size_t *n, const char *s)
 {
 	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
@@ -124,10 +116,10 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 		return 0;
 	}
 	if (!val)
-		return usage("%s needs a value", opt);
+		return cli_usage("gadget", "%s needs a value", opt);
 	if (IS("--param")) {
 		if (!strchr(val, '=') || *val == '=')
-			return usage("--param needs KEY=VALUE, got '%s'", val);
+			return cli_usage("gadget", "--param needs KEY=VALUE, got '%s'", val);
 		push(&a->params, &a->nparams, val);
 	} else if (IS("-o") || IS("--output")) {
 		a->sink_spec = NULL;
@@ -145,24 +137,24 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 		push(&a->filters, &a->nfilters, val);
 	} else if (IS("--timeout")) {
 		if (cli_parse_duration(val, &a->timeout_ns) || !a->timeout_ns)
-			return usage("--timeout: bad duration '%s'", val);
+			return cli_usage("gadget", "--timeout: bad duration '%s'", val);
 	} else if (IS("--interval")) {
 		if (cli_parse_duration(val, &a->opts.interval_ns) || a->opts.interval_ns < 1000000)
-			return usage("--interval: bad duration '%s' (1ms at least)", val);
+			return cli_usage("gadget", "--interval: bad duration '%s' (1ms at least)", val);
 	} else if (IS("--iface")) {
 		a->opts.ifaces = val;
 	} else if (IS("--sort")) {
 		a->out.sort = val;
 	} else if (IS("--max-rows")) {
 		if (cli_parse_u64(val, &u) || !u || u > UINT32_MAX)
-			return usage("--max-rows: bad count '%s'", val);
+			return cli_usage("gadget", "--max-rows: bad count '%s'", val);
 		a->out.max_rows = (uint32_t)u;
 	} else if (IS("--max-memory")) {
 		if (cli_parse_size(val, &a->opts.max_memory) || a->opts.max_memory < 65536)
-			return usage("--max-memory: bad size '%s'", val);
+			return cli_usage("gadget", "--max-memory: bad size '%s'", val);
 	} else if (IS("--fuel")) {
 		if (cli_parse_u64(val, &u) || !u)
-			return usage("--fuel: bad count '%s'", val);
+			return cli_usage("gadget", "--fuel: bad count '%s'", val);
 		a->opts.callback_fuel = u;
 	} else if (IS("--operator")) {
 		a->opts.operator_path = val;
@@ -174,7 +166,7 @@ static int parse_one(struct gadget_args *a, int argc, char **argv, int *i)
 			(*i)++;
 		return 0;
 	} else {
-		return usage("unknown option '%s'", opt);
+		return cli_usage("gadget", "unknown option '%s'", opt);
 	}
 #undef IS
 	if (!eq)
@@ -189,7 +181,7 @@ static int parse(struct gadget_args *a, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (argv[i][0] != '-' || !argv[i][1]) {
 			if (a->dir)
-				return usage("one DIR only, got '%s' too", argv[i]);
+				return cli_usage("gadget", "one DIR only, got '%s' too", argv[i]);
 			a->dir = argv[i];
 			continue;
 		}
@@ -197,7 +189,7 @@ static int parse(struct gadget_args *a, int argc, char **argv)
 			return err;
 	}
 	if (!a->dir && !a->help)
-		return usage("%s", "missing DIR");
+		return cli_usage("gadget", "%s", "missing DIR");
 	return 0;
 }
 
@@ -436,7 +428,7 @@ int cli_gadget(int argc, char **argv)
 	}
 	is_run = !strcmp(argv[1], "run");
 	if (!is_run && strcmp(argv[1], "inspect"))
-		return usage("unknown subcommand '%s' (run or inspect)", argv[1]);
+		return cli_usage("gadget", "unknown subcommand '%s' (run or inspect)", argv[1]);
 	ret = parse(&a, argc - 2, argv + 2);
 	if (!ret && a.help)
 		fputs(gadget_help, stdout);

@@ -43,14 +43,6 @@ struct gen_args {
 	bool all, help;
 };
 
-static int usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "wbpf gen: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'wbpf gen --help')\n");
-	return CLI_EXIT_USAGE;
-}
-
 static int parse(struct gen_args *a, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
@@ -63,7 +55,7 @@ static int parse(struct gen_args *a, int argc, char **argv)
 			a->all = true;
 		} else if (!strcmp(o, "--lang") || !strcmp(o, "--struct") || !strcmp(o, "-o")) {
 			if (!v)
-				return usage("%s needs a value", o);
+				return cli_usage("gen", "%s needs a value", o);
 			i++;
 			if (!strcmp(o, "--lang"))
 				a->lang = v;
@@ -74,9 +66,9 @@ static int parse(struct gen_args *a, int argc, char **argv)
 			else
 				return CLI_EXIT_ERROR;
 		} else if (o[0] == '-') {
-			return usage("unknown option '%s'", o);
+			return cli_usage("gen", "unknown option '%s'", o);
 		} else if (a->obj) {
-			return usage("one object only, got '%s' too", o);
+			return cli_usage("gen", "one object only, got '%s' too", o);
 		} else {
 			a->obj = o;
 		}
@@ -84,9 +76,9 @@ static int parse(struct gen_args *a, int argc, char **argv)
 	if (a->help)
 		return 0;
 	if (!a->obj)
-		return usage("%s", "missing OBJ.bpf.o");
+		return cli_usage("gen", "%s", "missing OBJ.bpf.o");
 	if (!a->lang || (strcmp(a->lang, "rust") && strcmp(a->lang, "c") && strcmp(a->lang, "wit")))
-		return usage("--lang: 'rust', 'c' or 'wit', not '%s'", a->lang ? a->lang : "");
+		return cli_usage("gen", "--lang: 'rust', 'c' or 'wit', not '%s'", a->lang ? a->lang : "");
 	return 0;
 }
 

@@ -142,14 +142,6 @@ static void on_signal(int sig)
 		wbpf_l7_source__stop(running_source);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "wbpf l7: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'wbpf l7 --help')\n");
-	return CLI_EXIT_USAGE;
-}
-
 static void flush_worker(struct l7_out *o, unsigned i)
 {
 	pthread_mutex_lock(&o->lock);
@@ -184,7 +176,7 @@ static void on_record(void *ctx, const struct wbpf_l7_record *r)
 static int parse_num(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
 	if (cli_parse_u64(s, out) || *out > max)
-		return usage_error("bad value for %s", opt);
+		return cli_usage("l7", "bad value for %s", opt);
 	return 0;
 }
 
@@ -193,7 +185,7 @@ static int parse_duration_us(const char *opt, const char *s, uint64_t *out_us)
 	uint64_t ns;
 
 	if (cli_parse_duration(s, &ns))
-		return usage_error("bad duration for %s", opt);
+		return cli_usage("l7", "bad duration for %s", opt);
 	*out_us = ns / 1000;
 	return 0;
 }
@@ -213,29 +205,29 @@ static int parse_option(struct l7_args *a, int c, const char *arg)
 	case OPT_METRICS: a->metrics = arg; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_DURATION:
-		return cli_parse_duration(arg, &a->duration_ns) ? usage_error("bad duration '%s'", arg) : 0;
+		return cli_parse_duration(arg, &a->duration_ns) ? cli_usage("l7", "bad duration '%s'", arg) : 0;
 	case OPT_PLUGIN:
 	case OPT_PLUGIN_ARG:
 	case OPT_HOOK_TIMEOUT:
 		return l7_plugin_opts__add(&a->plugins, c == OPT_PLUGIN ? "plugin" : c == OPT_PLUGIN_ARG ? "plugin-arg" : "hook-timeout", arg);
 	case OPT_WORKERS:
 		if (parse_num("--workers", arg, MAX_WORKERS, &v) || !v)
-			return usage_error("--workers takes 1 to 64, not '%s'", arg);
+			return cli_usage("l7", "--workers takes 1 to 64, not '%s'", arg);
 		a->cfg.workers = (unsigned)v;
 		return 0;
 	case OPT_MAX_FLOWS:
 		if (parse_num("--max-flows", arg, 1u << 26, &v) || !v)
-			return usage_error("bad value for --max-flows: '%s'", arg);
+			return cli_usage("l7", "bad value for --max-flows: '%s'", arg);
 		a->cfg.max_flows = (uint32_t)v;
 		return 0;
 	case OPT_MAX_MSG:
 		if (cli_parse_size(arg, &v) || v < 64 || v > (64u << 20))
-			return usage_error("--max-msg takes 64 bytes to 64MiB, not '%s'", arg);
+			return cli_usage("l7", "--max-msg takes 64 bytes to 64MiB, not '%s'", arg);
 		a->cfg.max_msg = (uint32_t)v;
 		return 0;
 	case OPT_MAX_RECORDS:
 		if (parse_num("--max-records", arg, 4096, &v) || !v)
-			return usage_error("--max-records takes 1 to 4096, not '%s'", arg);
+			return cli_usage("l7", "--max-records takes 1 to 4096, not '%s'", arg);
 		a->cfg.max_records = a->plugins.max_records = (unsigned)v;
 		return 0;
 	case OPT_SESSION_TIMEOUT:
@@ -251,44 +243,44 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 	switch (c) {
 	case OPT_SOURCE:
 		if (strcmp(arg, "socket"))
-			return usage_error("unknown source '%s' (--source takes socket)", arg);
+			return cli_usage("l7", "unknown source '%s' (--source takes socket)", arg);
 		a->socket = true;
 		return 0;
 	case OPT_PID:
 		if (parse_num("--pid", arg, INT32_MAX, &v) || !v)
-			return usage_error("bad process id '%s'", arg);
+			return cli_usage("l7", "bad process id '%s'", arg);
 		a->sock.pid = (uint32_t)v;
 		return 0;
 	case OPT_COMM:
 		if (!*arg || strlen(arg) > 15)
-			return usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'", arg);
+			return cli_usage("l7", "--comm takes a process name of 1 to 15 bytes, not '%s'", arg);
 		a->sock.comm = arg;
 		return 0;
 	case OPT_PORT:
 		if (parse_num("--port", arg, 65535, &v) || !v)
-			return usage_error("bad port '%s'", arg);
+			return cli_usage("l7", "bad port '%s'", arg);
 		a->sock.port = (uint16_t)v;
 		return 0;
 	case OPT_CGROUP: a->sock.cgroup = arg; return 0;
 	case OPT_NO_TLS: a->sock.no_tls = true; return 0;
 	case OPT_PAYLOAD:
 		if (cli_parse_size(arg, &v) || !v || v > 16384)
-			return usage_error("--payload-size takes 1 byte to 16KiB, not '%s'", arg);
+			return cli_usage("l7", "--payload-size takes 1 byte to 16KiB, not '%s'", arg);
 		a->sock.payload = (uint32_t)v;
 		return 0;
 	case OPT_RING:
 		if (cli_parse_size(arg, &v) || v < 4096 || v > (1u << 30) || (v & (v - 1)))
-			return usage_error("--ring-size takes a power of 2 from 4KiB to 1GiB, not '%s'", arg);
+			return cli_usage("l7", "--ring-size takes a power of 2 from 4KiB to 1GiB, not '%s'", arg);
 		a->sock.ring_size = (uint32_t)v;
 		return 0;
 	case OPT_TLS_LIB:
 		if (a->sock.n_tls_libs == MAX_TLS_LIBS)
-			return usage_error("%s", "at most 16 --tls-lib");
+			return cli_usage("l7", "%s", "at most 16 --tls-lib");
 		a->tls_libs[a->sock.n_tls_libs++] = arg;
 		a->sock.tls_libs = a->tls_libs;
 		return 0;
 	}
-	return usage_error("%s", "unknown option");
+	return cli_usage("l7", "%s", "unknown option");
 }
 
 static int parse_args(struct l7_args *a, int argc, char **argv)
@@ -303,18 +295,18 @@ static int parse_args(struct l7_args *a, int argc, char **argv)
 			return -1;
 		}
 		if (c == '?')
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_usage("l7", "unknown or incomplete option '%s'", argv[optind - 1]);
 		int err = parse_option(a, c, optarg);
 
 		if (err)
 			return err;
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage("l7", "unexpected argument '%s'", argv[optind]);
 	if ((a->pcap != NULL) + (a->iface != NULL) + a->socket != 1)
-		return usage_error("%s", "give one source: --pcap FILE, --iface IF or --source socket");
+		return cli_usage("l7", "%s", "give one source: --pcap FILE, --iface IF or --source socket");
 	if (a->socket && a->filter)
-		return usage_error("%s", "--filter is for packet sources (use --pid, --comm, --port)");
+		return cli_usage("l7", "%s", "--filter is for packet sources (use --pid, --comm, --port)");
 	return 0;
 }
 

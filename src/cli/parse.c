@@ -2,6 +2,8 @@
 /* Option values shared by the wbpf subcommands. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,4 +86,16 @@ int cli_parse_duration(const char *s, uint64_t *out_ns)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "wbpf %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'wbpf %s --help')\n", cmd);
+	return CLI_EXIT_USAGE;
 }

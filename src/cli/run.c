@@ -119,13 +119,8 @@ static const struct option run_options[] = {
 
 /* ---------------------------------------------------------- options */
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "wbpf run: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'wbpf run --help')\n");
-	return -EINVAL;
-}
+/* Option parsers answer -EINVAL; the caller turns it into the exit status. */
+#define usage_error(...) (cli_usage("run", __VA_ARGS__), -EINVAL)
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
