@@ -39,11 +39,12 @@ start() {
 	bg_pid[$name]=$!
 }
 
-# started NAME: until the header is out (the programs are attached).
-started() {
+# ready NAME CONDITION: until the shell condition holds (checked afresh
+# every 0.1 s, 10 s at most), or NAME's process has exited.
+ready() {
 	local tries=100
 	while [ $tries -gt 0 ]; do
-		[ -s "$WORK/$1.out" ] && return 0
+		eval "$2" && return 0
 		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
 		sleep 0.1
 		tries=$((tries - 1))
@@ -51,30 +52,15 @@ started() {
 	return 1
 }
 
+# started NAME: until the header is out (the programs are attached).
+started() { ready "$1" '[ -s "$WORK/$1.out" ]'; }
+
 # attached NAME: until the process holds a BPF link (JSON has no header).
-attached() {
-	local tries=100
-	while [ $tries -gt 0 ]; do
-		grep -qs '^link_id:' /proc/"${bg_pid[$1]}"/fdinfo/* && return 0
-		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	return 1
-}
+attached() { ready "$1" 'grep -qs "^link_id:" /proc/"${bg_pid[$1]}"/fdinfo/*'; }
 
 # capturing NAME: until the process holds a socket (socket filters have
 # no BPF link).
-capturing() {
-	local tries=100
-	while [ $tries -gt 0 ]; do
-		find /proc/"${bg_pid[$1]}"/fd -lname 'socket:*' 2>/dev/null | grep -q . && return 0
-		kill -0 "${bg_pid[$1]}" 2>/dev/null || return 1
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	return 1
-}
+capturing() { ready "$1" 'find /proc/"${bg_pid[$1]}"/fd -lname "socket:*" 2>/dev/null | grep -q .'; }
 
 # stop NAME: SIGINT, as a user's Ctrl-C; its status goes to rc.
 stop() {
