@@ -192,30 +192,14 @@ start_tls_server() {
 	echo "secret page" >"$TMP/tls/www/page.html"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" \
 		-subj /CN=localhost -days 1 >/dev/null 2>&1
-	cat >"$TMP/tls/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/tls/pid;
-error_log $TMP/tls/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $TMP/tls/body;
-	proxy_temp_path $TMP/tls/proxy;
-	fastcgi_temp_path $TMP/tls/fcgi;
-	uwsgi_temp_path $TMP/tls/uwsgi;
-	scgi_temp_path $TMP/tls/scgi;
+	start_nginx "$TMP/tls" "
 	server {
 		listen 127.0.0.1:$TLS_PORT ssl;
 		ssl_certificate $TMP/tls/cert.pem;
 		ssl_certificate_key $TMP/tls/key.pem;
 		root $TMP/tls/www;
-	}
-}
-EOF
-	nginx -c "$TMP/tls/nginx.conf" -p "$TMP/tls" 2>"$TMP/tls/stderr" &
-	TLS_MASTER=$!
-	PIDS+=($TLS_MASTER)
+	}"
+	TLS_MASTER=${PIDS[-1]}
 	for _ in $(seq 50); do
 		curl -sk -o /dev/null "https://127.0.0.1:$TLS_PORT/" && return 0
 		sleep 0.1

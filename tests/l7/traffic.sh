@@ -9,24 +9,37 @@ HTTP_PORT=$(free_port)
 DNS_ADDR=127.53.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
 CAP_FILTER="(host $HTTP_ADDR and tcp port $HTTP_PORT) or (host $DNS_ADDR and port 53)"
 
+# start_nginx DIR HTTP: nginx with its files in DIR and HTTP (directives
+# of its http block) as the rest of its configuration; the master's pid
+# goes to PIDS, its stderr to DIR/stderr.
+start_nginx() {
+	local dir=$1
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $dir/pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $dir/body;
+	proxy_temp_path $dir/proxy;
+	fastcgi_temp_path $dir/fcgi;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+$2
+}
+EOF
+	nginx -c "$dir/nginx.conf" -p "$dir" 2>"$dir/stderr" &
+	PIDS+=($!)
+}
+
 start_servers() {
 	mkdir -p "$TMP/www" "$TMP/nginx"
 	chmod a+rx "$TMP" "$TMP/www" # nginx's workers run as nobody
 	head -c 20000 /dev/zero | tr '\0' 'z' >"$TMP/www/big.txt"
 	echo hello >"$TMP/www/index.html"
-	cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/nginx/pid;
-error_log $TMP/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $TMP/nginx/body;
-	proxy_temp_path $TMP/nginx/proxy;
-	fastcgi_temp_path $TMP/nginx/fcgi;
-	uwsgi_temp_path $TMP/nginx/uwsgi;
-	scgi_temp_path $TMP/nginx/scgi;
+	start_nginx "$TMP/nginx" "
 	gzip on;
 	gzip_min_length 1;
 	gzip_types text/plain;
@@ -34,12 +47,8 @@ http {
 		listen $HTTP_ADDR:$HTTP_PORT;
 		root $TMP/www;
 		location /err { return 503; }
-		location /post { return 201 "made\n"; }
-	}
-}
-EOF
-	nginx -c "$TMP/nginx.conf" -p "$TMP/nginx" 2>"$TMP/nginx/stderr" &
-	PIDS+=($!)
+		location /post { return 201 \"made\\n\"; }
+	}"
 	dnsmasq -k -C /dev/null --port=53 --listen-address=$DNS_ADDR --bind-interfaces \
 		--no-resolv --no-hosts --user=root --pid-file="$TMP/dnsmasq.pid" \
 		--host-record=www.example.test,192.0.2.1,2001:db8::1 \
