@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "l7/plugin_impl.h"
+#include "ticker.h"
 
 /* The low bits of call_start: which interrupts this call has had. */
 #define STAGE_MASK 3u
@@ -46,10 +47,8 @@
 #define WALL_FACTOR 100
 
 struct l7_watchdog {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
+	struct ticker ticker;
+	struct l7_plugins *set;
 	uint64_t period_ns;
 };
 
@@ -162,70 +161,42 @@ static void watch(struct l7_plugin_inst *pi, uint64_t now, uint64_t period)
 		claim(pi, v, STAGE_STORE | STAGE_WASI, now);
 }
 
-static void *watchdog_main(void *arg)
+static void watch_all(void *arg)
 {
-	struct l7_plugins *set = arg;
-	struct l7_watchdog *d = set->watchdog;
-	struct timespec at;
+	struct l7_watchdog *d = arg;
+	struct l7_plugins *set = d->set;
 
-	pthread_mutex_lock(&d->lock);
-	clock_gettime(CLOCK_MONOTONIC, &at);
-	while (!d->done) {
-		uint64_t ns = (uint64_t)at.tv_nsec + d->period_ns;
-
-		at.tv_sec += (time_t)(ns / 1000000000u);
-		at.tv_nsec = (long)(ns % 1000000000u);
-		if (pthread_cond_timedwait(&d->cond, &d->lock, &at) != ETIMEDOUT)
-			continue;
-		pthread_mutex_lock(&set->lock);
-		for (size_t i = 0; i < set->n_insts; i++)
-			watch(set->insts[i], l7_now_ns(), d->period_ns);
-		pthread_mutex_unlock(&set->lock);
-		clock_gettime(CLOCK_MONOTONIC, &at);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return NULL;
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n_insts; i++)
+		watch(set->insts[i], l7_now_ns(), d->period_ns);
+	pthread_mutex_unlock(&set->lock);
 }
 
 int l7_watchdog__start(struct l7_plugins *set)
 {
 	struct l7_watchdog *d = calloc(1, sizeof(*d));
-	pthread_condattr_t attr;
 	uint64_t period = set->opts.hook_timeout_ns / 4;
+	int ret;
 
 	if (!d)
 		return -ENOMEM;
+	d->set = set;
 	d->period_ns = period < MIN_PERIOD_NS ? MIN_PERIOD_NS
 		       : period > MAX_PERIOD_NS ? MAX_PERIOD_NS : period;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->cond, &attr);
-	pthread_condattr_destroy(&attr);
-	pthread_mutex_init(&d->lock, NULL);
-	set->watchdog = d;
-	if (pthread_create(&d->thread, NULL, watchdog_main, set)) {
-		pthread_cond_destroy(&d->cond);
-		pthread_mutex_destroy(&d->lock);
+	ret = ticker__start(&d->ticker, d->period_ns, d->period_ns, watch_all, d);
+	if (ret) {
 		free(d);
-		set->watchdog = NULL;
-		return -EAGAIN;
+		return ret;
 	}
+	set->watchdog = d;
 	return 0;
 }
 
 void l7_watchdog__stop(struct l7_plugins *set)
 {
-	struct l7_watchdog *d = set->watchdog;
-
-	if (!d)
+	if (!set->watchdog)
 		return;
-	pthread_mutex_lock(&d->lock);
-	d->done = true;
-	pthread_cond_signal(&d->cond);
-	pthread_mutex_unlock(&d->lock);
-	pthread_join(d->thread, NULL);
-	pthread_cond_destroy(&d->cond);
-	pthread_mutex_destroy(&d->lock);
-	free(d);
+	ticker__stop(&set->watchdog->ticker);
+	free(set->watchdog);
 	set->watchdog = NULL;
 }
