@@ -1,7 +1,7 @@
 # Benchmarks (bench/README.md). `make bench` builds the kernels natively and
 # for wasm32-wasi, the start-up modules and timer, and prints the tables;
 # BENCH_ARGS passes options to bench/run.sh (e.g. BENCH_ARGS=--quick).
-# Not part of `make test`. Another suite adds itself with
+# Not part of `make test`, except `bench-check`. Another suite adds itself with
 # `bench: bench-NAME` in its own fragment.
 
 BENCH_DIR := $(BUILD)/bench
@@ -89,3 +89,11 @@ bench: bench-load
 bench-load: $(BENCH_DIR)/loadspeed $(BENCH_DIR)/crc32.wasm $(BENCH_DIR)/startup-1m.wasm
 	$(BENCH_DIR)/loadspeed $(LOADSPEED_ARGS) -f $(BENCH_DIR)/crc32.wasm \
 		-f $(BENCH_DIR)/startup-1m.wasm
+
+# The kernels as a correctness test (bench/check.sh, part of `make test`):
+# one repetition of each, natively and on both engine tiers, same checksum.
+.PHONY: bench-check
+bench-check: $(BUILD)/wbpf $(foreach k,$(BENCH_KERNELS),$(BENCH_DIR)/$(k) $(BENCH_DIR)/$(k).wasm)
+	@bash bench/check.sh $(BUILD)/wbpf $(BENCH_DIR) $(BENCH_KERNELS)
+
+TEST_TARGETS += bench-check

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct bench {
@@ -136,5 +137,23 @@ static inline uint64_t bench_mix(uint64_t h, uint64_t v)
 }
 
 #define BENCH_MIX_INIT 0xcbf29ce484222325ull
+
+/* Folds n bytes into a running checksum, 8 at a time, then their count:
+ * so "ab","c" and "a","bc" differ. */
+static inline uint64_t bench_mix_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = bench_mix(h, w);
+	}
+	w = 0;
+	if (n > i)
+		memcpy(&w, b + i, n - i);
+	return bench_mix(bench_mix(h, w), n);
+}
 
 #endif /* BENCH_KERNEL_H */
