@@ -315,16 +315,19 @@ static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_
 	return !c->port || c->port == ev->lport || c->port == ev->rport;
 }
 
-/* Waking the host for every record costs more than the record: it is
- * woken once wake_bytes are waiting, and polls for the rest. */
-static __always_inline __u64 wake_flag(void)
+/* Waking the host for every record costs more than the record, and so
+ * does waking it for every record while it is behind (each wakeup is an
+ * interrupt: microseconds in a VM). It is woken once, by the record that
+ * takes the waiting data past wake_bytes; it polls for the rest. */
+static __always_inline __u64 wake_flag(__u32 size)
 {
 	__u32 zero = 0;
 	struct sock_cfg *c = bpf_map_lookup_elem(&settings, &zero);
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	if (c && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < c->wake_bytes)
-		return BPF_RB_NO_WAKEUP;
-	return BPF_RB_FORCE_WAKEUP;
+	if (c && avail < c->wake_bytes && avail + size >= c->wake_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void emit(struct scratch *s, __u32 len)
@@ -336,7 +339,7 @@ static __always_inline void emit(struct scratch *s, __u32 len)
 	len &= 2 * SOCK_DATA_MAX - 1;
 	s->ev.len = len;
 	count(SOCK_CNT_SENT);
-	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag()))
+	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag(sizeof(s->ev) + len)))
 		count(SOCK_CNT_LOST);
 }
 
