@@ -6,7 +6,8 @@
 #                       plugin) on 127.0.0.1, traced by `wbpf l7 --source
 #                       socket` beside a packet capture of the same traffic;
 #                       DeepFlow's VmCtxBase through tests/l7/plugins/df_probe;
-#                       loss accounting with a tiny ring (root and BTF, else
+#                       loss accounting with a tiny ring; payload sizes up to
+#                       64 KiB and truncated records (root and BTF, else
 #                       skipped with the reason)
 #   make bench-l7-sock  overhead on a loopback HTTP server (bench/l7/)
 

@@ -195,7 +195,7 @@ struct wbpf_l7_sock_opts {
 	const char *comm;   /* NULL: every process name */
 	uint16_t port;	    /* 0: every port */
 	const char *cgroup; /* a cgroup v2 directory; NULL: every cgroup */
-	uint32_t payload;   /* bytes kept per call: 0 for 4096, at most 16384 */
+	uint32_t payload;   /* bytes kept per call: 0 for 4096, at most 65536 */
 	uint32_t ring_size; /* ring buffer bytes: 0 for 8 MiB; a power of 2 */
 	const char *const *tls_libs; /* libssl files; NULL: found in /proc/PID/maps */
 	unsigned n_tls_libs;
@@ -205,9 +205,11 @@ struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opt
 					 size_t err_len);
 /* Records: the kernel side tried to send `sent`; `seen` arrived, `lost`
  * were refused by a full ring (sent = seen + lost once the source is
- * stopped); `unbound`: TLS calls whose socket was never seen. */
+ * stopped); `unbound`: TLS calls whose socket was never seen; `truncated`:
+ * seen records whose call moved more bytes than the payload size kept
+ * (the rest is a gap in the flow). */
 struct wbpf_l7_sock_stats {
-	uint64_t sent, seen, lost, unbound;
+	uint64_t sent, seen, lost, unbound, truncated;
 	unsigned tls_libs, tls_probes; /* libssl files and functions probed */
 };
 /* -ENOTSUP for a packet source. */

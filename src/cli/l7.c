@@ -35,7 +35,8 @@ static const char l7_help[] =
 "                        interface, and OpenSSL's plaintext through uprobes.\n"
 "    --pid PID, --comm NAME, --port PORT, --cgroup DIR   only these (wbpf\n"
 "                        itself is never traced).\n"
-"    --payload-size SIZE bytes kept of each call (default 4KiB, at most 16KiB).\n"
+"    --payload-size SIZE bytes kept of each call (default 4KiB, at most 64KiB and\n"
+"                        --max-msg); a call's bytes past them are a gap.\n"
 "    --ring-size SIZE    the kernel-to-wbpf ring (default 8MiB); records that do\n"
 "                        not fit are counted as lost.\n"
 "    --tls-lib PATH      probe this libssl (repeatable; default: those mapped by\n"
@@ -264,8 +265,8 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 	case OPT_CGROUP: a->sock.cgroup = arg; return 0;
 	case OPT_NO_TLS: a->sock.no_tls = true; return 0;
 	case OPT_PAYLOAD:
-		if (cli_parse_size(arg, &v) || !v || v > 16384)
-			return cli_usage("l7", "--payload-size takes 1 byte to 16KiB, not '%s'", arg);
+		if (cli_parse_size(arg, &v) || !v || v > 65536)
+			return cli_usage("l7", "--payload-size takes 1 byte to 64KiB, not '%s'", arg);
 		a->sock.payload = (uint32_t)v;
 		return 0;
 	case OPT_RING:
@@ -307,6 +308,9 @@ static int parse_args(struct l7_args *a, int argc, char **argv)
 		return cli_usage("l7", "%s", "give one source: --pcap FILE, --iface IF or --source socket");
 	if (a->socket && a->filter)
 		return cli_usage("l7", "%s", "--filter is for packet sources (use --pid, --comm, --port)");
+	if (a->sock.payload > a->cfg.max_msg)
+		return cli_usage("l7", "--payload-size %u is over --max-msg %u (the reassembly limit)",
+				 a->sock.payload, a->cfg.max_msg);
 	return 0;
 }
 
@@ -361,11 +365,12 @@ static int run(struct l7_args *a, struct l7_out *out)
 	if (!a->quiet) {
 		wbpf_l7_stats__fprint(&st, pst, n_pst > 0 ? (unsigned)n_pst : 0, stderr);
 		if (wbpf_l7_source__sock_stats(src, &ss) == 0)
-			fprintf(stderr, "  socket source: %llu records sent, %llu seen, %llu lost; "
-				"TLS: %u libraries, %u functions probed, %llu calls on unknown sockets\n",
+			fprintf(stderr, "  socket source: %llu records sent, %llu seen, %llu lost, "
+				"%llu truncated; TLS: %u libraries, %u functions probed, %llu calls "
+				"on unknown sockets\n",
 				(unsigned long long)ss.sent, (unsigned long long)ss.seen,
-				(unsigned long long)ss.lost, ss.tls_libs, ss.tls_probes,
-				(unsigned long long)ss.unbound);
+				(unsigned long long)ss.lost, (unsigned long long)ss.truncated,
+				ss.tls_libs, ss.tls_probes, (unsigned long long)ss.unbound);
 		else if (wbpf_l7_source__dropped(src))
 			fprintf(stderr, "  capture: %llu packets dropped by the kernel\n",
 				(unsigned long long)wbpf_l7_source__dropped(src));

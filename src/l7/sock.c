@@ -40,7 +40,7 @@ struct l7_sock {
 	struct ring_buffer *rb;
 	struct wbpf_l7_pipeline *p;
 	int64_t clock_off_ns; /* wall clock minus CLOCK_MONOTONIC */
-	uint64_t seen;
+	uint64_t seen, truncated;
 	struct wbpf_l7_sock_stats final; /* counters once detached */
 	bool detached;
 	unsigned tls_libs, tls_probes;
@@ -222,6 +222,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*ev) || ev->len > size - sizeof(*ev))
 		return 0;
 	s->seen++;
+	s->truncated += ev->bytes > ev->len;
 	memset(&d, 0, sizeof(d));
 	d.sock = ev->sock;
 	d.time_us = (uint64_t)((int64_t)ev->time_ns + s->clock_off_ns) / 1000;
@@ -363,6 +364,7 @@ void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out)
 	else
 		read_counters(s, out);
 	out->seen = s->seen;
+	out->truncated = s->truncated;
 	out->tls_libs = s->tls_libs;
 	out->tls_probes = s->tls_probes;
 }

@@ -25,6 +25,9 @@
 # 4. Loss accounting: a 4 KiB ring under load loses records; the summary's
 #    counts add up (sent = seen + lost) and wbpf exits cleanly.
 # 5. One-line errors for bad options.
+# 6. Payload size: one 50000-byte send is kept whole with --payload-size
+#    64k (no record truncated, no gap); with 1k its records say they were
+#    truncated, the rest is a gap, and the request is still parsed.
 set -u
 
 [ $# -ge 1 ] || { echo "usage: $0 WBPF [REDIS_PLUGIN PROBE_PLUGIN]" >&2; exit 2; }
@@ -52,6 +55,10 @@ errors() {
 	check "ring size not a power of 2: named" "1" "$(echo "$out" | grep -c 'ring-size')"
 	out=$("$WBPF" l7 --source socket --iface lo 2>&1)
 	check "two sources: refused" "1" "$(echo "$out" | grep -c 'give one source')"
+	out=$("$WBPF" l7 --source socket --payload-size 128k 2>&1)
+	check "payload over 64 KiB: named" "1" "$(echo "$out" | grep -c 'payload-size')"
+	out=$("$WBPF" l7 --source socket --payload-size 64k --max-msg 32k 2>&1)
+	check "payload over --max-msg: refused" "1" "$(echo "$out" | grep -c 'reassembly limit')"
 	out=$("$WBPF" l7 --source socket --filter 'port 80' 2>&1)
 	check "--filter with the socket source: refused" "1" "$(echo "$out" | grep -c 'packet sources')"
 }
@@ -363,5 +370,33 @@ http_dns_tests
 tls_tests
 redis_tests
 filter_tests
+# trunc_gaps NAME: "records-truncated gaps" from wbpf's summary
+trunc_gaps() {
+	echo "$(sed -n 's/.* lost, \([0-9]*\) truncated.*/\1/p' "$TMP/$1.err")" \
+		"$(sed -n 's/.*tcp: \([0-9]*\) gaps.*/\1/p' "$TMP/$1.err")"
+}
+
+# 6. one 50000-byte write, as one record or truncated ones
+payload_tests() {
+	local size t g
+	for size in 64k 1k; do
+		start_tracing "pay$size" --port "$HTTP_PORT" --payload-size "$size" || return
+		python3 -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /post HTTP/1.1\r\nHost: a\r\nContent-Length: 50000\r\n"
+	  b"Connection: close\r\n\r\n" + b"x" * 50000)
+s.recv(100)' "$HTTP_PORT"
+		stop_tracing
+		check "--payload-size $size: the POST parsed on the client side" "POST /post 201 50000" \
+			"$(jq -r 'select(.tap_side == "c-p") | "\(.request_type) \(.request_resource) \(.response_code) \(.request_length)"' "$TMP/pay$size.json")"
+	done
+	check "--payload-size 64k: a 50000-byte send in one record (none truncated, no gap)" "0 0" \
+		"$(trunc_gaps pay64k)"
+	read -r t g < <(trunc_gaps pay1k)
+	check "--payload-size 1k: records say they were truncated, the rest is a gap" "yes" \
+		"$([ "${t:-0}" -gt 0 ] && [ "${g:-0}" -gt 0 ] && echo yes || echo "no: $t truncated, $g gaps")"
+}
+
 loss_tests
+payload_tests
 finish

@@ -7,9 +7,11 @@
 #ifndef WBPF_L7_SOCKTRACE_H
 #define WBPF_L7_SOCKTRACE_H
 
-/* Payload bytes one record can carry (a power of 2: the BPF side masks
- * offsets with it to satisfy the verifier). */
-#define SOCK_DATA_MAX 16384
+/* Payload bytes one record can carry: the pipeline's reassembly limit
+ * (its default largest message), so that one call's message is never cut
+ * by the record. A power of 2: the BPF side masks offsets with it to
+ * satisfy the verifier. */
+#define SOCK_DATA_MAX 65536
 /* iovec entries read per call: past them the bytes are counted only. */
 #define SOCK_IOV_MAX 16
 /* sendmmsg/recvmmsg: messages of one call that get records. */
