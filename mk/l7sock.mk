@@ -9,6 +9,8 @@
 #                       loss accounting with a tiny ring; payload sizes up to
 #                       64 KiB and truncated records (root and BTF, else
 #                       skipped with the reason)
+#   make l7-sock-test-san  the same but Redis and the filters, with the
+#                       ASan/UBSan wbpf
 #   make bench-l7-sock  overhead on a loopback HTTP server (bench/l7/)
 
 L7_SOCK_BPF := $(BPF_BUILD)/src/l7/bpf/socktrace.bpf.o
@@ -31,13 +33,24 @@ $(L7_SOCK_OBJS): CPPFLAGS += -I$(L7_SOCK_GEN)
 l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm
 	@bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm
 
-TEST_TARGETS += l7-sock-test
+.PHONY: l7-sock-test-san
+l7-sock-test-san: $(SAN_BUILD)/wbpf
+	@bash tests/l7/socket.sh --quick $(SAN_BUILD)/wbpf
 
-# Requests/s of nginx under ab with and without the socket source, and
-# records/s it delivers (bench/README.md, "L7 socket source"). Root.
+TEST_TARGETS += l7-sock-test l7-sock-test-san
+
+# Requests/s and CPU per request of nginx under ab with and without the
+# socket source, CPU per traced call (bench/l7/sockcall.c), and records/s
+# it delivers (bench/README.md, "L7 socket source"). Root.
+L7_SOCKCALL := $(BUILD)/bench/l7/sockcall
+
+$(L7_SOCKCALL): bench/l7/sockcall.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
+
 .PHONY: bench-l7-sock
-bench-l7-sock: $(BUILD)/wbpf
-	@bash bench/l7/socket.sh $(BENCH_L7_SOCK_N)
+bench-l7-sock: $(BUILD)/wbpf $(L7_SOCKCALL)
+	@SOCKCALL=$(L7_SOCKCALL) bash bench/l7/socket.sh $(BENCH_L7_SOCK_N)
 
 # The socket source's records into the pipeline under libFuzzer
 # (fuzz/fuzz_l7_sock.c), seeded with an HTTP exchange with a gap and a

@@ -7,17 +7,20 @@
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
 # alive, 8 connections). Rounds alternate without and with
 # `wbpf l7 --source socket` running, in one run, so that the neighbours'
-# load falls on both alike. Two measures: requests/s (wall clock: on a
-# shared machine mostly the neighbours' noise) and the CPU time nginx's
-# worker and ab spend per request (user + system, from /proc: what the
-# tracing adds to the traced processes themselves, which is what limits a
-# CPU-bound server's throughput), medians of the rounds. Then wbpf's own
-# CPU per record, and one round at 32 connections: records/s delivered and
-# how many were lost.
+# load falls on both alike. Measures, medians of the rounds: requests/s
+# (wall clock: on a shared machine mostly the neighbours' noise); the CPU
+# time (user + system, from /proc and /usr/bin/time) nginx's worker and ab
+# spend per request (what the tracing adds to the traced processes); and
+# that plus wbpf's own CPU per request (on a machine with few cores wbpf's
+# CPU is taken from the server too). Then the CPU one traced socket call
+# costs the process making it (bench/l7/sockcall.c, getrusage: the
+# steadiest figure), and one round at 32 connections: records/s
+# delivered and how many were lost.
 set -u
 N=${1:-20000}
 BUILD=${BUILD:-build}
 WBPF=$(realpath "${WBPF:-$BUILD/wbpf}")
+SOCKCALL=$(realpath "${SOCKCALL:-$BUILD/bench/l7/sockcall}")
 ROUNDS=${ROUNDS:-5}
 SRC=$(cd "$(dirname "$0")/../../tests/l7" && pwd)
 . "$SRC/../lib.sh"
@@ -29,6 +32,7 @@ scratch l7sock-bench
 start_servers >/dev/null || exit 1
 WORKER=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
 URL="http://$HTTP_ADDR:$HTTP_PORT/index.html"
+TRACE=(--port "$HTTP_PORT") # what traced() gives wbpf
 HZ=$(getconf CLK_TCK)
 
 ticks() {
@@ -47,10 +51,10 @@ load() {
 		'BEGIN { printf "%s %.2f\n", r, (a + t / hz) * 1e6 / n }'
 }
 
-# traced CMD...: CMD while wbpf traces the server's port; CMD's output,
+# traced CMD...: CMD while wbpf traces (TRACE: the server's port); CMD's output,
 # then "sent seen lost wbpf-cpu-seconds CMD-seconds"
 traced() {
-	"$WBPF" l7 --source socket --port "$HTTP_PORT" --json >/dev/null 2>"$TMP/w.err" &
+	"$WBPF" l7 --source socket "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
 	local wp=$! t0 t1 cpu
 	PIDS+=($wp)
 	for _ in $(seq 300); do
@@ -71,27 +75,49 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# calls: CPU ns per traced call of sockcall, 100-byte writes and reads
+calls() {
+	"$SOCKCALL" 100000 100
+}
+
 load 2000 8 >/dev/null # warm up
 for r in $(seq "$ROUNDS"); do
 	load "$N" 8 >>"$TMP/base"
 	traced load "$N" 8 >"$TMP/t"
 	head -1 "$TMP/t" >>"$TMP/traced"
 	tail -1 "$TMP/t" >>"$TMP/wbpf"
+	# nginx + ab + wbpf, µs per request
+	paste -d' ' <(head -1 "$TMP/t") <(tail -1 "$TMP/t") |
+		awk -v n="$N" '{ print $2 + $6 * 1e6 / n }' >>"$TMP/total"
+	calls >>"$TMP/call.base"
+	TRACE=() # every process: sockcall's port is not known beforehand
+	traced calls >"$TMP/c"
+	TRACE=(--port "$HTTP_PORT")
+	head -1 "$TMP/c" >>"$TMP/call.traced"
 done
-b_rps=$(cut -d' ' -f1 "$TMP/base" | median)
-t_rps=$(cut -d' ' -f1 "$TMP/traced" | median)
-b_cpu=$(cut -d' ' -f2 "$TMP/base" | median)
-t_cpu=$(cut -d' ' -f2 "$TMP/traced" | median)
+col() {
+	cut -d' ' -f"$1" "$2" | median
+}
+b_rps=$(col 1 "$TMP/base")
+t_rps=$(col 1 "$TMP/traced")
+b_cpu=$(col 2 "$TMP/base")
+t_cpu=$(col 2 "$TMP/traced")
+t_all=$(median <"$TMP/total")
 echo "nginx on loopback, ab -k -c 8, $N requests a round, $ROUNDS rounds each, medians:"
-printf '| %-26s | %10s | %28s |\n' "" "requests/s" "CPU µs/request (nginx + ab)"
-printf '| %-26s | %10s | %28s |\n' "no tracing" "$b_rps" "$b_cpu"
-printf '| %-26s | %10s | %28s |\n' "wbpf l7 --source socket" "$t_rps" "$t_cpu"
-awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" 'BEGIN {
-	printf "requests/s lost: %.1f%%; CPU added to the traced processes: %.1f%%\n",
-		(b - w) * 100 / b, (tc - bc) * 100 / bc }'
+printf '| %-24s | %10s | %18s | %24s |\n' "" "requests/s" "CPU µs/request" "CPU µs/request"
+printf '| %-24s | %10s | %18s | %24s |\n' "" "" "(nginx + ab)" "(nginx + ab + wbpf)"
+printf '| %-24s | %10s | %18s | %24s |\n' "no tracing" "$b_rps" "$b_cpu" "$b_cpu"
+printf '| %-24s | %10s | %18s | %24s |\n' "wbpf l7 --source socket" "$t_rps" "$t_cpu" "$t_all"
+awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BEGIN {
+	printf "requests/s lost: %.1f%%; CPU added per request: %.1f%% to nginx + ab, %.1f%% with wbpf\n",
+		(b - w) * 100 / b, (tc - bc) * 100 / bc, (ta - bc) * 100 / bc }'
 echo "rounds without (requests/s, µs/request): $(tr '\n' ';' <"$TMP/base")"
 echo "rounds with:                             $(tr '\n' ';' <"$TMP/traced")"
 awk '{ s += $1; c += $4 } END { printf "wbpf itself: %.1f µs of CPU per record (%d records)\n", c * 1e6 / s, s }' "$TMP/wbpf"
+awk -v b="$(median <"$TMP/call.base")" -v t="$(median <"$TMP/call.traced")" 'BEGIN {
+	printf "one socket call (sockcall, 100 bytes): %d ns of CPU untraced, %d ns traced: +%d ns\n",
+		b, t, t - b }'
+echo "sockcall rounds (ns): without $(tr '\n' ' ' <"$TMP/call.base"); with $(tr '\n' ' ' <"$TMP/call.traced")"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)

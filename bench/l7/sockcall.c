@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/* What one traced socket call costs the process making it, free of the
+ * neighbours' load: one process writes SIZE bytes into one end of a TCP
+ * connection on 127.0.0.1 and reads them from the other, N times, and
+ * prints the CPU time (user + system, getrusage) per call in ns. Run by
+ * bench/l7/socket.sh without and with the socket source attached.
+ *
+ *   sockcall N SIZE */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int pair(int fd[2])
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		return -1;
+	fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd[0] < 0 || connect(fd[0], (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	fd[1] = accept(l, NULL, NULL);
+	close(l);
+	setsockopt(fd[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd[1] < 0 ? -1 : 0;
+}
+
+static double cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 0, size = argc > 2 ? atol(argv[2]) : 0;
+	char *buf = malloc(size > 0 ? (size_t)size : 1);
+	int fd[2];
+	double t0;
+
+	if (n <= 0 || size <= 0 || size > (1 << 20) || !buf) {
+		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB)\n");
+		return 2;
+	}
+	if (pair(fd)) {
+		perror("sockcall: loopback connection");
+		return 1;
+	}
+	memset(buf, 'x', (size_t)size);
+	t0 = cpu_ns();
+	for (long i = 0; i < n; i++) {
+		ssize_t got = 0;
+
+		if (write(fd[0], buf, (size_t)size) != size)
+			return perror("sockcall: write"), 1;
+		while (got < size) {
+			ssize_t r = read(fd[1], buf + got, (size_t)(size - got));
+
+			if (r <= 0)
+				return perror("sockcall: read"), 1;
+			got += r;
+		}
+	}
+	printf("%.0f\n", (cpu_ns() - t0) / (2.0 * n));
+	return 0;
+}
