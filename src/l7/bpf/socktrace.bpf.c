@@ -69,7 +69,9 @@ enum how {
 	HOW_NONE, /* no user buffer (sendfile): bytes only */
 };
 
-/* A data call between entry and exit, by thread. */
+/* A data call between entry and exit, in its thread's storage: unlike a
+ * hash map by thread id, no bucket lock on either side (each one disables
+ * interrupts: costly in a VM). */
 struct call {
 	__u64 sk;
 	__u64 buf;  /* buffer, iovec, msghdr or mmsghdr array */
@@ -78,12 +80,13 @@ struct call {
 	__u8 how;
 	__u8 egress;
 	__u8 l4;
+	__u8 live; /* entered, not yet left */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct call);
 } calls SEC(".maps");
 
@@ -127,13 +130,21 @@ static __always_inline void count(__u32 slot)
 		*v += 1;
 }
 
+static __always_inline struct sock_cfg *settings_of(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&settings, &zero);
+}
+
 /* The process's name (its main thread's), as DeepFlow's process_kname:
  * worker threads often have names of their own. */
 static __always_inline void proc_name(char *comm)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	BPF_CORE_READ_STR_INTO((char(*)[16])comm, task, group_leader, comm);
+	/* a fixed-size read: the kernel pads comm with NULs */
+	BPF_CORE_READ_INTO((char(*)[16])comm, task, group_leader, comm);
 }
 
 static __always_inline bool same_comm(const char *a, const char *b)
@@ -150,8 +161,7 @@ static __always_inline bool same_comm(const char *a, const char *b)
 /* The process filters: the cheap ones, before anything is read. */
 static __always_inline struct sock_cfg *wanted(void)
 {
-	__u32 zero = 0;
-	struct sock_cfg *c = bpf_map_lookup_elem(&settings, &zero);
+	struct sock_cfg *c = settings_of();
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	char comm[16];
 
@@ -321,8 +331,7 @@ static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_
  * takes the waiting data past wake_bytes; it polls for the rest. */
 static __always_inline __u64 wake_flag(__u32 size)
 {
-	__u32 zero = 0;
-	struct sock_cfg *c = bpf_map_lookup_elem(&settings, &zero);
+	struct sock_cfg *c = settings_of();
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
 	if (c && avail < c->wake_bytes && avail + size >= c->wake_bytes)
@@ -434,33 +443,36 @@ static __always_inline bool tls_bound(struct sock *sk)
 
 static __always_inline int enter(int fd, __u64 buf, __u64 n, __u64 addr, __u8 how, __u8 egress)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call cl = {.buf = buf, .n = n, .addr = addr, .how = how, .egress = egress};
+	struct call *cl;
 	struct sock *sk;
+	__u8 l4;
 
 	if (!wanted())
 		return 0;
-	sk = fd_sock(fd, &cl.l4);
+	sk = fd_sock(fd, &l4);
 	if (!sk || tls_bound(sk))
 		return 0;
-	cl.sk = (__u64)sk;
-	bpf_map_update_elem(&calls, &tid, &cl, BPF_ANY);
+	cl = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cl)
+		return 0;
+	*cl = (struct call){.sk = (__u64)sk, .buf = buf, .n = n, .addr = addr, .how = how,
+			    .egress = egress, .l4 = l4, .live = 1};
 	return 0;
 }
 
 static __always_inline int leave(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call *p = bpf_map_lookup_elem(&calls, &tid);
-	struct sock_cfg *c = wanted();
+	struct call *p = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
+	struct sock_cfg *c = settings_of(); /* enter() applied the filters */
 	struct scratch *s;
 	struct call cl;
 
-	if (!p)
+	if (!p || !p->live)
 		return 0;
 	cl = *p;
-	bpf_map_delete_elem(&calls, &tid);
-	if (ret <= 0 || !c)
+	p->live = 0;
+	if (ret <= 0 || !c || !c->payload)
 		return 0;
 	s = begin((struct sock *)cl.sk, cl.l4, cl.egress, SOCK_VIA_SYSCALL);
 	if (!s)
