@@ -88,7 +88,7 @@ for r in $(seq "$ROUNDS"); do
 	tail -1 "$TMP/t" >>"$TMP/wbpf"
 	# nginx + ab + wbpf, µs per request
 	paste -d' ' <(head -1 "$TMP/t") <(tail -1 "$TMP/t") |
-		awk -v n="$N" '{ print $2 + $6 * 1e6 / n }' >>"$TMP/total"
+		awk -v n="$N" '{ printf "%.2f\n", $2 + $6 * 1e6 / n }' >>"$TMP/total"
 	calls >>"$TMP/call.base"
 	TRACE=() # every process: sockcall's port is not known beforehand
 	traced calls >"$TMP/c"
