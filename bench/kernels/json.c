@@ -529,7 +529,7 @@ int main(int argc, char **argv)
 	struct gen g = { .p = doc, .end = doc + DOC_MAX, .seed = 0x150e };
 	struct tally t;
 
-	bench_begin(&b, "json", argc, argv, 200);
+	bench_begin(&b, "json", argc, argv, 240);
 	generate(&g);
 	bench_start(&b);
 	for (long r = 0; r < b.reps; r++)

@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 	struct bench b;
 	size_t n;
 
-	bench_begin(&b, "lz", argc, argv, 220);
+	bench_begin(&b, "lz", argc, argv, 300);
 	generate(text, TEXT_LEN, 0x1277);
 	n = compress(text, TEXT_LEN, packed);
 	if (n > TEXT_LEN / 2 || decompress(packed, n - 1, unpacked, TEXT_LEN) != -1)

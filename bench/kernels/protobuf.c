@@ -528,7 +528,7 @@ int main(int argc, char **argv)
 	struct bench b;
 	size_t n = generate(0x9b0f);
 
-	bench_begin(&b, "protobuf", argc, argv, 400);
+	bench_begin(&b, "protobuf", argc, argv, 560);
 	if (nsrc == MAX_EVENTS || !decode_batch(buf, n, differs))
 		bench_fail(&b, "decoded events differ from the encoded ones");
 	bench_start(&b);

@@ -528,7 +528,7 @@ int main(int argc, char **argv)
 	struct bench b;
 	uint64_t seed = 0x4e6a;
 
-	bench_begin(&b, "regex", argc, argv, 32);
+	bench_begin(&b, "regex", argc, argv, 80);
 	for (size_t p = 0; p < NPAT; p++)
 		if (compile(&progs[p], patterns[p]))
 			bench_fail(&b, "a pattern does not compile");
