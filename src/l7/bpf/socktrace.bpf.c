@@ -98,18 +98,20 @@ struct {
 	__type(value, __u8);
 } roles SEC(".maps");
 
-/* An SSL_read/SSL_write call in progress, by thread. */
+/* An SSL_read/SSL_write call in progress, in its thread's storage (as
+ * `calls`: every traced socket call looks it up). */
 struct tls_call {
 	__u64 ssl;
 	__u64 buf;
 	__u64 done; /* the _ex variants: where the byte count is written */
 	__u8 egress;
+	__u8 live; /* entered, not yet returned */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
@@ -432,11 +434,10 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct scratch *
  * they only tell which socket the SSL object uses. */
 static __always_inline bool tls_bound(struct sock *sk)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tls_call *t = bpf_map_lookup_elem(&tls_calls, &tid);
+	struct tls_call *t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 	__u64 key = (__u64)sk;
 
-	if (!t)
+	if (!t || !t->live)
 		return false;
 	bpf_map_update_elem(&tls_socks, &t->ssl, &key, BPF_ANY);
 	return true;
@@ -637,29 +638,31 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
  * their fourth argument. */
 static __always_inline int tls_enter(void *ssl, const void *buf, void *done, __u8 egress)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tls_call t = {.ssl = (__u64)ssl, .buf = (__u64)buf, .done = (__u64)done,
-			     .egress = egress};
+	struct tls_call *t;
 
-	if (wanted())
-		bpf_map_update_elem(&tls_calls, &tid, &t, BPF_ANY);
+	if (!wanted())
+		return 0;
+	t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		*t = (struct tls_call){.ssl = (__u64)ssl, .buf = (__u64)buf, .done = (__u64)done,
+				       .egress = egress, .live = 1};
 	return 0;
 }
 
 static __always_inline int tls_leave(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tls_call *p = bpf_map_lookup_elem(&tls_calls, &tid);
+	struct tls_call *p = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 	struct sock_cfg *c = wanted();
 	struct tls_call t;
 	struct scratch *s;
 	__u64 *sk, n = 0;
 	__u8 l4;
 
-	if (!p)
+	if (!p || !p->live)
 		return 0;
 	t = *p;
-	bpf_map_delete_elem(&tls_calls, &tid);
+	p->live = 0;
 	if (!c || ret <= 0)
 		return 0;
 	if (!t.done)
