@@ -57,6 +57,9 @@ struct wbpf_field {
 struct wbpf_record {
 	const struct wbpf_field *fields;
 	size_t n_fields;
+	/* The field names are the same constant strings (literals) in every
+	 * record: the sink checks them by address, not by content. */
+	bool static_names;
 };
 
 struct wbpf_metrics;

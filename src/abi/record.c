@@ -55,7 +55,7 @@ static int emit(struct wbpf_sink *sink, const char *text, size_t len)
 			n++;
 		}
 	if (!err)
-		err = wbpf_sink__write(sink, &(struct wbpf_record){ fields, n });
+		err = wbpf_sink__write(sink, &(struct wbpf_record){ fields, n, false });
 	for (size_t i = 0; i < n + (err ? 1 : 0) && i < RECORD_MAX_FIELDS; i++)
 		free(owned[i]);
 	json_decref(obj);

@@ -68,7 +68,7 @@ int l7_output__record(struct l7_output *o, const struct wbpf_l7_record *rec)
 	struct wbpf_l7_record_text text;
 	size_t n = wbpf_l7_record__fields(rec, fields, &text);
 
-	return wbpf_sink__write(o->sink, &(struct wbpf_record){ fields, n });
+	return wbpf_sink__write(o->sink, &(struct wbpf_record){ fields, n, true });
 }
 
 void l7_output__close(struct l7_output *o)

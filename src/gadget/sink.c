@@ -88,7 +88,7 @@ int gsink_write(struct gsink_buf *b, struct wbpf_sink *sink, struct wbpf_gadget_
 			b->fields[i].s = b->text + at;
 			at += strlen(b->text + at) + 1;
 		}
-	return wbpf_sink__write(sink, &(struct wbpf_record){b->fields, n});
+	return wbpf_sink__write(sink, &(struct wbpf_record){b->fields, n, false});
 }
 
 void gsink_buf_free(struct gsink_buf *b)

@@ -38,6 +38,8 @@ struct sink_schema {
 	size_t n;
 	char **names;
 	enum wbpf_field_kind *kinds;
+	/* The first record's name pointers, when its names were static. */
+	const char **addrs;
 };
 
 struct sink_ops {

@@ -76,15 +76,27 @@ int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct 
 	return 0;
 }
 
+static bool field_valid(const struct wbpf_field *f)
+{
+	return f->name && f->name[0] && f->kind <= WBPF_FIELD_BOOL;
+}
+
 static int schema_learn(struct sink_schema *s, const struct wbpf_record *rec)
 {
+	for (size_t i = 0; i < rec->n_fields; i++)
+		if (!field_valid(&rec->fields[i]))
+			return -EINVAL;
 	s->names = calloc(rec->n_fields, sizeof(*s->names));
 	s->kinds = calloc(rec->n_fields, sizeof(*s->kinds));
-	if (!s->names || !s->kinds)
+	if (rec->static_names)
+		s->addrs = calloc(rec->n_fields, sizeof(*s->addrs));
+	if (!s->names || !s->kinds || (rec->static_names && !s->addrs))
 		return -ENOMEM;
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		s->names[i] = strdup(rec->fields[i].name);
 		s->kinds[i] = rec->fields[i].kind;
+		if (s->addrs)
+			s->addrs[i] = rec->fields[i].name;
 		s->n = i + 1;
 		if (!s->names[i])
 			return -ENOMEM;
@@ -100,14 +112,31 @@ static bool kind_fits(enum wbpf_field_kind schema, enum wbpf_field_kind field)
 	       (schema == WBPF_FIELD_F64 && (field == WBPF_FIELD_I64 || field == WBPF_FIELD_U64));
 }
 
-static bool schema_matches(const struct sink_schema *s, const struct wbpf_record *rec)
+static bool name_matches(const struct sink_schema *s, const struct wbpf_record *rec, size_t i)
+{
+	const char *name = rec->fields[i].name;
+
+	if (rec->static_names && s->addrs && name == s->addrs[i])
+		return true;
+	return name && !strcmp(name, s->names[i]);
+}
+
+/* A record with the schema's names and kinds is valid as the first one
+ * was; *convert: some integer has to become a real. */
+static bool schema_matches(const struct sink_schema *s, const struct wbpf_record *rec,
+			   bool *convert)
 {
 	if (rec->n_fields != s->n)
 		return false;
-	for (size_t i = 0; i < s->n; i++)
-		if (!kind_fits(s->kinds[i], rec->fields[i].kind) ||
-		    strcmp(rec->fields[i].name, s->names[i]))
+	for (size_t i = 0; i < s->n; i++) {
+		enum wbpf_field_kind kind = rec->fields[i].kind;
+
+		if (kind != s->kinds[i] && !kind_fits(s->kinds[i], kind))
 			return false;
+		*convert |= kind != s->kinds[i];
+		if (!name_matches(s, rec, i))
+			return false;
+	}
 	return true;
 }
 
@@ -125,46 +154,57 @@ static void schema_free(struct sink_schema *s)
 		free(s->names[i]);
 	free(s->names);
 	free(s->kinds);
+	free(s->addrs);
 	memset(s, 0, sizeof(*s));
 }
 
-/* The record in the schema's kinds (learning the schema from the first). */
-static int conform(struct wbpf_sink *sink, const struct wbpf_record *rec, struct wbpf_field *fields)
+/* Checks the record against the schema (learning it from the first);
+ * *convert: it needs conform_kinds before it is written. */
+static int check(struct wbpf_sink *sink, const struct wbpf_record *rec, bool *convert)
 {
 	int err;
 
-	if (!sink->schema.n) {
-		err = schema_learn(&sink->schema, rec);
-		if (err) {
-			schema_free(&sink->schema);
-			return err;
-		}
-	} else if (!schema_matches(&sink->schema, rec)) {
-		return -EINVAL;
-	}
+	*convert = false;
+	if (sink->schema.n)
+		return schema_matches(&sink->schema, rec, convert) ? 0 : -EINVAL;
+	err = schema_learn(&sink->schema, rec);
+	if (err)
+		schema_free(&sink->schema);
+	return err;
+}
+
+/* The record's fields in the schema's kinds. */
+static void conform_kinds(const struct sink_schema *s, const struct wbpf_record *rec,
+			  struct wbpf_field *fields)
+{
 	memcpy(fields, rec->fields, rec->n_fields * sizeof(*fields));
 	for (size_t i = 0; i < rec->n_fields; i++)
-		to_schema_kind(&fields[i], sink->schema.kinds[i]);
-	return 0;
+		to_schema_kind(&fields[i], s->kinds[i]);
+}
+
+/* Records in the schema's kinds (nearly all) go to the sink as they are. */
+static int write_conformed(struct wbpf_sink *sink, const struct wbpf_record *rec, bool convert)
+{
+	if (!convert)
+		return sink->ops->write(sink, rec);
+
+	struct wbpf_field fields[rec->n_fields];
+
+	conform_kinds(&sink->schema, rec, fields);
+	return sink->ops->write(sink, &(struct wbpf_record){ fields, rec->n_fields, false });
 }
 
 int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 {
+	bool convert;
 	int err;
 
 	if (!rec->n_fields || rec->n_fields > SINK_MAX_FIELDS)
 		return rec->n_fields ? -E2BIG : -EINVAL;
-	for (size_t i = 0; i < rec->n_fields; i++)
-		if (!rec->fields[i].name || !rec->fields[i].name[0] ||
-		    rec->fields[i].kind > WBPF_FIELD_BOOL)
-			return -EINVAL;
-
-	struct wbpf_field fields[rec->n_fields];
-
 	pthread_mutex_lock(&sink->lock);
-	err = conform(sink, rec, fields);
+	err = check(sink, rec, &convert);
 	if (!err)
-		err = sink->ops->write(sink, &(struct wbpf_record){ fields, rec->n_fields });
+		err = write_conformed(sink, rec, convert);
 	if (!err)
 		sink__count(&sink->in, sink->m_in, 1);
 	pthread_mutex_unlock(&sink->lock);
