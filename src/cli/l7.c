@@ -345,6 +345,7 @@ static int run(struct l7_args *a, struct l7_out *out)
 		wbpf_l7_record__fprint_header(stdout);
 	out->sink.pipeline = p;
 	out->sink.plugins = &a->plugins;
+	out->sink.source = src;
 	running_source = src;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/l7.h"
 #include "cli/l7_output.h"
+#include "cli/run_metrics.h"
 #include "cli/sinks.h"
 
 /* Pipeline counters as Prometheus series, read at each scrape (they are
@@ -29,6 +30,7 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 	};
 	struct l7_output *o = ctx;
 	struct wbpf_l7_stats st;
+	struct wbpf_l7_sock_stats ss;
 	char labels[64];
 
 	if (!o->pipeline)
@@ -53,6 +55,9 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 	}
 	if (o->plugins)
 		l7_plugin_opts__collect(o->plugins, m);
+	/* The socket source's BPF programs count what its ring refused. */
+	if (o->source && !wbpf_l7_source__sock_stats(o->source, &ss))
+		bpf_buffer_metrics__set(m, "events", "ringbuf", ss.seen, ss.lost);
 }
 
 int l7_output__open(struct l7_output *o, const char *output, const char *metrics_addr)
@@ -76,4 +81,5 @@ void l7_output__close(struct l7_output *o)
 	cli_sinks__close(&o->sink, &o->metrics);
 	o->pipeline = NULL;
 	o->plugins = NULL;
+	o->source = NULL;
 }

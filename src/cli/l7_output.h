@@ -12,6 +12,7 @@ struct l7_output {
 	struct wbpf_metrics *metrics; /* NULL without --metrics */
 	const struct wbpf_l7_pipeline *pipeline; /* for the metrics, while it runs */
 	const struct l7_plugin_opts *plugins; /* likewise; NULL: none */
+	const struct wbpf_l7_source *source; /* likewise: its ring's counts */
 };
 
 /* Opens what was asked (either may be NULL). 0, or an exit status after

@@ -5,20 +5,27 @@
 
 #include "cli/run_metrics.h"
 
-static void put_buffer(void *ctx, const struct wbpf_bpf_buffer_stats *st)
+void bpf_buffer_metrics__set(struct wbpf_metrics *m, const char *map, const char *type,
+			     uint64_t events, uint64_t lost)
 {
-	struct wbpf_metrics *m = ctx;
 	char labels[128];
 
 	/* Map names are C identifiers: nothing to escape. */
-	snprintf(labels, sizeof(labels), "buffer=\"%s\",type=\"%s\"", st->map, st->type);
+	snprintf(labels, sizeof(labels), "buffer=\"%s\",type=\"%s\"", map, type);
 	wbpf_metric__set(wbpf_metrics__get(m, WBPF_METRIC_COUNTER, "wbpf_bpf_buffer_events_total",
 					   labels, "Records a BPF ring or perf buffer delivered "
-					   "to the guest."), (double)st->events);
+					   "to its reader (a guest, or wbpf's own source)."),
+			 (double)events);
 	wbpf_metric__set(wbpf_metrics__get(m, WBPF_METRIC_COUNTER, "wbpf_bpf_buffer_lost_total",
-					   labels, "Records a BPF buffer lost: dropped by the "
-					   "kernel (perf buffer full) or by the host."),
-			 (double)st->lost);
+					   labels, "Records a BPF buffer lost: refused by a full "
+					   "perf buffer, by a full ring buffer (wbpf's own "
+					   "programs count these), or dropped by the host."),
+			 (double)lost);
+}
+
+static void put_buffer(void *ctx, const struct wbpf_bpf_buffer_stats *st)
+{
+	bpf_buffer_metrics__set(ctx, st->map, st->type, st->events, st->lost);
 }
 
 static void collect(void *ctx, struct wbpf_metrics *m)

@@ -26,4 +26,9 @@ void run_bpf_metrics__unwatch(struct run_bpf_metrics *bm);
 /* Once the metrics are freed (no collector runs any more). */
 void run_bpf_metrics__free(struct run_bpf_metrics *bm);
 
+/* One BPF buffer's series (wbpf_bpf_buffer_{events,lost}_total, labelled
+ * by map name and type "ringbuf" or "perfbuf"), for every command that reads one. */
+void bpf_buffer_metrics__set(struct wbpf_metrics *m, const char *map, const char *type,
+			     uint64_t events, uint64_t lost);
+
 #endif

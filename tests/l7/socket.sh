@@ -366,17 +366,24 @@ filter_tests() {
 		"$(ours 'true' "$TMP/fcg.json" | jq -r '"\(.tap_side) \(.process_kname)"' | sort -u)"
 }
 
-# 4. a 4 KiB ring under load
+# 4. a 4 KiB ring under load; /metrics counts what it refused, as the
+#    BPF programs counted it
 loss_tests() {
-	start_tracing loss --ring-size 4096 --port "$HTTP_PORT" || return
+	local met
+	met=$(free_port)
+	start_tracing loss --ring-size 4096 --port "$HTTP_PORT" --metrics "127.0.0.1:$met" || return
 	ab -q -n 3000 -c 8 "http://$HTTP_ADDR:$HTTP_PORT/index.html" >"$TMP/ab.out" 2>&1
+	curl -s "http://127.0.0.1:$met/metrics" >"$TMP/loss.metrics"
 	stop_tracing
-	local line sent seen lost
+	local line sent seen lost scraped
 	line=$(grep 'socket source:' "$TMP/loss.err")
 	read -r sent seen lost < <(echo "$line" | sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p')
 	check "tiny ring: exits cleanly with a summary" "1" "$(grep -c '^summary:' "$TMP/loss.err")"
 	check "tiny ring: records lost" "yes" "$([ "${lost:-0}" -gt 0 ] && echo yes || echo "no: $line")"
 	check "tiny ring: sent = seen + lost" "${sent:-x}" "$((${seen:-0} + ${lost:-0}))"
+	scraped=$(sed -n 's/^wbpf_bpf_buffer_lost_total{buffer="events",type="ringbuf"} //p' "$TMP/loss.metrics")
+	check "tiny ring: /metrics has the ring's losses (0 < scraped <= final)" "yes" \
+		"$(awk -v s="${scraped:-0}" -v l="${lost:-0}" 'BEGIN { print (s > 0 && s <= l) ? "yes" : "no: " s " of " l }')"
 }
 
 # trunc_gaps NAME: "records-truncated gaps" from wbpf's summary
