@@ -5,9 +5,7 @@
  * fixed kind so every record has the same schema. Where the JSON says null
  * the field is -1; attributes are their JSON object's text.
  */
-#include <arpa/inet.h>
 #include <assert.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,57 +24,15 @@ static void put_num(struct wbpf_field **f, const char *name, bool present, int64
 	(*f)++;
 }
 
-static void attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size)
-{
-	json_t *obj;
-	size_t n = 0;
-
-	if (!in->n_attrs) { /* most records: no allocation for them */
-		memcpy(buf, "{}", size < 3 ? 0 : 3);
-		return;
-	}
-	obj = json_object();
-	for (unsigned i = 0; obj && i < in->n_attrs && i < L7_ATTR_MAX; i++)
-		json_object_set_new(obj, in->attrs[i].key, json_string(in->attrs[i].val));
-	if (obj)
-		n = json_dumpb(obj, buf, size - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	buf[n < size ? n : 0] = '\0';
-	json_decref(obj);
-}
-
-/* An address as inet_ntop writes it; IPv4, by far the most common, by
- * hand: glibc's inet_ntop formats it through sprintf, a tenth of a sink's
- * cost per record. */
-static void ip_text(int af, const uint8_t *a, char *out, size_t size)
-{
-	char *p = out;
-
-	if (af != AF_INET || size < INET_ADDRSTRLEN) {
-		inet_ntop(af, a, out, (socklen_t)size);
-		return;
-	}
-	for (int i = 0; i < 4; i++) {
-		unsigned v = a[i];
-
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : '\0';
-	}
-}
-
 size_t wbpf_l7_record__fields(const struct wbpf_l7_record *r, struct wbpf_field *out,
 			 struct wbpf_l7_record_text *text)
 {
 	const struct wbpf_l7_info *in = r->info;
 	struct wbpf_field *f = out;
-	int af = r->family == 6 ? AF_INET6 : AF_INET;
 
-	ip_text(af, r->client_ip, text->client_ip, sizeof(text->client_ip));
-	ip_text(af, r->server_ip, text->server_ip, sizeof(text->server_ip));
-	attributes_json(in, text->attributes, sizeof(text->attributes));
+	l7_ip_str(r->family, r->client_ip, text->client_ip, sizeof(text->client_ip));
+	l7_ip_str(r->family, r->server_ip, text->server_ip, sizeof(text->server_ip));
+	l7_info__attributes_json(in, text->attributes, sizeof(text->attributes));
 	put_num(&f, "start_time", true, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
 	put_num(&f, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
 	put_num(&f, "flow_id", true, (int64_t)r->flow_id);

@@ -234,6 +234,11 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 		 volatile sig_atomic_t *stop, char *err, size_t err_len);
 void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out);
 void l7_sock__free(struct l7_sock *s);
+
+/* record.c, for fields.c: an address as inet_ntop writes it; the
+ * attributes as the JSON lines' object ("" when it does not fit). */
+void l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size);
+void l7_info__attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size);
 struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name);
 /* Takes the link (destroyed when the source is); -ENOSPC when full. */
 int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link);

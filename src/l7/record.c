@@ -71,7 +71,7 @@ static void knum_val(struct out *o, bool present, int64_t v)
 
 /* IPv4 by hand: inet_ntop formats it through sprintf, which showed up as
  * a tenth of the time per record. */
-static void ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
+void l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
 {
 	char *p = buf;
 
@@ -109,9 +109,8 @@ const char *wbpf_l7_protocol__str(unsigned protocol)
 	return "Other";
 }
 
-static void attributes(struct out *o, const struct wbpf_l7_info *in)
+static void attributes_obj(struct out *o, const struct wbpf_l7_info *in)
 {
-	KEY(o, "attributes");
 	put(o, "{", 1);
 	for (unsigned i = 0; i < in->n_attrs && i < L7_ATTR_MAX; i++) {
 		if (i)
@@ -121,6 +120,22 @@ static void attributes(struct out *o, const struct wbpf_l7_info *in)
 		json_str(o, in->attrs[i].val);
 	}
 	put(o, "}", 1);
+}
+
+static void attributes(struct out *o, const struct wbpf_l7_info *in)
+{
+	KEY(o, "attributes");
+	attributes_obj(o, in);
+}
+
+void l7_info__attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0 };
+
+	attributes_obj(&o, in);
+	if (o.len >= size)
+		o.len = 0;
+	finish(&o);
 }
 
 const char *wbpf_l7_tap_side__str(unsigned tap_side)
@@ -136,8 +151,8 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	struct out o = {buf, size, 0};
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 
-	ip_str(r->family, r->client_ip, c, sizeof(c));
-	ip_str(r->family, r->server_ip, s, sizeof(s));
+	l7_ip_str(r->family, r->client_ip, c, sizeof(c));
+	l7_ip_str(r->family, r->server_ip, s, sizeof(s));
 	put(&o, "{\"start_time\":", 14);
 	num(&o, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
 	KNUM(&o, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
@@ -205,8 +220,8 @@ size_t wbpf_l7_record__format_row(const struct wbpf_l7_record *r, char *buf, siz
 	uint64_t t = r->req_time_us ? r->req_time_us : r->resp_time_us;
 	int n;
 
-	ip_str(r->family, r->client_ip, c, sizeof(c));
-	ip_str(r->family, r->server_ip, s, sizeof(s));
+	l7_ip_str(r->family, r->client_ip, c, sizeof(c));
+	l7_ip_str(r->family, r->server_ip, s, sizeof(s));
 	snprintf(ends, sizeof(ends), "%s:%u -> %s:%u", c, r->client_port, s, r->server_port);
 	if (in->has_response_code)
 		snprintf(code, sizeof(code), "%d", in->response_code);

@@ -155,12 +155,18 @@ static void put_rb_str(struct sink_buf *b, const char *s)
 		b->len = (size_t)(rb_str((uint8_t *)b->data + b->len, s, len) - (uint8_t *)b->data);
 }
 
-/* Bytes of a field's value at most; *len: a string's length. */
-static size_t rb_size(const struct wbpf_field *f, size_t *len)
+/* Room for n more bytes at *p, which follows the buffer if it moves. */
+static bool rb_room(struct sink_buf *b, uint8_t **p, size_t n)
 {
-	if (f->kind == WBPF_FIELD_STR)
-		return (*len = f->s ? strlen(f->s) : 0) + RB_LEB_MAX;
-	return f->kind == WBPF_FIELD_BOOL ? 1 : 8;
+	size_t used = (size_t)(*p - (uint8_t *)b->data);
+
+	if (used + n <= b->cap)
+		return true;
+	b->len = used;
+	if (!sink_buf__reserve(b, n))
+		return false;
+	*p = (uint8_t *)b->data + used;
+	return true;
 }
 
 static uint8_t *rb_value(uint8_t *p, const struct wbpf_field *f, size_t len)
@@ -194,23 +200,32 @@ static int make_insert(struct ch_sink *ch, const struct wbpf_record *rec)
 	return ch->insert_sql.failed ? -ENOMEM : 0;
 }
 
+/* One pass: the room every field needs but a string's bytes (a number, or
+ * a string's length) is made once; a string grows the buffer only when it
+ * does not fit in what is left. */
 static int encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_record *rec)
 {
-	size_t lens[rec->n_fields], room = ch->prefix.len + 16;
+	size_t start = b->len, fixed = rec->n_fields * RB_LEB_MAX;
 	struct timespec now;
 	uint8_t *p;
 
-	for (size_t i = 0; i < rec->n_fields; i++)
-		room += rb_size(&rec->fields[i], &lens[i]);
-	if (!sink_buf__reserve(b, room))
+	if (!sink_buf__reserve(b, ch->prefix.len + 16 + fixed))
 		return -ENOMEM;
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	p = (uint8_t *)b->data + b->len;
 	memcpy(p, ch->prefix.data, ch->prefix.len);
 	p = rb_le64(p + ch->prefix.len, ch->seq++);
 	p = rb_le64(p, (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
-	for (size_t i = 0; i < rec->n_fields; i++)
-		p = rb_value(p, &rec->fields[i], lens[i]);
+	for (size_t i = 0; i < rec->n_fields; i++) {
+		const struct wbpf_field *f = &rec->fields[i];
+		size_t len = f->kind == WBPF_FIELD_STR && f->s ? strlen(f->s) : 0;
+
+		if (len && !rb_room(b, &p, len + fixed)) {
+			b->len = start;
+			return -ENOMEM;
+		}
+		p = rb_value(p, f, len);
+	}
 	b->len = (size_t)(p - (uint8_t *)b->data);
 	return 0;
 }
