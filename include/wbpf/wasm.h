@@ -126,6 +126,10 @@ struct wbpf_module_opts {
 	 * call starts. The module does not depend on the store afterwards. */
 	struct wbpf_store *interrupt_from;
 	enum wbpf_engine engine;
+	/* Where the compiling tier keeps machine code between loads
+	 * (docs/engine.md, "Code cache"): a directory, "off", or NULL for
+	 * WBPF_CODE_CACHE, else $XDG_CACHE_HOME/wbpf if that is set. */
+	const char *code_cache;
 };
 
 /* wbpf_module__new with options (opts may be NULL). */
@@ -135,6 +139,8 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 /* How many of the module's own functions run as machine code (0 with the
  * interpreter; the others use what the compiling tier does not support). */
 size_t wbpf_module__native_count(const struct wbpf_module *mod);
+/* Whether that machine code came from the code cache (not compiled). */
+bool wbpf_module__native_cached(const struct wbpf_module *mod);
 /* Parses "interp", "compile" or "auto"; -EINVAL for anything else. */
 int wbpf_engine__parse(const char *name, enum wbpf_engine *out);
 /* Modules are reference counted: instances keep theirs alive. */

@@ -77,6 +77,9 @@ RUN_SINK_HELP
 "                        (x86-64; functions the compiler does not support,\n"
 "                        such as SIMD ones, are interpreted), or machine code\n"
 "                        where available. Default: $WBPF_ENGINE, else interp.\n"
+"  --code-cache DIR|off  keep compiled machine code in DIR between runs.\n"
+"                        Default: $WBPF_CODE_CACHE, else $XDG_CACHE_HOME/wbpf\n"
+"                        when XDG_CACHE_HOME is set, else off.\n"
 "  --invoke NAME         call export NAME instead of _start. VALUES are\n"
 "                        integers (i32, i64; decimal, negative or 0x hex) or\n"
 "                        floats (f32, f64; also nan, inf).\n"
@@ -93,7 +96,7 @@ RUN_SINK_HELP
 enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
-	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE, OPT_LISTEN_FD,
+	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE, OPT_CODE_CACHE, OPT_LISTEN_FD,
 };
 
 static const struct option run_options[] = {
@@ -112,6 +115,7 @@ static const struct option run_options[] = {
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"code-cache", required_argument, NULL, OPT_CODE_CACHE},
 	{"listen-fd", required_argument, NULL, OPT_LISTEN_FD},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -227,6 +231,7 @@ static int parse_opt(int opt, struct run_opts *o, char **argv)
 	case OPT_INVOKE: o->invoke = optarg; return 0;
 	case OPT_OUTPUT: o->output = optarg; return 0;
 	case OPT_METRICS: o->metrics = optarg; return 0;
+	case OPT_CODE_CACHE: o->code_cache = optarg; return 0;
 	case OPT_ENGINE:
 		return wbpf_engine__parse(optarg, &o->engine) ?
 		       usage_error("--engine: expected interp, compile or auto, got '%s'", optarg) : 0;
@@ -399,7 +404,7 @@ static struct wbpf_module *load_module(const char *path, const struct run_ctx *r
 	}
 	mod = wbpf_module__new_opts(bytes, len, &(struct wbpf_module_opts){
 		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = r->store,
-		.engine = r->opts->engine,
+		.engine = r->opts->engine, .code_cache = r->opts->code_cache,
 	}, err);
 	free(bytes);
 	if (!mod && err->kind != WBPF_ERR_TRAP)

@@ -31,6 +31,7 @@ struct run_opts {
 	struct run_bpf_opts bpf;	/* --allow-* */
 	const char *output, *metrics;	/* --output, --metrics */
 	enum wbpf_engine engine;	/* --engine */
+	const char *code_cache;		/* --code-cache, or NULL */
 };
 
 int run_opts__parse(struct run_opts *o, int argc, char **argv);

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include "wasm/jit.h"
+#include "wasm/jit_cache.h"
 #include "wasm/jit_x86.h"
 
 enum jform {
@@ -150,7 +151,8 @@ struct jit {
 	size_t nstubs, stubs_cap;
 	struct call_fixup *calls;
 	size_t ncalls, calls_cap;
-	struct jit_site *sites;
+	struct jit_reloc *relocs;
+	size_t nrelocs, relocs_cap;
 	bool oom;
 };
 
@@ -231,6 +233,21 @@ static void add_stub(struct jit *j, struct stub s)
 static void jump_to_cell(struct jit *j, size_t at, const wasm_cell *target)
 {
 	add_fix(j, at, at + 4, (uint64_t)(target - j->code->code));
+}
+
+/* Every absolute address the code holds goes through here: an 8-byte
+ * immediate filled in when the code is installed (see jit.h). */
+static void emit_addr(struct jit *j, int reg, enum jit_reloc_kind kind, uint32_t a, uint32_t b)
+{
+	x_movabs(B, reg, 0);
+	if (jgrow(j, (void **)&j->relocs, &j->relocs_cap, j->nrelocs, sizeof(*j->relocs)))
+		j->relocs[j->nrelocs++] = (struct jit_reloc){ (uint32_t)(B->len - 8), kind, a, b };
+}
+
+static void call_addr(struct jit *j, enum jit_reloc_kind kind, uint32_t a)
+{
+	emit_addr(j, RAX, kind, a, 0);
+	x_call_reg(B, RAX);
 }
 
 static void trap_if(struct jit *j, enum x86_cc cc, enum wbpf_trap trap)
@@ -336,7 +353,7 @@ static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
 	x_mov_rr(B, true, RDI, RAX);
 	if (binary)
 		load_b(j, RSI, b);
-	x_call_abs(B, wasm_jit_numeric_fn((enum wasm_op)op));
+	call_addr(j, JIT_RELOC_NUMERIC, (uint32_t)op);
 }
 
 static void to_xmm(struct jit *j, bool w, int xmm, int reg)
@@ -844,36 +861,22 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
 }
 
-/* The instruction at ip, run by the interpreter. */
-static void interp_one(struct jit *j, const wasm_cell *ip, size_t n)
+/* The instruction at ip, run by the interpreter (its site is made when
+ * the code is installed). */
+static void interp_one(struct jit *j, const wasm_cell *ip)
 {
-	struct jit_site *s = calloc(1, sizeof(*s) + (n + 1) * sizeof(wasm_cell));
-
-	if (!s) {
-		j->oom = true;
-		return;
-	}
-	s->code = *j->code;
-	s->code.code = s->cells;
-	s->code.ncells = n + 1;
-	s->code.native = NULL;
-	s->self = j->self;
-	memcpy(s->cells, ip, n * sizeof(wasm_cell));
-	s->cells[n].op = wasm_interp_handlers()[OP_ret];
-	s->next = j->sites;
-	j->sites = s;
-
 	x_mov_rr(B, true, RDI, R14);
 	x_mov_rr(B, true, RSI, R15);
 	x_mov_rr(B, true, RDX, R12);
-	x_mov_imm(B, RCX, (uint64_t)(uintptr_t)s);
-	x_call_abs(B, (const void *)wasm_jit_interp_one);
+	emit_addr(j, RCX, JIT_RELOC_SITE, j->self - j->mod->nimported_funcs,
+		  (uint32_t)(ip - j->code->code));
+	call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_INTERP_ONE);
 	x_test_rr(B, false, RAX, RAX);
 	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
 }
 
 /* ------------------------------------------------------- instructions */
-static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
+static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 {
 	switch (op) {
 	case OP_unreachable:
@@ -923,7 +926,7 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
 		if (func >= nimp && j->compiled[func - nimp])
 			direct_call(j, func, OPND(2));
 		else
-			interp_one(j, ip, n);
+			interp_one(j, ip);
 		return;
 	}
 	case OP_ret:
@@ -971,7 +974,7 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip, size_t n)
 	}
 }
 
-static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
+static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 {
 	const struct jdesc *d = &descs[op];
 	int base = d->base, ta, tr;
@@ -1045,10 +1048,10 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip, size_t n)
 		return;
 	}
 	case J_ONE:
-		interp_one(j, ip, n);
+		interp_one(j, ip);
 		return;
 	default:
-		emit_control(j, op, ip, n);
+		emit_control(j, op, ip);
 	}
 }
 
@@ -1069,7 +1072,7 @@ static void emit_stubs(struct jit *j)
 			break;
 		default:
 			x_mov_rr(B, true, RDI, RBX);
-			x_call_abs(B, (const void *)wasm_interp_refuel);
+			call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_REFUEL);
 			x_test_rr(B, false, RAX, RAX);
 			x_link(B, x_jcc(B, CC_NE), 0);
 			if (s->cell == UINT32_MAX)
@@ -1099,7 +1102,7 @@ static bool compile_function(struct jit *j, uint32_t defined)
 		size_t n = instr_len(j, ip, &op);
 
 		j->cell_pos[i] = B->len;
-		emit_instr(j, op, ip, n);
+		emit_instr(j, op, ip);
 		for (size_t k = 1; k < n; k++)
 			j->cell_pos[i + k] = SIZE_MAX;
 		i += n;
@@ -1114,21 +1117,92 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	return !j->oom && !B->oom;
 }
 
-/* mmap'd writable, filled, then made executable and read-only. */
-static void *install(const struct xbuf *b, size_t *size)
+/* The interpreter site for the instruction at `cell` of a defined
+ * function; NULL if there is none there (a corrupt relocation). */
+static struct jit_site *make_site(struct jit *j, uint32_t defined, uint32_t cell)
 {
-	size_t len = (b->len + 4095) & ~(size_t)4095;
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const struct wasm_compiled *code;
+	struct jit_site *s;
+	size_t n;
+	int op;
 
-	if (mem == MAP_FAILED)
+	if (defined >= j->mod->nfuncs - j->mod->nimported_funcs)
 		return NULL;
-	memcpy(mem, b->p, b->len);
-	if (mprotect(mem, len, PROT_READ | PROT_EXEC)) {
-		munmap(mem, len);
+	code = j->mod->compiled[defined];
+	if (cell >= code->ncells || !(n = instr_len(j, code->code + cell, &op)) ||
+	    cell + n > code->ncells || !(s = calloc(1, sizeof(*s) + (n + 1) * sizeof(wasm_cell))))
+		return NULL;
+	s->code = *code;
+	s->code.code = s->cells;
+	s->code.ncells = n + 1;
+	s->code.native = NULL;
+	s->self = j->mod->nimported_funcs + defined;
+	memcpy(s->cells, code->code + cell, n * sizeof(wasm_cell));
+	s->cells[n].op = wasm_interp_handlers()[OP_ret];
+	return s;
+}
+
+/* What a relocation refers to in this process (sites are kept in jm). */
+static const void *reloc_target(struct jit *j, const struct jit_reloc *r, struct jit_module *jm)
+{
+	static const void *const helpers[JIT_HELPERS] = {
+		[JIT_HELPER_EXIT] = (const void *)wasm_jit_exit,
+		[JIT_HELPER_INTERP_ONE] = (const void *)wasm_jit_interp_one,
+		[JIT_HELPER_REFUEL] = (const void *)wasm_interp_refuel,
+	};
+	struct jit_site *s;
+
+	switch (r->kind) {
+	case JIT_RELOC_HELPER:
+		return r->a < JIT_HELPERS ? helpers[r->a] : NULL;
+	case JIT_RELOC_NUMERIC:
+		return r->a < OP_COUNT ? wasm_jit_numeric_fn((enum wasm_op)r->a) : NULL;
+	case JIT_RELOC_SITE:
+		if (!(s = make_site(j, r->a, r->b)))
+			return NULL;
+		s->next = jm->sites;
+		jm->sites = s;
+		return s;
+	default:
 		return NULL;
 	}
-	*size = len;
-	return mem;
+}
+
+static void free_sites(struct jit_site *s)
+{
+	while (s) {
+		struct jit_site *next = s->next;
+
+		free(s);
+		s = next;
+	}
+}
+
+/* Copies the image into fresh memory (mmap'd writable), fills in its
+ * relocations, then makes it executable and read-only. False if a
+ * relocation names nothing this module has. */
+static bool install(struct jit *j, const struct jit_image *img, struct jit_module *jm)
+{
+	size_t len = (img->len + 4095) & ~(size_t)4095;
+	uint8_t *mem = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return false;
+	jm->mem = mem;
+	jm->size = len ? len : 4096;
+	memcpy(mem, img->code, img->len);
+	for (uint32_t i = 0; i < img->nrelocs; i++) {
+		const struct jit_reloc *r = &img->relocs[i];
+		const void *to = r->at <= img->len - 8 && img->len >= 8 ?
+				 reloc_target(j, r, jm) : NULL;
+		uint64_t v = (uint64_t)(uintptr_t)to;
+
+		if (!to)
+			return false;
+		memcpy(mem + r->at, &v, 8);
+	}
+	return !mprotect(mem, jm->size, PROT_READ | PROT_EXEC);
 }
 
 static bool build_ops(struct jit *j)
@@ -1145,47 +1219,115 @@ static bool build_ops(struct jit *j)
 	return true;
 }
 
-static int finish(struct jit *j, uint8_t *compiled, struct wbpf_error *err)
+/* The image's code runs: each function the tier took gets its entry. */
+static int finish(struct jit *j, const struct jit_image *img, bool from_cache,
+		  struct wbpf_error *err)
 {
 	struct wbpf_module *mod = j->mod;
-	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	struct jit_module *jm = calloc(1, sizeof(*jm));
 
-	for (size_t i = 0; i < j->ncalls; i++)
-		x_link(B, j->calls[i].at, j->entry[j->calls[i].func]);
-	if (!jm || !(jm->mem = install(B, &jm->size))) {
-		free(jm);
+	if (!jm || !install(j, img, jm)) {
+		wasm_jit_free(jm);
 		return wasm_fail(err, WBPF_ERR_NOMEM, "compiling tier: no executable memory");
 	}
-	jm->sites = j->sites;
-	j->sites = NULL;
-	for (uint32_t i = 0; i < ndefined; i++) {
-		if (!compiled[i])
+	jm->from_cache = from_cache;
+	for (uint32_t i = 0; i < img->ndefined; i++) {
+		if (img->entry[i] == JIT_NOT_COMPILED)
 			continue;
-		mod->compiled[i]->native = (uint8_t *)jm->mem + j->entry[i];
+		mod->compiled[i]->native = (uint8_t *)jm->mem + img->entry[i];
 		jm->ncompiled++;
 	}
 	mod->jit = jm;
 	return 0;
 }
 
-static void free_sites(struct jit_site *s)
+/* A cached image fits this module: the same functions compiled (the
+ * tier's choice now), every entry inside the code. */
+static bool image_fits(const struct jit_image *img, const uint8_t *compiled, uint32_t ndefined)
 {
-	while (s) {
-		struct jit_site *next = s->next;
-
-		free(s);
-		s = next;
-	}
+	if (img->ndefined != ndefined)
+		return false;
+	for (uint32_t i = 0; i < ndefined; i++)
+		if ((img->entry[i] != JIT_NOT_COMPILED) != compiled[i] ||
+		    (compiled[i] && img->entry[i] >= img->len))
+			return false;
+	return true;
 }
 
-int wasm_jit_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
+/* Emits every function the tier takes into j->b; entries in `entry`. */
+static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
+		       struct wbpf_error *err)
+{
+	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
+
+	/* The module's trap path, at offset 0: unwind to the trampoline with
+	 * the trap code in eax. */
+	x_load64(&j->b, RSP, M(R14, offsetof(struct jit_ctx, unwind_sp)));
+	emit_addr(j, RCX, JIT_RELOC_HELPER, JIT_HELPER_EXIT, 0);
+	x_jmp_reg(&j->b, RCX);
+	for (uint32_t i = 0; i < ndefined; i++)
+		if (compiled[i] && !compile_function(j, i))
+			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < j->ncalls; i++)
+		x_link(&j->b, j->calls[i].at, j->entry[j->calls[i].func]);
+	if (j->oom || j->b.oom || j->b.len > UINT32_MAX)
+		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < ndefined; i++)
+		entry[i] = compiled[i] ? (uint32_t)j->entry[i] : JIT_NOT_COMPILED;
+	return 0;
+}
+
+/* Installs the cache's entry for this module if it has one that fits and
+ * whose relocations all name something of this module; else nonzero,
+ * and the module is compiled. */
+static int load_cached(struct jit *j, const uint8_t *compiled, const char *dir,
+		       const struct jit_cache_key *key)
+{
+	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
+	struct jit_image img;
+	struct wbpf_error ignored;
+	int rc = wasm_jit_cache_load(dir, key, &img);
+
+	if (!rc)
+		rc = image_fits(&img, compiled, ndefined) ? finish(j, &img, true, &ignored) : -EBADMSG;
+	wasm_jit_image_free(&img);
+	return rc;
+}
+
+/* Compiles the module, and offers the code to the cache. */
+static int compile_image(struct jit *j, const uint8_t *compiled, const char *dir,
+			 const struct jit_cache_key *key, struct wbpf_error *err)
+{
+	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
+	struct jit_image img = { .ndefined = ndefined };
+	int rc;
+
+	if (!(img.entry = calloc(ndefined + 1, sizeof(*img.entry))))
+		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	rc = emit_module(j, compiled, img.entry, err);
+	img.code = j->b.p;
+	img.len = j->b.len;
+	img.relocs = j->relocs;
+	img.nrelocs = (uint32_t)j->nrelocs;
+	if (!rc)
+		rc = finish(j, &img, false, err);
+	if (!rc && dir)
+		wasm_jit_cache_store(dir, key, &img);
+	free(img.entry);
+	return rc;
+}
+
+int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
+			    struct wbpf_error *err)
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	struct jit j = { .mod = mod };
+	struct jit_cache_key key;
 	uint8_t *compiled = calloc(ndefined + 1, 1);
 	int rc = 0;
 
+	if (cache_dir && wasm_jit_cache_key(mod, &key))
+		cache_dir = NULL;
 	j.entry = calloc(ndefined + 1, sizeof(*j.entry));
 	j.compiled = compiled;
 	if (!wasm_jit_available())
@@ -1194,20 +1336,10 @@ int wasm_jit_compile_module(struct wbpf_module *mod, struct wbpf_error *err)
 		rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; !rc && i < ndefined; i++)
 		compiled[i] = supported(&j, mod->compiled[i]);
-	/* The module's trap path, at offset 0: unwind to the trampoline with
-	 * the trap code in eax. */
-	if (!rc) {
-		x_load64(&j.b, RSP, M(R14, offsetof(struct jit_ctx, unwind_sp)));
-		x_mov_imm(&j.b, RCX, (uint64_t)(uintptr_t)wasm_jit_exit);
-		x_jmp_reg(&j.b, RCX);
-	}
-	for (uint32_t i = 0; !rc && i < ndefined; i++)
-		if (compiled[i] && !compile_function(&j, i))
-			rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
-	if (!rc)
-		rc = finish(&j, compiled, err);
-	free_sites(j.sites);
+	if (!rc && (!cache_dir || load_cached(&j, compiled, cache_dir, &key)))
+		rc = compile_image(&j, compiled, cache_dir, &key, err);
 	free(j.b.p);
+	free(j.relocs);
 	free(j.ops);
 	free(j.entry);
 	free(j.fix);
@@ -1221,7 +1353,8 @@ void wasm_jit_free(struct jit_module *jm)
 {
 	if (!jm)
 		return;
-	munmap(jm->mem, jm->size);
+	if (jm->mem)
+		munmap(jm->mem, jm->size);
 	free_sites(jm->sites);
 	free(jm);
 }

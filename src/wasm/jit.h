@@ -42,17 +42,61 @@ struct jit_site {
 	wasm_cell cells[];
 };
 
+/*
+ * Generated code is position-independent but for the absolute addresses
+ * it loads (runtime helpers, the interpreter sites above): each is
+ * emitted as an 8-byte immediate and recorded as a relocation naming
+ * what it refers to, and filled in when the code is installed, so the
+ * same bytes can be stored in the code cache and loaded by another
+ * process. Calls between compiled functions are relative.
+ */
+enum jit_reloc_kind {
+	JIT_RELOC_HELPER,  /* a: enum jit_helper */
+	JIT_RELOC_NUMERIC, /* a: the enum wasm_op of wasm_jit_numeric_fn */
+	JIT_RELOC_SITE,	   /* a: defined function, b: cell of the instruction */
+	JIT_RELOC_KINDS,
+};
+
+enum jit_helper {
+	JIT_HELPER_EXIT,       /* wasm_jit_exit */
+	JIT_HELPER_INTERP_ONE, /* wasm_jit_interp_one */
+	JIT_HELPER_REFUEL,     /* wasm_interp_refuel */
+	JIT_HELPERS,
+};
+
+struct jit_reloc {
+	uint32_t at;   /* offset of the 8-byte immediate in the code */
+	uint32_t kind; /* enum jit_reloc_kind */
+	uint32_t a, b;
+};
+
+#define JIT_NOT_COMPILED UINT32_MAX
+
+/* A module's code before it is installed: what the code cache stores. */
+struct jit_image {
+	uint8_t *code;
+	size_t len;
+	uint32_t *entry;	  /* per defined function: offset, or JIT_NOT_COMPILED */
+	uint32_t ndefined;
+	struct jit_reloc *relocs;
+	uint32_t nrelocs;
+};
+
 /* A module's machine code, shared by all its instances. */
 struct jit_module {
 	void *mem;
 	size_t size;
 	struct jit_site *sites;
 	uint32_t ncompiled;
+	bool from_cache; /* loaded from the code cache, not compiled */
 };
 
 /* jit.c: compiles every function the tier supports (the others stay
- * interpreted); fills mod->jit and each compiled function's `native`. */
-int wasm_jit_compile_module(struct wbpf_module *mod, struct wbpf_error *err);
+ * interpreted), or loads that code from the cache in `cache_dir` (NULL:
+ * no cache) and stores it there after compiling; fills mod->jit and each
+ * compiled function's `native`. */
+int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
+			    struct wbpf_error *err);
 void wasm_jit_free(struct jit_module *jm);
 bool wasm_jit_available(void);
 

@@ -135,6 +135,14 @@ static inline void x_store32(struct xbuf *b, struct xmem m, int reg) { x_rm(b, 0
 static inline void x_lea(struct xbuf *b, int reg, struct xmem m) { x_rm(b, 0, true, OPC("\x8d"), reg, m); }
 static inline void x_mov_rr(struct xbuf *b, bool w, int dst, int src) { x_rr(b, 0, w, OPC("\x8b"), dst, src); }
 
+/* mov reg, imm64 (movabs): the 8-byte form, whatever the value. */
+static inline void x_movabs(struct xbuf *b, int reg, uint64_t v)
+{
+	x_head(b, 0, true, 0, 0, reg, NULL, 0, false);
+	x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
+	x_u64(b, v);
+}
+
 /* mov reg, imm: the shortest form for the value. */
 static inline void x_mov_imm(struct xbuf *b, int reg, uint64_t v)
 {
@@ -147,9 +155,7 @@ static inline void x_mov_imm(struct xbuf *b, int reg, uint64_t v)
 		x_byte(b, 0xc0 | (reg & 7));
 		x_u32(b, (uint32_t)v);
 	} else {
-		x_head(b, 0, true, 0, 0, reg, NULL, 0, false);
-		x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
-		x_u64(b, v);
+		x_movabs(b, reg, v);
 	}
 }
 
@@ -250,11 +256,7 @@ static inline void x_link(struct xbuf *b, size_t at, size_t to)
 	x_patch32(b, at, (uint32_t)(int32_t)((int64_t)to - (int64_t)(at + 4)));
 }
 
-static inline void x_call_abs(struct xbuf *b, const void *fn)
-{
-	x_mov_imm(b, RAX, (uint64_t)(uintptr_t)fn);
-	x_rr(b, 0, false, OPC("\xff"), 2, RAX); /* call rax */
-}
+static inline void x_call_reg(struct xbuf *b, int reg) { x_rr(b, 0, false, OPC("\xff"), 2, reg); }
 
 static inline void x_jmp_reg(struct xbuf *b, int reg) { x_rr(b, 0, false, OPC("\xff"), 4, reg); }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wasm/jit.h"
+#include "wasm/jit_cache.h"
 #include "wasm/runtime.h"
 
 void wbpf_module__free(struct wbpf_module *mod)
@@ -48,7 +49,8 @@ int wbpf_engine__parse(const char *name, enum wbpf_engine *out)
 	return -EINVAL;
 }
 
-static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, struct wbpf_error *err)
+static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, const char *cache,
+			  struct wbpf_error *err)
 {
 	const char *env = getenv("WBPF_ENGINE");
 
@@ -58,12 +60,21 @@ static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, stru
 	if (engine == WBPF_ENGINE_DEFAULT || engine == WBPF_ENGINE_INTERP ||
 	    (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
 		return 0;
-	return wasm_jit_compile_module(mod, err);
+	char *dir = wasm_jit_cache_dir(cache);
+	int rc = wasm_jit_compile_module(mod, dir, err);
+
+	free(dir);
+	return rc;
 }
 
 size_t wbpf_module__native_count(const struct wbpf_module *mod)
 {
 	return mod->jit ? mod->jit->ncompiled : 0;
+}
+
+bool wbpf_module__native_cached(const struct wbpf_module *mod)
+{
+	return mod->jit && mod->jit->from_cache;
 }
 
 struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
@@ -98,7 +109,7 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	const atomic_int *interrupt = st ? &st->interrupt : NULL;
 
 	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, err) ||
-	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, err)) {
+	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, OPT(opts, code_cache, NULL), err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}

@@ -203,3 +203,13 @@ bool expect_trap_at(const char *file, int line, struct wbpf_instance *inst, cons
 		fprintf(stderr, "    message: %s\n", err.msg);
 	return ok;
 }
+
+bool jit_tier_available(void)
+{
+#if defined(__x86_64__)
+	return true;
+#else
+	printf("  skipped: the compiling tier needs x86-64\n");
+	return false;
+#endif
+}

@@ -65,4 +65,8 @@ bool expect_trap_at(const char *file, int line, struct wbpf_instance *inst, cons
 		    const struct wbpf_val *args, size_t nargs, enum wbpf_trap trap,
 		    const char *where);
 
+/* Whether this machine has the compiling tier; prints why a test is
+ * skipped when not. */
+bool jit_tier_available(void);
+
 #endif

@@ -47,12 +47,7 @@ static bool tier_available(void)
 
 	CHECK_EQ(wbpf_engine__parse("compile", &e), 0);
 	CHECK_EQ(e, WBPF_ENGINE_COMPILE);
-#if defined(__x86_64__)
-	return true;
-#else
-	printf("  skipped: the compiling tier needs x86-64\n");
-	return false;
-#endif
+	return jit_tier_available();
 }
 
 static void test_engine_names(void)

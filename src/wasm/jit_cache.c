@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The code cache (see jit_cache.h). An entry is one file:
+ *
+ *   header | entry offsets (u32 per defined function) | relocations |
+ *   code | sha256 of everything before it
+ *
+ * It is used only when the checksum, the sizes and the whole key (module
+ * hash, engine build, CPU features, config) match; anything else is a
+ * miss and the module is compiled again. The checksum catches damage,
+ * not forgery: whoever can write the directory can make the engine run
+ * their code, so a directory group or others may write to is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include "wasm/jit_cache.h"
+
+#define CACHE_MAGIC "wbpfjit"
+#define CACHE_FORMAT 1u
+#define SUM_LEN 32u
+
+
+static void sha256(const void *p, size_t n, uint8_t out[32])
+{
+	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+}
+
+uint32_t wasm_jit_cpu_features(void)
+{
+	uint32_t f = 0;
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d)) {
+		f |= (c >> 9 & 1) ? JIT_CPU_SSSE3 : 0;
+		f |= (c >> 19 & 1) ? JIT_CPU_SSE41 : 0;
+		f |= (c >> 20 & 1) ? JIT_CPU_SSE42 : 0;
+		f |= (c >> 23 & 1) ? JIT_CPU_POPCNT : 0;
+		f |= (c >> 28 & 1) ? JIT_CPU_AVX : 0;
+	}
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		f |= (b >> 3 & 1) ? JIT_CPU_BMI1 : 0;
+		f |= (b >> 5 & 1) ? JIT_CPU_AVX2 : 0;
+		f |= (b >> 8 & 1) ? JIT_CPU_BMI2 : 0;
+	}
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
+		f |= (c >> 5 & 1) ? JIT_CPU_LZCNT : 0;
+#endif
+	return f;
+}
+
+/* The GNU build ID of the object this file is linked into: any change to
+ * the emitter (or anything else in the build) changes it. */
+struct build_id {
+	uintptr_t addr;
+	uint8_t *out;
+	bool found;
+};
+
+static bool note_build_id(const uint8_t *p, size_t size, uint8_t out[32])
+{
+	while (size >= sizeof(ElfW(Nhdr))) {
+		const ElfW(Nhdr) *n = (const void *)p;
+		size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
+		size_t len = sizeof(*n) + name + desc;
+
+		if (len > size)
+			return false;
+		if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+		    !memcmp(p + sizeof(*n), "GNU", 4) && n->n_descsz && n->n_descsz <= 32) {
+			memcpy(out, p + sizeof(*n) + name, n->n_descsz);
+			return true;
+		}
+		p += len;
+		size -= len;
+	}
+	return false;
+}
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct build_id *b = arg;
+	bool mine = false;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		mine |= ph->p_type == PT_LOAD && b->addr >= lo && b->addr - lo < ph->p_memsz;
+	}
+	for (int i = 0; mine && i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_NOTE &&
+		    note_build_id((const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz, b->out))
+			b->found = true;
+	}
+	return mine;
+}
+
+int wasm_jit_cache_key(const struct wbpf_module *mod, struct jit_cache_key *key)
+{
+	struct build_id b = { (uintptr_t)(const void *)wasm_jit_cache_key, key->engine, false };
+
+	memset(key, 0, sizeof(*key));
+	dl_iterate_phdr(find_build_id, &b);
+	if (!b.found)
+		return -ENOENT;
+	sha256(mod->bytes, mod->len, key->module);
+	key->cpu = wasm_jit_cpu_features();
+	key->config = mod->bounds_checked;
+	return 0;
+}
+
+char *wasm_jit_cache_dir(const char *opt)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	char *dir = NULL;
+
+	if (!opt)
+		opt = getenv("WBPF_CODE_CACHE");
+	if (opt)
+		return *opt && strcmp(opt, "off") ? strdup(opt) : NULL;
+	if (xdg && *xdg && asprintf(&dir, "%s/wbpf", xdg) < 0)
+		return NULL;
+	return dir;
+}
+
+/* dir/<module hash>-<cpu>-<config>.jit: a new build replaces its
+ * predecessor's entry rather than adding one. */
+static char *entry_path(const char *dir, const struct jit_cache_key *key)
+{
+	char hex[65], *path;
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key->module[i]);
+	if (asprintf(&path, "%s/%s-%x-%x.jit", dir, hex, key->cpu, key->config) < 0)
+		return NULL;
+	return path;
+}
+
+/* Only a directory no one but its owner (this user or root) can write. */
+static int trusted_dir(const char *dir, bool create)
+{
+	struct stat st;
+
+	if (create && mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *p = NULL;
+	size_t got = 0;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX / 2 ||
+	    !(p = malloc(st.st_size ? (size_t)st.st_size : 1)))
+		rc = -EBADMSG;
+	while (!rc && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			rc = n < 0 && errno == EINTR ? 0 : -EBADMSG;
+		else
+			got += (size_t)n;
+	}
+	close(fd);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	*out = p;
+	*len = got;
+	return 0;
+}
+
+/* The entry's parts, once its size, checksum and key are right. */
+static int parse(const uint8_t *p, size_t len, const struct jit_cache_key *key,
+		 struct jit_image *img)
+{
+	struct cache_header h;
+	uint8_t sum[32];
+	uint64_t body;
+
+	if (len < sizeof(h) + SUM_LEN)
+		return -EBADMSG;
+	sha256(p, len - SUM_LEN, sum);
+	if (memcmp(sum, p + len - SUM_LEN, SUM_LEN))
+		return -EBADMSG;
+	memcpy(&h, p, sizeof(h));
+	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.format != CACHE_FORMAT)
+		return -ESTALE;
+	if (memcmp(h.module, key->module, 32) || memcmp(h.engine, key->engine, 32) ||
+	    h.cpu != key->cpu || h.config != key->config)
+		return -ESTALE;
+	body = (uint64_t)h.ndefined * 4 + (uint64_t)h.nrelocs * sizeof(struct jit_reloc);
+	if (h.code_len > len || body + h.code_len != len - sizeof(h) - SUM_LEN)
+		return -EBADMSG;
+	img->ndefined = h.ndefined;
+	img->nrelocs = h.nrelocs;
+	img->len = (size_t)h.code_len;
+	img->entry = malloc((size_t)h.ndefined * 4 + 4);
+	img->relocs = malloc((size_t)h.nrelocs * sizeof(struct jit_reloc) + 1);
+	img->code = malloc(img->len + 1);
+	if (!img->entry || !img->relocs || !img->code)
+		return -ENOMEM;
+	p += sizeof(h);
+	memcpy(img->entry, p, (size_t)h.ndefined * 4);
+	p += (size_t)h.ndefined * 4;
+	memcpy(img->relocs, p, (size_t)h.nrelocs * sizeof(struct jit_reloc));
+	p += (size_t)h.nrelocs * sizeof(struct jit_reloc);
+	memcpy(img->code, p, img->len);
+	return 0;
+}
+
+int wasm_jit_cache_load(const char *dir, const struct jit_cache_key *key,
+			struct jit_image *img)
+{
+	char *path;
+	uint8_t *p;
+	size_t len;
+	int rc = trusted_dir(dir, false);
+
+	memset(img, 0, sizeof(*img));
+	if (rc)
+		return rc;
+	if (!(path = entry_path(dir, key)))
+		return -ENOMEM;
+	rc = read_all(path, &p, &len);
+	free(path);
+	if (rc)
+		return rc;
+	rc = parse(p, len, key, img);
+	free(p);
+	if (rc)
+		wasm_jit_image_free(img);
+	return rc;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+
+	while (n) {
+		ssize_t w = write(fd, q, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The entry's bytes, checksum included; malloc'd. */
+static uint8_t *serialize(const struct jit_cache_key *key, const struct jit_image *img,
+			  size_t *len)
+{
+	struct cache_header h = { .magic = CACHE_MAGIC, .format = CACHE_FORMAT, .cpu = key->cpu,
+				  .config = key->config, .ndefined = img->ndefined,
+				  .nrelocs = img->nrelocs, .code_len = img->len };
+	size_t ne = (size_t)img->ndefined * 4, nr = (size_t)img->nrelocs * sizeof(*img->relocs);
+	uint8_t *p, *q;
+
+	memcpy(h.module, key->module, 32);
+	memcpy(h.engine, key->engine, 32);
+	*len = sizeof(h) + ne + nr + img->len + SUM_LEN;
+	if (!(p = malloc(*len)))
+		return NULL;
+	q = p;
+	memcpy(q, &h, sizeof(h));
+	q += sizeof(h);
+	memcpy(q, img->entry, ne);
+	q += ne;
+	memcpy(q, img->relocs, nr);
+	q += nr;
+	memcpy(q, img->code, img->len);
+	q += img->len;
+	sha256(p, (size_t)(q - p), q);
+	return p;
+}
+
+int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
+			 const struct jit_image *img)
+{
+	char *path = NULL, *tmp = NULL;
+	size_t len;
+	uint8_t *bytes = NULL;
+	int fd = -1, rc = trusted_dir(dir, true);
+
+	if (!rc && (!(path = entry_path(dir, key)) || asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
+		    !(bytes = serialize(key, img, &len))))
+		rc = -ENOMEM;
+	if (!rc && (fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = write_all(fd, bytes, len);
+	if (fd >= 0 && close(fd) && !rc)
+		rc = -EIO;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc && fd >= 0)
+		unlink(tmp);
+	free(bytes);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+void wasm_jit_image_free(struct jit_image *img)
+{
+	free(img->code);
+	free(img->entry);
+	free(img->relocs);
+	memset(img, 0, sizeof(*img));
+}
