@@ -48,7 +48,7 @@ for k in "$@"; do
 		fi
 	done
 	if [ -n "$ok" ]; then
-		echo "bench-check: $k: $want natively, on interp and on compile"
+		echo "bench-check: $k: $want natively, on $wbpf's interp and compile"
 	else
 		failed=1
 	fi

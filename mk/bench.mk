@@ -91,9 +91,12 @@ bench-load: $(BENCH_DIR)/loadspeed $(BENCH_DIR)/crc32.wasm $(BENCH_DIR)/startup-
 		-f $(BENCH_DIR)/startup-1m.wasm
 
 # The kernels as a correctness test (bench/check.sh, part of `make test`):
-# one repetition of each, natively and on both engine tiers, same checksum.
+# one repetition of each, natively and on both engine tiers, same checksum;
+# again on the ASan/UBSan build of the engine.
 .PHONY: bench-check
-bench-check: $(BUILD)/wbpf $(foreach k,$(BENCH_KERNELS),$(BENCH_DIR)/$(k) $(BENCH_DIR)/$(k).wasm)
+bench-check: $(BUILD)/wbpf $(SAN_BUILD)/wbpf \
+		$(foreach k,$(BENCH_KERNELS),$(BENCH_DIR)/$(k) $(BENCH_DIR)/$(k).wasm)
 	@bash bench/check.sh $(BUILD)/wbpf $(BENCH_DIR) $(BENCH_KERNELS)
+	@bash bench/check.sh $(SAN_BUILD)/wbpf $(BENCH_DIR) $(BENCH_KERNELS)
 
 TEST_TARGETS += bench-check
