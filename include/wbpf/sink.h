@@ -43,6 +43,12 @@ enum wbpf_field_kind {
 struct wbpf_field {
 	const char *name;
 	enum wbpf_field_kind kind;
+	/* An integer's width in bytes, 1, 2 or 4: its values fit a signed
+	 * (I64) or unsigned (U64) integer of that size, and the ClickHouse
+	 * column is that narrow (Int16, UInt8, ...); a value outside it is
+	 * refused (-ERANGE). 0 (and 8): 64 bits. The first record's is the
+	 * sink's; other kinds ignore it. */
+	uint8_t size;
 	union {
 		const char *s; /* NULL is written as "" */
 		int64_t i;
@@ -74,8 +80,9 @@ struct wbpf_sink_opts {
 /* Opens the sink `spec` describes (see above). */
 int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct wbpf_sink **out,
 		    char *err, size_t err_size);
-/* Queues or writes one record; the schema (names and kinds) is the first
- * record's: later records must have the same fields. -EINVAL otherwise.
+/* Queues or writes one record; the schema (names, kinds and integer
+ * sizes) is the first record's: later records must have the same fields.
+ * -EINVAL otherwise; -ERANGE for an integer outside its field's size.
  * Thread-safe: records from several threads are written one at a time. */
 int wbpf_sink__write(struct wbpf_sink *sink, const struct wbpf_record *rec);
 /* Delivers (or spools) everything queued. */

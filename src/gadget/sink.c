@@ -29,6 +29,15 @@ static enum wbpf_field_kind sink_kind(const struct wbpf_gadget_field *f)
 	}
 }
 
+/* An integer's size in bytes, as its kind gives it: the column is as
+ * narrow (the sink ignores the size of other kinds). */
+static uint8_t sink_size(const struct wbpf_gadget_field *f)
+{
+	uint32_t size = gkind_size(f->kind);
+
+	return size < 8 && (size & (size - 1)) == 0 ? (uint8_t)size : 0;
+}
+
 static int grow(struct gsink_buf *b, size_t nfields, size_t text)
 {
 	void *p;
@@ -63,7 +72,7 @@ int gsink_write(struct gsink_buf *b, struct wbpf_sink *sink, struct wbpf_gadget_
 		const struct wbpf_gadget_field *f = cols[i];
 		struct wbpf_field *out = &b->fields[i];
 
-		*out = (struct wbpf_field){.name = f->name, .kind = sink_kind(f)};
+		*out = (struct wbpf_field){.name = f->name, .kind = sink_kind(f), .size = sink_size(f)};
 		if (out->kind == WBPF_FIELD_STR) {
 			at += (size_t)gformat_field(f, d, b->text + at, TEXT_MAX) + 1;
 			continue;

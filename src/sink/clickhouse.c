@@ -15,6 +15,11 @@
  * while the spool holds anything, new batches queue behind it on disk.
  * Failures back off exponentially up to a few seconds.
  *
+ * RowBinary carries no types, so every batch names the column types it
+ * was encoded in, and the table's own are read (DESCRIBE TABLE) before the
+ * first insert: a batch for other types is re-encoded or refused, never
+ * misread (src/sink/retype.c).
+ *
  * Exactly once, as far as the store goes: every row carries (wbpf_node,
  * wbpf_run, wbpf_seq), the sorting key of a ReplacingMergeTree, so a batch that
  * was stored but whose answer was lost, and is then sent again, collapses
@@ -40,9 +45,10 @@
 /* Level 1: these rows still shrink thirteenfold. */
 #define CH_GZIP_LEVEL 1
 
-/* A payload, as delivered and spooled: the INSERT statement, a newline,
- * the gzip'ed rows. Spooled batches so carry their own columns, whatever
- * run (and schema) wrote them. */
+/* A payload, as delivered and spooled: the column types its rows are
+ * encoded in, the INSERT statement, the gzip'ed rows (src/sink/retype.c).
+ * Spooled batches so carry their own columns and types, whatever run (and
+ * schema) wrote them. */
 struct ch_batch {
 	struct sink_buf payload;
 	uint64_t n;
@@ -59,6 +65,11 @@ struct ch_sink {
 	uint64_t run_id, seq;
 	struct sink_buf prefix;	    /* every row's wbpf_node, wbpf_host, wbpf_run */
 	struct sink_buf insert_sql; /* "INSERT INTO t (columns) FORMAT RowBinary" */
+	/* The types rows are encoded in, one per column: those the fields ask
+	 * for, or (from the next batch on) those the table turned out to have. */
+	enum ch_type *enc, *enc_next;
+	size_t ncols;
+	bool enc_next_ready;
 	/* producer -> sender */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, idle;
@@ -78,6 +89,10 @@ struct ch_sink {
 	CURL *curl;
 	struct sink_spool *spool;
 	bool table_ready;
+	struct ch_desc desc; /* the table's columns; n == 0 until described */
+	struct ch_retype rt;
+	struct libdeflate_compressor *gz_send;
+	struct sink_buf moved; /* a batch re-encoded for the table */
 	unsigned backoff_ms;
 	char last_error[256];
 };
@@ -169,32 +184,50 @@ static bool rb_room(struct sink_buf *b, uint8_t **p, size_t n)
 	return true;
 }
 
-static uint8_t *rb_value(uint8_t *p, const struct wbpf_field *f, size_t len)
+/* The field's value in column type t; NULL when it does not fit there. */
+static uint8_t *rb_value(uint8_t *p, const struct wbpf_field *f, size_t len, enum ch_type t)
 {
 	uint64_t bits;
 
 	switch (f->kind) {
 	case WBPF_FIELD_STR: return rb_str(p, f->s, len);
-	case WBPF_FIELD_I64: return rb_le64(p, (uint64_t)f->i);
-	case WBPF_FIELD_U64: return rb_le64(p, f->u);
+	case WBPF_FIELD_I64:
+		bits = (uint64_t)f->i;
+		return ch_type__fits(t, bits, f->i < 0) ? ch_type__put_int(p, t, bits) : NULL;
+	case WBPF_FIELD_U64: return ch_type__fits(t, f->u, false) ? ch_type__put_int(p, t, f->u) : NULL;
 	case WBPF_FIELD_F64:
 		memcpy(&bits, &f->f, sizeof(bits));
 		return rb_le64(p, bits);
-	case WBPF_FIELD_BOOL: *p = f->b; return p + 1;
+	case WBPF_FIELD_BOOL: return ch_type__put_int(p, t, f->b);
 	}
 	return p;
 }
 
-/* The INSERT for this schema, made once: columns in the rows' order. */
-static int make_insert(struct ch_sink *ch, const struct wbpf_record *rec)
+/* The sink's own columns and their types, before the fields'. */
+#define CH_OWN_COLUMNS "wbpf_node, wbpf_host, wbpf_run, wbpf_seq, wbpf_time_ms"
+static const enum ch_type own_types[] = { CH_STRING, CH_STRING, CH_UINT64, CH_UINT64, CH_UINT64 };
+#define CH_NOWN (sizeof(own_types) / sizeof(own_types[0]))
+
+/* The INSERT for this schema, made once: columns in the rows' order, in
+ * the types the fields ask for. */
+static int make_insert(struct ch_sink *ch)
 {
+	const struct sink_schema *s = &ch->base.schema;
+
+	ch->ncols = CH_NOWN + s->n;
+	ch->enc = calloc(ch->ncols, sizeof(*ch->enc));
+	ch->enc_next = calloc(ch->ncols, sizeof(*ch->enc_next));
+	if (!ch->enc || !ch->enc_next)
+		return -ENOMEM;
+	memcpy(ch->enc, own_types, sizeof(own_types));
 	sink_buf__puts(&ch->insert_sql, "INSERT INTO ");
 	put_table(&ch->insert_sql, ch->table);
-	sink_buf__puts(&ch->insert_sql, " (wbpf_node, wbpf_host, wbpf_run, wbpf_seq, wbpf_time_ms");
-	for (size_t i = 0; i < rec->n_fields; i++) {
+	sink_buf__puts(&ch->insert_sql, " (" CH_OWN_COLUMNS);
+	for (size_t i = 0; i < s->n; i++) {
 		sink_buf__puts(&ch->insert_sql, ", `");
-		put_ident(&ch->insert_sql, rec->fields[i].name);
+		put_ident(&ch->insert_sql, s->names[i]);
 		sink_buf__puts(&ch->insert_sql, "`");
+		ch->enc[CH_NOWN + i] = ch_type__of(s->kinds[i], s->sizes[i]);
 	}
 	sink_buf__puts(&ch->insert_sql, ") FORMAT RowBinary");
 	return ch->insert_sql.failed ? -ENOMEM : 0;
@@ -214,7 +247,7 @@ static int encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	p = (uint8_t *)b->data + b->len;
 	memcpy(p, ch->prefix.data, ch->prefix.len);
-	p = rb_le64(p + ch->prefix.len, ch->seq++);
+	p = rb_le64(p + ch->prefix.len, ch->seq);
 	p = rb_le64(p, (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		const struct wbpf_field *f = &rec->fields[i];
@@ -224,20 +257,14 @@ static int encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_
 			b->len = start;
 			return -ENOMEM;
 		}
-		p = rb_value(p, f, len);
+		if (!(p = rb_value(p, f, len, ch->enc[CH_NOWN + i]))) {
+			b->len = start;
+			return -ERANGE;
+		}
 	}
 	b->len = (size_t)(p - (uint8_t *)b->data);
+	ch->seq++;
 	return 0;
-}
-
-static const char *column_type(enum wbpf_field_kind kind)
-{
-	static const char *const types[] = {
-		[WBPF_FIELD_STR] = "String", [WBPF_FIELD_I64] = "Int64",
-		[WBPF_FIELD_U64] = "UInt64", [WBPF_FIELD_F64] = "Float64",
-		[WBPF_FIELD_BOOL] = "UInt8",
-	};
-	return types[kind];
 }
 
 static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
@@ -251,7 +278,7 @@ static void create_table_sql(struct ch_sink *ch, struct sink_buf *b)
 	for (size_t i = 0; i < s->n; i++) {
 		sink_buf__puts(b, ", `");
 		put_ident(b, s->names[i]);
-		sink_buf__printf(b, "` %s", column_type(s->kinds[i]));
+		sink_buf__printf(b, "` %s", ch_type__name(ch_type__of(s->kinds[i], s->sizes[i])));
 	}
 	sink_buf__puts(b, ") ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)");
 }
@@ -273,10 +300,20 @@ static int compress_stage(struct ch_sink *ch)
 	return n ? 0 : -ENOMEM;
 }
 
-/* The open batch's first row: its payload starts with the INSERT. */
+/* The open batch's first row: its payload starts with its types and the
+ * INSERT; types the sender learnt from the table take effect here. */
 static int batch_begin(struct ch_sink *ch)
 {
-	ch->open.payload.len = 0;
+	struct sink_buf *b = &ch->open.payload;
+
+	if (ch->enc_next_ready)
+		memcpy(ch->enc, ch->enc_next, ch->ncols * sizeof(*ch->enc));
+	ch->enc_next_ready = false;
+	b->len = 0;
+	sink_buf__puts(b, "TYPES ");
+	for (size_t i = 0; i < ch->ncols; i++)
+		sink_buf__printf(b, "%s%s", i ? "," : "", ch_type__name(ch->enc[i]));
+	sink_buf__put(b, "\n", 1);
 	sink_buf__put(&ch->open.payload, ch->insert_sql.data, ch->insert_sql.len);
 	sink_buf__put(&ch->open.payload, "\n", 1);
 	return ch->open.payload.failed ? -ENOMEM : 0;
@@ -288,13 +325,15 @@ static size_t collect_answer(char *data, size_t size, size_t n, void *user)
 {
 	struct sink_buf *answer = user;
 
-	if (answer->len < 512)
+	if (answer->len < (1u << 20))
 		sink_buf__put(answer, data, size * n);
 	return size * n;
 }
 
-/* POSTs `query` with `body` (gzip when `gz`); 0 on HTTP 200. */
-static int post(struct ch_sink *ch, const char *query, const void *body, size_t len, bool gz)
+/* POSTs `query` with `body` (gzip when `gz`); 0 on HTTP 200. The answer
+ * goes to `out` when given. */
+static int post_answer(struct ch_sink *ch, const char *query, const void *body, size_t len,
+		       bool gz, struct sink_buf *out)
 {
 	struct curl_slist *headers = NULL;
 	struct sink_buf url = { 0 }, answer = { 0 };
@@ -323,8 +362,16 @@ static int post(struct ch_sink *ch, const char *query, const void *body, size_t 
 		snprintf(ch->last_error, sizeof(ch->last_error), "HTTP %ld: %.*s", code,
 			 (int)(answer.len > 200 ? 200 : answer.len), answer.data ? answer.data : "");
 	sink_buf__free(&url);
-	sink_buf__free(&answer);
+	if (out)
+		*out = answer;
+	else
+		sink_buf__free(&answer);
 	return rc == CURLE_OK && code == 200 ? 0 : -EIO;
+}
+
+static int post(struct ch_sink *ch, const char *query, const void *body, size_t len, bool gz)
+{
+	return post_answer(ch, query, body, len, gz, NULL);
 }
 
 /* Without this run's schema (replaying an earlier run's spool before the
@@ -344,20 +391,99 @@ static int ensure_table(struct ch_sink *ch)
 	return err;
 }
 
+/* The table's columns, asked once (again after a failed insert: the
+ * table may have been made anew). */
+static int describe(struct ch_sink *ch)
+{
+	struct sink_buf sql = { 0 }, answer = { 0 };
+	int err;
+
+	if (ch->desc.n)
+		return 0;
+	sink_buf__puts(&sql, "DESCRIBE TABLE ");
+	put_table(&sql, ch->table);
+	sink_buf__puts(&sql, " FORMAT TabSeparated");
+	sink_buf__put(&sql, "", 1);
+	err = sql.failed ? -ENOMEM : post_answer(ch, sql.data, "", 0, false, &answer);
+	if (!err && (answer.failed || ch_desc__parse(&ch->desc, answer.data, answer.len) ||
+		     !ch->desc.n)) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "DESCRIBE TABLE: unexpected answer");
+		ch_desc__free(&ch->desc);
+		err = -EIO;
+	}
+	sink_buf__free(&sql);
+	sink_buf__free(&answer);
+	return err;
+}
+
+/* This run's rows go to a table whose integer columns differ from the
+ * fields' own sizes: from the next batch on they are encoded in the
+ * table's types. */
+static void adopt_table_types(struct ch_sink *ch, const struct ch_payload *pl)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&ch->lock);
+	ok = ch->ncols == ch->rt.n && pl->query_len == ch->insert_sql.len &&
+	     !memcmp(pl->query, ch->insert_sql.data, pl->query_len) && !ch->enc_next_ready;
+	/* The own columns' bytes are made once (prefix); the fields' types
+	 * passed ch_payload__columns: only integers differ. */
+	for (size_t i = 0; ok && i < CH_NOWN; i++)
+		ok = ch->rt.from[i] == ch->rt.to[i];
+	if (ok && memcmp(ch->enc, ch->rt.to, ch->ncols * sizeof(*ch->enc))) {
+		memcpy(ch->enc_next, ch->rt.to, ch->ncols * sizeof(*ch->enc_next));
+		ch->enc_next_ready = true;
+		fprintf(stderr, "wbpf: clickhouse: table %s has its own integer column types; "
+				"rows are encoded in them\n", ch->table);
+	}
+	pthread_mutex_unlock(&ch->lock);
+}
+
+/* -EINVAL (last_error says why) for a batch the table cannot take. */
 static int insert(struct ch_sink *ch, const char *payload, size_t len)
 {
-	const char *nl = memchr(payload, '\n', len);
+	struct ch_payload pl;
+	const void *body;
+	size_t body_len;
 	char *query;
 	int err = ensure_table(ch);
 
+	if (!err)
+		err = describe(ch);
 	if (err)
 		return err;
-	if (!nl)
+	if (ch_payload__split(payload, len, &pl)) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "not a batch of rows");
 		return -EINVAL;
-	query = strndup(payload, (size_t)(nl - payload));
-	err = query ? post(ch, query, nl + 1, len - (size_t)(nl + 1 - payload), true) : -ENOMEM;
+	}
+	err = ch_payload__columns(&pl, &ch->desc, &ch->rt, ch->last_error, sizeof(ch->last_error));
+	if (err)
+		return -EINVAL;
+	body = pl.body;
+	body_len = pl.body_len;
+	if (!ch->rt.same) {
+		adopt_table_types(ch, &pl);
+		ch->moved.len = 0;
+		if (ch_payload__retype(&pl, &ch->rt, ch->gz_send, &ch->moved, ch->last_error,
+				       sizeof(ch->last_error)))
+			return -EINVAL;
+		body = ch->moved.data;
+		body_len = ch->moved.len;
+	}
+	query = strndup(pl.query, pl.query_len);
+	err = query ? post(ch, query, body, body_len, true) : -ENOMEM;
 	free(query);
+	if (err)
+		ch_desc__free(&ch->desc);
 	return err;
+}
+
+/* A batch that can never be delivered: dropped, counted, said why. */
+static void reject(struct ch_sink *ch, uint64_t rows, const char *why)
+{
+	fprintf(stderr, "wbpf: clickhouse: a batch of %" PRIu64 " records cannot go into %s (%s); dropped\n",
+		rows, ch->table, why);
+	sink__count(&ch->base.dropped, ch->base.m_dropped, rows);
 }
 
 static void delivered(struct ch_sink *ch, uint64_t rows)
@@ -399,10 +525,8 @@ static bool replay_spool(struct ch_sink *ch)
 			failed(ch);
 			return false;
 		}
-		if (err) { /* unreadable or not a payload: it can never be delivered */
-			fprintf(stderr, "wbpf: clickhouse spool: a batch of %" PRIu64
-					" records is unreadable (%s); dropped\n", rows, strerror(-err));
-			sink__count(&ch->base.dropped, ch->base.m_dropped, rows);
+		if (err) { /* unreadable, or not for this table: never deliverable */
+			reject(ch, rows, readable ? ch->last_error : strerror(-err));
 			sink_spool__pop(ch->spool);
 			continue;
 		}
@@ -434,8 +558,13 @@ static void deliver(struct ch_sink *ch, struct ch_batch *b)
 	bool was_failing = ch->backoff_ms != 0;
 
 	if (replay_spool(ch)) {
-		if (!insert(ch, b->payload.data, b->payload.len)) {
-			delivered(ch, b->n);
+		int err = insert(ch, b->payload.data, b->payload.len);
+
+		if (!err || err == -EINVAL) {
+			if (err)
+				reject(ch, b->n, ch->last_error);
+			else
+				delivered(ch, b->n);
 			return;
 		}
 		failed(ch);
@@ -555,13 +684,17 @@ static int ch_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 	ch->schema_known = true;
 	pthread_mutex_lock(&ch->lock);
 	if (!ch->insert_sql.len)
-		err = make_insert(ch, rec);
+		err = make_insert(ch);
 	if (!err && !ch->open.n) {
 		clock_gettime(CLOCK_MONOTONIC, &ch->opened);
 		err = batch_begin(ch);
 	}
 	if (!err)
 		err = encode_row(ch, &ch->stage, rec);
+	if (err == -ERANGE) { /* the table's column is narrower than this value */
+		pthread_mutex_unlock(&ch->lock);
+		return err;
+	}
 	if (!err && ch->stage.len >= CH_STAGE_BYTES)
 		err = compress_stage(ch);
 	if (err) {
@@ -597,6 +730,11 @@ static void ch_release(struct ch_sink *ch)
 	while (ch->nspares)
 		sink_buf__free(&ch->spares[--ch->nspares]);
 	libdeflate_free_compressor(ch->gz);
+	libdeflate_free_compressor(ch->gz_send);
+	ch_desc__free(&ch->desc);
+	sink_buf__free(&ch->moved);
+	free(ch->enc);
+	free(ch->enc_next);
 	sink_buf__free(&ch->prefix);
 	sink_buf__free(&ch->insert_sql);
 	free(ch->url);
@@ -770,7 +908,8 @@ struct wbpf_sink *sink_clickhouse__open(const char *arg, const char *producer, c
 	ch->spool = sink_spool__open(ch->spool_dir, ch->spool_max, err, err_size);
 	ch->curl = curl_easy_init();
 	ch->gz = libdeflate_alloc_compressor(CH_GZIP_LEVEL);
-	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed || !ch->gz)
+	ch->gz_send = libdeflate_alloc_compressor(CH_GZIP_LEVEL);
+	if (!ch->spool || !ch->curl || !ch->node || ch->prefix.failed || !ch->gz || !ch->gz_send)
 		goto fail;
 	curl_easy_setopt(ch->curl, CURLOPT_TIMEOUT_MS, (long)ch->timeout_ms);
 	curl_easy_setopt(ch->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ch->timeout_ms);

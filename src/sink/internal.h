@@ -33,11 +33,13 @@ void sink_buf__json_str(struct sink_buf *b, const char *s);
 /* One field's value as JSON. */
 void sink_buf__json_value(struct sink_buf *b, const struct wbpf_field *f);
 
-/* The field names and kinds every record of a sink must have. */
+/* The field names, kinds and integer sizes (0: 64 bits) every record of
+ * a sink must have. */
 struct sink_schema {
 	size_t n;
 	char **names;
 	enum wbpf_field_kind *kinds;
+	uint8_t *sizes;
 	/* The first record's name pointers, when its names were static. */
 	const char **addrs;
 };
@@ -68,6 +70,73 @@ struct wbpf_sink *sink_clickhouse__open(const char *arg, const char *producer, c
 
 /* Counts n records into one of the sink's counters and its metric. */
 void sink__count(_Atomic uint64_t *counter, struct wbpf_metric *metric, uint64_t n);
+
+/* ---------------------------------------------------------- RowBinary */
+
+/* The ClickHouse column types the sink writes and reads. */
+enum ch_type {
+	CH_STRING, CH_INT8, CH_INT16, CH_INT32, CH_INT64,
+	CH_UINT8, CH_UINT16, CH_UINT32, CH_UINT64, CH_FLOAT64,
+	CH_TYPE_NONE,
+};
+
+const char *ch_type__name(enum ch_type t);
+/* CH_TYPE_NONE for a type the sink does not write (Nullable, Date, ...). */
+enum ch_type ch_type__parse(const char *s, size_t len);
+/* A field's column: its kind and integer size (booleans are UInt8). */
+enum ch_type ch_type__of(enum wbpf_field_kind kind, uint8_t size);
+/* The integer v (two's complement bits when negative) fits t. */
+bool ch_type__fits(enum ch_type t, uint64_t v, bool negative);
+/* The integer v, little-endian in t's size. */
+uint8_t *ch_type__put_int(uint8_t *p, enum ch_type t, uint64_t v);
+/* RowBinary rows of columns typed `from` appended to out as `to`:
+ * -ERANGE when a value does not fit, -EINVAL when the rows do not parse
+ * or a column cannot convert (*bad: that column's index either way). */
+int ch_rows__convert(const void *rows, size_t len, const enum ch_type *from,
+		     const enum ch_type *to, size_t ncols, struct sink_buf *out, size_t *bad);
+/* A gzip body (one or more members) appended to out, inflated. */
+int ch_gzip__inflate(const void *gz, size_t len, struct sink_buf *out);
+
+/* A table's columns, as DESCRIBE TABLE gives them. */
+struct ch_desc {
+	size_t n;
+	char **names, **type_names;
+	enum ch_type *types; /* CH_TYPE_NONE: one the sink does not write */
+};
+
+/* DESCRIBE TABLE's TabSeparated answer (name, type, ...) into d. */
+int ch_desc__parse(struct ch_desc *d, const char *tsv, size_t len);
+void ch_desc__free(struct ch_desc *d);
+
+/* A batch's payload in its parts (src/sink/retype.c); types is NULL in
+ * a payload spooled by a wbpf that wrote no TYPES line. */
+struct ch_payload {
+	const char *types, *query, *body;
+	size_t types_len, query_len, body_len;
+};
+
+int ch_payload__split(const char *payload, size_t len, struct ch_payload *out);
+
+/* The sink's five columns and at most 1024 fields. */
+#define CH_MAX_COLUMNS 1029
+
+/* Each column of a batch: the type it was encoded in and the table's. */
+struct ch_retype {
+	size_t n;
+	bool same; /* the batch can go as it is */
+	enum ch_type from[CH_MAX_COLUMNS], to[CH_MAX_COLUMNS];
+};
+
+/* The batch's columns against the table's: -EINVAL, with why naming the
+ * column, when one is missing or of a type its values cannot take. */
+int ch_payload__columns(const struct ch_payload *pl, const struct ch_desc *table,
+			struct ch_retype *rt, char *why, size_t why_size);
+struct libdeflate_compressor;
+/* The batch's rows in the table's types, gzip'ed into out: -ERANGE or
+ * -EINVAL, with why naming the column, when a value cannot be moved. */
+int ch_payload__retype(const struct ch_payload *pl, const struct ch_retype *rt,
+		       struct libdeflate_compressor *gz, struct sink_buf *out, char *why,
+		       size_t why_size);
 
 /* ---------------------------------------------------------------- spool */
 

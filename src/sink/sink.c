@@ -78,7 +78,28 @@ int wbpf_sink__open(const char *spec, const struct wbpf_sink_opts *opts, struct 
 
 static bool field_valid(const struct wbpf_field *f)
 {
-	return f->name && f->name[0] && f->kind <= WBPF_FIELD_BOOL;
+	return f->name && f->name[0] && f->kind <= WBPF_FIELD_BOOL &&
+	       (f->size == 0 || f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
+}
+
+/* An integer field's size, 0 for 64 bits and for every other kind. */
+static uint8_t field_size(const struct wbpf_field *f)
+{
+	bool integer = f->kind == WBPF_FIELD_I64 || f->kind == WBPF_FIELD_U64;
+
+	return integer && f->size < 8 ? f->size : 0;
+}
+
+/* The value fits the schema's size for it (a 64-bit one always does). */
+static bool value_fits(const struct wbpf_field *f, uint8_t size)
+{
+	unsigned bits = 8u * size;
+
+	if (!size)
+		return true;
+	if (f->kind == WBPF_FIELD_U64)
+		return f->u >> bits == 0;
+	return f->i >= -(INT64_C(1) << (bits - 1)) && f->i < (INT64_C(1) << (bits - 1));
 }
 
 static int schema_learn(struct sink_schema *s, const struct wbpf_record *rec)
@@ -88,13 +109,15 @@ static int schema_learn(struct sink_schema *s, const struct wbpf_record *rec)
 			return -EINVAL;
 	s->names = calloc(rec->n_fields, sizeof(*s->names));
 	s->kinds = calloc(rec->n_fields, sizeof(*s->kinds));
+	s->sizes = calloc(rec->n_fields, sizeof(*s->sizes));
 	if (rec->static_names)
 		s->addrs = calloc(rec->n_fields, sizeof(*s->addrs));
-	if (!s->names || !s->kinds || (rec->static_names && !s->addrs))
+	if (!s->names || !s->kinds || !s->sizes || (rec->static_names && !s->addrs))
 		return -ENOMEM;
 	for (size_t i = 0; i < rec->n_fields; i++) {
 		s->names[i] = strdup(rec->fields[i].name);
 		s->kinds[i] = rec->fields[i].kind;
+		s->sizes[i] = field_size(&rec->fields[i]);
 		if (s->addrs)
 			s->addrs[i] = rec->fields[i].name;
 		s->n = i + 1;
@@ -121,23 +144,26 @@ static bool name_matches(const struct sink_schema *s, const struct wbpf_record *
 	return name && !strcmp(name, s->names[i]);
 }
 
-/* A record with the schema's names and kinds is valid as the first one
- * was; *convert: some integer has to become a real. */
-static bool schema_matches(const struct sink_schema *s, const struct wbpf_record *rec,
-			   bool *convert)
+/* A record with the schema's names and kinds, and integers within their
+ * sizes, is valid as the first one was (-EINVAL, -ERANGE otherwise);
+ * *convert: some integer has to become a real. */
+static int schema_matches(const struct sink_schema *s, const struct wbpf_record *rec,
+			  bool *convert)
 {
 	if (rec->n_fields != s->n)
-		return false;
+		return -EINVAL;
 	for (size_t i = 0; i < s->n; i++) {
 		enum wbpf_field_kind kind = rec->fields[i].kind;
 
 		if (kind != s->kinds[i] && !kind_fits(s->kinds[i], kind))
-			return false;
+			return -EINVAL;
 		*convert |= kind != s->kinds[i];
 		if (!name_matches(s, rec, i))
-			return false;
+			return -EINVAL;
+		if (s->sizes[i] && !value_fits(&rec->fields[i], s->sizes[i]))
+			return -ERANGE;
 	}
-	return true;
+	return 0;
 }
 
 static void to_schema_kind(struct wbpf_field *f, enum wbpf_field_kind kind)
@@ -154,6 +180,7 @@ static void schema_free(struct sink_schema *s)
 		free(s->names[i]);
 	free(s->names);
 	free(s->kinds);
+	free(s->sizes);
 	free(s->addrs);
 	memset(s, 0, sizeof(*s));
 }
@@ -166,8 +193,10 @@ static int check(struct wbpf_sink *sink, const struct wbpf_record *rec, bool *co
 
 	*convert = false;
 	if (sink->schema.n)
-		return schema_matches(&sink->schema, rec, convert) ? 0 : -EINVAL;
+		return schema_matches(&sink->schema, rec, convert);
 	err = schema_learn(&sink->schema, rec);
+	if (!err)
+		err = schema_matches(&sink->schema, rec, convert);
 	if (err)
 		schema_free(&sink->schema);
 	return err;

@@ -10,6 +10,13 @@
 #    record lands once (count, sums and node columns checked in the store);
 #    `wbpf l7 --output clickhouse` on a generated capture stores what
 #    `wbpf l7 --json` prints, record for record.
+#    The fresh table has narrow integer columns (UInt16 ports, ...); a table
+#    made beforehand with the 64-bit columns of earlier wbpf versions gets
+#    the same values; a column of another class is refused, named.
+#    Spools: a batch spooled without column types (as wbpf wrote them
+#    before) replays into a table of the old types and is refused, named,
+#    by one with narrow types; narrow batches spooled while the store was
+#    away replay into a table made meanwhile with 64-bit columns.
 # 3. Fault: the server is stopped in the middle of a run and started again:
 #    the store ends with exactly the records emitted, nothing lost or doubled.
 # 4. A tiny spool bound with the store away: drops are counted and reported,
@@ -110,6 +117,112 @@ else
 	else
 		bad "wbpf l7 into clickhouse" "want $(wc -l <"$TMP/l7.want") got $(wc -l <"$TMP/l7.got")" \
 			"$(diff "$TMP/l7.want" "$TMP/l7.got" | head -n 4)" "$(head -c 300 "$TMP/l7.err")"
+	fi
+
+	# the fresh table's narrow columns
+	got=$(ch_query "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'l7'
+		AND name IN ('client_port', 'server_port', 'l7_protocol', 'process_id', 'response_status',
+		'response_code', 'biz_type', 'start_time') ORDER BY name FORMAT TSV" | tr '\t\n' ': ')
+	want="biz_type:UInt8 client_port:UInt16 l7_protocol:UInt16 process_id:Int32 response_code:Int32 response_status:UInt8 server_port:UInt16 start_time:Int64 "
+	if [ "$got" = "$want" ]; then
+		ok "wbpf l7's fresh table has narrow integer columns"
+	else
+		bad "narrow columns" "got '$got'" "want '$want'"
+	fi
+
+	# wide_table NAME: NAME made with l7's columns as earlier wbpf versions
+	# made them (every number Int64, booleans UInt8)
+	wide_table() {
+		local cols
+		cols=$(ch_query "SELECT name, type FROM system.columns WHERE database = currentDatabase()
+			AND table = 'l7' FORMAT TSV" |
+			awk -F'\t' '{t = $2; if (t ~ /^U?Int(8|16|32)$/ && $1 != "timeout") t = "Int64";
+				printf "%s`%s` %s", (NR > 1 ? ", " : ""), $1, t}')
+		ch_query "CREATE TABLE $1 ($cols) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	}
+	l7_rows() { # TABLE: the compared columns, sorted
+		ch_query "SELECT l7_protocol_str, request_type, request_resource, response_code,
+			response_duration, ip_0, client_port FROM $1 FINAL FORMAT TSV" | sort
+	}
+
+	wide_table l7wide
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" -q \
+		--output "clickhouse=$CH_URL,table=l7wide,batch=50,spool=$TMP/spool-wide" 2>"$TMP/wide.err"
+	l7_rows l7wide >"$TMP/wide.got"
+	wide_types() { # TABLE: the types of three narrow columns of wbpf l7's own tables
+		ch_query "SELECT groupUniqArray(type) FROM system.columns WHERE database = currentDatabase()
+			AND table = '$1' AND name IN ('client_port', 'response_status', 'process_id')"
+	}
+	types=$(wide_types l7wide)
+	if [ -s "$TMP/l7.want" ] && cmp -s "$TMP/l7.want" "$TMP/wide.got" && [ "$types" = "['Int64']" ] &&
+		grep -q 'rows are encoded in them' "$TMP/wide.err"; then
+		ok "a table made with 64-bit columns gets the $(wc -l <"$TMP/wide.got") records --json prints"
+	else
+		bad "l7 into a 64-bit table" "types $types, got $(wc -l <"$TMP/wide.got")" \
+			"$(diff "$TMP/l7.want" "$TMP/wide.got" | head -n 4)" "$(head -c 300 "$TMP/wide.err")"
+	fi
+
+	ch_query "CREATE TABLE mism (wbpf_node String, wbpf_host String, wbpf_run UInt64,
+		wbpf_seq UInt64, wbpf_time_ms UInt64, seq String, name String, value Float64, odd UInt8,
+		tags String) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	"$WBPF" run --output "clickhouse=$CH_URL,table=mism,batch=100,spool=$TMP/spool-mism" \
+		"$EMITTER" 300 >/dev/null 2>"$TMP/mism.err"
+	got=$(ch_query "SELECT count() FROM mism")
+	if [ "$got" = 0 ] && grep -q "cannot go into mism (column 'seq' is String in the table" "$TMP/mism.err" &&
+		grep -q 'run output: 300 records, 0 delivered, 300 dropped' "$TMP/mism.err"; then
+		ok "a column of another class is refused, named: $(head -n 1 "$TMP/mism.err" | cut -c1-110)..."
+	else
+		bad "a mismatched column" "count $got" "$(head -c 300 "$TMP/mism.err")"
+	fi
+
+	# Spools across versions and schemas. strip_types DIR: the spooled
+	# batches without their TYPES line, as wbpf spooled them before.
+	strip_types() {
+		local f
+		for f in "$1"/*.batch; do
+			tail -n +2 "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+		done
+	}
+	dead=http://127.0.0.1:$(free_port)/
+	"$WBPF" run --output "clickhouse=$dead,table=legacy,batch=100,spool=$TMP/spool-legacy" \
+		"$EMITTER" 1000 >/dev/null 2>/dev/null
+	strip_types "$TMP/spool-legacy"
+	"$WBPF" run --output "clickhouse=$CH_URL,table=legacy,batch=100,spool=$TMP/spool-legacy" \
+		"$EMITTER" 10 >/dev/null 2>"$TMP/legacy.err"
+	got=$(ch_query "SELECT count(), sum(seq) FROM legacy FINAL")
+	if [ "$got" = "$(printf '1010\t499545')" ] && [ -z "$(ls "$TMP/spool-legacy")" ]; then
+		ok "batches spooled without types replay into a table of the old types"
+	else
+		bad "legacy spool replay" "got '$got'" "$(head -c 300 "$TMP/legacy.err")"
+	fi
+
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" -q \
+		--output "clickhouse=$dead,table=l7,batch=256,spool=$TMP/spool-l7old" 2>/dev/null
+	strip_types "$TMP/spool-l7old"
+	before=$(ch_query "SELECT count() FROM l7")
+	"$WBPF" run --output "clickhouse=$CH_URL,table=l7,spool=$TMP/spool-l7old" \
+		"$EMITTER" 1 >/dev/null 2>"$TMP/l7old.err"
+	after=$(ch_query "SELECT count() FROM l7")
+	if [ "$before" = "$after" ] && [ -z "$(ls "$TMP/spool-l7old")" ] &&
+		grep -q "cannot go into l7 (column 'client_port' is UInt16 in the table, 64-bit (written by an older wbpf)" "$TMP/l7old.err"; then
+		ok "batches spooled without types are refused, named, by a table with narrow columns"
+	else
+		bad "legacy spool into narrow columns" "count $before -> $after" "$(head -c 400 "$TMP/l7old.err")"
+	fi
+
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" -q \
+		--output "clickhouse=$dead,table=l7late,batch=256,spool=$TMP/spool-late" 2>/dev/null
+	wide_table l7late
+	"$WBPF" l7 --pcap "$TMP/l7.pcap" -q \
+		--output "clickhouse=$CH_URL,table=l7late,batch=256,spool=$TMP/spool-late" 2>"$TMP/late.err"
+	l7_rows l7late >"$TMP/late.got"
+	types=$(wide_types l7late)
+	if [ -s "$TMP/l7.want" ] && cmp -s <(sort "$TMP/l7.want" "$TMP/l7.want") "$TMP/late.got" &&
+		[ "$types" = "['Int64']" ] && [ -z "$(ls "$TMP/spool-late")" ]; then
+		ok "narrow batches spooled while the store was away replay into a 64-bit table made meanwhile"
+	else
+		bad "narrow spool into a 64-bit table" "types $types, got $(wc -l <"$TMP/late.got")" \
+			"$(head -c 300 "$TMP/late.err")"
 	fi
 
 	# 3. the store goes away in the middle of a run and comes back
