@@ -26,3 +26,31 @@ TEST_TARGETS += sink-test
 .PHONY: bench-sink
 bench-sink: $(BUILD)/wbpf $(BUILD)/l7/gen_pcap
 	@bash bench/sink/clickhouse.sh
+
+# What the ClickHouse sink reads back before sending a batch (a table's
+# DESCRIBE answer, a spooled payload) under libFuzzer
+# (fuzz/fuzz_sink_batch.c), seeded with fuzz/sink-seeds/.
+#   make fuzz-sink FUZZ_SECONDS=600
+#   make fuzz-sink-ci              what `make test` runs: 20 s
+FUZZ_SINK_BIN := $(FUZZ_OUT)/fuzz_sink_batch
+FUZZ_SINK_SRCS := src/sink/retype.c src/sink/rowbinary.c src/sink/buf.c fuzz/fuzz_sink_batch.c
+
+$(FUZZ_SINK_BIN): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_SINK_SRCS))
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+define fuzz_sink_run
+	@mkdir -p $(FUZZ_OUT)/sink-corpus $(FUZZ_OUT)/artifacts
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_SINK_BIN) \
+		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
+		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/sink- \
+		$(FUZZ_OUT)/sink-corpus fuzz/sink-seeds
+endef
+
+.PHONY: fuzz-sink fuzz-sink-ci
+fuzz-sink: $(FUZZ_SINK_BIN)
+	$(call fuzz_sink_run,$(FUZZ_SECONDS))
+
+fuzz-sink-ci: $(FUZZ_SINK_BIN)
+	$(call fuzz_sink_run,20)
+
+TEST_TARGETS += fuzz-sink-ci

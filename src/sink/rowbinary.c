@@ -13,6 +13,10 @@
 
 #include "sink/internal.h"
 
+/* A batch is at most a million rows (batch=), and no spool file inflates
+ * to more than this: what does is refused, not allocated. */
+#define CH_INFLATE_MAX (1ull << 30)
+
 static const struct {
 	const char *name;
 	uint8_t size;	/* bytes; 0 for String */
@@ -175,7 +179,7 @@ int ch_gzip__inflate(const void *gz, size_t len, struct sink_buf *out)
 		}
 		r = libdeflate_gzip_decompress_ex(d, gz, len, out->data + out->len,
 						  out->cap - out->len, &in_used, &n);
-		if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+		if (r == LIBDEFLATE_INSUFFICIENT_SPACE && out->cap < CH_INFLATE_MAX) {
 			room = (out->cap - out->len) * 2;
 			continue;
 		}
