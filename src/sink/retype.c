@@ -133,7 +133,7 @@ static bool next_column(const char **p, const char *end, const char **name, size
 static int batch_type(const struct ch_payload *pl, const char **types, enum ch_type table,
 		      enum ch_type *from)
 {
-	const char *end = pl->types + pl->types_len, *comma;
+	const char *end, *comma;
 
 	if (!pl->types) {
 		*from = table;
@@ -142,6 +142,7 @@ static int batch_type(const struct ch_payload *pl, const char **types, enum ch_t
 			       ? 0
 			       : -EINVAL;
 	}
+	end = pl->types + pl->types_len;
 	if (*types >= end)
 		return -EINVAL;
 	comma = memchr(*types, ',', (size_t)(end - *types));
