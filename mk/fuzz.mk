@@ -75,6 +75,8 @@ TEST_TARGETS += fuzz-ci
 # inputs that found host crashes before.
 #   make fuzz-object FUZZ_SECONDS=600
 #   make fuzz-object-ci           what `make test` runs: 30 s
+#   make fuzz-object-long         FUZZ_OBJECT_RUNS (100000) mutants in a build
+#                                 with UBSan only (behind `make test-long`)
 # allocator_may_return_null: an absurd size libbpf asks for in the child
 # fails there as in a release build instead of ending in a report.
 FUZZ_OBJ_BIN := $(FUZZ_OUT)/fuzz_object
@@ -92,20 +94,41 @@ $(FUZZ_OBJ_SEEDS)/.stamp: $(FUZZ_OBJ_SEED_FILES)
 	@for f in $^; do cp $$f $(FUZZ_OBJ_SEEDS)/$$(echo $$f | tr / _); done
 	@touch $@
 
+# $(1): the fuzzer binary; $(2): how long, and flags that override the defaults.
 define fuzz_object_run
 	@mkdir -p $(FUZZ_OUT)/object-corpus $(FUZZ_OUT)/artifacts
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(FUZZ_OBJ_BIN) -max_total_time=$(1) -rss_limit_mb=2048 -timeout=30 \
-		-detect_leaks=1 -print_final_stats=1 \
+		$(1) -rss_limit_mb=2048 -timeout=30 -detect_leaks=1 -print_final_stats=1 $(2) \
 		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/object- \
 		$(FUZZ_OUT)/object-corpus $(FUZZ_OBJ_SEEDS)
 endef
 
-.PHONY: fuzz-object fuzz-object-ci
+.PHONY: fuzz-object fuzz-object-ci fuzz-object-long
 fuzz-object: $(FUZZ_OBJ_BIN) $(FUZZ_OBJ_SEEDS)/.stamp
-	$(call fuzz_object_run,$(FUZZ_SECONDS))
+	$(call fuzz_object_run,$(FUZZ_OBJ_BIN),-max_total_time=$(FUZZ_SECONDS))
 
 fuzz-object-ci: $(FUZZ_OBJ_BIN) $(FUZZ_OBJ_SEEDS)/.stamp
-	$(call fuzz_object_run,30)
+	$(call fuzz_object_run,$(FUZZ_OBJ_BIN),-max_total_time=30)
+
+# The long run: ASan costs ~36 ms a mutant here (its shadow memory set up
+# for every vetting child), so this build has UBSan only. It still ends
+# on any host crash or UB report, but misses silent memory errors, which
+# fuzz-object-ci's ASan build covers.
+FUZZ_OBJECT_RUNS ?= 100000
+FUZZ_UB_OUT := $(BUILD)/fuzz-ub
+FUZZ_UB_CFLAGS := $(filter-out -fsanitize=address%,$(FUZZ_CFLAGS)) -fsanitize=undefined
+FUZZ_OBJ_UB_BIN := $(FUZZ_UB_OUT)/fuzz_object
+
+$(FUZZ_UB_OUT)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(FUZZ_UB_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OBJ_UB_BIN): $(patsubst %.c,$(FUZZ_UB_OUT)/obj/%.o,$(BPF_HOST_SRCS) fuzz/fuzz_object.c)
+	$(CC) $(FUZZ_UB_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-object-long: $(FUZZ_OBJ_UB_BIN) $(FUZZ_OBJ_SEEDS)/.stamp
+	$(call fuzz_object_run,$(FUZZ_OBJ_UB_BIN),-runs=$(FUZZ_OBJECT_RUNS) -detect_leaks=0)
+
+test-long:: fuzz-object-long
 
 TEST_TARGETS += fuzz-object-ci

@@ -2047,13 +2047,9 @@ static struct wasm_compiled *finish(struct compiler *c)
 
 static bool interrupted(struct compiler *c)
 {
-	if (!c->interrupt || !atomic_load_explicit(c->interrupt, memory_order_relaxed))
-		return false;
-	c->rc = wasm_fail(c->err, WBPF_ERR_TRAP, "interrupted while loading (compiling "
-			  "function %u of %u)", c->func_idx, c->mod->nfuncs);
-	if (c->err)
-		c->err->trap = WBPF_TRAP_INTERRUPTED;
-	return true;
+	c->rc = wasm_load_interrupted(c->interrupt, c->err, "compiling function %u of %u",
+				      c->func_idx, c->mod->nfuncs);
+	return c->rc;
 }
 
 /* Sets up `c` for one function, keeping its buffers from the last one. */

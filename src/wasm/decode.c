@@ -74,15 +74,9 @@ static int nomem(const struct cursor *c)
  * deadline. */
 static int next_item(const struct cursor *c)
 {
-	if (!c->interrupt || !atomic_load_explicit(c->interrupt, memory_order_relaxed))
-		return 0;
-	if (!c->err)
-		return wasm_fail(NULL, WBPF_ERR_TRAP, "interrupted");
-	wasm_fail(c->err, WBPF_ERR_TRAP, "interrupted while loading (decoding section %d (%s), "
-		  "offset 0x%zx)", c->section, c->section < 0 ? "-" : section_names[c->section],
-		  (size_t)(c->p - c->start));
-	c->err->trap = WBPF_TRAP_INTERRUPTED;
-	return -EINTR;
+	return wasm_load_interrupted(c->interrupt, c->err, "decoding section %d (%s), offset 0x%zx",
+				     c->section, c->section < 0 ? "-" : section_names[c->section],
+				     (size_t)(c->p - c->start));
 }
 
 /* Reports a bad byte just read, pointing the offset at it. */
@@ -1090,6 +1084,7 @@ static int read_func_names(struct cursor *c, struct wbpf_module *mod)
 	if (!mod->func_names)
 		return nomem(c);
 	for (uint32_t i = 0; i < n; i++) {
+		TRY(next_item(c));
 		TRY(read_u32(c, &idx));
 		TRY(read_name(c, &name, NULL));
 		if (idx < mod->nfuncs && !mod->func_names[idx])
@@ -1101,11 +1096,14 @@ static int read_func_names(struct cursor *c, struct wbpf_module *mod)
 }
 
 /* The name section only serves messages: a defective one is ignored.
- * Subsection 1 holds the function names. */
-static void read_name_section(struct wbpf_module *mod, const struct wasm_custom *cs)
+ * Subsection 1 holds the function names. An interrupt is not ignored:
+ * the caller checks the flag again. */
+static void read_name_section(struct wbpf_module *mod, const struct wasm_custom *cs,
+			      const atomic_int *interrupt)
 {
 	struct cursor c = {
 		.start = mod->bytes, .p = cs->bytes, .end = cs->bytes + cs->len, .section = SEC_CUSTOM,
+		.interrupt = interrupt,
 	};
 
 	while (c.p < c.end) {
@@ -1126,14 +1124,17 @@ static void read_name_section(struct wbpf_module *mod, const struct wasm_custom 
 	}
 }
 
-static void read_names(struct wbpf_module *mod)
+static int read_names(struct cursor *c, struct wbpf_module *mod)
 {
 	for (uint32_t i = 0; i < mod->ncustoms && mod->nfuncs; i++) {
 		if (!strcmp(mod->customs[i].name, "name")) {
-			read_name_section(mod, &mod->customs[i]);
-			return;
+			read_name_section(mod, &mod->customs[i], c->interrupt);
+			return wasm_load_interrupted(c->interrupt, c->err, "reading the name section "
+						     "at offset 0x%zx",
+						     (size_t)(mod->customs[i].bytes - c->start));
 		}
 	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------- API */
@@ -1153,8 +1154,7 @@ int wasm_decode(struct wbpf_module *mod, const atomic_int *interrupt, struct wbp
 		TRY(decode_section(&c, &d, &last_rank));
 	c.section = -1;
 	TRY(check_counts(&c, &d));
-	read_names(mod);
-	return 0;
+	return read_names(&c, mod);
 }
 
 static void free_strings(struct wbpf_module *mod)

@@ -47,3 +47,18 @@ int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt
 	}
 	return errno_of(kind);
 }
+
+int wasm_load_interrupted_slow(struct wbpf_error *err, const char *fmt, ...)
+{
+	char where[256];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	ret = wasm_fail(err, WBPF_ERR_TRAP, "interrupted while loading (%s)", where);
+	if (err)
+		err->trap = WBPF_TRAP_INTERRUPTED;
+	return ret;
+}

@@ -108,7 +108,7 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	atomic_init(&mod->refs, 1);
 	const atomic_int *interrupt = st ? &st->interrupt : NULL;
 
-	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, err) ||
+	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, interrupt, err) ||
 	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, OPT(opts, code_cache, NULL), err)) {
 		wbpf_module__free(mod);
 		return NULL;

@@ -241,8 +241,9 @@ struct wbpf_module {
  * WBPF_TRAP_INTERRUPTED once *interrupt (may be NULL) is set. */
 int wasm_decode(struct wbpf_module *mod, const atomic_int *interrupt, struct wbpf_error *err);
 /* validate.c: module-level rules (everything but function bodies);
- * WBPF_ERR_INVALID on failure. */
-int wasm_validate_module(struct wbpf_module *mod, struct wbpf_error *err);
+ * WBPF_ERR_INVALID on failure, WBPF_TRAP_INTERRUPTED once *interrupt is set. */
+int wasm_validate_module(struct wbpf_module *mod, const atomic_int *interrupt,
+			 struct wbpf_error *err);
 /* compile.c: validates every function body and compiles it; stops with
  * WBPF_TRAP_INTERRUPTED once *interrupt (may be NULL) is set. */
 int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
@@ -257,5 +258,13 @@ const char *wasm_func_name(const struct wbpf_module *mod, uint32_t idx, char *bu
 /* error.c: fills err (if any) and returns the errno matching `kind`. */
 int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* 0 while *interrupt (may be NULL) is clear; once set, a WBPF_TRAP_INTERRUPTED
+ * error "interrupted while loading (WHERE)" and its errno. Loading polls it
+ * before every item, so it is kept to a plain load in the common case. */
+int wasm_load_interrupted_slow(struct wbpf_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define wasm_load_interrupted(interrupt, err, ...) \
+	(!(interrupt) || !atomic_load_explicit((interrupt), memory_order_relaxed) ? 0 : \
+	 wasm_load_interrupted_slow((err), __VA_ARGS__))
 
 #endif

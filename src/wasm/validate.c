@@ -69,9 +69,15 @@ static int check_const(struct wbpf_module *mod, const struct wasm_init *in, uint
 	return 0;
 }
 
-static int check_func_types(const struct wbpf_module *mod, struct wbpf_error *err)
+/* Each check polls the caller's interrupt before every item, as
+ * decoding does. */
+#define POLL(intr, err, ...) TRY(wasm_load_interrupted(intr, err, "validating " __VA_ARGS__))
+
+static int check_func_types(const struct wbpf_module *mod, const atomic_int *intr,
+			    struct wbpf_error *err)
 {
 	for (uint32_t i = 0; i < mod->nfuncs; i++) {
+		POLL(intr, err, "function %u", i);
 		if (mod->func_types[i] >= mod->ntypes)
 			return invalid(err, "function %u: unknown type %u", i, mod->func_types[i]);
 	}
@@ -110,10 +116,12 @@ static int check_mems(const struct wbpf_module *mod, struct wbpf_error *err)
 	return 0;
 }
 
-static int check_globals(struct wbpf_module *mod, struct wbpf_error *err)
+static int check_globals(struct wbpf_module *mod, const atomic_int *intr, struct wbpf_error *err)
 {
 	for (uint32_t i = mod->nimported_globals; i < mod->nglobals; i++) {
 		const struct wasm_global *g = &mod->globals[i];
+
+		POLL(intr, err, "global %u", i);
 
 		TRY(check_const(mod, &g->init, g->type.type, err, "global", i));
 	}
@@ -121,7 +129,7 @@ static int check_globals(struct wbpf_module *mod, struct wbpf_error *err)
 }
 
 static int check_elem(struct wbpf_module *mod, const struct wasm_elem *e, uint32_t idx,
-		      struct wbpf_error *err)
+		      const atomic_int *intr, struct wbpf_error *err)
 {
 	if (e->mode == WASM_SEG_ACTIVE) {
 		if (e->table >= mod->ntables)
@@ -131,15 +139,19 @@ static int check_elem(struct wbpf_module *mod, const struct wasm_elem *e, uint32
 				       wbpf_valtype__str(e->type), wbpf_valtype__str(mod->tables[e->table].elem));
 		TRY(check_const(mod, &e->offset, WBPF_I32, err, "elem", idx));
 	}
-	for (uint32_t i = 0; i < e->count; i++)
+	for (uint32_t i = 0; i < e->count; i++) {
+		POLL(intr, err, "elem %u item %u", idx, i);
 		TRY(check_const(mod, &e->items[i], e->type, err, "elem", idx));
+	}
 	return 0;
 }
 
-static int check_datas(struct wbpf_module *mod, struct wbpf_error *err)
+static int check_datas(struct wbpf_module *mod, const atomic_int *intr, struct wbpf_error *err)
 {
 	for (uint32_t i = 0; i < mod->ndatas; i++) {
 		const struct wasm_data *seg = &mod->datas[i];
+
+		POLL(intr, err, "data %u", i);
 
 		if (seg->mode != WASM_SEG_ACTIVE)
 			continue;
@@ -197,13 +209,15 @@ static int check_export_names(const struct wbpf_module *mod, struct wbpf_error *
 	return ret;
 }
 
-static int check_exports(struct wbpf_module *mod, struct wbpf_error *err)
+static int check_exports(struct wbpf_module *mod, const atomic_int *intr, struct wbpf_error *err)
 {
 	static const char *const kinds[] = { "function", "table", "memory", "global" };
 
 	for (uint32_t i = 0; i < mod->nexports; i++) {
 		const struct wasm_export *ex = &mod->exports[i];
 		const uint32_t counts[] = { mod->nfuncs, mod->ntables, mod->nmems, mod->nglobals };
+
+		POLL(intr, err, "export %u", i);
 
 		if (ex->index >= counts[ex->kind])
 			return invalid(err, "export \"%s\": unknown %s %u", ex->name, kinds[ex->kind],
@@ -214,19 +228,19 @@ static int check_exports(struct wbpf_module *mod, struct wbpf_error *err)
 	return check_export_names(mod, err);
 }
 
-int wasm_validate_module(struct wbpf_module *mod, struct wbpf_error *err)
+int wasm_validate_module(struct wbpf_module *mod, const atomic_int *intr, struct wbpf_error *err)
 {
 	free(mod->func_declared);
 	mod->func_declared = calloc(mod->nfuncs ? mod->nfuncs : 1, 1);
 	if (!mod->func_declared)
 		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory validating the module");
-	TRY(check_func_types(mod, err));
+	TRY(check_func_types(mod, intr, err));
 	TRY(check_tables(mod, err));
 	TRY(check_mems(mod, err));
-	TRY(check_globals(mod, err));
+	TRY(check_globals(mod, intr, err));
 	for (uint32_t i = 0; i < mod->nelems; i++)
-		TRY(check_elem(mod, &mod->elems[i], i, err));
-	TRY(check_datas(mod, err));
+		TRY(check_elem(mod, &mod->elems[i], i, intr, err));
+	TRY(check_datas(mod, intr, err));
 	TRY(check_start(mod, err));
-	return check_exports(mod, err);
+	return check_exports(mod, intr, err);
 }

@@ -40,5 +40,8 @@ uint8_t *genload_params(uint32_t nparams, size_t *len);
 uint8_t *genload_body_size(uint32_t bytes, size_t *len);
 /* n function types, all different (i32 params: 0, 1, 2, ...). */
 uint8_t *genload_types(uint32_t n, size_t *len);
+/* No code: an imported function, globals, and a name section (the work
+ * after decoding). */
+uint8_t *genload_late_work(uint32_t nglobals, uint32_t nnames, size_t *len);
 
 #endif

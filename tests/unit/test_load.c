@@ -167,15 +167,25 @@ static void test_limits_reached(void)
 
 struct delayed_interrupt {
 	struct wbpf_store *store;
-	unsigned ms;
+	unsigned us;
+	double set_at; /* wall clock, once the interrupt is set */
 };
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void *interrupt_later(void *arg)
 {
-	const struct delayed_interrupt *d = arg;
+	struct delayed_interrupt *d = arg;
 
-	usleep(d->ms * 1000);
+	usleep(d->us);
 	wbpf_store__interrupt(d->store);
+	d->set_at = wall_now();
 	return NULL;
 }
 
@@ -188,7 +198,7 @@ static uint8_t *slow_module(size_t *len)
 static void test_interrupted_load(void)
 {
 	struct wbpf_module_opts opts = { .sz = sizeof(opts) };
-	struct delayed_interrupt d = { .ms = 20 };
+	struct delayed_interrupt d = { .us = 20000 };
 	struct wbpf_error err = { 0 };
 	struct wbpf_module *mod;
 	pthread_t thread;
@@ -226,7 +236,7 @@ out:
 static void test_interrupted_decode(void)
 {
 	struct wbpf_module_opts opts = { .sz = sizeof(opts) };
-	struct delayed_interrupt d = { .ms = 10 };
+	struct delayed_interrupt d = { .us = 10000 };
 	struct wbpf_error err = { 0 };
 	struct wbpf_module *mod;
 	pthread_t thread;
@@ -249,6 +259,65 @@ static void test_interrupted_decode(void)
 out:
 	free(bytes);
 	wbpf_store__free(d.store);
+}
+
+enum interrupted_load { STOPPED, LOADED_BEFORE, IGNORED };
+
+/* Loads a module interrupted `us` microseconds after the load starts. */
+static enum interrupted_load load_interrupted_at(const uint8_t *bytes, size_t len, unsigned us)
+{
+	struct wbpf_module_opts opts = { .sz = sizeof(opts) };
+	struct delayed_interrupt d = { .us = us };
+	struct wbpf_error err = { 0 };
+	struct wbpf_module *mod;
+	pthread_t thread;
+	double end;
+
+	d.store = opts.interrupt_from = wbpf_store__new(NULL);
+	if (!CHECK(d.store) || !CHECK(!pthread_create(&thread, NULL, interrupt_later, &d))) {
+		wbpf_store__free(d.store);
+		return IGNORED;
+	}
+	mod = wbpf_module__new_opts(bytes, len, &opts, &err);
+	end = wall_now();
+	pthread_join(thread, NULL);
+	wbpf_store__free(d.store);
+	if (!mod) {
+		printf("  interrupt at %u us: %s\n", us, err.msg);
+		return CHECK_EQ(err.trap, WBPF_TRAP_INTERRUPTED) ? STOPPED : IGNORED;
+	}
+	wbpf_module__free(mod);
+	printf("  interrupt at %u us: loaded %.1f ms before it\n", us, (d.set_at - end) * 1e3);
+	/* The margin: the loading thread may be descheduled before it reads
+	 * the clock. */
+	return d.set_at > end - 0.005 ? LOADED_BEFORE : IGNORED;
+}
+
+/* Interrupts at growing delays, until one comes after the load ended,
+ * must each stop it. */
+static void check_interrupts_stop(uint8_t *bytes, size_t len)
+{
+	enum interrupted_load r = STOPPED;
+
+	if (!CHECK(bytes))
+		return;
+	for (unsigned us = 1000; r == STOPPED && us < 60000000; us += us / 4)
+		r = load_interrupted_at(bytes, len, us);
+	CHECK_EQ(r, LOADED_BEFORE);
+	free(bytes);
+}
+
+/* Module-level validation and the name section poll the interrupt too.
+ * These modules have nothing to compile, where the interrupt used to be
+ * noticed: before, one coming after decoding was ignored. */
+static void test_interrupted_after_decode(void)
+{
+	size_t len;
+
+	printf("  1M globals:\n");
+	check_interrupts_stop(genload_late_work(1000000, 0, &len), len);
+	printf("  a name section of 1M names:\n");
+	check_interrupts_stop(genload_late_work(0, 1000000, &len), len);
 }
 
 static bool write_file(const char *path, const uint8_t *bytes, size_t len)
@@ -312,6 +381,7 @@ static const struct check_test tests[] = {
 	{ "many_functions_many_locals", test_many_functions_many_locals },
 	{ "interrupted_load", test_interrupted_load },
 	{ "interrupted_decode", test_interrupted_decode },
+	{ "interrupted_after_decode", test_interrupted_after_decode },
 	{ "run_timeout_during_load", test_run_timeout_during_load },
 };
 
