@@ -34,10 +34,14 @@ enum vkind { V_STACK, V_LOCAL, V_CONST };
 
 #define NO_ALIAS UINT32_MAX
 
-struct vval { /* 24 bytes: copied at every pop */
-	uint64_t value;
-	uint32_t local; /* V_LOCAL: its slot */
-	uint32_t next_alias; /* V_LOCAL: the next entry down reading the local */
+struct vval { /* 16 bytes: copied at every pop */
+	union {
+		uint64_t value; /* V_CONST */
+		struct {
+			uint32_t local;	     /* V_LOCAL: its slot */
+			uint32_t next_alias; /* V_LOCAL: the next entry down reading it */
+		};
+	};
 	uint32_t slot;	/* canonical: after the slots of the entries below */
 	uint8_t type;
 	uint8_t kind;
@@ -91,6 +95,7 @@ struct compiler {
 
 	struct vval *vs;
 	uint32_t vs_len;
+	uint32_t top_slot; /* the slot of the next entry pushed */
 	uint32_t clean; /* entries below are all V_STACK */
 	size_t vs_cap;
 	struct ctrl *cs;
@@ -157,9 +162,11 @@ static bool reader_ok(struct compiler *c)
 	return !c->rc;
 }
 
-/* Work per function is bounded by its size: values pushed or checked and
- * cells emitted. Ordinary code needs a few units a byte; only long runs
- * of blocks or branches carrying hundreds of values each come near the
+/* Work per function is bounded by its size: what an instruction does
+ * beyond a constant amount is charged, values checked or pushed by the
+ * count (block types, branches, calls, returns); the code emitted follows
+ * from them. Ordinary code needs a few units a byte; only long runs of
+ * blocks or branches carrying hundreds of values each come near the
  * bound, which keeps their time and code size linear too. */
 #define WORK_PER_BYTE 64u
 #define WORK_SLACK 65536u
@@ -221,12 +228,11 @@ static void patch(struct compiler *c, size_t cell, uint64_t value)
 		c->barrier = c->ncode;
 }
 
+/* Cells emitted after an error are harmless: the code is dropped. */
 static inline void emit_cell(struct compiler *c, wasm_cell cell)
 {
-	if (c->rc || !charge(c, 1) ||
-	    !grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
-		return;
-	c->code[c->ncode++] = cell;
+	if (grow((void **)&c->code, &c->code_cap, c->ncode + 1, sizeof(*c->code), c))
+		c->code[c->ncode++] = cell;
 }
 
 static void emit_op(struct compiler *c, enum wasm_op op)
@@ -289,31 +295,46 @@ static uint32_t alias_top(const struct compiler *c, uint32_t slot)
 	return c->alias[slot].func == c->func_idx + 1 ? c->alias[slot].top : NO_ALIAS;
 }
 
-static bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t value)
+static __attribute__((noinline)) bool grow_stack(struct compiler *c)
 {
-	if (!charge(c, 1) || !grow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
+	if (!grow_slow((void **)&c->vs, &c->vs_cap, c->vs_len + 1, sizeof(*c->vs), c))
 		return false;
 	if (c->vs_cap > UINT32_MAX / 2)
 		return fail(c, WBPF_ERR_NOMEM, "operand stack too deep");
-	uint32_t next = NO_ALIAS;
+	return true;
+}
 
+/* Runs once or twice per instruction: the charge for values pushed is
+ * taken by the callers pushing more than that (push_types). */
+static inline bool push(struct compiler *c, uint8_t type, uint8_t kind, uint32_t local,
+			uint64_t value)
+{
+	if (__builtin_expect(c->vs_len >= c->vs_cap, 0) && !grow_stack(c))
+		return false;
+	uint32_t slot = c->top_slot;
+	struct vval *v = &c->vs[c->vs_len];
+
+	v->value = value;
 	if (kind == V_LOCAL) {
-		next = alias_top(c, local);
+		v->local = local;
+		v->next_alias = alias_top(c, local);
 		c->alias[local] = (struct alias_head){ c->vs_len, c->func_idx + 1 };
 	}
 	if (kind != V_STACK && c->clean > c->vs_len)
 		c->clean = c->vs_len;
-	uint32_t slot = slot_of_height(c, c->vs_len);
-
-	c->vs[c->vs_len++] = (struct vval){ .value = value, .local = local, .next_alias = next,
-					    .slot = slot, .type = type, .kind = kind };
-	note_slots(c, slot_of_height(c, c->vs_len));
+	v->slot = slot;
+	v->type = type;
+	v->kind = kind;
+	c->vs_len++;
+	c->top_slot = slot + wasm_type_slots(type);
+	if (c->top_slot > c->max_slots)
+		c->max_slots = c->top_slot;
 	return true;
 }
 
 /* Entry i no longer reads its local. Entries leave the chains from the
  * top (pops, and writes walking down), so i is the chain's head. */
-static void unalias(struct compiler *c, uint32_t i)
+static inline void unalias(struct compiler *c, uint32_t i)
 {
 	const struct vval *v = &c->vs[i];
 
@@ -323,8 +344,11 @@ static void unalias(struct compiler *c, uint32_t i)
 
 static void truncate_stack(struct compiler *c, uint32_t len)
 {
+	if (c->vs_len <= len)
+		return;
 	while (c->vs_len > len)
 		unalias(c, --c->vs_len);
+	c->top_slot = c->vs[len].slot;
 }
 
 /* Pushes a computed result and returns its slot. */
@@ -398,29 +422,42 @@ static bool type_matches(uint8_t have, uint8_t want)
 }
 
 /* Pops a value of type `want` (T_ANY: any). Returns the entry (copied). */
-static bool pop_entry(struct compiler *c, uint8_t want, struct vval *out)
+static __attribute__((noinline)) bool pop_empty(struct compiler *c, const struct ctrl *f,
+						 uint8_t want, struct vval *out)
 {
-	struct ctrl *f = &c->cs[c->cs_len - 1];
-
-	if (c->vs_len == f->height) {
-		if (f->unreachable) {
-			*out = (struct vval){ .type = want, .kind = V_STACK };
-			return true;
-		}
-		return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
-			       wbpf_valtype__str(want));
+	if (f->unreachable) {
+		*out = (struct vval){ .type = want, .kind = V_STACK };
+		return true;
 	}
-	*out = c->vs[c->vs_len - 1];
-	truncate_stack(c, c->vs_len - 1);
-	if (!type_matches(out->type, want))
-		return INVALID(c, "type mismatch: expected %s, got %s", wbpf_valtype__str(want),
-			       wbpf_valtype__str(out->type));
+	return INVALID(c, "type mismatch: expected %s but the operand stack is empty",
+		       wbpf_valtype__str(want));
+}
+
+static __attribute__((noinline)) bool pop_mismatch(struct compiler *c, uint8_t want, uint8_t have)
+{
+	return INVALID(c, "type mismatch: expected %s, got %s", wbpf_valtype__str(want),
+		       wbpf_valtype__str(have));
+}
+
+static inline bool pop_entry(struct compiler *c, uint8_t want, struct vval *out)
+{
+	const struct ctrl *f = &c->cs[c->cs_len - 1];
+
+	if (__builtin_expect(c->vs_len == f->height, 0))
+		return pop_empty(c, f, want, out);
+	const struct vval *v = &c->vs[--c->vs_len];
+
+	*out = *v;
+	c->top_slot = v->slot;
+	unalias(c, c->vs_len);
+	if (__builtin_expect(!type_matches(v->type, want), 0))
+		return pop_mismatch(c, want, v->type);
 	return true;
 }
 
 /* Pops an operand and returns the slot holding it (constants are written
  * into their canonical slot first). */
-static uint32_t pop_slot(struct compiler *c, uint8_t want, uint8_t *type)
+static inline uint32_t pop_slot(struct compiler *c, uint8_t want, uint8_t *type)
 {
 	struct vval v;
 	uint32_t h = c->vs_len;
@@ -435,15 +472,15 @@ static uint32_t pop_slot(struct compiler *c, uint8_t want, uint8_t *type)
 		return v.local;
 	if (v.kind == V_CONST && !dead(c)) {
 		emit_op(c, OP_const64);
-		emit_u(c, slot_of_height(c, c->vs_len));
+		emit_u(c, c->top_slot);
 		emit_u(c, v.value);
 	}
-	return slot_of_height(c, c->vs_len);
+	return c->top_slot; /* the popped entry's */
 }
 
 /* Checks and pops the given types (last on top); they must be in their
  * canonical slots afterwards. Returns the height of the first. */
-static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types, uint32_t n)
+static uint32_t pop_types_checked(struct compiler *c, const uint8_t *types, uint32_t n)
 {
 	struct ctrl *f = &c->cs[c->cs_len - 1];
 
@@ -470,8 +507,16 @@ static uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
 	return c->vs_len;
 }
 
-static void push_types(struct compiler *c, const uint8_t *types, uint32_t n)
+static inline uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
+						uint32_t n)
 {
+	return n ? pop_types_checked(c, types, n) : c->vs_len; /* none: most blocks */
+}
+
+static inline void push_types(struct compiler *c, const uint8_t *types, uint32_t n)
+{
+	if (n == 0 || !charge(c, n))
+		return;
 	for (uint32_t i = 0; i < n; i++)
 		push(c, types[i], V_STACK, 0, 0);
 }
@@ -1288,36 +1333,30 @@ static const struct numinfo numeric[0x108] = {
 /* The op computing the same with its operands the other way round:
  * itself when commutative, the mirrored compare (a < b is b > a), or
  * OP_COUNT. Float add and mul qualify: which NaN payload propagates is
- * left open by the spec. */
+ * left open by the spec. A table: binary ops look it up every time. */
+#define SELF(op) [op] = op
+#define MIRROR(a, b) [a] = b, [b] = a
+static const uint16_t swapped[OP_COUNT] = {
+	SELF(OP_i32_add), SELF(OP_i32_mul), SELF(OP_i32_and), SELF(OP_i32_or), SELF(OP_i32_xor),
+	SELF(OP_i32_eq), SELF(OP_i32_ne),
+	SELF(OP_i64_add), SELF(OP_i64_mul), SELF(OP_i64_and), SELF(OP_i64_or), SELF(OP_i64_xor),
+	SELF(OP_i64_eq), SELF(OP_i64_ne),
+	SELF(OP_f32_add), SELF(OP_f32_mul), SELF(OP_f32_eq), SELF(OP_f32_ne),
+	SELF(OP_f64_add), SELF(OP_f64_mul), SELF(OP_f64_eq), SELF(OP_f64_ne),
+	MIRROR(OP_i32_lt_s, OP_i32_gt_s), MIRROR(OP_i32_lt_u, OP_i32_gt_u),
+	MIRROR(OP_i32_le_s, OP_i32_ge_s), MIRROR(OP_i32_le_u, OP_i32_ge_u),
+	MIRROR(OP_i64_lt_s, OP_i64_gt_s), MIRROR(OP_i64_lt_u, OP_i64_gt_u),
+	MIRROR(OP_i64_le_s, OP_i64_ge_s), MIRROR(OP_i64_le_u, OP_i64_ge_u),
+	MIRROR(OP_f32_lt, OP_f32_gt), MIRROR(OP_f32_le, OP_f32_ge),
+	MIRROR(OP_f64_lt, OP_f64_gt), MIRROR(OP_f64_le, OP_f64_ge),
+};
+#undef SELF
+#undef MIRROR
+
 static enum wasm_op swapped_op(enum wasm_op op)
 {
-	static const enum wasm_op mirror[][2] = {
-		{ OP_i32_lt_s, OP_i32_gt_s }, { OP_i32_lt_u, OP_i32_gt_u },
-		{ OP_i32_le_s, OP_i32_ge_s }, { OP_i32_le_u, OP_i32_ge_u },
-		{ OP_i64_lt_s, OP_i64_gt_s }, { OP_i64_lt_u, OP_i64_gt_u },
-		{ OP_i64_le_s, OP_i64_ge_s }, { OP_i64_le_u, OP_i64_ge_u },
-		{ OP_f32_lt, OP_f32_gt }, { OP_f32_le, OP_f32_ge },
-		{ OP_f64_lt, OP_f64_gt }, { OP_f64_le, OP_f64_ge },
-	};
-
-	switch (op) {
-	case OP_i32_add: case OP_i32_mul: case OP_i32_and: case OP_i32_or: case OP_i32_xor:
-	case OP_i32_eq: case OP_i32_ne:
-	case OP_i64_add: case OP_i64_mul: case OP_i64_and: case OP_i64_or: case OP_i64_xor:
-	case OP_i64_eq: case OP_i64_ne:
-	case OP_f32_add: case OP_f32_mul: case OP_f32_eq: case OP_f32_ne:
-	case OP_f64_add: case OP_f64_mul: case OP_f64_eq: case OP_f64_ne:
-		return op;
-	default:
-		break;
-	}
-	for (size_t i = 0; i < sizeof(mirror) / sizeof(mirror[0]); i++) {
-		if (mirror[i][0] == op)
-			return mirror[i][1];
-		if (mirror[i][1] == op)
-			return mirror[i][0];
-	}
-	return OP_COUNT;
+	/* No binary op is 0 (the control ops come first). */
+	return swapped[op] ? (enum wasm_op)swapped[op] : OP_COUNT;
 }
 
 static void op_unary(struct compiler *c, const struct numinfo *ni)
@@ -2018,18 +2057,39 @@ static void compiler_free(struct compiler *c)
 	free(c->fix);
 }
 
+/* A function's code is copied out of the compiler's buffer, which the
+ * next function reuses; a large one takes the buffer itself (trimmed),
+ * which saves touching as many fresh pages again. */
+#define HANDOVER_CELLS 16384
+
+static wasm_cell *final_code(struct compiler *c)
+{
+	wasm_cell *code;
+
+	if (c->ncode < HANDOVER_CELLS) {
+		code = malloc((c->ncode ? c->ncode : 1) * sizeof(*code));
+		if (code)
+			memcpy(code, c->code, c->ncode * sizeof(*code));
+		return code;
+	}
+	code = realloc(c->code, c->ncode * sizeof(*code));
+	if (code) {
+		c->code = NULL;
+		c->code_cap = 0;
+	}
+	return code;
+}
+
 static struct wasm_compiled *finish(struct compiler *c)
 {
 	struct wasm_compiled *out = calloc(1, sizeof(*out));
-	wasm_cell *code = malloc((c->ncode ? c->ncode : 1) * sizeof(*code));
+	wasm_cell *code = out ? final_code(c) : NULL;
 
-	if (!out || !code) {
+	if (!code) {
 		free(out);
-		free(code);
 		fail(c, WBPF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	memcpy(code, c->code, c->ncode * sizeof(*code));
 	for (size_t i = 0; i < c->ntargets; i++)
 		code[c->targets[i]].target = code + code[c->targets[i]].u64;
 	out->nparams = wasm_slot_count(c->type->types, c->type->nparams);
@@ -2086,6 +2146,7 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		c->locals_base += wasm_type_slots(ft->types[i]);
 	}
 	c->stack_base = c->locals_base + body->nlocal_slots;
+	c->top_slot = c->stack_base;
 	had = c->alias_cap;
 	if (!grow((void **)&c->alias, &c->alias_cap, c->stack_base + 1, sizeof(*c->alias), c))
 		return false;

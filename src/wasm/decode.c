@@ -170,6 +170,10 @@ static int read_u32(struct cursor *c, uint32_t *out)
 {
 	uint64_t v;
 
+	if (c->p < c->end && *c->p < 0x80) { /* one byte: most counts and indices */
+		*out = *c->p++;
+		return 0;
+	}
 	TRY(read_leb(c, 32, false, &v));
 	*out = (uint32_t)v;
 	return 0;

@@ -71,9 +71,15 @@ static inline bool rd_leb(struct wasm_reader *r, unsigned bits, bool sign, uint6
 	return true;
 }
 
+/* The one-byte forms (most indices and small constants) skip the loop. */
 static inline bool rd_u32(struct wasm_reader *r, uint32_t *out)
 {
 	uint64_t v;
+
+	if (r->p < r->end && *r->p < 0x80) {
+		*out = *r->p++;
+		return true;
+	}
 
 	if (!rd_leb(r, 32, false, &v))
 		return false;
@@ -84,6 +90,11 @@ static inline bool rd_u32(struct wasm_reader *r, uint32_t *out)
 static inline bool rd_s32(struct wasm_reader *r, int32_t *out)
 {
 	uint64_t v;
+
+	if (r->p < r->end && *r->p < 0x80) {
+		*out = (int32_t)((uint32_t)*r->p++ << 25) >> 25; /* bit 6 is the sign */
+		return true;
+	}
 
 	if (!rd_leb(r, 32, true, &v))
 		return false;
