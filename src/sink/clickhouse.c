@@ -70,6 +70,8 @@ struct ch_sink {
 	enum ch_type *enc, *enc_next;
 	size_t ncols;
 	bool enc_next_ready;
+	size_t narrow_field; /* the field a row did not fit (-ERANGE) */
+	bool narrow_said;
 	/* producer -> sender */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, idle;
@@ -258,6 +260,7 @@ static int encode_row(struct ch_sink *ch, struct sink_buf *b, const struct wbpf_
 			return -ENOMEM;
 		}
 		if (!(p = rb_value(p, f, len, ch->enc[CH_NOWN + i]))) {
+			ch->narrow_field = i;
 			b->len = start;
 			return -ERANGE;
 		}
@@ -597,6 +600,20 @@ static void drop_open(struct ch_sink *ch, uint64_t n)
 	ch->open.n = 0;
 }
 
+/* A record with a value its column (the table's, narrower than the
+ * field) cannot hold: dropped and counted, said once. */
+static void drop_narrow(struct ch_sink *ch, const struct wbpf_record *rec)
+{
+	size_t i = ch->narrow_field;
+
+	if (!ch->narrow_said)
+		fprintf(stderr, "wbpf: clickhouse: a value of '%s' does not fit %s's %s column; "
+				"such records are dropped\n", rec->fields[i].name, ch->table,
+			ch_type__name(ch->enc[CH_NOWN + i]));
+	ch->narrow_said = true;
+	sink__count(&ch->base.dropped, ch->base.m_dropped, 1);
+}
+
 /* Ends the open batch's stream and moves it to the queue (lock held).
  * When the sender is a whole queue behind, the batch waits for it: memory
  * stays bounded and the sender spools quickly while the store is down. */
@@ -692,8 +709,9 @@ static int ch_write(struct wbpf_sink *sink, const struct wbpf_record *rec)
 	if (!err)
 		err = encode_row(ch, &ch->stage, rec);
 	if (err == -ERANGE) { /* the table's column is narrower than this value */
+		drop_narrow(ch, rec);
 		pthread_mutex_unlock(&ch->lock);
-		return err;
+		return 0;
 	}
 	if (!err && ch->stage.len >= CH_STAGE_BYTES)
 		err = compress_stage(ch);

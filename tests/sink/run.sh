@@ -12,7 +12,8 @@
 #    `wbpf l7 --json` prints, record for record.
 #    The fresh table has narrow integer columns (UInt16 ports, ...); a table
 #    made beforehand with the 64-bit columns of earlier wbpf versions gets
-#    the same values; a column of another class is refused, named.
+#    the same values; a column of another class is refused, named; one
+#    too narrow for some values stores the others, the rest counted.
 #    Spools: a batch spooled without column types (as wbpf wrote them
 #    before) replays into a table of the old types and is refused, named,
 #    by one with narrow types; narrow batches spooled while the store was
@@ -173,6 +174,23 @@ else
 		ok "a column of another class is refused, named: $(head -n 1 "$TMP/mism.err" | cut -c1-110)..."
 	else
 		bad "a mismatched column" "count $got" "$(head -c 300 "$TMP/mism.err")"
+	fi
+
+	# a table narrower than the values: what fits is stored, the rest is
+	# dropped and counted, nothing misread
+	ch_query "CREATE TABLE small (wbpf_node String, wbpf_host String, wbpf_run UInt64,
+		wbpf_seq UInt64, wbpf_time_ms UInt64, seq UInt8, name String, value Float64, odd UInt8,
+		tags String) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	"$WBPF" run --output "clickhouse=$CH_URL,table=small,batch=20,spool=$TMP/spool-small" \
+		"$EMITTER" 600 >/dev/null 2>"$TMP/small.err"
+	got=$(ch_query "SELECT count(), countIf(name != concat('rec-', toString(seq))) FROM small FINAL")
+	n=${got%%$'\t'*}
+	if [ "${got#*$'\t'}" = 0 ] && [ "$n" -le 256 ] &&
+		grep -q "does not fit the table's UInt8\|does not fit small's UInt8 column" "$TMP/small.err" &&
+		grep -q "run output: 600 records, $n delivered, $((600 - n)) dropped" "$TMP/small.err"; then
+		ok "a table narrower than the values: $n records fit and are stored intact, the rest dropped and counted"
+	else
+		bad "a narrower table" "got '$got'" "$(head -c 400 "$TMP/small.err")"
 	fi
 
 	# Spools across versions and schemas. strip_types DIR: the spooled
