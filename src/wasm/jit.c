@@ -2,13 +2,16 @@
 /*
  * The compiling tier: a single pass over each function's threaded code
  * (compile.c's output, already validated, operands already assigned to
- * frame slots) emits x86-64 for it. Values stay in their slots, as in the
- * interpreter; what goes is the dispatch, the operand decoding and the
- * C-level bookkeeping, and branches compare and jump directly.
+ * frame slots) emits x86-64 for it. The most-used locals live in
+ * registers, the other values in their slots as in the interpreter; what
+ * goes is the dispatch, the operand decoding and the C-level
+ * bookkeeping, and branches compare and jump directly.
  *
- * Registers while compiled code runs (all callee-saved, so C helpers keep
- * them): rbx the store, r12 the frame (slot 0), r13 the memory base, r14
- * the jit_ctx of the entry, r15 the instance. rax, rcx, rdx are scratch.
+ * Registers while compiled code runs: rbx the store, r12 the frame (slot
+ * 0), r13 the memory base, r14 the jit_ctx of the entry, r15 the instance
+ * (all callee-saved, so C helpers keep them). rax, rcx, rdx, r8, xmm0 and
+ * xmm1 are scratch; rbp, rsi, rdi, r9-r11 and xmm2-xmm15 hold locals
+ * (see "local registers").
  * A function is entered with `call` (rsp 8 below 16-byte alignment) and
  * keeps rsp aligned for the helpers it calls.
  *
@@ -153,6 +156,8 @@ struct jit {
 	size_t ncalls, calls_cap;
 	struct jit_reloc *relocs;
 	size_t nrelocs, relocs_cap;
+	struct jreg *regs; /* the locals in registers */
+	uint32_t nregs;
 	bool oom;
 };
 
@@ -287,6 +292,464 @@ static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, ui
 	x_link(B, skip, B->len);
 }
 
+/* ----------------------------------------------------- local registers */
+/*
+ * A function's most-used locals (weighted by loop depth) live in
+ * registers for the whole function instead of their slots: integers in
+ * the GPR pool, floats in xmm2-xmm15. Every instruction reads and
+ * writes them there, so a value never needs moving at block boundaries;
+ * only code that is not this function's reads slots, so they are written
+ * back (spill) before calls, C helpers and interpreted instructions, and
+ * read again after, and result slots are written back before `ret`.
+ * All of these registers are free to clobber for callees (the caller
+ * spills), so a function's register use costs only where it calls.
+ */
+static const int8_t gpr_pool[] = { RBP, RSI, RDI, R9, R10, R11 };
+#define XMM_FIRST 2
+#define NXMM 14
+#define XREG 16 /* register numbers >= XREG are xmm(reg - XREG) */
+#define NGPR (sizeof(gpr_pool) / sizeof(gpr_pool[0]))
+
+enum kind { K_NONE, K_INT, K_F32, K_F64 };
+
+struct jreg {
+	uint32_t slot;
+	int8_t reg;
+	uint8_t kind;
+};
+
+static const struct jreg *mapped(const struct jit *j, uint64_t slot)
+{
+	for (uint32_t i = 0; i < j->nregs; i++)
+		if (j->regs[i].slot == slot)
+			return &j->regs[i];
+	return NULL;
+}
+
+/* The slot's register, or NO_REG if it lives in memory. */
+static int sreg(const struct jit *j, uint64_t slot)
+{
+	const struct jreg *m = mapped(j, slot);
+
+	return m ? m->reg : NO_REG;
+}
+
+static bool is_gpr(int r) { return r >= 0 && r < XREG; }
+static bool is_xmm(int r) { return r >= XREG; }
+
+/* movaps xmm d, xmm s */
+static void x_movaps(struct xbuf *b, int d, int s)
+{
+	if (d != s)
+		x_rr(b, 0, false, OPC("\x0f\x28"), d, s);
+}
+
+/* reg = the slot's 64 bits (an f32 zero-extended, as in its slot). */
+static void get64(struct jit *j, int reg, uint64_t slot)
+{
+	int r = sreg(j, slot);
+
+	if (is_gpr(r) && r != reg)
+		x_mov_rr(B, true, reg, r);
+	else if (is_xmm(r) && mapped(j, slot)->kind == K_F32)
+		x_movd_from_xmm(B, reg, r - XREG);
+	else if (is_xmm(r))
+		x_movq_from_xmm(B, reg, r - XREG);
+	else if (r == NO_REG)
+		x_load64(B, reg, S(slot));
+}
+
+static void get32(struct jit *j, int reg, uint64_t slot)
+{
+	if (sreg(j, slot) == NO_REG)
+		x_load32(B, reg, S(slot));
+	else
+		get64(j, reg, slot);
+}
+
+/* slot = reg's 64 bits */
+static void set64(struct jit *j, uint64_t slot, int reg)
+{
+	int r = sreg(j, slot);
+
+	if (is_gpr(r) && r != reg)
+		x_mov_rr(B, true, r, reg);
+	else if (is_xmm(r))
+		x_movq_to_xmm(B, r - XREG, reg);
+	else if (r == NO_REG)
+		x_store64(B, S(slot), reg);
+}
+
+static void sse_mem(struct jit *j, bool w, bool store, int xmm, struct xmem m);
+
+/* xmm = the slot's float (f64 if w) */
+static void get_x(struct jit *j, bool w, int xmm, uint64_t slot)
+{
+	int r = sreg(j, slot);
+
+	if (is_xmm(r))
+		x_movaps(B, xmm, r - XREG);
+	else if (is_gpr(r) && w)
+		x_movq_to_xmm(B, xmm, r);
+	else if (is_gpr(r))
+		x_movd_to_xmm(B, xmm, r);
+	else
+		sse_mem(j, w, false, xmm, S(slot));
+}
+
+/* slot = xmm's float (f64 if w), zero-extended for f32 */
+static void set_x(struct jit *j, bool w, uint64_t slot, int xmm)
+{
+	int r = sreg(j, slot);
+
+	if (is_xmm(r)) {
+		x_movaps(B, r - XREG, xmm);
+	} else if (is_gpr(r) && w) {
+		x_movq_from_xmm(B, r, xmm);
+	} else if (is_gpr(r)) {
+		x_movd_from_xmm(B, r, xmm);
+	} else if (w) {
+		x_rm(B, 0x66, false, OPC("\x0f\xd6"), xmm, S(slot)); /* movq [slot], xmm */
+	} else {
+		x_movd_from_xmm(B, RCX, xmm);
+		x_store64(B, S(slot), RCX);
+	}
+}
+
+/* slot d = slot s, bits as they are */
+static void move_slot(struct jit *j, uint64_t d, uint64_t s)
+{
+	int rd = sreg(j, d), rs = sreg(j, s);
+
+	if (is_xmm(rd) && is_xmm(rs)) {
+		x_movaps(B, rd - XREG, rs - XREG);
+	} else if (is_gpr(rd)) {
+		get64(j, rd, s);
+	} else if (is_gpr(rs)) {
+		set64(j, d, rs);
+	} else {
+		get64(j, RDX, s);
+		set64(j, d, RDX);
+	}
+}
+
+/* op reg, slot for an instruction with a register-register form: the
+ * slot's register if it has one of the right class (xmm for sse, where w
+ * is the float's width, not REX.W), else its memory, or a scratch copy
+ * (rdx, xmm1) when it is in the other class. */
+static void op_slot(struct jit *j, uint8_t prefix, bool w, const char *op, int nop, int reg,
+		    uint64_t slot, bool sse)
+{
+	int r = sreg(j, slot);
+
+	if (r == NO_REG) {
+		x_rm(B, prefix, w && !sse, op, nop, reg, S(slot));
+		return;
+	}
+	if (sse && is_gpr(r)) {
+		get_x(j, w, 1, slot);
+		r = XREG + 1;
+	} else if (!sse && is_xmm(r)) {
+		get64(j, RDX, slot);
+		r = RDX;
+	}
+	x_rr(B, prefix, w && !sse, op, nop, reg, sse ? r - XREG : r);
+}
+
+/* [slot] = the low 32 bits of xmm, zero-extended (no scratch register:
+ * spills happen where rcx may hold an operand). */
+static void store_x32(struct jit *j, uint64_t slot, int xmm)
+{
+	struct xmem hi = S(slot);
+
+	sse_mem(j, false, true, xmm, S(slot));
+	hi.disp += 4;
+	x_rm(B, 0, false, OPC("\xc7"), 0, hi); /* mov dword [slot + 4], 0 */
+	x_u32(B, 0);
+}
+
+/* Writes a register's slot back, as `type` (the local's, or the result's
+ * that `ret` leaves there). */
+static void spill_one(struct jit *j, const struct jreg *m, enum kind type)
+{
+	if (is_gpr(m->reg))
+		x_store64(B, S(m->slot), m->reg);
+	else if (type == K_F32)
+		store_x32(j, m->slot, m->reg - XREG);
+	else
+		x_rm(B, 0x66, false, OPC("\x0f\xd6"), m->reg - XREG, S(m->slot)); /* movq [slot], xmm */
+}
+
+/* Before code that reads or writes slots, or clobbers the registers. */
+static void spill_all(struct jit *j)
+{
+	for (uint32_t i = 0; i < j->nregs; i++)
+		spill_one(j, &j->regs[i], j->regs[i].kind);
+}
+
+static void reload_one(struct jit *j, const struct jreg *m)
+{
+	if (is_gpr(m->reg))
+		x_load64(B, m->reg, S(m->slot));
+	else
+		sse_mem(j, m->kind == K_F64, false, m->reg - XREG, S(m->slot));
+}
+
+/* ... and after it. */
+static void reload_all(struct jit *j)
+{
+	for (uint32_t i = 0; i < j->nregs; i++)
+		reload_one(j, &j->regs[i]);
+}
+
+static enum kind kind_of_type(int t)
+{
+	switch (t) {
+	case WBPF_I32: case WBPF_I64: return K_INT;
+	case WBPF_F32: return K_F32;
+	case WBPF_F64: return K_F64;
+	default: return K_NONE;
+	}
+}
+
+/* Result slots back from their registers, each as its result's type. */
+static void spill_results(struct jit *j)
+{
+	const struct wasm_functype *ft = j->mod->types + j->mod->func_types[j->self];
+	const uint8_t *rt = wasm_results(ft);
+	uint64_t slot = 0;
+
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		const struct jreg *m = mapped(j, slot);
+		enum kind k = kind_of_type(rt[i]);
+
+		if (m)
+			spill_one(j, m, k == K_F32 ? K_F32 : K_F64);
+		slot += wasm_type_slots(rt[i]);
+	}
+}
+
+/* The cells of an instruction that name slots; returns how many. */
+static int slot_cells(int op, uint8_t out[4])
+{
+	const struct jdesc *d = &descs[op];
+	int n = 0;
+
+	switch (d->form) {
+	case J_UN: case J_UN_TRAP:
+		out[n++] = 1;
+		if (!d->fa)
+			out[n++] = 2;
+		return n;
+	case J_BIN: case J_BIN_IMM: case J_BIN_TRAP:
+		out[n++] = 1;
+		if (!d->fa)
+			out[n++] = 2;
+		if (d->form != J_BIN_IMM && !d->fb)
+			out[n++] = 3;
+		return n;
+	case J_BIN_MEM: case J_BIN_MEM_AI:
+		out[n++] = 1;
+		out[n++] = 2;
+		out[n++] = d->form == J_BIN_MEM ? 4 : 5;
+		return n;
+	case J_BR_CMP: case J_BR_CMP_IMM:
+		if (!d->fa)
+			out[n++] = 1;
+		if (d->form == J_BR_CMP)
+			out[n++] = 2;
+		return n;
+	case J_LOAD: case J_LOAD_AI:
+		out[n++] = 1;
+		if (!d->fa)
+			out[n++] = 2;
+		return n;
+	case J_STORE: case J_STORE_AI:
+		out[n++] = 1;
+		if (!d->fa)
+			out[n++] = d->form == J_STORE ? 2 : 3;
+		return n;
+	default:
+		break;
+	}
+	switch (op) {
+	case OP_br_if: case OP_br_unless: case OP_br_table: case OP_const64: case OP_global_get:
+		out[n++] = 1;
+		return n;
+	case OP_global_set:
+		out[n++] = 2;
+		return n;
+	case OP_copy2:
+		out[n++] = 3;
+		out[n++] = 4;
+		/* fall through */
+	case OP_copy:
+		out[n++] = 1;
+		out[n++] = 2;
+		return n;
+	case OP_select:
+		for (int k = 1; k <= 4; k++)
+			out[n++] = (uint8_t)k;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/* The cell a branch instruction jumps to (the first, for br_table), or NULL. */
+static const wasm_cell *branch_target(int op, const wasm_cell *ip)
+{
+	if (op == OP_br)
+		return ip[1].target;
+	if (op == OP_br_if || op == OP_br_unless || op == OP_br_if_fa || op == OP_br_unless_fa)
+		return ip[2].target;
+	if (descs[op].form == J_BR_CMP || descs[op].form == J_BR_CMP_IMM || op == OP_br_table)
+		return ip[3].target;
+	return NULL;
+}
+
+/* A local slot's kind, from the function's type and local runs. */
+static enum kind slot_kind(const struct jit *j, uint32_t defined, uint64_t slot)
+{
+	const struct wasm_functype *ft = j->mod->types + j->mod->func_types[j->self];
+	const struct wasm_code *body = &j->mod->codes[defined];
+	uint64_t at = 0;
+	uint32_t lo = 0, hi = body->nruns;
+
+	for (uint32_t i = 0; i < ft->nparams; i++) {
+		if (at == slot)
+			return kind_of_type(ft->types[i]);
+		at += wasm_type_slots(ft->types[i]);
+	}
+	if (slot < at)
+		return K_NONE; /* a v128's second half */
+	slot -= at;
+	while (hi - lo > 1) { /* the last run starting at or below slot */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (body->runs[mid].slot <= slot)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo >= body->nruns || body->runs[lo].slot > slot)
+		return K_NONE;
+	return kind_of_type(body->runs[lo].type); /* v128 is K_NONE either way */
+}
+
+/* On entry: parameters from their slots, declared locals zero. */
+static void enter_registers(struct jit *j)
+{
+	for (uint32_t i = 0; i < j->nregs; i++) {
+		const struct jreg *m = &j->regs[i];
+
+		if (m->slot < j->code->nparams)
+			reload_one(j, m);
+		else if (is_gpr(m->reg))
+			x_alu_rr(B, false, ALU_XOR, m->reg, m->reg);
+		else
+			x_rr(B, 0, false, OPC("\x0f\x57"), m->reg - XREG, m->reg - XREG); /* xorps */
+	}
+}
+
+struct use {
+	uint64_t slot, weight;
+};
+
+static int use_by_slot(const void *a, const void *b)
+{
+	const struct use *x = a, *y = b;
+
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static int use_by_weight(const void *a, const void *b)
+{
+	const struct use *x = a, *y = b;
+
+	return x->weight > y->weight ? -1 : x->weight < y->weight;
+}
+
+/* The uses of local slots, weighted by 8 per loop level (loops found as
+ * back-edges), one entry per slot; returns how many, or -1. */
+static long local_uses(struct jit *j, struct use **out)
+{
+	const struct wasm_compiled *code = j->code;
+	uint64_t nlocal = (uint64_t)code->nparams + code->nlocals;
+	int32_t *depth = calloc(code->ncells + 1, sizeof(*depth));
+	struct use *u = malloc((4 * code->ncells + 1) * sizeof(*u));
+	int32_t level = 0;
+	size_t n = 0, m = 0;
+	int op;
+
+	if (!depth || !u) {
+		free(depth);
+		free(u);
+		return -1;
+	}
+	for (size_t i = 0, len; i < code->ncells; i += len) {
+		const wasm_cell *ip = code->code + i, *t;
+
+		len = instr_len(j, ip, &op);
+		t = branch_target(op, ip);
+		if (t && t <= ip) {
+			depth[t - code->code]++;
+			depth[i + len]--;
+		}
+	}
+	for (size_t i = 0, len; i < code->ncells; i += len) {
+		const wasm_cell *ip = code->code + i;
+		uint8_t cells[4];
+		int nc;
+
+		len = instr_len(j, ip, &op);
+		nc = slot_cells(op, cells);
+		for (size_t k = 0; k < len; k++)
+			level += depth[i + k];
+		for (int k = 0; k < nc; k++)
+			if (ip[cells[k]].u64 < nlocal)
+				u[n++] = (struct use){ ip[cells[k]].u64,
+						       (uint64_t)1 << (3 * (level < 6 ? level : 6)) };
+	}
+	free(depth);
+	qsort(u, n, sizeof(*u), use_by_slot);
+	for (size_t i = 0; i < n; i++) {
+		if (m && u[m - 1].slot == u[i].slot)
+			u[m - 1].weight += u[i].weight;
+		else
+			u[m++] = u[i];
+	}
+	qsort(u, m, sizeof(*u), use_by_weight);
+	*out = u;
+	return (long)m;
+}
+
+/* Picks the registers: the heaviest locals of each class first. */
+static bool assign_registers(struct jit *j, uint32_t defined)
+{
+	struct use *u;
+	long n = local_uses(j, &u);
+	uint32_t ngpr = 0, nxmm = 0;
+
+	j->nregs = 0;
+	if (n < 0)
+		return false;
+	for (long i = 0; i < n && j->nregs < NGPR + NXMM; i++) {
+		enum kind k = slot_kind(j, defined, u[i].slot);
+		int reg;
+
+		if (k == K_INT && ngpr < NGPR)
+			reg = gpr_pool[ngpr++];
+		else if ((k == K_F32 || k == K_F64) && nxmm < NXMM)
+			reg = XREG + XMM_FIRST + (int)nxmm++;
+		else
+			continue;
+		j->regs[j->nregs++] = (struct jreg){ (uint32_t)u[i].slot, (int8_t)reg, (uint8_t)k };
+	}
+	free(u);
+	return true;
+}
+
 /* ------------------------------------------------------------ numeric */
 static bool is64(int t) { return t == WBPF_I64 || t == WBPF_F64; }
 
@@ -306,7 +769,7 @@ static void load_b(struct jit *j, int reg, struct opnd b)
 	} else if (b.imm)
 		x_mov_imm(B, reg, b.v);
 	else
-		x_load64(B, reg, S(b.v));
+		get64(j, reg, b.v);
 }
 
 static bool fits32(uint64_t v, bool w)
@@ -314,16 +777,18 @@ static bool fits32(uint64_t v, bool w)
 	return !w || ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX);
 }
 
-/* rax = rax OP b for the ALU group. */
-static void alu(struct jit *j, bool w, enum x86_alu op, struct opnd b)
+/* dst = dst OP b for the ALU group. */
+static void alu(struct jit *j, bool w, enum x86_alu op, int dst, struct opnd b)
 {
+	char code[1] = { (char)(op * 8 + 3) };
+
 	if (b.imm && fits32(b.v, w)) {
-		x_alu_ri(B, w, op, RAX, (int32_t)b.v);
+		x_alu_ri(B, w, op, dst, (int32_t)b.v);
 	} else if (b.imm || b.reg) {
 		load_b(j, RCX, b);
-		x_alu_rr(B, w, op, RAX, RCX);
+		x_alu_rr(B, w, op, dst, RCX);
 	} else {
-		x_alu_rm(B, w, op, RAX, S(b.v));
+		op_slot(j, 0, w, code, 1, dst, b.v, false);
 	}
 }
 
@@ -348,12 +813,16 @@ static bool is_cmp(int op)
 	return op >= OP_i32_eq && op <= OP_i64_ge_u;
 }
 
+/* A C helper: rax = fn(rax, b); the local registers go through their
+ * slots (b may be in one of them: it is read before rdi is written). */
 static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
 {
-	x_mov_rr(B, true, RDI, RAX);
+	spill_all(j);
 	if (binary)
 		load_b(j, RSI, b);
+	x_mov_rr(B, true, RDI, RAX);
 	call_addr(j, JIT_RELOC_NUMERIC, (uint32_t)op);
+	reload_all(j);
 }
 
 static void to_xmm(struct jit *j, bool w, int xmm, int reg)
@@ -388,14 +857,14 @@ static void sse_mem(struct jit *j, bool w, bool store, int xmm, struct xmem m)
 static void a_in_xmm0(struct jit *j, bool fa, uint64_t slot, bool w)
 {
 	if (!fa)
-		sse_mem(j, w, false, 0, S(slot));
+		get_x(j, w, 0, slot);
 }
 
 /* Operand a's bits in rax, whatever its type. */
 static void a_in_rax(struct jit *j, bool fa, uint64_t slot, int type)
 {
 	if (!fa)
-		x_load64(B, RAX, S(slot));
+		get64(j, RAX, slot);
 	else if (is_float(type))
 		from_xmm0(j, is64(type));
 }
@@ -405,14 +874,11 @@ static void a_in_rax(struct jit *j, bool fa, uint64_t slot, int type)
 static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 {
 	if (!is_float(type) || !in_xmm0) {
-		x_store64(B, S(d), RAX);
+		set64(j, d, RAX);
 		if (is_float(type))
 			to_xmm(j, is64(type), 0, RAX);
-	} else if (type == WBPF_F64) {
-		x_rm(B, 0x66, false, OPC("\x0f\xd6"), 0, S(d)); /* movq [d], xmm0 */
 	} else {
-		x_movd_from_xmm(B, RCX, 0);
-		x_store64(B, S(d), RCX);
+		set_x(j, type == WBPF_F64, d, 0);
 	}
 }
 
@@ -425,7 +891,7 @@ static void b_in_xmm1(struct jit *j, bool w, struct opnd b)
 		x_mov_imm(B, RCX, b.v);
 		to_xmm(j, w, 1, RCX);
 	} else {
-		sse_mem(j, w, false, 1, S(b.v));
+		get_x(j, w, 1, b.v);
 	}
 }
 
@@ -455,7 +921,7 @@ static bool float_binop(struct jit *j, int op, struct opnd b)
 			b_in_xmm1(j, w, b);
 			x_rr(B, w ? 0xf2 : 0xf3, false, code, 2, 0, 1);
 		} else {
-			x_rm(B, w ? 0xf2 : 0xf3, false, code, 2, 0, S(b.v));
+			op_slot(j, w ? 0xf2 : 0xf3, w, code, 2, 0, b.v, true);
 		}
 		return true;
 	}
@@ -501,7 +967,7 @@ static bool float_unop(struct jit *j, int op, bool fa, uint64_t slot)
 
 		if (ops[i].code == 0x2a) {
 			if (!fa)
-				x_load64(B, RAX, S(slot));
+				get64(j, RAX, slot);
 			if (op == OP_f64_convert_i32_u || op == OP_f32_convert_i32_u)
 				x_mov_rr(B, false, RAX, RAX);
 			x_rr(B, 0, false, OPC("\x0f\x57"), 0, 0); /* xorps: no stale lanes */
@@ -528,7 +994,7 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 	};
 
 	if (is_cmp(op)) {
-		alu(j, w, ALU_CMP, b);
+		alu(j, w, ALU_CMP, RAX, b);
 		x_setcc(B, cmp_cc(op), RAX);
 		x_movzx8(B, RAX, RAX);
 		return;
@@ -541,7 +1007,7 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 			load_b(j, RCX, b);
 			x_rr(B, 0, w, OPC("\x0f\xaf"), RAX, RCX);
 		} else {
-			x_rm(B, 0, w, OPC("\x0f\xaf"), RAX, S(b.v));
+			op_slot(j, 0, w, OPC("\x0f\xaf"), RAX, b.v, false);
 		}
 		return;
 	}
@@ -549,7 +1015,7 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 		if (table[i].op32 != op && table[i].op64 != op)
 			continue;
 		if (table[i].kind == 0) {
-			alu(j, w, (enum x86_alu)table[i].code, b);
+			alu(j, w, (enum x86_alu)table[i].code, RAX, b);
 		} else if (table[i].kind == 1 && b.imm) {
 			x_shift_imm(B, w, table[i].code, RAX, (uint8_t)(b.v & (w ? 63 : 31)));
 		} else {
@@ -749,23 +1215,30 @@ static struct memop memop_of(int op)
 static struct xmem address(struct jit *j, uint64_t addr, bool ai, uint64_t imm, uint64_t offset,
 			   unsigned size, bool checked, bool in_rax)
 {
-	if (!in_rax)
-		x_load32(B, RAX, S(addr));
-	if (ai)
-		x_alu_ri(B, false, ALU_ADD, RAX, (int32_t)(uint32_t)imm);
+	int r = in_rax ? RAX : sreg(j, addr);
+
+	if (!is_gpr(r)) {
+		get32(j, RAX, addr);
+		r = RAX;
+	}
+	if (ai) { /* lea eax, [r + imm]: wraps at 32 bits */
+		x_rm(B, 0, false, OPC("\x8d"), RAX, M(r, (int32_t)(uint32_t)imm));
+		r = RAX;
+	}
 	if (checked) {
 		x_mov_imm(B, RCX, offset + size);
-		x_alu_rr(B, true, ALU_ADD, RCX, RAX);
+		x_alu_rr(B, true, ALU_ADD, RCX, r);
 		x_load64(B, RDX, M(R15, offsetof(struct wbpf_instance, mem)));
 		x_alu_rm(B, true, ALU_CMP, RCX, M(RDX, offsetof(struct wbpf_memory, size)));
 		trap_if(j, CC_A, WBPF_TRAP_MEM_OOB);
 	}
 	if (offset > INT32_MAX) {
 		x_mov_imm(B, RCX, offset);
-		x_alu_rr(B, true, ALU_ADD, RAX, RCX);
+		x_alu_rr(B, true, ALU_ADD, RCX, r);
+		r = RCX;
 		offset = 0;
 	}
-	return MI(R13, RAX, 0, (int32_t)offset);
+	return MI(R13, r, 0, (int32_t)offset);
 }
 
 static void load_value(struct jit *j, struct memop m, struct xmem at)
@@ -782,13 +1255,15 @@ static void load_value(struct jit *j, struct memop m, struct xmem at)
 	x_rm(B, 0, m.w && m.sign, op, m.size == 4 ? 1 : 2, RAX, at);
 }
 
-static void store_value(struct jit *j, struct memop m, struct xmem at)
+/* Stores reg's low m.size bytes (for a byte, reg has a REX-free low
+ * byte: not rsp-rdi). */
+static void store_value(struct jit *j, struct memop m, struct xmem at, int reg)
 {
 	switch (m.size) {
-	case 1: x_rm(B, 0, false, OPC("\x88"), R8, at); break;
-	case 2: x_rm(B, 0x66, false, OPC("\x89"), R8, at); break;
-	case 4: x_rm(B, 0, false, OPC("\x89"), R8, at); break;
-	default: x_rm(B, 0, true, OPC("\x89"), R8, at); break;
+	case 1: x_rm(B, 0, false, OPC("\x88"), reg, at); break;
+	case 2: x_rm(B, 0x66, false, OPC("\x89"), reg, at); break;
+	case 4: x_rm(B, 0, false, OPC("\x89"), reg, at); break;
+	default: x_rm(B, 0, true, OPC("\x89"), reg, at); break;
 	}
 }
 
@@ -826,6 +1301,7 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 {
 	const struct wasm_compiled *callee = j->mod->compiled[func - j->mod->nimported_funcs];
 
+	spill_all(j);
 	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
 	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
 	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
@@ -859,12 +1335,14 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
 	load_func(j, RCX, j->self);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
+	reload_all(j);
 }
 
 /* The instruction at ip, run by the interpreter (its site is made when
  * the code is installed). */
 static void interp_one(struct jit *j, const wasm_cell *ip)
 {
+	spill_all(j);
 	x_mov_rr(B, true, RDI, R14);
 	x_mov_rr(B, true, RSI, R15);
 	x_mov_rr(B, true, RDX, R12);
@@ -873,6 +1351,7 @@ static void interp_one(struct jit *j, const wasm_cell *ip)
 	call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_INTERP_ONE);
 	x_test_rr(B, false, RAX, RAX);
 	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
+	reload_all(j);
 }
 
 /* ------------------------------------------------------- instructions */
@@ -889,16 +1368,19 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 	case OP_br_if:
 	case OP_br_if_fa:
 	case OP_br_unless:
-	case OP_br_unless_fa:
-		if (!descs[op].fa)
-			x_load32(B, RAX, S(OPND(1)));
-		x_test_rr(B, false, RAX, RAX);
+	case OP_br_unless_fa: {
+		int r = descs[op].fa ? RAX : sreg(j, OPND(1));
+
+		if (!is_gpr(r))
+			get32(j, r = RAX, OPND(1));
+		x_test_rr(B, false, r, r);
 		branch_if(j, op == OP_br_if || op == OP_br_if_fa ? CC_NE : CC_E, ip[2].target, OPND(3));
 		return;
+	}
 	case OP_br_table: {
 		uint64_t count = OPND(2);
 
-		x_load32(B, RAX, S(OPND(1)));
+		get32(j, RAX, OPND(1));
 		x_mov_imm(B, RCX, count);
 		x_alu_rr(B, false, ALU_CMP, RAX, RCX);
 		x_rr(B, 0, false, OPC("\x0f\x47"), RAX, RCX); /* cmova eax, ecx */
@@ -930,6 +1412,7 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 		return;
 	}
 	case OP_ret:
+		spill_results(j);
 		x_alu_ri(B, true, ALU_ADD, RSP, 8);
 		x_byte(B, 0xc3);
 		return;
@@ -937,38 +1420,37 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 	 * its result from a register (_fa, _fb): rax and xmm0 stay. */
 	case OP_copy:
 	case OP_copy2:
-		x_load64(B, RDX, S(OPND(2)));
-		x_store64(B, S(OPND(1)), RDX);
-		if (op == OP_copy2) {
-			x_load64(B, RDX, S(OPND(4)));
-			x_store64(B, S(OPND(3)), RDX);
-		}
+		move_slot(j, OPND(1), OPND(2));
+		if (op == OP_copy2)
+			move_slot(j, OPND(3), OPND(4));
 		return;
 	case OP_const64:
-		if (fits32(OPND(2), true)) {
+		if (sreg(j, OPND(1)) == NO_REG && fits32(OPND(2), true)) {
 			x_store_imm64(B, S(OPND(1)), (int32_t)OPND(2));
+		} else if (is_gpr(sreg(j, OPND(1)))) {
+			x_mov_imm(B, sreg(j, OPND(1)), OPND(2));
 		} else {
 			x_mov_imm(B, RDX, OPND(2));
-			x_store64(B, S(OPND(1)), RDX);
+			set64(j, OPND(1), RDX);
 		}
 		return;
 	case OP_select:
-		x_load32(B, RCX, S(OPND(4)));
-		x_load64(B, RAX, S(OPND(2)));
+		get32(j, RCX, OPND(4));
+		get64(j, RAX, OPND(2));
 		x_test_rr(B, false, RCX, RCX);
-		x_rm(B, 0, true, OPC("\x0f\x44"), RAX, S(OPND(3))); /* cmove */
-		x_store64(B, S(OPND(1)), RAX);
+		op_slot(j, 0, true, OPC("\x0f\x44"), RAX, OPND(3), false); /* cmove */
+		set64(j, OPND(1), RAX);
 		return;
 	case OP_global_get:
 		x_load64(B, RAX, M(R15, offsetof(struct wbpf_instance, globals)));
 		x_load64(B, RAX, M(RAX, (int32_t)(OPND(2) * sizeof(void *))));
 		x_load64(B, RAX, M(RAX, offsetof(struct wbpf_global, val)));
-		x_store64(B, S(OPND(1)), RAX);
+		set64(j, OPND(1), RAX);
 		return;
 	default: /* global_set */
 		x_load64(B, RCX, M(R15, offsetof(struct wbpf_instance, globals)));
 		x_load64(B, RCX, M(RCX, (int32_t)(OPND(1) * sizeof(void *))));
-		x_load64(B, RAX, S(OPND(2)));
+		get64(j, RAX, OPND(2));
 		x_store64(B, M(RCX, offsetof(struct wbpf_global, val)), RAX);
 		return;
 	}
@@ -1005,9 +1487,16 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 	}
 	case J_BR_CMP:
 	case J_BR_CMP_IMM:
-		if (!d->fa)
-			x_load64(B, RAX, S(OPND(1)));
-		alu(j, w, ALU_CMP, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2), false });
+	{
+		/* A local in a register is compared where it is. */
+		int a = d->fa ? RAX : sreg(j, OPND(1));
+
+		if (!is_gpr(a)) {
+			get64(j, RAX, OPND(1));
+			a = RAX;
+		}
+		alu(j, w, ALU_CMP, a, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2), false });
+	}
 		branch_if(j, cmp_cc(base), ip[3].target, OPND(4));
 		return;
 	case J_LOAD:
@@ -1029,8 +1518,10 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 	}
 	case J_STORE:
 	case J_STORE_AI: {
-		bool ai = d->form == J_STORE_AI;
+		bool ai = d->form == J_STORE_AI, fl = base == OP_f32_store || base == OP_f64_store;
 		struct memop m = memop_of(base);
+		uint64_t vs = OPND(ai ? 3 : 2);
+		int v = d->fa ? NO_REG : sreg(j, vs);
 		struct xmem at;
 
 		/* The value (which an _fa form has in rax, or xmm0 for a
@@ -1042,9 +1533,15 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		else if (d->fa)
 			x_mov_rr(B, true, R8, RAX);
 		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, false);
-		if (!d->fa)
-			x_load64(B, R8, S(OPND(ai ? 3 : 2)));
-		store_value(j, m, at);
+		if (fl && is_xmm(v)) { /* a local in an xmm register */
+			sse_mem(j, base == OP_f64_store, true, v - XREG, at);
+			return;
+		}
+		if (d->fa)
+			v = R8;
+		else if (!is_gpr(v) || fl || (m.size == 1 && v >= RSP && v < R8))
+			get64(j, v = R8, vs);
+		store_value(j, m, at, v);
 		return;
 	}
 	case J_ONE:
@@ -1071,10 +1568,12 @@ static void emit_stubs(struct jit *j)
 			x_link(B, x_jmp(B), 0);
 			break;
 		default:
+			spill_all(j);
 			x_mov_rr(B, true, RDI, RBX);
 			call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_REFUEL);
 			x_test_rr(B, false, RAX, RAX);
 			x_link(B, x_jcc(B, CC_NE), 0);
+			reload_all(j);
 			if (s->cell == UINT32_MAX)
 				x_link(B, x_jmp(B), s->resume);
 			else
@@ -1095,8 +1594,13 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	j->cell_pos = malloc((code->ncells + 1) * sizeof(*j->cell_pos));
 	if (!j->cell_pos)
 		return false;
+	if (!assign_registers(j, defined)) {
+		free(j->cell_pos);
+		return false;
+	}
 	j->entry[defined] = B->len;
 	x_alu_ri(B, true, ALU_SUB, RSP, 8);
+	enter_registers(j);
 	for (size_t i = 0; i < code->ncells;) {
 		const wasm_cell *ip = code->code + i;
 		size_t n = instr_len(j, ip, &op);
@@ -1329,10 +1833,11 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
 	if (cache_dir && wasm_jit_cache_key(mod, &key))
 		cache_dir = NULL;
 	j.entry = calloc(ndefined + 1, sizeof(*j.entry));
+	j.regs = calloc(NGPR + NXMM, sizeof(*j.regs));
 	j.compiled = compiled;
 	if (!wasm_jit_available())
 		rc = wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
-	else if (!compiled || !j.entry || !build_ops(&j))
+	else if (!compiled || !j.entry || !j.regs || !build_ops(&j))
 		rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; !rc && i < ndefined; i++)
 		compiled[i] = supported(&j, mod->compiled[i]);
@@ -1345,6 +1850,7 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
 	free(j.fix);
 	free(j.stubs);
 	free(j.calls);
+	free(j.regs);
 	free(compiled);
 	return rc;
 }
