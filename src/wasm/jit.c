@@ -158,6 +158,7 @@ struct jit {
 	size_t nrelocs, relocs_cap;
 	struct jreg *regs; /* the locals in registers */
 	uint32_t nregs;
+	bool next_takes_result; /* the next instruction is an _fa or _fb form */
 	bool oom;
 };
 
@@ -198,6 +199,15 @@ static size_t instr_len(const struct jit *j, const wasm_cell *ip, int *op_out)
 	if (descs[op].form == J_CTL || descs[op].form == J_ONE)
 		return descs[op].len;
 	return form_len[descs[op].form];
+}
+
+/* Whether the instruction at ip takes an operand from the previous
+ * one's result register. */
+static bool takes_result(const struct jit *j, const wasm_cell *ip)
+{
+	int op = op_of(j, ip->op);
+
+	return op >= 0 && (descs[op].fa || descs[op].fb);
 }
 
 static bool supported(const struct jit *j, const struct wasm_compiled *code)
@@ -870,9 +880,16 @@ static void a_in_rax(struct jit *j, bool fa, uint64_t slot, int type)
 }
 
 /* Stores the result to slot d and leaves it where the next op looks for
- * it; in_xmm0: a float result is in xmm0 (else its bits are in rax). */
+ * it; in_xmm0: a float result is in xmm0 (else its bits are in rax). An
+ * operand-stack value the next instruction takes from the register is
+ * popped there: nothing else reads its slot, so it is not written. */
 static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 {
+	if (j->next_takes_result && d >= (uint64_t)j->code->nparams + j->code->nlocals) {
+		if (is_float(type) && !in_xmm0)
+			to_xmm(j, is64(type), 0, RAX);
+		return;
+	}
 	if (!is_float(type) || !in_xmm0) {
 		set64(j, d, RAX);
 		if (is_float(type))
@@ -1606,6 +1623,7 @@ static bool compile_function(struct jit *j, uint32_t defined)
 		size_t n = instr_len(j, ip, &op);
 
 		j->cell_pos[i] = B->len;
+		j->next_takes_result = i + n < code->ncells && takes_result(j, ip + n);
 		emit_instr(j, op, ip);
 		for (size_t k = 1; k < n; k++)
 			j->cell_pos[i + k] = SIZE_MAX;
