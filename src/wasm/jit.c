@@ -136,6 +136,13 @@ struct call_fixup {
 	uint32_t func;
 };
 
+/* A slot in a register: a local for the whole function, or the shadow. */
+struct jreg {
+	uint64_t slot;
+	int8_t reg;
+	uint8_t kind;
+};
+
 struct jit {
 	struct wbpf_module *mod;
 	struct xbuf b;
@@ -159,6 +166,9 @@ struct jit {
 	struct jreg *regs; /* the locals in registers */
 	uint32_t nregs;
 	bool next_takes_result; /* the next instruction is an _fa or _fb form */
+	struct jreg shadow;	/* the last float written to an operand-stack slot
+				 * is also in xmm15 (slot UINT64_MAX: none) */
+	uint8_t *is_target;	/* per cell: a branch goes there */
 	bool oom;
 };
 
@@ -316,17 +326,12 @@ static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, ui
  */
 static const int8_t gpr_pool[] = { RBP, RSI, RDI, R9, R10, R11 };
 #define XMM_FIRST 2
-#define NXMM 14
+#define NXMM 13
+#define SHADOW_XMM 15
 #define XREG 16 /* register numbers >= XREG are xmm(reg - XREG) */
 #define NGPR (sizeof(gpr_pool) / sizeof(gpr_pool[0]))
 
 enum kind { K_NONE, K_INT, K_F32, K_F64 };
-
-struct jreg {
-	uint32_t slot;
-	int8_t reg;
-	uint8_t kind;
-};
 
 static const struct jreg *mapped(const struct jit *j, uint64_t slot)
 {
@@ -336,12 +341,36 @@ static const struct jreg *mapped(const struct jit *j, uint64_t slot)
 	return NULL;
 }
 
-/* The slot's register, or NO_REG if it lives in memory. */
+/* Where a slot is read from: a local's register, the shadow, or NULL
+ * for its memory. */
+static const struct jreg *readable(const struct jit *j, uint64_t slot)
+{
+	return slot == j->shadow.slot ? &j->shadow : mapped(j, slot);
+}
+
+/* The register a slot is read from, or NO_REG. */
 static int sreg(const struct jit *j, uint64_t slot)
+{
+	const struct jreg *m = readable(j, slot);
+
+	return m ? m->reg : NO_REG;
+}
+
+/* The register a slot is written to (a local's), or NO_REG for its
+ * memory; a write to the shadowed slot ends the shadow. */
+static int wreg(struct jit *j, uint64_t slot)
 {
 	const struct jreg *m = mapped(j, slot);
 
+	if (slot == j->shadow.slot)
+		j->shadow.slot = UINT64_MAX;
 	return m ? m->reg : NO_REG;
+}
+
+/* xmm15 is clobbered (C calls), or control may come from elsewhere. */
+static void forget_shadow(struct jit *j)
+{
+	j->shadow.slot = UINT64_MAX;
 }
 
 static bool is_gpr(int r) { return r >= 0 && r < XREG; }
@@ -361,7 +390,7 @@ static void get64(struct jit *j, int reg, uint64_t slot)
 
 	if (is_gpr(r) && r != reg)
 		x_mov_rr(B, true, reg, r);
-	else if (is_xmm(r) && mapped(j, slot)->kind == K_F32)
+	else if (is_xmm(r) && readable(j, slot)->kind == K_F32)
 		x_movd_from_xmm(B, reg, r - XREG);
 	else if (is_xmm(r))
 		x_movq_from_xmm(B, reg, r - XREG);
@@ -380,7 +409,7 @@ static void get32(struct jit *j, int reg, uint64_t slot)
 /* slot = reg's 64 bits */
 static void set64(struct jit *j, uint64_t slot, int reg)
 {
-	int r = sreg(j, slot);
+	int r = wreg(j, slot);
 
 	if (is_gpr(r) && r != reg)
 		x_mov_rr(B, true, r, reg);
@@ -410,7 +439,7 @@ static void get_x(struct jit *j, bool w, int xmm, uint64_t slot)
 /* slot = xmm's float (f64 if w), zero-extended for f32 */
 static void set_x(struct jit *j, bool w, uint64_t slot, int xmm)
 {
-	int r = sreg(j, slot);
+	int r = wreg(j, slot);
 
 	if (is_xmm(r)) {
 		x_movaps(B, r - XREG, xmm);
@@ -429,7 +458,7 @@ static void set_x(struct jit *j, bool w, uint64_t slot, int xmm)
 /* slot d = slot s, bits as they are */
 static void move_slot(struct jit *j, uint64_t d, uint64_t s)
 {
-	int rd = sreg(j, d), rs = sreg(j, s);
+	int rs = sreg(j, s), rd = wreg(j, d);
 
 	if (is_xmm(rd) && is_xmm(rs)) {
 		x_movaps(B, rd - XREG, rs - XREG);
@@ -680,6 +709,18 @@ static int use_by_weight(const void *a, const void *b)
 	return x->weight > y->weight ? -1 : x->weight < y->weight;
 }
 
+/* Marks the cells the instruction at ip may jump to. */
+static void mark_targets(struct jit *j, int op, const wasm_cell *ip)
+{
+	const wasm_cell *t = branch_target(op, ip);
+
+	if (op == OP_br_table)
+		for (uint64_t i = 0; i <= ip[2].u64; i++)
+			j->is_target[ip[3 + i].target - j->code->code] = 1;
+	else if (t)
+		j->is_target[t - j->code->code] = 1;
+}
+
 /* The uses of local slots, weighted by 8 per loop level (loops found as
  * back-edges), one entry per slot; returns how many, or -1. */
 static long local_uses(struct jit *j, struct use **out)
@@ -692,7 +733,9 @@ static long local_uses(struct jit *j, struct use **out)
 	size_t n = 0, m = 0;
 	int op;
 
-	if (!depth || !u) {
+	free(j->is_target);
+	j->is_target = calloc(code->ncells + 1, 1);
+	if (!depth || !u || !j->is_target) {
 		free(depth);
 		free(u);
 		return -1;
@@ -706,6 +749,7 @@ static long local_uses(struct jit *j, struct use **out)
 			depth[t - code->code]++;
 			depth[i + len]--;
 		}
+		mark_targets(j, op, ip);
 	}
 	for (size_t i = 0, len; i < code->ncells; i += len) {
 		const wasm_cell *ip = code->code + i;
@@ -833,6 +877,7 @@ static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
 	x_mov_rr(B, true, RDI, RAX);
 	call_addr(j, JIT_RELOC_NUMERIC, (uint32_t)op);
 	reload_all(j);
+	forget_shadow(j);
 }
 
 static void to_xmm(struct jit *j, bool w, int xmm, int reg)
@@ -885,7 +930,10 @@ static void a_in_rax(struct jit *j, bool fa, uint64_t slot, int type)
  * popped there: nothing else reads its slot, so it is not written. */
 static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 {
-	if (j->next_takes_result && d >= (uint64_t)j->code->nparams + j->code->nlocals) {
+	bool stack = d >= (uint64_t)j->code->nparams + j->code->nlocals;
+
+	if (j->next_takes_result && stack) {
+		wreg(j, d);
 		if (is_float(type) && !in_xmm0)
 			to_xmm(j, is64(type), 0, RAX);
 		return;
@@ -896,6 +944,12 @@ static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 			to_xmm(j, is64(type), 0, RAX);
 	} else {
 		set_x(j, type == WBPF_F64, d, 0);
+	}
+	/* A float on the operand stack is likely read soon as operand b,
+	 * from xmm15 then rather than memory. */
+	if (is_float(type) && stack) {
+		x_movaps(B, SHADOW_XMM, 0);
+		j->shadow = (struct jreg){ d, XREG + SHADOW_XMM, type == WBPF_F64 ? K_F64 : K_F32 };
 	}
 }
 
@@ -1353,6 +1407,7 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	load_func(j, RCX, j->self);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
 	reload_all(j);
+	forget_shadow(j);
 }
 
 /* The instruction at ip, run by the interpreter (its site is made when
@@ -1369,6 +1424,7 @@ static void interp_one(struct jit *j, const wasm_cell *ip)
 	x_test_rr(B, false, RAX, RAX);
 	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
 	reload_all(j);
+	forget_shadow(j);
 }
 
 /* ------------------------------------------------------- instructions */
@@ -1441,16 +1497,19 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 		if (op == OP_copy2)
 			move_slot(j, OPND(3), OPND(4));
 		return;
-	case OP_const64:
-		if (sreg(j, OPND(1)) == NO_REG && fits32(OPND(2), true)) {
+	case OP_const64: {
+		int r = wreg(j, OPND(1));
+
+		if (r == NO_REG && fits32(OPND(2), true)) {
 			x_store_imm64(B, S(OPND(1)), (int32_t)OPND(2));
-		} else if (is_gpr(sreg(j, OPND(1)))) {
-			x_mov_imm(B, sreg(j, OPND(1)), OPND(2));
+		} else if (is_gpr(r)) {
+			x_mov_imm(B, r, OPND(2));
 		} else {
 			x_mov_imm(B, RDX, OPND(2));
 			set64(j, OPND(1), RDX);
 		}
 		return;
+	}
 	case OP_select:
 		get32(j, RCX, OPND(4));
 		get64(j, RAX, OPND(2));
@@ -1618,11 +1677,14 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	j->entry[defined] = B->len;
 	x_alu_ri(B, true, ALU_SUB, RSP, 8);
 	enter_registers(j);
+	forget_shadow(j);
 	for (size_t i = 0; i < code->ncells;) {
 		const wasm_cell *ip = code->code + i;
 		size_t n = instr_len(j, ip, &op);
 
 		j->cell_pos[i] = B->len;
+		if (j->is_target[i])
+			forget_shadow(j);
 		j->next_takes_result = i + n < code->ncells && takes_result(j, ip + n);
 		emit_instr(j, op, ip);
 		for (size_t k = 1; k < n; k++)
@@ -1869,6 +1931,7 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
 	free(j.stubs);
 	free(j.calls);
 	free(j.regs);
+	free(j.is_target);
 	free(compiled);
 	return rc;
 }
