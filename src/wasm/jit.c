@@ -1216,6 +1216,31 @@ static void emit_unary(struct jit *j, int op, bool trapping, bool fa, uint64_t a
 	put(j, tr, d, false);
 }
 
+/* local = local OP b, where the local has a register and OP is in the
+ * ALU group: done in that register (and copied to rax only if the next
+ * instruction takes it from there). */
+static bool in_place(struct jit *j, int op, bool w, struct opnd b, uint64_t d)
+{
+	static const struct { uint16_t op32, op64; uint8_t alu; } ops[] = {
+		{ OP_i32_add, OP_i64_add, ALU_ADD }, { OP_i32_sub, OP_i64_sub, ALU_SUB },
+		{ OP_i32_and, OP_i64_and, ALU_AND }, { OP_i32_or, OP_i64_or, ALU_OR },
+		{ OP_i32_xor, OP_i64_xor, ALU_XOR },
+	};
+	const struct jreg *m = mapped(j, d);
+
+	if (!m || !is_gpr(m->reg))
+		return false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (ops[i].op32 != op && ops[i].op64 != op)
+			continue;
+		alu(j, w, (enum x86_alu)ops[i].alu, m->reg, b);
+		if (j->next_takes_result)
+			x_mov_rr(B, true, RAX, m->reg);
+		return true;
+	}
+	return false;
+}
+
 /* A binary op; a in its slot, where the previous op left it (fa), or
  * loaded from memory at `mem` (a _mem form). */
 static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t a,
@@ -1230,6 +1255,8 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 		x_rr(B, 0, false, OPC("\x0f\x28"), 1, 0); /* movaps xmm1, xmm0 */
 	else if (b.reg)
 		x_mov_rr(B, true, RCX, RAX);
+	if (!trapping && !mem && !fa && a == d && in_place(j, op, w, b, d))
+		return;
 	if (is_float(ta)) {
 		if (mem)
 			sse_mem(j, w, false, 0, *mem);
