@@ -699,7 +699,7 @@ do_call:
 		CHARGE(1);
 		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
 		zero_locals(nfp + code->nparams, code->nlocals);
-		if (code->native) {
+		if (wasm_jit_native(code)) {
 			rc = wasm_jit_run(st, callee, nfp, false, err);
 			st->depth--;
 			st->running = fn;
@@ -822,7 +822,8 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		rc = -EFAULT;
 	} else {
 		wasm_guard_enter(&landing, st);
-		rc = fn->code->native ? wasm_jit_run(st, fn, fp, true, err) : run(st, fn, fp, err, NULL);
+		rc = wasm_jit_native(fn->code) ? wasm_jit_run(st, fn, fp, true, err) :
+		     run(st, fn, fp, err, NULL);
 		wasm_guard_leave(&landing);
 	}
 	st->running = outer;

@@ -1845,10 +1845,15 @@ static int finish(struct jit *j, const struct jit_image *img, bool from_cache,
 	for (uint32_t i = 0; i < img->ndefined; i++) {
 		if (img->entry[i] == JIT_NOT_COMPILED)
 			continue;
-		mod->compiled[i]->native = (uint8_t *)jm->mem + img->entry[i];
 		jm->ncompiled++;
 	}
-	mod->jit = jm;
+	/* The interpreter may be running the module (auto): each entry is
+	 * published whole, after the code it points to. */
+	__atomic_store_n(&mod->jit, jm, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < img->ndefined; i++)
+		if (img->entry[i] != JIT_NOT_COMPILED)
+			__atomic_store_n(&mod->compiled[i]->native, (uint8_t *)jm->mem + img->entry[i],
+					 __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -1867,7 +1872,7 @@ static bool image_fits(const struct jit_image *img, const uint8_t *compiled, uin
 
 /* Emits every function the tier takes into j->b; entries in `entry`. */
 static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
-		       struct wbpf_error *err)
+		       const atomic_bool *cancel, struct wbpf_error *err)
 {
 	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
 
@@ -1876,9 +1881,12 @@ static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
 	x_load64(&j->b, RSP, M(R14, offsetof(struct jit_ctx, unwind_sp)));
 	emit_addr(j, RCX, JIT_RELOC_HELPER, JIT_HELPER_EXIT, 0);
 	x_jmp_reg(&j->b, RCX);
-	for (uint32_t i = 0; i < ndefined; i++)
+	for (uint32_t i = 0; i < ndefined; i++) {
+		if (cancel && atomic_load_explicit(cancel, memory_order_relaxed))
+			return -ECANCELED;
 		if (compiled[i] && !compile_function(j, i))
 			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < j->ncalls; i++)
 		x_link(&j->b, j->calls[i].at, j->entry[j->calls[i].func]);
 	if (j->oom || j->b.oom || j->b.len > UINT32_MAX)
@@ -1906,7 +1914,7 @@ static int load_cached(struct jit *j, const uint8_t *compiled, const char *dir,
 }
 
 /* Compiles the module, and offers the code to the cache. */
-static int compile_image(struct jit *j, const uint8_t *compiled, const char *dir,
+static int compile_image(struct jit *j, const uint8_t *compiled, const struct jit_opts *o,
 			 const struct jit_cache_key *key, struct wbpf_error *err)
 {
 	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
@@ -1915,30 +1923,31 @@ static int compile_image(struct jit *j, const uint8_t *compiled, const char *dir
 
 	if (!(img.entry = calloc(ndefined + 1, sizeof(*img.entry))))
 		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
-	rc = emit_module(j, compiled, img.entry, err);
+	rc = emit_module(j, compiled, img.entry, o->cancel, err);
 	img.code = j->b.p;
 	img.len = j->b.len;
 	img.relocs = j->relocs;
 	img.nrelocs = (uint32_t)j->nrelocs;
 	if (!rc)
 		rc = finish(j, &img, false, err);
-	if (!rc && dir)
-		wasm_jit_cache_store(dir, key, &img);
+	if (!rc && o->cache_dir)
+		wasm_jit_cache_store(o->cache_dir, key, &img);
 	free(img.entry);
 	return rc;
 }
 
-int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
+int wasm_jit_compile_module(struct wbpf_module *mod, const struct jit_opts *opts,
 			    struct wbpf_error *err)
 {
+	struct jit_opts o = *opts;
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	struct jit j = { .mod = mod };
 	struct jit_cache_key key;
 	uint8_t *compiled = calloc(ndefined + 1, 1);
 	int rc = 0;
 
-	if (cache_dir && wasm_jit_cache_key(mod, &key))
-		cache_dir = NULL;
+	if (o.cache_dir && wasm_jit_cache_key(mod, &key))
+		o.cache_dir = NULL;
 	j.entry = calloc(ndefined + 1, sizeof(*j.entry));
 	j.regs = calloc(NGPR + NXMM, sizeof(*j.regs));
 	j.compiled = compiled;
@@ -1948,8 +1957,8 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
 		rc = wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; !rc && i < ndefined; i++)
 		compiled[i] = supported(&j, mod->compiled[i]);
-	if (!rc && (!cache_dir || load_cached(&j, compiled, cache_dir, &key)))
-		rc = compile_image(&j, compiled, cache_dir, &key, err);
+	if (!rc && (!o.cache_dir || load_cached(&j, compiled, o.cache_dir, &key)))
+		rc = o.cache_only ? -ENOENT : compile_image(&j, compiled, &o, &key, err);
 	free(j.b.p);
 	free(j.relocs);
 	free(j.ops);

@@ -91,12 +91,30 @@ struct jit_module {
 	bool from_cache; /* loaded from the code cache, not compiled */
 };
 
+struct jit_opts {
+	const char *cache_dir;	    /* the code cache, or NULL */
+	bool cache_only;	    /* -ENOENT rather than compile on a miss */
+	const atomic_bool *cancel;  /* stop compiling (-ECANCELED) once set */
+};
+
 /* jit.c: compiles every function the tier supports (the others stay
- * interpreted), or loads that code from the cache in `cache_dir` (NULL:
- * no cache) and stores it there after compiling; fills mod->jit and each
- * compiled function's `native`. */
-int wasm_jit_compile_module(struct wbpf_module *mod, const char *cache_dir,
+ * interpreted), or loads that code from the code cache and stores it
+ * there after compiling; publishes mod->jit and each compiled function's
+ * `native` (atomically: the interpreter may be running the module). */
+int wasm_jit_compile_module(struct wbpf_module *mod, const struct jit_opts *o,
 			    struct wbpf_error *err);
+
+/* jit_auto.c: the `auto` engine. Code from the cache now, else compiled
+ * by a background thread while the module starts interpreted. */
+int wasm_jit_auto(struct wbpf_module *mod, const char *cache_dir, struct wbpf_error *err);
+/* Stops (and waits for) the background compile of a module being freed. */
+void wasm_jit_auto_stop(struct wbpf_module *mod);
+
+/* A function's machine code, once published (NULL until then). */
+static inline const void *wasm_jit_native(const struct wasm_compiled *code)
+{
+	return __atomic_load_n(&code->native, __ATOMIC_ACQUIRE);
+}
 void wasm_jit_free(struct jit_module *jm);
 bool wasm_jit_available(void);
 

@@ -99,7 +99,7 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 	else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st)))
 		;
 	else
-		trap = wasm_jit_trampoline(&ctx, fp, fn->code->native, fn->inst,
+		trap = wasm_jit_trampoline(&ctx, fp, wasm_jit_native(fn->code), fn->inst,
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
 	if (!trap)
 		return 0;

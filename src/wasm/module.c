@@ -13,6 +13,7 @@ void wbpf_module__free(struct wbpf_module *mod)
 {
 	if (!mod || atomic_fetch_sub(&mod->refs, 1) != 1)
 		return;
+	wasm_jit_auto_stop(mod);
 	if (mod->compiled)
 		for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
 			wasm_compiled_free(mod->compiled[i]);
@@ -61,7 +62,9 @@ static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, cons
 	    (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
 		return 0;
 	char *dir = wasm_jit_cache_dir(cache);
-	int rc = wasm_jit_compile_module(mod, dir, err);
+	struct jit_opts o = { .cache_dir = dir };
+	int rc = engine == WBPF_ENGINE_AUTO ? wasm_jit_auto(mod, dir, err) :
+		 wasm_jit_compile_module(mod, &o, err);
 
 	free(dir);
 	return rc;
@@ -69,12 +72,16 @@ static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, cons
 
 size_t wbpf_module__native_count(const struct wbpf_module *mod)
 {
-	return mod->jit ? mod->jit->ncompiled : 0;
+	const struct jit_module *jm = __atomic_load_n(&mod->jit, __ATOMIC_ACQUIRE);
+
+	return jm ? jm->ncompiled : 0;
 }
 
 bool wbpf_module__native_cached(const struct wbpf_module *mod)
 {
-	return mod->jit && mod->jit->from_cache;
+	const struct jit_module *jm = __atomic_load_n(&mod->jit, __ATOMIC_ACQUIRE);
+
+	return jm && jm->from_cache;
 }
 
 struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,

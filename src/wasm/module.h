@@ -220,6 +220,7 @@ struct wbpf_module {
 
 	struct wasm_compiled **compiled; /* per defined function */
 	struct jit_module *jit; /* the compiling tier's code, or NULL */
+	struct jit_background *jit_background; /* auto: compiling it (jit_auto.c) */
 	/* Loads and stores check bounds explicitly instead of relying on
 	 * guard regions (environment WBPF_BOUNDS_CHECKS=1 at compile time). */
 	bool bounds_checked;

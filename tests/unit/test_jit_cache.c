@@ -3,7 +3,7 @@
  * from the cache and runs it correctly; damaged, truncated and foreign
  * entries (another build, CPU or format) are ignored, compiled again and
  * replaced; writers at the same time leave one whole entry; a directory
- * others may write to is not used. */
+ * others may write to is not used; the auto engine's background compile. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,12 +312,77 @@ static void test_dir_choice(void)
 	CHECK(!wasm_jit_cache_dir(NULL));
 }
 
+/* auto: a module starts interpreted and switches to machine code once
+ * the background compile publishes it, with the same results; from a
+ * warm cache it has machine code as soon as it is loaded. */
+static bool wait_native(struct wbpf_module *mod)
+{
+	for (int i = 0; i < 1000 && wbpf_module__native_count(mod) != 3; i++)
+		usleep(10000);
+	return wbpf_module__native_count(mod) == 3;
+}
+
+static void test_auto(void)
+{
+	struct wbpf_module_opts mo = { .sz = sizeof(mo), .engine = WBPF_ENGINE_AUTO };
+	struct wbpf_val arg = val_i32(RUN_N), res;
+	struct wbpf_error err;
+	struct cache_dir d;
+	uint64_t want = expected();
+	size_t len;
+	uint8_t *bytes = read_wasm("jit_cache", &len);
+
+	if (!bytes || !jit_tier_available() || !dir_make(&d))
+		return free(bytes);
+	mo.code_cache = d.path;
+	for (int round = 0; round < 2; round++) {
+		struct wbpf_module *mod = wbpf_module__new_opts(bytes, len, &mo, &err);
+		struct wbpf_store *st = wbpf_store__new(NULL);
+		struct wbpf_instance *inst = mod && st ? wbpf_instance__new(st, mod, &err) : NULL;
+		struct wbpf_func *run = inst ? wbpf_instance__func(inst, "run") : NULL;
+
+		/* Round 1 may still be interpreting; round 2 is a cache hit. */
+		CHECK_EQ(mod && wbpf_module__native_cached(mod), round == 1);
+		if (CHECK(run) && CHECK(!wbpf_func__call(run, &arg, 1, &res, 1, &err)))
+			CHECK_EQ(res.of.i64, want);
+		if (mod && CHECK(wait_native(mod)) &&
+		    CHECK(!wbpf_func__call(run, &arg, 1, &res, 1, &err)))
+			CHECK_EQ(res.of.i64, want);
+		wbpf_store__free(st);
+		wbpf_module__free(mod);
+	}
+	free(bytes);
+	dir_remove(&d);
+}
+
+/* Freeing a module while its background compile runs stops and waits
+ * for it (ASan in unit-san sees any use after free). */
+static void test_auto_free_early(void)
+{
+	struct wbpf_module_opts mo = { .sz = sizeof(mo), .engine = WBPF_ENGINE_AUTO,
+				       .code_cache = "off" };
+	struct wbpf_error err;
+	size_t len;
+	uint8_t *bytes = read_wasm("jit_cache", &len);
+
+	for (int i = 0; bytes && i < 200; i++) {
+		struct wbpf_module *mod = wbpf_module__new_opts(bytes, len, &mo, &err);
+
+		if (!CHECK(mod))
+			break;
+		wbpf_module__free(mod);
+	}
+	free(bytes);
+}
+
 static const struct check_test tests[] = {
 	{ "warm_load", test_warm_load },
 	{ "damaged_entries", test_damaged_entries },
 	{ "concurrent_writers", test_concurrent_writers },
 	{ "untrusted_dir", test_untrusted_dir },
 	{ "dir_choice", test_dir_choice },
+	{ "auto", test_auto },
+	{ "auto_free_early", test_auto_free_early },
 };
 
 CHECK_MAIN(tests)
