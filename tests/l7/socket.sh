@@ -259,7 +259,7 @@ curl GET /page.html?n=3 200"
 	check "TLS: the packet path sees no HTTP on the same connections" "0" \
 		"$(jq -r 'select(.l7_protocol_str == "HTTP")' "$TMP/tls.pcap.json" | wc -l)"
 	check "TLS: the capture has the traffic" "yes" \
-		"$([ "$(tshark -r "$TMP/tls.pcap" -Y tls 2>/dev/null | wc -l)" -gt 0 ] && echo yes || echo no)"
+		"$([ "$(tshark -r "$TMP/tls.pcap" -d "tcp.port==$TLS_PORT,tls" -Y tls 2>/dev/null | wc -l)" -gt 0 ] && echo yes || echo no)"
 }
 
 # 3. Redis, pipelined, through the Redis plugin's plugin; VmCtxBase

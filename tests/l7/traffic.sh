@@ -103,9 +103,11 @@ talk() {
 # HTTP: "method uri host status" per request, from tshark and from wbpf.
 # tshark lists pipelined messages of one frame comma-joined: they are
 # split, and requests pair with responses in order on each TCP stream, as
-# HTTP/1.1 pairs them.
+# HTTP/1.1 pairs them. The port is random, and tshark gives many ports to
+# other protocols (57000 is IRC to it): HTTP is named on it.
 tshark_http() {
-	tshark -r "$1" -Y 'http.request or http.response' -T fields -E separator='|' \
+	tshark -r "$1" -d "tcp.port==$HTTP_PORT,http" -Y 'http.request or http.response' \
+		-T fields -E separator='|' \
 		-e tcp.stream -e http.request.method -e http.request.uri -e http.host \
 		-e http.response.code 2>/dev/null |
 		awk -F'|' '
