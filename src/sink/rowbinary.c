@@ -148,7 +148,8 @@ static int move_value(const uint8_t **p, const uint8_t *end, enum ch_type from, 
 int ch_rows__convert(const void *rows, size_t len, const enum ch_type *from,
 		     const enum ch_type *to, size_t ncols, struct sink_buf *out, size_t *bad)
 {
-	const uint8_t *p = rows, *end = p + len;
+	/* An empty batch may come as NULL: NULL + 0 is undefined in C. */
+	const uint8_t *p = rows, *end = len ? p + len : p;
 
 	while (p < end)
 		for (size_t i = 0; i < ncols; i++) {
