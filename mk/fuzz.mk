@@ -47,22 +47,26 @@ $(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) $(wildcard tests/unit/wat/*.wat) | $(DEPS_ST
 	@echo "fuzz: $$(ls $(FUZZ_SEEDS) | wc -l) seed modules"
 	@touch $@
 
-# New inputs go to corpus/ (kept between runs), findings to artifacts/.
-define fuzz_run
-	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
+# One libFuzzer run, for every target but the object fuzzer (whose
+# vetting children need their own limits):
+#   $(call libfuzzer_run,BINARY,NAME,SEEDS,SECONDS)
+# New inputs go to NAME-corpus/ (kept between runs), findings to
+# artifacts/NAME-*.
+define libfuzzer_run
+	@mkdir -p $(FUZZ_OUT)/$(2)-corpus $(FUZZ_OUT)/artifacts
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(1) \
+		-max_total_time=$(4) -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
 		-detect_leaks=1 -print_final_stats=1 \
-		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/ \
-		$(FUZZ_OUT)/corpus $(FUZZ_SEEDS)
+		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/$(2)- \
+		$(FUZZ_OUT)/$(2)-corpus $(3)
 endef
 
 .PHONY: fuzz fuzz-ci
 fuzz: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
-	$(call fuzz_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_BIN),module,$(FUZZ_SEEDS),$(FUZZ_SECONDS))
 
 fuzz-ci: $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
-	$(call fuzz_run,60)
+	$(call libfuzzer_run,$(FUZZ_BIN),module,$(FUZZ_SEEDS),60)
 
 TEST_TARGETS += fuzz-ci
 

@@ -109,20 +109,12 @@ $(FUZZ_GADGET_SEEDS)/.stamp: $(wildcard tests/gadget/yaml/*.yaml examples/*/gadg
 	@for f in $^; do cp $$f $(dir $@)/$$(echo $$f | tr / _); done
 	@touch $@
 
-define fuzz_gadget_run
-	@mkdir -p $(FUZZ_OUT)/gadget-corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_GADGET_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
-		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/gadget- \
-		$(FUZZ_OUT)/gadget-corpus $(FUZZ_GADGET_SEEDS)
-endef
-
 .PHONY: fuzz-gadget fuzz-gadget-ci
 fuzz-gadget: $(FUZZ_GADGET_BIN) $(FUZZ_GADGET_SEEDS)/.stamp
-	$(call fuzz_gadget_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_GADGET_BIN),gadget,$(FUZZ_GADGET_SEEDS),$(FUZZ_SECONDS))
 
 fuzz-gadget-ci: $(FUZZ_GADGET_BIN) $(FUZZ_GADGET_SEEDS)/.stamp
-	$(call fuzz_gadget_run,20)
+	$(call libfuzzer_run,$(FUZZ_GADGET_BIN),gadget,$(FUZZ_GADGET_SEEDS),20)
 
 TEST_TARGETS += fuzz-gadget-ci
 

@@ -47,21 +47,12 @@ $(FUZZ_L7_SEEDS)/.stamp: $(L7_GEN)
 	@printf 'NPUB wbpf.a reply.b 5\r\nhello\r\nHPUB x 12 14\r\nNATS/1.0\r\n\r\nhi\r\nMSG s 1 2\r\nok\r\nPING\r\n' >$(FUZZ_L7_SEEDS)/nats
 	@touch $@
 
-define fuzz_l7_run
-	@mkdir -p $(FUZZ_OUT)/l7-corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_L7_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
-		-detect_leaks=1 -print_final_stats=1 \
-		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/l7- \
-		$(FUZZ_OUT)/l7-corpus $(FUZZ_L7_SEEDS)
-endef
-
 .PHONY: fuzz-l7 fuzz-l7-ci
 fuzz-l7: $(FUZZ_L7_BIN) $(FUZZ_L7_SEEDS)/.stamp
-	$(call fuzz_l7_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_L7_BIN),l7,$(FUZZ_L7_SEEDS),$(FUZZ_SECONDS))
 
 fuzz-l7-ci: $(FUZZ_L7_BIN) $(FUZZ_L7_SEEDS)/.stamp
-	$(call fuzz_l7_run,30)
+	$(call libfuzzer_run,$(FUZZ_L7_BIN),l7,$(FUZZ_L7_SEEDS),30)
 
 TEST_TARGETS += fuzz-l7-ci
 

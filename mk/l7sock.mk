@@ -69,20 +69,11 @@ $(FUZZ_L7S_SEEDS)/.stamp:
 	@printf '\050\001\065\041\000\000\000\000\022\064\001\000\000\001\000\000\000\000\000\000\003www\004test\000\000\001\000\001' >$(FUZZ_L7S_SEEDS)/dns
 	@touch $@
 
-define fuzz_l7s_run
-	@mkdir -p $(FUZZ_OUT)/l7sock-corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_L7S_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
-		-detect_leaks=1 -print_final_stats=1 \
-		-artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/l7sock- \
-		$(FUZZ_OUT)/l7sock-corpus $(FUZZ_L7S_SEEDS)
-endef
-
 .PHONY: fuzz-l7-sock fuzz-l7-sock-ci
 fuzz-l7-sock: $(FUZZ_L7S_BIN) $(FUZZ_L7S_SEEDS)/.stamp
-	$(call fuzz_l7s_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_L7S_BIN),l7sock,$(FUZZ_L7S_SEEDS),$(FUZZ_SECONDS))
 
 fuzz-l7-sock-ci: $(FUZZ_L7S_BIN) $(FUZZ_L7S_SEEDS)/.stamp
-	$(call fuzz_l7s_run,20)
+	$(call libfuzzer_run,$(FUZZ_L7S_BIN),l7sock,$(FUZZ_L7S_SEEDS),20)
 
 TEST_TARGETS += fuzz-l7-sock-ci

@@ -34,20 +34,12 @@ FUZZ_OCI_SRCS := src/oci/manifest.c src/oci/format.c src/oci/digest.c src/oci/er
 $(FUZZ_OCI_BIN): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_OCI_SRCS))
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-define fuzz_oci_run
-	@mkdir -p $(FUZZ_OUT)/oci-corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_OCI_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
-		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/oci- \
-		$(FUZZ_OUT)/oci-corpus fuzz/oci-seeds
-endef
-
 .PHONY: fuzz-oci fuzz-oci-ci
 fuzz-oci: $(FUZZ_OCI_BIN)
-	$(call fuzz_oci_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_OCI_BIN),oci,fuzz/oci-seeds,$(FUZZ_SECONDS))
 
 fuzz-oci-ci: $(FUZZ_OCI_BIN)
-	$(call fuzz_oci_run,20)
+	$(call libfuzzer_run,$(FUZZ_OCI_BIN),oci,fuzz/oci-seeds,20)
 
 TEST_TARGETS += fuzz-oci-ci
 

@@ -38,19 +38,11 @@ FUZZ_SINK_SRCS := src/sink/retype.c src/sink/rowbinary.c src/sink/buf.c fuzz/fuz
 $(FUZZ_SINK_BIN): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_SINK_SRCS))
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-define fuzz_sink_run
-	@mkdir -p $(FUZZ_OUT)/sink-corpus $(FUZZ_OUT)/artifacts
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_SINK_BIN) \
-		-max_total_time=$(1) -rss_limit_mb=2048 -timeout=10 -detect_leaks=1 \
-		-print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_OUT)/artifacts)/sink- \
-		$(FUZZ_OUT)/sink-corpus fuzz/sink-seeds
-endef
-
 .PHONY: fuzz-sink fuzz-sink-ci
 fuzz-sink: $(FUZZ_SINK_BIN)
-	$(call fuzz_sink_run,$(FUZZ_SECONDS))
+	$(call libfuzzer_run,$(FUZZ_SINK_BIN),sink,fuzz/sink-seeds,$(FUZZ_SECONDS))
 
 fuzz-sink-ci: $(FUZZ_SINK_BIN)
-	$(call fuzz_sink_run,20)
+	$(call libfuzzer_run,$(FUZZ_SINK_BIN),sink,fuzz/sink-seeds,20)
 
 TEST_TARGETS += fuzz-sink-ci
