@@ -56,14 +56,21 @@ static void rep(struct buf *b, uint32_t n, const void *bytes, size_t len)
 		put(b, bytes, len);
 }
 
+/* content's bytes after their length, as sections and custom
+ * subsections are; content is emptied. */
+static void sized(struct buf *out, struct buf *content)
+{
+	leb(out, content->len);
+	put(out, content->p, content->len);
+	out->oom |= content->oom;
+	free(content->p);
+	*content = (struct buf){ 0 };
+}
+
 static void section(struct buf *m, uint8_t id, struct buf *content)
 {
 	u8(m, id);
-	leb(m, content->len);
-	put(m, content->p, content->len);
-	m->oom |= content->oom;
-	free(content->p);
-	*content = (struct buf){ 0 };
+	sized(m, content);
 }
 
 static uint8_t *finish(struct buf *m, size_t *len)
@@ -200,10 +207,7 @@ uint8_t *genload_wide_branches(uint32_t n, size_t *len)
 	rep(&b, WIDE, "\x1a", 1);
 	u8(&b, 0x0b);
 	leb(&s, 1);
-	leb(&s, b.len);
-	put(&s, b.p, b.len);
-	s.oom |= b.oom;
-	free(b.p);
+	sized(&s, &b);
 	section(&m, 10, &s);
 	return finish(&m, len);
 }
@@ -345,10 +349,7 @@ uint8_t *genload_late_work(uint32_t nglobals, uint32_t nnames, size_t *len)
 	leb(&sub, nnames);
 	rep(&sub, nnames, name0, sizeof(name0));
 	put(&s, "\4name\1", 6); /* name section, subsection 1: function names */
-	leb(&s, sub.len);
-	put(&s, sub.p, sub.len);
-	s.oom |= sub.oom;
-	free(sub.p);
+	sized(&s, &sub);
 	section(&m, 0, &s);
 	return finish(&m, len);
 }
