@@ -163,9 +163,13 @@ else
 			"$(diff "$TMP/l7.want" "$TMP/wide.got" | head -n 4)" "$(head -c 300 "$TMP/wide.err")"
 	fi
 
-	ch_query "CREATE TABLE mism (wbpf_node String, wbpf_host String, wbpf_run UInt64,
-		wbpf_seq UInt64, wbpf_time_ms UInt64, seq String, name String, value Float64, odd UInt8,
-		tags String) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	# emitter_table NAME SEQ_TYPE: the emitter's columns, its seq in SEQ_TYPE
+	emitter_table() {
+		ch_query "CREATE TABLE $1 (wbpf_node String, wbpf_host String, wbpf_run UInt64,
+			wbpf_seq UInt64, wbpf_time_ms UInt64, seq $2, name String, value Float64, odd UInt8,
+			tags String) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	}
+	emitter_table mism String
 	"$WBPF" run --output "clickhouse=$CH_URL,table=mism,batch=100,spool=$TMP/spool-mism" \
 		"$EMITTER" 300 >/dev/null 2>"$TMP/mism.err"
 	got=$(ch_query "SELECT count() FROM mism")
@@ -178,9 +182,7 @@ else
 
 	# a table narrower than the values: what fits is stored, the rest is
 	# dropped and counted, nothing misread
-	ch_query "CREATE TABLE small (wbpf_node String, wbpf_host String, wbpf_run UInt64,
-		wbpf_seq UInt64, wbpf_time_ms UInt64, seq UInt8, name String, value Float64, odd UInt8,
-		tags String) ENGINE = ReplacingMergeTree ORDER BY (wbpf_node, wbpf_run, wbpf_seq)"
+	emitter_table small UInt8
 	"$WBPF" run --output "clickhouse=$CH_URL,table=small,batch=20,spool=$TMP/spool-small" \
 		"$EMITTER" 600 >/dev/null 2>"$TMP/small.err"
 	got=$(ch_query "SELECT count(), countIf(name != concat('rec-', toString(seq))) FROM small FINAL")
