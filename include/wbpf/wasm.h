@@ -265,6 +265,13 @@ const char *wbpf_func__name(const struct wbpf_func *fn);
  * a guest exit returns -ECANCELED with err->kind = WBPF_ERR_EXIT. */
 int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t nargs,
 		    struct wbpf_val *results, size_t nresults, struct wbpf_error *err);
+/* The same with raw slots laid out as a host function's: parameters in
+ * slots[0..n), results written to slots[0..m); `slots` holds the larger
+ * of the two. For a host calling the same function per event, with its
+ * type checked once (wbpf_func__type): nothing is checked or boxed per
+ * call. Functions taking or returning references are refused
+ * (WBPF_ERR_ARG): a raw slot is no proof of a valid reference. */
+int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_error *err);
 
 /* ---------------------------------------------------- memory / globals */
 

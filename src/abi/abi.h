@@ -71,6 +71,9 @@ struct abi_poll {
 	uint32_t fn_idx;
 	const char *fn_sig;
 	struct wbpf_func *fn;
+	/* The last scratch buffer checked, [dst_addr, +dst_size). */
+	uint32_t dst_addr, dst_size;
+	uint8_t *dst;
 };
 
 /* The guest function at index idx of table 0 when it has type `sig`

@@ -142,37 +142,43 @@ static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char 
 	return fn;
 }
 
-static struct wbpf_val i32v(uint32_t v)
+/* Calls the guest with raw slots (the function's type was checked by
+ * poll_func); a trap or exit stops the poll (-ECANCELED). */
+static int call_guest(struct abi_poll *p, struct wbpf_func *fn, uint64_t *slots)
 {
-	return (struct wbpf_val){ .type = WBPF_I32, .of.i32 = v };
-}
-
-/* Calls the guest; a trap or exit stops the poll (-ECANCELED). */
-static int call_guest(struct abi_poll *p, struct wbpf_func *fn, const struct wbpf_val *args,
-		      size_t nargs, int32_t *result)
-{
-	struct wbpf_val res = { .type = WBPF_I32 };
-
 	if (!fn)
 		return -ECANCELED;
-	if (wbpf_func__call(fn, args, nargs, &res, result ? 1 : 0, &p->err)) {
+	if (wbpf_func__call_slots(fn, slots, &p->err)) {
 		p->failed = true;
 		return -ECANCELED;
 	}
-	if (result)
-		*result = (int32_t)res.of.i32;
 	return 0;
 }
 
 static void perf_lost(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, uint64_t count)
 {
 	struct abi_poll *p = ctx;
-	struct wbpf_val args[3] = { i32v(cb->ctx), i32v((uint32_t)cpu),
-				    { .type = WBPF_I64, .of.i64 = count } };
+	uint64_t slots[3] = { cb->ctx, (uint32_t)cpu, count };
 
 	if (p->style != ABI_CB_PERF || !cb->lost || p->failed)
 		return;
-	call_guest(p, poll_func(p, cb->lost, ABI_SIG_LOST), args, 3, NULL);
+	call_guest(p, poll_func(p, cb->lost, ABI_SIG_LOST), slots);
+}
+
+/* The guest's scratch buffer, checked whole once per poll (and again
+ * if a callback changes it): memory only grows and never moves, so the
+ * check holds for the rest of the poll. */
+static uint8_t *scratch(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
+{
+	void *dst;
+
+	if (p->dst && p->dst_addr == cb->buf && p->dst_size == cb->buf_size)
+		return p->dst;
+	if (abi_buf(p->c, cb->buf, cb->buf_size, &dst))
+		return NULL;
+	p->dst_addr = cb->buf;
+	p->dst_size = cb->buf_size;
+	return p->dst = dst;
 }
 
 /* Copies the record to the guest's scratch buffer: wbpf drops what does
@@ -181,24 +187,24 @@ static int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb, const v
 		       uint32_t *size)
 {
 	bool truncate = p->style == ABI_CB_COMPAT || p->style == ABI_CB_GO_EXPORT;
-	void *dst;
+	uint8_t *dst;
 
 	if (*size > cb->buf_size) {
 		if (!truncate)
 			return 1;
 		*size = cb->buf_size;
 	}
-	if (abi_buf(p->c, cb->buf, *size, &dst))
+	if (!*size)
+		return 0;
+	if (!(dst = scratch(p, cb)))
 		return -EFAULT;
-	if (*size)
-		memcpy(dst, data, *size);
+	memcpy(dst, data, *size);
 	return 0;
 }
 
 static int sample(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, const void *data, uint32_t size)
 {
 	struct abi_poll *p = ctx;
-	int32_t r = 0;
 	int err = copy_record(p, cb, data, &size);
 
 	if (err > 0 && p->style == ABI_CB_PERF)
@@ -206,16 +212,15 @@ static int sample(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, const void *
 	if (err || p->failed)
 		return p->failed ? -ECANCELED : err;
 	if (p->style == ABI_CB_PERF) {
-		struct wbpf_val args[4] = { i32v(cb->ctx), i32v((uint32_t)cpu), i32v(cb->buf),
-					    i32v(size) };
+		uint64_t slots[4] = { cb->ctx, (uint32_t)cpu, cb->buf, size };
 
-		return call_guest(p, poll_func(p, cb->sample, ABI_SIG_PERF), args, 4, NULL);
+		return call_guest(p, poll_func(p, cb->sample, ABI_SIG_PERF), slots);
 	}
-	struct wbpf_val args[3] = { i32v(cb->ctx), i32v(cb->buf), i32v(size) };
+	uint64_t slots[3] = { cb->ctx, cb->buf, size };
 
-	err = call_guest(p, poll_func(p, cb->sample, ABI_SIG_RING), args, 3, &r);
+	err = call_guest(p, poll_func(p, cb->sample, ABI_SIG_RING), slots);
 	/* As libbpf: a negative return stops the poll and becomes its result. */
-	return err ? err : (r < 0 ? r : 0);
+	return err ? err : ((int32_t)slots[0] < 0 ? (int32_t)slots[0] : 0);
 }
 
 int abi_poll(struct wbpf_caller *c, struct wbpf_bpf_host *host, int buf, int timeout_ms,

@@ -534,42 +534,95 @@ static int check_args(const struct wasm_functype *ft, const struct wbpf_val *arg
 	return 0;
 }
 
+/* The frame at the top of the stack for calling fn with `need` slots of
+ * arguments or results; NULL (with err set) when the stack is full. */
+static slot_t *call_frame(struct wbpf_func *fn, uint32_t need, struct wbpf_error *err)
+{
+	struct wbpf_store *st = fn->store;
+	slot_t *fp = st->stack_top;
+
+	if ((size_t)(st->stack_end - fp) >= need + (fn->code ? fn->code->frame_slots : 0))
+		return fp;
+	wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted calling '%s'", wbpf_func__name(fn));
+	if (err)
+		err->trap = WBPF_TRAP_STACK_EXHAUSTED;
+	return NULL;
+}
+
+/* Runs fn on fp, which holds its arguments (nparams slots). */
+static int call_on(struct wbpf_func *fn, slot_t *fp, uint32_t nparams, struct wbpf_error *err)
+{
+	int rc;
+
+	if (fn->code)
+		wasm_zero_locals(fp + nparams, fn->code->nlocals);
+	rc = wasm_interp_call(fn->store, fn, fp, err);
+	if (!rc && err)
+		err->kind = WBPF_OK;
+	return rc;
+}
+
 int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t nargs,
 		    struct wbpf_val *results, size_t nresults, struct wbpf_error *err)
 {
 	if (!fn)
 		return wasm_fail(err, WBPF_ERR_ARG, "no function given");
 	const struct wasm_functype *ft = fn->type;
-	struct wbpf_store *st = fn->store;
-	slot_t *fp = st->stack_top;
 	uint32_t nparams = wasm_slot_count(ft->types, ft->nparams);
 	uint32_t nres = wasm_slot_count(wasm_results(ft), ft->nresults);
-	uint32_t need = nparams > nres ? nparams : nres;
 	int rc = check_args(ft, args, nargs, nresults, err);
+	slot_t *fp;
 
 	if (!rc && nresults && !results)
 		rc = wasm_fail(err, WBPF_ERR_ARG, "no room given for the results");
 	if (rc)
 		return rc;
-	if ((size_t)(st->stack_end - fp) < need + (fn->code ? fn->code->frame_slots : 0)) {
-		rc = wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted calling '%s'",
-			       wbpf_func__name(fn));
-		if (err)
-			err->trap = WBPF_TRAP_STACK_EXHAUSTED;
-		return rc;
-	}
+	if (!(fp = call_frame(fn, nparams > nres ? nparams : nres, err)))
+		return -EFAULT;
 	for (size_t i = 0, k = 0; i < nargs; i++)
 		k += val_to_slots(&args[i], fp + k);
-	if (fn->code)
-		memset(fp + nparams, 0, fn->code->nlocals * sizeof(slot_t));
-	rc = wasm_interp_call(st, fn, fp, err);
+	rc = call_on(fn, fp, nparams, err);
 	if (rc)
 		return rc;
 	for (size_t i = 0, k = 0; i < ft->nresults && i < nresults; i++) {
 		results[i] = slots_to_val(wasm_results(ft)[i], fp + k);
 		k += wasm_type_slots(wasm_results(ft)[i]);
 	}
-	if (err)
-		err->kind = WBPF_OK;
 	return 0;
+}
+
+/* Whether any of the types is a reference, which a raw slot cannot be
+ * trusted to hold. */
+static bool has_refs(const uint8_t *types, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (types[i] == WBPF_FUNCREF || types[i] == WBPF_EXTERNREF)
+			return true;
+	return false;
+}
+
+int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_error *err)
+{
+	if (!fn || !slots)
+		return wasm_fail(err, WBPF_ERR_ARG, "no function or slots given");
+	const struct wasm_functype *ft = fn->type;
+	const struct wasm_compiled *code = fn->code;
+	uint32_t nparams, nres;
+	slot_t *fp;
+	int rc;
+
+	if (has_refs(ft->types, ft->nparams + ft->nresults))
+		return wasm_fail(err, WBPF_ERR_ARG, "'%s' takes or returns references",
+				 wbpf_func__name(fn));
+	nparams = code ? code->nparams : wasm_slot_count(ft->types, ft->nparams);
+	nres = code ? code->nresults : wasm_slot_count(wasm_results(ft), ft->nresults);
+	if (!(fp = call_frame(fn, nparams > nres ? nparams : nres, err)))
+		return -EFAULT;
+	/* A few slots each way: plain stores beat memcpy calls. */
+	for (uint32_t i = 0; i < nparams; i++)
+		fp[i] = slots[i];
+	rc = call_on(fn, fp, nparams, err);
+	for (uint32_t i = 0; !rc && i < nres; i++)
+		slots[i] = fp[i];
+	return rc;
 }

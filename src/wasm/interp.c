@@ -182,20 +182,6 @@ static int call_host(struct wbpf_store *st, struct wbpf_func *callee, struct wbp
 	return rc;
 }
 
-/* Most functions have a handful of locals: a call to memset costs more
- * than the stores. */
-static inline void zero_locals(slot_t *p, uint32_t n)
-{
-	switch (n) {
-	case 4: p[3] = 0; /* fall through */
-	case 3: p[2] = 0; /* fall through */
-	case 2: p[1] = 0; /* fall through */
-	case 1: p[0] = 0; /* fall through */
-	case 0: return;
-	default: memset(p, 0, n * sizeof(slot_t));
-	}
-}
-
 static int run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err,
 	       const void *const **handlers_out)
 {
@@ -698,7 +684,7 @@ do_call:
 			TRAP(WBPF_TRAP_STACK_EXHAUSTED);
 		CHARGE(1);
 		st->frames[st->depth++] = (struct wasm_frame){ ret_ip, fp, fn };
-		zero_locals(nfp + code->nparams, code->nlocals);
+		wasm_zero_locals(nfp + code->nparams, code->nlocals);
 		if (wasm_jit_native(code)) {
 			rc = wasm_jit_run(st, callee, nfp, false, err);
 			st->depth--;

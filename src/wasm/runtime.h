@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "wasm/module.h"
 
@@ -137,6 +138,20 @@ struct wbpf_store {
 };
 
 /* Is [off, off+len) inside [0, size)? Written so that nothing overflows. */
+/* Most functions have a handful of locals: a call to memset costs more
+ * than the stores. */
+static inline void wasm_zero_locals(slot_t *p, uint32_t n)
+{
+	switch (n) {
+	case 4: p[3] = 0; /* fall through */
+	case 3: p[2] = 0; /* fall through */
+	case 2: p[1] = 0; /* fall through */
+	case 1: p[0] = 0; /* fall through */
+	case 0: return;
+	default: memset(p, 0, n * sizeof(slot_t));
+	}
+}
+
 static inline bool wasm_range_ok(uint64_t size, uint64_t off, uint64_t len)
 {
 	return off <= size && len <= size - off;

@@ -572,6 +572,37 @@ static void test_trap_strings(void)
 	}
 }
 
+/* Raw slots as a host function has them: the same results as typed
+ * calls, traps reported, references refused. */
+static void test_call_slots(void)
+{
+	struct wbpf_error err = { 0 };
+	struct fixture fx;
+	uint64_t s[4];
+
+	if (!fixture_open(&fx, "api", NULL))
+		return;
+	s[0] = (uint32_t)-5;
+	s[1] = 3;
+	if (CHECK(!wbpf_func__call_slots(wbpf_instance__func(fx.inst, "add"), s, &err)))
+		CHECK_EQ((uint32_t)s[0], (uint32_t)-2);
+	s[0] = 0x1122334455667788ull;
+	s[1] = 0xdeadbeef;
+	if (CHECK(!wbpf_func__call_slots(wbpf_instance__func(fx.inst, "swap"), s, &err))) {
+		CHECK_EQ((uint32_t)s[0], 0xdeadbeef);
+		CHECK_EQ(s[1], 0x1122334455667788ull);
+	}
+	s[0] = 0xfffffff0u;
+	CHECK_EQ(wbpf_func__call_slots(wbpf_instance__func(fx.inst, "load"), s, &err), -EFAULT);
+	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_MEM_OOB);
+	s[0] = 0;
+	CHECK(wbpf_func__call_slots(wbpf_instance__func(fx.inst, "id_ref"), s, &err) < 0);
+	CHECK_EQ(err.kind, WBPF_ERR_ARG);
+	CHECK(wbpf_func__call_slots(NULL, s, &err) < 0 && err.kind == WBPF_ERR_ARG);
+	CHECK_EQ(CALL_I32(fx.inst, "add", 2, 20, 22), 42);
+	fixture_close(&fx);
+}
+
 static const struct check_test tests[] = {
 	{ "load_malformed", test_load_malformed },
 	{ "load_invalid", test_load_invalid },
@@ -583,6 +614,7 @@ static const struct check_test tests[] = {
 	{ "imports_missing", test_imports_missing },
 	{ "call_typed", test_call_typed },
 	{ "call_bad_args", test_call_bad_args },
+	{ "call_slots", test_call_slots },
 	{ "func_type_and_name", test_func_type_and_name },
 	{ "instance_exports", test_instance_exports },
 	{ "memory_rw", test_memory_rw },
