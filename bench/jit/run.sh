@@ -7,7 +7,8 @@
 #     compiling tier's extra time per 100 KiB of module;
 #  2. start to first attached program of execsnoop under `wbpf run`
 #     (bench/bpf/startup.c, root) for the same engines and plain libbpf;
-#  3. ring-buffer event throughput (bench/bpf/flood.c, root) per engine.
+#  3. ring-buffer event cost (bench/bpf/flood.c, root): native and each
+#     engine's guest paths, CPU time per event with and without production.
 # usage: bench/jit/run.sh BUILD_DIR     (make bench-jit)
 set -u
 build=${1:-build}
@@ -61,10 +62,6 @@ attach "compiling tier, no cache (compiles at every start)" \
 attach "compiling tier, warm cache" \
 	"$build"/wbpf run --engine compile --code-cache "$cache" "$snoop".wasm
 echo
-for engine in interp compile; do
-	echo "### Ring-buffer events, guest on the $engine engine"
-	echo
-	WBPF_ENGINE=$engine WBPF_CODE_CACHE=off "$bdir"/bpf/flood "$build"/bpf/bench/bpf/flood.bpf.o \
-		"$bdir"/bpf/flood_guest.wasm 2000000
-	echo
-done
+echo "### Ring-buffer events, native and each engine's guest paths"
+echo
+"$bdir"/bpf/flood "$build"/bpf/bench/bpf/flood.bpf.o "$bdir"/bpf/flood_guest.wasm 2000000
