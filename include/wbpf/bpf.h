@@ -216,12 +216,30 @@ struct wbpf_bpf_cb {
 /* Called by polls, with the dispatcher's `ctx`. sample returns 0 when the
  * record was delivered, > 0 when it was dropped (counted as lost), < 0 to
  * stop the poll, which then returns that value. cpu is -1 for rings. */
+struct wbpf_bpf_records;
 struct wbpf_bpf_dispatch {
 	int (*sample)(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, const void *data,
 		      uint32_t size);
 	void (*lost)(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, uint64_t count);
 	void *ctx;
 };
+
+/* wbpf_bpf_host__buffer_poll, except that a ring buffer's ready records
+ * are pulled by drain (wbpf_bpf_records__next) rather than handed to
+ * d->sample one by one, so that it can deliver them in a loop of its own.
+ * drain returns 0, or < 0 to end the poll with that value. Perf buffers
+ * (and a record a batch read left behind) still go to d. */
+int wbpf_bpf_host__buffer_drain(struct wbpf_bpf_host *host, int buf, int timeout_ms,
+				const struct wbpf_bpf_dispatch *d,
+				int (*drain)(void *ctx, struct wbpf_bpf_records *records));
+/* The next ready record of a drain: 1 with its callback parameters, data
+ * and size set, 0 when none is left. The bytes stay valid (and the record
+ * unconsumed in the ring) until the next call; each record handed out
+ * counts as delivered unless dropped. */
+int wbpf_bpf_records__next(struct wbpf_bpf_records *records, const struct wbpf_bpf_cb **cb,
+			   const void **data, uint32_t *size);
+/* The record last handed out counts as lost instead (it did not fit). */
+void wbpf_bpf_records__drop(struct wbpf_bpf_records *records);
 
 int wbpf_bpf_host__ringbuf_new(struct wbpf_bpf_host *host, int map, const struct wbpf_bpf_cb *cb);
 int wbpf_bpf_host__ringbuf_add(struct wbpf_bpf_host *host, int rb, int map,

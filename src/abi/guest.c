@@ -223,12 +223,76 @@ static int sample(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, const void *
 	return err ? err : ((int32_t)slots[0] < 0 ? (int32_t)slots[0] : 0);
 }
 
+/* Ring records pulled by the guest's callback calls themselves: one
+ * series (wbpf_func__call_each) per run of records with the same
+ * callback, so that the engine is entered once per run, not per record. */
+struct abi_drain {
+	struct abi_poll *p;
+	struct wbpf_bpf_records *rs;
+	struct wbpf_func *fn;	/* the series' callback */
+	const struct wbpf_bpf_cb *cb;
+	const void *data;
+	uint32_t size;
+	bool have;		/* a record pulled, not given yet */
+	bool called;		/* slots holds a callback's result */
+};
+
+static int drain_next(void *ctx, uint64_t *slots)
+{
+	struct abi_drain *d = ctx;
+	uint32_t size;
+	int err;
+
+	/* As libbpf: a negative return stops the poll and becomes its result. */
+	if (d->called && (int32_t)slots[0] < 0)
+		return (int32_t)slots[0];
+	d->called = false;
+	do {
+		if (!d->have && wbpf_bpf_records__next(d->rs, &d->cb, &d->data, &d->size) <= 0)
+			return 0;
+		d->have = true;
+		if (poll_func(d->p, d->cb->sample, ABI_SIG_RING) != d->fn)
+			return 0; /* another callback: another series */
+		d->have = false;
+		size = d->size;
+		if ((err = copy_record(d->p, d->cb, d->data, &size)) > 0)
+			wbpf_bpf_records__drop(d->rs);
+	} while (err > 0);
+	if (err)
+		return err;
+	slots[0] = d->cb->ctx;
+	slots[1] = d->cb->buf;
+	slots[2] = size;
+	d->called = true;
+	return 1;
+}
+
+static int drain(void *ctx, struct wbpf_bpf_records *rs)
+{
+	struct abi_drain d = { .p = ctx, .rs = rs };
+	uint64_t slots[3];
+	int rc = 0;
+
+	while (!rc && (d.have || wbpf_bpf_records__next(rs, &d.cb, &d.data, &d.size) > 0)) {
+		d.have = true;
+		if (!(d.fn = poll_func(d.p, d.cb->sample, ABI_SIG_RING)))
+			return -ECANCELED;
+		rc = wbpf_func__call_each(d.fn, slots, drain_next, &d, &d.p->err);
+		if (d.p->err.kind != WBPF_OK) {
+			d.p->failed = true;
+			return -ECANCELED;
+		}
+	}
+	return rc;
+}
+
 int abi_poll(struct wbpf_caller *c, struct wbpf_bpf_host *host, int buf, int timeout_ms,
 	     enum abi_cb_style style, uint64_t *slots)
 {
 	struct abi_poll p = { .c = c, .style = style };
 	struct wbpf_bpf_dispatch d = { sample, perf_lost, &p };
-	int r = wbpf_bpf_host__buffer_poll(host, buf, timeout_ms, &d);
+	int r = wbpf_bpf_host__buffer_drain(host, buf, timeout_ms, &d,
+					    style == ABI_CB_PERF ? NULL : drain);
 
 	if (!p.failed)
 		return abi_ret(slots, r);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ring and perf buffers. libbpf does the reading; each record goes to the
- * poll's dispatcher with the callback parameters of the map it came from.
- * Waiting is ours: one epoll set holding libbpf's epoll fd and the host's
- * wake fd, so that an interrupt ends a blocked poll.
+ * Ring and perf buffers. Each record goes to the poll's dispatcher with
+ * the callback parameters of the map it came from, or the dispatcher
+ * pulls the records itself (drain). libbpf reads perf buffers; ring
+ * buffers are read here, from the kernel's mappings as libbpf maps them,
+ * so that a dispatcher can pull records one at a time. Waiting is ours:
+ * one epoll set holding the rings' map fds (or libbpf's perf epoll fd)
+ * and the host's wake fd, so that an interrupt ends a blocked poll.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "bpf/internal.h"
 
@@ -91,18 +98,16 @@ static int batch_sample(struct bpf_buffer *b, struct bpf_ring *r, const void *da
 	return 0;
 }
 
-static int ring_sample(void *ctx, void *data, size_t size)
+static int ring_sample(struct bpf_ring *r, const void *data, uint32_t size)
 {
-	struct bpf_ring *r = ctx;
 	struct bpf_buffer *b = r->buf;
-	uint32_t size32 = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	int ret;
 
 	if (b->stop_err)
 		return b->stop_err;
 	if (b->batch)
-		return batch_sample(b, r, data, size32);
-	ret = b->d->sample(b->d->ctx, &r->cb, -1, data, size32);
+		return batch_sample(b, r, data, size);
+	ret = b->d->sample(b->d->ctx, &r->cb, -1, data, size);
 	if (ret < 0)
 		return b->stop_err = ret;
 	if (ret > 0)
@@ -156,18 +161,168 @@ static int ring_add(struct bpf_buffer *b, struct bpf_map_ent *m, const struct wb
 	return 0;
 }
 
-static int epoll_setup(struct wbpf_bpf_host *host, struct bpf_buffer *b, int inner)
+static int epoll_add(struct bpf_buffer *b, int fd, uint32_t tag)
 {
-	struct epoll_event in = { .events = EPOLLIN, .data.u32 = 0 };
-	struct epoll_event wake = { .events = EPOLLIN, .data.u32 = WAKE_TAG };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 
+	return epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int epoll_setup(struct wbpf_bpf_host *host, struct bpf_buffer *b)
+{
 	b->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (b->epfd < 0)
 		return -errno;
-	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, inner, &in) ||
-	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, host->wake_fd, &wake))
+	return epoll_add(b, host->wake_fd, WAKE_TAG);
+}
+
+static void ring_unmap(struct bpf_ring *r)
+{
+	if (r->cons_pos)
+		munmap(r->cons_pos, (size_t)sysconf(_SC_PAGESIZE));
+	if (r->prod_pos)
+		munmap((void *)r->prod_pos, r->prod_len);
+	r->cons_pos = NULL;
+	r->prod_pos = NULL;
+}
+
+/* Maps ring r's kernel memory as libbpf does (the consumer page
+ * read-write, the producer page and the data twice read-only) and has
+ * its fd woken on. */
+static int ring_open(struct bpf_buffer *b, struct bpf_ring *r)
+{
+	int fd = bpf_map__fd(r->map->map);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->cons_pos = p;
+	r->prod_len = page + 2 * (size_t)info.max_entries;
+	p = mmap(NULL, r->prod_len, PROT_READ, MAP_SHARED, fd, (off_t)page);
+	if (p == MAP_FAILED) {
+		int err = -errno;
+
+		ring_unmap(r);
+		return err;
+	}
+	r->prod_pos = p;
+	r->data = (const uint8_t *)p + page;
+	r->mask = info.max_entries - 1;
+	return epoll_add(b, fd, 0);
+}
+
+/* ------------------------------------------------------- ring reading */
+
+/* Past the record at r->cons; the producer may reuse the space. */
+static void ring_consume(struct bpf_ring *r, uint64_t pos)
+{
+	r->cons = pos;
+	__atomic_store_n(r->cons_pos, pos, __ATOMIC_RELEASE);
+}
+
+/* The data of ring r's next ready record (discarded ones skipped), its
+ * size and the position past it; NULL when the producer has no record
+ * ready. The acquired header makes the data visible. */
+static const uint8_t *ring_peek(struct bpf_ring *r, uint32_t *size, uint64_t *next)
+{
+	const uint32_t flags = BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT;
+	uint64_t prod = __atomic_load_n(r->prod_pos, __ATOMIC_ACQUIRE);
+
+	while (r->cons < prod) {
+		const uint8_t *rec = r->data + (r->cons & r->mask);
+		uint32_t len = __atomic_load_n((const uint32_t *)rec, __ATOMIC_ACQUIRE);
+		uint64_t end = r->cons + ((BPF_RINGBUF_HDR_SZ + (len & ~flags) + 7) & ~7ull);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			return NULL;
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			*size = len & ~flags;
+			*next = end;
+			return rec + BPF_RINGBUF_HDR_SZ;
+		}
+		ring_consume(r, end);
+	}
+	return NULL;
+}
+
+/* Where each ring's consumer is: ours, unless someone else consumed. */
+static void rings_sync(struct bpf_buffer *b)
+{
+	for (size_t i = 0; i < b->nrings; i++)
+		b->rings[i]->cons = __atomic_load_n(b->rings[i]->cons_pos, __ATOMIC_ACQUIRE);
+}
+
+/* Every ready record to ring_sample, ring after ring, each consumed as
+ * it is delivered (as libbpf's consume does). */
+static int rings_consume(struct bpf_buffer *b)
+{
+	for (size_t i = 0; i < b->nrings; i++) {
+		struct bpf_ring *r = b->rings[i];
+		const uint8_t *data;
+		uint32_t size;
+		uint64_t next;
+
+		while ((data = ring_peek(r, &size, &next))) {
+			int err = ring_sample(r, data, size);
+
+			ring_consume(r, next);
+			if (err < 0)
+				return err;
+		}
+	}
 	return 0;
+}
+
+/* The record handed out last: consumed now, and counted. */
+static void records_settle(struct wbpf_bpf_records *rs)
+{
+	if (!rs->held)
+		return;
+	ring_consume(rs->buf->rings[rs->ring], rs->next);
+	if (rs->dropped)
+		count_lost(rs->buf, 1);
+	else
+		count_delivered(rs->buf);
+	rs->held = rs->dropped = false;
+}
+
+int wbpf_bpf_records__next(struct wbpf_bpf_records *rs, const struct wbpf_bpf_cb **cb,
+			   const void **data, uint32_t *size)
+{
+	struct bpf_buffer *b = rs->buf;
+
+	records_settle(rs);
+	for (; rs->ring < b->nrings; rs->ring++) {
+		struct bpf_ring *r = b->rings[rs->ring];
+
+		if ((*data = ring_peek(r, size, &rs->next))) {
+			*cb = &r->cb;
+			rs->held = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void wbpf_bpf_records__drop(struct wbpf_bpf_records *rs)
+{
+	rs->dropped = rs->held;
+}
+
+/* A pull poll: the dispatcher drains; what it took last is settled. */
+static int rings_drain(struct bpf_buffer *b)
+{
+	struct wbpf_bpf_records rs = { .buf = b };
+	int err = b->drain(b->d->ctx, &rs);
+
+	records_settle(&rs);
+	return err < 0 ? (b->stop_err = err) : 0;
 }
 
 static struct bpf_map_ent *buffer_map(struct wbpf_bpf_host *host, int map,
@@ -187,17 +342,18 @@ static struct bpf_map_ent *buffer_map(struct wbpf_bpf_host *host, int map,
 static int buffer_create(struct wbpf_bpf_host *host, struct bpf_buffer *b, struct bpf_map_ent *m,
 			 uint32_t page_cnt)
 {
-	int fd = bpf_map__fd(m->map);
-	void *ctx = b->rings[0];
+	int err = epoll_setup(host, b);
 
-	errno = 0;
+	if (err)
+		return err;
 	if (b->kind == WBPF_HANDLE_RINGBUF)
-		b->rb = ring_buffer__new(fd, ring_sample, ctx, NULL);
-	else
-		b->pb = perf_buffer__new(fd, page_cnt, perf_sample, perf_lost, ctx, NULL);
-	if (!b->rb && !b->pb)
+		return ring_open(b, b->rings[0]);
+	errno = 0;
+	b->pb = perf_buffer__new(bpf_map__fd(m->map), page_cnt, perf_sample, perf_lost, b->rings[0],
+				 NULL);
+	if (!b->pb)
 		return errno ? -errno : -EINVAL;
-	return epoll_setup(host, b, b->rb ? ring_buffer__epoll_fd(b->rb) : perf_buffer__epoll_fd(b->pb));
+	return epoll_add(b, perf_buffer__epoll_fd(b->pb), 0);
 }
 
 /* The counts of map's buffers of this kind, made on first use. */
@@ -284,8 +440,9 @@ int wbpf_bpf_host__ringbuf_add(struct wbpf_bpf_host *host, int rb, int map,
 		return err;
 	if ((err = ring_add(b, m, cb)))
 		return err;
-	err = ring_buffer__add(b->rb, bpf_map__fd(m->map), ring_sample, b->rings[b->nrings - 1]);
+	err = ring_open(b, b->rings[b->nrings - 1]);
 	if (err) {
+		ring_unmap(b->rings[b->nrings - 1]);
 		free(b->rings[--b->nrings]);
 		return err;
 	}
@@ -360,22 +517,27 @@ static int buffer_run(struct wbpf_bpf_host *host, struct bpf_buffer *b, int time
 	host->polling = true;
 	b->delivered = 0;
 	b->stop_err = 0;
+	if (!b->pb)
+		rings_sync(b);
 	if (p->has) {
 		p->has = false;
 		err = ring_sample(b->rings[p->ring], p->data, p->size);
 	}
 	if (!err && !b->delivered && timeout_ms != 0)
 		err = buffer_wait(b, timeout_ms);
-	if (!err)
-		err = b->rb ? ring_buffer__consume(b->rb) : perf_buffer__consume(b->pb);
+	if (!err && b->pb)
+		err = perf_buffer__consume(b->pb);
+	else if (!err)
+		err = b->drain ? rings_drain(b) : rings_consume(b);
 	host->polling = false;
 	if (b->stop_err)
 		return b->stop_err;
 	return err < 0 ? err : b->delivered;
 }
 
-int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
-			       const struct wbpf_bpf_dispatch *d)
+int wbpf_bpf_host__buffer_drain(struct wbpf_bpf_host *host, int buf, int timeout_ms,
+				const struct wbpf_bpf_dispatch *d,
+				int (*drain)(void *ctx, struct wbpf_bpf_records *records))
 {
 	struct bpf_buffer *b = buffer_get(host, buf);
 	int ret;
@@ -385,9 +547,17 @@ int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_
 	if (host->polling)
 		return -EBUSY;
 	b->d = d;
+	b->drain = drain;
 	ret = buffer_run(host, b, timeout_ms);
 	b->d = NULL;
+	b->drain = NULL;
 	return ret;
+}
+
+int wbpf_bpf_host__buffer_poll(struct wbpf_bpf_host *host, int buf, int timeout_ms,
+			       const struct wbpf_bpf_dispatch *d)
+{
+	return wbpf_bpf_host__buffer_drain(host, buf, timeout_ms, d, NULL);
 }
 
 int wbpf_bpf_host__ringbuf_read(struct wbpf_bpf_host *host, int rb, void *buf, size_t size,
@@ -442,9 +612,9 @@ void buffer_release(struct wbpf_bpf_host *host, struct bpf_buffer *b)
 	for (size_t i = 0; i < b->nrings; i++) {
 		if (b->rings[i]->map->buffer == b->handle)
 			b->rings[i]->map->buffer = 0;
+		ring_unmap(b->rings[i]);
 		free(b->rings[i]);
 	}
-	ring_buffer__free(b->rb);
 	perf_buffer__free(b->pb);
 	if (b->epfd >= 0)
 		close(b->epfd);

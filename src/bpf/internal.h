@@ -80,6 +80,23 @@ struct bpf_ring {
 	struct bpf_map_ent *map;
 	struct wbpf_bpf_cb cb;
 	uint32_t index; /* in buf->rings: the ring number of batch records */
+	/* Ring buffers are read here, not by libbpf (buffer.c): the kernel's
+	 * consumer page (ours to write), its producer page and data pages
+	 * (mapped twice in a row, so that no record wraps). */
+	uint64_t *cons_pos;
+	const uint64_t *prod_pos;
+	const uint8_t *data;
+	uint64_t mask;	  /* data size - 1 */
+	size_t prod_len;  /* of the producer mapping */
+	uint64_t cons;	  /* the next record's position */
+};
+
+/* A pull poll's view of the records (wbpf_bpf_records__next). */
+struct wbpf_bpf_records {
+	struct bpf_buffer *buf;
+	size_t ring;		/* the ring being read */
+	uint64_t next;		/* the position past the record handed out */
+	bool held, dropped;	/* a record was handed out; as lost */
 };
 
 /* The destination of wbpf_bpf_host__ringbuf_read. */
@@ -110,9 +127,8 @@ struct bpf_buffer_stat {
 struct bpf_buffer {
 	enum wbpf_bpf_handle_kind kind; /* RINGBUF or PERFBUF */
 	struct bpf_buffer_stat *stat;	/* NULL past BUFFERS_MAX maps */
-	struct ring_buffer *rb;
-	struct perf_buffer *pb;
-	int epfd; /* the libbpf buffer's epoll fd and the host's wake fd */
+	struct perf_buffer *pb; /* perf buffers: libbpf's */
+	int epfd; /* the rings' map fds (or the perf buffer's epoll fd) and the host's wake fd */
 	int handle;
 	size_t nrings;
 	struct bpf_ring **rings; /* stable addresses: libbpf keeps them as ctx */
@@ -120,6 +136,7 @@ struct bpf_buffer {
 	struct bpf_pending pending;
 	/* Set during a poll (d) or a batch read (batch). */
 	const struct wbpf_bpf_dispatch *d;
+	int (*drain)(void *ctx, struct wbpf_bpf_records *records);
 	struct bpf_batch *batch;
 	int delivered;
 	int stop_err;

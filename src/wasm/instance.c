@@ -601,23 +601,33 @@ static bool has_refs(const uint8_t *types, uint32_t n)
 	return false;
 }
 
-int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_error *err)
+/* The checks of a raw call: the slots fn takes and returns, and its
+ * frame in *fp. */
+static int raw_frame(struct wbpf_func *fn, const uint64_t *slots, uint32_t *nparams,
+		     uint32_t *nres, slot_t **fp, struct wbpf_error *err)
 {
 	if (!fn || !slots)
 		return wasm_fail(err, WBPF_ERR_ARG, "no function or slots given");
 	const struct wasm_functype *ft = fn->type;
 	const struct wasm_compiled *code = fn->code;
-	uint32_t nparams, nres;
-	slot_t *fp;
-	int rc;
 
 	if (has_refs(ft->types, ft->nparams + ft->nresults))
 		return wasm_fail(err, WBPF_ERR_ARG, "'%s' takes or returns references",
 				 wbpf_func__name(fn));
-	nparams = code ? code->nparams : wasm_slot_count(ft->types, ft->nparams);
-	nres = code ? code->nresults : wasm_slot_count(wasm_results(ft), ft->nresults);
-	if (!(fp = call_frame(fn, nparams > nres ? nparams : nres, err)))
-		return -EFAULT;
+	*nparams = code ? code->nparams : wasm_slot_count(ft->types, ft->nparams);
+	*nres = code ? code->nresults : wasm_slot_count(wasm_results(ft), ft->nresults);
+	*fp = call_frame(fn, *nparams > *nres ? *nparams : *nres, err);
+	return *fp ? 0 : -EFAULT;
+}
+
+int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_error *err)
+{
+	uint32_t nparams, nres;
+	slot_t *fp;
+	int rc = raw_frame(fn, slots, &nparams, &nres, &fp, err);
+
+	if (rc)
+		return rc;
 	/* A few slots each way: plain stores beat memcpy calls. */
 	for (uint32_t i = 0; i < nparams; i++)
 		fp[i] = slots[i];
@@ -625,4 +635,20 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
 	for (uint32_t i = 0; !rc && i < nres; i++)
 		slots[i] = fp[i];
 	return rc;
+}
+
+int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,
+			 int (*next)(void *ctx, uint64_t *slots), void *ctx, struct wbpf_error *err)
+{
+	struct wasm_each each = { .slots = slots, .next = next, .ctx = ctx };
+	slot_t *fp;
+	int rc = raw_frame(fn, slots, &each.nparams, &each.nresults, &fp, err);
+
+	if (rc)
+		return rc;
+	if (!next)
+		return wasm_fail(err, WBPF_ERR_ARG, "no next() given");
+	if (err)
+		err->kind = WBPF_OK;
+	return wasm_interp_call_each(fn->store, fn, fp, &each, err);
 }

@@ -769,15 +769,13 @@ const void *const *wasm_interp_handlers(void)
 	return handlers;
 }
 
-int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
+/* Entering the engine from the host: the outermost entry starts the
+ * fuel accounting and clears the interrupt and the pending error. */
+static int host_enter(struct wbpf_store *st, struct wbpf_error *err)
 {
-	const uint32_t entry_depth = st->depth;
-	struct wbpf_func *const outer = st->running;
-	struct wasm_landing landing;
-	int rc;
-
 	if (st->nesting >= MAX_NESTING) {
-		rc = wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted (host/wasm nesting)");
+		int rc = wasm_fail(err, WBPF_ERR_TRAP, "call stack exhausted (host/wasm nesting)");
+
 		if (err)
 			err->trap = WBPF_TRAP_STACK_EXHAUSTED;
 		return rc;
@@ -790,16 +788,49 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		st->pending.msg[0] = 0;
 	}
 	st->nesting++;
-	if (fn->host) {
-		uint32_t np = wasm_slot_count(fn->type->types, fn->type->nparams);
-		uint32_t nr = wasm_slot_count(wasm_results(fn->type), fn->type->nresults);
+	return 0;
+}
 
-		rc = call_host(st, fn, NULL, fp, fp + (np > nr ? np : nr));
-		if (rc) {
-			if (err)
-				*err = st->pending;
-			rc = st->pending.kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
-		}
+static void host_leave(struct wbpf_store *st, struct wbpf_func *outer)
+{
+	st->running = outer;
+	if (--st->nesting == 0)
+		return_fuel(st);
+}
+
+/* A host function called from the host: its trap or exit in err. */
+static int host_direct(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		       struct wbpf_error *err)
+{
+	uint32_t np = wasm_slot_count(fn->type->types, fn->type->nparams);
+	uint32_t nr = wasm_slot_count(wasm_results(fn->type), fn->type->nresults);
+
+	if (!call_host(st, fn, NULL, fp, fp + (np > nr ? np : nr)))
+		return 0;
+	if (err)
+		*err = st->pending;
+	return st->pending.kind == WBPF_ERR_EXIT ? -ECANCELED : -EFAULT;
+}
+
+/* A wasm function, inside the caller's landing. */
+static int wasm_direct(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		       struct wbpf_error *err)
+{
+	return wasm_jit_native(fn->code) ? wasm_jit_run(st, fn, fp, true, err) :
+	       run(st, fn, fp, err, NULL);
+}
+
+int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
+{
+	const uint32_t entry_depth = st->depth;
+	struct wbpf_func *const outer = st->running;
+	struct wasm_landing landing;
+	int rc = host_enter(st, err);
+
+	if (rc)
+		return rc;
+	if (fn->host) {
+		rc = host_direct(st, fn, fp, err);
 	} else if (sigsetjmp(landing.jump, 0)) {
 		/* A load or store hit a guard region. */
 		wasm_guard_leave(&landing);
@@ -808,12 +839,59 @@ int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, st
 		rc = -EFAULT;
 	} else {
 		wasm_guard_enter(&landing, st);
-		rc = wasm_jit_native(fn->code) ? wasm_jit_run(st, fn, fp, true, err) :
-		     run(st, fn, fp, err, NULL);
+		rc = wasm_direct(st, fn, fp, err);
 		wasm_guard_leave(&landing);
 	}
-	st->running = outer;
-	if (--st->nesting == 0)
-		return_fuel(st);
+	host_leave(st, outer);
+	return rc;
+}
+
+/* One call of a series: arguments in, results out. */
+static int call_one(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		    const struct wasm_each *each, struct wbpf_error *err)
+{
+	int rc;
+
+	for (uint32_t i = 0; i < each->nparams; i++)
+		fp[i] = each->slots[i];
+	if (fn->host) {
+		rc = host_direct(st, fn, fp, err);
+	} else {
+		wasm_zero_locals(fp + each->nparams, fn->code->nlocals);
+		rc = wasm_direct(st, fn, fp, err);
+	}
+	for (uint32_t i = 0; !rc && i < each->nresults; i++)
+		each->slots[i] = fp[i];
+	return rc;
+}
+
+int wasm_interp_call_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+			  const struct wasm_each *each, struct wbpf_error *err)
+{
+	const uint32_t entry_depth = st->depth;
+	struct wbpf_func *const outer = st->running;
+	struct wasm_landing landing;
+	int rc = host_enter(st, err);
+
+	if (rc)
+		return rc;
+	if (sigsetjmp(landing.jump, 0)) {
+		wasm_guard_leave(&landing);
+		trap_error(st, WBPF_TRAP_MEM_OOB, err);
+		st->depth = entry_depth;
+		host_leave(st, outer);
+		return -EFAULT;
+	}
+	/* One landing for the series; the host's next() runs outside it. */
+	wasm_guard_enter(&landing, st);
+	for (;;) {
+		wasm_guard_pause(true);
+		rc = each->next(each->ctx, each->slots);
+		wasm_guard_pause(false);
+		if (rc <= 0 || (rc = call_one(st, fn, fp, each, err)))
+			break;
+	}
+	wasm_guard_leave(&landing);
+	host_leave(st, outer);
 	return rc;
 }

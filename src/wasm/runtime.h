@@ -161,6 +161,19 @@ static inline bool wasm_range_ok(uint64_t size, uint64_t off, uint64_t len)
 const void *const *wasm_interp_handlers(void);
 /* Runs fn with its arguments in fp[0..); results land in fp[0..). */
 int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
+/* wbpf_func__call_each's series: slots holds nparams arguments, then the
+ * nresults results; next fills them in before each call. */
+struct wasm_each {
+	uint64_t *slots;
+	uint32_t nparams, nresults;
+	int (*next)(void *ctx, uint64_t *slots);
+	void *ctx;
+};
+/* Calls fn for each event of the series under one landing and one entry
+ * into the engine (fp: the frame, checked for room). Returns next()'s
+ * value when it ends the series (<= 0), or the first call's failure. */
+int wasm_interp_call_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+			  const struct wasm_each *each, struct wbpf_error *err);
 /* For the compiling tier: runs fn in the interpreter from a frame already
  * set up (no landing, no nesting count); refuels the running budget; and
  * describes a trap of compiled code at the current depth. */

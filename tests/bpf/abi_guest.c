@@ -83,7 +83,7 @@ struct map_info {
 	uint32_t type, key_size, value_size, max_entries, map_flags, value_stride, ncpus, reserved;
 };
 
-enum mode { NORMAL, TRAP, LOOP, REENTER, BAD_SCRATCH };
+enum mode { NORMAL, TRAP, LOOP, REENTER, BAD_SCRATCH, STOP };
 
 static uint8_t elf[512 * 1024];
 static uint8_t scratch_ring[64], scratch_perf[64];
@@ -104,14 +104,18 @@ EXPORT(elf_buf) uint8_t *elf_buf(void)
 	return elf;
 }
 
-/* Rings keep order; perf buffers only per CPU. */
+static struct tally compat_tally;
+
+/* Rings keep order; perf buffers only per CPU. The wasm_bpf object
+ * records every process's getppid (it cannot set the .rodata pid), so
+ * ours only increase there: any shell starting meanwhile takes a number. */
 static int record(struct tally *t, const void *data, uint32_t size)
 {
 	const struct event *e = data;
+	int gap = t == &compat_tally ? e->seq <= t->last_seq : e->seq != t->last_seq + 1;
 
 	/* Perf records come padded to 8 bytes with their header. */
-	if (size < sizeof(*e) || e->pid != pid ||
-	    (t != &perf_tally && t->last_seq && e->seq != t->last_seq + 1))
+	if (size < sizeof(*e) || e->pid != pid || (t != &perf_tally && t->last_seq && gap))
 		t->bad++;
 	t->last_seq = e->seq;
 	t->n++;
@@ -131,6 +135,9 @@ static int on_ring(void *ctx, void *data, uint32_t size)
 		    ringbuf_free(rb) != -EBUSY)
 			((struct tally *)ctx)->bad++;
 	}
+	/* As libbpf's: a negative return ends the poll with it. */
+	if (mode == STOP)
+		return record(ctx, data, size) - 42;
 	return record(ctx, data, size);
 }
 
@@ -333,7 +340,6 @@ EXPORT(close_all) int close_all(void)
 
 /* ------------------------------------------------------------ wasm_bpf */
 
-static struct tally compat_tally;
 static uint8_t compat_data[64];
 
 static int on_compat(void *ctx, void *data, int size)

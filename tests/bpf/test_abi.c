@@ -123,6 +123,15 @@ static void test_wbpf(void)
 	CHECK_EQ(CALL0(&g, "poll_once"), 1);
 	CHECK_EQ(CALL0(&g, "ring_bad"), 0);
 
+	/* A negative return ends the poll with it, after that one record:
+	 * each poll takes the next, none is lost or seen twice. */
+	CALL1(&g, "set_mode", 5);
+	hit_tracepoints(3);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(CALL0(&g, "poll_once"), -42);
+	CHECK_EQ(CALL0(&g, "poll_once"), 0);
+	CHECK_EQ(CALL0(&g, "ring_bad"), 0);
+
 	/* A trapping callback: the poll traps with it. */
 	CALL1(&g, "set_mode", 1);
 	hit_tracepoints(1);

@@ -603,6 +603,57 @@ static void test_call_slots(void)
 	fixture_close(&fx);
 }
 
+/* wbpf_func__call_each's events: "add" on (i, 10 * i), each result seen
+ * by the next call to next(); `stop` is what next returns at the end. */
+struct series {
+	int calls, stop;
+	uint64_t sum, arg;
+};
+
+static int series_next(void *ctx, uint64_t *slots)
+{
+	struct series *s = ctx;
+
+	if (s->calls)
+		s->sum += (uint32_t)slots[0];
+	if (s->calls == 3)
+		return s->stop;
+	s->calls++;
+	slots[0] = s->arg ? s->arg : (uint64_t)s->calls;
+	slots[1] = 10u * (uint64_t)s->calls;
+	return 1;
+}
+
+static void test_call_each(void)
+{
+	struct wbpf_error err = { 0 };
+	struct series s = { 0 };
+	struct fixture fx;
+	uint64_t slots[2];
+
+	if (!fixture_open(&fx, "api", NULL))
+		return;
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
+				      &err), 0);
+	CHECK_EQ(err.kind, WBPF_OK);
+	CHECK_EQ(s.sum, 66);
+	s = (struct series){ .stop = -7 };
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
+				      &err), -7);
+	CHECK_EQ(err.kind, WBPF_OK);
+	/* A trap in the first call ends the series with it. */
+	s = (struct series){ .arg = 0xfffffff0u };
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "load"), slots, series_next, &s,
+				      &err), -EFAULT);
+	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_MEM_OOB);
+	CHECK_EQ(s.calls, 1);
+	CHECK(wbpf_func__call_each(wbpf_instance__func(fx.inst, "id_ref"), slots, series_next, &s,
+				   &err) < 0);
+	CHECK_EQ(err.kind, WBPF_ERR_ARG);
+	CHECK_EQ(CALL_I32(fx.inst, "add", 2, 20, 22), 42);
+	fixture_close(&fx);
+}
+
 static const struct check_test tests[] = {
 	{ "load_malformed", test_load_malformed },
 	{ "load_invalid", test_load_invalid },
@@ -615,6 +666,7 @@ static const struct check_test tests[] = {
 	{ "call_typed", test_call_typed },
 	{ "call_bad_args", test_call_bad_args },
 	{ "call_slots", test_call_slots },
+	{ "call_each", test_call_each },
 	{ "func_type_and_name", test_func_type_and_name },
 	{ "instance_exports", test_instance_exports },
 	{ "memory_rw", test_memory_rw },
