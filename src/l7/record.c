@@ -14,12 +14,17 @@ struct out {
 	size_t size, len;
 };
 
+/* A whole piece in one copy of its own length: the keys' lengths are
+ * constants, so their copies are inlined rather than calls. */
 static inline void put(struct out *o, const char *s, size_t n)
 {
 	if (o->len < o->size) {
 		size_t room = o->size - o->len;
 
-		memcpy(o->p + o->len, s, n < room ? n : room);
+		if (n <= room)
+			memcpy(o->p + o->len, s, n);
+		else
+			memcpy(o->p + o->len, s, room);
 	}
 	o->len += n;
 }
@@ -35,9 +40,30 @@ static void put_cb(void *o, const char *s, size_t n)
 	put(o, s, n);
 }
 
-/* Escaped as the sinks escape (one implementation, src/sink/buf.c). */
+/* Escaped as the sinks escape (one implementation, src/sink/buf.c). Most
+ * of a record's strings are short or empty and need no escaping: those
+ * are copied here in one pass, without a call per piece; a string with a
+ * byte to escape, or one that does not fit, goes to the escaper. */
 static void json_str(struct out *o, const char *s)
 {
+	size_t room = o->len < o->size ? o->size - o->len : 0, i = 0;
+	char *d = o->p + o->len;
+
+	if (s && room >= 2) {
+		d[0] = '"';
+		for (; s[i] && i + 2 < room; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c < 0x20 || c == '"' || c == '\\')
+				break;
+			d[i + 1] = (char)c;
+		}
+		if (!s[i]) {
+			d[i + 1] = '"';
+			o->len += i + 2;
+			return;
+		}
+	}
 	wbpf_json_str(put_cb, o, s);
 }
 
@@ -58,6 +84,12 @@ static void num(struct out *o, int64_t v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
+	if (o->len < o->size && o->size - o->len >= sizeof(tmp)) {
+		/* room for any number: a short loop, not a call */
+		for (char *d = o->p + o->len; p < e; o->len++)
+			*d++ = *p++;
+		return;
+	}
 	put(o, p, (size_t)(e - p));
 }
 
