@@ -26,6 +26,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* A kernel pointer as its BTF type: its fields are then read by plain
+ * loads, which the verifier makes fault-safe, instead of one helper call
+ * each (a traced call reads a dozen: the descriptor table, the file, the
+ * socket, the addresses). */
+#define KPTR(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* the host sets it */
@@ -143,10 +151,8 @@ static __always_inline struct sock_cfg *settings_of(void)
  * worker threads often have names of their own. */
 static __always_inline void proc_name(char *comm)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	/* a fixed-size read: the kernel pads comm with NULs */
-	BPF_CORE_READ_INTO((char(*)[16])comm, task, group_leader, comm);
+	/* a fixed-size copy: the kernel pads comm with NULs */
+	__builtin_memcpy(comm, bpf_get_current_task_btf()->group_leader->comm, 16);
 }
 
 static __always_inline bool same_comm(const char *a, const char *b)
@@ -183,16 +189,15 @@ static __always_inline struct sock_cfg *wanted(void)
 
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= max)
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
+	/* an index the verifier cannot bound: the one helper read */
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	return f ? KPTR(struct file, f) : NULL;
 }
 
 /* Kernels before 6.13 count a file's references in f_count. */
@@ -216,14 +221,14 @@ static __always_inline struct sock *file_sock(struct file *f, __u8 *l4)
 	struct sock *sk;
 	__u16 family, proto;
 
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & MODE_FMT) != MODE_SOCK)
+	if (!f || (f->f_inode->i_mode & MODE_FMT) != MODE_SOCK)
 		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(so, sk);
+	so = KPTR(struct socket, f->private_data);
+	sk = so->sk;
 	if (!sk)
 		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	family = sk->__sk_common.skc_family;
+	proto = sk->sk_protocol;
 	if ((family != FAMILY_INET && family != FAMILY_INET6) ||
 	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
 		return NULL;
@@ -251,23 +256,23 @@ static __always_inline void unmap(__u8 *a)
 	__builtin_memset(a + 4, 0, 12);
 }
 
-static __always_inline void sk_tuple(struct sock *sk, struct sock_ev *ev)
+static __always_inline void sk_tuple(__u64 key, struct sock_ev *ev)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const struct sock_common *sk = &KPTR(struct sock, key)->__sk_common;
 
 	__builtin_memset(ev->laddr, 0, 16);
 	__builtin_memset(ev->raddr, 0, 16);
-	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	ev->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == FAMILY_INET) {
+	ev->lport = sk->skc_num;
+	ev->rport = bpf_ntohs(sk->skc_dport);
+	if (sk->skc_family == FAMILY_INET) {
 		ev->family = 4;
-		BPF_CORE_READ_INTO((__u32 *)ev->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)ev->raddr, sk, __sk_common.skc_daddr);
+		*(__u32 *)ev->laddr = sk->skc_rcv_saddr;
+		*(__u32 *)ev->raddr = sk->skc_daddr;
 		return;
 	}
 	ev->family = 6;
-	BPF_CORE_READ_INTO((struct in6_addr *)ev->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-	BPF_CORE_READ_INTO((struct in6_addr *)ev->raddr, sk, __sk_common.skc_v6_daddr);
+	__builtin_memcpy(ev->laddr, &sk->skc_v6_rcv_saddr, 16);
+	__builtin_memcpy(ev->raddr, &sk->skc_v6_daddr, 16);
 	if (v4_mapped(ev->laddr) && (v4_mapped(ev->raddr) || !ev->rport)) {
 		ev->family = 4;
 		unmap(ev->laddr);
@@ -296,11 +301,10 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 	ev->rport = bpf_ntohs(port);
 }
 
-static __always_inline struct scratch *begin(struct sock *sk, __u8 l4, __u8 egress, __u8 via)
+static __always_inline struct scratch *begin(__u64 key, __u8 l4, __u8 egress, __u8 via)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
-	__u64 key = (__u64)sk;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u8 *role;
 
@@ -319,7 +323,7 @@ static __always_inline struct scratch *begin(struct sock *sk, __u8 l4, __u8 egre
 	role = bpf_map_lookup_elem(&roles, &key);
 	s->ev.role = role ? *role : SOCK_ROLE_UNKNOWN;
 	proc_name(s->ev.comm);
-	sk_tuple(sk, &s->ev);
+	sk_tuple(key, &s->ev);
 	return s;
 }
 
@@ -425,7 +429,7 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct scratch *
 		if (bpf_probe_read_user(&len, sizeof(len), (void *)(at + sizeof(struct user_msghdr))))
 			break;
 		/* the peer of the previous message must not stick */
-		sk_tuple((struct sock *)cl->sk, &s->ev);
+		sk_tuple(cl->sk, &s->ev);
 		emit_msg(c, s, at, len);
 	}
 }
@@ -476,7 +480,7 @@ static __always_inline int leave(long ret)
 	p->live = 0;
 	if (ret <= 0 || !c || !c->payload)
 		return 0;
-	s = begin((struct sock *)cl.sk, cl.l4, cl.egress, SOCK_VIA_SYSCALL);
+	s = begin(cl.sk, cl.l4, cl.egress, SOCK_VIA_SYSCALL);
 	if (!s)
 		return 0;
 	switch (cl.how) {
@@ -624,7 +628,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!c || !(f = fd_file(ARG(0))) || !(sk = file_sock(f, &l4)) || !last_ref(f))
 		return 0;
 	key = (__u64)sk;
-	s = begin(sk, l4, 0, SOCK_VIA_SYSCALL);
+	s = begin(key, l4, 0, SOCK_VIA_SYSCALL);
 	bpf_map_delete_elem(&roles, &key);
 	if (!s || !port_ok(c, &s->ev))
 		return 0;
@@ -677,7 +681,7 @@ static __always_inline int tls_leave(long ret)
 		return 0;
 	}
 	l4 = IPPROTO_TCP;
-	s = begin((struct sock *)*sk, l4, t.egress, SOCK_VIA_TLS);
+	s = begin(*sk, l4, t.egress, SOCK_VIA_TLS);
 	if (!s || !port_ok(c, &s->ev))
 		return 0;
 	s->ev.bytes = n;
