@@ -51,8 +51,22 @@ load() {
 		'BEGIN { printf "%s %.2f\n", r, (a + t / hz) * 1e6 / n }'
 }
 
+# progs PID: "name ns-per-run runs" for each BPF program PID holds that
+# ran (kernel.bpf_stats_enabled on), from the programs' fdinfo.
+progs() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		grep -q '^run_cnt:' "$f" 2>/dev/null || continue
+		id=$(awk '/^prog_id:/ { print $2 }' "$f")
+		awk -v n="$(bpftool prog show id "$id" | sed -n '1s/.* name \([^ ]*\) .*/\1/p')" \
+			'/^run_time_ns:/ { t = $2 } /^run_cnt:/ { c = $2 }
+			END { if (c) printf "%s %.0f %d\n", n, t / c, c }' "$f"
+	done | sort -u
+}
+
 # traced CMD...: CMD while wbpf traces (TRACE: the server's port); CMD's output,
-# then "sent seen lost wbpf-cpu-seconds CMD-seconds"
+# then "sent seen lost wbpf-cpu-seconds CMD-seconds". With PROGS set, the
+# programs' run times go to $TMP/progs.
 traced() {
 	"$WBPF" l7 --source socket "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
 	local wp=$! t0 t1 cpu
@@ -65,6 +79,7 @@ traced() {
 	"$@"
 	t1=$(date +%s.%N)
 	cpu=$(ticks $wp)
+	[ -z "${PROGS:-}" ] || progs $wp >"$TMP/progs"
 	kill -INT $wp
 	wait $wp
 	echo "$(sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p' "$TMP/w.err")" \
@@ -118,6 +133,17 @@ awk -v b="$(median <"$TMP/call.base")" -v t="$(median <"$TMP/call.traced")" 'BEG
 	printf "one socket call (sockcall, 100 bytes): %d ns of CPU untraced, %d ns traced: +%d ns\n",
 		b, t, t - b }'
 echo "sockcall rounds (ns): without $(tr '\n' ' ' <"$TMP/call.base"); with $(tr '\n' ' ' <"$TMP/call.traced")"
+
+# The programs' own time per run, from the kernel's BPF statistics (they
+# cost a clock read or two per run, so not in the rounds above); the
+# tracepoint dispatch around each program is not in it.
+stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+TRACE=()
+PROGS=1 traced calls >/dev/null
+TRACE=(--port "$HTTP_PORT")
+sysctl -qw kernel.bpf_stats_enabled="$stats"
+echo "BPF programs under sockcall, ns per run (bpf_stats): $(awk '{ printf "%s%s %s (%d runs)", NR > 1 ? ", " : "", $1, $2, $3 }' "$TMP/progs")"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)
