@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The eBPF socket source: loads src/l7/bpf/socktrace.bpf.c (built into
- * wbpf), attaches its syscall tracepoints and, through sock_tls.c, its
+ * wbpf), attaches its system call tracepoints and, through sock_tls.c, its
  * OpenSSL uprobes, and turns ring buffer records into wbpf_l7_sock_data for the
  * pipeline. Kernel timestamps are CLOCK_MONOTONIC; records carry wall
  * clock time like packets. */
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -50,21 +49,6 @@ static int fail(char *err, size_t err_len, int e, const char *fmt, const char *a
 {
 	snprintf(err, err_len, fmt, arg, strerror(e));
 	return -e;
-}
-
-/* libbpf attaches tracepoints by their id in tracefs. */
-static int need_tracefs(char *err, size_t err_len)
-{
-	const char *events = "/sys/kernel/tracing/events/syscalls";
-
-	if (!access(events, F_OK))
-		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
-		return fail(err, err_len, errno, "cannot mount tracefs on %s: %s",
-			    "/sys/kernel/tracing");
-	if (access(events, F_OK))
-		return fail(err, err_len, ENOTSUP, "%s: %s (no syscall tracepoints)", events);
-	return 0;
 }
 
 static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
@@ -164,27 +148,6 @@ int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
 	return 0;
 }
 
-static const char *const exits[] = {
-	"sys_exit_read",     "sys_exit_write",	  "sys_exit_readv",   "sys_exit_writev",
-	"sys_exit_recvfrom", "sys_exit_sendto",	  "sys_exit_recvmsg", "sys_exit_sendmsg",
-	"sys_exit_recvmmsg", "sys_exit_sendmmsg", "sys_exit_sendfile64",
-};
-
-static int attach_exits(struct l7_sock *s, char *err, size_t err_len)
-{
-	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, "exit_data");
-
-	for (size_t i = 0; prog && i < sizeof(exits) / sizeof(exits[0]); i++) {
-		struct bpf_link *link = bpf_program__attach_tracepoint(prog, "syscalls", exits[i]);
-
-		if (!link)
-			return fail(err, err_len, errno, "cannot attach syscalls/%s: %s", exits[i]);
-		if (l7_sock__add_link(s, link))
-			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
-	}
-	return prog ? 0 : fail(err, err_len, ENOENT, "%s: %s", "exit_data");
-}
-
 static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
@@ -192,7 +155,7 @@ static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 	bpf_object__for_each_program(prog, s->obj) {
 		struct bpf_link *link;
 
-		if (strncmp(bpf_program__section_name(prog), "tracepoint/", 11))
+		if (strncmp(bpf_program__section_name(prog), "tp_btf/", 7))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link)
@@ -201,7 +164,7 @@ static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 		if (l7_sock__add_link(s, link))
 			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
 	}
-	return attach_exits(s, err, err_len);
+	return 0;
 }
 
 static int64_t clock_offset(void)
@@ -251,8 +214,6 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 	struct l7_sock *s;
 	int rc = check_opts(o, err, err_len);
 
-	if (!rc)
-		rc = need_tracefs(err, err_len);
 	if (rc) {
 		errno = -rc;
 		return NULL;

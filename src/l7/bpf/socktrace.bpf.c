@@ -6,8 +6,8 @@
  * the payload; and, through uprobes on OpenSSL, the plaintext of TLS
  * connections tied to the same socket.
  *
- * Only syscall tracepoints and uprobes: the kernels this runs on may have
- * neither kprobes nor fentry. Arguments are kept per thread at entry and
+ * Only the raw system call tracepoints (tp_btf) and uprobes: the kernels
+ * this runs on may have neither kprobes nor fentry. Arguments are kept per thread at entry and
  * the payload is read at exit, when the call's byte count is known (and a
  * read's buffer is filled).
  */
@@ -504,82 +504,6 @@ static __always_inline int leave(long ret)
 	return 0;
 }
 
-#define ARG(i) (ctx->args[i])
-
-SEC("tracepoint/syscalls/sys_enter_read")
-int enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_BUF, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_BUF, 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_IOV, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_IOV, 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), ARG(4), HOW_BUF, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), ARG(4), HOW_BUF, 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), 1, 0, HOW_MSG, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), 1, 0, HOW_MSG, 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_MMSG, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), ARG(1), ARG(2), 0, HOW_MMSG, 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter(ARG(0), 0, 0, 0, HOW_NONE, 1);
-}
-
-/* One program for every data call's exit (the host attaches it to each
- * sys_exit_* of the calls above): the verifier checks it once. */
-SEC("tracepoint")
-int exit_data(struct trace_event_raw_sys_exit *ctx)
-{
-	return leave(ctx->ret);
-}
-
 static __always_inline void set_role(int fd, __u8 role)
 {
 	struct sock *sk;
@@ -592,31 +516,9 @@ static __always_inline void set_role(int fd, __u8 role)
 	bpf_map_update_elem(&roles, &key, &role, BPF_ANY);
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	set_role(ARG(0), SOCK_ROLE_CLIENT);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	set_role(ctx->ret, SOCK_ROLE_SERVER);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	set_role(ctx->ret, SOCK_ROLE_SERVER);
-	return 0;
-}
-
 /* The host ends the socket's flows: what they buffered is parsed, their
  * unanswered requests go out as timeouts. */
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int closing(int fd)
 {
 	struct sock_cfg *c = wanted();
 	struct scratch *s;
@@ -625,7 +527,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	__u64 key;
 	__u8 l4;
 
-	if (!c || !(f = fd_file(ARG(0))) || !(sk = file_sock(f, &l4)) || !last_ref(f))
+	if (!c || !(f = fd_file(fd)) || !(sk = file_sock(f, &l4)) || !last_ref(f))
 		return 0;
 	key = (__u64)sk;
 	s = begin(key, l4, 0, SOCK_VIA_SYSCALL);
@@ -634,6 +536,71 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	s->ev.kind = SOCK_EV_CLOSE;
 	emit(s, 0);
+	return 0;
+}
+
+/* x86-64's system call numbers (the only architecture built for). */
+enum {
+	NR_READ = 0, NR_WRITE = 1, NR_CLOSE = 3, NR_READV = 19, NR_WRITEV = 20,
+	NR_SENDFILE = 40, NR_CONNECT = 42, NR_ACCEPT = 43, NR_SENDTO = 44,
+	NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47, NR_ACCEPT4 = 288,
+	NR_RECVMMSG = 299, NR_SENDMMSG = 307,
+};
+
+#define TS_COMPAT 0x0002
+
+/* A 32-bit process numbers its calls differently (and passes arguments in
+ * other registers): not traced. */
+static __always_inline bool compat(void)
+{
+	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
+}
+
+/* The raw sys_enter/sys_exit points, one program each, rather than a
+ * tracepoint per call: the per-call tracepoints are dispatched by the
+ * kernel's perf glue (a buffer filled for each hit), which cost more than
+ * the program's switch on the call number that every system call of the
+ * machine goes through here. Arguments: di, si, dx, r10, r8, r9. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if (id > NR_SENDMMSG || compat())
+		return 0;
+	switch (id) {
+	case NR_READ: return enter(regs->di, regs->si, regs->dx, 0, HOW_BUF, 0);
+	case NR_WRITE: return enter(regs->di, regs->si, regs->dx, 0, HOW_BUF, 1);
+	case NR_READV: return enter(regs->di, regs->si, regs->dx, 0, HOW_IOV, 0);
+	case NR_WRITEV: return enter(regs->di, regs->si, regs->dx, 0, HOW_IOV, 1);
+	case NR_RECVFROM: return enter(regs->di, regs->si, regs->dx, regs->r8, HOW_BUF, 0);
+	case NR_SENDTO: return enter(regs->di, regs->si, regs->dx, regs->r8, HOW_BUF, 1);
+	case NR_RECVMSG: return enter(regs->di, regs->si, 1, 0, HOW_MSG, 0);
+	case NR_SENDMSG: return enter(regs->di, regs->si, 1, 0, HOW_MSG, 1);
+	case NR_RECVMMSG: return enter(regs->di, regs->si, regs->dx, 0, HOW_MMSG, 0);
+	case NR_SENDMMSG: return enter(regs->di, regs->si, regs->dx, 0, HOW_MMSG, 1);
+	case NR_SENDFILE: return enter(regs->di, 0, 0, 0, HOW_NONE, 1);
+	case NR_CONNECT: set_role(regs->di, SOCK_ROLE_CLIENT); return 0;
+	case NR_CLOSE: return closing(regs->di);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+
+	if (id > NR_SENDMMSG || compat())
+		return 0;
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+		set_role(ret, SOCK_ROLE_SERVER);
+		return 0;
+	case NR_READ: case NR_WRITE: case NR_READV: case NR_WRITEV: case NR_RECVFROM:
+	case NR_SENDTO: case NR_RECVMSG: case NR_SENDMSG: case NR_RECVMMSG:
+	case NR_SENDMMSG: case NR_SENDFILE:
+		return leave(ret);
+	}
 	return 0;
 }
 
