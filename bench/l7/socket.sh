@@ -143,7 +143,7 @@ TRACE=()
 PROGS=1 traced calls >/dev/null
 TRACE=(--port "$HTTP_PORT")
 sysctl -qw kernel.bpf_stats_enabled="$stats"
-echo "BPF programs under sockcall, ns per run (bpf_stats): $(awk '{ printf "%s%s %s (%d runs)", NR > 1 ? ", " : "", $1, $2, $3 }' "$TMP/progs")"
+echo "BPF programs under sockcall, ns per run (bpf_stats): $(awk '{ printf "%s%s %s (%d runs)", (NR > 1 ? ", " : ""), $1, $2, $3 }' "$TMP/progs")"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)
