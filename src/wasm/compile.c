@@ -195,7 +195,7 @@ static __attribute__((noinline)) bool grow_slow(void **buf, size_t *cap, size_t 
 
 	while (ncap < need)
 		ncap *= 2;
-	void *p = realloc(*buf, ncap * elem);
+	void *p = wasm_bigbuf_realloc(*buf, *cap * elem, ncap * elem);
 
 	if (!p)
 		return fail(c, WBPF_ERR_NOMEM, "out of memory");
@@ -238,6 +238,19 @@ static inline void emit_cell(struct compiler *c, wasm_cell cell)
 static void emit_op(struct compiler *c, enum wasm_op op)
 {
 	emit_cell(c, (wasm_cell){ .op = c->handlers[op] });
+}
+
+/* The commonest shape, an op and two operands, with one room check. */
+static inline void emit_op2(struct compiler *c, enum wasm_op op, uint64_t a, uint64_t b)
+{
+	if (!grow((void **)&c->code, &c->code_cap, c->ncode + 3, sizeof(*c->code), c))
+		return;
+	wasm_cell *p = c->code + c->ncode;
+
+	p[0].op = c->handlers[op];
+	p[1].u64 = a;
+	p[2].u64 = b;
+	c->ncode += 3;
 }
 
 static void emit_u(struct compiler *c, uint64_t v)
@@ -362,17 +375,20 @@ static uint32_t push_result(struct compiler *c, uint8_t type)
  * one copy2: a dispatch saved where values are shuffled. */
 static void emit_move(struct compiler *c, uint32_t dst, bool constant, uint64_t v)
 {
+	enum wasm_op op = OP_copy;
+
 	if (constant) {
-		emit_op(c, OP_const64);
+		op = OP_const64;
 	} else if (c->last_copy_end == c->ncode && c->barrier != c->ncode) {
 		c->code[c->ncode - 3].op = c->handlers[OP_copy2];
 		c->last_copy_end = SIZE_MAX;
+		emit_u(c, dst);
+		emit_u(c, v);
+		return;
 	} else {
-		emit_op(c, OP_copy);
-		c->last_copy_end = c->ncode + 2;
+		c->last_copy_end = c->ncode + 3;
 	}
-	emit_u(c, dst);
-	emit_u(c, v);
+	emit_op2(c, op, dst, v);
 }
 
 /* A move of a value of `type` from slot src (two slots for a v128). */
@@ -397,16 +413,20 @@ static void emit_entry_move(struct compiler *c, uint32_t dst, const struct vval 
 }
 
 /* Writes entry i into its canonical slot. */
-static void materialize(struct compiler *c, uint32_t i)
+static __attribute__((noinline)) void materialize_slow(struct compiler *c, uint32_t i)
 {
 	struct vval *v = &c->vs[i];
 
-	if (v->kind == V_STACK)
-		return;
 	if (!dead(c))
 		emit_entry_move(c, slot_of_height(c, i), v, 0);
 	unalias(c, i);
 	v->kind = V_STACK;
+}
+
+static inline void materialize(struct compiler *c, uint32_t i)
+{
+	if (c->vs[i].kind != V_STACK)
+		materialize_slow(c, i);
 }
 
 static void materialize_all(struct compiler *c)
@@ -470,11 +490,8 @@ static inline uint32_t pop_slot(struct compiler *c, uint8_t want, uint8_t *type)
 		return 0;
 	if (v.kind == V_LOCAL)
 		return v.local;
-	if (v.kind == V_CONST && !dead(c)) {
-		emit_op(c, OP_const64);
-		emit_u(c, c->top_slot);
-		emit_u(c, v.value);
-	}
+	if (v.kind == V_CONST && !dead(c))
+		emit_op2(c, OP_const64, c->top_slot, v.value);
 	return c->top_slot; /* the popped entry's */
 }
 
@@ -507,8 +524,8 @@ static uint32_t pop_types_checked(struct compiler *c, const uint8_t *types, uint
 	return c->vs_len;
 }
 
-static inline uint32_t pop_types_materialized(struct compiler *c, const uint8_t *types,
-						uint32_t n)
+static inline __attribute__((always_inline)) uint32_t
+pop_types_materialized(struct compiler *c, const uint8_t *types, uint32_t n)
 {
 	return n ? pop_types_checked(c, types, n) : c->vs_len; /* none: most blocks */
 }
@@ -934,8 +951,16 @@ static void op_br_table(struct compiler *c)
 		emit_u(c, n);
 		size_t first = c->ncode;
 
-		for (uint32_t i = 0; i <= n; i++)
-			emit_target(c, 0);
+		/* Room for all the entries at once: one check, not one per entry. */
+		if (!grow((void **)&c->code, &c->code_cap, first + n + 1, sizeof(*c->code), c) ||
+		    !grow((void **)&c->targets, &c->targets_cap, c->ntargets + n + 1,
+			  sizeof(*c->targets), c))
+			goto out;
+		for (uint32_t i = 0; i <= n; i++) {
+			c->code[first + i].u64 = 0;
+			c->targets[c->ntargets++] = first + i;
+		}
+		c->ncode = first + n + 1;
 		/* Direct entries for plain forward labels, stubs otherwise. */
 		for (uint32_t i = 0; i <= n && !c->rc; i++) {
 			struct ctrl *f = label_at(c, depths[i]);
@@ -1158,10 +1183,13 @@ static void op_local_set(struct compiler *c, bool tee)
 		 * stays in the accumulator for the next one. */
 		c->code[c->last_dst_cell].u64 = slot;
 	} else {
-		/* Entries at and below the popped one may alias the local. */
-		push(c, top.type, top.kind, top.local, top.value);
-		detach_local(c, slot);
-		pop_entry(c, T_ANY, &top);
+		/* Entries at and below the popped one may alias the local (when
+		 * none does, the move alone). */
+		if (alias_top(c, slot) != NO_ALIAS) {
+			push(c, top.type, top.kind, top.local, top.value);
+			detach_local(c, slot);
+			pop_entry(c, T_ANY, &top);
+		}
 		if (!(top.kind == V_LOCAL && top.local == slot))
 			emit_entry_move(c, slot, &top, slot_of_height(c, c->vs_len));
 	}
@@ -2048,13 +2076,13 @@ static bool compile_instr(struct compiler *c)
 
 static void compiler_free(struct compiler *c)
 {
-	free(c->alias);
-	free(c->param_slots);
-	free(c->vs);
-	free(c->cs);
-	free(c->code);
-	free(c->targets);
-	free(c->fix);
+	wasm_bigbuf_free(c->alias);
+	wasm_bigbuf_free(c->param_slots);
+	wasm_bigbuf_free(c->vs);
+	wasm_bigbuf_free(c->cs);
+	wasm_bigbuf_free(c->code);
+	wasm_bigbuf_free(c->targets);
+	wasm_bigbuf_free(c->fix);
 }
 
 /* A function's code is copied out of the compiler's buffer, which the
@@ -2067,12 +2095,12 @@ static wasm_cell *final_code(struct compiler *c)
 	wasm_cell *code;
 
 	if (c->ncode < HANDOVER_CELLS) {
-		code = malloc((c->ncode ? c->ncode : 1) * sizeof(*code));
+		code = wasm_bigbuf_realloc(NULL, 0, (c->ncode ? c->ncode : 1) * sizeof(*code));
 		if (code)
 			memcpy(code, c->code, c->ncode * sizeof(*code));
 		return code;
 	}
-	code = realloc(c->code, c->ncode * sizeof(*code));
+	code = wasm_bigbuf_realloc(c->code, c->ncode * sizeof(*code), c->ncode * sizeof(*code));
 	if (code) {
 		c->code = NULL;
 		c->code_cap = 0;
@@ -2246,7 +2274,7 @@ int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
 void wasm_compiled_free(struct wasm_compiled *code)
 {
 	if (code) {
-		free(code->code);
+		wasm_bigbuf_free(code->code);
 		free(code);
 	}
 }

@@ -259,6 +259,12 @@ const char *wasm_func_name(const struct wbpf_module *mod, uint32_t idx, char *bu
 /* error.c: fills err (if any) and returns the errno matching `kind`. */
 int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Buffers loading may grow to megabytes (bigbuf.c): like realloc (`old`
+ * bytes kept) and free, huge-page backed when large. Only these two may
+ * resize or free what they return. */
+void *wasm_bigbuf_realloc(void *p, size_t old, size_t size);
+void wasm_bigbuf_free(void *p);
+
 /* 0 while *interrupt (may be NULL) is clear; once set, a WBPF_TRAP_INTERRUPTED
  * error "interrupted while loading (WHERE)" and its errno. Loading polls it
  * before every item, so it is kept to a plain load in the common case. */

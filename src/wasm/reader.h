@@ -71,13 +71,20 @@ static inline bool rd_leb(struct wasm_reader *r, unsigned bits, bool sign, uint6
 	return true;
 }
 
-/* The one-byte forms (most indices and small constants) skip the loop. */
+/* The one- and two-byte forms (most indices and small constants, branch
+ * depths below 16384) skip the loop: two bytes can be neither too long
+ * nor too large for 32 bits. */
 static inline bool rd_u32(struct wasm_reader *r, uint32_t *out)
 {
 	uint64_t v;
 
 	if (r->p < r->end && *r->p < 0x80) {
 		*out = *r->p++;
+		return true;
+	}
+	if (r->end - r->p >= 2 && r->p[1] < 0x80) {
+		*out = (uint32_t)(r->p[0] & 0x7f) | (uint32_t)r->p[1] << 7;
+		r->p += 2;
 		return true;
 	}
 

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Buffers that loading may grow to megabytes: the compiler's stacks and
+ * code, compiled code, elem items. Past a threshold they are mappings of
+ * their own advised for transparent huge pages. First touches of fresh
+ * memory are most of the cost of loading a large module (on a
+ * virtualised host a page fault costs microseconds, and a megabyte of
+ * code touches hundreds of pages); a 2 MiB page takes one fault instead
+ * of 512, and a mapping grows with mremap, without copying.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/module.h"
+
+/* Below this a buffer is plain malloc; above, whole 2 MiB pages. */
+#define BIG (2u << 20)
+
+/* Before the caller's bytes, at a distance that keeps them 64-byte
+ * aligned: how large the block is and how it was made. */
+struct bigbuf_head {
+	size_t size; /* mapped bytes, or 0 for a malloc'd block */
+	char pad[56];
+};
+
+static struct bigbuf_head *head_of(void *p)
+{
+	return (struct bigbuf_head *)p - 1;
+}
+
+static size_t round_big(size_t n)
+{
+	return (n + BIG - 1) & ~(size_t)(BIG - 1);
+}
+
+static void *map_big(size_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	madvise(m, size, MADV_HUGEPAGE); /* advice: without THP, plain pages */
+	((struct bigbuf_head *)m)->size = size;
+	return (struct bigbuf_head *)m + 1;
+}
+
+static void *realloc_big(struct bigbuf_head *h, size_t old, size_t size)
+{
+	size_t want = round_big(size + sizeof(*h));
+
+	if (h && h->size) {
+		if (want == h->size)
+			return h + 1;
+		/* Keeps the mapping's huge-page advice; pages move, not bytes. */
+		void *m = mremap(h, h->size, want, MREMAP_MAYMOVE);
+
+		if (m == MAP_FAILED)
+			return want < h->size ? h + 1 : NULL;
+		((struct bigbuf_head *)m)->size = want;
+		return (struct bigbuf_head *)m + 1;
+	}
+	void *p = map_big(want);
+
+	if (p && h) {
+		memcpy(p, h + 1, old);
+		free(h);
+	}
+	return p;
+}
+
+void *wasm_bigbuf_realloc(void *p, size_t old, size_t size)
+{
+	struct bigbuf_head *h = p ? head_of(p) : NULL;
+
+	if (size + sizeof(*h) >= BIG || (h && h->size))
+		return realloc_big(h, old, size);
+	h = realloc(h, size + sizeof(*h));
+	if (!h)
+		return NULL;
+	h->size = 0;
+	return h + 1;
+}
+
+void wasm_bigbuf_free(void *p)
+{
+	struct bigbuf_head *h;
+
+	if (!p)
+		return;
+	h = head_of(p);
+	if (h->size)
+		munmap(h, h->size);
+	else
+		free(h);
+}
