@@ -94,3 +94,70 @@ void wasm_bigbuf_free(void *p)
 	else
 		free(h);
 }
+
+/* An arena's chunks double from FIRST_CHUNK up to BIG, then stay BIG:
+ * a small module takes a few kilobytes, a large one whole huge pages.
+ * A large block gets a chunk of its own, behind the one being filled. */
+#define FIRST_CHUNK (32u << 10)
+#define OWN_CHUNK (BIG / 4)
+
+struct wasm_arena {
+	struct wasm_arena *next;
+	size_t used, size; /* bytes of data[] */
+	size_t total;	   /* the chunk's bytes, headers included */
+	_Alignas(16) unsigned char data[];
+};
+
+static struct wasm_arena *new_chunk(size_t total)
+{
+	struct wasm_arena *a = wasm_bigbuf_realloc(NULL, 0, total - sizeof(struct bigbuf_head));
+
+	if (a) {
+		a->used = 0;
+		a->total = total;
+		a->size = total - sizeof(struct bigbuf_head) - sizeof(*a);
+	}
+	return a;
+}
+
+void *wasm_arena_alloc(struct wasm_arena **arena, size_t size)
+{
+	const size_t heads = sizeof(struct bigbuf_head) + sizeof(struct wasm_arena);
+	struct wasm_arena *a = *arena, *n;
+
+	size = (size + 15) & ~(size_t)15;
+	if (a && a->size - a->used >= size) {
+		a->used += size;
+		return a->data + a->used - size;
+	}
+	if (size >= OWN_CHUNK) {
+		n = new_chunk(size + heads);
+		if (!n)
+			return NULL;
+		n->used = size;
+		n->next = a ? a->next : NULL;
+		*(a ? &a->next : arena) = n;
+		return n->data;
+	}
+	size_t total = !a ? FIRST_CHUNK : a->total < BIG ? a->total * 2 : BIG;
+
+	while (total - heads < size)
+		total *= 2;
+	n = new_chunk(total);
+	if (!n)
+		return NULL;
+	n->next = a;
+	n->used = size;
+	*arena = n;
+	return n->data;
+}
+
+void wasm_arena_free(struct wasm_arena *arena)
+{
+	while (arena) {
+		struct wasm_arena *next = arena->next;
+
+		wasm_bigbuf_free(arena);
+		arena = next;
+	}
+}

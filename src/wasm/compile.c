@@ -73,6 +73,7 @@ struct fixup {
 
 struct compiler {
 	const struct wbpf_module *mod;
+	struct wasm_arena **arena; /* the module's, for what compiling makes */
 	uint32_t func_idx;
 	const struct wasm_functype *type;
 	struct wasm_reader r;
@@ -2085,47 +2086,29 @@ static void compiler_free(struct compiler *c)
 	wasm_bigbuf_free(c->fix);
 }
 
-/* A function's code is copied out of the compiler's buffer, which the
- * next function reuses; a large one takes the buffer itself (trimmed),
- * which saves touching as many fresh pages again. */
-#define HANDOVER_CELLS 16384
-
-static wasm_cell *final_code(struct compiler *c)
-{
-	wasm_cell *code;
-
-	if (c->ncode < HANDOVER_CELLS) {
-		code = wasm_bigbuf_realloc(NULL, 0, (c->ncode ? c->ncode : 1) * sizeof(*code));
-		if (code)
-			memcpy(code, c->code, c->ncode * sizeof(*code));
-		return code;
-	}
-	code = wasm_bigbuf_realloc(c->code, c->ncode * sizeof(*code), c->ncode * sizeof(*code));
-	if (code) {
-		c->code = NULL;
-		c->code_cap = 0;
-	}
-	return code;
-}
-
+/* A function's code and description are copied out of the compiler's
+ * buffers, which the next function reuses, into the module's arena. */
 static struct wasm_compiled *finish(struct compiler *c)
 {
-	struct wasm_compiled *out = calloc(1, sizeof(*out));
-	wasm_cell *code = out ? final_code(c) : NULL;
+	struct wasm_compiled *out = wasm_arena_alloc(c->arena, sizeof(*out) + c->ncode * sizeof(*c->code));
 
-	if (!code) {
-		free(out);
+	if (!out) {
 		fail(c, WBPF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	wasm_cell *code = (wasm_cell *)(out + 1);
+
+	memcpy(code, c->code, c->ncode * sizeof(*code));
 	for (size_t i = 0; i < c->ntargets; i++)
 		code[c->targets[i]].target = code + code[c->targets[i]].u64;
-	out->nparams = wasm_slot_count(c->type->types, c->type->nparams);
-	out->nresults = wasm_slot_count(wasm_results(c->type), c->type->nresults);
+	*out = (struct wasm_compiled){
+		.nparams = wasm_slot_count(c->type->types, c->type->nparams),
+		.nresults = wasm_slot_count(wasm_results(c->type), c->type->nresults),
+		.frame_slots = c->max_slots + 1,
+		.code = code,
+		.ncells = c->ncode,
+	};
 	out->nlocals = c->stack_base - out->nparams;
-	out->frame_slots = c->max_slots + 1;
-	out->code = code;
-	out->ncells = c->ncode;
 	return out;
 }
 
@@ -2149,7 +2132,8 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 	uint32_t nlocals = ft->nparams + body->nlocals;
 
 	*c = (struct compiler){
-		.mod = mod, .func_idx = func_idx, .type = ft, .handlers = c->handlers,
+		.mod = mod, .arena = c->arena, .func_idx = func_idx, .type = ft,
+		.handlers = c->handlers,
 		.err = c->err, .interrupt = c->interrupt,
 		.r = { .p = body->body, .end = body->body + body->body_len, .base = mod->bytes },
 		.nlocals_total = nlocals,
@@ -2250,7 +2234,8 @@ int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	struct compiler c = {
-		.mod = mod, .handlers = wasm_interp_handlers(), .err = err, .interrupt = interrupt,
+		.mod = mod, .arena = &mod->code_arena, .handlers = wasm_interp_handlers(), .err = err,
+		.interrupt = interrupt,
 	};
 	const char *checks = getenv("WBPF_BOUNDS_CHECKS");
 	int ret = 0;
@@ -2269,12 +2254,4 @@ int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
 	}
 	compiler_free(&c);
 	return ret;
-}
-
-void wasm_compiled_free(struct wasm_compiled *code)
-{
-	if (code) {
-		wasm_bigbuf_free(code->code);
-		free(code);
-	}
 }

@@ -14,14 +14,12 @@ void wbpf_module__free(struct wbpf_module *mod)
 	if (!mod || atomic_fetch_sub(&mod->refs, 1) != 1)
 		return;
 	wasm_jit_auto_stop(mod);
-	if (mod->compiled)
-		for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
-			wasm_compiled_free(mod->compiled[i]);
 	free(mod->compiled);
+	wasm_arena_free(mod->code_arena);
 	wasm_jit_free(mod->jit);
 	free(mod->type_canon);
 	wasm_module_release(mod);
-	free(mod->bytes);
+	wasm_bigbuf_free(mod->bytes);
 	free(mod);
 }
 
@@ -104,7 +102,7 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	if (st)
 		atomic_store(&st->interrupt, 0);
 	mod = calloc(1, sizeof(*mod));
-	if (!mod || !(mod->bytes = malloc(len ? len : 1))) {
+	if (!mod || !(mod->bytes = wasm_bigbuf_realloc(NULL, 0, len ? len : 1))) {
 		free(mod);
 		wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 		return NULL;

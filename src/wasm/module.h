@@ -219,6 +219,7 @@ struct wbpf_module {
 	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
 
 	struct wasm_compiled **compiled; /* per defined function */
+	struct wasm_arena *code_arena;	 /* what they point to */
 	struct jit_module *jit; /* the compiling tier's code, or NULL */
 	struct jit_background *jit_background; /* auto: compiling it (jit_auto.c) */
 	/* Loads and stores check bounds explicitly instead of relying on
@@ -264,6 +265,12 @@ int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt
  * resize or free what they return. */
 void *wasm_bigbuf_realloc(void *p, size_t old, size_t size);
 void wasm_bigbuf_free(void *p);
+
+/* Blocks that live as long as the module, carved from shared chunks
+ * (*arena starts NULL) and freed all at once. */
+struct wasm_arena;
+void *wasm_arena_alloc(struct wasm_arena **arena, size_t size);
+void wasm_arena_free(struct wasm_arena *arena);
 
 /* 0 while *interrupt (may be NULL) is clear; once set, a WBPF_TRAP_INTERRUPTED
  * error "interrupted while loading (WHERE)" and its errno. Loading polls it

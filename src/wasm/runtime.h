@@ -181,8 +181,6 @@ int wasm_interp_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, str
 int wasm_interp_refuel(struct wbpf_store *st);
 void wasm_interp_trap(struct wbpf_store *st, enum wbpf_trap trap, struct wbpf_error *err);
 
-void wasm_compiled_free(struct wasm_compiled *code);
-
 /* guard.c: faults in a memory's guard region become traps. */
 struct wasm_landing {
 	sigjmp_buf jump;
