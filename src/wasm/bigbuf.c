@@ -95,11 +95,11 @@ void wasm_bigbuf_free(void *p)
 		free(h);
 }
 
-/* An arena's chunks double from FIRST_CHUNK up to BIG, then stay BIG:
- * a small module takes a few kilobytes, a large one whole huge pages.
- * A large block gets a chunk of its own, behind the one being filled. */
+/* An arena's chunks double from FIRST_CHUNK (or as much as a block
+ * needs) up to BIG, then stay BIG: a small module takes a few kilobytes,
+ * a large one whole huge pages. What is left in a chunk too small for
+ * the next block is lost, less than that block. */
 #define FIRST_CHUNK (32u << 10)
-#define OWN_CHUNK (BIG / 4)
 
 struct wasm_arena {
 	struct wasm_arena *next;
@@ -108,48 +108,26 @@ struct wasm_arena {
 	_Alignas(16) unsigned char data[];
 };
 
-static struct wasm_arena *new_chunk(size_t total)
-{
-	struct wasm_arena *a = wasm_bigbuf_realloc(NULL, 0, total - sizeof(struct bigbuf_head));
-
-	if (a) {
-		a->used = 0;
-		a->total = total;
-		a->size = total - sizeof(struct bigbuf_head) - sizeof(*a);
-	}
-	return a;
-}
-
 void *wasm_arena_alloc(struct wasm_arena **arena, size_t size)
 {
 	const size_t heads = sizeof(struct bigbuf_head) + sizeof(struct wasm_arena);
-	struct wasm_arena *a = *arena, *n;
+	struct wasm_arena *a = *arena;
 
 	size = (size + 15) & ~(size_t)15;
-	if (a && a->size - a->used >= size) {
-		a->used += size;
-		return a->data + a->used - size;
-	}
-	if (size >= OWN_CHUNK) {
-		n = new_chunk(size + heads);
+	if (!a || a->size - a->used < size) {
+		size_t total = !a ? FIRST_CHUNK : a->total < BIG ? a->total * 2 : BIG;
+
+		while (total - heads < size)
+			total *= 2;
+		struct wasm_arena *n = wasm_bigbuf_realloc(NULL, 0, total - sizeof(struct bigbuf_head));
+
 		if (!n)
 			return NULL;
-		n->used = size;
-		n->next = a ? a->next : NULL;
-		*(a ? &a->next : arena) = n;
-		return n->data;
+		*n = (struct wasm_arena){ .next = a, .size = total - heads, .total = total };
+		*arena = a = n;
 	}
-	size_t total = !a ? FIRST_CHUNK : a->total < BIG ? a->total * 2 : BIG;
-
-	while (total - heads < size)
-		total *= 2;
-	n = new_chunk(total);
-	if (!n)
-		return NULL;
-	n->next = a;
-	n->used = size;
-	*arena = n;
-	return n->data;
+	a->used += size;
+	return a->data + a->used - size;
 }
 
 void wasm_arena_free(struct wasm_arena *arena)

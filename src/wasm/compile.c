@@ -109,6 +109,8 @@ struct compiler {
 	size_t ntargets, targets_cap;
 	struct fixup *fix;
 	size_t nfix, fix_cap;
+	uint32_t *depths; /* a br_table's labels */
+	size_t depths_cap;
 
 	uint32_t max_slots;
 	uint64_t ninstr;
@@ -918,31 +920,31 @@ static void op_br_table(struct compiler *c)
 				     "engine's limit of %u", n + 1ull, WASM_MAX_BR_TABLE);
 	if (n > (uint32_t)(c->r.end - c->r.p))
 		return (void)fail(c, WBPF_ERR_MALFORMED, "unexpected end");
-	depths = malloc(((size_t)n + 1) * sizeof(*depths));
-	if (!depths)
-		return (void)fail(c, WBPF_ERR_NOMEM, "out of memory");
+	if (!grow((void **)&c->depths, &c->depths_cap, (size_t)n + 1, sizeof(*c->depths), c))
+		return;
+	depths = c->depths;
 	for (uint32_t i = 0; i <= n && rd_u32(&c->r, &depths[i]); i++)
 		;
 	uint32_t key = pop_slot(c, WBPF_I32, NULL);
 
 	if (!reader_ok(c))
-		goto out;
+		return;
 	struct ctrl *def = label_at(c, depths[n]);
 
 	if (!def)
-		goto out;
+		return;
 	/* Each label is checked once, however often it is named. */
 	for (uint32_t i = 0; i <= n; i++) {
 		struct ctrl *f = label_at(c, depths[i]);
 
 		if (!f)
-			goto out;
+			return;
 		if (label_arity(f) != label_arity(def))
-			return (void)(INVALID(c, "type mismatch: br_table labels differ in arity"), free(depths));
+			return (void)INVALID(c, "type mismatch: br_table labels differ in arity");
 		if (f->br_table == c->ninstr)
 			continue;
 		if (!check_label_operands(c, f))
-			goto out;
+			return;
 		f->br_table = c->ninstr;
 		f->br_table_stub = SIZE_MAX;
 	}
@@ -956,7 +958,7 @@ static void op_br_table(struct compiler *c)
 		if (!grow((void **)&c->code, &c->code_cap, first + n + 1, sizeof(*c->code), c) ||
 		    !grow((void **)&c->targets, &c->targets_cap, c->ntargets + n + 1,
 			  sizeof(*c->targets), c))
-			goto out;
+			return;
 		for (uint32_t i = 0; i <= n; i++) {
 			c->code[first + i].u64 = 0;
 			c->targets[c->ntargets++] = first + i;
@@ -984,8 +986,6 @@ static void op_br_table(struct compiler *c)
 		}
 	}
 	mark_unreachable(c);
-out:
-	free(depths);
 }
 
 /* Block types: empty, one value type, or a type index (s33). */
@@ -2084,6 +2084,7 @@ static void compiler_free(struct compiler *c)
 	wasm_bigbuf_free(c->code);
 	wasm_bigbuf_free(c->targets);
 	wasm_bigbuf_free(c->fix);
+	wasm_bigbuf_free(c->depths);
 }
 
 /* A function's code and description are copied out of the compiler's
@@ -2144,6 +2145,7 @@ static bool compiler_start(struct compiler *c, uint32_t func_idx)
 		.code = c->code, .code_cap = c->code_cap,
 		.targets = c->targets, .targets_cap = c->targets_cap,
 		.fix = c->fix, .fix_cap = c->fix_cap,
+		.depths = c->depths, .depths_cap = c->depths_cap,
 		.last_end = SIZE_MAX,
 		.last_copy_end = SIZE_MAX,
 	};

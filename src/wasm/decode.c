@@ -174,6 +174,11 @@ static int read_u32(struct cursor *c, uint32_t *out)
 		*out = *c->p++;
 		return 0;
 	}
+	if (remaining(c) >= 2 && c->p[1] < 0x80) { /* two: never too long or large */
+		*out = (uint32_t)(c->p[0] & 0x7f) | (uint32_t)c->p[1] << 7;
+		c->p += 2;
+		return 0;
+	}
 	TRY(read_leb(c, 32, false, &v));
 	*out = (uint32_t)v;
 	return 0;
@@ -802,6 +807,29 @@ static int read_elem_header(struct cursor *c, struct wasm_elem *e, uint32_t flag
 	return kind ? bad_byte(c, "malformed element kind", kind) : 0;
 }
 
+/* The commonest item expression, `ref.func F end` with F below 2^14,
+ * read in one step; false (nothing read) for anything else. */
+static bool ref_func_item(struct cursor *c, struct wasm_init *in)
+{
+	const uint8_t *p = c->p;
+	size_t left = remaining(c), len;
+	uint32_t f;
+
+	if (left < 3 || p[0] != 0xd2)
+		return false;
+	if (p[1] < 0x80)
+		f = p[1], len = 3;
+	else if (left >= 4 && p[2] < 0x80)
+		f = (uint32_t)(p[1] & 0x7f) | (uint32_t)p[2] << 7, len = 4;
+	else
+		return false;
+	if (p[len - 1] != OP_END)
+		return false;
+	*in = (struct wasm_init){ .op = WASM_INIT_REF_FUNC, .index = f };
+	c->p += len;
+	return true;
+}
+
 static int read_elem(struct cursor *c, struct wasm_elem *e)
 {
 	uint32_t flags, n;
@@ -811,18 +839,21 @@ static int read_elem(struct cursor *c, struct wasm_elem *e)
 		return malformed(c, "malformed elements segment kind %u", flags);
 	TRY(read_elem_header(c, e, flags));
 	TRY(read_count_max(c, &n, 0, WASM_MAX_ELEM_ITEMS, "items in an elem segment"));
-	e->items = new_array(n, sizeof(*e->items));
+	/* Millions of items are possible: a buffer that may take huge pages. */
+	e->items = wasm_bigbuf_realloc(NULL, 0, (n ? n : 1) * sizeof(*e->items));
 	if (!e->items)
 		return nomem(c);
 	e->count = n;
 	for (uint32_t i = 0; i < n; i++) {
+		struct wasm_init *in = &e->items[i];
+
 		TRY(next_item(c));
-		if (flags & 4) {
-			TRY(read_const_expr(c, &e->items[i]));
-			continue;
+		if (!(flags & 4)) {
+			*in = (struct wasm_init){ .op = WASM_INIT_REF_FUNC };
+			TRY(read_u32(c, &in->index));
+		} else if (!ref_func_item(c, in)) {
+			TRY(read_const_expr(c, in));
 		}
-		e->items[i].op = WASM_INIT_REF_FUNC;
-		TRY(read_u32(c, &e->items[i].index));
 	}
 	return 0;
 }
@@ -1174,7 +1205,7 @@ static void free_strings(struct wbpf_module *mod)
 	for (uint32_t i = 0; i < mod->nexports; i++)
 		free(mod->exports[i].name);
 	for (uint32_t i = 0; i < mod->nelems; i++)
-		free(mod->elems[i].items);
+		wasm_bigbuf_free(mod->elems[i].items);
 	for (uint32_t i = 0; i < mod->ncustoms; i++)
 		free(mod->customs[i].name);
 	free_func_names(mod);

@@ -140,8 +140,15 @@ static int check_elem(struct wbpf_module *mod, const struct wasm_elem *e, uint32
 		TRY(check_const(mod, &e->offset, WBPF_I32, err, "elem", idx));
 	}
 	for (uint32_t i = 0; i < e->count; i++) {
+		const struct wasm_init *in = &e->items[i];
+
 		POLL(intr, err, "elem %u item %u", idx, i);
-		TRY(check_const(mod, &e->items[i], e->type, err, "elem", idx));
+		if (in->op == WASM_INIT_REF_FUNC && in->index < mod->nfuncs &&
+		    e->type == WBPF_FUNCREF) { /* most items, checked inline */
+			mod->func_declared[in->index] = 1;
+			continue;
+		}
+		TRY(check_const(mod, in, e->type, err, "elem", idx));
 	}
 	return 0;
 }
