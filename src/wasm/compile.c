@@ -2210,15 +2210,8 @@ static int type_order(const void *pa, const void *pb, void *arg)
 
 /* Equal types become neighbours once sorted (index last, so the first of
  * a run is the lowest index): n log n, whatever the types. */
-static int canonicalize_types(struct wbpf_module *mod)
+static void canon_by_sorting(struct wbpf_module *mod, uint32_t *order)
 {
-	uint32_t *order = malloc((mod->ntypes + 1) * sizeof(*order));
-
-	mod->type_canon = malloc((mod->ntypes + 1) * sizeof(*mod->type_canon));
-	if (!mod->type_canon || !order) {
-		free(order);
-		return -ENOMEM;
-	}
 	for (uint32_t i = 0; i < mod->ntypes; i++)
 		order[i] = i;
 	qsort_r(order, mod->ntypes, sizeof(*order), type_order, mod->types);
@@ -2227,7 +2220,54 @@ static int canonicalize_types(struct wbpf_module *mod)
 			first = i;
 		mod->type_canon[order[i]] = order[first];
 	}
-	free(order);
+}
+
+/* The same through a table of the types' hashes, linear: false when the
+ * hashes collide or crowd the table more than random ones would (only a
+ * crafted module does that), for sorting to take over. */
+static bool canon_by_hash(struct wbpf_module *mod, uint32_t *table, size_t cap)
+{
+	size_t probes = 0, budget = 8 * (size_t)mod->ntypes + 1024;
+
+	memset(table, 0xff, cap * sizeof(*table));
+	for (uint32_t i = 0; i < mod->ntypes; i++) {
+		const struct wasm_functype *ft = &mod->types[i];
+		size_t j = (ft->hash ^ ft->hash >> 29) & (cap - 1);
+
+		for (; table[j] != UINT32_MAX; j = (j + 1) & (cap - 1)) {
+			const struct wasm_functype *other = &mod->types[table[j]];
+
+			if (++probes > budget)
+				return false;
+			if (other->hash != ft->hash)
+				continue;
+			if (!wasm_functype_eq(other, ft))
+				return false;
+			break;
+		}
+		if (table[j] == UINT32_MAX)
+			table[j] = i;
+		mod->type_canon[i] = table[j];
+	}
+	return true;
+}
+
+static int canonicalize_types(struct wbpf_module *mod)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * (size_t)mod->ntypes)
+		cap *= 2;
+	uint32_t *scratch = malloc(cap * sizeof(*scratch));
+
+	mod->type_canon = malloc((mod->ntypes + 1) * sizeof(*mod->type_canon));
+	if (!mod->type_canon || !scratch) {
+		free(scratch);
+		return -ENOMEM;
+	}
+	if (!canon_by_hash(mod, scratch, cap))
+		canon_by_sorting(mod, scratch);
+	free(scratch);
 	return 0;
 }
 
