@@ -82,6 +82,18 @@ void *wasm_bigbuf_realloc(void *p, size_t old, size_t size)
 	return h + 1;
 }
 
+void *wasm_bigbuf_calloc(size_t n, size_t size)
+{
+	struct bigbuf_head *h;
+
+	if (size && n > (SIZE_MAX - sizeof(*h)) / size)
+		return NULL;
+	if (n * size + sizeof(*h) >= BIG)
+		return realloc_big(NULL, 0, n * size); /* fresh mappings are zero */
+	h = calloc(1, n * size + sizeof(*h));
+	return h ? h + 1 : NULL;
+}
+
 void wasm_bigbuf_free(void *p)
 {
 	struct bigbuf_head *h;
@@ -101,6 +113,17 @@ void wasm_bigbuf_free(void *p)
  * the next block is lost, less than that block. */
 #define FIRST_CHUNK (32u << 10)
 
+/* Under AddressSanitizer each block is a chunk of its own, so that an
+ * overrun out of one is still caught. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define ARENA_SHARED false
+#else
+#define ARENA_SHARED true
+#endif
+
 struct wasm_arena {
 	struct wasm_arena *next;
 	size_t used, size; /* bytes of data[] */
@@ -113,9 +136,11 @@ void *wasm_arena_alloc(struct wasm_arena **arena, size_t size)
 	const size_t heads = sizeof(struct bigbuf_head) + sizeof(struct wasm_arena);
 	struct wasm_arena *a = *arena;
 
-	size = (size + 15) & ~(size_t)15;
-	if (!a || a->size - a->used < size) {
-		size_t total = !a ? FIRST_CHUNK : a->total < BIG ? a->total * 2 : BIG;
+	if (ARENA_SHARED)
+		size = (size + 15) & ~(size_t)15;
+	if (!a || !ARENA_SHARED || a->size - a->used < size) {
+		size_t total = !ARENA_SHARED ? size + heads : !a ? FIRST_CHUNK :
+			       a->total < BIG ? a->total * 2 : BIG;
 
 		while (total - heads < size)
 			total *= 2;

@@ -2276,7 +2276,7 @@ int wasm_compile_module(struct wbpf_module *mod, const atomic_int *interrupt,
 {
 	uint32_t ndefined = mod->nfuncs - mod->nimported_funcs;
 	struct compiler c = {
-		.mod = mod, .arena = &mod->code_arena, .handlers = wasm_interp_handlers(), .err = err,
+		.mod = mod, .arena = &mod->arena, .handlers = wasm_interp_handlers(), .err = err,
 		.interrupt = interrupt,
 	};
 	const char *checks = getenv("WBPF_BOUNDS_CHECKS");

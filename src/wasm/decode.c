@@ -92,10 +92,11 @@ static size_t remaining(const struct cursor *c)
 }
 
 /* Arrays are never left NULL once their section is decoded, so that
- * `ptr + 0` and memcpy(dst, ptr, 0) stay defined for the users. */
+ * `ptr + 0` and memcpy(dst, ptr, 0) stay defined for the users. They
+ * may be large (a million functions): bigbuf's, freed with it. */
 static void *new_array(size_t n, size_t size)
 {
-	return calloc(n ? n : 1, size);
+	return wasm_bigbuf_calloc(n ? n : 1, size);
 }
 
 /* Grows an index space from `have` to have + more entries, zeroing the new
@@ -107,7 +108,7 @@ static int extend(struct cursor *c, void **arr, uint32_t have, uint32_t more, si
 
 	if (more > UINT32_MAX - have)
 		return malformed(c, "too many entries (%u + %u)", have, more);
-	p = realloc(*arr, (want ? want : 1) * size);
+	p = wasm_bigbuf_realloc(*arr, (size_t)have * size, (want ? want : 1) * size);
 	if (!p)
 		return nomem(c);
 	memset((char *)p + (size_t)have * size, 0, (size_t)more * size);
@@ -352,7 +353,7 @@ static int read_valtypes(struct cursor *c, uint32_t *n, const uint8_t **types)
 	return 0;
 }
 
-static int read_functype(struct cursor *c, struct wasm_functype *ft)
+static int read_functype(struct cursor *c, struct wbpf_module *mod, struct wasm_functype *ft)
 {
 	const uint8_t *params, *results;
 	uint8_t form;
@@ -366,7 +367,7 @@ static int read_functype(struct cursor *c, struct wasm_functype *ft)
 	TRY(read_valtypes(c, &ft->nresults, &results));
 	if (ft->nresults > WASM_MAX_RESULTS)
 		return over_limit(c, "results in a function type", ft->nresults, WASM_MAX_RESULTS);
-	ft->types = new_array((size_t)ft->nparams + ft->nresults, 1);
+	ft->types = wasm_arena_alloc(&mod->arena, (size_t)ft->nparams + ft->nresults);
 	if (!ft->types)
 		return nomem(c);
 	memcpy(ft->types, params, ft->nparams);
@@ -617,7 +618,7 @@ static int decode_types(struct cursor *c, struct decoder *d)
 	mod->ntypes = n;
 	for (uint32_t i = 0; i < n; i++) {
 		TRY(next_item(c));
-		TRY(read_functype(c, &mod->types[i]));
+		TRY(read_functype(c, mod, &mod->types[i]));
 	}
 	return 0;
 }
@@ -890,7 +891,8 @@ static uint32_t nparams_of(const struct wbpf_module *mod, uint32_t func)
 
 /* Local declarations are (count, type) runs; they are summed first so
  * that an absurd count is refused before anything is allocated. */
-static int read_locals(struct cursor *c, uint32_t nparams, struct wasm_code *code)
+static int read_locals(struct cursor *c, struct wbpf_module *mod, uint32_t nparams,
+		       struct wasm_code *code)
 {
 	uint64_t total = nparams;
 	const uint8_t *decls;
@@ -907,7 +909,7 @@ static int read_locals(struct cursor *c, uint32_t nparams, struct wasm_code *cod
 			return malformed(c, "too many locals (more than %u)", WASM_MAX_LOCALS);
 	}
 	code->nlocals = (uint32_t)(total - nparams);
-	code->runs = new_array(nruns, sizeof(*code->runs));
+	code->runs = wasm_arena_alloc(&mod->arena, (nruns ? nruns : 1) * sizeof(*code->runs));
 	if (!code->runs)
 		return nomem(c);
 	c->p = decls; /* second pass over runs already checked */
@@ -921,7 +923,7 @@ static int read_locals(struct cursor *c, uint32_t nparams, struct wasm_code *cod
 	return 0;
 }
 
-static int read_code(struct cursor *c, const struct wbpf_module *mod, uint32_t func,
+static int read_code(struct cursor *c, struct wbpf_module *mod, uint32_t func,
 		     struct wasm_code *code)
 {
 	struct cursor body;
@@ -935,7 +937,7 @@ static int read_code(struct cursor *c, const struct wbpf_module *mod, uint32_t f
 	body = *c;
 	body.end = c->p + size;
 	c->p = body.end;
-	TRY(read_locals(&body, nparams_of(mod, func), code));
+	TRY(read_locals(&body, mod, nparams_of(mod, func), code));
 	/* A body is an expression: whatever it holds, its last byte is `end`. */
 	if (body.p == body.end || body.end[-1] != OP_END)
 		return malformed(&body, "function %u: END opcode expected", func);
@@ -1105,7 +1107,7 @@ static void free_func_names(struct wbpf_module *mod)
 		return;
 	for (uint32_t i = 0; i < mod->nfuncs; i++)
 		free(mod->func_names[i]);
-	free(mod->func_names);
+	wasm_bigbuf_free(mod->func_names);
 	mod->func_names = NULL;
 }
 
@@ -1194,14 +1196,10 @@ int wasm_decode(struct wbpf_module *mod, const atomic_int *interrupt, struct wbp
 
 static void free_strings(struct wbpf_module *mod)
 {
-	for (uint32_t i = 0; i < mod->ntypes; i++)
-		free(mod->types[i].types);
 	for (uint32_t i = 0; i < mod->nimports; i++) {
 		free(mod->imports[i].module);
 		free(mod->imports[i].name);
 	}
-	for (uint32_t i = 0; mod->codes && i < mod->nfuncs - mod->nimported_funcs; i++)
-		free(mod->codes[i].runs);
 	for (uint32_t i = 0; i < mod->nexports; i++)
 		free(mod->exports[i].name);
 	for (uint32_t i = 0; i < mod->nelems; i++)
@@ -1212,20 +1210,21 @@ static void free_strings(struct wbpf_module *mod)
 }
 
 /* Frees what decode and validate allocated and zeroes those fields, so a
- * second release is harmless; bytes, compiled and refs are module.c's. */
+ * second release is harmless; bytes, compiled, the arena and refs are
+ * module.c's. */
 void wasm_module_release(struct wbpf_module *mod)
 {
 	free_strings(mod);
-	free(mod->types);
-	free(mod->imports);
-	free(mod->func_types);
-	free(mod->codes);
-	free(mod->tables);
-	free(mod->mems);
-	free(mod->globals);
-	free(mod->exports);
-	free(mod->elems);
-	free(mod->datas);
+	wasm_bigbuf_free(mod->types);
+	wasm_bigbuf_free(mod->imports);
+	wasm_bigbuf_free(mod->func_types);
+	wasm_bigbuf_free(mod->codes);
+	wasm_bigbuf_free(mod->tables);
+	wasm_bigbuf_free(mod->mems);
+	wasm_bigbuf_free(mod->globals);
+	wasm_bigbuf_free(mod->exports);
+	wasm_bigbuf_free(mod->elems);
+	wasm_bigbuf_free(mod->datas);
 	free(mod->customs);
 	free(mod->func_declared);
 	mod->ntypes = mod->nimports = mod->nexports = mod->nelems = mod->ndatas = mod->ncustoms = 0;

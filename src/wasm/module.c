@@ -15,7 +15,7 @@ void wbpf_module__free(struct wbpf_module *mod)
 		return;
 	wasm_jit_auto_stop(mod);
 	free(mod->compiled);
-	wasm_arena_free(mod->code_arena);
+	wasm_arena_free(mod->arena);
 	wasm_jit_free(mod->jit);
 	free(mod->type_canon);
 	wasm_module_release(mod);

@@ -219,7 +219,8 @@ struct wbpf_module {
 	uint8_t *func_declared; /* nfuncs entries, 0 or 1 */
 
 	struct wasm_compiled **compiled; /* per defined function */
-	struct wasm_arena *code_arena;	 /* what they point to */
+	/* What lives as long as the module: compiled code, local runs. */
+	struct wasm_arena *arena;
 	struct jit_module *jit; /* the compiling tier's code, or NULL */
 	struct jit_background *jit_background; /* auto: compiling it (jit_auto.c) */
 	/* Loads and stores check bounds explicitly instead of relying on
@@ -264,6 +265,7 @@ int wasm_fail(struct wbpf_error *err, enum wbpf_error_kind kind, const char *fmt
  * bytes kept) and free, huge-page backed when large. Only these two may
  * resize or free what they return. */
 void *wasm_bigbuf_realloc(void *p, size_t old, size_t size);
+void *wasm_bigbuf_calloc(size_t n, size_t size);
 void wasm_bigbuf_free(void *p);
 
 /* Blocks that live as long as the module, carved from shared chunks
