@@ -14,8 +14,10 @@
 
 #include "wasm/module.h"
 
-/* Below this a buffer is plain malloc; above, whole 2 MiB pages. */
+/* From half a huge page on, a buffer takes whole 2 MiB pages: at most
+ * twice the memory, for one fault instead of hundreds. */
 #define BIG (2u << 20)
+#define MAPPED (BIG / 2)
 
 /* Before the caller's bytes, at a distance that keeps them 64-byte
  * aligned: how large the block is and how it was made. */
@@ -73,7 +75,7 @@ void *wasm_bigbuf_realloc(void *p, size_t old, size_t size)
 {
 	struct bigbuf_head *h = p ? head_of(p) : NULL;
 
-	if (size + sizeof(*h) >= BIG || (h && h->size))
+	if (size + sizeof(*h) >= MAPPED || (h && h->size))
 		return realloc_big(h, old, size);
 	h = realloc(h, size + sizeof(*h));
 	if (!h)
@@ -88,7 +90,7 @@ void *wasm_bigbuf_calloc(size_t n, size_t size)
 
 	if (size && n > (SIZE_MAX - sizeof(*h)) / size)
 		return NULL;
-	if (n * size + sizeof(*h) >= BIG)
+	if (n * size + sizeof(*h) >= MAPPED)
 		return realloc_big(NULL, 0, n * size); /* fresh mappings are zero */
 	h = calloc(1, n * size + sizeof(*h));
 	return h ? h + 1 : NULL;
@@ -108,10 +110,12 @@ void wasm_bigbuf_free(void *p)
 }
 
 /* An arena's chunks double from FIRST_CHUNK (or as much as a block
- * needs) up to BIG, then stay BIG: a small module takes a few kilobytes,
- * a large one whole huge pages. What is left in a chunk too small for
- * the next block is lost, less than that block. */
+ * needs), grow fourfold from GROW4 up to BIG, then stay BIG: a small
+ * module takes a few kilobytes, a large one whole huge pages soon. What
+ * is left in a chunk too small for the next block is lost, less than
+ * that block. */
 #define FIRST_CHUNK (32u << 10)
+#define GROW4 (128u << 10)
 
 /* Under AddressSanitizer each block is a chunk of its own, so that an
  * overrun out of one is still caught. */
@@ -140,7 +144,7 @@ void *wasm_arena_alloc(struct wasm_arena **arena, size_t size)
 		size = (size + 15) & ~(size_t)15;
 	if (!a || !ARENA_SHARED || a->size - a->used < size) {
 		size_t total = !ARENA_SHARED ? size + heads : !a ? FIRST_CHUNK :
-			       a->total < BIG ? a->total * 2 : BIG;
+			       a->total < GROW4 ? a->total * 2 : a->total < BIG ? a->total * 4 : BIG;
 
 		while (total - heads < size)
 			total *= 2;
