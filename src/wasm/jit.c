@@ -2,9 +2,10 @@
 /*
  * The compiling tier: a single pass over each function's threaded code
  * (compile.c's output, already validated, operands already assigned to
- * frame slots) emits x86-64 for it. The most-used locals live in
- * registers, the other values in their slots as in the interpreter; what
- * goes is the dispatch, the operand decoding and the C-level
+ * frame slots) emits x86-64 for it. The most-used slots (locals and
+ * operand-stack slots alike) live in registers, the other values in
+ * their slots as in the interpreter; what goes is the dispatch, the
+ * operand decoding and the C-level
  * bookkeeping, and branches compare and jump directly.
  *
  * Registers while compiled code runs: rbx the store, r12 the frame (slot
@@ -166,6 +167,8 @@ struct jit {
 	struct jreg *regs; /* the locals in registers */
 	uint32_t nregs;
 	bool next_takes_result; /* the next instruction is an _fa or _fb form */
+	bool result_wanted;	/* ... or the first after the moves that follow */
+	size_t moves_end;	/* where the moves after the instruction end */
 	struct jreg shadow;	/* the last float written to an operand-stack slot
 				 * is also in xmm15 (slot UINT64_MAX: none) */
 	uint8_t *is_target;	/* per cell: a branch goes there */
@@ -218,6 +221,18 @@ static bool takes_result(const struct jit *j, const wasm_cell *ip)
 	int op = op_of(j, ip->op);
 
 	return op >= 0 && (descs[op].fa || descs[op].fb);
+}
+
+/* The first instruction at or after cell i that is not a move (compile.c
+ * may put copies and constants between a result and its _fa/_fb taker). */
+static size_t skip_moves(const struct jit *j, size_t i)
+{
+	int op;
+
+	while (i < j->code->ncells && (op = op_of(j, j->code->code[i].op)) >= 0 &&
+	       (op == OP_copy || op == OP_copy2 || op == OP_const64))
+		i += descs[op].len;
+	return i;
 }
 
 static bool supported(const struct jit *j, const struct wasm_compiled *code)
@@ -314,14 +329,17 @@ static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, ui
 
 /* ----------------------------------------------------- local registers */
 /*
- * A function's most-used locals (weighted by loop depth) live in
+ * A function's most-used slots (weighted by loop depth) live in
  * registers for the whole function instead of their slots: integers in
- * the GPR pool, floats in xmm2-xmm15. Every instruction reads and
+ * the GPR pool, floats in xmm2-xmm14. Operand-stack slots compete with
+ * the locals, each given the class of the values it holds (one, or no
+ * register). Every instruction reads and
  * writes them there, so a value never needs moving at block boundaries;
  * only code that is not this function's reads slots, so they are written
  * back (spill) before calls, C helpers and interpreted instructions, and
- * read again after, and result slots are written back before `ret`.
- * All of these registers are free to clobber for callees (the caller
+ * read again after (around a direct call, only the slots that may be
+ * live: not those above the arguments or results), and result slots are
+ * written back before `ret`. All of these registers are free to clobber for callees (the caller
  * spills), so a function's register use costs only where it calls.
  */
 static const int8_t gpr_pool[] = { RBP, RSI, RDI, R9, R10, R11 };
@@ -526,6 +544,13 @@ static void spill_all(struct jit *j)
 		spill_one(j, &j->regs[i], j->regs[i].kind);
 }
 
+/* Whether a register's slot is above the operand stack's top (`top`, the
+ * first slot past it): its value is dead there. */
+static bool above_stack(const struct jit *j, const struct jreg *m, uint64_t top)
+{
+	return m->slot >= (uint64_t)j->code->nparams + j->code->nlocals && m->slot >= top;
+}
+
 static void reload_one(struct jit *j, const struct jreg *m)
 {
 	if (is_gpr(m->reg))
@@ -539,6 +564,23 @@ static void reload_all(struct jit *j)
 {
 	for (uint32_t i = 0; i < j->nregs; i++)
 		reload_one(j, &j->regs[i]);
+}
+
+/* Around a direct call with its frame at `base`: the operand-stack slots
+ * above the arguments before it, and above the results after it, hold
+ * nothing live. */
+static void spill_below(struct jit *j, uint64_t top)
+{
+	for (uint32_t i = 0; i < j->nregs; i++)
+		if (!above_stack(j, &j->regs[i], top))
+			spill_one(j, &j->regs[i], j->regs[i].kind);
+}
+
+static void reload_below(struct jit *j, uint64_t top)
+{
+	for (uint32_t i = 0; i < j->nregs; i++)
+		if (!above_stack(j, &j->regs[i], top))
+			reload_one(j, &j->regs[i]);
 }
 
 static enum kind kind_of_type(int t)
@@ -635,6 +677,44 @@ static int slot_cells(int op, uint8_t out[4])
 	}
 }
 
+static void op_types(int op, int *ta, int *tr);
+
+/* The type of the value in the slot named by cell `c` of an instruction,
+ * K_NONE where the instruction only moves bits (copies, select's values,
+ * constants, globals). */
+static enum kind cell_kind(int op, int c)
+{
+	const struct jdesc *d = &descs[op];
+	int ta, tr;
+
+	switch (d->form) {
+	case J_UN: case J_UN_TRAP: case J_BIN: case J_BIN_IMM: case J_BIN_TRAP:
+	case J_BIN_MEM: case J_BIN_MEM_AI:
+		op_types(d->base, &ta, &tr);
+		if (c == 1)
+			return kind_of_type(tr);
+		if (c == 2 && (d->form == J_BIN_MEM || d->form == J_BIN_MEM_AI))
+			return K_INT;
+		return kind_of_type(ta);
+	case J_BR_CMP: case J_BR_CMP_IMM:
+		op_types(d->base, &ta, &tr);
+		return kind_of_type(ta);
+	case J_LOAD: case J_LOAD_AI:
+		if (c == 2)
+			return K_INT;
+		return d->base == OP_f32_load ? K_F32 : d->base == OP_f64_load ? K_F64 : K_INT;
+	case J_STORE: case J_STORE_AI:
+		if (c == 1)
+			return K_INT;
+		return d->base == OP_f32_store ? K_F32 : d->base == OP_f64_store ? K_F64 : K_INT;
+	default:
+		break;
+	}
+	if (op == OP_select)
+		return c == 4 ? K_INT : K_NONE;
+	return op == OP_br_if || op == OP_br_unless || op == OP_br_table ? K_INT : K_NONE;
+}
+
 /* The cell a branch instruction jumps to (the first, for br_table), or NULL. */
 static const wasm_cell *branch_target(int op, const wasm_cell *ip)
 {
@@ -693,6 +773,7 @@ static void enter_registers(struct jit *j)
 
 struct use {
 	uint64_t slot, weight;
+	uint8_t kinds; /* bits (1 << enum kind) of the types seen there */
 };
 
 static int use_by_slot(const void *a, const void *b)
@@ -721,12 +802,11 @@ static void mark_targets(struct jit *j, int op, const wasm_cell *ip)
 		j->is_target[t - j->code->code] = 1;
 }
 
-/* The uses of local slots, weighted by 8 per loop level (loops found as
+/* The uses of slots, weighted by 8 per loop level (loops found as
  * back-edges), one entry per slot; returns how many, or -1. */
-static long local_uses(struct jit *j, struct use **out)
+static long slot_uses(struct jit *j, struct use **out)
 {
 	const struct wasm_compiled *code = j->code;
-	uint64_t nlocal = (uint64_t)code->nparams + code->nlocals;
 	int32_t *depth = calloc(code->ncells + 1, sizeof(*depth));
 	struct use *u = malloc((4 * code->ncells + 1) * sizeof(*u));
 	int32_t level = 0;
@@ -761,16 +841,17 @@ static long local_uses(struct jit *j, struct use **out)
 		for (size_t k = 0; k < len; k++)
 			level += depth[i + k];
 		for (int k = 0; k < nc; k++)
-			if (ip[cells[k]].u64 < nlocal)
-				u[n++] = (struct use){ ip[cells[k]].u64,
-						       (uint64_t)1 << (3 * (level < 6 ? level : 6)) };
+			u[n++] = (struct use){ ip[cells[k]].u64,
+					       (uint64_t)1 << (3 * (level < 6 ? level : 6)),
+					       (uint8_t)(1u << cell_kind(op, cells[k])) };
 	}
 	free(depth);
 	qsort(u, n, sizeof(*u), use_by_slot);
 	for (size_t i = 0; i < n; i++) {
-		if (m && u[m - 1].slot == u[i].slot)
+		if (m && u[m - 1].slot == u[i].slot) {
 			u[m - 1].weight += u[i].weight;
-		else
+			u[m - 1].kinds |= u[i].kinds;
+		} else
 			u[m++] = u[i];
 	}
 	qsort(u, m, sizeof(*u), use_by_weight);
@@ -778,18 +859,32 @@ static long local_uses(struct jit *j, struct use **out)
 	return (long)m;
 }
 
-/* Picks the registers: the heaviest locals of each class first. */
+/* An operand-stack slot holds values of different types over time: it
+ * can have a register if they all have one class and width (values only
+ * moved, never typed, make it an integer one). */
+static enum kind stack_kind(uint8_t kinds)
+{
+	kinds &= (uint8_t)~(1u << K_NONE);
+	if (!kinds)
+		return K_INT;
+	return kinds & (kinds - 1) ? K_NONE : (enum kind)__builtin_ctz(kinds);
+}
+
+/* Picks the registers: the heaviest slots of each class first, locals
+ * and operand-stack slots alike. */
 static bool assign_registers(struct jit *j, uint32_t defined)
 {
+	uint64_t nlocal = (uint64_t)j->code->nparams + j->code->nlocals;
 	struct use *u;
-	long n = local_uses(j, &u);
+	long n = slot_uses(j, &u);
 	uint32_t ngpr = 0, nxmm = 0;
 
 	j->nregs = 0;
 	if (n < 0)
 		return false;
 	for (long i = 0; i < n && j->nregs < NGPR + NXMM; i++) {
-		enum kind k = slot_kind(j, defined, u[i].slot);
+		enum kind k = u[i].slot < nlocal ? slot_kind(j, defined, u[i].slot) :
+			      stack_kind(u[i].kinds);
 		int reg;
 
 		if (k == K_INT && ngpr < NGPR)
@@ -947,7 +1042,7 @@ static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 	}
 	/* A float on the operand stack is likely read soon as operand b,
 	 * from xmm15 then rather than memory. */
-	if (is_float(type) && stack) {
+	if (is_float(type) && stack && !mapped(j, d)) {
 		x_movaps(B, SHADOW_XMM, 0);
 		j->shadow = (struct jreg){ d, XREG + SHADOW_XMM, type == WBPF_F64 ? K_F64 : K_F32 };
 	}
@@ -968,7 +1063,7 @@ static void b_in_xmm1(struct jit *j, bool w, struct opnd b)
 
 /* Float arithmetic and compares in SSE registers: xmm0 = xmm0 OP b, or
  * rax = the compare's result. False for what needs a helper. */
-static bool float_binop(struct jit *j, int op, struct opnd b)
+static bool float_binop(struct jit *j, int op, int x, struct opnd b)
 {
 	static const struct { uint16_t op32, op64; uint8_t code; } arith[] = {
 		{ OP_f32_add, OP_f64_add, 0x58 }, { OP_f32_sub, OP_f64_sub, 0x5c },
@@ -990,9 +1085,9 @@ static bool float_binop(struct jit *j, int op, struct opnd b)
 
 		if (b.imm || b.reg) {
 			b_in_xmm1(j, w, b);
-			x_rr(B, w ? 0xf2 : 0xf3, false, code, 2, 0, 1);
+			x_rr(B, w ? 0xf2 : 0xf3, false, code, 2, x, 1);
 		} else {
-			op_slot(j, w ? 0xf2 : 0xf3, w, code, 2, 0, b.v, true);
+			op_slot(j, w ? 0xf2 : 0xf3, w, code, 2, x, b.v, true);
 		}
 		return true;
 	}
@@ -1052,8 +1147,9 @@ static bool float_unop(struct jit *j, int op, bool fa, uint64_t slot)
 	return false;
 }
 
-/* rax = rax OP b, for every binary op that cannot trap. */
-static void binop(struct jit *j, int op, bool w, struct opnd b)
+/* r = r OP b for the integer ops done in any register (not the compares
+ * and the helpers'); false for the others. */
+static bool binop_in(struct jit *j, int op, bool w, int r, struct opnd b)
 {
 	static const struct { uint16_t op32, op64; uint8_t kind, code; } table[] = {
 		{ OP_i32_add, OP_i64_add, 0, ALU_ADD }, { OP_i32_sub, OP_i64_sub, 0, ALU_SUB },
@@ -1064,38 +1160,44 @@ static void binop(struct jit *j, int op, bool w, struct opnd b)
 		{ OP_i32_rotr, OP_i64_rotr, 1, 1 },
 	};
 
-	if (is_cmp(op)) {
-		alu(j, w, ALU_CMP, RAX, b);
-		x_setcc(B, cmp_cc(op), RAX);
-		x_movzx8(B, RAX, RAX);
-		return;
-	}
 	if (op == OP_i32_mul || op == OP_i64_mul) {
 		if (b.imm && fits32(b.v, w)) {
-			x_rr(B, 0, w, OPC("\x69"), RAX, RAX);
+			x_rr(B, 0, w, OPC("\x69"), r, r);
 			x_u32(B, (uint32_t)b.v);
 		} else if (b.imm || b.reg) {
 			load_b(j, RCX, b);
-			x_rr(B, 0, w, OPC("\x0f\xaf"), RAX, RCX);
+			x_rr(B, 0, w, OPC("\x0f\xaf"), r, RCX);
 		} else {
-			op_slot(j, 0, w, OPC("\x0f\xaf"), RAX, b.v, false);
+			op_slot(j, 0, w, OPC("\x0f\xaf"), r, b.v, false);
 		}
-		return;
+		return true;
 	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (table[i].op32 != op && table[i].op64 != op)
 			continue;
 		if (table[i].kind == 0) {
-			alu(j, w, (enum x86_alu)table[i].code, RAX, b);
+			alu(j, w, (enum x86_alu)table[i].code, r, b);
 		} else if (table[i].kind == 1 && b.imm) {
-			x_shift_imm(B, w, table[i].code, RAX, (uint8_t)(b.v & (w ? 63 : 31)));
+			x_shift_imm(B, w, table[i].code, r, (uint8_t)(b.v & (w ? 63 : 31)));
 		} else {
 			load_b(j, RCX, b);
-			x_shift_cl(B, w, table[i].code, RAX);
+			x_shift_cl(B, w, table[i].code, r);
 		}
-		return;
+		return true;
 	}
-	call_numeric(j, op, true, b);
+	return false;
+}
+
+/* rax = rax OP b, for every binary op that cannot trap. */
+static void binop(struct jit *j, int op, bool w, struct opnd b)
+{
+	if (is_cmp(op)) {
+		alu(j, w, ALU_CMP, RAX, b);
+		x_setcc(B, cmp_cc(op), RAX);
+		x_movzx8(B, RAX, RAX);
+	} else if (!binop_in(j, op, w, RAX, b)) {
+		call_numeric(j, op, true, b);
+	}
 }
 
 /* div and rem: rax = rax OP b, trapping as the spec says. */
@@ -1234,11 +1336,77 @@ static bool in_place(struct jit *j, int op, bool w, struct opnd b, uint64_t d)
 		if (ops[i].op32 != op && ops[i].op64 != op)
 			continue;
 		alu(j, w, (enum x86_alu)ops[i].alu, m->reg, b);
-		if (j->next_takes_result)
+		if (j->result_wanted)
 			x_mov_rr(B, true, RAX, m->reg);
 		return true;
 	}
 	return false;
+}
+
+/* The register a result can be computed in directly: the destination
+ * slot's own, of the class asked for, when the next instruction does not
+ * take the result from rax or xmm0 and operand b is not in it; else
+ * NO_REG. */
+static int dest_reg(struct jit *j, uint64_t d, bool fl, struct opnd b)
+{
+	const struct jreg *m = mapped(j, d);
+
+	if (!m || j->result_wanted || (fl ? !is_xmm(m->reg) : !is_gpr(m->reg)))
+		return NO_REG;
+	return !b.imm && !b.reg && b.v == d ? NO_REG : m->reg;
+}
+
+static bool one_of(int op, const uint16_t *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i] == op)
+			return true;
+	return false;
+}
+
+/* The ops into_dest takes: what float_binop does as arithmetic and
+ * binop_in does at all. */
+static bool dest_op(int op, bool fl)
+{
+	static const uint16_t fops[] = { OP_f32_add, OP_f32_sub, OP_f32_mul, OP_f32_div,
+					 OP_f64_add, OP_f64_sub, OP_f64_mul, OP_f64_div };
+	static const uint16_t iops[] = {
+		OP_i32_add, OP_i32_sub, OP_i32_mul, OP_i32_and, OP_i32_or, OP_i32_xor, OP_i32_shl,
+		OP_i32_shr_s, OP_i32_shr_u, OP_i32_rotl, OP_i32_rotr,
+		OP_i64_add, OP_i64_sub, OP_i64_mul, OP_i64_and, OP_i64_or, OP_i64_xor, OP_i64_shl,
+		OP_i64_shr_s, OP_i64_shr_u, OP_i64_rotl, OP_i64_rotr,
+	};
+
+	return fl ? one_of(op, fops, sizeof(fops) / sizeof(fops[0])) :
+		    one_of(op, iops, sizeof(iops) / sizeof(iops[0]));
+}
+
+/* d = a OP b computed in d's register (mov r, a; op r, b) rather than in
+ * rax or xmm0 and then moved there; false where that does not apply. */
+static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const struct xmem *mem,
+		      struct opnd b, uint64_t d)
+{
+	bool w = is64(ta), fl = is_float(ta);
+	int r = dest_reg(j, d, fl, b);
+
+	if (r == NO_REG || !dest_op(op, fl))
+		return false;
+	if (fl) {
+		if (mem)
+			sse_mem(j, w, false, r - XREG, *mem);
+		else if (fa)
+			x_movaps(B, r - XREG, 0);
+		else
+			get_x(j, w, r - XREG, a);
+		return float_binop(j, op, r - XREG, b);
+	}
+	if (mem)
+		x_rm(B, 0, w, OPC("\x8b"), r, *mem);
+	else if (fa)
+		x_mov_rr(B, true, r, RAX);
+	else
+		get64(j, r, a);
+	return binop_in(j, op, w, r, b);
 }
 
 /* A binary op; a in its slot, where the previous op left it (fa), or
@@ -1257,12 +1425,14 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 		x_mov_rr(B, true, RCX, RAX);
 	if (!trapping && !mem && !fa && a == d && in_place(j, op, w, b, d))
 		return;
+	if (!trapping && into_dest(j, op, ta, fa, a, mem, b, d))
+		return;
 	if (is_float(ta)) {
 		if (mem)
 			sse_mem(j, w, false, 0, *mem);
 		else
 			a_in_xmm0(j, fa, a, w);
-		if (float_binop(j, op, b)) {
+		if (float_binop(j, op, 0, b)) {
 			put(j, tr, d, is_float(tr));
 			return;
 		}
@@ -1339,18 +1509,18 @@ static struct xmem address(struct jit *j, uint64_t addr, bool ai, uint64_t imm, 
 	return MI(R13, r, 0, (int32_t)offset);
 }
 
-static void load_value(struct jit *j, struct memop m, struct xmem at)
+static void load_value(struct jit *j, struct memop m, struct xmem at, int r)
 {
 	static const char *const ext[2][3] = { { "\x0f\xb6", "\x0f\xb7", NULL },
 					       { "\x0f\xbe", "\x0f\xbf", "\x63" } };
 
 	if (m.size == 8 || (m.size == 4 && !m.sign)) {
-		x_rm(B, 0, m.size == 8, OPC("\x8b"), RAX, at);
+		x_rm(B, 0, m.size == 8, OPC("\x8b"), r, at);
 		return;
 	}
 	const char *op = ext[m.sign][m.size == 1 ? 0 : m.size == 2 ? 1 : 2];
 
-	x_rm(B, 0, m.w && m.sign, op, m.size == 4 ? 1 : 2, RAX, at);
+	x_rm(B, 0, m.w && m.sign, op, m.size == 4 ? 1 : 2, r, at);
 }
 
 /* Stores reg's low m.size bytes (for a byte, reg has a REX-free low
@@ -1398,8 +1568,9 @@ _Static_assert(sizeof(struct wasm_frame) == 24, "direct_call indexes frames by 3
 static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 {
 	const struct wasm_compiled *callee = j->mod->compiled[func - j->mod->nimported_funcs];
+	const struct wasm_functype *ft = j->mod->types + j->mod->func_types[func];
 
-	spill_all(j);
+	spill_below(j, base + callee->nparams);
 	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
 	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
 	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
@@ -1433,7 +1604,7 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
 	load_func(j, RCX, j->self);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
-	reload_all(j);
+	reload_below(j, base + wasm_slot_count(wasm_results(ft), ft->nresults));
 	forget_shadow(j);
 }
 
@@ -1610,13 +1781,15 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), m.size,
 					 d->checked, d->fa);
 
-		if (base == OP_f32_load || base == OP_f64_load) {
-			sse_mem(j, base == OP_f64_load, false, 0, at);
-			put(j, base == OP_f64_load ? WBPF_F64 : WBPF_F32, OPND(1), true);
-		} else {
-			load_value(j, m, at);
-			put(j, WBPF_I64, OPND(1), false);
-		}
+		bool fl = base == OP_f32_load || base == OP_f64_load;
+		int r = dest_reg(j, OPND(1), fl, (struct opnd){ .imm = true });
+
+		if (fl)
+			sse_mem(j, base == OP_f64_load, false, r == NO_REG ? 0 : r - XREG, at);
+		else
+			load_value(j, m, at, r == NO_REG ? RAX : r);
+		if (r == NO_REG)
+			put(j, !fl ? WBPF_I64 : base == OP_f64_load ? WBPF_F64 : WBPF_F32, OPND(1), fl);
 		return;
 	}
 	case J_STORE:
@@ -1628,15 +1801,13 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		struct xmem at;
 
 		/* The value (which an _fa form has in rax, or xmm0 for a
-		 * float) goes in r8. */
-		if (d->fa && base == OP_f64_store)
-			x_movq_from_xmm(B, R8, 0);
-		else if (d->fa && base == OP_f32_store)
-			x_movd_from_xmm(B, R8, 0);
+		 * float, where address() leaves it) goes in r8. */
+		if (d->fa && fl)
+			v = XREG;
 		else if (d->fa)
 			x_mov_rr(B, true, R8, RAX);
 		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, false);
-		if (fl && is_xmm(v)) { /* a local in an xmm register */
+		if (fl && is_xmm(v)) { /* in xmm0 or a local's xmm register */
 			sse_mem(j, base == OP_f64_store, true, v - XREG, at);
 			return;
 		}
@@ -1694,6 +1865,7 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	j->self = j->mod->nimported_funcs + defined;
 	j->code = code;
 	j->nfix = j->nstubs = 0;
+	j->moves_end = 0;
 	j->cell_pos = malloc((code->ncells + 1) * sizeof(*j->cell_pos));
 	if (!j->cell_pos)
 		return false;
@@ -1713,6 +1885,10 @@ static bool compile_function(struct jit *j, uint32_t defined)
 		if (j->is_target[i])
 			forget_shadow(j);
 		j->next_takes_result = i + n < code->ncells && takes_result(j, ip + n);
+		if (i + n > j->moves_end) /* once per run of moves: linear */
+			j->moves_end = skip_moves(j, i + n);
+		j->result_wanted = j->moves_end < code->ncells &&
+				   takes_result(j, code->code + j->moves_end);
 		emit_instr(j, op, ip);
 		for (size_t k = 1; k < n; k++)
 			j->cell_pos[i + k] = SIZE_MAX;
