@@ -37,20 +37,20 @@ $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libw
 ifeq ($(SPEC_MISSING),)
 # Both tiers, one after the other: a summary line each.
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
-	@echo "== the interpreter"
-	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+	@echo "== the interpreter (WBPF_ENGINE=interp)"
+	WBPF_ENGINE=interp $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 	@echo "== the compiling tier (WBPF_ENGINE=compile)"
 	WBPF_ENGINE=compile $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 spec-interp: $(BUILD)/spec-runner $(SPEC_STAMPS)
-	$(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+	WBPF_ENGINE=interp $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 spec-san: $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
-	$(SAN_BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+	WBPF_ENGINE=interp $(SAN_BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 # The same suite with explicit bounds checks instead of guard regions.
 spec-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
-	WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+	WBPF_ENGINE=interp WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 # The compiling tier (docs/engine.md), with guard regions and with
 # explicit checks: functions it does not support run interpreted.

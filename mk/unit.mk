@@ -52,11 +52,17 @@ endef
 # is set when a module is compiled: the trap tests run both ways.
 .PHONY: unit unit-san
 # test_load also runs the command (wbpf run --timeout).
+# Each program runs on the interpreter, on the compiling tier, then on the
+# default engine (auto: interpreted until the background compile
+# switches calls to machine code).
 unit: $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
-	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit)
-	$(if $(filter traps,$(UNIT_NAMES)),WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
+	@echo "unit: on the interpreter (WBPF_ENGINE=interp)"
+	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit,WBPF_ENGINE=interp)
+	$(if $(filter traps,$(UNIT_NAMES)),WBPF_ENGINE=interp WBPF_BOUNDS_CHECKS=1 $(UNIT_OUT)/test_traps $(UNIT_ARGS))
 	@echo "unit: again on the compiling tier (WBPF_ENGINE=compile)"
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit-compile,WBPF_ENGINE=compile)
+	@echo "unit: again on the default engine (auto)"
+	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/test_%),unit-auto)
 
 unit-san: $(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%) $(UNIT_WASMS) $(BUILD)/wbpf
 	$(call unit_run,$(UNIT_NAMES:%=$(UNIT_OUT)/san/test_%),unit-san)

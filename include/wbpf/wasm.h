@@ -111,7 +111,7 @@ struct wbpf_store;
 /* How a module's functions run (docs/engine.md, "Compiling tier"). */
 enum wbpf_engine {
 	WBPF_ENGINE_DEFAULT = 0, /* WBPF_ENGINE in the environment ("interp", "compile",
-				  * "auto"), else the interpreter */
+				  * "auto"), else auto */
 	WBPF_ENGINE_INTERP,	 /* the interpreter only */
 	WBPF_ENGINE_COMPILE,	 /* machine code for every function the tier supports;
 				  * loading fails where the tier is not available */

@@ -2048,7 +2048,7 @@ static bool image_fits(const struct jit_image *img, const uint8_t *compiled, uin
 
 /* Emits every function the tier takes into j->b; entries in `entry`. */
 static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
-		       const atomic_bool *cancel, struct wbpf_error *err)
+		       const struct jit_opts *o, struct wbpf_error *err)
 {
 	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
 
@@ -2058,7 +2058,12 @@ static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
 	emit_addr(j, RCX, JIT_RELOC_HELPER, JIT_HELPER_EXIT, 0);
 	x_jmp_reg(&j->b, RCX);
 	for (uint32_t i = 0; i < ndefined; i++) {
-		if (cancel && atomic_load_explicit(cancel, memory_order_relaxed))
+		int rc = wasm_load_interrupted(o->interrupt, err, "compiling function %u to "
+					       "machine code", j->mod->nimported_funcs + i);
+
+		if (rc)
+			return rc;
+		if (o->cancel && atomic_load_explicit(o->cancel, memory_order_relaxed))
 			return -ECANCELED;
 		if (compiled[i] && !compile_function(j, i))
 			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
@@ -2099,7 +2104,7 @@ static int compile_image(struct jit *j, const uint8_t *compiled, const struct ji
 
 	if (!(img.entry = calloc(ndefined + 1, sizeof(*img.entry))))
 		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
-	rc = emit_module(j, compiled, img.entry, o->cancel, err);
+	rc = emit_module(j, compiled, img.entry, o, err);
 	img.code = j->b.p;
 	img.len = j->b.len;
 	img.relocs = j->relocs;

@@ -95,6 +95,7 @@ struct jit_opts {
 	const char *cache_dir;	    /* the code cache, or NULL */
 	bool cache_only;	    /* -ENOENT rather than compile on a miss */
 	const atomic_bool *cancel;  /* stop compiling (-ECANCELED) once set */
+	const atomic_int *interrupt; /* the loading store's: stop with its trap */
 };
 
 /* jit.c: compiles every function the tier supports (the others stay
@@ -106,7 +107,7 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const struct jit_opts *o,
 
 /* jit_auto.c: the `auto` engine. Code from the cache now, else compiled
  * by a background thread while the module starts interpreted. */
-int wasm_jit_auto(struct wbpf_module *mod, const char *cache_dir, struct wbpf_error *err);
+int wasm_jit_auto(struct wbpf_module *mod, const struct jit_opts *o, struct wbpf_error *err);
 /* Stops (and waits for) the background compile of a module being freed. */
 void wasm_jit_auto_stop(struct wbpf_module *mod);
 

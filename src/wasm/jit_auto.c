@@ -36,18 +36,20 @@ static void *compile_in_background(void *arg)
 	return NULL;
 }
 
-int wasm_jit_auto(struct wbpf_module *mod, const char *cache_dir, struct wbpf_error *err)
+int wasm_jit_auto(struct wbpf_module *mod, const struct jit_opts *opts, struct wbpf_error *err)
 {
-	struct jit_opts o = { .cache_dir = cache_dir, .cache_only = true };
+	struct jit_opts o = *opts;
 	struct jit_background *bg;
 	sigset_t all, old;
-	int rc = cache_dir ? wasm_jit_compile_module(mod, &o, err) : -ENOENT;
+	int rc;
 
+	o.cache_only = true;
+	rc = o.cache_dir ? wasm_jit_compile_module(mod, &o, err) : -ENOENT;
 	if (rc != -ENOENT)
 		return rc;
 	o.cache_only = false;
 	bg = calloc(1, sizeof(*bg));
-	if (!bg || (cache_dir && !(bg->cache_dir = strdup(cache_dir)))) {
+	if (!bg || (o.cache_dir && !(bg->cache_dir = strdup(o.cache_dir)))) {
 		free(bg);
 		return wasm_jit_compile_module(mod, &o, err);
 	}

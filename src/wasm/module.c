@@ -49,23 +49,26 @@ int wbpf_engine__parse(const char *name, enum wbpf_engine *out)
 }
 
 static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, const char *cache,
-			  struct wbpf_error *err)
+			  const atomic_int *interrupt, struct wbpf_error *err)
 {
 	const char *env = getenv("WBPF_ENGINE");
 
 	if (engine == WBPF_ENGINE_DEFAULT && env && *env && wbpf_engine__parse(env, &engine))
 		return wasm_fail(err, WBPF_ERR_ARG, "WBPF_ENGINE=%s: expected interp, compile "
 				 "or auto", env);
-	if (engine == WBPF_ENGINE_DEFAULT || engine == WBPF_ENGINE_INTERP ||
-	    (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
+	if (engine == WBPF_ENGINE_DEFAULT)
+		engine = WBPF_ENGINE_AUTO;
+	if (engine == WBPF_ENGINE_INTERP || (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
 		return 0;
 	char *dir = wasm_jit_cache_dir(cache);
-	struct jit_opts o = { .cache_dir = dir };
-	int rc = engine == WBPF_ENGINE_AUTO ? wasm_jit_auto(mod, dir, err) :
+	struct jit_opts o = { .cache_dir = dir, .interrupt = interrupt };
+	int rc = engine == WBPF_ENGINE_AUTO ? wasm_jit_auto(mod, &o, err) :
 		 wasm_jit_compile_module(mod, &o, err);
 
 	free(dir);
-	return rc;
+	/* The code cache's key and entry are read unpolled: an interrupt
+	 * meanwhile still stops this load. */
+	return rc ? rc : wasm_load_interrupted(interrupt, err, "loading machine code");
 }
 
 size_t wbpf_module__native_count(const struct wbpf_module *mod)
@@ -114,7 +117,7 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	const atomic_int *interrupt = st ? &st->interrupt : NULL;
 
 	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, interrupt, err) ||
-	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, OPT(opts, code_cache, NULL), err)) {
+	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, OPT(opts, code_cache, NULL), interrupt, err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}
