@@ -6,6 +6,7 @@
 #   make spec SPEC_ONLY="i32 br"  some of them
 #   make spec SPEC_FLAGS=-v       every command's outcome
 #   make spec-compile             every script on the compiling tier
+#   make spec-auto                every script on the default engine (auto)
 #   make spec-all                 every mode at once, as `make test` does
 #
 # SPEC_DIR (set in the Makefile) is where the testsuite's .wast files are.
@@ -33,7 +34,8 @@ $(BUILD)/spec-runner: $(BUILD)/obj/tests/spec/runner.o $(BUILD)/libwbpf.a
 $(SAN_BUILD)/spec-runner: $(SAN_BUILD)/obj/tests/spec/runner.o $(SAN_BUILD)/libwbpf.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
-.PHONY: spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-all
+.PHONY: spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-auto \
+	spec-all
 ifeq ($(SPEC_MISSING),)
 # Both tiers, one after the other: a summary line each.
 spec: $(BUILD)/spec-runner $(SPEC_STAMPS)
@@ -57,13 +59,18 @@ spec-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
 spec-compile: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	WBPF_ENGINE=compile $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
+# The default engine (auto): each module starts interpreted and switches
+# to machine code once its background compile is done.
+spec-auto: $(BUILD)/spec-runner $(SPEC_STAMPS)
+	WBPF_ENGINE=auto $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
+
 spec-compile-explicit: $(BUILD)/spec-runner $(SPEC_STAMPS)
 	WBPF_ENGINE=compile WBPF_BOUNDS_CHECKS=1 $(BUILD)/spec-runner $(SPEC_FLAGS) $(SPEC_JSONS)
 
 # The modes run side by side (the sanitizer one alone takes as long as
 # the others), each into its log; the summaries and any failure are
 # printed once all are done.
-SPEC_MODES := spec-interp spec-explicit spec-compile spec-compile-explicit spec-san
+SPEC_MODES := spec-interp spec-explicit spec-compile spec-compile-explicit spec-auto spec-san
 spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	@pids=; for m in $(SPEC_MODES); do \
 		$(MAKE) --no-print-directory $$m >$(SPEC_OUT)/$$m.log 2>&1 & pids="$$pids $$!"; \
@@ -75,7 +82,7 @@ spec-all: $(BUILD)/spec-runner $(SAN_BUILD)/spec-runner $(SPEC_STAMPS)
 	done; \
 	[ $$fail = 0 ] || { echo "spec: failed (logs in $(SPEC_OUT)/)"; exit 1; }
 else
-spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-all:
+spec spec-interp spec-san spec-explicit spec-compile spec-compile-explicit spec-auto spec-all:
 	@echo "spec: skipped, and the fuzzer's spec seeds with it: $(SPEC_SKIP_LINE)"
 endif
 

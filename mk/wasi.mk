@@ -55,5 +55,8 @@ wasi-test: $(BUILD)/wbpf $(SAN_BUILD)/wbpf $(WASI_OUT)/path_test $(WASI_OUT)/san
 	@echo "wasi-test: again on the compiling tier (WBPF_ENGINE=compile, --quick)"
 	@WBPF_ENGINE=compile WASI_LEAK=$(WASI_OUT)/leak_test bash tests/wasi/run.sh --quick \
 		$(BUILD)/wbpf $(WASI_OUT)
+	@echo "wasi-test: again on the interpreter (WBPF_ENGINE=interp, --quick)"
+	@WBPF_ENGINE=interp WASI_LEAK=$(WASI_OUT)/leak_test bash tests/wasi/run.sh --quick \
+		$(BUILD)/wbpf $(WASI_OUT)
 
 TEST_TARGETS += wasi-test
