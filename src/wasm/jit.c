@@ -1971,8 +1971,9 @@ static void free_sites(struct jit_site *s)
 static bool install(struct jit *j, const struct jit_image *img, struct jit_module *jm)
 {
 	size_t len = (img->len + 4095) & ~(size_t)4095;
+	/* Populated at once: page by page, the faults cost more than the copy. */
 	uint8_t *mem = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	if (mem == MAP_FAILED)
 		return false;
@@ -2084,13 +2085,14 @@ static int load_cached(struct jit *j, const uint8_t *compiled, const char *dir,
 		       const struct jit_cache_key *key)
 {
 	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
-	struct jit_image img;
+	struct jit_cache_entry e;
 	struct wbpf_error ignored;
-	int rc = wasm_jit_cache_load(dir, key, &img);
+	int rc = wasm_jit_cache_load(dir, key, &e);
 
 	if (!rc)
-		rc = image_fits(&img, compiled, ndefined) ? finish(j, &img, true, &ignored) : -EBADMSG;
-	wasm_jit_image_free(&img);
+		rc = image_fits(&e.img, compiled, ndefined) ? finish(j, &e.img, true, &ignored) :
+		     -EBADMSG;
+	wasm_jit_cache_release(&e);
 	return rc;
 }
 

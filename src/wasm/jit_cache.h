@@ -9,8 +9,8 @@
 
 #include "wasm/jit.h"
 
-/* An entry's header; the entry offsets, relocations, code and a sha256
- * of all that come after it (jit_cache.c). */
+/* An entry's header; the entry offsets, relocations, code and a
+ * checksum of all that come after it (jit_cache.c). */
 struct cache_header {
 	char magic[8];
 	uint32_t format;
@@ -41,20 +41,31 @@ int wasm_jit_cache_key(const struct wbpf_module *mod, struct jit_cache_key *key)
  * "" or "off" turn the cache off. Malloc'd, or NULL for no cache. */
 char *wasm_jit_cache_dir(const char *opt);
 
-/* 0 and a malloc'd image on a hit; negative errno when there is no
- * entry or it cannot be trusted: -EBADMSG for a damaged one (checksum,
- * size, structure), -ESTALE for another module, build, CPU or config,
- * -EPERM for a directory others may write to. */
+/* A hit: the entry mapped read-only, the image pointing into it. */
+struct jit_cache_entry {
+	struct jit_image img;
+	void *map;
+	size_t map_len;
+};
+
+/* 0 and the mapped entry on a hit (release it once its code is
+ * installed); negative errno when there is no entry or it cannot be
+ * trusted: -EBADMSG for a damaged one (checksum, size, structure),
+ * -ESTALE for another module, build, CPU or config, -EPERM for a
+ * directory others may write to. */
 int wasm_jit_cache_load(const char *dir, const struct jit_cache_key *key,
-			struct jit_image *img);
+			struct jit_cache_entry *e);
+void wasm_jit_cache_release(struct jit_cache_entry *e);
+
+/* The entry's checksum (its last 8 bytes) over the bytes before it: for
+ * damage, not forgery. */
+uint64_t wasm_jit_cache_sum(const void *p, size_t n);
 
 /* Writes the entry atomically (a temporary file renamed over it), so a
  * reader sees a whole entry or none; failures only cost the next load a
  * compile. */
 int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
 			 const struct jit_image *img);
-
-void wasm_jit_image_free(struct jit_image *img);
 
 /* The CPU features an emitter may choose instructions by (bits of
  * enum jit_cpu_feature): part of the key, so code made on one CPU is not
