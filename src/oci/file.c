@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Whole-file reads and crash-safe writes (temp, fsync, rename). */
+/* Whole-file reads and crash-safe writes (temp, fsync, rename: file.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "oci/internal.h"
 
 int oci_file__read(const char *path, size_t max, char **buf, size_t *len)
@@ -43,42 +44,9 @@ int oci_file__read(const char *path, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int oci_file__write_atomic(const char *path, const void *p, size_t n)
 {
-	char tmp[PATH_MAX];
-	int fd, ret;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, p, n);
-	if (!ret && (fchmod(fd, 0644) || fsync(fd)))
-		ret = -errno;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return file__write_atomic(path, p, n, 0644, true);
 }
 
 int oci_mkdirs(const char *path, unsigned mode)

@@ -29,6 +29,7 @@
 #include <cpuid.h>
 #endif
 
+#include "file.h"
 #include "wasm/jit_cache.h"
 
 #define CACHE_MAGIC "wbpfjit"
@@ -283,23 +284,6 @@ void wasm_jit_cache_release(struct jit_cache_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-
-	while (n) {
-		ssize_t w = write(fd, q, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EIO;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The entry's bytes, checksum included; malloc'd. */
 static uint8_t *serialize(const struct jit_cache_key *key, const struct jit_image *img,
 			  size_t *len)
@@ -333,26 +317,18 @@ static uint8_t *serialize(const struct jit_cache_key *key, const struct jit_imag
 int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
 			 const struct jit_image *img)
 {
-	char *path = NULL, *tmp = NULL;
+	char *path = NULL;
 	size_t len;
 	uint8_t *bytes = NULL;
-	int fd = -1, rc = trusted_dir(dir, true);
+	int rc = trusted_dir(dir, true);
 
-	if (!rc && (!(path = entry_path(dir, key)) || asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
-		    !(bytes = serialize(key, img, &len))))
+	/* No fsync: an entry lost in a crash is compiled again, and a torn
+	 * one fails its checksum. */
+	if (!rc && (!(path = entry_path(dir, key)) || !(bytes = serialize(key, img, &len))))
 		rc = -ENOMEM;
-	if (!rc && (fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		rc = -errno;
 	if (!rc)
-		rc = write_all(fd, bytes, len);
-	if (fd >= 0 && close(fd) && !rc)
-		rc = -EIO;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc && fd >= 0)
-		unlink(tmp);
+		rc = file__write_atomic(path, bytes, len, 0600, false);
 	free(bytes);
-	free(tmp);
 	free(path);
 	return rc;
 }
