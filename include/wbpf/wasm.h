@@ -130,6 +130,10 @@ struct wbpf_module_opts {
 	 * (docs/engine.md, "Code cache"): a directory, "off", or NULL for
 	 * WBPF_CODE_CACHE, else $XDG_CACHE_HOME/wbpf if that is set. */
 	const char *code_cache;
+	/* The code cache's size cap in bytes: once a new entry takes it past
+	 * that, the least recently used entries are removed. 0 for
+	 * WBPF_CODE_CACHE_MAX (k, M, G suffixes), else 256 MiB. */
+	uint64_t code_cache_max;
 };
 
 /* wbpf_module__new with options (opts may be NULL). */

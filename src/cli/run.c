@@ -82,6 +82,9 @@ RUN_SINK_HELP
 "  --code-cache DIR|off  keep compiled machine code in DIR between runs.\n"
 "                        Default: $WBPF_CODE_CACHE, else $XDG_CACHE_HOME/wbpf\n"
 "                        when XDG_CACHE_HOME is set, else off.\n"
+"  --code-cache-max SIZE the code cache's size: past it, the least recently\n"
+"                        used entries are removed. Default:\n"
+"                        $WBPF_CODE_CACHE_MAX, else 256MiB.\n"
 "  --invoke NAME         call export NAME instead of _start. VALUES are\n"
 "                        integers (i32, i64; decimal, negative or 0x hex) or\n"
 "                        floats (f32, f64; also nan, inf).\n"
@@ -99,6 +102,7 @@ enum {
 	OPT_DIR = 256, OPT_ENV, OPT_INHERIT_ENV, OPT_FUEL, OPT_TIMEOUT, OPT_MAX_MEMORY,
 	OPT_MAX_STACK, OPT_INVOKE, OPT_ALLOW_UPROBE, OPT_ALLOW_IFACE, OPT_ALLOW_ATTACH,
 	OPT_ALLOW_HELPER, OPT_OUTPUT, OPT_METRICS, OPT_ENGINE, OPT_CODE_CACHE, OPT_LISTEN_FD,
+	OPT_CODE_CACHE_MAX,
 };
 
 static const struct option run_options[] = {
@@ -118,6 +122,7 @@ static const struct option run_options[] = {
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"code-cache", required_argument, NULL, OPT_CODE_CACHE},
+	{"code-cache-max", required_argument, NULL, OPT_CODE_CACHE_MAX},
 	{"listen-fd", required_argument, NULL, OPT_LISTEN_FD},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -218,6 +223,10 @@ static int parse_limit(int opt, const char *arg, struct run_opts *o)
 		if (cli_parse_size(arg, &o->max_stack) || o->max_stack < 1024 ||
 		    o->max_stack > (1ull << 32))
 			return usage_error("--max-stack: bad size '%s' (1KiB to 4GiB)", arg);
+		return 0;
+	case OPT_CODE_CACHE_MAX:
+		if (cli_parse_size(arg, &o->code_cache_max) || !o->code_cache_max)
+			return usage_error("--code-cache-max: bad size '%s' (e.g. 512MiB)", arg);
 		return 0;
 	}
 	return -EINVAL;
@@ -407,6 +416,7 @@ static struct wbpf_module *load_module(const char *path, const struct run_ctx *r
 	mod = wbpf_module__new_opts(bytes, len, &(struct wbpf_module_opts){
 		.sz = sizeof(struct wbpf_module_opts), .interrupt_from = r->store,
 		.engine = r->opts->engine, .code_cache = r->opts->code_cache,
+		.code_cache_max = r->opts->code_cache_max,
 	}, err);
 	free(bytes);
 	if (!mod && err->kind != WBPF_ERR_TRAP)

@@ -32,6 +32,7 @@ struct run_opts {
 	const char *output, *metrics;	/* --output, --metrics */
 	enum wbpf_engine engine;	/* --engine */
 	const char *code_cache;		/* --code-cache, or NULL */
+	uint64_t code_cache_max;	/* --code-cache-max, or 0 */
 };
 
 int run_opts__parse(struct run_opts *o, int argc, char **argv);

@@ -2114,7 +2114,7 @@ static int compile_image(struct jit *j, const uint8_t *compiled, const struct ji
 	if (!rc)
 		rc = finish(j, &img, false, err);
 	if (!rc && o->cache_dir)
-		wasm_jit_cache_store(o->cache_dir, key, &img);
+		wasm_jit_cache_store(o->cache_dir, o->cache_max, key, &img);
 	free(img.entry);
 	return rc;
 }

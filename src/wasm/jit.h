@@ -93,6 +93,7 @@ struct jit_module {
 
 struct jit_opts {
 	const char *cache_dir;	    /* the code cache, or NULL */
+	uint64_t cache_max;	    /* its size cap in bytes (wasm_jit_cache_max) */
 	bool cache_only;	    /* -ENOENT rather than compile on a miss */
 	const atomic_bool *cancel;  /* stop compiling (-ECANCELED) once set */
 	const atomic_int *interrupt; /* the loading store's: stop with its trap */

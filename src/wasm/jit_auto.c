@@ -23,12 +23,14 @@ struct jit_background {
 	atomic_bool cancel; /* the module is being freed */
 	struct wbpf_module *mod;
 	char *cache_dir;
+	uint64_t cache_max;
 };
 
 static void *compile_in_background(void *arg)
 {
 	struct jit_background *bg = arg;
-	struct jit_opts o = { .cache_dir = bg->cache_dir, .cancel = &bg->cancel };
+	struct jit_opts o = { .cache_dir = bg->cache_dir, .cache_max = bg->cache_max,
+			      .cancel = &bg->cancel };
 	struct wbpf_error ignored;
 
 	/* A failure leaves the module interpreted, as it started. */
@@ -54,6 +56,7 @@ int wasm_jit_auto(struct wbpf_module *mod, const struct jit_opts *opts, struct w
 		return wasm_jit_compile_module(mod, &o, err);
 	}
 	bg->mod = mod;
+	bg->cache_max = o.cache_max;
 	bg->pid = getpid();
 	atomic_init(&bg->cancel, false);
 	/* The thread takes no signals: they stay the embedder's threads'. */

@@ -13,14 +13,17 @@
  * A hit maps the entry and points the image into it: nothing is read or
  * copied but the code itself, once, into the module's code memory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -314,7 +317,114 @@ static uint8_t *serialize(const struct jit_cache_key *key, const struct jit_imag
 	return p;
 }
 
-int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
+uint64_t wasm_jit_cache_max(uint64_t opt)
+{
+	const char *env = getenv("WBPF_CODE_CACHE_MAX");
+	unsigned long long v;
+	char *end;
+
+	if (opt)
+		return opt;
+	if (!env || !*env)
+		return JIT_CACHE_MAX_DEFAULT;
+	errno = 0;
+	v = strtoull(env, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': v = v > ULLONG_MAX >> 10 ? 0 : v << 10; end++; break;
+	case 'm': case 'M': v = v > ULLONG_MAX >> 20 ? 0 : v << 20; end++; break;
+	case 'g': case 'G': v = v > ULLONG_MAX >> 30 ? 0 : v << 30; end++; break;
+	}
+	/* A value that is not a size keeps the default, as an unset one. */
+	return errno || !v || (*end && strcmp(end, "iB") && strcmp(end, "B")) ?
+	       JIT_CACHE_MAX_DEFAULT : v;
+}
+
+struct cached_file {
+	char *path;
+	uint64_t size;
+	struct timespec used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct cached_file *)a)->used,
+			      *y = &((const struct cached_file *)b)->used;
+
+	return x->tv_sec != y->tv_sec ? (x->tv_sec < y->tv_sec ? -1 : 1) :
+	       (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/* A writer's temporary file this old was left by a crash. */
+#define STALE_TMP_SECONDS 3600
+
+/* The entries of dir (and temporary files left by crashed writers, which
+ * are removed); malloc'd, *n of them, *total bytes. */
+static struct cached_file *list_entries(const char *dir, size_t *n, uint64_t *total)
+{
+	struct cached_file *v = NULL;
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	time_t now = time(NULL);
+
+	*n = 0;
+	*total = 0;
+	while (dp && (d = readdir(dp))) {
+		const char *dot = strstr(d->d_name, ".jit");
+		struct stat st;
+		char *path;
+
+		if (!dot || asprintf(&path, "%s/%s", dir, d->d_name) < 0)
+			continue;
+		if (lstat(path, &st) || !S_ISREG(st.st_mode) || (dot[4] && dot[4] != '.')) {
+			free(path);
+			continue;
+		}
+		if (dot[4] == '.') { /* <entry>.XXXXXX: a write in progress, or a crash's */
+			if (now - st.st_mtime > STALE_TMP_SECONDS)
+				unlink(path);
+			free(path);
+			continue;
+		}
+		if (*n == cap) {
+			struct cached_file *w = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!w) {
+				free(path);
+				break;
+			}
+			v = w;
+		}
+		v[(*n)++] = (struct cached_file){ path, (uint64_t)st.st_size, st.st_atim };
+		*total += (uint64_t)st.st_size;
+	}
+	if (dp)
+		closedir(dp);
+	return v;
+}
+
+/* Removes the least recently used entries but `keep` until the rest fit
+ * in max. Other processes may do the same at once: an entry another one
+ * removed first is simply gone, and one being read stays readable (its
+ * mapping holds the file) until it is unmapped. */
+static void evict(const char *dir, uint64_t max, const char *keep)
+{
+	size_t n;
+	uint64_t total;
+	struct cached_file *v = list_entries(dir, &n, &total);
+
+	if (total > max)
+		qsort(v, n, sizeof(*v), by_use);
+	for (size_t i = 0; i < n && total > max; i++) {
+		if (strcmp(v[i].path, keep) && (!unlink(v[i].path) || errno == ENOENT))
+			total -= v[i].size;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+int wasm_jit_cache_store(const char *dir, uint64_t max, const struct jit_cache_key *key,
 			 const struct jit_image *img)
 {
 	char *path = NULL;
@@ -328,6 +438,8 @@ int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
 		rc = -ENOMEM;
 	if (!rc)
 		rc = file__write_atomic(path, bytes, len, 0600, false);
+	if (!rc)
+		evict(dir, max, path);
 	free(bytes);
 	free(path);
 	return rc;

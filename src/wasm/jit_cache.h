@@ -63,9 +63,17 @@ uint64_t wasm_jit_cache_sum(const void *p, size_t n);
 
 /* Writes the entry atomically (a temporary file renamed over it), so a
  * reader sees a whole entry or none; failures only cost the next load a
- * compile. */
-int wasm_jit_cache_store(const char *dir, const struct jit_cache_key *key,
+ * compile. Then, if the directory's entries take more than `max` bytes,
+ * removes the least recently used ones (by access time, which a hit
+ * sets) until they fit, never the new one. */
+int wasm_jit_cache_store(const char *dir, uint64_t max, const struct jit_cache_key *key,
 			 const struct jit_image *img);
+
+#define JIT_CACHE_MAX_DEFAULT (256ull << 20)
+/* The size cap: `opt` (wbpf_module_opts.code_cache_max) if not 0, else
+ * WBPF_CODE_CACHE_MAX (bytes, or with a k, M or G suffix), else
+ * JIT_CACHE_MAX_DEFAULT. */
+uint64_t wasm_jit_cache_max(uint64_t opt);
 
 /* The CPU features an emitter may choose instructions by (bits of
  * enum jit_cpu_feature): part of the key, so code made on one CPU is not

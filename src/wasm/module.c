@@ -48,9 +48,10 @@ int wbpf_engine__parse(const char *name, enum wbpf_engine *out)
 	return -EINVAL;
 }
 
-static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, const char *cache,
+static int compile_native(struct wbpf_module *mod, const struct wbpf_module_opts *opts,
 			  const atomic_int *interrupt, struct wbpf_error *err)
 {
+	enum wbpf_engine engine = OPT(opts, engine, WBPF_ENGINE_DEFAULT);
 	const char *env = getenv("WBPF_ENGINE");
 
 	if (engine == WBPF_ENGINE_DEFAULT && env && *env && wbpf_engine__parse(env, &engine))
@@ -60,8 +61,9 @@ static int compile_native(struct wbpf_module *mod, enum wbpf_engine engine, cons
 		engine = WBPF_ENGINE_AUTO;
 	if (engine == WBPF_ENGINE_INTERP || (engine == WBPF_ENGINE_AUTO && !wasm_jit_available()))
 		return 0;
-	char *dir = wasm_jit_cache_dir(cache);
-	struct jit_opts o = { .cache_dir = dir, .interrupt = interrupt };
+	char *dir = wasm_jit_cache_dir(OPT(opts, code_cache, NULL));
+	struct jit_opts o = { .cache_dir = dir, .interrupt = interrupt,
+			      .cache_max = wasm_jit_cache_max(OPT(opts, code_cache_max, 0)) };
 	int rc = engine == WBPF_ENGINE_AUTO ? wasm_jit_auto(mod, &o, err) :
 		 wasm_jit_compile_module(mod, &o, err);
 
@@ -90,7 +92,6 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 					  struct wbpf_error *err)
 {
 	struct wbpf_store *st = OPT(opts, interrupt_from, NULL);
-	enum wbpf_engine engine = OPT(opts, engine, WBPF_ENGINE_DEFAULT);
 	struct wbpf_module *mod;
 
 	if (!bytes && len) {
@@ -117,7 +118,7 @@ struct wbpf_module *wbpf_module__new_opts(const void *bytes, size_t len,
 	const atomic_int *interrupt = st ? &st->interrupt : NULL;
 
 	if (wasm_decode(mod, interrupt, err) || wasm_validate_module(mod, interrupt, err) ||
-	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, engine, OPT(opts, code_cache, NULL), interrupt, err)) {
+	    wasm_compile_module(mod, interrupt, err) || compile_native(mod, opts, interrupt, err)) {
 		wbpf_module__free(mod);
 		return NULL;
 	}

@@ -5,11 +5,13 @@
  * replaced; writers at the same time leave one whole entry; a directory
  * others may write to is not used; the auto engine's background compile. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -312,6 +314,87 @@ static void test_dir_choice(void)
 	CHECK(!wasm_jit_cache_dir(NULL));
 }
 
+static bool make_file(const char *path, size_t len, time_t age)
+{
+	struct timespec t[2] = { { .tv_sec = time(NULL) - age }, { .tv_sec = time(NULL) - age } };
+	uint8_t *zero = calloc(1, len + 1);
+
+	write_file(path, zero, len);
+	free(zero);
+	return CHECK(!utimensat(AT_FDCWD, path, t, 0));
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !access(path, F_OK);
+}
+
+/* Past the size cap, a new entry makes the least recently used ones go
+ * (not itself); a hit counts as a use; a writer's temporary file left
+ * for an hour is removed, a recent one (a write in progress) is not. */
+static void test_eviction(void)
+{
+	static const char *const old[] = { "old0.jit", "old1.jit", "old2.jit" };
+	struct cache_dir d;
+	struct stat st;
+	char path[256], *entry;
+
+	if (!jit_tier_available() || !dir_make(&d))
+		return;
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", d.path, old[i]);
+		make_file(path, 64 << 10, (3 - i) * 3600);
+	}
+	snprintf(path, sizeof(path), "%s/crashed.jit.Ab12Cd", d.path);
+	make_file(path, 100, 2 * 3600);
+	snprintf(path, sizeof(path), "%s/writing.jit.Ef34Gh", d.path);
+	make_file(path, 100, 0);
+	/* 192 KiB of entries, then this module's (a few KiB): over 150 KiB
+	 * only until the oldest goes. */
+	CHECK_EQ(setenv("WBPF_CODE_CACHE_MAX", "150k", 1), 0);
+	check_load(&d, false);
+	CHECK(!exists(d.path, old[0]));
+	CHECK(exists(d.path, old[1]) && exists(d.path, old[2]));
+	CHECK(!exists(d.path, "crashed.jit.Ab12Cd"));
+	CHECK(exists(d.path, "writing.jit.Ef34Gh"));
+	/* A hit marks the entry used: left alone, it is the only file. */
+	for (int i = 1; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", d.path, old[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/writing.jit.Ef34Gh", d.path);
+	unlink(path);
+	entry = dir_entry(&d);
+	if (CHECK(entry)) {
+		/* Both times old: a relatime mount would not update it itself. */
+		struct timespec t[2] = { { .tv_sec = time(NULL) - 5 * 3600 },
+					 { .tv_sec = time(NULL) - 5 * 3600 } };
+
+		CHECK(!utimensat(AT_FDCWD, entry, t, 0));
+		check_load(&d, true);
+		CHECK(!stat(entry, &st) && st.st_atime > time(NULL) - 600);
+	}
+	free(entry);
+	CHECK_EQ(unsetenv("WBPF_CODE_CACHE_MAX"), 0);
+	dir_remove(&d);
+}
+
+static void test_size_cap_choice(void)
+{
+	CHECK_EQ(wasm_jit_cache_max(5), 5);
+	CHECK_EQ(setenv("WBPF_CODE_CACHE_MAX", "2M", 1), 0);
+	CHECK_EQ(wasm_jit_cache_max(0), 2u << 20);
+	CHECK_EQ(setenv("WBPF_CODE_CACHE_MAX", "512MiB", 1), 0);
+	CHECK_EQ(wasm_jit_cache_max(0), 512u << 20);
+	CHECK_EQ(setenv("WBPF_CODE_CACHE_MAX", "lots", 1), 0);
+	CHECK_EQ(wasm_jit_cache_max(0), JIT_CACHE_MAX_DEFAULT);
+	CHECK_EQ(unsetenv("WBPF_CODE_CACHE_MAX"), 0);
+	CHECK_EQ(wasm_jit_cache_max(0), JIT_CACHE_MAX_DEFAULT);
+}
+
 /* auto: a module starts interpreted and switches to machine code once
  * the background compile publishes it, with the same results; from a
  * warm cache it has machine code as soon as it is loaded. */
@@ -381,6 +464,8 @@ static const struct check_test tests[] = {
 	{ "concurrent_writers", test_concurrent_writers },
 	{ "untrusted_dir", test_untrusted_dir },
 	{ "dir_choice", test_dir_choice },
+	{ "eviction", test_eviction },
+	{ "size_cap_choice", test_size_cap_choice },
 	{ "auto", test_auto },
 	{ "auto_free_early", test_auto_free_early },
 };
