@@ -61,6 +61,9 @@ attach "compiling tier, no cache (compiles at every start)" \
 	"$build"/wbpf run --engine compile --code-cache off "$snoop".wasm
 attach "compiling tier, warm cache" \
 	"$build"/wbpf run --engine compile --code-cache "$cache" "$snoop".wasm
+attach "auto (the default), no cache (interpreted while it compiles)" \
+	"$build"/wbpf run --code-cache off "$snoop".wasm
+attach "auto, warm cache" "$build"/wbpf run --code-cache "$cache" "$snoop".wasm
 echo
 echo "### Ring-buffer events, native and each engine's guest paths"
 echo
