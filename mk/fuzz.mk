@@ -14,7 +14,7 @@ FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_BIN := $(FUZZ_OUT)/fuzz_module
 FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := $(sort $(wildcard src/wasm/*.c)) fuzz/fuzz_module.c
+FUZZ_SRCS := $(sort $(wildcard src/wasm/*.c)) src/file.c fuzz/fuzz_module.c
 # Every script, SIMD ones included.
 FUZZ_WASTS := $(wildcard $(SPEC_DIR)/*.wast)
 FUZZ_SEEDS := $(FUZZ_OUT)/seeds
