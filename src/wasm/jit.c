@@ -2066,6 +2066,8 @@ static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
 			return rc;
 		if (o->cancel && atomic_load_explicit(o->cancel, memory_order_relaxed))
 			return -ECANCELED;
+		if (o->fork_points)
+			wasm_jit_fork_point();
 		if (compiled[i] && !compile_function(j, i))
 			return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	}

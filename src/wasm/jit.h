@@ -97,6 +97,7 @@ struct jit_opts {
 	bool cache_only;	    /* -ENOENT rather than compile on a miss */
 	const atomic_bool *cancel;  /* stop compiling (-ECANCELED) once set */
 	const atomic_int *interrupt; /* the loading store's: stop with its trap */
+	bool fork_points;	    /* a background compile: forks wait for a function's end */
 };
 
 /* jit.c: compiles every function the tier supports (the others stay
@@ -109,6 +110,8 @@ int wasm_jit_compile_module(struct wbpf_module *mod, const struct jit_opts *o,
 /* jit_auto.c: the `auto` engine. Code from the cache now, else compiled
  * by a background thread while the module starts interpreted. */
 int wasm_jit_auto(struct wbpf_module *mod, const struct jit_opts *o, struct wbpf_error *err);
+/* Between two functions of a background compile: lets a waiting fork in. */
+void wasm_jit_fork_point(void);
 /* Stops (and waits for) the background compile of a module being freed. */
 void wasm_jit_auto_stop(struct wbpf_module *mod);
 
