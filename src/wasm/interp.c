@@ -820,32 +820,6 @@ static int wasm_direct(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 	       run(st, fn, fp, err, NULL);
 }
 
-int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
-{
-	const uint32_t entry_depth = st->depth;
-	struct wbpf_func *const outer = st->running;
-	struct wasm_landing landing;
-	int rc = host_enter(st, err);
-
-	if (rc)
-		return rc;
-	if (fn->host) {
-		rc = host_direct(st, fn, fp, err);
-	} else if (sigsetjmp(landing.jump, 0)) {
-		/* A load or store hit a guard region. */
-		wasm_guard_leave(&landing);
-		trap_error(st, WBPF_TRAP_MEM_OOB, err);
-		st->depth = entry_depth;
-		rc = -EFAULT;
-	} else {
-		wasm_guard_enter(&landing, st);
-		rc = wasm_direct(st, fn, fp, err);
-		wasm_guard_leave(&landing);
-	}
-	host_leave(st, outer);
-	return rc;
-}
-
 /* One call of a series: arguments in, results out. */
 static int call_one(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		    const struct wasm_each *each, struct wbpf_error *err)
@@ -865,8 +839,26 @@ static int call_one(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 	return rc;
 }
 
-int wasm_interp_call_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
-			  const struct wasm_each *each, struct wbpf_error *err)
+/* Calls until the host's next() has no more; next() runs outside the
+ * guard regions' watch, as host code. */
+static int call_series(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		       const struct wasm_each *each, struct wbpf_error *err)
+{
+	int rc;
+
+	do {
+		wasm_guard_pause(true);
+		rc = each->next(each->ctx, each->slots);
+		wasm_guard_pause(false);
+	} while (rc > 0 && !(rc = call_one(st, fn, fp, each, err)));
+	return rc;
+}
+
+/* Every entry from the host, one call (each NULL) or a series. A load or
+ * store that hits a guard region comes back to this frame's landing, so
+ * the sigsetjmp must be here, in the frame that outlives the calls. */
+static int host_entry(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		      const struct wasm_each *each, struct wbpf_error *err)
 {
 	const uint32_t entry_depth = st->depth;
 	struct wbpf_func *const outer = st->running;
@@ -875,23 +867,29 @@ int wasm_interp_call_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *f
 
 	if (rc)
 		return rc;
-	if (sigsetjmp(landing.jump, 0)) {
+	if (!each && fn->host) {
+		rc = host_direct(st, fn, fp, err);
+	} else if (sigsetjmp(landing.jump, 0)) {
 		wasm_guard_leave(&landing);
 		trap_error(st, WBPF_TRAP_MEM_OOB, err);
 		st->depth = entry_depth;
-		host_leave(st, outer);
-		return -EFAULT;
+		rc = -EFAULT;
+	} else {
+		wasm_guard_enter(&landing, st);
+		rc = each ? call_series(st, fn, fp, each, err) : wasm_direct(st, fn, fp, err);
+		wasm_guard_leave(&landing);
 	}
-	/* One landing for the series; the host's next() runs outside it. */
-	wasm_guard_enter(&landing, st);
-	for (;;) {
-		wasm_guard_pause(true);
-		rc = each->next(each->ctx, each->slots);
-		wasm_guard_pause(false);
-		if (rc <= 0 || (rc = call_one(st, fn, fp, each, err)))
-			break;
-	}
-	wasm_guard_leave(&landing);
 	host_leave(st, outer);
 	return rc;
+}
+
+int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err)
+{
+	return host_entry(st, fn, fp, NULL, err);
+}
+
+int wasm_interp_call_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+			  const struct wasm_each *each, struct wbpf_error *err)
+{
+	return host_entry(st, fn, fp, each, err);
 }
