@@ -46,6 +46,18 @@ static const char *gadget_typedef(const struct btf *btf, uint32_t id)
 	return NULL;
 }
 
+/* An integer of 1, 2, 4 or 8 bytes; any other size stays bytes. */
+static uint32_t sized_int_kind(uint32_t size, bool sign)
+{
+	switch (size) {
+	case 1: return sign ? WBPF_KIND_INT8 : WBPF_KIND_UINT8;
+	case 2: return sign ? WBPF_KIND_INT16 : WBPF_KIND_UINT16;
+	case 4: return sign ? WBPF_KIND_INT32 : WBPF_KIND_UINT32;
+	case 8: return sign ? WBPF_KIND_INT64 : WBPF_KIND_UINT64;
+	}
+	return WBPF_KIND_BYTES;
+}
+
 static uint32_t int_kind(const struct btf_type *t)
 {
 	uint8_t enc = btf_int_encoding(t);
@@ -53,13 +65,7 @@ static uint32_t int_kind(const struct btf_type *t)
 
 	if (enc & BTF_INT_BOOL)
 		return WBPF_KIND_BOOL;
-	switch (t->size) {
-	case 1: return sign ? WBPF_KIND_INT8 : WBPF_KIND_UINT8;
-	case 2: return sign ? WBPF_KIND_INT16 : WBPF_KIND_UINT16;
-	case 4: return sign ? WBPF_KIND_INT32 : WBPF_KIND_UINT32;
-	case 8: return sign ? WBPF_KIND_INT64 : WBPF_KIND_UINT64;
-	}
-	return WBPF_KIND_BYTES;
+	return sized_int_kind(t->size, sign);
 }
 
 static uint32_t scalar_kind(const struct btf_type *t)
@@ -70,16 +76,8 @@ static uint32_t scalar_kind(const struct btf_type *t)
 		return t->size == 4 ? WBPF_KIND_FLOAT32 : WBPF_KIND_FLOAT64;
 	if (btf_is_ptr(t))
 		return WBPF_KIND_UINT64;
-	if (btf_is_any_enum(t)) {
-		bool sign = btf_kflag(t);
-
-		switch (t->size) {
-		case 1: return sign ? WBPF_KIND_INT8 : WBPF_KIND_UINT8;
-		case 2: return sign ? WBPF_KIND_INT16 : WBPF_KIND_UINT16;
-		case 4: return sign ? WBPF_KIND_INT32 : WBPF_KIND_UINT32;
-		case 8: return sign ? WBPF_KIND_INT64 : WBPF_KIND_UINT64;
-		}
-	}
+	if (btf_is_any_enum(t))
+		return sized_int_kind(t->size, btf_kflag(t));
 	return WBPF_KIND_BYTES;
 }
 
