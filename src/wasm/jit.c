@@ -95,7 +95,7 @@ static const struct jdesc descs[OP_COUNT] = {
 	D(OP_br_unless_fa, J_CTL, OP_br_unless_fa, .len = 4, .fa = true) D_CTL(br_table, 3) D_CTL(call, 3)
 	D_CTL(ret, 1) D_CTL(copy, 3) D_CTL(copy2, 5) D_CTL(const64, 3) D_CTL(select, 5)
 	D_CTL(global_get, 3) D_CTL(global_set, 3)
-	D_ONE(call_indirect, 5) D_ONE(ref_is_null, 3) D_ONE(ref_func, 3)
+	D_CTL(call_indirect, 5) D_ONE(ref_is_null, 3) D_ONE(ref_func, 3)
 	D_ONE(table_get, 4) D_ONE(table_set, 4) D_ONE(table_size, 3) D_ONE(table_grow, 5)
 	D_ONE(table_fill, 5) D_ONE(table_copy, 6) D_ONE(table_init, 6) D_ONE(elem_drop, 2)
 	D_ONE(memory_size, 2) D_ONE(memory_grow, 3) D_ONE(memory_fill, 4)
@@ -1561,7 +1561,48 @@ static void zero_slots(struct jit *j, uint64_t first, uint32_t n)
 	x_byte(B, 0xf3), x_byte(B, 0x48), x_byte(B, 0xab); /* rep stosq */
 }
 
-_Static_assert(sizeof(struct wasm_frame) == 24, "direct_call indexes frames by 3 * 8");
+_Static_assert(sizeof(struct wasm_frame) == 24, "push_frame indexes frames by 3 * 8");
+
+/* The interpreter's checks before a call whose frame ends at rdx: call
+ * depth, value stack and native stack (traps), then its charge. */
+static void call_checks(struct jit *j)
+{
+	x_alu_rm(B, true, ALU_CMP, RDX, store_field(offsetof(struct wbpf_store, stack_end)));
+	trap_if(j, CC_A, WBPF_TRAP_STACK_EXHAUSTED);
+	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
+	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
+	x_alu_rm(B, true, ALU_CMP, RSP, M(R14, offsetof(struct jit_ctx, sp_limit)));
+	trap_if(j, CC_B, WBPF_TRAP_STACK_EXHAUSTED);
+	charge(j, 1, NULL);
+}
+
+/* frames[depth++] = { NULL, fp, self }; running = the callee, in reg
+ * (not rax or rdx). */
+static void push_frame(struct jit *j, int callee)
+{
+	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
+	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
+	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
+	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
+	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
+	load_func(j, RAX, j->self);
+	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RAX);
+	x_alu_mi(B, false, ALU_ADD, store_field(offsetof(struct wbpf_store, depth)), 1);
+	x_store64(B, store_field(offsetof(struct wbpf_store, running)), callee);
+}
+
+/* Back from a call with its frame at `base`, returning nres slots. */
+static void pop_frame(struct jit *j, uint64_t base, uint32_t nres)
+{
+	x_lea(B, R12, M(R12, -(int32_t)(base * sizeof(slot_t))));
+	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
+	load_func(j, RCX, j->self);
+	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
+	reload_below(j, base + nres);
+	forget_shadow(j);
+}
 
 /* A direct call to a compiled function of this module: the interpreter's
  * checks, charge and frame record, then `call`. */
@@ -1571,41 +1612,17 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	const struct wasm_functype *ft = j->mod->types + j->mod->func_types[func];
 
 	spill_below(j, base + callee->nparams);
-	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
-	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
-	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
 	x_lea(B, RDX, S(base + callee->frame_slots));
-	x_alu_rm(B, true, ALU_CMP, RDX, store_field(offsetof(struct wbpf_store, stack_end)));
-	trap_if(j, CC_A, WBPF_TRAP_STACK_EXHAUSTED);
-	x_alu_rm(B, true, ALU_CMP, RSP, M(R14, offsetof(struct jit_ctx, sp_limit)));
-	trap_if(j, CC_B, WBPF_TRAP_STACK_EXHAUSTED);
-	charge(j, 1, NULL);
-
-	/* frames[depth++] = { NULL, fp, self } */
-	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
-	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
-	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
-	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
-	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
-	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
-	load_func(j, RCX, j->self);
-	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RCX);
-	x_alu_mi(B, false, ALU_ADD, store_field(offsetof(struct wbpf_store, depth)), 1);
+	call_checks(j);
 	load_func(j, RCX, func);
-	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
-
+	push_frame(j, RCX);
 	zero_slots(j, base + callee->nparams, callee->nlocals);
 	x_lea(B, R12, S(base));
 	size_t at = x_call_rel(B);
 
 	if (jgrow(j, (void **)&j->calls, &j->calls_cap, j->ncalls, sizeof(*j->calls)))
 		j->calls[j->ncalls++] = (struct call_fixup){ at, func - j->mod->nimported_funcs };
-	x_lea(B, R12, M(R12, -(int32_t)(base * sizeof(slot_t))));
-	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
-	load_func(j, RCX, j->self);
-	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
-	reload_below(j, base + wasm_slot_count(wasm_results(ft), ft->nresults));
-	forget_shadow(j);
+	pop_frame(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
 }
 
 /* The instruction at ip, run by the interpreter (its site is made when
@@ -1623,6 +1640,84 @@ static void interp_one(struct jit *j, const wasm_cell *ip)
 	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
 	reload_all(j);
 	forget_shadow(j);
+}
+
+/* rcx = table OPND(1)'s element at the key OPND(4) (eax, zero-extended);
+ * where the key is past the table's end, the rel32 of a jump in *oob. */
+static void table_elem(struct jit *j, const wasm_cell *ip, size_t *oob)
+{
+	get32(j, RAX, OPND(4));
+	x_mov_rr(B, false, RAX, RAX); /* a register's upper half is not the key's */
+	x_load64(B, RCX, M(R15, offsetof(struct wbpf_instance, tables)));
+	x_load64(B, RCX, M(RCX, (int32_t)(OPND(1) * sizeof(void *))));
+	if (oob) {
+		x_alu_rm(B, false, ALU_CMP, RAX, M(RCX, offsetof(struct wbpf_table, size)));
+		*oob = x_jcc(B, CC_AE);
+	}
+	x_load64(B, RCX, M(RCX, offsetof(struct wbpf_table, elems)));
+	x_load64(B, RCX, MI(RCX, RAX, 3, 0));
+}
+
+/*
+ * call_indirect: where the element is a compiled function of this
+ * instance of the expected type, the call is made here as direct_call
+ * makes it (the frame's size and locals read from the callee); anything
+ * else (a trap of the lookup, host or interpreted functions, other
+ * instances' functions) is the interpreter's instruction, which checks
+ * again and traps or calls as it always does.
+ */
+static void indirect_call(struct jit *j, const wasm_cell *ip)
+{
+	const struct wasm_functype *ft = j->mod->types + OPND(2);
+	uint64_t base = OPND(3);
+	uint32_t nparams = wasm_slot_count(ft->types, ft->nparams);
+	size_t slow[5], done;
+	int n = 0;
+
+	spill_below(j, base + nparams);
+	table_elem(j, ip, &slow[n++]);
+	x_test_rr(B, true, RCX, RCX);
+	slow[n++] = x_jcc(B, CC_E);
+	x_load64(B, RDX, M(R15, offsetof(struct wbpf_instance, mod)));
+	x_load64(B, RDX, M(RDX, offsetof(struct wbpf_module, types)));
+	x_lea(B, RDX, M(RDX, (int32_t)(OPND(2) * sizeof(struct wasm_functype))));
+	x_alu_rm(B, true, ALU_CMP, RDX, M(RCX, offsetof(struct wbpf_func, type)));
+	slow[n++] = x_jcc(B, CC_NE);
+	x_alu_rm(B, true, ALU_CMP, R15, M(RCX, offsetof(struct wbpf_func, inst)));
+	slow[n++] = x_jcc(B, CC_NE);
+	x_load64(B, RDX, M(RCX, offsetof(struct wbpf_func, code)));
+	x_alu_mi(B, true, ALU_CMP, M(RDX, offsetof(struct wasm_compiled, native)), 0);
+	slow[n++] = x_jcc(B, CC_E);
+
+	/* rdx = the end of the callee's frame */
+	x_load32(B, RDX, M(RDX, offsetof(struct wasm_compiled, frame_slots)));
+	x_lea(B, RDX, MI(R12, RDX, 3, (int32_t)(base * sizeof(slot_t))));
+	call_checks(j);
+	/* A refuel may have clobbered rcx; the table is as it was. The pool
+	 * registers are spilled: rsi and rdi are free until the return. */
+	table_elem(j, ip, NULL);
+	x_mov_rr(B, true, RSI, RCX);
+	push_frame(j, RSI);
+	x_load64(B, RDX, M(RSI, offsetof(struct wbpf_func, code)));
+	/* the callee's declared locals = 0 */
+	x_load32(B, RCX, M(RDX, offsetof(struct wasm_compiled, nlocals)));
+	x_lea(B, RDI, S(base + nparams));
+	x_test_rr(B, false, RCX, RCX);
+	size_t none = x_jcc(B, CC_E), loop = B->len;
+
+	x_store_imm64(B, M(RDI, 0), 0);
+	x_alu_ri(B, true, ALU_ADD, RDI, 8);
+	x_rr(B, 0, false, OPC("\xff"), 1, RCX); /* dec ecx */
+	x_link(B, x_jcc(B, CC_NE), loop);
+	x_link(B, none, B->len);
+	x_lea(B, R12, S(base));
+	x_rm(B, 0, false, OPC("\xff"), 2, M(RDX, offsetof(struct wasm_compiled, native))); /* call */
+	pop_frame(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
+	done = x_jmp(B);
+	for (int i = 0; i < n; i++)
+		x_link(B, slow[i], B->len);
+	interp_one(j, ip);
+	x_link(B, done, B->len);
 }
 
 /* ------------------------------------------------------- instructions */
@@ -1682,6 +1777,9 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 			interp_one(j, ip);
 		return;
 	}
+	case OP_call_indirect:
+		indirect_call(j, ip);
+		return;
 	case OP_ret:
 		spill_results(j);
 		x_alu_ri(B, true, ALU_ADD, RSP, 8);
