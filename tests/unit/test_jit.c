@@ -94,7 +94,7 @@ static void test_which_functions(void)
 	tier_close(&t);
 	/* All but pong, which has SIMD and stays interpreted. */
 	if (tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
-		CHECK_EQ(wbpf_module__native_count(t.mod), 3);
+		CHECK_EQ(wbpf_module__native_count(t.mod), 8);
 	tier_close(&t);
 }
 
@@ -168,6 +168,63 @@ static void test_same_results(void)
 	tier_close(&b);
 }
 
+static int32_t ind(struct tier *t, uint32_t i, uint32_t n)
+{
+	return (int32_t)CALL_I32(t->inst, "ind", 2, i, n);
+}
+
+static uint64_t fuel_of_ind(struct tier *t, uint32_t i, uint32_t n)
+{
+	wbpf_store__set_fuel(t->store, 1000000);
+	CHECK_EQ(ind(t, i, n), (int32_t)n);
+	return 1000000 - wbpf_store__fuel(t->store);
+}
+
+/* call_indirect: compiled callees of the instance called by compiled
+ * code, the others through the interpreter, every trap of the lookup
+ * with its kind, the callee's locals zeroed, fuel charged as the
+ * interpreter charges it, and recursion through the table trapping. */
+static void test_indirect_calls(void)
+{
+	struct wbpf_store_opts opts = {
+		.sz = sizeof(opts), .max_call_depth = 4000000, .stack_bytes = 256u << 20,
+	};
+	struct wbpf_val args[2] = { val_i32(4), val_i32(3000000) };
+	struct tier a, b;
+
+	if (!tier_available())
+		return;
+	if (tier_open(&a, WBPF_ENGINE_INTERP, NULL) && tier_open(&b, WBPF_ENGINE_COMPILE, &opts)) {
+		for (struct tier *t = &a; t; t = t == &a ? &b : NULL) {
+			CHECK_EQ(ind(t, 0, 300), 300); /* ping: compiled, and pong */
+			CHECK_EQ(ind(t, 1, 300), 300); /* pong: interpreted */
+			CHECK_EQ(ind(t, 4, 1000), 1000);
+			CHECK_EQ(ind(t, 6, 5), -4);
+			CHECK_EQ(ind(t, 2, 5), 5);
+			args[0] = val_i32(3);
+			EXPECT_TRAP(t->inst, "ind", args, 2, WBPF_TRAP_INDIRECT_TYPE, "ind");
+			args[0] = val_i32(5);
+			EXPECT_TRAP(t->inst, "ind", args, 2, WBPF_TRAP_UNINIT_ELEM, "ind");
+			args[0] = val_i32(8);
+			EXPECT_TRAP(t->inst, "ind", args, 2, WBPF_TRAP_TABLE_OOB, "ind");
+			args[0] = val_i32(-1);
+			EXPECT_TRAP(t->inst, "ind", args, 2, WBPF_TRAP_TABLE_OOB, "ind");
+		}
+		CHECK_EQ(fuel_of_ind(&b, 4, 1000), fuel_of_ind(&a, 4, 1000));
+		CHECK_EQ(fuel_of_ind(&b, 0, 100), fuel_of_ind(&a, 0, 100));
+		wbpf_store__set_fuel(b.store, 500);
+		args[0] = val_i32(4);
+		args[1] = val_i32(1000);
+		EXPECT_TRAP(b.inst, "ind", args, 2, WBPF_TRAP_FUEL, "rec");
+		wbpf_store__disable_fuel(b.store);
+		args[1] = val_i32(3000000);
+		EXPECT_TRAP(b.inst, "ind", args, 2, WBPF_TRAP_STACK_EXHAUSTED, "rec");
+		CHECK_EQ(ind(&b, 4, 100), 100);
+	}
+	tier_close(&a);
+	tier_close(&b);
+}
+
 /* No mapping of the process is writable and executable at once. */
 static void test_code_memory(void)
 {
@@ -196,6 +253,7 @@ static const struct check_test tests[] = {
 	{ "calls_across_tiers", test_calls_across_tiers },
 	{ "recursion_across_tiers", test_recursion_across_tiers },
 	{ "same_results", test_same_results },
+	{ "indirect_calls", test_indirect_calls },
 	{ "code_memory", test_code_memory },
 };
 

@@ -1,8 +1,16 @@
 ;; The compiling tier: "ping" is compiled, "pong" (SIMD) stays
 ;; interpreted, and they call each other; "mix" exercises integer, float,
-;; memory and conversion instructions for a comparison of both tiers.
+;; memory and conversion instructions for a comparison of both tiers;
+;; "ind" calls through the table: compiled code calls compiled functions
+;; of its own instance and type itself, and leaves everything else to
+;; the interpreter.
 (module
   (memory 1)
+  (type $ii (func (param i32) (result i32)))
+  (table 8 funcref)
+  ;; 5 and 7 stay null
+  (elem (i32.const 0) $ping $pong $zeroed $other $rec)
+  (elem (i32.const 6) $dirty)
 
   (func $ping (export "ping") (param $n i32) (result i32)
     local.get $n
@@ -122,4 +130,66 @@
     local.get $x
     i64.const 1
     i64.add
-    i64.sub))
+    i64.sub)
+
+  (func (export "ind") (param $i i32) (param $n i32) (result i32)
+    local.get $n
+    local.get $i
+    call_indirect (type $ii))
+
+  ;; Recursion through the table, all of it compiled.
+  (func $rec (param $n i32) (result i32)
+    local.get $n
+    i32.eqz
+    if (result i32)
+      i32.const 0
+    else
+      local.get $n
+      i32.const 1
+      i32.sub
+      i32.const 4
+      call_indirect (type $ii)
+      i32.const 1
+      i32.add
+    end)
+
+  (func $other (param i64) (result i64)
+    local.get 0)
+
+  ;; Leaves its locals' slots non-zero (the call writes them back).
+  (func $dirty (param $n i32) (result i32)
+    (local $a i32) (local $b i64) (local $c i32) (local $d i64)
+    i32.const -1
+    local.set $a
+    i64.const -1
+    local.set $b
+    i32.const -1
+    local.set $c
+    i64.const -1
+    local.set $d
+    i32.const 0
+    call $ping
+    drop
+    local.get $a
+    local.get $c
+    i32.add
+    local.get $b
+    local.get $d
+    i64.add
+    i32.wrap_i64
+    i32.add)
+
+  ;; Declared locals start at zero: n back, whatever was in their slots.
+  (func $zeroed (param $n i32) (result i32)
+    (local $a i32) (local $b i64) (local $c i32) (local $d i64)
+    local.get $n
+    local.get $a
+    i32.add
+    local.get $b
+    i32.wrap_i64
+    i32.add
+    local.get $c
+    i32.add
+    local.get $d
+    i32.wrap_i64
+    i32.add))
