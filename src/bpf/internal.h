@@ -89,6 +89,7 @@ struct bpf_ring {
 	uint64_t mask;	  /* data size - 1 */
 	size_t prod_len;  /* of the producer mapping */
 	uint64_t cons;	  /* the next record's position */
+	uint64_t prod;	  /* the producer's, as last read: read again once reached */
 };
 
 /* A pull poll's view of the records (wbpf_bpf_records__next). */

@@ -826,26 +826,23 @@ static int call_one(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 {
 	int rc;
 
-	for (uint32_t i = 0; i < each->nparams; i++)
-		fp[i] = each->slots[i];
-	if (fn->host) {
-		rc = host_direct(st, fn, fp, err);
-	} else {
-		wasm_zero_locals(fp + each->nparams, fn->code->nlocals);
-		rc = wasm_direct(st, fn, fp, err);
-	}
-	for (uint32_t i = 0; !rc && i < each->nresults; i++)
-		each->slots[i] = fp[i];
+	wasm_each_args(each, fp, fn->host ? 0 : fn->code->nlocals);
+	rc = fn->host ? host_direct(st, fn, fp, err) : wasm_direct(st, fn, fp, err);
+	if (!rc)
+		wasm_each_results(each, fp);
 	return rc;
 }
 
 /* Calls until the host's next() has no more; next() runs outside the
- * guard regions' watch, as host code. */
+ * guard regions' watch, as host code. A compiled function is entered
+ * once for the whole series (wasm_jit_run_each). */
 static int call_series(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		       const struct wasm_each *each, struct wbpf_error *err)
 {
 	int rc;
 
+	if (!fn->host && wasm_jit_native(fn->code))
+		return wasm_jit_run_each(st, fn, fp, each, err);
 	do {
 		wasm_guard_pause(true);
 		rc = each->next(each->ctx, each->slots);

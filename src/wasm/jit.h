@@ -129,6 +129,11 @@ bool wasm_jit_available(void);
 int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
 		 struct wbpf_error *err);
 
+/* jit_rt.c: a series (wasm_interp_call_each) of calls to compiled fn,
+ * entering compiled code once; returns as the interpreter's series does. */
+int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		      const struct wasm_each *each, struct wbpf_error *err);
+
 /* Called from compiled code. */
 int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t *fp,
 			const struct jit_site *site);

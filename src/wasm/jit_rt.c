@@ -82,33 +82,114 @@ static uintptr_t stack_floor(struct wbpf_store *st, uintptr_t sp)
 	return st->jit_sp_limit;
 }
 
-int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
-		 struct wbpf_error *err)
+/* Runs entry (fn's code, or the series loop) on fn's registers from C. */
+static int jit_enter(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
+		     const void *entry, struct jit_ctx *ctx)
 {
 	const uint32_t entry_depth = st->depth;
 	uintptr_t sp;
-	struct jit_ctx ctx = { .st = st, .err = err };
 	int trap;
 
 	/* The real stack pointer: a sanitizer's frame may live elsewhere. */
 	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-	ctx.sp_limit = stack_floor(st, sp);
+	ctx->sp_limit = stack_floor(st, sp);
 	st->running = fn;
-	if (sp < ctx.sp_limit)
+	if (sp < ctx->sp_limit)
 		trap = WBPF_TRAP_STACK_EXHAUSTED;
 	else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st)))
 		;
 	else
-		trap = wasm_jit_trampoline(&ctx, fp, wasm_jit_native(fn->code), fn->inst,
+		trap = wasm_jit_trampoline(ctx, fp, entry, fn->inst,
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
 	if (!trap)
 		return 0;
 	if (trap != JIT_PROPAGATE) {
-		wasm_interp_trap(st, (enum wbpf_trap)trap, err);
-		ctx.rc = -EFAULT;
+		wasm_interp_trap(st, (enum wbpf_trap)trap, ctx->err);
+		ctx->rc = -EFAULT;
 	}
 	st->depth = entry_depth;
-	return ctx.rc;
+	return ctx->rc;
+}
+
+int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
+		 struct wbpf_error *err)
+{
+	struct jit_ctx ctx = { .st = st, .err = err };
+
+	return jit_enter(st, fn, fp, charge, wasm_jit_native(fn->code), &ctx);
+}
+
+/*
+ * A series (wbpf_func__call_each) enters compiled code once: the
+ * trampoline calls the series loop, which calls step() (C, between two
+ * calls: the last call's results out, next(), the arguments in, the
+ * call's charge) and then the function, until step() says stop. The
+ * loop keeps the trampoline's registers (C preserves them), so each call
+ * costs a C call and the function's own, not a trampoline's entry.
+ */
+struct jit_series {
+	struct jit_ctx ctx;
+	int (*step)(struct jit_series *s); /* 0: call entry again */
+	const void *entry;
+	const struct wasm_each *each;
+	slot_t *fp;
+	uint32_t nlocals;
+	bool called; /* fp holds a call's results */
+	int rc;	     /* next()'s value that ended the series */
+	int trap;    /* the charge's trap */
+};
+_Static_assert(offsetof(struct jit_series, ctx) == 0, "r14 points at both");
+_Static_assert(offsetof(struct jit_series, step) == 40, "the series loop calls 40(%r14)");
+_Static_assert(offsetof(struct jit_series, entry) == 48, "the series loop calls 48(%r14)");
+
+void wasm_jit_series_loop(void);
+__asm__(".text\n"
+	".globl wasm_jit_series_loop\n"
+	".type wasm_jit_series_loop, @function\n"
+	"wasm_jit_series_loop:\n"
+	"	sub $8, %rsp\n"
+	"1:	mov %r14, %rdi\n"
+	"	call *40(%r14)\n"
+	"	test %eax, %eax\n"
+	"	jnz 2f\n"
+	"	call *48(%r14)\n"
+	"	jmp 1b\n"
+	"2:	add $8, %rsp\n"
+	"	ret\n"
+	".size wasm_jit_series_loop, .-wasm_jit_series_loop\n");
+
+static int series_step(struct jit_series *s)
+{
+	struct wbpf_store *st = s->ctx.st;
+
+	if (s->called)
+		wasm_each_results(s->each, s->fp);
+	wasm_guard_pause(true);
+	s->rc = s->each->next(s->each->ctx, s->each->slots);
+	wasm_guard_pause(false);
+	if (!(s->called = s->rc > 0))
+		return 1;
+	wasm_each_args(s->each, s->fp, s->nlocals);
+	/* The entry's unit of fuel, as wasm_jit_run charges it. */
+	if (--st->budget < 0 && (s->trap = wasm_interp_refuel(st)))
+		return 1;
+	return 0;
+}
+
+int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		      const struct wasm_each *each, struct wbpf_error *err)
+{
+	struct jit_series s = {
+		.ctx = { .st = st, .err = err }, .step = series_step,
+		.entry = wasm_jit_native(fn->code), .each = each, .fp = fp,
+		.nlocals = fn->code->nlocals,
+	};
+	int rc = jit_enter(st, fn, fp, false, (const void *)wasm_jit_series_loop, &s.ctx);
+
+	if (rc || !s.trap)
+		return rc ? rc : s.rc;
+	wasm_interp_trap(st, (enum wbpf_trap)s.trap, err);
+	return -EFAULT;
 }
 
 bool wasm_jit_available(void)
@@ -122,6 +203,13 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 		 struct wbpf_error *err)
 {
 	(void)st, (void)fn, (void)fp, (void)charge;
+	return wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
+}
+
+int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
+		      const struct wasm_each *each, struct wbpf_error *err)
+{
+	(void)st, (void)fn, (void)fp, (void)each;
 	return wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
 }
 

@@ -169,6 +169,20 @@ struct wasm_each {
 	int (*next)(void *ctx, uint64_t *slots);
 	void *ctx;
 };
+/* A call of the series: its arguments into the frame, locals zeroed; and
+ * its results out. */
+static inline void wasm_each_args(const struct wasm_each *each, slot_t *fp, uint32_t nlocals)
+{
+	for (uint32_t i = 0; i < each->nparams; i++)
+		fp[i] = each->slots[i];
+	wasm_zero_locals(fp + each->nparams, nlocals);
+}
+
+static inline void wasm_each_results(const struct wasm_each *each, const slot_t *fp)
+{
+	for (uint32_t i = 0; i < each->nresults; i++)
+		each->slots[i] = fp[i];
+}
 /* Calls fn for each event of the series under one landing and one entry
  * into the engine (fp: the frame, checked for room). Returns next()'s
  * value when it ends the series (<= 0), or the first call's failure. */

@@ -149,7 +149,8 @@ static void test_exports_listing(void)
 		{ "add", WBPF_EXTERN_FUNC },	   { "mix", WBPF_EXTERN_FUNC },
 		{ "swap", WBPF_EXTERN_FUNC },	   { "id_f32", WBPF_EXTERN_FUNC },
 		{ "id_f64", WBPF_EXTERN_FUNC },	   { "id_ref", WBPF_EXTERN_FUNC },
-		{ "nop", WBPF_EXTERN_FUNC },	   { "load", WBPF_EXTERN_FUNC },
+		{ "nop", WBPF_EXTERN_FUNC },	   { "div", WBPF_EXTERN_FUNC },
+		{ "fresh", WBPF_EXTERN_FUNC },	   { "load", WBPF_EXTERN_FUNC },
 		{ "store", WBPF_EXTERN_FUNC },	   { "grow", WBPF_EXTERN_FUNC },
 		{ "size", WBPF_EXTERN_FUNC },	   { "bump", WBPF_EXTERN_FUNC },
 	};
@@ -654,6 +655,74 @@ static void test_call_each(void)
 	fixture_close(&fx);
 }
 
+/* The same on every engine, where a compiled function's series enters
+ * compiled code once: each call's locals zeroed, one unit of fuel a call,
+ * a trap in a later call and fuel running out mid-series ending it. */
+static void test_call_each_calls(void)
+{
+	struct wbpf_error err = { 0 };
+	struct series s = { 0 };
+	struct fixture fx;
+	uint64_t slots[2];
+
+	if (!fixture_open(&fx, "api", NULL))
+		return;
+	wbpf_store__set_fuel(fx.store, 1000);
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "fresh"), slots, series_next, &s,
+				      &err), 0);
+	CHECK_EQ(s.sum, 66);
+	CHECK_EQ(wbpf_store__fuel(fx.store), 1000 - 3 * 2); /* fresh and nop, each time */
+	s = (struct series){ .arg = 100 };
+	/* 100 / 10, 100 / 20, 100 / 30 */
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "div"), slots, series_next, &s,
+				      &err), 0);
+	CHECK_EQ(s.sum, 10 + 5 + 3);
+	wbpf_store__set_fuel(fx.store, 2);
+	s = (struct series){ 0 };
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
+				      &err), -EFAULT);
+	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_FUEL);
+	CHECK_EQ(s.calls, 3);
+	CHECK_EQ(s.sum, 11 + 22);
+	wbpf_store__disable_fuel(fx.store);
+	CHECK_EQ(CALL_I32(fx.inst, "add", 2, 20, 22), 42);
+	fixture_close(&fx);
+}
+
+static int div_next(void *ctx, uint64_t *slots)
+{
+	struct series *s = ctx;
+
+	if (s->calls)
+		s->sum += (uint32_t)slots[0];
+	if (s->calls == 3)
+		return 0;
+	s->calls++;
+	slots[0] = 100;
+	slots[1] = s->calls == 2 ? 0 : (uint64_t)s->calls;
+	return 1;
+}
+
+/* A trap in the second call ends the series with it; the store goes on. */
+static void test_call_each_trap(void)
+{
+	struct wbpf_error err = { 0 };
+	struct series s = { 0 };
+	struct fixture fx;
+	uint64_t slots[2];
+
+	if (!fixture_open(&fx, "api", NULL))
+		return;
+	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "div"), slots, div_next, &s,
+				      &err), -EFAULT);
+	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_DIV_ZERO);
+	CHECK_HAS(err.msg, "div");
+	CHECK_EQ(s.calls, 2);
+	CHECK_EQ(s.sum, 100);
+	CHECK_EQ(CALL_I32(fx.inst, "div", 2, 42, 2), 21);
+	fixture_close(&fx);
+}
+
 static const struct check_test tests[] = {
 	{ "load_malformed", test_load_malformed },
 	{ "load_invalid", test_load_invalid },
@@ -667,6 +736,8 @@ static const struct check_test tests[] = {
 	{ "call_bad_args", test_call_bad_args },
 	{ "call_slots", test_call_slots },
 	{ "call_each", test_call_each },
+	{ "call_each_calls", test_call_each_calls },
+	{ "call_each_trap", test_call_each_trap },
 	{ "func_type_and_name", test_func_type_and_name },
 	{ "instance_exports", test_instance_exports },
 	{ "memory_rw", test_memory_rw },

@@ -34,7 +34,24 @@
   (func (export "id_f64") (param f64) (result f64) local.get 0)
   (func (export "id_ref") (param externref) (result externref) local.get 0)
 
-  (func (export "nop"))
+  (func $nop (export "nop"))
+
+  (func (export "div") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.div_s)
+
+  ;; Its local starts at zero on every call: the call writes the 1000 to
+  ;; the local's slot where it is kept in a register.
+  (func (export "fresh") (param i32 i32) (result i32) (local $l i32)
+    local.get $l
+    local.get 0
+    i32.add
+    local.get 1
+    i32.add
+    i32.const 1000
+    local.set $l
+    call $nop)
 
   (func (export "load") (param i32) (result i32)
     local.get 0
