@@ -245,6 +245,9 @@ static const uint8_t *ring_peek(struct bpf_ring *r, uint32_t *size, uint64_t *ne
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			return NULL;
 		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			/* The ring is streamed once, mostly from memory: the
+			 * next records are fetched while this one is handled. */
+			__builtin_prefetch(r->data + ((end + 256) & r->mask));
 			*size = len & ~flags;
 			*next = end;
 			return rec + BPF_RINGBUF_HDR_SZ;
