@@ -1643,19 +1643,20 @@ static void interp_one(struct jit *j, const wasm_cell *ip)
 }
 
 /* rcx = table OPND(1)'s element at the key OPND(4) (eax, zero-extended);
- * where the key is past the table's end, the rel32 of a jump in *oob. */
-static void table_elem(struct jit *j, const wasm_cell *ip, size_t *oob)
+ * returns the rel32 of the jump taken where the key is past the end. */
+static size_t table_elem(struct jit *j, const wasm_cell *ip)
 {
+	size_t oob;
+
 	get32(j, RAX, OPND(4));
 	x_mov_rr(B, false, RAX, RAX); /* a register's upper half is not the key's */
 	x_load64(B, RCX, M(R15, offsetof(struct wbpf_instance, tables)));
 	x_load64(B, RCX, M(RCX, (int32_t)(OPND(1) * sizeof(void *))));
-	if (oob) {
-		x_alu_rm(B, false, ALU_CMP, RAX, M(RCX, offsetof(struct wbpf_table, size)));
-		*oob = x_jcc(B, CC_AE);
-	}
+	x_alu_rm(B, false, ALU_CMP, RAX, M(RCX, offsetof(struct wbpf_table, size)));
+	oob = x_jcc(B, CC_AE);
 	x_load64(B, RCX, M(RCX, offsetof(struct wbpf_table, elems)));
 	x_load64(B, RCX, MI(RCX, RAX, 3, 0));
+	return oob;
 }
 
 /*
@@ -1675,7 +1676,7 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	int n = 0;
 
 	spill_below(j, base + nparams);
-	table_elem(j, ip, &slow[n++]);
+	slow[n++] = table_elem(j, ip);
 	x_test_rr(B, true, RCX, RCX);
 	slow[n++] = x_jcc(B, CC_E);
 	x_load64(B, RDX, M(R15, offsetof(struct wbpf_instance, mod)));
@@ -1692,11 +1693,12 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	/* rdx = the end of the callee's frame */
 	x_load32(B, RDX, M(RDX, offsetof(struct wasm_compiled, frame_slots)));
 	x_lea(B, RDX, MI(R12, RDX, 3, (int32_t)(base * sizeof(slot_t))));
+	/* The callee waits in the frame's alignment word while a refuel may
+	 * clobber rcx. The pool registers are spilled: rsi and rdi are free
+	 * until the return. */
+	x_store64(B, M(RSP, 0), RCX);
 	call_checks(j);
-	/* A refuel may have clobbered rcx; the table is as it was. The pool
-	 * registers are spilled: rsi and rdi are free until the return. */
-	table_elem(j, ip, NULL);
-	x_mov_rr(B, true, RSI, RCX);
+	x_load64(B, RSI, M(RSP, 0));
 	push_frame(j, RSI);
 	x_load64(B, RDX, M(RSI, offsetof(struct wbpf_func, code)));
 	/* the callee's declared locals = 0 */
