@@ -3,9 +3,12 @@
  * neighbours' load: one process writes SIZE bytes into one end of a TCP
  * connection on 127.0.0.1 and reads them from the other, N times, and
  * prints the CPU time (user + system, getrusage) per call in ns. Run by
- * bench/l7/socket.sh without and with the socket source attached.
+ * bench/l7/socket.sh without and with the socket source attached. With
+ * `getppid` for SIZE it times N getppid() calls instead: what a system
+ * call the source does not trace pays for its hooks.
  *
- *   sockcall N SIZE */
+ *   sockcall N SIZE
+ *   sockcall N getppid */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int pair(int fd[2])
@@ -43,15 +47,29 @@ static double cpu_ns(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 }
 
+/* The raw system call: glibc answers getppid() itself on some systems. */
+static int untraced_calls(long n)
+{
+	double t0 = cpu_ns();
+
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	printf("%.0f\n", (cpu_ns() - t0) / (double)n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 0, size = argc > 2 ? atol(argv[2]) : 0;
-	char *buf = malloc(size > 0 ? (size_t)size : 1);
+	char *buf;
 	int fd[2];
 	double t0;
 
+	if (n > 0 && argc > 2 && !strcmp(argv[2], "getppid"))
+		return untraced_calls(n);
+	buf = malloc(size > 0 ? (size_t)size : 1);
 	if (n <= 0 || size <= 0 || size > (1 << 20) || !buf) {
-		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB)\n");
+		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB) | sockcall N getppid\n");
 		return 2;
 	}
 	if (pair(fd)) {

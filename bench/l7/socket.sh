@@ -3,6 +3,7 @@
 # nothing asserted). Root.
 #
 #   bench/l7/socket.sh [N]     (make bench-l7-sock; N requests a round, 20000)
+#   HOOKS=per-call bench/l7/socket.sh   the same with --syscall-hooks per-call
 #
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
 # alive, 8 connections). Rounds alternate without and with
@@ -14,7 +15,8 @@
 # that plus wbpf's own CPU per request (on a machine with few cores wbpf's
 # CPU is taken from the server too). Then the CPU one traced socket call
 # costs the process making it (bench/l7/sockcall.c, getrusage: the
-# steadiest figure), and one round at 32 connections: records/s
+# steadiest figure), what an untraced system call (getppid) pays while
+# the source is attached, and one round at 32 connections: records/s
 # delivered and how many were lost.
 set -u
 N=${1:-20000}
@@ -32,6 +34,8 @@ scratch l7sock-bench
 start_servers >/dev/null || exit 1
 WORKER=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
 URL="http://$HTTP_ADDR:$HTTP_PORT/index.html"
+HOOKS_ARGS=()
+[ -z "${HOOKS:-}" ] || HOOKS_ARGS=(--syscall-hooks "$HOOKS")
 TRACE=(--port "$HTTP_PORT") # what traced() gives wbpf
 HZ=$(getconf CLK_TCK)
 
@@ -68,7 +72,7 @@ progs() {
 # then "sent seen lost wbpf-cpu-seconds CMD-seconds". With PROGS set, the
 # programs' run times go to $TMP/progs.
 traced() {
-	"$WBPF" l7 --source socket "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
+	"$WBPF" l7 --source socket "${HOOKS_ARGS[@]}" "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
 	local wp=$! t0 t1 cpu
 	PIDS+=($wp)
 	for _ in $(seq 300); do
@@ -95,6 +99,11 @@ calls() {
 	"$SOCKCALL" 100000 100
 }
 
+# others: CPU ns of an untraced system call (getppid)
+others() {
+	"$SOCKCALL" 500000 getppid
+}
+
 load 2000 8 >/dev/null # warm up
 for r in $(seq "$ROUNDS"); do
 	load "$N" 8 >>"$TMP/base"
@@ -107,8 +116,11 @@ for r in $(seq "$ROUNDS"); do
 	calls >>"$TMP/call.base"
 	TRACE=() # every process: sockcall's port is not known beforehand
 	traced calls >"$TMP/c"
-	TRACE=(--port "$HTTP_PORT")
 	head -1 "$TMP/c" >>"$TMP/call.traced"
+	others >>"$TMP/other.base"
+	traced others >"$TMP/c"
+	head -1 "$TMP/c" >>"$TMP/other.traced"
+	TRACE=(--port "$HTTP_PORT")
 done
 col() {
 	cut -d' ' -f"$1" "$2" | median
@@ -133,6 +145,11 @@ awk -v b="$(median <"$TMP/call.base")" -v t="$(median <"$TMP/call.traced")" 'BEG
 	printf "one socket call (sockcall, 100 bytes): %d ns of CPU untraced, %d ns traced: +%d ns\n",
 		b, t, t - b }'
 echo "sockcall rounds (ns): without $(tr '\n' ' ' <"$TMP/call.base"); with $(tr '\n' ' ' <"$TMP/call.traced")"
+awk -v b="$(median <"$TMP/other.base")" -v t="$(median <"$TMP/other.traced")" 'BEGIN {
+	printf "an untraced system call (getppid): %d ns of CPU without the source, %d ns with: +%d ns\n",
+		b, t, t - b }'
+echo "getppid rounds (ns): without $(tr '\n' ' ' <"$TMP/other.base"); with $(tr '\n' ' ' <"$TMP/other.traced")"
+echo "system call hooks: ${HOOKS:-raw}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The programs' own time per run, from the kernel's BPF statistics (they
 # cost a clock read or two per run, so not in the rounds above); the

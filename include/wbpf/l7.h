@@ -190,6 +190,16 @@ struct wbpf_l7_source *wbpf_l7_source__open_live(const char *iface, const char *
 				       size_t err_len);
 /* The eBPF socket source: read/write-family system calls on TCP and UDP
  * sockets, and OpenSSL's plaintext through uprobes (needs root and BTF). */
+/* How the socket source hooks system calls (docs/l7.md, "Attach modes"). */
+enum wbpf_l7_sock_attach {
+	/* the raw sys_enter/sys_exit tracepoints: cheapest per traced call,
+	 * every other system call of the machine runs a short program */
+	WBPF_L7_SOCK_ATTACH_RAW = 0,
+	/* syscalls/sys_{enter,exit}_X for the traced calls only (tracefs):
+	 * other calls pay less, a traced one more */
+	WBPF_L7_SOCK_ATTACH_PER_CALL = 1,
+};
+
 struct wbpf_l7_sock_opts {
 	uint32_t pid;	    /* 0: every process (wbpf itself never) */
 	const char *comm;   /* NULL: every process name */
@@ -200,6 +210,7 @@ struct wbpf_l7_sock_opts {
 	const char *const *tls_libs; /* libssl files; NULL: found in /proc/PID/maps */
 	unsigned n_tls_libs;
 	bool no_tls;
+	enum wbpf_l7_sock_attach attach;
 };
 struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opts *opts, char *err,
 					 size_t err_len);

@@ -41,6 +41,10 @@ static const char l7_help[] =
 "                        not fit are counted as lost.\n"
 "    --tls-lib PATH      probe this libssl (repeatable; default: those mapped by\n"
 "                        running processes and the system's). --no-tls: none.\n"
+"    --syscall-hooks raw|per-call  raw (default): one program on every system\n"
+"                        call, cheapest per traced call; per-call: tracepoints\n"
+"                        of the traced calls only, cheaper for the machine's\n"
+"                        other calls (docs/l7.md, \"Attach modes\").\n"
 "\n"
 "Plugins:\n"
 "  --plugin P.wasm       load a Wasm L7 plugin (DeepFlow's or wbpf's ABI);\n"
@@ -73,7 +77,7 @@ enum {
 	OPT_PCAP = 256, OPT_IFACE, OPT_FILTER, OPT_DURATION, OPT_PLUGIN, OPT_PLUGIN_ARG,
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
 	OPT_OUTPUT, OPT_METRICS, OPT_SOURCE, OPT_PID, OPT_COMM, OPT_PORT, OPT_CGROUP,
-	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS, OPT_MAX_RECORDS,
+	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS, OPT_MAX_RECORDS, OPT_HOOKS,
 };
 
 static const struct option l7_options[] = {
@@ -100,6 +104,7 @@ static const struct option l7_options[] = {
 	{"ring-size", required_argument, NULL, OPT_RING},
 	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
 	{"no-tls", no_argument, NULL, OPT_NO_TLS},
+	{"syscall-hooks", required_argument, NULL, OPT_HOOKS},
 	{"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -264,6 +269,14 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 		return 0;
 	case OPT_CGROUP: a->sock.cgroup = arg; return 0;
 	case OPT_NO_TLS: a->sock.no_tls = true; return 0;
+	case OPT_HOOKS:
+		if (!strcmp(arg, "raw"))
+			a->sock.attach = WBPF_L7_SOCK_ATTACH_RAW;
+		else if (!strcmp(arg, "per-call"))
+			a->sock.attach = WBPF_L7_SOCK_ATTACH_PER_CALL;
+		else
+			return cli_usage("l7", "--syscall-hooks takes raw or per-call, not '%s'", arg);
+		return 0;
 	case OPT_PAYLOAD:
 		if (cli_parse_size(arg, &v) || !v || v > 65536)
 			return cli_usage("l7", "--payload-size takes 1 byte to 64KiB, not '%s'", arg);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -30,7 +31,9 @@
  * at most); the rest is taken every POLL_MS. */
 #define WAKE_MAX (64u << 10)
 #define POLL_MS 20
-#define MAX_LINKS 160 /* the tracepoints, and 8 uprobes for each of up to 16 libssl */
+#define MAX_LINKS 160 /* the tracepoints (15), and 8 uprobes for each of up to 16 libssl */
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
 struct l7_sock {
 	struct bpf_object *obj;
@@ -61,6 +64,10 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 		snprintf(err, err_len, "the socket source needs a kernel with BTF "
 				       "(/sys/kernel/btf/vmlinux)");
 		return -ENOTSUP;
+	}
+	if (o->attach != WBPF_L7_SOCK_ATTACH_RAW && o->attach != WBPF_L7_SOCK_ATTACH_PER_CALL) {
+		snprintf(err, err_len, "unknown socket source attach mode %d", (int)o->attach);
+		return -EINVAL;
 	}
 	if (o->payload > SOCK_DATA_MAX) {
 		snprintf(err, err_len, "payload size %u is over the %u bytes a record holds",
@@ -120,18 +127,24 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
-	struct bpf_map *scratch, *events;
-	int ncpu = libbpf_num_possible_cpus();
+	bool per_call = o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL;
+	struct bpf_program *prog;
+	struct bpf_map *events;
 
 	s->obj = bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo);
 	if (!s->obj)
 		return fail(err, err_len, errno, "%s: %s", "socket source BPF object");
-	scratch = bpf_object__find_map_by_name(s->obj, "scratch");
 	events = bpf_object__find_map_by_name(s->obj, "events");
-	if (!scratch || !events || ncpu <= 0)
+	if (!events)
 		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");
-	bpf_map__set_max_entries(scratch, (__u32)ncpu);
 	bpf_map__set_max_entries(events, o->ring_size ? o->ring_size : DEFAULT_RING);
+	/* one pair of system call programs is verified: the one attached */
+	bpf_object__for_each_program(prog, s->obj) {
+		enum bpf_prog_type t = bpf_program__type(prog);
+
+		if (t == BPF_PROG_TYPE_TRACING || t == BPF_PROG_TYPE_TRACEPOINT)
+			bpf_program__set_autoload(prog, per_call == (t == BPF_PROG_TYPE_TRACEPOINT));
+	}
 	if (bpf_object__load(s->obj))
 		return fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
 			    "cannot load the socket source's BPF programs");
@@ -148,7 +161,7 @@ int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
+static int attach_raw(struct l7_sock *s, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
 
@@ -165,6 +178,50 @@ static int attach_tracepoints(struct l7_sock *s, char *err, size_t err_len)
 			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
 	}
 	return 0;
+}
+
+/* The calls the per-call mode hooks, as tracefs names them: the entry
+ * of close and connect, the exit of accept and the data calls. */
+static const char *const enter_calls[] = {"close", "connect"};
+static const char *const exit_calls[] = {
+	"accept",  "accept4", "read",	  "write",    "readv",	  "writev",   "recvfrom",
+	"sendto",  "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "sendfile64",
+};
+
+static int attach_calls(struct l7_sock *s, const char *prog_name, const char *side,
+			const char *const *calls, size_t n, char *err, size_t err_len)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, prog_name);
+	char name[64];
+
+	if (!prog)
+		return fail(err, err_len, ENOENT, "%s: %s", prog_name);
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link *link;
+
+		snprintf(name, sizeof(name), "sys_%s_%s", side, calls[i]);
+		link = bpf_program__attach_tracepoint(prog, "syscalls", name);
+		if (!link)
+			return fail(err, err_len, errno, "cannot attach syscalls/%s: %s", name);
+		if (l7_sock__add_link(s, link))
+			return fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
+	}
+	return 0;
+}
+
+/* The per-call tracepoints are reached through tracefs, mounted here if
+ * the host has not. */
+static int attach_per_call(struct l7_sock *s, char *err, size_t err_len)
+{
+	int rc;
+
+	if (access(TRACEFS "/events/syscalls", F_OK) && access(DEBUGFS_TRACING "/events/syscalls", F_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return fail(err, err_len, errno, "cannot mount tracefs on %s: %s", TRACEFS);
+	rc = attach_calls(s, "sys_enter_tp", "enter", enter_calls,
+			  sizeof(enter_calls) / sizeof(*enter_calls), err, err_len);
+	return rc ? rc : attach_calls(s, "sys_exit_tp", "exit", exit_calls,
+				      sizeof(exit_calls) / sizeof(*exit_calls), err, err_len);
 }
 
 static int64_t clock_offset(void)
@@ -226,7 +283,8 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 	}
 	rc = load(s, o, err, err_len);
 	if (!rc)
-		rc = attach_tracepoints(s, err, err_len);
+		rc = o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL ? attach_per_call(s, err, err_len)
+							       : attach_raw(s, err, err_len);
 	if (!rc && !o->no_tls)
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {

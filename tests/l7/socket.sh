@@ -4,8 +4,8 @@
 #
 #   tests/l7/socket.sh [--quick] WBPF [REDIS_PLUGIN.wasm PROBE_PLUGIN.wasm]
 #
-# --quick (the ASan/UBSan build: make l7-sock-test-san) runs 1, 2, 4, 5
-# and 6; every traced run must end with status 0 (a sanitizer's report
+# --quick (the ASan/UBSan build: make l7-sock-test-san) runs 1, 2, 4, 5,
+# 6 and 7; every traced run must end with status 0 (a sanitizer's report
 # makes it nonzero).
 #
 # 1. HTTP and DNS: nginx + curl and dnsmasq + dig (UDP and TCP) on
@@ -32,6 +32,9 @@
 # 6. Payload size: one 50000-byte send is kept whole with --payload-size
 #    64k (no record truncated, no gap); with 1k its records say they were
 #    truncated, the rest is a gap, and the request is still parsed.
+# 7. Attach modes: the traffic of 1 traced with --syscall-hooks per-call
+#    (tracepoints of the traced calls) gives the same records, sides and
+#    process names as with the default raw tracepoints, nothing lost.
 set -u
 
 quick=0
@@ -201,6 +204,24 @@ http_dns_tests() {
 	check "server side: DNS over TCP is in dnsmasq's children" "dnsmasq" \
 		"$(ours '.protocol == "tcp"' "$TMP/server.json" | procs DNS s-p | cut -d' ' -f1 | sort -u)"
 	check "nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/sock.err")"
+}
+
+# 7. the per-call tracepoints against the raw ones (1's session)
+seen_requests() {
+	ours 'true' "$1" | jq -r '"\(.tap_side) \(.l7_protocol_str) \(.request_type) \(.request_resource) \(.response_code) \(.process_kname)"' | sort
+}
+
+per_call_tests() {
+	[ -s "$TMP/sock.json" ] || return
+	start_tracing pc --syscall-hooks per-call || return
+	talk_logged
+	stop_tracing
+	check "--syscall-hooks per-call: records as with raw (sides, requests, processes)" \
+		"$(seen_requests "$TMP/sock.json")" "$(seen_requests "$TMP/pc.json")"
+	check "--syscall-hooks per-call: nothing lost" "0" \
+		"$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/pc.err")"
+	check "--syscall-hooks bad: one line naming it" "1" \
+		"$("$WBPF" l7 --source socket --syscall-hooks bad 2>&1 | grep -c "'bad'")"
 }
 
 # 2. HTTPS: nginx with a certificate made here (openssl s_server -WWW
@@ -414,6 +435,7 @@ s.recv(100)' "$HTTP_PORT"
 }
 
 http_dns_tests
+per_call_tests
 tls_tests
 if [ $quick = 0 ]; then
 	redis_tests

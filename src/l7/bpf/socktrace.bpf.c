@@ -6,10 +6,10 @@
  * the payload; and, through uprobes on OpenSSL, the plaintext of TLS
  * connections tied to the same socket.
  *
- * Only the raw system call tracepoints (tp_btf) and uprobes: the kernels
- * this runs on may have neither kprobes nor fentry. Arguments are kept per thread at entry and
- * the payload is read at exit, when the call's byte count is known (and a
- * read's buffer is filled).
+ * Only system call tracepoints (raw through tp_btf, or per call) and
+ * uprobes: the kernels this runs on may have neither kprobes nor fentry.
+ * A data call is traced at its exit alone, where its arguments are still
+ * in the registers saved at entry.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -27,6 +27,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+extern int bpf_probe_read_user_dynptr(struct bpf_dynptr *rec, __u32 off, __u32 size,
+				      const void *unsafe_ptr__ign) __ksym;
 
 /* A kernel pointer as its BTF type: its fields are then read by plain
  * loads, which the verifier makes fault-safe, instead of one helper call
@@ -53,22 +55,6 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* A record is built here, then copied to the ring at its real size. The
- * payload area is twice the maximum so that masked offsets plus a bounded
- * length always fit (what the verifier can prove). An array indexed by
- * CPU rather than a per-CPU one: per-CPU values are limited to 32 KiB. */
-struct scratch {
-	struct sock_ev ev;
-	__u8 data[2 * SOCK_DATA_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
-
 enum how {
 	HOW_BUF,  /* buf, count */
 	HOW_IOV,  /* iovec array, count */
@@ -76,27 +62,6 @@ enum how {
 	HOW_MMSG, /* struct mmsghdr array */
 	HOW_NONE, /* no user buffer (sendfile): bytes only */
 };
-
-/* A data call between entry and exit, in its thread's storage: unlike a
- * hash map by thread id, no bucket lock on either side (each one disables
- * interrupts: costly in a VM). */
-struct call {
-	__u64 sk;
-	__u64 buf;  /* buffer, iovec, msghdr or mmsghdr array */
-	__u64 n;    /* count, iovcnt or vlen */
-	__u64 addr; /* sockaddr of sendto/recvfrom */
-	__u8 how;
-	__u8 egress;
-	__u8 l4;
-	__u8 live; /* entered, not yet left */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct call);
-} calls SEC(".maps");
 
 /* Sockets whose role we saw being given: connect() or accept(). */
 struct {
@@ -106,8 +71,9 @@ struct {
 	__type(value, __u8);
 } roles SEC(".maps");
 
-/* An SSL_read/SSL_write call in progress, in its thread's storage (as
- * `calls`: every traced socket call looks it up). */
+/* An SSL_read/SSL_write call in progress, in its thread's storage: every
+ * traced socket call looks it up, and a hash map by thread id would take a
+ * bucket lock (interrupts off: costly in a VM). */
 struct tls_call {
 	__u64 ssl;
 	__u64 buf;
@@ -170,7 +136,7 @@ static __always_inline bool same_comm(const char *a, const char *b)
 static __always_inline struct sock_cfg *wanted(void)
 {
 	struct sock_cfg *c = settings_of();
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid = bpf_get_current_task_btf()->tgid;
 	char comm[16];
 
 	if (!c || !c->payload || pid == c->self_pid)
@@ -301,30 +267,25 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 	ev->rport = bpf_ntohs(port);
 }
 
-static __always_inline struct scratch *begin(__u64 key, __u8 l4, __u8 egress, __u8 via)
+/* The record's header, built on the stack: the ring is reserved only for
+ * a record that passed the filters. */
+static __always_inline void begin(struct sock_ev *ev, __u64 key, __u8 l4, __u8 egress, __u8 via)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
-	__u64 id = bpf_get_current_pid_tgid();
-	__u8 *role;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u8 *role = bpf_map_lookup_elem(&roles, &key);
 
-	if (!s)
-		return NULL;
-	s->ev.sock = key;
-	s->ev.time_ns = bpf_ktime_get_ns();
-	s->ev.pid = id >> 32;
-	s->ev.tid = (__u32)id;
-	s->ev.l4 = l4;
-	s->ev.kind = SOCK_EV_DATA;
-	s->ev.egress = egress;
-	s->ev.via = via;
-	s->ev.bytes = 0;
-	s->ev.len = 0;
-	role = bpf_map_lookup_elem(&roles, &key);
-	s->ev.role = role ? *role : SOCK_ROLE_UNKNOWN;
-	proc_name(s->ev.comm);
-	sk_tuple(key, &s->ev);
-	return s;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->sock = key;
+	ev->time_ns = bpf_ktime_get_ns();
+	ev->pid = task->tgid;
+	ev->tid = task->pid;
+	ev->l4 = l4;
+	ev->kind = SOCK_EV_DATA;
+	ev->egress = egress;
+	ev->via = via;
+	ev->role = role ? *role : SOCK_ROLE_UNKNOWN;
+	proc_name(ev->comm);
+	sk_tuple(key, ev);
 }
 
 static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_ev *ev)
@@ -332,31 +293,29 @@ static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_
 	return !c->port || c->port == ev->lport || c->port == ev->rport;
 }
 
+/* The port filter as far as the socket alone decides it (an unconnected
+ * UDP socket's peer comes from the call), before a record is begun. */
+static __always_inline bool port_maybe(const struct sock_cfg *c, struct sock *sk)
+{
+	__u16 rport;
+
+	if (!c->port)
+		return true;
+	rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	return !rport || c->port == rport || c->port == sk->__sk_common.skc_num;
+}
+
 /* Waking the host for every record costs more than the record, and so
  * does waking it for every record while it is behind (each wakeup is an
  * interrupt: microseconds in a VM). It is woken once, by the record that
  * takes the waiting data past wake_bytes; it polls for the rest. */
-static __always_inline __u64 wake_flag(__u32 size)
+static __always_inline __u64 wake_flag(const struct sock_cfg *c, __u32 size)
 {
-	struct sock_cfg *c = settings_of();
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	if (c && avail < c->wake_bytes && avail + size >= c->wake_bytes)
+	if (avail < c->wake_bytes && avail + size >= c->wake_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void emit(struct scratch *s, __u32 len)
-{
-	if (len > SOCK_DATA_MAX)
-		len = SOCK_DATA_MAX;
-	/* a no-op the compiler must keep: it bounds len for the verifier */
-	asm volatile("" : "+r"(len));
-	len &= 2 * SOCK_DATA_MAX - 1;
-	s->ev.len = len;
-	count(SOCK_CNT_SENT);
-	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag(sizeof(s->ev) + len)))
-		count(SOCK_CNT_LOST);
 }
 
 static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
@@ -366,62 +325,75 @@ static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
 	return bytes < lim ? (__u32)bytes : lim;
 }
 
-/* Copies the first `limit` bytes an iovec array holds. */
-static __always_inline __u32 copy_iov(__u8 *data, __u64 iov, __u64 iovcnt, __u32 limit)
+/* Copies the first `limit` bytes an iovec array holds into the record. */
+static __always_inline __u32 copy_iov(struct bpf_dynptr *rec, __u64 iov, __u64 iovcnt, __u32 limit)
 {
 	__u32 off = 0;
 
 	for (int i = 0; i < SOCK_IOV_MAX; i++) {
 		struct iovec v;
-		__u64 n;
+		__u32 n;
 
 		if (i >= iovcnt || off >= limit)
 			break;
 		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
 			break;
-		n = v.iov_len;
-		if (n > limit - off)
-			n = limit - off;
-		if (n > SOCK_DATA_MAX)
-			n = SOCK_DATA_MAX;
-		/* the compiler must not drop the mask the verifier needs */
-		asm volatile("" : "+r"(off));
-		if (bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), n, v.iov_base))
+		n = v.iov_len < limit - off ? v.iov_len : limit - off;
+		if (n && bpf_probe_read_user_dynptr(rec, sizeof(struct sock_ev) + off, n, v.iov_base))
 			break;
 		off += n;
 	}
 	return off;
 }
 
-static __always_inline __u32 copy_buf(__u8 *data, __u64 buf, __u32 limit)
+/* Sends the header and the first `want` bytes of the call's user memory
+ * (HOW_BUF: a buffer at src; HOW_IOV: n iovecs at src), read straight into
+ * the reserved record: no copy through a scratch area. */
+static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
+				 __u64 n, __u32 want)
 {
-	if (limit > SOCK_DATA_MAX)
-		limit = SOCK_DATA_MAX;
-	if (bpf_probe_read_user(data, limit, (void *)buf))
-		return 0;
-	return limit;
+	struct bpf_dynptr rec;
+	__u32 size;
+	__u64 flags;
+
+	if (want > SOCK_DATA_MAX)
+		want = SOCK_DATA_MAX;
+	size = sizeof(*ev) + want;
+	flags = wake_flag(c, size);
+	count(SOCK_CNT_SENT);
+	if (bpf_ringbuf_reserve_dynptr(&events, size, 0, &rec)) {
+		bpf_ringbuf_discard_dynptr(&rec, 0);
+		count(SOCK_CNT_LOST);
+		return;
+	}
+	if (how == HOW_IOV)
+		ev->len = copy_iov(&rec, src, n, want);
+	else if (want && !bpf_probe_read_user_dynptr(&rec, sizeof(*ev), want, (void *)src))
+		ev->len = want;
+	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
+	bpf_ringbuf_submit_dynptr(&rec, flags);
 }
 
 /* One struct msghdr's payload and peer. */
-static __always_inline void emit_msg(const struct sock_cfg *c, struct scratch *s, __u64 msg,
+static __always_inline void emit_msg(const struct sock_cfg *c, struct sock_ev *ev, __u64 msg,
 				     __u64 bytes)
 {
 	struct user_msghdr h;
 
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)msg))
 		return;
-	peer_from_user(&s->ev, (__u64)h.msg_name);
-	if (!port_ok(c, &s->ev))
+	peer_from_user(ev, (__u64)h.msg_name);
+	if (!port_ok(c, ev))
 		return;
-	s->ev.bytes = bytes;
-	emit(s, copy_iov(s->data, (__u64)h.msg_iov, h.msg_iovlen, limit_of(c, bytes)));
+	ev->bytes = bytes;
+	emit(c, ev, HOW_IOV, (__u64)h.msg_iov, h.msg_iovlen, limit_of(c, bytes));
 }
 
-static __always_inline void emit_mmsg(const struct sock_cfg *c, struct scratch *s,
-				      const struct call *cl, long ret)
+static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *ev, __u64 vec,
+				      long ret)
 {
 	for (int i = 0; i < SOCK_MMSG_MAX; i++) {
-		__u64 at = cl->buf + i * sizeof(struct mmsghdr);
+		__u64 at = vec + i * sizeof(struct mmsghdr);
 		__u32 len = 0;
 
 		if (i >= ret)
@@ -429,8 +401,9 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct scratch *
 		if (bpf_probe_read_user(&len, sizeof(len), (void *)(at + sizeof(struct user_msghdr))))
 			break;
 		/* the peer of the previous message must not stick */
-		sk_tuple(cl->sk, &s->ev);
-		emit_msg(c, s, at, len);
+		sk_tuple(ev->sock, ev);
+		ev->len = 0;
+		emit_msg(c, ev, at, len);
 	}
 }
 
@@ -447,60 +420,37 @@ static __always_inline bool tls_bound(struct sock *sk)
 	return true;
 }
 
-static __always_inline int enter(int fd, __u64 buf, __u64 n, __u64 addr, __u8 how, __u8 egress)
+/* A read/write-family call, at its exit, when its byte count is known and
+ * a read's buffer is filled. Its arguments are still in the registers
+ * saved at entry: nothing is kept between entry and exit, and the entry
+ * of these calls costs nothing. */
+static __always_inline int data_call(struct pt_regs *regs, __u8 how, __u8 egress, __u64 addr,
+				     long ret)
 {
-	struct call *cl;
+	struct sock_cfg *c;
+	struct sock_ev ev;
 	struct sock *sk;
 	__u8 l4;
 
-	if (!wanted())
+	if (ret <= 0 || !(c = wanted()))
 		return 0;
-	sk = fd_sock(fd, &l4);
-	if (!sk || tls_bound(sk))
+	sk = fd_sock(regs->di, &l4);
+	if (!sk || tls_bound(sk) || !port_maybe(c, sk))
 		return 0;
-	cl = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!cl)
-		return 0;
-	*cl = (struct call){.sk = (__u64)sk, .buf = buf, .n = n, .addr = addr, .how = how,
-			    .egress = egress, .l4 = l4, .live = 1};
-	return 0;
-}
-
-static __always_inline int leave(long ret)
-{
-	struct call *p = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
-	struct sock_cfg *c = settings_of(); /* enter() applied the filters */
-	struct scratch *s;
-	struct call cl;
-
-	if (!p || !p->live)
-		return 0;
-	cl = *p;
-	p->live = 0;
-	if (ret <= 0 || !c || !c->payload)
-		return 0;
-	s = begin(cl.sk, cl.l4, cl.egress, SOCK_VIA_SYSCALL);
-	if (!s)
-		return 0;
-	switch (cl.how) {
-	case HOW_MSG:
-		emit_msg(c, s, cl.buf, ret);
-		return 0;
-	case HOW_MMSG:
-		emit_mmsg(c, s, &cl, ret);
+	begin(&ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
+	if (how == HOW_MSG) {
+		emit_msg(c, &ev, regs->si, ret);
 		return 0;
 	}
-	peer_from_user(&s->ev, cl.addr);
-	if (!port_ok(c, &s->ev))
+	if (how == HOW_MMSG) {
+		emit_mmsg(c, &ev, regs->si, ret);
 		return 0;
-	s->ev.bytes = ret;
-	if (cl.how == HOW_BUF)
-		emit(s, copy_buf(s->data, cl.buf, limit_of(c, ret)));
-	else if (cl.how == HOW_IOV)
-		emit(s, copy_iov(s->data, cl.buf, cl.n, limit_of(c, ret)));
-	else
-		emit(s, 0);
+	}
+	peer_from_user(&ev, addr);
+	if (!port_ok(c, &ev))
+		return 0;
+	ev.bytes = ret;
+	emit(c, &ev, how, regs->si, regs->dx, how == HOW_NONE ? 0 : limit_of(c, ret));
 	return 0;
 }
 
@@ -518,25 +468,24 @@ static __always_inline void set_role(int fd, __u8 role)
 
 /* The host ends the socket's flows: what they buffered is parsed, their
  * unanswered requests go out as timeouts. */
-static __always_inline int closing(int fd)
+static __always_inline void closing(int fd)
 {
 	struct sock_cfg *c = wanted();
-	struct scratch *s;
+	struct sock_ev ev;
 	struct file *f;
 	struct sock *sk;
 	__u64 key;
 	__u8 l4;
 
 	if (!c || !(f = fd_file(fd)) || !(sk = file_sock(f, &l4)) || !last_ref(f))
-		return 0;
+		return;
 	key = (__u64)sk;
-	s = begin(key, l4, 0, SOCK_VIA_SYSCALL);
+	begin(&ev, key, l4, 0, SOCK_VIA_SYSCALL);
 	bpf_map_delete_elem(&roles, &key);
-	if (!s || !port_ok(c, &s->ev))
-		return 0;
-	s->ev.kind = SOCK_EV_CLOSE;
-	emit(s, 0);
-	return 0;
+	if (!port_ok(c, &ev))
+		return;
+	ev.kind = SOCK_EV_CLOSE;
+	emit(c, &ev, HOW_NONE, 0, 0, 0);
 }
 
 /* x86-64's system call numbers (the only architecture built for). */
@@ -556,31 +505,75 @@ static __always_inline bool compat(void)
 	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
 }
 
-/* The raw sys_enter/sys_exit points, one program each, rather than a
- * tracepoint per call: the per-call tracepoints are dispatched by the
- * kernel's perf glue (a buffer filled for each hit), which cost more than
- * the program's switch on the call number that every system call of the
- * machine goes through here. Arguments: di, si, dx, r10, r8, r9. */
+/* Entries: only close (the descriptor is gone at exit) and connect. */
+static __always_inline void on_enter(long id, long fd)
+{
+	if (id == NR_CLOSE)
+		closing(fd);
+	else
+		set_role(fd, SOCK_ROLE_CLIENT);
+}
+
+/* Exits: the data calls and accept. Arguments: di, si, dx, r10, r8, r9. */
+static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
+{
+	__u8 how, egress = 0;
+	__u64 addr = 0;
+
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+		set_role(ret, SOCK_ROLE_SERVER);
+		return 0;
+	case NR_WRITE:
+		egress = 1; /* fall through */
+	case NR_READ:
+		how = HOW_BUF;
+		break;
+	case NR_SENDTO:
+		egress = 1; /* fall through */
+	case NR_RECVFROM:
+		how = HOW_BUF;
+		addr = regs->r8;
+		break;
+	case NR_WRITEV:
+		egress = 1; /* fall through */
+	case NR_READV:
+		how = HOW_IOV;
+		break;
+	case NR_SENDMSG:
+		egress = 1; /* fall through */
+	case NR_RECVMSG:
+		how = HOW_MSG;
+		break;
+	case NR_SENDMMSG:
+		egress = 1; /* fall through */
+	case NR_RECVMMSG:
+		how = HOW_MMSG;
+		break;
+	case NR_SENDFILE:
+		egress = 1;
+		how = HOW_NONE;
+		break;
+	default:
+		return 0;
+	}
+	return data_call(regs, how, egress, addr, ret);
+}
+
+/* Two ways in (the host loads one pair: the settings' `attach`):
+ * - the raw sys_enter/sys_exit tracepoints (tp_btf), one program each
+ *   seeing every system call of the machine and leaving at once for the
+ *   others (which pay for the program's run);
+ * - the per-call tracepoints (syscalls/sys_enter_close, ...,
+ *   syscalls/sys_exit_read, ...), one program each side attached to every
+ *   one of them: other calls only test a bit, but a traced one goes
+ *   through the kernel's perf glue (a record filled per hit). */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (id > NR_SENDMMSG || compat())
-		return 0;
-	switch (id) {
-	case NR_READ: return enter(regs->di, regs->si, regs->dx, 0, HOW_BUF, 0);
-	case NR_WRITE: return enter(regs->di, regs->si, regs->dx, 0, HOW_BUF, 1);
-	case NR_READV: return enter(regs->di, regs->si, regs->dx, 0, HOW_IOV, 0);
-	case NR_WRITEV: return enter(regs->di, regs->si, regs->dx, 0, HOW_IOV, 1);
-	case NR_RECVFROM: return enter(regs->di, regs->si, regs->dx, regs->r8, HOW_BUF, 0);
-	case NR_SENDTO: return enter(regs->di, regs->si, regs->dx, regs->r8, HOW_BUF, 1);
-	case NR_RECVMSG: return enter(regs->di, regs->si, 1, 0, HOW_MSG, 0);
-	case NR_SENDMSG: return enter(regs->di, regs->si, 1, 0, HOW_MSG, 1);
-	case NR_RECVMMSG: return enter(regs->di, regs->si, regs->dx, 0, HOW_MMSG, 0);
-	case NR_SENDMMSG: return enter(regs->di, regs->si, regs->dx, 0, HOW_MMSG, 1);
-	case NR_SENDFILE: return enter(regs->di, 0, 0, 0, HOW_NONE, 1);
-	case NR_CONNECT: set_role(regs->di, SOCK_ROLE_CLIENT); return 0;
-	case NR_CLOSE: return closing(regs->di);
-	}
+	if ((id == NR_CLOSE || id == NR_CONNECT) && !compat())
+		on_enter(id, regs->di);
 	return 0;
 }
 
@@ -591,17 +584,40 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (id > NR_SENDMMSG || compat())
 		return 0;
-	switch (id) {
-	case NR_ACCEPT:
-	case NR_ACCEPT4:
-		set_role(ret, SOCK_ROLE_SERVER);
-		return 0;
-	case NR_READ: case NR_WRITE: case NR_READV: case NR_WRITEV: case NR_RECVFROM:
-	case NR_SENDTO: case NR_RECVMSG: case NR_SENDMSG: case NR_RECVMMSG:
-	case NR_SENDMMSG: case NR_SENDFILE:
-		return leave(ret);
-	}
+	return on_exit(regs, id, ret);
+}
+
+/* The layout of syscalls/sys_enter_* and sys_exit_* records. */
+struct syscall_enter_rec {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct syscall_exit_rec {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+SEC("tracepoint")
+int sys_enter_tp(struct syscall_enter_rec *ctx)
+{
+	if (!compat())
+		on_enter(ctx->nr, ctx->args[0]);
 	return 0;
+}
+
+SEC("tracepoint")
+int sys_exit_tp(struct syscall_exit_rec *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (compat())
+		return 0;
+	return on_exit((struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
 }
 
 /* OpenSSL: SSL_write(ssl, buf, num), SSL_read(ssl, buf, num) return the
@@ -626,9 +642,8 @@ static __always_inline int tls_leave(long ret)
 	struct tls_call *p = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 	struct sock_cfg *c = wanted();
 	struct tls_call t;
-	struct scratch *s;
+	struct sock_ev ev;
 	__u64 *sk, n = 0;
-	__u8 l4;
 
 	if (!p || !p->live)
 		return 0;
@@ -647,12 +662,11 @@ static __always_inline int tls_leave(long ret)
 		count(SOCK_CNT_UNBOUND);
 		return 0;
 	}
-	l4 = IPPROTO_TCP;
-	s = begin(*sk, l4, t.egress, SOCK_VIA_TLS);
-	if (!s || !port_ok(c, &s->ev))
+	begin(&ev, *sk, IPPROTO_TCP, t.egress, SOCK_VIA_TLS);
+	if (!port_ok(c, &ev))
 		return 0;
-	s->ev.bytes = n;
-	emit(s, copy_buf(s->data, t.buf, limit_of(c, n)));
+	ev.bytes = n;
+	emit(c, &ev, HOW_BUF, t.buf, 0, limit_of(c, n));
 	return 0;
 }
 
