@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "wasm/runtime.h"
 
@@ -48,8 +49,13 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
 	struct wasm_landing *l = current_landing;
 
-	if (l && l->in_guest && in_reservation(l->store, (uintptr_t)si->si_addr))
+	if (l && l->in_guest && in_reservation(l->store, (uintptr_t)si->si_addr)) {
+#if defined(__x86_64__)
+		/* Compiled code keeps the budget in r14, not in the store. */
+		l->fault_r14 = (int64_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_R14];
+#endif
 		siglongjmp(l->jump, 1);
+	}
 	pass_on(sig, si, uctx);
 }
 
@@ -75,6 +81,8 @@ void wasm_guard_enter(struct wasm_landing *l, struct wbpf_store *st)
 {
 	l->store = st;
 	l->in_guest = true;
+	l->jit_ctx = st->jit_ctx;
+	l->jit_in_code = st->jit_in_code;
 	l->prev = current_landing;
 	current_landing = l;
 }

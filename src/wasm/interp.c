@@ -868,6 +868,7 @@ static int host_entry(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		rc = host_direct(st, fn, fp, err);
 	} else if (sigsetjmp(landing.jump, 0)) {
 		wasm_guard_leave(&landing);
+		wasm_jit_landed(st, &landing);
 		trap_error(st, WBPF_TRAP_MEM_OOB, err);
 		st->depth = entry_depth;
 		rc = -EFAULT;

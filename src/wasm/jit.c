@@ -9,12 +9,16 @@
  * bookkeeping, and branches compare and jump directly.
  *
  * Registers while compiled code runs: rbx the store, r12 the frame (slot
- * 0), r13 the memory base, r14 the jit_ctx of the entry, r15 the instance
- * (all callee-saved, so C helpers keep them). rax, rcx, rdx, r8, xmm0 and
+ * 0), r13 the memory base, r14 the store's fuel budget, r15 the instance
+ * (all callee-saved, so C helpers keep them). The budget goes back to
+ * the store before anything that may read or charge it (the interpreter,
+ * refuelling) and is read again after; the entry's jit_ctx is the
+ * store's. rax, rcx, rdx, r8, xmm0 and
  * xmm1 are scratch; rbp, rsi, rdi, r9-r11 and xmm2-xmm15 hold locals
  * (see "local registers").
  * A function is entered with `call` (rsp 8 below 16-byte alignment) and
- * keeps rsp aligned for the helpers it calls.
+ * the store's `running` pointing at it, and keeps rsp aligned for the
+ * helpers it calls.
  *
  * Calls to functions of the same module that are compiled too are direct
  * `call`s; the frame stack, depth, fuel and running function are kept as
@@ -168,9 +172,19 @@ struct jit {
 	uint32_t nregs;
 	bool next_takes_result; /* the next instruction is an _fa or _fb form */
 	bool result_wanted;	/* ... or the first after the moves that follow */
+	bool next_any_reg;	/* the next one takes an integer operand a from
+				 * any register (fa_out), not only rax */
+	int fa_out, fa_in;	/* where the result for the next instruction is,
+				 * where this one's operand a is (rax unless so) */
+	bool next_branches;	/* the next one is br_if_fa or br_unless_fa, or a
+				 * select on the result (flags_for) */
+	uint64_t flags_for;	/* ... the slot of that select's condition */
+	int cc_out, cc_in;	/* a compare for it left only the flags: the
+				 * condition they hold (-1: none) */
 	size_t moves_end;	/* where the moves after the instruction end */
 	struct jreg shadow;	/* the last float written to an operand-stack slot
-				 * is also in xmm15 (slot UINT64_MAX: none) */
+				 * is in xmm15 (slot UINT64_MAX: none) ... */
+	bool shadow_dirty;	/* ... and not yet in its slot */
 	uint8_t *is_target;	/* per cell: a branch goes there */
 	bool oom;
 };
@@ -296,23 +310,28 @@ static void trap_if(struct jit *j, enum x86_cc cc, enum wbpf_trap trap)
 }
 
 /* Takes `cost` units of fuel; refuels (or traps) out of line, then goes
- * on at the cell `resume` or, if NULL, right here. */
-static void charge(struct jit *j, uint64_t cost, const wasm_cell *resume)
+ * on right here. */
+static void charge(struct jit *j, uint64_t cost)
 {
-	x_alu_mi(B, true, ALU_SUB, M(RBX, offsetof(struct wbpf_store, budget)), (int32_t)cost);
+	x_alu_ri(B, true, ALU_SUB, R14, (int32_t)cost);
 	size_t at = x_jcc(B, CC_S);
 
-	add_stub(j, (struct stub){ .at = at, .kind = STUB_REFUEL,
-				   .cell = resume ? (uint32_t)(resume - j->code->code) : UINT32_MAX,
+	add_stub(j, (struct stub){ .at = at, .kind = STUB_REFUEL, .cell = UINT32_MAX,
 				   .resume = B->len });
 }
 
-/* A taken branch: back-edges charge their loop's cost first. */
+/* A taken branch: back-edges charge their loop's cost first, and jump
+ * while the budget lasts (else refuel out of line, then go on there). */
 static void branch(struct jit *j, const wasm_cell *target, uint64_t cost)
 {
-	if (cost)
-		charge(j, cost, target);
-	jump_to_cell(j, x_jmp(B), target);
+	if (!cost) {
+		jump_to_cell(j, x_jmp(B), target);
+		return;
+	}
+	x_alu_ri(B, true, ALU_SUB, R14, (int32_t)cost);
+	jump_to_cell(j, x_jcc(B, CC_NS), target);
+	add_stub(j, (struct stub){ .at = x_jmp(B), .kind = STUB_REFUEL,
+				   .cell = (uint32_t)(target - j->code->code) });
 }
 
 static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, uint64_t cost)
@@ -385,10 +404,28 @@ static int wreg(struct jit *j, uint64_t slot)
 	return m ? m->reg : NO_REG;
 }
 
-/* xmm15 is clobbered (C calls), or control may come from elsewhere. */
+/* xmm15 is clobbered (C calls), or control may come from elsewhere
+ * (after flush_shadow: the slot must hold the value). */
 static void forget_shadow(struct jit *j)
 {
 	j->shadow.slot = UINT64_MAX;
+}
+
+static void store_x32(struct jit *j, uint64_t slot, int xmm);
+static void sse_mem(struct jit *j, bool w, bool store, int xmm, struct xmem m);
+
+/* The shadowed value into its slot, before anything that reads slots
+ * from memory: code that is not this function's (calls, C helpers, the
+ * interpreter), and branch targets, which forget the shadow. */
+static void flush_shadow(struct jit *j)
+{
+	if (j->shadow.slot == UINT64_MAX || !j->shadow_dirty)
+		return;
+	if (j->shadow.kind == K_F32)
+		store_x32(j, j->shadow.slot, SHADOW_XMM);
+	else
+		sse_mem(j, true, true, SHADOW_XMM, S(j->shadow.slot));
+	j->shadow_dirty = false;
 }
 
 static bool is_gpr(int r) { return r >= 0 && r < XREG; }
@@ -436,8 +473,6 @@ static void set64(struct jit *j, uint64_t slot, int reg)
 	else if (r == NO_REG)
 		x_store64(B, S(slot), reg);
 }
-
-static void sse_mem(struct jit *j, bool w, bool store, int xmm, struct xmem m);
 
 /* xmm = the slot's float (f64 if w) */
 static void get_x(struct jit *j, bool w, int xmm, uint64_t slot)
@@ -966,6 +1001,7 @@ static bool is_cmp(int op)
  * slots (b may be in one of them: it is read before rdi is written). */
 static void call_numeric(struct jit *j, int op, bool binary, struct opnd b)
 {
+	flush_shadow(j);
 	spill_all(j);
 	if (binary)
 		load_b(j, RSI, b);
@@ -1033,18 +1069,21 @@ static void put(struct jit *j, int type, uint64_t d, bool in_xmm0)
 			to_xmm(j, is64(type), 0, RAX);
 		return;
 	}
-	if (!is_float(type) || !in_xmm0) {
-		set64(j, d, RAX);
-		if (is_float(type))
-			to_xmm(j, is64(type), 0, RAX);
-	} else {
-		set_x(j, type == WBPF_F64, d, 0);
-	}
-	/* A float on the operand stack is likely read soon as operand b,
-	 * from xmm15 then rather than memory. */
+	if (is_float(type) && !in_xmm0)
+		to_xmm(j, is64(type), 0, RAX);
+	/* A float on the operand stack is likely read soon as an operand,
+	 * from xmm15 then: its slot is written only if something may read
+	 * it from memory before it is overwritten (flush_shadow). */
 	if (is_float(type) && stack && !mapped(j, d)) {
+		wreg(j, d);
+		flush_shadow(j);
 		x_movaps(B, SHADOW_XMM, 0);
 		j->shadow = (struct jreg){ d, XREG + SHADOW_XMM, type == WBPF_F64 ? K_F64 : K_F32 };
+		j->shadow_dirty = true;
+	} else if (is_float(type)) {
+		set_x(j, type == WBPF_F64, d, 0);
+	} else {
+		set64(j, d, RAX);
 	}
 }
 
@@ -1318,6 +1357,18 @@ static void emit_unary(struct jit *j, int op, bool trapping, bool fa, uint64_t a
 	put(j, tr, d, false);
 }
 
+/* A result just left in register r (a local's) that an instruction after
+ * wants: it reads it there if it can, else from rax. */
+static void want_result_in(struct jit *j, int r)
+{
+	if (!j->result_wanted)
+		return;
+	if (j->next_any_reg)
+		j->fa_out = r;
+	else
+		x_mov_rr(B, true, RAX, r);
+}
+
 /* local = local OP b, where the local has a register and OP is in the
  * ALU group: done in that register (and copied to rax only if the next
  * instruction takes it from there). */
@@ -1336,22 +1387,22 @@ static bool in_place(struct jit *j, int op, bool w, struct opnd b, uint64_t d)
 		if (ops[i].op32 != op && ops[i].op64 != op)
 			continue;
 		alu(j, w, (enum x86_alu)ops[i].alu, m->reg, b);
-		if (j->result_wanted)
-			x_mov_rr(B, true, RAX, m->reg);
+		want_result_in(j, m->reg);
 		return true;
 	}
 	return false;
 }
 
 /* The register a result can be computed in directly: the destination
- * slot's own, of the class asked for, when the next instruction does not
- * take the result from rax or xmm0 and operand b is not in it; else
- * NO_REG. */
+ * slot's own, of the class asked for, when no instruction takes the
+ * result from rax or xmm0 (or the next one takes it from any register)
+ * and operand b is not in it; else NO_REG. */
 static int dest_reg(struct jit *j, uint64_t d, bool fl, struct opnd b)
 {
 	const struct jreg *m = mapped(j, d);
 
-	if (!m || j->result_wanted || (fl ? !is_xmm(m->reg) : !is_gpr(m->reg)))
+	if (!m || (j->result_wanted && (fl || !j->next_any_reg)) ||
+	    (fl ? !is_xmm(m->reg) : !is_gpr(m->reg)))
 		return NO_REG;
 	return !b.imm && !b.reg && b.v == d ? NO_REG : m->reg;
 }
@@ -1406,7 +1457,41 @@ static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const 
 		x_mov_rr(B, true, r, RAX);
 	else
 		get64(j, r, a);
-	return binop_in(j, op, w, r, b);
+	binop_in(j, op, w, r, b);
+	want_result_in(j, r);
+	return true;
+}
+
+static bool commutes(int op)
+{
+	static const uint16_t ops[] = { OP_i32_add, OP_i32_and, OP_i32_or, OP_i32_xor,
+					OP_i64_add, OP_i64_and, OP_i64_or, OP_i64_xor };
+
+	return one_of(op, ops, sizeof(ops) / sizeof(ops[0]));
+}
+
+/* An integer compare whose result the next instruction only branches or
+ * selects on (br_if_fa, br_unless_fa, select): the flags, with a
+ * compared where it is. */
+static bool compare_for_branch(struct jit *j, int op, bool w, bool fa, uint64_t a,
+			       const struct xmem *mem, struct opnd b, uint64_t d)
+{
+	int r = fa ? RAX : mem ? NO_REG : sreg(j, a);
+
+	if (!j->next_branches || d < (uint64_t)j->code->nparams + j->code->nlocals ||
+	    (j->flags_for != UINT64_MAX && j->flags_for != d))
+		return false;
+	if (mem) {
+		x_rm(B, 0, w, OPC("\x8b"), RAX, *mem);
+		r = RAX;
+	} else if (!is_gpr(r)) {
+		get64(j, RAX, a);
+		r = RAX;
+	}
+	alu(j, w, ALU_CMP, r, b);
+	wreg(j, d);
+	j->cc_out = cmp_cc(op);
+	return true;
 }
 
 /* A binary op; a in its slot, where the previous op left it (fa), or
@@ -1424,6 +1509,12 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 	else if (b.reg)
 		x_mov_rr(B, true, RCX, RAX);
 	if (!trapping && !mem && !fa && a == d && in_place(j, op, w, b, d))
+		return;
+	if (is_cmp(op) && compare_for_branch(j, op, w, fa, a, mem, b, d))
+		return;
+	/* local = a OP local, for an op that commutes: the same. */
+	if (!trapping && !mem && !fa && !b.imm && !b.reg && b.v == d && a != d && commutes(op) &&
+	    in_place(j, op, w, (struct opnd){ .v = a }, d))
 		return;
 	if (!trapping && into_dest(j, op, ta, fa, a, mem, b, d))
 		return;
@@ -1479,11 +1570,12 @@ static struct memop memop_of(int op)
 
 /* The effective address's memory operand, from the address in slot
  * `addr` (plus `imm` when an add was folded in, wrapping at 32 bits) and
- * the static offset; bounds checked here unless the guard region is. */
+ * the static offset; bounds checked here unless the guard region is.
+ * in_reg: where the address is when it is the previous result (_fa). */
 static struct xmem address(struct jit *j, uint64_t addr, bool ai, uint64_t imm, uint64_t offset,
-			   unsigned size, bool checked, bool in_rax)
+			   unsigned size, bool checked, int in_reg)
 {
-	int r = in_rax ? RAX : sreg(j, addr);
+	int r = in_reg != NO_REG ? in_reg : sreg(j, addr);
 
 	if (!is_gpr(r)) {
 		get32(j, RAX, addr);
@@ -1563,6 +1655,12 @@ static void zero_slots(struct jit *j, uint64_t first, uint32_t n)
 
 _Static_assert(sizeof(struct wasm_frame) == 24, "push_frame indexes frames by 3 * 8");
 
+/* A function's native frame: a scratch word at [rsp], the running
+ * function it was entered with at [rsp + SELF_AT] (pushed on entry); a
+ * multiple of 16 with the return address. */
+#define FRAME_BYTES 24
+#define SELF_AT 16
+
 /* The interpreter's checks before a call whose frame ends at rdx: call
  * depth, value stack and native stack (traps), then its charge. */
 static void call_checks(struct jit *j)
@@ -1572,9 +1670,9 @@ static void call_checks(struct jit *j)
 	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
 	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
 	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
-	x_alu_rm(B, true, ALU_CMP, RSP, M(R14, offsetof(struct jit_ctx, sp_limit)));
+	x_alu_rm(B, true, ALU_CMP, RSP, store_field(offsetof(struct wbpf_store, jit_sp_limit)));
 	trap_if(j, CC_B, WBPF_TRAP_STACK_EXHAUSTED);
-	charge(j, 1, NULL);
+	charge(j, 1);
 }
 
 /* frames[depth++] = { NULL, fp, self }; running = the callee, in reg
@@ -1587,7 +1685,7 @@ static void push_frame(struct jit *j, int callee)
 	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
 	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
-	load_func(j, RAX, j->self);
+	x_load64(B, RAX, M(RSP, SELF_AT));
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RAX);
 	x_alu_mi(B, false, ALU_ADD, store_field(offsetof(struct wbpf_store, depth)), 1);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), callee);
@@ -1598,7 +1696,7 @@ static void pop_frame(struct jit *j, uint64_t base, uint32_t nres)
 {
 	x_lea(B, R12, M(R12, -(int32_t)(base * sizeof(slot_t))));
 	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
-	load_func(j, RCX, j->self);
+	x_load64(B, RCX, M(RSP, SELF_AT));
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
 	reload_below(j, base + nres);
 	forget_shadow(j);
@@ -1611,6 +1709,7 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	const struct wasm_compiled *callee = j->mod->compiled[func - j->mod->nimported_funcs];
 	const struct wasm_functype *ft = j->mod->types + j->mod->func_types[func];
 
+	flush_shadow(j);
 	spill_below(j, base + callee->nparams);
 	x_lea(B, RDX, S(base + callee->frame_slots));
 	call_checks(j);
@@ -1629,13 +1728,16 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
  * the code is installed). */
 static void interp_one(struct jit *j, const wasm_cell *ip)
 {
+	flush_shadow(j);
 	spill_all(j);
-	x_mov_rr(B, true, RDI, R14);
+	x_store64(B, store_field(offsetof(struct wbpf_store, budget)), R14);
+	x_load64(B, RDI, store_field(offsetof(struct wbpf_store, jit_ctx)));
 	x_mov_rr(B, true, RSI, R15);
 	x_mov_rr(B, true, RDX, R12);
 	emit_addr(j, RCX, JIT_RELOC_SITE, j->self - j->mod->nimported_funcs,
 		  (uint32_t)(ip - j->code->code));
 	call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_INTERP_ONE);
+	x_load64(B, R14, store_field(offsetof(struct wbpf_store, budget)));
 	x_test_rr(B, false, RAX, RAX);
 	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
 	reload_all(j);
@@ -1675,6 +1777,7 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	size_t slow[5], done;
 	int n = 0;
 
+	flush_shadow(j);
 	spill_below(j, base + nparams);
 	slow[n++] = table_elem(j, ip);
 	x_test_rr(B, true, RCX, RCX);
@@ -1693,7 +1796,7 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	/* rdx = the end of the callee's frame */
 	x_load32(B, RDX, M(RDX, offsetof(struct wasm_compiled, frame_slots)));
 	x_lea(B, RDX, MI(R12, RDX, 3, (int32_t)(base * sizeof(slot_t))));
-	/* The callee waits in the frame's alignment word while a refuel may
+	/* The callee waits in the frame's scratch word while a refuel may
 	 * clobber rcx. The pool registers are spilled: rsi and rdi are free
 	 * until the return. */
 	x_store64(B, M(RSP, 0), RCX);
@@ -1737,12 +1840,18 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 	case OP_br_if_fa:
 	case OP_br_unless:
 	case OP_br_unless_fa: {
-		int r = descs[op].fa ? RAX : sreg(j, OPND(1));
+		int r = descs[op].fa ? j->fa_in : sreg(j, OPND(1));
+		bool when = op == OP_br_if || op == OP_br_if_fa;
 
+		if (descs[op].fa && j->cc_in >= 0) {
+			branch_if(j, (enum x86_cc)(when ? j->cc_in : j->cc_in ^ 1), ip[2].target,
+				  OPND(3));
+			return;
+		}
 		if (!is_gpr(r))
 			get32(j, r = RAX, OPND(1));
 		x_test_rr(B, false, r, r);
-		branch_if(j, op == OP_br_if || op == OP_br_if_fa ? CC_NE : CC_E, ip[2].target, OPND(3));
+		branch_if(j, when ? CC_NE : CC_E, ip[2].target, OPND(3));
 		return;
 	}
 	case OP_br_table: {
@@ -1784,7 +1893,7 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 		return;
 	case OP_ret:
 		spill_results(j);
-		x_alu_ri(B, true, ALU_ADD, RSP, 8);
+		x_alu_ri(B, true, ALU_ADD, RSP, FRAME_BYTES);
 		x_byte(B, 0xc3);
 		return;
 	/* Moves compile.c places between an instruction and the one taking
@@ -1808,13 +1917,19 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 		}
 		return;
 	}
-	case OP_select:
-		get32(j, RCX, OPND(4));
+	case OP_select: {
+		/* b when the condition is 0, or the compare before it false */
+		char cmov[2] = { 0x0f, (char)(0x40 + (j->cc_in >= 0 ? j->cc_in ^ 1 : CC_E)) };
+
+		if (j->cc_in < 0)
+			get32(j, RCX, OPND(4));
 		get64(j, RAX, OPND(2));
-		x_test_rr(B, false, RCX, RCX);
-		op_slot(j, 0, true, OPC("\x0f\x44"), RAX, OPND(3), false); /* cmove */
+		if (j->cc_in < 0)
+			x_test_rr(B, false, RCX, RCX);
+		op_slot(j, 0, true, cmov, 2, RAX, OPND(3), false);
 		set64(j, OPND(1), RAX);
 		return;
+	}
 	case OP_global_get:
 		x_load64(B, RAX, M(R15, offsetof(struct wbpf_instance, globals)));
 		x_load64(B, RAX, M(RAX, (int32_t)(OPND(2) * sizeof(void *))));
@@ -1853,7 +1968,7 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 	case J_BIN_MEM:
 	case J_BIN_MEM_AI: {
 		bool ai = d->form == J_BIN_MEM_AI;
-		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false, false);
+		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), 0, false, NO_REG);
 
 		emit_binary(j, base, false, false, 0, &at, (struct opnd){ false, OPND(ai ? 5 : 4), false },
 			    OPND(1));
@@ -1863,7 +1978,7 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 	case J_BR_CMP_IMM:
 	{
 		/* A local in a register is compared where it is. */
-		int a = d->fa ? RAX : sreg(j, OPND(1));
+		int a = d->fa ? j->fa_in : sreg(j, OPND(1));
 
 		if (!is_gpr(a)) {
 			get64(j, RAX, OPND(1));
@@ -1879,7 +1994,7 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		struct memop m = memop_of(base);
 
 		struct xmem at = address(j, OPND(2), ai, OPND(3), OPND(ai ? 4 : 3), m.size,
-					 d->checked, d->fa);
+					 d->checked, d->fa ? j->fa_in : NO_REG);
 
 		bool fl = base == OP_f32_load || base == OP_f64_load;
 		int r = dest_reg(j, OPND(1), fl, (struct opnd){ .imm = true });
@@ -1890,6 +2005,8 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 			load_value(j, m, at, r == NO_REG ? RAX : r);
 		if (r == NO_REG)
 			put(j, !fl ? WBPF_I64 : base == OP_f64_load ? WBPF_F64 : WBPF_F32, OPND(1), fl);
+		else if (!fl)
+			want_result_in(j, r);
 		return;
 	}
 	case J_STORE:
@@ -1906,7 +2023,7 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 			v = XREG;
 		else if (d->fa)
 			x_mov_rr(B, true, R8, RAX);
-		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, false);
+		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, NO_REG);
 		if (fl && is_xmm(v)) { /* in xmm0 or a local's xmm register */
 			sse_mem(j, base == OP_f64_store, true, v - XREG, at);
 			return;
@@ -1943,8 +2060,10 @@ static void emit_stubs(struct jit *j)
 			break;
 		default:
 			spill_all(j);
+			x_store64(B, store_field(offsetof(struct wbpf_store, budget)), R14);
 			x_mov_rr(B, true, RDI, RBX);
 			call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_REFUEL);
+			x_load64(B, R14, store_field(offsetof(struct wbpf_store, budget)));
 			x_test_rr(B, false, RAX, RAX);
 			x_link(B, x_jcc(B, CC_NE), 0);
 			reload_all(j);
@@ -1957,6 +2076,34 @@ static void emit_stubs(struct jit *j)
 	}
 }
 
+/* Whether the instruction at ip takes an integer operand a from the
+ * previous one's result in whatever register it is (fa_in). */
+static bool takes_any_reg(const struct jit *j, const wasm_cell *ip)
+{
+	int op = op_of(j, ip->op);
+	const struct jdesc *d = op >= 0 ? &descs[op] : NULL;
+
+	return d && d->fa && !d->fb &&
+	       (d->form == J_BR_CMP || d->form == J_BR_CMP_IMM || d->form == J_LOAD ||
+		d->form == J_LOAD_AI || op == OP_br_if_fa || op == OP_br_unless_fa);
+}
+
+/* Whether the instruction at ip branches on the previous result (or
+ * selects on the slot it sets in flags_for, else UINT64_MAX). */
+static bool branches_on_result(struct jit *j, const wasm_cell *ip)
+{
+	int op = op_of(j, ip->op);
+
+	j->flags_for = op == OP_select ? ip[4].u64 : UINT64_MAX;
+	return op == OP_br_if_fa || op == OP_br_unless_fa || op == OP_select;
+}
+
+/* Whether the instruction may jump elsewhere or return. */
+static bool leaves_line(int op, const wasm_cell *ip)
+{
+	return op == OP_ret || op == OP_br_table || branch_target(op, ip);
+}
+
 static bool compile_function(struct jit *j, uint32_t defined)
 {
 	const struct wasm_compiled *code = j->mod->compiled[defined];
@@ -1966,6 +2113,8 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	j->code = code;
 	j->nfix = j->nstubs = 0;
 	j->moves_end = 0;
+	j->fa_out = RAX;
+	j->cc_out = -1;
 	j->cell_pos = malloc((code->ncells + 1) * sizeof(*j->cell_pos));
 	if (!j->cell_pos)
 		return false;
@@ -1974,17 +2123,33 @@ static bool compile_function(struct jit *j, uint32_t defined)
 		return false;
 	}
 	j->entry[defined] = B->len;
-	x_alu_ri(B, true, ALU_SUB, RSP, 8);
+	/* Entered with the store's running function being this one: kept at
+	 * [rsp + SELF_AT] for the calls; [rsp] is the calls' scratch word. */
+	x_rm(B, 0, false, OPC("\xff"), 6, store_field(offsetof(struct wbpf_store, running)));
+	x_alu_ri(B, true, ALU_SUB, RSP, FRAME_BYTES - 8);
 	enter_registers(j);
 	forget_shadow(j);
 	for (size_t i = 0; i < code->ncells;) {
 		const wasm_cell *ip = code->code + i;
 		size_t n = instr_len(j, ip, &op);
 
+		/* Control leaves the straight line: the shadow's slot must
+		 * hold its value there. */
+		if (j->is_target[i] || leaves_line(op, ip))
+			flush_shadow(j);
 		j->cell_pos[i] = B->len;
 		if (j->is_target[i])
 			forget_shadow(j);
 		j->next_takes_result = i + n < code->ncells && takes_result(j, ip + n);
+		j->next_any_reg = i + n < code->ncells && takes_any_reg(j, ip + n);
+		j->fa_in = j->fa_out;
+		j->fa_out = RAX;
+		/* (not into a branch target: control may come with the
+		 * result in its slot) */
+		j->next_branches = i + n < code->ncells && !j->is_target[i + n] &&
+				   branches_on_result(j, ip + n);
+		j->cc_in = j->cc_out;
+		j->cc_out = -1;
 		if (i + n > j->moves_end) /* once per run of moves: linear */
 			j->moves_end = skip_moves(j, i + n);
 		j->result_wanted = j->moves_end < code->ncells &&
@@ -2155,7 +2320,8 @@ static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
 
 	/* The module's trap path, at offset 0: unwind to the trampoline with
 	 * the trap code in eax. */
-	x_load64(&j->b, RSP, M(R14, offsetof(struct jit_ctx, unwind_sp)));
+	x_load64(&j->b, RCX, M(RBX, offsetof(struct wbpf_store, jit_ctx)));
+	x_load64(&j->b, RSP, M(RCX, offsetof(struct jit_ctx, unwind_sp)));
 	emit_addr(j, RCX, JIT_RELOC_HELPER, JIT_HELPER_EXIT, 0);
 	x_jmp_reg(&j->b, RCX);
 	for (uint32_t i = 0; i < ndefined; i++) {

@@ -10,10 +10,12 @@
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
 
-/* What compiled code sees of a call from C (register r14 points at it). */
+/* One entry from C into compiled code (the store's jit_ctx while it
+ * runs). Compiled code keeps the store's fuel budget in r14: `budget`
+ * is where it goes in and comes out. */
 struct jit_ctx {
 	uintptr_t unwind_sp; /* the trampoline's stack pointer, for traps */
-	uintptr_t sp_limit;  /* a call that would go below traps */
+	int64_t budget;
 	struct wbpf_store *st;
 	struct wbpf_error *err;
 	int rc;		     /* set when a trap is already described in err */
@@ -133,6 +135,11 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
  * entering compiled code once; returns as the interpreter's series does. */
 int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		      const struct wasm_each *each, struct wbpf_error *err);
+
+/* A guard-region fault unwound (siglongjmp) to landing l past any
+ * compiled code running: the budget it kept in r14 goes back to the
+ * store, which no longer has a compiled entry running. */
+void wasm_jit_landed(struct wbpf_store *st, const struct wasm_landing *l);
 
 /* Called from compiled code. */
 int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t *fp,

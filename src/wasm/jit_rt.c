@@ -17,13 +17,15 @@
  * wasm_jit_trampoline(ctx, fp, entry, inst, mem, store): saves the
  * callee-saved registers, records where a trap unwinds to, loads the
  * registers compiled code keeps its state in (rbx store, r12 frame,
- * r13 memory base, r14 ctx, r15 instance) and calls entry. Returns 0, or
- * the trap code compiled code left in eax when it jumped to
- * wasm_jit_exit with the stack pointer reset to ctx->unwind_sp.
+ * r13 memory base, r14 the fuel budget, r15 instance) and calls entry.
+ * Returns 0, or the trap code compiled code left in eax when it jumped
+ * to wasm_jit_exit with the stack pointer reset to ctx->unwind_sp;
+ * either way the budget left is back in ctx->budget.
  */
 int wasm_jit_trampoline(struct jit_ctx *ctx, slot_t *fp, const void *entry,
 			struct wbpf_instance *inst, uint8_t *mem, struct wbpf_store *st);
 _Static_assert(offsetof(struct jit_ctx, unwind_sp) == 0, "the trampoline stores it at 0");
+_Static_assert(offsetof(struct jit_ctx, budget) == 8, "the trampoline reads it at 8");
 __asm__(".text\n"
 	".globl wasm_jit_trampoline\n"
 	".type wasm_jit_trampoline, @function\n"
@@ -36,7 +38,8 @@ __asm__(".text\n"
 	"	push %r15\n"
 	"	sub $8, %rsp\n"
 	"	mov %rsp, (%rdi)\n"
-	"	mov %rdi, %r14\n"
+	"	mov %rdi, (%rsp)\n"
+	"	mov 8(%rdi), %r14\n"
 	"	mov %rsi, %r12\n"
 	"	mov %rcx, %r15\n"
 	"	mov %r8, %r13\n"
@@ -45,6 +48,8 @@ __asm__(".text\n"
 	"	xor %eax, %eax\n"
 	".globl wasm_jit_exit\n"
 	"wasm_jit_exit:\n"
+	"	mov (%rsp), %rdi\n"
+	"	mov %r14, 8(%rdi)\n"
 	"	add $8, %rsp\n"
 	"	pop %r15\n"
 	"	pop %r14\n"
@@ -87,20 +92,28 @@ static int jit_enter(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bo
 		     const void *entry, struct jit_ctx *ctx)
 {
 	const uint32_t entry_depth = st->depth;
+	struct jit_ctx *outer = st->jit_ctx;
+	bool outer_in_code = st->jit_in_code;
 	uintptr_t sp;
 	int trap;
 
 	/* The real stack pointer: a sanitizer's frame may live elsewhere. */
 	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-	ctx->sp_limit = stack_floor(st, sp);
 	st->running = fn;
-	if (sp < ctx->sp_limit)
+	if (sp < stack_floor(st, sp)) {
 		trap = WBPF_TRAP_STACK_EXHAUSTED;
-	else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st)))
+	} else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st))) {
 		;
-	else
+	} else {
+		ctx->budget = st->budget;
+		st->jit_ctx = ctx;
+		st->jit_in_code = true;
 		trap = wasm_jit_trampoline(ctx, fp, entry, fn->inst,
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
+		st->jit_ctx = outer;
+		st->jit_in_code = outer_in_code;
+		st->budget = ctx->budget;
+	}
 	if (!trap)
 		return 0;
 	if (trap != JIT_PROPAGATE) {
@@ -138,27 +151,34 @@ struct jit_series {
 	int rc;	     /* next()'s value that ended the series */
 	int trap;    /* the charge's trap */
 };
-_Static_assert(offsetof(struct jit_series, ctx) == 0, "r14 points at both");
-_Static_assert(offsetof(struct jit_series, step) == 40, "the series loop calls 40(%r14)");
-_Static_assert(offsetof(struct jit_series, entry) == 48, "the series loop calls 48(%r14)");
+_Static_assert(offsetof(struct jit_series, ctx) == 0, "the trampoline's ctx is the series");
+_Static_assert(offsetof(struct jit_series, step) == 40, "the series loop calls 40(%rdi)");
+_Static_assert(offsetof(struct jit_series, entry) == 48, "the series loop calls 48(%rdi)");
 
+/* The series (the trampoline's ctx, above the return address) is kept at
+ * (%rsp); the fuel budget goes through ctx.budget around step(). */
 void wasm_jit_series_loop(void);
 __asm__(".text\n"
 	".globl wasm_jit_series_loop\n"
 	".type wasm_jit_series_loop, @function\n"
 	"wasm_jit_series_loop:\n"
-	"	sub $8, %rsp\n"
-	"1:	mov %r14, %rdi\n"
-	"	call *40(%r14)\n"
+	"	push 8(%rsp)\n"
+	"1:	mov (%rsp), %rdi\n"
+	"	mov %r14, 8(%rdi)\n"
+	"	call *40(%rdi)\n"
+	"	mov (%rsp), %rdi\n"
+	"	mov 8(%rdi), %r14\n"
 	"	test %eax, %eax\n"
 	"	jnz 2f\n"
-	"	call *48(%r14)\n"
+	"	call *48(%rdi)\n"
 	"	jmp 1b\n"
 	"2:	add $8, %rsp\n"
 	"	ret\n"
 	".size wasm_jit_series_loop, .-wasm_jit_series_loop\n");
 
-static int series_step(struct jit_series *s)
+/* Between two calls: the last one's results out, next(), the arguments
+ * in, the call's charge; nonzero stops. */
+static int series_next(struct jit_series *s)
 {
 	struct wbpf_store *st = s->ctx.st;
 
@@ -176,6 +196,19 @@ static int series_step(struct jit_series *s)
 	return 0;
 }
 
+static int series_step(struct jit_series *s)
+{
+	struct wbpf_store *st = s->ctx.st;
+	int stop;
+
+	st->budget = s->ctx.budget;
+	st->jit_in_code = false;
+	stop = series_next(s);
+	st->jit_in_code = true;
+	s->ctx.budget = st->budget;
+	return stop;
+}
+
 int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		      const struct wasm_each *each, struct wbpf_error *err)
 {
@@ -190,6 +223,17 @@ int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		return rc ? rc : s.rc;
 	wasm_interp_trap(st, (enum wbpf_trap)s.trap, err);
 	return -EFAULT;
+}
+
+void wasm_jit_landed(struct wbpf_store *st, const struct wasm_landing *l)
+{
+	/* jit_in_code is set only while compiled code itself runs (not the
+	 * interpreter or C it hands work to), so r14 at the fault was the
+	 * budget then. */
+	if (st->jit_in_code)
+		st->budget = l->fault_r14;
+	st->jit_ctx = l->jit_ctx;
+	st->jit_in_code = l->jit_in_code;
 }
 
 bool wasm_jit_available(void)
@@ -211,6 +255,11 @@ int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 {
 	(void)st, (void)fn, (void)fp, (void)each;
 	return wasm_fail(err, WBPF_ERR_ARG, "the compiling tier needs x86-64");
+}
+
+void wasm_jit_landed(struct wbpf_store *st, const struct wasm_landing *l)
+{
+	(void)st, (void)l;
 }
 
 bool wasm_jit_available(void)
@@ -236,7 +285,9 @@ int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t 
 
 	as_site.code = &site->code;
 	st->budget++; /* the interpreter's entry charges one unit: not an extra call */
+	st->jit_in_code = false; /* r14 is the interpreter's now (wasm_jit_landed) */
 	rc = wasm_interp_run(st, &as_site, fp, ctx->err);
+	st->jit_in_code = true;
 	st->running = self;
 	if (!rc)
 		return 0;

@@ -122,8 +122,10 @@ struct wbpf_store {
 	bool fuel_enabled;
 	atomic_int interrupt;
 	/* Compiled code's native stack floor on the thread that last ran
-	 * it (jit_rt.c). */
+	 * it, and the innermost entry into compiled code (jit_rt.c). */
 	uintptr_t jit_sp_limit;
+	struct jit_ctx *jit_ctx;
+	bool jit_in_code; /* compiled code itself runs (its budget in r14) */
 	pthread_t jit_thread;
 
 	/* A trap or exit raised by a host function, waiting to unwind. */
@@ -201,6 +203,9 @@ struct wasm_landing {
 	struct wbpf_store *store;
 	bool in_guest;
 	struct wasm_landing *prev;
+	int64_t fault_r14; /* at the fault: compiled code's fuel budget (jit.c) */
+	struct jit_ctx *jit_ctx; /* the store's, on entry */
+	bool jit_in_code;
 };
 void wasm_guard_install(void);
 void wasm_guard_enter(struct wasm_landing *l, struct wbpf_store *st);

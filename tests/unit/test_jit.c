@@ -94,7 +94,7 @@ static void test_which_functions(void)
 	tier_close(&t);
 	/* All but pong, which has SIMD and stays interpreted. */
 	if (tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
-		CHECK_EQ(wbpf_module__native_count(t.mod), 8);
+		CHECK_EQ(wbpf_module__native_count(t.mod), 9);
 	tier_close(&t);
 }
 
@@ -225,6 +225,35 @@ static void test_indirect_calls(void)
 	tier_close(&b);
 }
 
+/* Fuel left after a guard-region fault in a loop, as the interpreter
+ * leaves it: compiled code keeps the budget in a register, which the
+ * fault's unwinding must not lose. */
+static uint64_t fuel_after_fault(enum wbpf_engine engine, uint32_t n)
+{
+	struct wbpf_val arg = val_i32(n);
+	uint64_t left = 0;
+	struct tier t;
+
+	if (tier_open(&t, engine, NULL)) {
+		wbpf_store__set_fuel(t.store, 1000000);
+		EXPECT_TRAP(t.inst, "spin_then_fault", &arg, 1, WBPF_TRAP_MEM_OOB, "spin_then_fault");
+		left = wbpf_store__fuel(t.store);
+	}
+	tier_close(&t);
+	return left;
+}
+
+static void test_fuel_after_fault(void)
+{
+	uint64_t interp;
+
+	if (!tier_available())
+		return;
+	interp = fuel_after_fault(WBPF_ENGINE_INTERP, 5000);
+	CHECK(interp < 1000000 - 5000);
+	CHECK_EQ(fuel_after_fault(WBPF_ENGINE_COMPILE, 5000), interp);
+}
+
 /* No mapping of the process is writable and executable at once. */
 static void test_code_memory(void)
 {
@@ -254,6 +283,7 @@ static const struct check_test tests[] = {
 	{ "recursion_across_tiers", test_recursion_across_tiers },
 	{ "same_results", test_same_results },
 	{ "indirect_calls", test_indirect_calls },
+	{ "fuel_after_fault", test_fuel_after_fault },
 	{ "code_memory", test_code_memory },
 };
 

@@ -192,4 +192,17 @@
     i32.add
     local.get $d
     i32.wrap_i64
-    i32.add))
+    i32.add)
+
+  ;; n taken back-edges, then a load past the memory: the fault unwinds
+  ;; past compiled code, which must have charged the loop's fuel.
+  (func (export "spin_then_fault") (param $n i32) (result i32)
+    loop $again
+      local.get $n
+      i32.const 1
+      i32.sub
+      local.tee $n
+      br_if $again
+    end
+    i32.const -16
+    i32.load))
