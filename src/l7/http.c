@@ -29,12 +29,13 @@ struct http_msg {
 	size_t head_len; /* through the blank line */
 };
 
+/* The method at p followed by a space: its length, 0 if none. */
 static size_t method_len(const uint8_t *p, uint32_t len)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		size_t n = strlen(methods[i]);
 
-		if (len > n && p[n] == ' ' && !memcmp(p, methods[i], n))
+		if (p[0] == methods[i][0] && len > n && p[n] == ' ' && !memcmp(p, methods[i], n))
 			return n;
 	}
 	return 0;
@@ -101,21 +102,27 @@ static bool split3(const char *l, size_t n, struct http_msg *h)
 	return true;
 }
 
-static bool is_header(const char *l, size_t n, const char *name, const char **v, size_t *vlen)
+/* Whether l[0..n) is `lower` (a lowercase name) in any case. */
+static bool name_is(const char *l, const char *lower, size_t n)
 {
-	size_t k = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		char c = l[i] >= 'A' && l[i] <= 'Z' ? (char)(l[i] + 32) : l[i];
 
-	if (n <= k || l[k] != ':' || strncasecmp(l, name, k))
-		return false;
-	l += k + 1;
-	n -= k + 1;
+		if (c != lower[i])
+			return false;
+	}
+	return true;
+}
+
+/* The value after the name and its colon, blanks around it trimmed. */
+static void header_value(const char *l, size_t n, const char **v, size_t *vlen)
+{
 	while (n && (*l == ' ' || *l == '\t'))
 		l++, n--;
 	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
 		n--;
 	*v = l;
 	*vlen = n;
-	return true;
 }
 
 static bool has_token(const char *v, size_t n, const char *tok)
@@ -128,26 +135,41 @@ static bool has_token(const char *v, size_t n, const char *tok)
 	return false;
 }
 
+static void content_length(struct http_msg *h, const char *v, size_t n)
+{
+	uint64_t val = 0;
+	size_t i = 0;
+
+	while (i < n && v[i] >= '0' && v[i] <= '9')
+		val = val * 10 + (uint64_t)(v[i++] - '0');
+	h->has_clen = n > 0 && n < 20 && i == n;
+	h->clen_val = h->has_clen ? val : 0;
+}
+
+/* The headers of interest, told apart by their names' lengths first. */
 static void header(struct http_msg *h, const char *l, size_t n)
 {
-	const char *v;
-	size_t vl;
+	const char *colon = memchr(l, ':', n), *v, *val = colon + 1;
+	size_t k = colon ? (size_t)(colon - l) : 0, vl, left = n - k - 1;
 
-	if (is_header(l, n, "host", &h->host, &h->host_len) ||
-	    is_header(l, n, "user-agent", &h->ua, &h->ua_len) ||
-	    is_header(l, n, "referer", &h->referer, &h->referer_len) ||
-	    is_header(l, n, "traceparent", &h->traceparent, &h->traceparent_len) ||
-	    is_header(l, n, "x-request-id", &h->xrid, &h->xrid_len))
+#define IS(name) (k == sizeof(name) - 1 && name_is(l, name, k))
+	if (!k)
 		return;
-	if (is_header(l, n, "transfer-encoding", &v, &vl))
-		h->chunked = has_token(v, vl, "chunked");
-	else if (is_header(l, n, "content-length", &v, &vl)) {
-		char tmp[24];
-
-		l7_info__set_str(tmp, sizeof(tmp), v, vl);
-		h->has_clen = vl > 0 && vl < 20 && strspn(tmp, "0123456789") == vl;
-		h->clen_val = h->has_clen ? strtoull(tmp, NULL, 10) : 0;
-	}
+	if (IS("host"))
+		header_value(val, left, &h->host, &h->host_len);
+	else if (IS("user-agent"))
+		header_value(val, left, &h->ua, &h->ua_len);
+	else if (IS("referer"))
+		header_value(val, left, &h->referer, &h->referer_len);
+	else if (IS("traceparent"))
+		header_value(val, left, &h->traceparent, &h->traceparent_len);
+	else if (IS("x-request-id"))
+		header_value(val, left, &h->xrid, &h->xrid_len);
+	else if (IS("transfer-encoding"))
+		header_value(val, left, &v, &vl), h->chunked = has_token(v, vl, "chunked");
+	else if (IS("content-length"))
+		header_value(val, left, &v, &vl), content_length(h, v, vl);
+#undef IS
 }
 
 /* Start line and headers; -EAGAIN until the blank line (unless
@@ -314,6 +336,8 @@ static void call_hooks_req(struct l7_http_self *hs, const struct l7_msg *m,
 	char path[L7_STR_LONG], host[L7_STR_LONG], ua[L7_STR_LONG], ref[L7_STR_LONG];
 	struct l7_http_req req = {path, host, ua, ref};
 
+	if (!hs->n_hooks)
+		return;
 	set(path, sizeof(path), h->b, h->blen);
 	set(host, sizeof(host), h->host ? h->host : "", h->host_len);
 	set(ua, sizeof(ua), h->ua ? h->ua : "", h->ua_len);

@@ -167,9 +167,9 @@ struct l7_worker {
 
 	struct wbpf_l7_info *out; /* cfg.max_records of them */
 	struct wbpf_l7_info merged;
-	/* a packed request before it is stored: at worst every word is a
-	 * literal run of one, and every attribute's length is written */
-	uint8_t pack_buf[sizeof(struct wbpf_l7_info) * 3 / 2 + 4 * L7_ATTR_MAX + 64];
+	/* a packed request before it is stored: at worst all of it, with
+	 * every string's and attribute's length */
+	uint8_t pack_buf[sizeof(struct wbpf_l7_info) + 2 * L7_INFO_N_STRINGS + 4 * L7_ATTR_MAX];
 
 	/* queue from the reader (workers > 1) */
 	pthread_mutex_t lock;
@@ -235,9 +235,10 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out);
 void l7_sock__free(struct l7_sock *s);
 
-/* record.c, for fields.c: an address as inet_ntop writes it; the
- * attributes as the JSON lines' object ("" when it does not fit). */
-void l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size);
+/* record.c, for fields.c: an address as inet_ntop writes it (returns its
+ * length); the attributes as the JSON lines' object ("" when it does not
+ * fit). */
+size_t l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size);
 void l7_info__attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size);
 struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name);
 /* Takes the link (destroyed when the source is); -ENOSPC when full. */

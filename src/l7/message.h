@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Message direction, numbered as DeepFlow's context carries it. */
 enum l7_direction {
@@ -134,8 +135,7 @@ struct wbpf_l7_info {
 	/* lengths: -1 when unknown */
 	int64_t req_len, resp_len;
 
-	struct l7_attr attrs[L7_ATTR_MAX];
-	unsigned n_attrs;
+	unsigned n_attrs; /* in attrs[], at the end */
 
 	uint8_t biz_type;
 	char biz_code[L7_STR_SHORT];
@@ -152,7 +152,45 @@ struct wbpf_l7_info {
 	 * (e.g. an HTTP body): the pipeline skips the rest as it arrives.
 	 * With several records, the largest end is taken. */
 	uint64_t msg_end;
+
+	/* Last: code that walks the record stops before it (l7_info__gap).
+	 * attrs[n_attrs..] are never read. */
+	struct l7_attr attrs[L7_ATTR_MAX];
 };
+
+/* The record's string fields in declaration order, for code that walks
+ * the record (initialising, packing, merging): X(field) each. Only a
+ * string's bytes up to its NUL mean anything: records are not zeroed
+ * past it. A field not listed is carried everywhere as raw bytes. */
+#define L7_INFO_STRINGS(X)                                                                     \
+	X(protocol_str) X(version) X(request_type) X(request_domain) X(request_resource)       \
+	X(endpoint) X(response_result) X(response_exception) X(trace_id) X(span_id)            \
+	X(parent_span_id) X(x_request_id) X(http_proxy_client) X(biz_code) X(biz_scenario)     \
+	X(biz_response_code)
+#define L7_INFO_N_STRINGS 16
+
+struct l7_str_field {
+	uint16_t off, size;
+};
+
+#define L7_STR_FIELD(f)                                                                      \
+	{offsetof(struct wbpf_l7_info, f), sizeof(((struct wbpf_l7_info *)0)->f)},
+
+/* L7_INFO_STRINGS' places in order, then attrs[] as an empty one. Known
+ * to the compiler: loops over it unroll into fixed moves. */
+static const struct l7_str_field l7_info_strings[L7_INFO_N_STRINGS + 1] = {
+	L7_INFO_STRINGS(L7_STR_FIELD){offsetof(struct wbpf_l7_info, attrs), 0},
+};
+
+/* The raw bytes (not a string, not attrs[]) before string i, or before
+ * attrs[] for i == L7_INFO_N_STRINGS: their offset, their count in *len. */
+static inline size_t l7_info__gap(unsigned i, size_t *len)
+{
+	size_t at = i ? (size_t)l7_info_strings[i - 1].off + l7_info_strings[i - 1].size : 0;
+
+	*len = l7_info_strings[i].off - at;
+	return at;
+}
 
 /* Protocol parsers: the built-ins and the plugin host implement the same
  * calls, so inference and parsing walk one list. */
@@ -204,11 +242,44 @@ struct wbpf_l7_http_hooks {
 	void *self;
 };
 
-/* An empty record of `type`: strings "", lengths unknown. */
+/* memcpy for the short pieces records are made of (most strings are a few
+ * bytes): inline moves rather than a call for up to 32 bytes. */
+static inline void l7_copy(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if (n > 32) {
+		memcpy(d, s, n);
+	} else if (n >= 16) { /* two moves, overlapping when n < 32 */
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
+/* An empty record of `type`: strings "", lengths unknown. Only the
+ * strings' first bytes are written (see L7_INFO_STRINGS). */
 void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type);
 /* Copies [s, s+len) into one of the record's arrays, cut to fit and
  * NUL-terminated (`dst_size` is sizeof the array). */
-void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len);
+static inline void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len)
+{
+	if (!dst_size)
+		return;
+	if (len >= dst_size)
+		len = dst_size - 1;
+	l7_copy(dst, s, len);
+	dst[len] = '\0';
+}
 /* Adds an attribute; -ENOSPC past L7_ATTR_MAX. */
 int l7_info__add_attr(struct wbpf_l7_info *info, const char *key, size_t key_len, const char *val,
 		      size_t val_len);

@@ -8,50 +8,70 @@
 #include "l7/internal.h"
 #include "wbpf/sink.h"
 
-/* snprintf-style writer: counts what it could not store. */
+/* snprintf-style writer: the bytes past `size` are counted, not stored.
+ * Where it is (len) is threaded through the calls as a value: kept in the
+ * record it would be reloaded after every byte stored (a char store may
+ * alias anything), which made each piece wait on the one before. */
 struct out {
 	char *p;
-	size_t size, len;
+	size_t size;
 };
 
-/* A whole piece in one copy of its own length: the keys' lengths are
- * constants, so their copies are inlined rather than calls. */
-static inline void put(struct out *o, const char *s, size_t n)
+static inline size_t room(const struct out *o, size_t len)
 {
-	if (o->len < o->size) {
-		size_t room = o->size - o->len;
-
-		if (n <= room)
-			memcpy(o->p + o->len, s, n);
-		else
-			memcpy(o->p + o->len, s, room);
-	}
-	o->len += n;
+	return len < o->size ? o->size - len : 0;
 }
 
-static void finish(struct out *o)
+/* What does not fit: as much as does. */
+static size_t put_cut(const struct out *o, size_t len, const char *s, size_t n)
+{
+	size_t r = room(o, len);
+
+	memcpy(o->p + len, s, n < r ? n : r);
+	return len + n;
+}
+
+/* The keys' lengths are constants: their copies become a move or two. */
+static inline size_t put(const struct out *o, size_t len, const char *s, size_t n)
+{
+	if (n > room(o, len))
+		return put_cut(o, len, s, n);
+	l7_copy(o->p + len, s, n);
+	return len + n;
+}
+
+static size_t finish(const struct out *o, size_t len)
 {
 	if (o->size)
-		o->p[o->len < o->size ? o->len : o->size - 1] = '\0';
+		o->p[len < o->size ? len : o->size - 1] = '\0';
+	return len;
 }
 
-static void put_cb(void *o, const char *s, size_t n)
+struct out_at {
+	const struct out *o;
+	size_t len;
+};
+
+static void put_cb(void *ctx, const char *s, size_t n)
 {
-	put(o, s, n);
+	struct out_at *at = ctx;
+
+	at->len = put(at->o, at->len, s, n);
 }
 
 /* Escaped as the sinks escape (one implementation, src/sink/buf.c). Most
  * of a record's strings are short or empty and need no escaping: those
  * are copied here in one pass, without a call per piece; a string with a
  * byte to escape, or one that does not fit, goes to the escaper. */
-static void json_str(struct out *o, const char *s)
+static size_t json_str(const struct out *o, size_t len, const char *s)
 {
-	size_t room = o->len < o->size ? o->size - o->len : 0, i = 0;
-	char *d = o->p + o->len;
+	size_t r = room(o, len), i = 0;
+	char *d = o->p + len;
+	struct out_at at = {o, len};
 
-	if (s && room >= 2) {
+	if (s && r >= 2) {
 		d[0] = '"';
-		for (; s[i] && i + 2 < room; i++) {
+		for (; s[i] && i + 2 < r; i++) {
 			unsigned char c = (unsigned char)s[i];
 
 			if (c < 0x20 || c == '"' || c == '\\')
@@ -60,56 +80,109 @@ static void json_str(struct out *o, const char *s)
 		}
 		if (!s[i]) {
 			d[i + 1] = '"';
-			o->len += i + 2;
-			return;
+			return len + i + 2;
 		}
 	}
-	wbpf_json_str(put_cb, o, s);
+	wbpf_json_str(put_cb, &at, s);
+	return at.len;
 }
 
-/* ,"name": written as one piece: keys are literals. */
-#define KEY(o, k) put(o, ",\"" k "\":", sizeof(",\"" k "\":") - 1)
-#define KSTR(o, k, v) (KEY(o, k), json_str(o, v))
-#define KNUM(o, k, present, v) (KEY(o, k), knum_val(o, present, v))
+#define ONES 0x0101010101010101ull
 
-/* Decimal without printf: numbers are most of a record's fields. */
-static void num(struct out *o, int64_t v)
+/* The bytes of v that end a plain run (below 0x20, NUL included, '"' and
+ * '\\') flagged by their top bit. The lowest flag is exact; the ones above
+ * it may not be. */
+static inline uint64_t plain_end(uint64_t v)
 {
-	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	if (o->len < o->size && o->size - o->len >= sizeof(tmp)) {
-		/* room for any number: a short loop, not a call */
-		for (char *d = o->p + o->len; p < e; o->len++)
-			*d++ = *p++;
-		return;
+	return (((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & (ONES * 0x80);
+}
+
+/* json_str for a record's own array of `max` bytes (a multiple of 8):
+ * read and copied eight bytes at a time. */
+static size_t json_field(const struct out *o, size_t len, const char *s, size_t max)
+{
+	char *d = o->p + len;
+
+	if (room(o, len) < max + 2)
+		return json_str(o, len, s);
+	d[0] = '"';
+	for (size_t i = 0; i < max; i += 8) {
+		uint64_t v, end;
+
+		memcpy(&v, s + i, 8);
+		memcpy(d + 1 + i, &v, 8);
+		if ((end = plain_end(v))) {
+			i += (size_t)__builtin_ctzll(end) / 8;
+			if (s[i])
+				break; /* to escape */
+			d[i + 1] = '"';
+			return len + i + 2;
+		}
 	}
-	put(o, p, (size_t)(e - p));
+	return json_str(o, len, s);
 }
 
-static void knum_val(struct out *o, bool present, int64_t v)
+/* Decimal without printf, two digits a step, straight into the output. */
+static size_t num(const struct out *o, size_t len, int64_t v)
 {
-	if (present)
-		num(o, v);
-	else
-		put(o, "null", 4);
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, w = u | 1; /* w: as many digits */
+	/* digits from the bit length: log10(2) is about 1233 / 4096 */
+	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
+	size_t n = t - (w < pow10[t]) + 1 + (v < 0);
+	char tmp[24], *d = room(o, len) >= n ? o->p + len : tmp, *e = d + n;
+
+	for (; u >= 100; u /= 100) {
+		e -= 2;
+		memcpy(e, pairs + u % 100 * 2, 2);
+	}
+	if (u >= 10) {
+		e -= 2;
+		memcpy(e, pairs + u * 2, 2);
+	} else {
+		*--e = (char)('0' + u);
+	}
+	if (v < 0)
+		*--e = '-';
+	return d == tmp ? put(o, len, tmp, n) : len + n;
 }
+
+static size_t knum_val(const struct out *o, size_t len, bool present, int64_t v)
+{
+	return present ? num(o, len, v) : put(o, len, "null", 4);
+}
+
+/* In wbpf_l7_record__format_json and its helpers, `o` and `len` are the
+ * writer. ,"name": is one piece: keys are literals. */
+#define PUT(s, n) (len = put(o, len, s, n))
+#define KEY(k) PUT(",\"" k "\":", sizeof(",\"" k "\":") - 1)
+#define KSTR(k, v) (KEY(k), len = json_str(o, len, v))
+#define KNUM(k, present, v) (KEY(k), len = knum_val(o, len, present, v))
+/* A record's own string: most are empty, and then key and value are one
+ * piece. */
+#define KFIELD(k, in, f)                                                                     \
+	((in)->f[0] ? (KEY(k), len = json_field(o, len, (in)->f, sizeof((in)->f)))               \
+		    : PUT(",\"" k "\":\"\"", sizeof(",\"" k "\":\"\"") - 1))
 
 /* IPv4 by hand: inet_ntop formats it through sprintf, which showed up as
  * a tenth of the time per record. */
-void l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
+size_t l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
 {
 	char *p = buf;
 
 	if (family == 6 || size < INET_ADDRSTRLEN) {
 		inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, buf, (socklen_t)size);
-		return;
+		return strlen(buf);
 	}
 	for (int i = 0; i < 4; i++) {
 		unsigned v = ip[i];
@@ -121,6 +194,24 @@ void l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
 		*p++ = (char)('0' + v % 10);
 		*p++ = i < 3 ? '.' : '\0';
 	}
+	return (size_t)(p - buf - 1);
+}
+
+/* An address as a JSON string, formatted in place when there is room (it
+ * has nothing to escape). */
+static size_t ip_json(const struct out *o, size_t len, uint8_t family, const uint8_t *ip)
+{
+	char tmp[INET6_ADDRSTRLEN], *d = o->p + len;
+	size_t n;
+
+	if (room(o, len) < INET6_ADDRSTRLEN + 2) {
+		l7_ip_str(family, ip, tmp, sizeof(tmp));
+		return json_str(o, len, tmp);
+	}
+	n = l7_ip_str(family, ip, d + 1, INET6_ADDRSTRLEN);
+	d[0] = '"';
+	d[n + 1] = '"';
+	return len + n + 2;
 }
 
 const char *wbpf_l7_protocol__str(unsigned protocol)
@@ -141,33 +232,25 @@ const char *wbpf_l7_protocol__str(unsigned protocol)
 	return "Other";
 }
 
-static void attributes_obj(struct out *o, const struct wbpf_l7_info *in)
+static size_t attributes_obj(const struct out *o, size_t len, const struct wbpf_l7_info *in)
 {
-	put(o, "{", 1);
+	PUT("{", 1);
 	for (unsigned i = 0; i < in->n_attrs && i < L7_ATTR_MAX; i++) {
 		if (i)
-			put(o, ",", 1);
-		json_str(o, in->attrs[i].key);
-		put(o, ":", 1);
-		json_str(o, in->attrs[i].val);
+			PUT(",", 1);
+		len = json_field(o, len, in->attrs[i].key, sizeof(in->attrs[i].key));
+		PUT(":", 1);
+		len = json_field(o, len, in->attrs[i].val, sizeof(in->attrs[i].val));
 	}
-	put(o, "}", 1);
-}
-
-static void attributes(struct out *o, const struct wbpf_l7_info *in)
-{
-	KEY(o, "attributes");
-	attributes_obj(o, in);
+	return PUT("}", 1);
 }
 
 void l7_info__attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size};
+	size_t len = attributes_obj(&o, 0, in);
 
-	attributes_obj(&o, in);
-	if (o.len >= size)
-		o.len = 0;
-	finish(&o);
+	finish(&o, len < size ? len : 0);
 }
 
 const char *wbpf_l7_tap_side__str(unsigned tap_side)
@@ -180,52 +263,52 @@ const char *wbpf_l7_tap_side__str(unsigned tap_side)
 size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
 {
 	const struct wbpf_l7_info *in = r->info;
-	struct out o = {buf, size, 0};
-	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	const struct out *o = &(struct out){buf, size};
+	size_t len = 0;
 
-	l7_ip_str(r->family, r->client_ip, c, sizeof(c));
-	l7_ip_str(r->family, r->server_ip, s, sizeof(s));
-	put(&o, "{\"start_time\":", 14);
-	num(&o, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
-	KNUM(&o, "end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
-	KNUM(&o, "flow_id", true, (int64_t)r->flow_id);
-	KSTR(&o, "protocol", r->l4 == 6 ? "tcp" : "udp");
-	KSTR(&o, "ip_0", c);
-	KNUM(&o, "client_port", true, r->client_port);
-	KSTR(&o, "ip_1", s);
-	KNUM(&o, "server_port", true, r->server_port);
-	KSTR(&o, "process_kname", r->proc_name ? r->proc_name : "");
-	KNUM(&o, "process_id", r->pid != 0, r->pid);
-	KSTR(&o, "tap_side", wbpf_l7_tap_side__str(r->tap_side));
-	KNUM(&o, "l7_protocol", true, in->protocol);
-	KSTR(&o, "l7_protocol_str", in->protocol_str);
-	KSTR(&o, "version", in->version);
-	KSTR(&o, "request_type", in->request_type);
-	KSTR(&o, "request_domain", in->request_domain);
-	KSTR(&o, "request_resource", in->request_resource);
-	KSTR(&o, "endpoint", in->endpoint);
-	KNUM(&o, "request_id", in->has_request_id, in->request_id);
-	KNUM(&o, "response_status", true, in->response_status);
-	KNUM(&o, "response_code", in->has_response_code, in->response_code);
-	KSTR(&o, "response_result", in->response_result);
-	KSTR(&o, "response_exception", in->response_exception);
-	KSTR(&o, "trace_id", in->trace_id);
-	KSTR(&o, "span_id", in->span_id);
-	KSTR(&o, "parent_span_id", in->parent_span_id);
-	KSTR(&o, "x_request_id", in->x_request_id);
-	KSTR(&o, "http_proxy_client", in->http_proxy_client);
-	KNUM(&o, "request_length", in->req_len >= 0, in->req_len);
-	KNUM(&o, "response_length", in->resp_len >= 0, in->resp_len);
-	KNUM(&o, "response_duration", r->latency_us >= 0, r->latency_us);
-	KNUM(&o, "biz_type", true, in->biz_type);
-	KSTR(&o, "biz_code", in->biz_code);
-	KSTR(&o, "biz_scenario", in->biz_scenario);
-	KSTR(&o, "biz_response_code", in->biz_response_code);
-	attributes(&o, in);
-	KEY(&o, "timeout");
-	put(&o, r->timeout ? "true}\n" : "false}\n", r->timeout ? 6 : 7);
-	finish(&o);
-	return o.len;
+	PUT("{\"start_time\":", 14);
+	len = num(o, len, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
+	KNUM("end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
+	KNUM("flow_id", true, (int64_t)r->flow_id);
+	KSTR("protocol", r->l4 == 6 ? "tcp" : "udp");
+	KEY("ip_0");
+	len = ip_json(o, len, r->family, r->client_ip);
+	KNUM("client_port", true, r->client_port);
+	KEY("ip_1");
+	len = ip_json(o, len, r->family, r->server_ip);
+	KNUM("server_port", true, r->server_port);
+	KSTR("process_kname", r->proc_name ? r->proc_name : "");
+	KNUM("process_id", r->pid != 0, r->pid);
+	KSTR("tap_side", wbpf_l7_tap_side__str(r->tap_side));
+	KNUM("l7_protocol", true, in->protocol);
+	KFIELD("l7_protocol_str", in, protocol_str);
+	KFIELD("version", in, version);
+	KFIELD("request_type", in, request_type);
+	KFIELD("request_domain", in, request_domain);
+	KFIELD("request_resource", in, request_resource);
+	KFIELD("endpoint", in, endpoint);
+	KNUM("request_id", in->has_request_id, in->request_id);
+	KNUM("response_status", true, in->response_status);
+	KNUM("response_code", in->has_response_code, in->response_code);
+	KFIELD("response_result", in, response_result);
+	KFIELD("response_exception", in, response_exception);
+	KFIELD("trace_id", in, trace_id);
+	KFIELD("span_id", in, span_id);
+	KFIELD("parent_span_id", in, parent_span_id);
+	KFIELD("x_request_id", in, x_request_id);
+	KFIELD("http_proxy_client", in, http_proxy_client);
+	KNUM("request_length", in->req_len >= 0, in->req_len);
+	KNUM("response_length", in->resp_len >= 0, in->resp_len);
+	KNUM("response_duration", r->latency_us >= 0, r->latency_us);
+	KNUM("biz_type", true, in->biz_type);
+	KFIELD("biz_code", in, biz_code);
+	KFIELD("biz_scenario", in, biz_scenario);
+	KFIELD("biz_response_code", in, biz_response_code);
+	KEY("attributes");
+	len = attributes_obj(o, len, in);
+	KEY("timeout");
+	PUT(r->timeout ? "true}\n" : "false}\n", r->timeout ? 6 : 7);
+	return finish(o, len);
 }
 
 static const char *status_str(enum l7_status s)

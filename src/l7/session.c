@@ -11,88 +11,36 @@
 
 #define MAX_PENDING_PER_FLOW 256
 
-/* The packing: the fixed fields before and after the attributes as runs
- * of [u16 zero words][u16 literal words][literal words] (records are
- * mostly zeros), the attributes in use as [u16 len][bytes] pairs, so
- * fields added to wbpf_l7_info are carried without a change here. */
-#define ATTRS_OFF offsetof(struct wbpf_l7_info, attrs)
-#define ATTRS_END (ATTRS_OFF + sizeof(((struct wbpf_l7_info *)0)->attrs))
-
+/* The packing: the raw bytes between the strings as they are, each string
+ * as [u16 len][bytes], then the attributes in use likewise (key, value),
+ * so fields added to wbpf_l7_info are carried without a change here. */
 static size_t put_bytes(uint8_t *out, size_t o, const void *p, size_t n)
 {
-	memcpy(out + o, p, n);
+	l7_copy(out + o, p, n);
 	return o + n;
-}
-
-/* Eight words at once, which the compiler turns into vector ORs: most of
- * a record is long runs of zeros (the unused tails of string fields). */
-static bool zero64(const uint8_t *p)
-{
-	uint64_t acc = 0, v;
-
-	for (int i = 0; i < 8; i++) {
-		memcpy(&v, p + i * 8, 8);
-		acc |= v;
-	}
-	return !acc;
-}
-
-static size_t rle_pack(const uint8_t *src, size_t n, uint8_t *out, size_t o)
-{
-	size_t words = n / 8, i = 0;
-
-	while (i < words) {
-		uint16_t z = 0, l = 0;
-		uint64_t v;
-
-		while (i + z + 8 <= words && zero64(src + (i + z) * 8))
-			z += 8;
-		while (i + z < words && (memcpy(&v, src + (i + z) * 8, 8), !v))
-			z++;
-		while (i + z + l < words && (memcpy(&v, src + (i + z + l) * 8, 8), v))
-			l++;
-		o = put_bytes(out, o, &z, 2);
-		o = put_bytes(out, o, &l, 2);
-		o = put_bytes(out, o, src + (i + z) * 8, (size_t)l * 8);
-		i += (size_t)z + l;
-	}
-	return put_bytes(out, o, src + words * 8, n % 8);
-}
-
-static size_t rle_unpack(const uint8_t *in, size_t o, uint8_t *dst, size_t n)
-{
-	size_t words = n / 8, i = 0;
-
-	while (i < words) {
-		uint16_t z, l;
-
-		memcpy(&z, in + o, 2);
-		memcpy(&l, in + o + 2, 2);
-		memset(dst + i * 8, 0, (size_t)z * 8);
-		i += z;
-		memcpy(dst + i * 8, in + o + 4, (size_t)l * 8);
-		i += l;
-		o += 4 + (size_t)l * 8;
-	}
-	memcpy(dst + words * 8, in + o, n % 8);
-	return o + n % 8;
 }
 
 static size_t put_str(uint8_t *out, size_t o, const char *s, size_t max)
 {
-	uint16_t n = (uint16_t)strnlen(s, max - 1);
+	uint16_t n = s[0] ? (uint16_t)strnlen(s, max - 1) : 0;
 
-	o = put_bytes(out, o, &n, 2);
-	return put_bytes(out, o, s, n);
+	memcpy(out + o, &n, 2);
+	return put_bytes(out, o + 2, s, n);
 }
 
 static size_t pack(const struct wbpf_l7_info *info, uint8_t *out)
 {
-	const uint8_t *b = (const uint8_t *)info;
+	const char *b = (const char *)info;
 	unsigned n = info->n_attrs < L7_ATTR_MAX ? info->n_attrs : L7_ATTR_MAX;
-	size_t o = rle_pack(b, ATTRS_OFF, out, 0);
+	size_t o = 0;
 
-	o = rle_pack(b + ATTRS_END, sizeof(*info) - ATTRS_END, out, o);
+	for (unsigned i = 0; i <= L7_INFO_N_STRINGS; i++) {
+		size_t len, at = l7_info__gap(i, &len);
+
+		o = put_bytes(out, o, b + at, len);
+		if (i < L7_INFO_N_STRINGS)
+			o = put_str(out, o, b + l7_info_strings[i].off, l7_info_strings[i].size);
+	}
 	for (unsigned i = 0; i < n; i++) {
 		o = put_str(out, o, info->attrs[i].key, sizeof(info->attrs[i].key));
 		o = put_str(out, o, info->attrs[i].val, sizeof(info->attrs[i].val));
@@ -111,10 +59,17 @@ static size_t get_str(const uint8_t *in, size_t o, char *dst, size_t size)
 
 static void unpack(const uint8_t *in, size_t size, struct wbpf_l7_info *info)
 {
-	uint8_t *b = (uint8_t *)info;
-	size_t o = rle_unpack(in, 0, b, ATTRS_OFF);
+	char *b = (char *)info;
+	size_t o = 0;
 
-	o = rle_unpack(in, o, b + ATTRS_END, sizeof(*info) - ATTRS_END);
+	for (unsigned i = 0; i <= L7_INFO_N_STRINGS; i++) {
+		size_t len, at = l7_info__gap(i, &len);
+
+		l7_copy(b + at, in + o, len);
+		o += len;
+		if (i < L7_INFO_N_STRINGS)
+			o = get_str(in, o, b + l7_info_strings[i].off, l7_info_strings[i].size);
+	}
 	for (unsigned i = 0; i < info->n_attrs && i < L7_ATTR_MAX && o < size; i++) {
 		o = get_str(in, o, info->attrs[i].key, sizeof(info->attrs[i].key));
 		o = get_str(in, o, info->attrs[i].val, sizeof(info->attrs[i].val));
@@ -216,35 +171,19 @@ static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
 	return q;
 }
 
-static void copy_if_empty(char *dst, size_t size, const char *src)
-{
-	if (!dst[0] && src[0])
-		l7_info__set_str(dst, size, src, strlen(src));
-}
-
-#define MERGE_STR(m, r, field) copy_if_empty((m)->field, sizeof((m)->field), (r)->field)
-
 /* r's fields into m where m has none, attributes added: DeepFlow's merge
  * of a log into another, for a response into its request as for the
  * parts of a multi-record exchange. */
 static void merge(struct wbpf_l7_info *m, const struct wbpf_l7_info *r)
 {
-	MERGE_STR(m, r, protocol_str);
-	MERGE_STR(m, r, version);
-	MERGE_STR(m, r, request_type);
-	MERGE_STR(m, r, request_domain);
-	MERGE_STR(m, r, request_resource);
-	MERGE_STR(m, r, endpoint);
-	MERGE_STR(m, r, response_result);
-	MERGE_STR(m, r, response_exception);
-	MERGE_STR(m, r, trace_id);
-	MERGE_STR(m, r, span_id);
-	MERGE_STR(m, r, parent_span_id);
-	MERGE_STR(m, r, x_request_id);
-	MERGE_STR(m, r, http_proxy_client);
-	MERGE_STR(m, r, biz_code);
-	MERGE_STR(m, r, biz_scenario);
-	MERGE_STR(m, r, biz_response_code);
+	for (unsigned i = 0; i < L7_INFO_N_STRINGS; i++) {
+		const struct l7_str_field *f = &l7_info_strings[i];
+		char *dst = (char *)m + f->off;
+		const char *src = (const char *)r + f->off;
+
+		if (!dst[0] && src[0])
+			l7_info__set_str(dst, f->size, src, strlen(src));
+	}
 	if (m->response_status == L7_STATUS_UNKNOWN)
 		m->response_status = r->response_status;
 	if (!m->has_response_code) {
