@@ -146,29 +146,48 @@ static void content_length(struct http_msg *h, const char *v, size_t n)
 	h->clen_val = h->has_clen ? val : 0;
 }
 
-/* The headers of interest, told apart by their names' lengths first. */
+/* A header named `name` (lowercase): the value after its colon. */
+static bool is_header(const char *l, size_t n, const char *name, size_t k, const char **v,
+		      size_t *vlen)
+{
+	if (n <= k || l[k] != ':' || !name_is(l, name, k))
+		return false;
+	header_value(l + k + 1, n - k - 1, v, vlen);
+	return true;
+}
+
+/* The headers of interest, told apart by their first letter: most lines
+ * are none of them and cost one look. */
 static void header(struct http_msg *h, const char *l, size_t n)
 {
-	const char *colon = memchr(l, ':', n), *v, *val = colon + 1;
-	size_t k = colon ? (size_t)(colon - l) : 0, vl, left = n - k - 1;
+	const char *v;
+	size_t vl;
 
-#define IS(name) (k == sizeof(name) - 1 && name_is(l, name, k))
-	if (!k)
-		return;
-	if (IS("host"))
-		header_value(val, left, &h->host, &h->host_len);
-	else if (IS("user-agent"))
-		header_value(val, left, &h->ua, &h->ua_len);
-	else if (IS("referer"))
-		header_value(val, left, &h->referer, &h->referer_len);
-	else if (IS("traceparent"))
-		header_value(val, left, &h->traceparent, &h->traceparent_len);
-	else if (IS("x-request-id"))
-		header_value(val, left, &h->xrid, &h->xrid_len);
-	else if (IS("transfer-encoding"))
-		header_value(val, left, &v, &vl), h->chunked = has_token(v, vl, "chunked");
-	else if (IS("content-length"))
-		header_value(val, left, &v, &vl), content_length(h, v, vl);
+#define IS(name, v, vl) is_header(l, n, name, sizeof(name) - 1, v, vl)
+	switch (l[0] | 0x20) {
+	case 'h':
+		IS("host", &h->host, &h->host_len);
+		break;
+	case 'u':
+		IS("user-agent", &h->ua, &h->ua_len);
+		break;
+	case 'r':
+		IS("referer", &h->referer, &h->referer_len);
+		break;
+	case 't':
+		if (IS("traceparent", &h->traceparent, &h->traceparent_len))
+			break;
+		if (IS("transfer-encoding", &v, &vl))
+			h->chunked = has_token(v, vl, "chunked");
+		break;
+	case 'x':
+		IS("x-request-id", &h->xrid, &h->xrid_len);
+		break;
+	case 'c':
+		if (IS("content-length", &v, &vl))
+			content_length(h, v, vl);
+		break;
+	}
 #undef IS
 }
 

@@ -104,43 +104,22 @@ struct l7_attr {
 	char val[L7_STR_LONG];
 };
 
+/* Numbers first, then the strings, then the attributes: code that walks
+ * the record (l7_info__gap) takes the numbers in one piece. */
 struct wbpf_l7_info {
 	enum l7_msg_type type;
 	uint16_t protocol;
-	char protocol_str[L7_STR_SHORT];
-	char version[L7_STR_SHORT];
-
-	/* request half */
-	char request_type[L7_STR_SHORT];
-	char request_domain[L7_STR_LONG];
-	char request_resource[L7_STR_LONG];
-	char endpoint[L7_STR_LONG];
 	bool has_request_id;
 	uint32_t request_id;
-
-	/* response half */
 	enum l7_status response_status;
 	bool has_response_code;
 	int32_t response_code;
-	char response_result[L7_STR_LONG];
-	char response_exception[L7_STR_LONG];
-
-	/* tracing */
-	char trace_id[L7_STR_SHORT];
-	char span_id[L7_STR_SHORT];
-	char parent_span_id[L7_STR_SHORT];
-	char x_request_id[L7_STR_SHORT];
-	char http_proxy_client[L7_STR_SHORT];
 
 	/* lengths: -1 when unknown */
 	int64_t req_len, resp_len;
 
-	unsigned n_attrs; /* in attrs[], at the end */
-
+	unsigned n_attrs; /* in attrs[] */
 	uint8_t biz_type;
-	char biz_code[L7_STR_SHORT];
-	char biz_scenario[L7_STR_SHORT];
-	char biz_response_code[L7_STR_SHORT];
 
 	/* multi-message exchanges: more records follow for this direction */
 	bool need_merge, is_end;
@@ -152,6 +131,30 @@ struct wbpf_l7_info {
 	 * (e.g. an HTTP body): the pipeline skips the rest as it arrives.
 	 * With several records, the largest end is taken. */
 	uint64_t msg_end;
+
+	char protocol_str[L7_STR_SHORT];
+	char version[L7_STR_SHORT];
+
+	/* request half */
+	char request_type[L7_STR_SHORT];
+	char request_domain[L7_STR_LONG];
+	char request_resource[L7_STR_LONG];
+	char endpoint[L7_STR_LONG];
+
+	/* response half */
+	char response_result[L7_STR_LONG];
+	char response_exception[L7_STR_LONG];
+
+	/* tracing */
+	char trace_id[L7_STR_SHORT];
+	char span_id[L7_STR_SHORT];
+	char parent_span_id[L7_STR_SHORT];
+	char x_request_id[L7_STR_SHORT];
+	char http_proxy_client[L7_STR_SHORT];
+
+	char biz_code[L7_STR_SHORT];
+	char biz_scenario[L7_STR_SHORT];
+	char biz_response_code[L7_STR_SHORT];
 
 	/* Last: code that walks the record stops before it (l7_info__gap).
 	 * attrs[n_attrs..] are never read. */

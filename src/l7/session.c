@@ -20,12 +20,25 @@ static size_t put_bytes(uint8_t *out, size_t o, const void *p, size_t n)
 	return o + n;
 }
 
+/* s, an array of `max` bytes, cut at its NUL or at max - 1, scanned and
+ * copied eight bytes at a time (the word with the NUL whole: never past
+ * max - 1 bytes, the most the string may take in pack_buf). */
 static size_t put_str(uint8_t *out, size_t o, const char *s, size_t max)
 {
-	uint16_t n = s[0] ? (uint16_t)strnlen(s, max - 1) : 0;
+	uint8_t *d = out + o + 2;
+	uint16_t n = 0;
+	uint64_t v, z = 0;
 
+	while (n + 8 <= max - 1 && !z) {
+		memcpy(&v, s + n, 8);
+		memcpy(d + n, &v, 8);
+		z = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
+		n = (uint16_t)(n + (z ? __builtin_ctzll(z) / 8 : 8));
+	}
+	for (; !z && n < max - 1 && s[n]; n++)
+		d[n] = (uint8_t)s[n];
 	memcpy(out + o, &n, 2);
-	return put_bytes(out, o + 2, s, n);
+	return o + 2 + n;
 }
 
 static size_t pack(const struct wbpf_l7_info *info, uint8_t *out)
