@@ -73,16 +73,17 @@ progs() {
 # programs' run times go to $TMP/progs.
 traced() {
 	"$WBPF" l7 --source socket "${HOOKS_ARGS[@]}" "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
-	local wp=$! t0 t1 cpu
+	local wp=$! t0 t1 cpu c0
 	PIDS+=($wp)
 	for _ in $(seq 300); do
 		grep -q "attached" "$TMP/w.err" && break
 		sleep 0.1
 	done
+	c0=$(ticks $wp) # start-up (load, verify, attach: ~0.3 s) is not per record
 	t0=$(date +%s.%N)
 	"$@"
 	t1=$(date +%s.%N)
-	cpu=$(ticks $wp)
+	cpu=$(($(ticks $wp) - c0))
 	[ -z "${PROGS:-}" ] || progs $wp >"$TMP/progs"
 	kill -INT $wp
 	wait $wp
