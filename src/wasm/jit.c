@@ -309,8 +309,8 @@ static void trap_if(struct jit *j, enum x86_cc cc, enum wbpf_trap trap)
 	add_stub(j, (struct stub){ .at = x_jcc(B, cc), .kind = STUB_TRAP, .trap = (uint8_t)trap });
 }
 
-/* Takes `cost` units of fuel; refuels (or traps) out of line, then goes
- * on right here. */
+/* A call's `cost` units of fuel; refuels (or traps) out of line, then
+ * goes on right here, with eax the call depth again (call_checks). */
 static void charge(struct jit *j, uint64_t cost)
 {
 	x_alu_ri(B, true, ALU_SUB, R14, (int32_t)cost);
@@ -1679,7 +1679,9 @@ static void call_checks(struct jit *j)
  * (not rax or rdx). */
 static void push_frame(struct jit *j, int callee)
 {
-	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+	/* eax: the depth call_checks read (a refuel reads it again) */
+	x_lea(B, RDX, M(RAX, 1));
+	x_store32(B, store_field(offsetof(struct wbpf_store, depth)), RDX);
 	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
 	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
 	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
@@ -1687,7 +1689,6 @@ static void push_frame(struct jit *j, int callee)
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
 	x_load64(B, RAX, M(RSP, SELF_AT));
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RAX);
-	x_alu_mi(B, false, ALU_ADD, store_field(offsetof(struct wbpf_store, depth)), 1);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), callee);
 }
 
@@ -1713,7 +1714,10 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	spill_below(j, base + callee->nparams);
 	x_lea(B, RDX, S(base + callee->frame_slots));
 	call_checks(j);
-	load_func(j, RCX, func);
+	if (func == j->self)
+		x_load64(B, RCX, M(RSP, SELF_AT));
+	else
+		load_func(j, RCX, func);
 	push_frame(j, RCX);
 	zero_slots(j, base + callee->nparams, callee->nlocals);
 	x_lea(B, R12, S(base));
@@ -2067,8 +2071,10 @@ static void emit_stubs(struct jit *j)
 			x_test_rr(B, false, RAX, RAX);
 			x_link(B, x_jcc(B, CC_NE), 0);
 			reload_all(j);
-			if (s->cell == UINT32_MAX)
+			if (s->cell == UINT32_MAX) {
+				x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
 				x_link(B, x_jmp(B), s->resume);
+			}
 			else
 				add_fix(j, x_jmp(B), B->len, s->cell);
 			break;
