@@ -3,7 +3,7 @@
 # nothing asserted). Root.
 #
 #   bench/l7/socket.sh [N]     (make bench-l7-sock; N requests a round, 20000)
-#   HOOKS=per-call bench/l7/socket.sh   the same with --syscall-hooks per-call
+#   HOOKS=raw bench/l7/socket.sh   the same with --syscall-hooks raw
 #
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
 # alive, 8 connections). Rounds alternate without and with
@@ -150,7 +150,7 @@ awk -v b="$(median <"$TMP/other.base")" -v t="$(median <"$TMP/other.traced")" 'B
 	printf "an untraced system call (getppid): %d ns of CPU without the source, %d ns with: +%d ns\n",
 		b, t, t - b }'
 echo "getppid rounds (ns): without $(tr '\n' ' ' <"$TMP/other.base"); with $(tr '\n' ' ' <"$TMP/other.traced")"
-echo "system call hooks: ${HOOKS:-raw}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "system call hooks: ${HOOKS:-default}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The programs' own time per run, from the kernel's BPF statistics (they
 # cost a clock read or two per run, so not in the rounds above); the

@@ -192,12 +192,15 @@ struct wbpf_l7_source *wbpf_l7_source__open_live(const char *iface, const char *
  * sockets, and OpenSSL's plaintext through uprobes (needs root and BTF). */
 /* How the socket source hooks system calls (docs/l7.md, "Attach modes"). */
 enum wbpf_l7_sock_attach {
-	/* the raw sys_enter/sys_exit tracepoints: cheapest per traced call,
-	 * every other system call of the machine runs a short program */
-	WBPF_L7_SOCK_ATTACH_RAW = 0,
-	/* syscalls/sys_{enter,exit}_X for the traced calls only (tracefs):
-	 * other calls pay less, a traced one more */
-	WBPF_L7_SOCK_ATTACH_PER_CALL = 1,
+	/* per-call where tracefs has the syscalls events (mounted if needed),
+	 * else raw */
+	WBPF_L7_SOCK_ATTACH_DEFAULT = 0,
+	/* the raw sys_enter/sys_exit tracepoints: every system call of the
+	 * machine runs a short program */
+	WBPF_L7_SOCK_ATTACH_RAW = 1,
+	/* syscalls/sys_{enter,exit}_X of the traced calls only (tracefs):
+	 * the machine's other calls pay next to nothing */
+	WBPF_L7_SOCK_ATTACH_PER_CALL = 2,
 };
 
 struct wbpf_l7_sock_opts {

@@ -45,6 +45,7 @@ struct l7_sock {
 	uint64_t seen, truncated;
 	struct wbpf_l7_sock_stats final; /* counters once detached */
 	bool detached;
+	bool per_call; /* the per-call tracepoints, else the raw ones */
 	unsigned tls_libs, tls_probes;
 };
 
@@ -65,7 +66,8 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 				       "(/sys/kernel/btf/vmlinux)");
 		return -ENOTSUP;
 	}
-	if (o->attach != WBPF_L7_SOCK_ATTACH_RAW && o->attach != WBPF_L7_SOCK_ATTACH_PER_CALL) {
+	if (o->attach != WBPF_L7_SOCK_ATTACH_DEFAULT && o->attach != WBPF_L7_SOCK_ATTACH_RAW &&
+	    o->attach != WBPF_L7_SOCK_ATTACH_PER_CALL) {
 		snprintf(err, err_len, "unknown socket source attach mode %d", (int)o->attach);
 		return -EINVAL;
 	}
@@ -127,7 +129,6 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
-	bool per_call = o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL;
 	struct bpf_program *prog;
 	struct bpf_map *events;
 
@@ -143,7 +144,7 @@ static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
 		enum bpf_prog_type t = bpf_program__type(prog);
 
 		if (t == BPF_PROG_TYPE_TRACING || t == BPF_PROG_TYPE_TRACEPOINT)
-			bpf_program__set_autoload(prog, per_call == (t == BPF_PROG_TYPE_TRACEPOINT));
+			bpf_program__set_autoload(prog, s->per_call == (t == BPF_PROG_TYPE_TRACEPOINT));
 	}
 	if (bpf_object__load(s->obj))
 		return fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
@@ -211,15 +212,28 @@ static int attach_calls(struct l7_sock *s, const char *prog_name, const char *si
 
 /* The per-call tracepoints are reached through tracefs, mounted here if
  * the host has not. */
+static bool syscall_events(void)
+{
+	if (!access(TRACEFS "/events/syscalls", F_OK) || !access(DEBUGFS_TRACING "/events/syscalls", F_OK))
+		return true;
+	return !mount("tracefs", TRACEFS, "tracefs", 0, NULL) && !access(TRACEFS "/events/syscalls", F_OK);
+}
+
+static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
+			size_t err_len)
+{
+	s->per_call = o->attach != WBPF_L7_SOCK_ATTACH_RAW && syscall_events();
+	if (o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL && !s->per_call)
+		return fail(err, err_len, ENOENT, "per-call system call hooks need %s: %s",
+			    TRACEFS "/events/syscalls");
+	return 0;
+}
+
 static int attach_per_call(struct l7_sock *s, char *err, size_t err_len)
 {
-	int rc;
+	int rc = attach_calls(s, "sys_enter_tp", "enter", enter_calls,
+			      sizeof(enter_calls) / sizeof(*enter_calls), err, err_len);
 
-	if (access(TRACEFS "/events/syscalls", F_OK) && access(DEBUGFS_TRACING "/events/syscalls", F_OK) &&
-	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
-		return fail(err, err_len, errno, "cannot mount tracefs on %s: %s", TRACEFS);
-	rc = attach_calls(s, "sys_enter_tp", "enter", enter_calls,
-			  sizeof(enter_calls) / sizeof(*enter_calls), err, err_len);
 	return rc ? rc : attach_calls(s, "sys_exit_tp", "exit", exit_calls,
 				      sizeof(exit_calls) / sizeof(*exit_calls), err, err_len);
 }
@@ -281,10 +295,11 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 		errno = ENOMEM;
 		return NULL;
 	}
-	rc = load(s, o, err, err_len);
+	rc = choose_hooks(s, o, err, err_len);
 	if (!rc)
-		rc = o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL ? attach_per_call(s, err, err_len)
-							       : attach_raw(s, err, err_len);
+		rc = load(s, o, err, err_len);
+	if (!rc)
+		rc = s->per_call ? attach_per_call(s, err, err_len) : attach_raw(s, err, err_len);
 	if (!rc && !o->no_tls)
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {

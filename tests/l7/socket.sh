@@ -32,9 +32,9 @@
 # 6. Payload size: one 50000-byte send is kept whole with --payload-size
 #    64k (no record truncated, no gap); with 1k its records say they were
 #    truncated, the rest is a gap, and the request is still parsed.
-# 7. Attach modes: the traffic of 1 traced with --syscall-hooks per-call
-#    (tracepoints of the traced calls) gives the same records, sides and
-#    process names as with the default raw tracepoints, nothing lost.
+# 7. Attach modes: the traffic of 1 (traced with the default hooks: the
+#    per-call tracepoints here) traced again with --syscall-hooks raw gives
+#    the same records, sides and process names, nothing lost.
 set -u
 
 quick=0
@@ -108,7 +108,7 @@ start_tracing() {
 	WP=$!
 	PIDS+=($WP)
 	for _ in $(seq 300); do
-		grep -q "socket source attached" "$TMP/$name.err" && return 0
+		grep -qs "socket source attached" "$TMP/$name.err" && return 0
 		kill -0 $WP 2>/dev/null || break
 		sleep 0.1
 	done
@@ -206,20 +206,20 @@ http_dns_tests() {
 	check "nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/sock.err")"
 }
 
-# 7. the per-call tracepoints against the raw ones (1's session)
+# 7. the raw tracepoints against the default ones (1's session)
 seen_requests() {
 	ours 'true' "$1" | jq -r '"\(.tap_side) \(.l7_protocol_str) \(.request_type) \(.request_resource) \(.response_code) \(.process_kname)"' | sort
 }
 
-per_call_tests() {
+hooks_tests() {
 	[ -s "$TMP/sock.json" ] || return
-	start_tracing pc --syscall-hooks per-call || return
+	start_tracing raw --syscall-hooks raw || return
 	talk_logged
 	stop_tracing
-	check "--syscall-hooks per-call: records as with raw (sides, requests, processes)" \
-		"$(seen_requests "$TMP/sock.json")" "$(seen_requests "$TMP/pc.json")"
-	check "--syscall-hooks per-call: nothing lost" "0" \
-		"$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/pc.err")"
+	check "--syscall-hooks raw: records as with the default (sides, requests, processes)" \
+		"$(seen_requests "$TMP/sock.json")" "$(seen_requests "$TMP/raw.json")"
+	check "--syscall-hooks raw: nothing lost" "0" \
+		"$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/raw.err")"
 	check "--syscall-hooks bad: one line naming it" "1" \
 		"$("$WBPF" l7 --source socket --syscall-hooks bad 2>&1 | grep -c "'bad'")"
 }
@@ -435,7 +435,7 @@ s.recv(100)' "$HTTP_PORT"
 }
 
 http_dns_tests
-per_call_tests
+hooks_tests
 tls_tests
 if [ $quick = 0 ]; then
 	redis_tests

@@ -156,13 +156,15 @@ static __always_inline struct sock_cfg *wanted(void)
 static __always_inline struct file *fd_file(int fd)
 {
 	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
-	struct file **fds = fdt->fd;
-	struct file *f = NULL;
+	struct callback_head *slot;
+	struct file *f;
 
 	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	/* an index the verifier cannot bound: the one helper read */
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	/* The slot, at an index the verifier cannot bound, seen as a kernel
+	 * type whose first field is a pointer: one plain load, no helper. */
+	slot = KPTR(struct callback_head, (__u64)fdt->fd + (__u64)fd * sizeof(void *));
+	f = (struct file *)slot->next;
 	return f ? KPTR(struct file, f) : NULL;
 }
 
