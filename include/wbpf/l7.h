@@ -203,6 +203,17 @@ enum wbpf_l7_sock_attach {
 	WBPF_L7_SOCK_ATTACH_PER_CALL = 2,
 };
 
+/* How a call's payload reaches the ring record. */
+enum wbpf_l7_sock_copy {
+	/* direct where the kernel can (Linux 6.16: bpf_probe_read_user_dynptr),
+	 * else through a scratch area */
+	WBPF_L7_SOCK_COPY_DEFAULT = 0,
+	/* read from the process straight into the reserved record */
+	WBPF_L7_SOCK_COPY_DIRECT = 1,
+	/* built in a per-CPU scratch area, then copied to the ring */
+	WBPF_L7_SOCK_COPY_SCRATCH = 2,
+};
+
 struct wbpf_l7_sock_opts {
 	uint32_t pid;	    /* 0: every process (wbpf itself never) */
 	const char *comm;   /* NULL: every process name */
@@ -214,6 +225,7 @@ struct wbpf_l7_sock_opts {
 	unsigned n_tls_libs;
 	bool no_tls;
 	enum wbpf_l7_sock_attach attach;
+	enum wbpf_l7_sock_copy copy;
 };
 struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opts *opts, char *err,
 					 size_t err_len);

@@ -45,6 +45,8 @@ static const char l7_help[] =
 "                        syscalls events): tracepoints of the traced calls\n"
 "                        only; raw: one program that every system call of the\n"
 "                        machine runs (docs/l7.md, \"Attach modes\").\n"
+"    --payload-copy direct|scratch  direct (default on Linux 6.16+): read into\n"
+"                        the ring record; scratch: through a per-CPU area.\n"
 "\n"
 "Plugins:\n"
 "  --plugin P.wasm       load a Wasm L7 plugin (DeepFlow's or wbpf's ABI);\n"
@@ -78,6 +80,7 @@ enum {
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
 	OPT_OUTPUT, OPT_METRICS, OPT_SOURCE, OPT_PID, OPT_COMM, OPT_PORT, OPT_CGROUP,
 	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS, OPT_MAX_RECORDS, OPT_HOOKS,
+	OPT_COPY,
 };
 
 static const struct option l7_options[] = {
@@ -105,6 +108,7 @@ static const struct option l7_options[] = {
 	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
 	{"no-tls", no_argument, NULL, OPT_NO_TLS},
 	{"syscall-hooks", required_argument, NULL, OPT_HOOKS},
+	{"payload-copy", required_argument, NULL, OPT_COPY},
 	{"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -276,6 +280,14 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 			a->sock.attach = WBPF_L7_SOCK_ATTACH_PER_CALL;
 		else
 			return cli_usage("l7", "--syscall-hooks takes raw or per-call, not '%s'", arg);
+		return 0;
+	case OPT_COPY:
+		if (!strcmp(arg, "direct"))
+			a->sock.copy = WBPF_L7_SOCK_COPY_DIRECT;
+		else if (!strcmp(arg, "scratch"))
+			a->sock.copy = WBPF_L7_SOCK_COPY_SCRATCH;
+		else
+			return cli_usage("l7", "--payload-copy takes direct or scratch, not '%s'", arg);
 		return 0;
 	case OPT_PAYLOAD:
 		if (cli_parse_size(arg, &v) || !v || v > 65536)

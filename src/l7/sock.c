@@ -18,12 +18,13 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
 #include "l7/bpf/socktrace.h"
 #include "l7/internal.h"
-#include "l7_socktrace_obj.h" /* l7_socktrace_obj[]: the BPF object */
+#include "l7_socktrace_obj.h" /* l7_socktrace_obj[], l7_socktrace_scratch_obj[] */
 
 #define DEFAULT_PAYLOAD 4096
 #define DEFAULT_RING (8u << 20)
@@ -65,6 +66,11 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 		snprintf(err, err_len, "the socket source needs a kernel with BTF "
 				       "(/sys/kernel/btf/vmlinux)");
 		return -ENOTSUP;
+	}
+	if (o->copy != WBPF_L7_SOCK_COPY_DEFAULT && o->copy != WBPF_L7_SOCK_COPY_DIRECT &&
+	    o->copy != WBPF_L7_SOCK_COPY_SCRATCH) {
+		snprintf(err, err_len, "unknown socket source payload copy %d", (int)o->copy);
+		return -EINVAL;
 	}
 	if (o->attach != WBPF_L7_SOCK_ATTACH_DEFAULT && o->attach != WBPF_L7_SOCK_ATTACH_RAW &&
 	    o->attach != WBPF_L7_SOCK_ATTACH_PER_CALL) {
@@ -126,15 +132,50 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 	return 0;
 }
 
-static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
+static bool kernel_has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found = vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+
+	btf__free(vmlinux);
+	return found;
+}
+
+/* The object that copies payloads straight into the ring needs a kfunc of
+ * Linux 6.16; older kernels get the one that builds records in a scratch
+ * area, one per CPU. */
+static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
+		       size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
-	struct bpf_program *prog;
-	struct bpf_map *events;
+	bool direct = o->copy == WBPF_L7_SOCK_COPY_DIRECT ||
+		      (o->copy == WBPF_L7_SOCK_COPY_DEFAULT &&
+		       kernel_has_kfunc("bpf_probe_read_user_dynptr"));
+	struct bpf_map *scratch;
+	int cpus;
 
-	s->obj = bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo);
+	s->obj = direct ? bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo) :
+		 bpf_object__open_mem(l7_socktrace_scratch_obj, sizeof(l7_socktrace_scratch_obj), &oo);
 	if (!s->obj)
 		return fail(err, err_len, errno, "%s: %s", "socket source BPF object");
+	if (direct)
+		return 0;
+	scratch = bpf_object__find_map_by_name(s->obj, "scratch");
+	cpus = libbpf_num_possible_cpus();
+	if (!scratch || cpus <= 0)
+		return fail(err, err_len, scratch ? -cpus : ENOENT, "%s: %s",
+			    "socket source scratch area");
+	return bpf_map__set_max_entries(scratch, (uint32_t)cpus);
+}
+
+static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
+{
+	struct bpf_program *prog;
+	struct bpf_map *events;
+	int rc = open_object(s, o, err, err_len);
+
+	if (rc)
+		return rc;
 	events = bpf_object__find_map_by_name(s->obj, "events");
 	if (!events)
 		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");

@@ -34,7 +34,8 @@
 #    truncated, the rest is a gap, and the request is still parsed.
 # 7. Attach modes: the traffic of 1 (traced with the default hooks: the
 #    per-call tracepoints here) traced again with --syscall-hooks raw gives
-#    the same records, sides and process names, nothing lost.
+#    the same records, sides and process names, nothing lost; and so does
+#    --payload-copy scratch (what kernels before 6.16 get).
 set -u
 
 quick=0
@@ -211,17 +212,27 @@ seen_requests() {
 	ours 'true' "$1" | jq -r '"\(.tap_side) \(.l7_protocol_str) \(.request_type) \(.request_resource) \(.response_code) \(.process_kname)"' | sort
 }
 
-hooks_tests() {
-	[ -s "$TMP/sock.json" ] || return
-	start_tracing raw --syscall-hooks raw || return
+# $1: a name for the run; the rest: the options it adds to the default
+same_as_default() {
+	local name=$1
+	shift
+	start_tracing "$name" "$@" || return
 	talk_logged
 	stop_tracing
-	check "--syscall-hooks raw: records as with the default (sides, requests, processes)" \
-		"$(seen_requests "$TMP/sock.json")" "$(seen_requests "$TMP/raw.json")"
-	check "--syscall-hooks raw: nothing lost" "0" \
-		"$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/raw.err")"
+	check "$*: records as with the default (sides, requests, processes)" \
+		"$(seen_requests "$TMP/sock.json")" "$(seen_requests "$TMP/$name.json")"
+	check "$*: nothing lost" "0" \
+		"$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/$name.err")"
+}
+
+hooks_tests() {
+	[ -s "$TMP/sock.json" ] || return
+	same_as_default raw --syscall-hooks raw
+	same_as_default scratch --payload-copy scratch
 	check "--syscall-hooks bad: one line naming it" "1" \
 		"$("$WBPF" l7 --source socket --syscall-hooks bad 2>&1 | grep -c "'bad'")"
+	check "--payload-copy bad: one line naming it" "1" \
+		"$("$WBPF" l7 --source socket --payload-copy bad 2>&1 | grep -c "'bad'")"
 }
 
 # 2. HTTPS: nginx with a certificate made here (openssl s_server -WWW

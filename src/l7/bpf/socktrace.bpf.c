@@ -27,8 +27,10 @@
 char LICENSE[] SEC("license") = "GPL";
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#ifndef SOCK_COPY_SCRATCH
 extern int bpf_probe_read_user_dynptr(struct bpf_dynptr *rec, __u32 off, __u32 size,
 				      const void *unsafe_ptr__ign) __ksym;
+#endif
 
 /* A kernel pointer as its BTF type: its fields are then read by plain
  * loads, which the verifier makes fault-safe, instead of one helper call
@@ -327,6 +329,7 @@ static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
 	return bytes < lim ? (__u32)bytes : lim;
 }
 
+#ifndef SOCK_COPY_SCRATCH
 /* Copies the first `limit` bytes an iovec array holds into the record. */
 static __always_inline __u32 copy_iov(struct bpf_dynptr *rec, __u64 iov, __u64 iovcnt, __u32 limit)
 {
@@ -375,6 +378,75 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
 	bpf_ringbuf_submit_dynptr(&rec, flags);
 }
+#else
+/* Kernels before 6.16 cannot read user memory into a dynptr: there the
+ * record is built in a per-CPU scratch area and copied to the ring at its
+ * size (the object built with SOCK_COPY_SCRATCH; the host picks). The
+ * payload area is twice the maximum so that a masked offset plus a
+ * bounded length always fits, as the verifier must see. An array indexed
+ * by CPU rather than a per-CPU one: per-CPU values are limited to 32 KiB. */
+struct scratch {
+	struct sock_ev ev;
+	__u8 data[2 * SOCK_DATA_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline __u32 copy_iov(__u8 *data, __u64 iov, __u64 iovcnt, __u32 limit)
+{
+	__u32 off = 0;
+
+	for (int i = 0; i < SOCK_IOV_MAX; i++) {
+		struct iovec v;
+		__u64 n;
+
+		if (i >= iovcnt || off >= limit)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			break;
+		n = v.iov_len < limit - off ? v.iov_len : limit - off;
+		if (n > SOCK_DATA_MAX)
+			n = SOCK_DATA_MAX;
+		/* the compiler must not drop the mask the verifier needs */
+		asm volatile("" : "+r"(off));
+		if (bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), n, v.iov_base))
+			break;
+		off += n;
+	}
+	return off;
+}
+
+static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
+				 __u64 n, __u32 want)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), len;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
+
+	count(SOCK_CNT_SENT);
+	if (!s) {
+		count(SOCK_CNT_LOST);
+		return;
+	}
+	if (want > SOCK_DATA_MAX)
+		want = SOCK_DATA_MAX;
+	if (how == HOW_IOV)
+		ev->len = copy_iov(s->data, src, n, want);
+	else if (want && !bpf_probe_read_user(s->data, want, (void *)src))
+		ev->len = want;
+	len = ev->len;
+	/* a no-op the compiler must keep: it bounds len for the verifier */
+	asm volatile("" : "+r"(len));
+	len &= 2 * SOCK_DATA_MAX - 1;
+	s->ev = *ev;
+	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag(c, sizeof(s->ev) + len)))
+		count(SOCK_CNT_LOST);
+}
+#endif
 
 /* One struct msghdr's payload and peer. */
 static __always_inline void emit_msg(const struct sock_cfg *c, struct sock_ev *ev, __u64 msg,
