@@ -5,12 +5,14 @@
  * pipeline. Kernel timestamps are CLOCK_MONOTONIC; records carry wall
  * clock time like packets. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -20,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/btf.h>
 #include <linux/types.h>
 
 #include "l7/bpf/socktrace.h"
@@ -132,11 +135,48 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 	return 0;
 }
 
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/* Reading the kernel's BTF through sysfs takes ~60 ms (it comes a page per
+ * read) and libbpf reads it again to relocate the object, so the name is
+ * looked for in place: kernels from 6.16 map the file, and a name that
+ * appears among BTF's deduplicated strings at all is the kfunc's. Kernels
+ * that cannot map it are searched through libbpf's parse. Returns -1 when
+ * the file cannot be mapped. */
+static int btf_strings_have(const char *name)
+{
+	int fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	const struct btf_header *h;
+	char key[64] = ""; /* "\0name\0": a whole string of the section */
+	size_t key_len = (size_t)snprintf(key + 1, sizeof(key) - 1, "%s", name) + 2;
+	int found = -1;
+
+	if (fd < 0 || fstat(fd, &st) || (size_t)st.st_size < sizeof(*h)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	h = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (h == MAP_FAILED)
+		return -1;
+	if (h->magic == BTF_MAGIC && (uint64_t)h->hdr_len + h->str_off + h->str_len <= (uint64_t)st.st_size)
+		found = memmem((const char *)h + h->hdr_len + h->str_off, h->str_len, key, key_len) != NULL;
+	munmap((void *)h, (size_t)st.st_size);
+	return found;
+}
+
 static bool kernel_has_kfunc(const char *name)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found = vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	int mapped = btf_strings_have(name);
+	struct btf *vmlinux;
+	bool found;
 
+	if (mapped >= 0)
+		return mapped;
+	vmlinux = btf__load_vmlinux_btf();
+	found = vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
 	btf__free(vmlinux);
 	return found;
 }
