@@ -277,10 +277,12 @@ int wbpf_func__call(struct wbpf_func *fn, const struct wbpf_val *args, size_t na
  * (WBPF_ERR_ARG): a raw slot is no proof of a valid reference. */
 int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_error *err);
 /* Calls fn once per event, entering the engine once for the series:
- * before each call next(ctx, slots) writes the arguments into slots (as
- * for wbpf_func__call_slots) and returns 1, or ends the series by
+ * before each call next(ctx, s) writes the arguments into s (laid out
+ * as for wbpf_func__call_slots) and returns 1, or ends the series by
  * returning 0 or a negative value, which is returned. From the second
- * call on, slots holds the previous call's results when next() runs.
+ * call on, s holds the previous call's results when next() runs. s is
+ * the engine's frame, not `slots` (which only has to be there): next()
+ * uses the pointer it is given, so that nothing is copied per call.
  * A trap or exit ends the series with -EFAULT or -ECANCELED and err set
  * as for wbpf_func__call (err->kind is WBPF_OK otherwise). */
 int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,

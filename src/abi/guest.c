@@ -120,12 +120,10 @@ struct wbpf_func *abi_table_func(struct wbpf_caller *c, uint32_t idx, const char
 	return typed(v.of.func, sig);
 }
 
-static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char *sig)
+static struct wbpf_func *poll_func_resolve(struct abi_poll *p, uint32_t idx, const char *sig)
 {
 	struct wbpf_func *fn;
 
-	if (p->fn && p->fn_idx == idx && p->fn_sig == sig)
-		return p->fn;
 	if (p->style == ABI_CB_GO_EXPORT)
 		fn = typed(wbpf_instance__func(wbpf_caller__instance(p->c), "go-callback"), sig);
 	else
@@ -140,6 +138,14 @@ static struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char 
 	p->fn_idx = idx;
 	p->fn_sig = sig;
 	return fn;
+}
+
+/* Per record: the last function resolved, when it is asked for again. */
+static inline struct wbpf_func *poll_func(struct abi_poll *p, uint32_t idx, const char *sig)
+{
+	if (p->fn && p->fn_idx == idx && p->fn_sig == sig)
+		return p->fn;
+	return poll_func_resolve(p, idx, sig);
 }
 
 /* Calls the guest with raw slots (the function's type was checked by
@@ -168,12 +174,10 @@ static void perf_lost(void *ctx, const struct wbpf_bpf_cb *cb, int cpu, uint64_t
 /* The guest's scratch buffer, checked whole once per poll (and again
  * if a callback changes it): memory only grows and never moves, so the
  * check holds for the rest of the poll. */
-static uint8_t *scratch(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
+static uint8_t *scratch_check(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
 {
 	void *dst;
 
-	if (p->dst && p->dst_addr == cb->buf && p->dst_size == cb->buf_size)
-		return p->dst;
 	if (abi_buf(p->c, cb->buf, cb->buf_size, &dst))
 		return NULL;
 	p->dst_addr = cb->buf;
@@ -181,10 +185,32 @@ static uint8_t *scratch(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
 	return p->dst = dst;
 }
 
+static inline uint8_t *scratch(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
+{
+	if (p->dst && p->dst_addr == cb->buf && p->dst_size == cb->buf_size)
+		return p->dst;
+	return scratch_check(p, cb);
+}
+
+/* Records are mostly a few words: two overlapping moves beat a call into
+ * libc's memcpy. */
+static inline void copy_out(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	if (n >= 16 && n <= 32) {
+		memcpy(dst, src, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8 && n < 16) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else {
+		memcpy(dst, src, n);
+	}
+}
+
 /* Copies the record to the guest's scratch buffer: wbpf drops what does
  * not fit (counted as lost), wasm_bpf truncates as its runtimes do. */
-static int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb, const void *data,
-		       uint32_t *size)
+static inline int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb,
+			      const void *data, uint32_t *size)
 {
 	bool truncate = p->style == ABI_CB_COMPAT || p->style == ABI_CB_GO_EXPORT;
 	uint8_t *dst;
@@ -198,7 +224,7 @@ static int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb, const v
 		return 0;
 	if (!(dst = scratch(p, cb)))
 		return -EFAULT;
-	memcpy(dst, data, *size);
+	copy_out(dst, data, *size);
 	return 0;
 }
 
@@ -237,6 +263,15 @@ struct abi_drain {
 	bool called;		/* slots holds a callback's result */
 };
 
+/* Whether the pulled record goes to the series' callback. Within a
+ * series p->fn is d->fn (a different one ends it), so an unchanged index
+ * needs no lookup. */
+static bool same_callback(struct abi_drain *d)
+{
+	return d->cb->sample == d->p->fn_idx ||
+	       poll_func(d->p, d->cb->sample, ABI_SIG_RING) == d->fn;
+}
+
 static int drain_next(void *ctx, uint64_t *slots)
 {
 	struct abi_drain *d = ctx;
@@ -250,10 +285,9 @@ static int drain_next(void *ctx, uint64_t *slots)
 	do {
 		if (!d->have && wbpf_bpf_records__next(d->rs, &d->cb, &d->data, &d->size) <= 0)
 			return 0;
-		d->have = true;
-		if (poll_func(d->p, d->cb->sample, ABI_SIG_RING) != d->fn)
+		d->have = !same_callback(d);
+		if (d->have)
 			return 0; /* another callback: another series */
-		d->have = false;
 		size = d->size;
 		if ((err = copy_record(d->p, d->cb, d->data, &size)) > 0)
 			wbpf_bpf_records__drop(d->rs);

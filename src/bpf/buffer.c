@@ -286,16 +286,17 @@ static int rings_consume(struct bpf_buffer *b)
 	return 0;
 }
 
-/* The record handed out last: consumed now, and counted. */
-static void records_settle(struct wbpf_bpf_records *rs)
+/* The record handed out last: consumed now, and counted (delivered ones
+ * in rs, added to the buffer's counts once the drain ends). */
+static inline void records_settle(struct wbpf_bpf_records *rs)
 {
 	if (!rs->held)
 		return;
-	ring_consume(rs->buf->rings[rs->ring], rs->next);
+	ring_consume(rs->r, rs->next);
 	if (rs->dropped)
 		count_lost(rs->buf, 1);
 	else
-		count_delivered(rs->buf);
+		rs->delivered++;
 	rs->held = rs->dropped = false;
 }
 
@@ -305,16 +306,16 @@ int wbpf_bpf_records__next(struct wbpf_bpf_records *rs, const struct wbpf_bpf_cb
 	struct bpf_buffer *b = rs->buf;
 
 	records_settle(rs);
-	for (; rs->ring < b->nrings; rs->ring++) {
-		struct bpf_ring *r = b->rings[rs->ring];
-
-		if ((*data = ring_peek(r, size, &rs->next))) {
-			*cb = &r->cb;
+	for (;;) {
+		if ((*data = ring_peek(rs->r, size, &rs->next))) {
+			*cb = &rs->r->cb;
 			rs->held = true;
 			return 1;
 		}
+		if (++rs->ring >= b->nrings)
+			return 0;
+		rs->r = b->rings[rs->ring];
 	}
-	return 0;
 }
 
 void wbpf_bpf_records__drop(struct wbpf_bpf_records *rs)
@@ -325,10 +326,13 @@ void wbpf_bpf_records__drop(struct wbpf_bpf_records *rs)
 /* A pull poll: the dispatcher drains; what it took last is settled. */
 static int rings_drain(struct bpf_buffer *b)
 {
-	struct wbpf_bpf_records rs = { .buf = b };
+	struct wbpf_bpf_records rs = { .buf = b, .r = b->rings[0] };
 	int err = b->drain(b->d->ctx, &rs);
 
 	records_settle(&rs);
+	b->delivered += rs.delivered;
+	if (b->stat)
+		stat_add(&b->stat->events, rs.delivered);
 	return err < 0 ? (b->stop_err = err) : 0;
 }
 

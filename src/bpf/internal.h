@@ -96,7 +96,9 @@ struct bpf_ring {
 struct wbpf_bpf_records {
 	struct bpf_buffer *buf;
 	size_t ring;		/* the ring being read */
+	struct bpf_ring *r;	/* buf->rings[ring] */
 	uint64_t next;		/* the position past the record handed out */
+	int delivered;		/* records settled as delivered */
 	bool held, dropped;	/* a record was handed out; as lost */
 };
 

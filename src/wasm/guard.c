@@ -98,3 +98,8 @@ void wasm_guard_pause(bool paused)
 	if (current_landing)
 		current_landing->in_guest = !paused;
 }
+
+struct wasm_landing *wasm_guard_current(void)
+{
+	return current_landing;
+}

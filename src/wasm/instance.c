@@ -640,9 +640,10 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
 int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,
 			 int (*next)(void *ctx, uint64_t *slots), void *ctx, struct wbpf_error *err)
 {
-	struct wasm_each each = { .slots = slots, .next = next, .ctx = ctx };
+	struct wasm_each each = { .next = next, .ctx = ctx };
+	uint32_t nres;
 	slot_t *fp;
-	int rc = raw_frame(fn, slots, &each.nparams, &each.nresults, &fp, err);
+	int rc = raw_frame(fn, slots, &each.nparams, &nres, &fp, err);
 
 	if (rc)
 		return rc;

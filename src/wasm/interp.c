@@ -820,17 +820,14 @@ static int wasm_direct(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 	       run(st, fn, fp, err, NULL);
 }
 
-/* One call of a series: arguments in, results out. */
+/* One call of a series, its arguments already in the frame. */
 static int call_one(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		    const struct wasm_each *each, struct wbpf_error *err)
 {
-	int rc;
-
-	wasm_each_args(each, fp, fn->host ? 0 : fn->code->nlocals);
-	rc = fn->host ? host_direct(st, fn, fp, err) : wasm_direct(st, fn, fp, err);
-	if (!rc)
-		wasm_each_results(each, fp);
-	return rc;
+	if (fn->host)
+		return host_direct(st, fn, fp, err);
+	wasm_zero_locals(fp + each->nparams, fn->code->nlocals);
+	return wasm_direct(st, fn, fp, err);
 }
 
 /* Calls until the host's next() has no more; next() runs outside the
@@ -845,7 +842,7 @@ static int call_series(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		return wasm_jit_run_each(st, fn, fp, each, err);
 	do {
 		wasm_guard_pause(true);
-		rc = each->next(each->ctx, each->slots);
+		rc = each->next(each->ctx, fp);
 		wasm_guard_pause(false);
 	} while (rc > 0 && !(rc = call_one(st, fn, fp, each, err)));
 	return rc;

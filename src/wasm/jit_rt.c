@@ -135,21 +135,24 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 /*
  * A series (wbpf_func__call_each) enters compiled code once: the
  * trampoline calls the series loop, which calls step() (C, between two
- * calls: the last call's results out, next(), the arguments in, the
- * call's charge) and then the function, until step() says stop. The
- * loop keeps the trampoline's registers (C preserves them), so each call
- * costs a C call and the function's own, not a trampoline's entry.
+ * calls: next() writing the arguments over the last call's results in
+ * the frame, the locals zeroed, the call's charge) and then the
+ * function, until step() says stop. The loop keeps the trampoline's
+ * registers (C preserves them), so each call costs a C call and the
+ * function's own, not a trampoline's entry.
  */
 struct jit_series {
 	struct jit_ctx ctx;
 	int (*step)(struct jit_series *s); /* 0: call entry again */
 	const void *entry;
-	const struct wasm_each *each;
+	int (*next)(void *ctx, uint64_t *slots);
+	void *next_ctx;
 	slot_t *fp;
+	slot_t *locals; /* fp + the parameters */
+	struct wasm_landing *landing; /* host_entry's, paused around next() */
 	uint32_t nlocals;
-	bool called; /* fp holds a call's results */
-	int rc;	     /* next()'s value that ended the series */
-	int trap;    /* the charge's trap */
+	int rc;	  /* next()'s value that ended the series */
+	int trap; /* the charge's trap */
 };
 _Static_assert(offsetof(struct jit_series, ctx) == 0, "the trampoline's ctx is the series");
 _Static_assert(offsetof(struct jit_series, step) == 40, "the series loop calls 40(%rdi)");
@@ -176,34 +179,23 @@ __asm__(".text\n"
 	"	ret\n"
 	".size wasm_jit_series_loop, .-wasm_jit_series_loop\n");
 
-/* Between two calls: the last one's results out, next(), the arguments
- * in, the call's charge; nonzero stops. */
-static int series_next(struct jit_series *s)
-{
-	struct wbpf_store *st = s->ctx.st;
-
-	if (s->called)
-		wasm_each_results(s->each, s->fp);
-	wasm_guard_pause(true);
-	s->rc = s->each->next(s->each->ctx, s->each->slots);
-	wasm_guard_pause(false);
-	if (!(s->called = s->rc > 0))
-		return 1;
-	wasm_each_args(s->each, s->fp, s->nlocals);
-	/* The entry's unit of fuel, as wasm_jit_run charges it. */
-	if (--st->budget < 0 && (s->trap = wasm_interp_refuel(st)))
-		return 1;
-	return 0;
-}
-
+/* Between two calls, as host code: next(), the locals, the call's unit
+ * of fuel (as wasm_jit_run charges it); nonzero stops. */
 static int series_step(struct jit_series *s)
 {
 	struct wbpf_store *st = s->ctx.st;
-	int stop;
+	int stop = 1;
 
+	/* next() may enter the store again: it sees the running budget. */
 	st->budget = s->ctx.budget;
 	st->jit_in_code = false;
-	stop = series_next(s);
+	s->landing->in_guest = false;
+	s->rc = s->next(s->next_ctx, s->fp);
+	s->landing->in_guest = true;
+	if (s->rc > 0) {
+		wasm_zero_locals(s->locals, s->nlocals);
+		stop = --st->budget < 0 && (s->trap = wasm_interp_refuel(st));
+	}
 	st->jit_in_code = true;
 	s->ctx.budget = st->budget;
 	return stop;
@@ -214,8 +206,9 @@ int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 {
 	struct jit_series s = {
 		.ctx = { .st = st, .err = err }, .step = series_step,
-		.entry = wasm_jit_native(fn->code), .each = each, .fp = fp,
-		.nlocals = fn->code->nlocals,
+		.entry = wasm_jit_native(fn->code), .next = each->next, .next_ctx = each->ctx,
+		.fp = fp, .locals = fp + each->nparams, .nlocals = fn->code->nlocals,
+		.landing = wasm_guard_current(),
 	};
 	int rc = jit_enter(st, fn, fp, false, (const void *)wasm_jit_series_loop, &s.ctx);
 

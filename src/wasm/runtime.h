@@ -163,28 +163,14 @@ static inline bool wasm_range_ok(uint64_t size, uint64_t off, uint64_t len)
 const void *const *wasm_interp_handlers(void);
 /* Runs fn with its arguments in fp[0..); results land in fp[0..). */
 int wasm_interp_call(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, struct wbpf_error *err);
-/* wbpf_func__call_each's series: slots holds nparams arguments, then the
- * nresults results; next fills them in before each call. */
+/* wbpf_func__call_each's series: next() writes each call's arguments
+ * straight into the frame (fp[0..nparams)), where the previous call left
+ * its results, so that nothing is copied between calls. */
 struct wasm_each {
-	uint64_t *slots;
-	uint32_t nparams, nresults;
+	uint32_t nparams;
 	int (*next)(void *ctx, uint64_t *slots);
 	void *ctx;
 };
-/* A call of the series: its arguments into the frame, locals zeroed; and
- * its results out. */
-static inline void wasm_each_args(const struct wasm_each *each, slot_t *fp, uint32_t nlocals)
-{
-	for (uint32_t i = 0; i < each->nparams; i++)
-		fp[i] = each->slots[i];
-	wasm_zero_locals(fp + each->nparams, nlocals);
-}
-
-static inline void wasm_each_results(const struct wasm_each *each, const slot_t *fp)
-{
-	for (uint32_t i = 0; i < each->nresults; i++)
-		each->slots[i] = fp[i];
-}
 /* Calls fn for each event of the series under one landing and one entry
  * into the engine (fp: the frame, checked for room). Returns next()'s
  * value when it ends the series (<= 0), or the first call's failure. */
@@ -211,6 +197,9 @@ void wasm_guard_install(void);
 void wasm_guard_enter(struct wasm_landing *l, struct wbpf_store *st);
 void wasm_guard_leave(struct wasm_landing *l);
 void wasm_guard_pause(bool paused);
+/* The innermost landing of this thread (NULL outside the engine): a
+ * series pauses it per call without looking it up again. */
+struct wasm_landing *wasm_guard_current(void);
 
 /* memory.c */
 struct wbpf_memory *wasm_memory_create(struct wbpf_store *st, uint32_t min_pages, uint32_t max_pages);
