@@ -134,81 +134,117 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 
 /*
  * A series (wbpf_func__call_each) enters compiled code once: the
- * trampoline calls the series loop, which calls step() (C, between two
- * calls: next() writing the arguments over the last call's results in
- * the frame, the locals zeroed, the call's charge) and then the
- * function, until step() says stop. The loop keeps the trampoline's
- * registers (C preserves them), so each call costs a C call and the
- * function's own, not a trampoline's entry.
+ * trampoline calls the series loop, which steps between two calls (as
+ * host code: next() writing the arguments over the last call's results in
+ * the frame, the locals zeroed, the call's unit of fuel as wasm_jit_run
+ * charges it) and calls the function, until next() ends the series or the
+ * charge traps. The loop keeps the trampoline's registers (C preserves
+ * them) and the budget in r14, so each call costs next() and the
+ * function's own call; only a refuel goes through C.
  */
 struct jit_series {
 	struct jit_ctx ctx;
-	int (*step)(struct jit_series *s); /* 0: call entry again */
+	int (*refuel)(struct jit_series *s); /* 0, or the trap that stops */
 	const void *entry;
 	int (*next)(void *ctx, uint64_t *slots);
 	void *next_ctx;
 	slot_t *fp;
 	slot_t *locals; /* fp + the parameters */
-	struct wasm_landing *landing; /* host_entry's, paused around next() */
-	uint32_t nlocals;
-	int rc;	  /* next()'s value that ended the series */
-	int trap; /* the charge's trap */
+	uint64_t nlocals;
+	int64_t *budget; /* the store's: next() may enter the store again */
+	bool *in_code;	 /* the store's jit_in_code */
+	bool *in_guest;	 /* host_entry's landing's: paused around next() */
+	int rc;		 /* next()'s value that ended the series */
+	int trap;	 /* the charge's trap */
 };
-_Static_assert(offsetof(struct jit_series, ctx) == 0, "the trampoline's ctx is the series");
-_Static_assert(offsetof(struct jit_series, step) == 40, "the series loop calls 40(%rdi)");
-_Static_assert(offsetof(struct jit_series, entry) == 48, "the series loop calls 48(%rdi)");
+#define SERIES_AT(field, off)                                                  \
+	_Static_assert(offsetof(struct jit_series, field) == off, "the series loop reads " #field)
+SERIES_AT(ctx, 0);
+SERIES_AT(refuel, 40);
+SERIES_AT(entry, 48);
+SERIES_AT(next, 56);
+SERIES_AT(next_ctx, 64);
+SERIES_AT(fp, 72);
+SERIES_AT(locals, 80);
+SERIES_AT(nlocals, 88);
+SERIES_AT(budget, 96);
+SERIES_AT(in_code, 104);
+SERIES_AT(in_guest, 112);
+SERIES_AT(rc, 120);
 
 /* The series (the trampoline's ctx, above the return address) is kept at
- * (%rsp); the fuel budget goes through ctx.budget around step(). */
+ * (%rsp). */
 void wasm_jit_series_loop(void);
 __asm__(".text\n"
 	".globl wasm_jit_series_loop\n"
 	".type wasm_jit_series_loop, @function\n"
 	"wasm_jit_series_loop:\n"
 	"	push 8(%rsp)\n"
-	"1:	mov (%rsp), %rdi\n"
-	"	mov %r14, 8(%rdi)\n"
+	/* Host code from here: the store sees the running budget. */
+	"1:	mov (%rsp), %rcx\n"
+	"	mov 96(%rcx), %rax\n"
+	"	mov %r14, (%rax)\n"
+	"	mov 104(%rcx), %rax\n"
+	"	movb $0, (%rax)\n"
+	"	mov 112(%rcx), %rax\n"
+	"	movb $0, (%rax)\n"
+	"	mov 64(%rcx), %rdi\n"
+	"	mov 72(%rcx), %rsi\n"
+	"	call *56(%rcx)\n"
+	"	mov (%rsp), %rdi\n"
+	"	mov 112(%rdi), %rcx\n"
+	"	movb $1, (%rcx)\n"
+	"	mov 96(%rdi), %rcx\n"
+	"	mov (%rcx), %r14\n"
+	"	mov %eax, 120(%rdi)\n"
+	"	test %eax, %eax\n"
+	"	jle 4f\n"
+	/* The locals, zeroed from the last down. */
+	"	mov 88(%rdi), %rcx\n"
+	"	mov 80(%rdi), %rdx\n"
+	"	test %rcx, %rcx\n"
+	"	jz 3f\n"
+	"2:	movq $0, -8(%rdx,%rcx,8)\n"
+	"	dec %rcx\n"
+	"	jnz 2b\n"
+	"3:	sub $1, %r14\n"
+	"	js 5f\n"
+	"6:	mov 104(%rdi), %rcx\n"
+	"	movb $1, (%rcx)\n"
+	"	call *48(%rdi)\n"
+	"	jmp 1b\n"
+	/* The budget ran out: refuel (the store's reserve, interrupts). */
+	"5:	mov %r14, 8(%rdi)\n"
 	"	call *40(%rdi)\n"
 	"	mov (%rsp), %rdi\n"
 	"	mov 8(%rdi), %r14\n"
 	"	test %eax, %eax\n"
-	"	jnz 2f\n"
-	"	call *48(%rdi)\n"
-	"	jmp 1b\n"
-	"2:	add $8, %rsp\n"
+	"	jz 6b\n"
+	"4:	mov 104(%rdi), %rcx\n"
+	"	movb $1, (%rcx)\n"
+	"	add $8, %rsp\n"
 	"	ret\n"
 	".size wasm_jit_series_loop, .-wasm_jit_series_loop\n");
 
-/* Between two calls, as host code: next(), the locals, the call's unit
- * of fuel (as wasm_jit_run charges it); nonzero stops. */
-static int series_step(struct jit_series *s)
+static int series_refuel(struct jit_series *s)
 {
 	struct wbpf_store *st = s->ctx.st;
-	int stop = 1;
 
-	/* next() may enter the store again: it sees the running budget. */
 	st->budget = s->ctx.budget;
-	st->jit_in_code = false;
-	s->landing->in_guest = false;
-	s->rc = s->next(s->next_ctx, s->fp);
-	s->landing->in_guest = true;
-	if (s->rc > 0) {
-		wasm_zero_locals(s->locals, s->nlocals);
-		stop = --st->budget < 0 && (s->trap = wasm_interp_refuel(st));
-	}
-	st->jit_in_code = true;
+	s->trap = wasm_interp_refuel(st);
 	s->ctx.budget = st->budget;
-	return stop;
+	return s->trap;
 }
 
 int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		      const struct wasm_each *each, struct wbpf_error *err)
 {
 	struct jit_series s = {
-		.ctx = { .st = st, .err = err }, .step = series_step,
+		.ctx = { .st = st, .err = err }, .refuel = series_refuel,
 		.entry = wasm_jit_native(fn->code), .next = each->next, .next_ctx = each->ctx,
 		.fp = fp, .locals = fp + each->nparams, .nlocals = fn->code->nlocals,
-		.landing = wasm_guard_current(),
+		.budget = &st->budget, .in_code = &st->jit_in_code,
+		.in_guest = &wasm_guard_current()->in_guest,
 	};
 	int rc = jit_enter(st, fn, fp, false, (const void *)wasm_jit_series_loop, &s.ctx);
 
