@@ -119,9 +119,10 @@ struct l7_flow {
 	uint32_t n_pending;
 };
 
-/* A request waiting for its response, packed (wbpf_l7_info is large); or the
- * parts of a multi-record exchange (need_merge) merged so far, with
- * PENDING_* bits in `merge`. */
+/* A request waiting for its response, whole (a record in `packed`, while
+ * the worker holds fewer than L7_WHOLE_MAX) or packed (wbpf_l7_info is
+ * large); or the parts of a multi-record exchange (need_merge) merged so
+ * far, with PENDING_* bits in `merge`. */
 #define PENDING_MERGING 0x1
 #define PENDING_REQ_END 0x2
 #define PENDING_RESP_END 0x4
@@ -133,9 +134,10 @@ struct l7_pending {
 	uint64_t resp_us; /* merging: the first response part's time, 0 none */
 	bool has_id;
 	uint8_t merge; /* PENDING_* bits: a multi-record exchange being merged */
+	bool whole; /* packed[] is a struct wbpf_l7_info, not packed */
 	uint32_t id;
 	uint32_t size;
-	uint8_t packed[];
+	_Alignas(8) uint8_t packed[];
 };
 
 struct l7_batch;
@@ -156,6 +158,9 @@ struct l7_worker {
 
 	/* pending requests, oldest first */
 	struct l7_pending *p_head, *p_tail;
+	/* whole ones' blocks free for reuse, and how many exist */
+	struct l7_pending *spare;
+	unsigned n_whole;
 
 	/* parsers: the plugin set's, then the built-ins */
 	struct wbpf_l7_plugin_set plugins;
@@ -216,6 +221,8 @@ void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct wbpf_l7_inf
 		      uint64_t time_us);
 void l7_session__flush_flow(struct l7_worker *w, struct l7_flow *f);
 void l7_session__expire(struct l7_worker *w);
+/* Frees the blocks kept for reuse (every flow closed first). */
+void l7_session__fini(struct l7_worker *w);
 
 /* worker.c */
 int l7_worker__init(struct l7_worker *w, struct wbpf_l7_pipeline *p, unsigned idx);

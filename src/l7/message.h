@@ -272,6 +272,9 @@ static inline void l7_copy(void *dst, const void *src, size_t n)
 /* An empty record of `type`: strings "", lengths unknown. Only the
  * strings' first bytes are written (see L7_INFO_STRINGS). */
 void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type);
+/* dst as a copy of src where it means anything (numbers, strings to their
+ * NUL, attrs[0..n_attrs)): what packing and unpacking give, without them. */
+void l7_info__copy(struct wbpf_l7_info *dst, const struct wbpf_l7_info *src);
 /* Copies [s, s+len) into one of the record's arrays, cut to fit and
  * NUL-terminated (`dst_size` is sizeof the array). */
 static inline void l7_info__set_str(char *dst, size_t dst_size, const char *s, size_t len)

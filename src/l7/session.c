@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Sessions: a request waits in its flow (packed: an wbpf_l7_info is ~12 KiB,
- * mostly zeros) until a response with its id, or the oldest one for
- * protocols paired by order, comes; then the pair goes out as one record.
- * Requests never answered go out as timeouts. */
+/* Sessions: a request waits in its flow until a response with its id, or
+ * the oldest one for protocols paired by order, comes; then the pair goes
+ * out as one record. Requests never answered go out as timeouts. A
+ * waiting request is kept whole in a reused block while the worker has
+ * few of them (the response merges into it in place), else packed: an
+ * wbpf_l7_info is ~12 KiB, mostly unused. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "l7/internal.h"
 
 #define MAX_PENDING_PER_FLOW 256
+/* whole requests a worker keeps at most (~12 KiB each) */
+#define L7_WHOLE_MAX 256
 
 /* The packing: the raw bytes between the strings as they are, each string
  * as [u16 len][bytes], then the attributes in use likewise (key, value),
@@ -137,31 +141,76 @@ static void unlink_pending(struct l7_worker *w, struct l7_flow *f, struct l7_pen
 		w->p_tail = q->tprev;
 }
 
+/* The request q holds, whole: in place, or unpacked into w->merged. */
+static struct wbpf_l7_info *request_of(struct l7_worker *w, struct l7_pending *q)
+{
+	if (q->whole)
+		return (struct wbpf_l7_info *)q->packed;
+	unpack(q->packed, q->size, &w->merged);
+	return &w->merged;
+}
+
+static void free_pending(struct l7_worker *w, struct l7_pending *q)
+{
+	if (!q->whole) {
+		free(q);
+		return;
+	}
+	q->next = w->spare;
+	w->spare = q;
+}
+
+/* A block holding info: a whole one while there are few, else packed. */
+static struct l7_pending *new_pending(struct l7_worker *w, const struct wbpf_l7_info *info)
+{
+	struct l7_pending *q = w->spare;
+	size_t size;
+
+	if (q) {
+		w->spare = q->next;
+	} else if (w->n_whole < L7_WHOLE_MAX &&
+		   (q = malloc(sizeof(*q) + sizeof(struct wbpf_l7_info)))) {
+		w->n_whole++;
+	}
+	if (q) {
+		l7_info__copy((struct wbpf_l7_info *)q->packed, info);
+		q->whole = true;
+		q->size = sizeof(struct wbpf_l7_info);
+		return q;
+	}
+	size = pack(info, w->pack_buf);
+	if (!(q = malloc(sizeof(*q) + size)))
+		return NULL;
+	memcpy(q->packed, w->pack_buf, size);
+	q->whole = false;
+	q->size = (uint32_t)size;
+	return q;
+}
+
 static void time_out(struct l7_worker *w, struct l7_pending *q)
 {
 	struct l7_flow *f = q->flow;
+	struct wbpf_l7_info *m;
 
 	unlink_pending(w, f, q);
-	unpack(q->packed, q->size, &w->merged);
-	w->merged.type = WBPF_L7_MSG_SESSION;
-	w->merged.response_status = L7_STATUS_TIMEOUT;
+	m = request_of(w, q);
+	m->type = WBPF_L7_MSG_SESSION;
+	m->response_status = L7_STATUS_TIMEOUT;
 	w->st.requests_timed_out++;
-	emit(w, f, &w->merged, q->time_us, 0, true);
-	free(q);
+	emit(w, f, m, q->time_us, 0, true);
+	free_pending(w, q);
 }
 
 static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
 				      const struct wbpf_l7_info *info, uint64_t time_us)
 {
-	size_t size = pack(info, w->pack_buf);
 	struct l7_pending *q, **pp;
 
 	if (f->n_pending >= MAX_PENDING_PER_FLOW)
 		time_out(w, f->pending);
-	q = malloc(sizeof(*q) + size);
+	q = new_pending(w, info);
 	if (!q)
 		return NULL;
-	memcpy(q->packed, w->pack_buf, size);
 	q->next = NULL;
 	q->flow = f;
 	q->time_us = time_us;
@@ -169,7 +218,6 @@ static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
 	q->has_id = info->has_request_id;
 	q->merge = 0;
 	q->id = info->request_id;
-	q->size = (uint32_t)size;
 	for (pp = &f->pending; *pp; pp = &(*pp)->next)
 		;
 	*pp = q;
@@ -228,17 +276,18 @@ static void add_response(struct l7_worker *w, struct l7_flow *f, const struct wb
 			 uint64_t time_us)
 {
 	struct l7_pending *q = find_request(f, info);
+	struct wbpf_l7_info *m;
 
 	if (!q) {
 		w->st.responses_orphan++;
 		return;
 	}
 	unlink_pending(w, f, q);
-	unpack(q->packed, q->size, &w->merged);
-	merge(&w->merged, info);
-	w->merged.type = WBPF_L7_MSG_SESSION;
-	emit(w, f, &w->merged, q->time_us, time_us, false);
-	free(q);
+	m = request_of(w, q);
+	merge(m, info);
+	m->type = WBPF_L7_MSG_SESSION;
+	emit(w, f, m, q->time_us, time_us, false);
+	free_pending(w, q);
 }
 
 /* The exchange a part belongs to: same flow, same request id (or none). */
@@ -251,12 +300,16 @@ static struct l7_pending *find_exchange(struct l7_flow *f, const struct wbpf_l7_
 	return NULL;
 }
 
-/* Stores the merged record again, in a larger block if it grew. */
+/* Stores the merged record again (a packed one), in a larger block if it
+ * grew. */
 static void repack(struct l7_worker *w, struct l7_flow *f, struct l7_pending *q)
 {
-	size_t size = pack(&w->merged, w->pack_buf);
 	struct l7_pending *n = q, **pp;
+	size_t size;
 
+	if (q->whole)
+		return; /* merged in place */
+	size = pack(&w->merged, w->pack_buf);
 	if (size > q->size) {
 		if (!(n = malloc(sizeof(*n) + size)))
 			return; /* the parts merged so far stay */
@@ -283,6 +336,7 @@ static void add_part(struct l7_worker *w, struct l7_flow *f, const struct wbpf_l
 	bool resp = info->type == L7_MSG_RESPONSE;
 	uint8_t end = !info->is_end ? 0 : resp ? PENDING_RESP_END : PENDING_REQ_END;
 	struct l7_pending *q = find_exchange(f, info);
+	struct wbpf_l7_info *m;
 
 	w->st.merged_parts++;
 	if (!q) {
@@ -292,16 +346,16 @@ static void add_part(struct l7_worker *w, struct l7_flow *f, const struct wbpf_l
 		}
 		return;
 	}
-	unpack(q->packed, q->size, &w->merged);
-	merge(&w->merged, info);
+	m = request_of(w, q);
+	merge(m, info);
 	q->merge |= end;
 	if (resp && !q->resp_us)
 		q->resp_us = time_us;
 	if (!(~q->merge & (PENDING_REQ_END | PENDING_RESP_END))) {
 		unlink_pending(w, f, q);
-		w->merged.type = WBPF_L7_MSG_SESSION;
-		emit(w, f, &w->merged, q->time_us, q->resp_us, false);
-		free(q);
+		m->type = WBPF_L7_MSG_SESSION;
+		emit(w, f, m, q->time_us, q->resp_us, false);
+		free_pending(w, q);
 		return;
 	}
 	repack(w, f, q);
@@ -346,4 +400,15 @@ void l7_session__expire(struct l7_worker *w)
 	while (w->p_head && w->now_us > w->p_head->time_us &&
 	       w->now_us - w->p_head->time_us >= limit)
 		time_out(w, w->p_head);
+}
+
+void l7_session__fini(struct l7_worker *w)
+{
+	struct l7_pending *q;
+
+	while ((q = w->spare)) {
+		w->spare = q->next;
+		free(q);
+	}
+	w->n_whole = 0;
 }

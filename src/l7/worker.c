@@ -66,6 +66,7 @@ void l7_worker__packet(struct l7_worker *w, const struct l7_pkt *pkt)
 void l7_worker__finish(struct l7_worker *w)
 {
 	l7_flows__fini(w);
+	l7_session__fini(w);
 	l7_parsers__fini(w);
 }
 
