@@ -12,8 +12,11 @@
 
 #define BODY_TO_CLOSE (UINT64_MAX >> 1)
 
-static const char *const methods[] = {"GET",   "POST",	  "PUT",     "DELETE", "HEAD",
-				      "PATCH", "OPTIONS", "CONNECT", "TRACE"};
+static const struct {
+	char name[8];
+	size_t len;
+} methods[] = {{"GET", 3},   {"POST", 4},    {"PUT", 3},     {"DELETE", 6}, {"HEAD", 4},
+	       {"PATCH", 5}, {"OPTIONS", 7}, {"CONNECT", 7}, {"TRACE", 5}};
 
 struct http_msg {
 	const char *p, *end; /* the message as buffered */
@@ -33,9 +36,10 @@ struct http_msg {
 static size_t method_len(const uint8_t *p, uint32_t len)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		size_t n = strlen(methods[i]);
+		size_t n = methods[i].len;
 
-		if (p[0] == methods[i][0] && len > n && p[n] == ' ' && !memcmp(p, methods[i], n))
+		if (p[0] == methods[i].name[0] && len > n && p[n] == ' ' &&
+		    !memcmp(p, methods[i].name, n))
 			return n;
 	}
 	return 0;

@@ -31,34 +31,17 @@ void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type)
 	info->resp_len = -1;
 }
 
-#define ONES 0x0101010101010101ull
-
-/* s, an array of `max` bytes (a multiple of 8), to its NUL a word at a
- * time; cut at max - 1 when it has none. */
-static inline void copy_str(char *d, const char *s, size_t max)
-{
-	for (size_t i = 0; i < max; i += 8) {
-		uint64_t v;
-
-		memcpy(&v, s + i, 8);
-		memcpy(d + i, &v, 8);
-		if ((v - ONES) & ~v & (ONES * 0x80))
-			return;
-	}
-	d[max - 1] = '\0';
-}
-
 void l7_info__copy(struct wbpf_l7_info *dst, const struct wbpf_l7_info *src)
 {
 	unsigned n = src->n_attrs < L7_ATTR_MAX ? src->n_attrs : L7_ATTR_MAX;
 
 	memcpy(dst, src, NUMBERS);
-#define COPY(f) copy_str(dst->f, src->f, sizeof(dst->f));
+#define COPY(f) l7_str_copy(dst->f, src->f, sizeof(dst->f));
 	L7_INFO_STRINGS(COPY)
 #undef COPY
 	for (unsigned i = 0; i < n; i++) {
-		copy_str(dst->attrs[i].key, src->attrs[i].key, sizeof(dst->attrs[i].key));
-		copy_str(dst->attrs[i].val, src->attrs[i].val, sizeof(dst->attrs[i].val));
+		l7_str_copy(dst->attrs[i].key, src->attrs[i].key, sizeof(dst->attrs[i].key));
+		l7_str_copy(dst->attrs[i].val, src->attrs[i].val, sizeof(dst->attrs[i].val));
 	}
 }
 

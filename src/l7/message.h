@@ -269,6 +269,23 @@ static inline void l7_copy(void *dst, const void *src, size_t n)
 	}
 }
 
+/* The string in s, an array of `max` bytes (a multiple of 8), into d, as
+ * large: to its NUL a word at a time, cut at max - 1 when it has none. */
+static inline void l7_str_copy(char *d, const char *s, size_t max)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+
+	for (size_t i = 0; i < max; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, s + i, 8);
+		memcpy(d + i, &v, 8);
+		if ((v - ones) & ~v & (ones * 0x80))
+			return;
+	}
+	d[max - 1] = '\0';
+}
+
 /* An empty record of `type`: strings "", lengths unknown. Only the
  * strings' first bytes are written (see L7_INFO_STRINGS). */
 void l7_info__init(struct wbpf_l7_info *info, enum l7_msg_type type);

@@ -124,13 +124,14 @@ static size_t json_field(const struct out *o, size_t len, const char *s, size_t 
 	return json_str(o, len, s);
 }
 
+static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+			    "25262728293031323334353637383940414243444546474849"
+			    "50515253545556575859606162636465666768697071727374"
+			    "75767778798081828384858687888990919293949596979899";
+
 /* Decimal without printf, two digits a step, straight into the output. */
-static size_t num(const struct out *o, size_t len, int64_t v)
+static size_t __attribute__((noinline)) num_any(const struct out *o, size_t len, int64_t v)
 {
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
 	static const uint64_t pow10[20] = {
 		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
 		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
@@ -155,6 +156,21 @@ static size_t num(const struct out *o, size_t len, int64_t v)
 	if (v < 0)
 		*--e = '-';
 	return d == tmp ? put(o, len, tmp, n) : len + n;
+}
+
+/* Most of a record's numbers are below 100 (codes, kinds, small
+ * lengths): those inline, the rest by num_any. */
+static inline size_t num(const struct out *o, size_t len, int64_t v)
+{
+	if ((uint64_t)v < 10 && room(o, len) >= 1) {
+		o->p[len] = (char)('0' + v);
+		return len + 1;
+	}
+	if ((uint64_t)v < 100 && room(o, len) >= 2) {
+		memcpy(o->p + len, pairs + v * 2, 2);
+		return len + 2;
+	}
+	return num_any(o, len, v);
 }
 
 static size_t knum_val(const struct out *o, size_t len, bool present, int64_t v)

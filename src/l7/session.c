@@ -243,7 +243,7 @@ static void merge(struct wbpf_l7_info *m, const struct wbpf_l7_info *r)
 		const char *src = (const char *)r + f->off;
 
 		if (!dst[0] && src[0])
-			l7_info__set_str(dst, f->size, src, strlen(src));
+			l7_str_copy(dst, src, f->size);
 	}
 	if (m->response_status == L7_STATUS_UNKNOWN)
 		m->response_status = r->response_status;
