@@ -81,6 +81,10 @@ struct wbpf_l7_record {
 	const char *proc_name;		    /* "" when the source does not know */
 	uint32_t pid;			    /* 0 when the source does not know */
 	uint8_t tap_side;		    /* enum wbpf_l7_tap_side: where it was seen */
+	/* NULL, or the worker's memory of the flows' formatted text, which
+	 * wbpf_l7_record__format_json reuses (keyed by the fields it comes
+	 * from); proc_name then points at 16 bytes. Valid in on_record. */
+	struct wbpf_l7_fmt_cache *fmt;
 };
 
 /* DeepFlow's tap_side: packets on the wire, or one process's socket. */

@@ -3,6 +3,7 @@
  * readable table, and the exit summary. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "l7/internal.h"
@@ -276,15 +277,10 @@ const char *wbpf_l7_tap_side__str(unsigned tap_side)
 						   : "";
 }
 
-size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
+/* From ,"flow_id" through ,"l7_protocol": what depends on the flow and
+ * its process alone. */
+static size_t flow_part(const struct out *o, size_t len, const struct wbpf_l7_record *r)
 {
-	const struct wbpf_l7_info *in = r->info;
-	const struct out *o = &(struct out){buf, size};
-	size_t len = 0;
-
-	PUT("{\"start_time\":", 14);
-	len = num(o, len, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
-	KNUM("end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
 	KNUM("flow_id", true, (int64_t)r->flow_id);
 	KSTR("protocol", r->l4 == 6 ? "tcp" : "udp");
 	KEY("ip_0");
@@ -296,7 +292,80 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	KSTR("process_kname", r->proc_name ? r->proc_name : "");
 	KNUM("process_id", r->pid != 0, r->pid);
 	KSTR("tap_side", wbpf_l7_tap_side__str(r->tap_side));
-	KNUM("l7_protocol", true, in->protocol);
+	KNUM("l7_protocol", true, r->info->protocol);
+	return len;
+}
+
+/* flow_part's text as last written for a flow, with everything it was
+ * written from: a line whose key is equal copies it (a flow's lines
+ * repeat it, and writing it was a third of a line's cost). A flow slot
+ * that another flow took over only costs a miss. */
+#define FMT_SLOTS 64
+#define FMT_TEXT 448
+
+struct fmt_key {
+	uint64_t flow_id;
+	uint8_t client_ip[16], server_ip[16];
+	char comm[16];
+	uint32_t pid;
+	uint16_t client_port, server_port, protocol;
+	uint8_t family, l4, tap_side;
+};
+
+struct wbpf_l7_fmt_cache {
+	struct fmt_slot {
+		struct fmt_key k;
+		uint16_t len; /* 0: empty */
+		char text[FMT_TEXT];
+	} s[FMT_SLOTS];
+};
+
+struct wbpf_l7_fmt_cache *l7_fmt_cache__new(void)
+{
+	return calloc(1, sizeof(struct wbpf_l7_fmt_cache));
+}
+
+static size_t flow_part_cached(const struct out *o, size_t len, const struct wbpf_l7_record *r)
+{
+	struct fmt_slot *sl = &r->fmt->s[r->flow_id % FMT_SLOTS];
+	struct fmt_key k;
+	size_t start = len;
+
+	memset(&k, 0, sizeof(k)); /* the padding too: keys compare as bytes */
+	k.flow_id = r->flow_id;
+	memcpy(k.client_ip, r->client_ip, 16);
+	memcpy(k.server_ip, r->server_ip, 16);
+	memcpy(k.comm, r->proc_name, 16);
+	k.pid = r->pid;
+	k.client_port = r->client_port;
+	k.server_port = r->server_port;
+	k.protocol = r->info->protocol;
+	k.family = r->family;
+	k.l4 = r->l4;
+	k.tap_side = r->tap_side;
+	if (k.comm[15]) /* a longer name than the key holds */
+		return flow_part(o, len, r);
+	if (sl->len && !memcmp(&sl->k, &k, sizeof(k)))
+		return put(o, len, sl->text, sl->len);
+	len = flow_part(o, len, r);
+	if (len <= o->size && len - start <= FMT_TEXT) { /* all of it written */
+		memcpy(sl->text, o->p + start, len - start);
+		sl->len = (uint16_t)(len - start);
+		sl->k = k;
+	}
+	return len;
+}
+
+size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
+{
+	const struct wbpf_l7_info *in = r->info;
+	const struct out *o = &(struct out){buf, size};
+	size_t len = 0;
+
+	PUT("{\"start_time\":", 14);
+	len = num(o, len, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
+	KNUM("end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
+	len = r->fmt && r->proc_name ? flow_part_cached(o, len, r) : flow_part(o, len, r);
 	KFIELD("l7_protocol_str", in, protocol_str);
 	KFIELD("version", in, version);
 	KFIELD("request_type", in, request_type);

@@ -23,6 +23,7 @@ int l7_worker__init(struct l7_worker *w, struct wbpf_l7_pipeline *p, unsigned id
 	pthread_cond_init(&w->cond, NULL);
 	if (!(w->out = calloc(p->cfg.max_records ? p->cfg.max_records : 1, sizeof(*w->out))))
 		return -ENOMEM;
+	w->fmt = l7_fmt_cache__new();
 	return l7_flows__init(w, per ? per : 1);
 }
 
@@ -77,4 +78,5 @@ void l7_worker__fini(struct l7_worker *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	free(w->out);
+	free(w->fmt);
 }
