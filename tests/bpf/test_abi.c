@@ -95,8 +95,23 @@ static void expect_trap(struct guest *g, int rc, enum wbpf_trap trap)
 		fprintf(stderr, "  trap message: %s\n", g->err.msg);
 }
 
+struct stat_sum {
+	uint64_t ring, perf;
+};
+
+static void add_stat(void *ctx, const struct wbpf_bpf_buffer_stats *st)
+{
+	struct stat_sum *sum = ctx;
+
+	if (!strcmp(st->type, "ringbuf"))
+		sum->ring += st->events;
+	else
+		sum->perf += st->events;
+}
+
 static void test_wbpf(void)
 {
+	struct stat_sum sum = { 0 };
 	struct guest g;
 
 	if (!guest_up(&g) || !put_elf(&g))
@@ -105,6 +120,10 @@ static void test_wbpf(void)
 		goto out;
 	hit_tracepoints(300);
 	CHECK_EQ(CALL1(&g, "drain", 300), 300);
+	/* Every record counted, though a ring's drain adds its count once. */
+	wbpf_bpf_host__buffer_stats(g.host, add_stat, &sum);
+	CHECK_EQ(sum.ring, 300);
+	CHECK_EQ(sum.perf, 300);
 	CHECK_EQ(CALL0(&g, "check_maps"), 0);
 	CHECK_EQ(CALL0(&g, "hostile"), 0);
 
