@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "abi/abi.h"
+#include "copy.h"
 
 int abi_define(struct wbpf_store *store, const char *module, const struct abi_func *funcs,
 	       size_t n, void *user)
@@ -192,21 +193,6 @@ static inline uint8_t *scratch(struct abi_poll *p, const struct wbpf_bpf_cb *cb)
 	return scratch_check(p, cb);
 }
 
-/* Records are mostly a few words: two overlapping moves beat a call into
- * libc's memcpy. */
-static inline void copy_out(uint8_t *dst, const uint8_t *src, uint32_t n)
-{
-	if (n >= 16 && n <= 32) {
-		memcpy(dst, src, 16);
-		memcpy(dst + n - 16, src + n - 16, 16);
-	} else if (n >= 8 && n < 16) {
-		memcpy(dst, src, 8);
-		memcpy(dst + n - 8, src + n - 8, 8);
-	} else {
-		memcpy(dst, src, n);
-	}
-}
-
 /* Copies the record to the guest's scratch buffer: wbpf drops what does
  * not fit (counted as lost), wasm_bpf truncates as its runtimes do. */
 static inline int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb,
@@ -224,7 +210,7 @@ static inline int copy_record(struct abi_poll *p, const struct wbpf_bpf_cb *cb,
 		return 0;
 	if (!(dst = scratch(p, cb)))
 		return -EFAULT;
-	copy_out(dst, data, *size);
+	copy__record(dst, data, *size);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/internal.h"
+#include "copy.h"
 
 #define PERF_MAX_PAGES 256u
 #define PERF_COMPAT_PAGES 64u
@@ -57,7 +58,7 @@ static void batch_put(struct bpf_batch *bt, uint32_t ring, const void *data, uin
 	struct wbpf_bpf_record h = { .size = size, .ring = ring };
 
 	memcpy(bt->dst + bt->used, &h, sizeof(h));
-	memcpy(bt->dst + bt->used + sizeof(h), data, size);
+	copy__record(bt->dst + bt->used + sizeof(h), data, size);
 	bt->used += record_len(size);
 }
 
@@ -276,7 +277,10 @@ static int rings_consume(struct bpf_buffer *b)
 		uint64_t next;
 
 		while ((data = ring_peek(r, &size, &next))) {
-			int err = ring_sample(r, data, size);
+			/* A batch's records go straight in: nothing has stopped
+			 * this read yet (an error returns at once). */
+			int err = b->batch ? batch_sample(b, r, data, size) :
+					     ring_sample(r, data, size);
 
 			ring_consume(r, next);
 			if (err < 0)
