@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "abi/abi.h"
+#include "bpf/records.h"
 #include "copy.h"
 
 int abi_define(struct wbpf_store *store, const char *module, const struct abi_func *funcs,
@@ -269,7 +270,7 @@ static int drain_next(void *ctx, uint64_t *slots)
 		return (int32_t)slots[0];
 	d->called = false;
 	do {
-		if (!d->have && wbpf_bpf_records__next(d->rs, &d->cb, &d->data, &d->size) <= 0)
+		if (!d->have && bpf_records_next(d->rs, &d->cb, &d->data, &d->size) <= 0)
 			return 0;
 		d->have = !same_callback(d);
 		if (d->have)

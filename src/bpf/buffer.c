@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/internal.h"
+#include "bpf/records.h"
 #include "copy.h"
 
 #define PERF_MAX_PAGES 256u
@@ -220,44 +221,6 @@ static int ring_open(struct bpf_buffer *b, struct bpf_ring *r)
 
 /* ------------------------------------------------------- ring reading */
 
-/* Past the record at r->cons; the producer may reuse the space. */
-static void ring_consume(struct bpf_ring *r, uint64_t pos)
-{
-	r->cons = pos;
-	__atomic_store_n(r->cons_pos, pos, __ATOMIC_RELEASE);
-}
-
-/* The data of ring r's next ready record (discarded ones skipped), its
- * size and the position past it; NULL when the producer has no record
- * ready. The acquired header makes the data visible. */
-static const uint8_t *ring_peek(struct bpf_ring *r, uint32_t *size, uint64_t *next)
-{
-	const uint32_t flags = BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT;
-
-	/* As libbpf: the producer's page is read once per run of records
-	 * (a load per record cost more than the rest of the peek). */
-	if (r->cons >= r->prod)
-		r->prod = __atomic_load_n(r->prod_pos, __ATOMIC_ACQUIRE);
-	while (r->cons < r->prod) {
-		const uint8_t *rec = r->data + (r->cons & r->mask);
-		uint32_t len = __atomic_load_n((const uint32_t *)rec, __ATOMIC_ACQUIRE);
-		uint64_t end = r->cons + ((BPF_RINGBUF_HDR_SZ + (len & ~flags) + 7) & ~7ull);
-
-		if (len & BPF_RINGBUF_BUSY_BIT)
-			return NULL;
-		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-			/* The ring is streamed once, mostly from memory: the
-			 * next records are fetched while this one is handled. */
-			__builtin_prefetch(r->data + ((end + 256) & r->mask));
-			*size = len & ~flags;
-			*next = end;
-			return rec + BPF_RINGBUF_HDR_SZ;
-		}
-		ring_consume(r, end);
-	}
-	return NULL;
-}
-
 /* Where each ring's consumer is: ours, unless someone else consumed. */
 static void rings_sync(struct bpf_buffer *b)
 {
@@ -276,13 +239,13 @@ static int rings_consume(struct bpf_buffer *b)
 		uint32_t size;
 		uint64_t next;
 
-		while ((data = ring_peek(r, &size, &next))) {
+		while ((data = bpf_ring_peek(r, &size, &next))) {
 			/* A batch's records go straight in: nothing has stopped
 			 * this read yet (an error returns at once). */
 			int err = b->batch ? batch_sample(b, r, data, size) :
 					     ring_sample(r, data, size);
 
-			ring_consume(r, next);
+			bpf_ring_consume(r, next);
 			if (err < 0)
 				return err;
 		}
@@ -290,40 +253,17 @@ static int rings_consume(struct bpf_buffer *b)
 	return 0;
 }
 
-/* The record handed out last: consumed now, and counted (delivered ones
- * in rs, added to the buffer's counts once the drain ends). */
-static inline void records_settle(struct wbpf_bpf_records *rs)
-{
-	if (!rs->held)
-		return;
-	ring_consume(rs->r, rs->next);
-	if (rs->dropped)
-		count_lost(rs->buf, 1);
-	else
-		rs->delivered++;
-	rs->held = rs->dropped = false;
-}
-
 int wbpf_bpf_records__next(struct wbpf_bpf_records *rs, const struct wbpf_bpf_cb **cb,
 			   const void **data, uint32_t *size)
 {
-	struct bpf_buffer *b = rs->buf;
-
-	records_settle(rs);
-	for (;;) {
-		if ((*data = ring_peek(rs->r, size, &rs->next))) {
-			*cb = &rs->r->cb;
-			rs->held = true;
-			return 1;
-		}
-		if (++rs->ring >= b->nrings)
-			return 0;
-		rs->r = b->rings[rs->ring];
-	}
+	return bpf_records_next(rs, cb, data, size);
 }
 
+/* Counted now: the record is consumed when the next is taken. */
 void wbpf_bpf_records__drop(struct wbpf_bpf_records *rs)
 {
+	if (rs->held && !rs->dropped)
+		count_lost(rs->buf, 1);
 	rs->dropped = rs->held;
 }
 
@@ -333,7 +273,7 @@ static int rings_drain(struct bpf_buffer *b)
 	struct wbpf_bpf_records rs = { .buf = b, .r = b->rings[0] };
 	int err = b->drain(b->d->ctx, &rs);
 
-	records_settle(&rs);
+	bpf_records_settle(&rs);
 	b->delivered += rs.delivered;
 	if (b->stat)
 		stat_add(&b->stat->events, rs.delivered);
