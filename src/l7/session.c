@@ -238,14 +238,12 @@ static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
  * parts of a multi-record exchange. */
 static void merge(struct wbpf_l7_info *m, const struct wbpf_l7_info *r)
 {
-	for (unsigned i = 0; i < L7_INFO_N_STRINGS; i++) {
-		const struct l7_str_field *f = &l7_info_strings[i];
-		char *dst = (char *)m + f->off;
-		const char *src = (const char *)r + f->off;
-
-		if (!dst[0] && src[0])
-			l7_str_copy(dst, src, f->size);
-	}
+	/* field by field: a loop over l7_info_strings is not unrolled */
+#define MERGE_STR(f)                                                                         \
+	if (!m->f[0] && r->f[0])                                                             \
+		l7_str_copy(m->f, r->f, sizeof(m->f));
+	L7_INFO_STRINGS(MERGE_STR)
+#undef MERGE_STR
 	if (m->response_status == L7_STATUS_UNKNOWN)
 		m->response_status = r->response_status;
 	if (!m->has_response_code) {
@@ -367,11 +365,8 @@ void l7_session__info(struct l7_worker *w, struct l7_flow *f, struct wbpf_l7_inf
 {
 	if (!info->protocol)
 		info->protocol = f->protocol;
-	if (!info->protocol_str[0]) {
-		const char *s = wbpf_l7_protocol__str(info->protocol);
-
-		l7_info__set_str(info->protocol_str, sizeof(info->protocol_str), s, strlen(s));
-	}
+	if (!info->protocol_str[0]) /* the names are short: a word of them */
+		memcpy(info->protocol_str, wbpf_l7_protocol__str(info->protocol), 8);
 	if (info->need_merge && info->type != WBPF_L7_MSG_SESSION) {
 		add_part(w, f, info, time_us);
 		return;
