@@ -194,6 +194,11 @@ static inline size_t num(const struct out *o, size_t len, int64_t v)
 		memcpy(o->p + len, pairs + v * 2, 2);
 		return len + 2;
 	}
+	if ((uint64_t)v < 1000 && room(o, len) >= 3) { /* status codes */
+		o->p[len] = (char)('0' + v / 100);
+		memcpy(o->p + len + 1, pairs + v % 100 * 2, 2);
+		return len + 3;
+	}
 	return num_any(o, len, v);
 }
 
@@ -340,6 +345,8 @@ struct fmt_key {
 };
 
 struct wbpf_l7_fmt_cache {
+	uint64_t sec;	   /* the second whose digits sec_text holds */
+	char sec_text[16]; /* 10 digits */
 	struct fmt_slot {
 		struct fmt_key k;
 		uint16_t len; /* 0: empty */
@@ -383,6 +390,27 @@ static size_t flow_part_cached(const struct out *o, size_t len, const struct wbp
 	return len;
 }
 
+/* A time in µs: its second's ten digits change once a second, so they
+ * are kept (in c, when there is one) and only the µs are written. */
+static size_t time_num(const struct out *o, size_t len, uint64_t us, struct wbpf_l7_fmt_cache *c)
+{
+	uint64_t sec = us / 1000000;
+	uint32_t frac = (uint32_t)(us % 1000000);
+	char *d = o->p + len;
+
+	if (!c || sec < 1000000000 || sec > 9999999999 || room(o, len) < 16)
+		return num(o, len, (int64_t)us);
+	if (sec != c->sec) {
+		num_any(&(struct out){c->sec_text, sizeof(c->sec_text)}, 0, (int64_t)sec);
+		c->sec = sec;
+	}
+	memcpy(d, c->sec_text, 10);
+	memcpy(d + 10, pairs + frac / 10000 * 2, 2);
+	memcpy(d + 12, pairs + frac / 100 % 100 * 2, 2);
+	memcpy(d + 14, pairs + frac % 100 * 2, 2);
+	return len + 16;
+}
+
 size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
 {
 	const struct wbpf_l7_info *in = r->info;
@@ -390,8 +418,9 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	size_t len = 0;
 
 	PUT("{\"start_time\":", 14);
-	len = num(o, len, (int64_t)(r->req_time_us ? r->req_time_us : r->resp_time_us));
-	KNUM("end_time", true, (int64_t)(r->resp_time_us ? r->resp_time_us : r->req_time_us));
+	len = time_num(o, len, r->req_time_us ? r->req_time_us : r->resp_time_us, r->fmt);
+	KEY("end_time");
+	len = time_num(o, len, r->resp_time_us ? r->resp_time_us : r->req_time_us, r->fmt);
 	len = r->fmt && r->proc_name ? flow_part_cached(o, len, r) : flow_part(o, len, r);
 	KFIELD("l7_protocol_str", in, protocol_str);
 	KFIELD("version", in, version);
