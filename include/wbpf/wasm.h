@@ -281,8 +281,9 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
  * as for wbpf_func__call_slots) and returns 1, or ends the series by
  * returning 0 or a negative value, which is returned. From the second
  * call on, s holds the previous call's results when next() runs. s is
- * the engine's frame, not `slots` (which only has to be there): next()
- * uses the pointer it is given, so that nothing is copied per call.
+ * the engine's frame, so that nothing is copied per call: next() must
+ * use the pointer it is given; `slots` must be non-NULL but is neither
+ * read nor written.
  * A trap or exit ends the series with -EFAULT or -ECANCELED and err set
  * as for wbpf_func__call (err->kind is WBPF_OK otherwise). */
 int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,
