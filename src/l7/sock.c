@@ -32,7 +32,8 @@
 #define DEFAULT_PAYLOAD 4096
 #define DEFAULT_RING (8u << 20)
 /* The kernel side wakes wbpf once this much waits (an eighth of the ring
- * at most); the rest is taken every POLL_MS. */
+ * at most), seen at a CPU's look every look_bytes it sent; the rest is
+ * taken every POLL_MS. */
 #define WAKE_MAX (64u << 10)
 #define POLL_MS 20
 #define MAX_LINKS 160 /* the tracepoints (15), and 8 uprobes for each of up to 16 libssl */
@@ -118,6 +119,7 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 		.port = o->port,
 		.wake_bytes = ring / 8 < WAKE_MAX ? ring / 8 : WAKE_MAX,
 	};
+	int cpus = libbpf_num_possible_cpus();
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
 	uint64_t cg = 0;
 	__u32 zero = 0;
@@ -126,6 +128,8 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 	if (o->cgroup && (rc = cgroup_id(o->cgroup, &cg, err, err_len)))
 		return rc;
 	c.cgroup = cg;
+	/* what the CPUs sent unseen stays under half the wakeup level */
+	c.look_bytes = c.wake_bytes / (2 * (uint32_t)(cpus > 0 ? cpus : 1)) + 1;
 	if (o->comm) {
 		c.has_comm = 1;
 		strncpy(c.comm, o->comm, sizeof(c.comm) - 1);

@@ -52,7 +52,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SOCK_CNT_N);
+	__uint(max_entries, SOCK_SLOT_N);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -65,13 +65,51 @@ enum how {
 	HOW_NONE, /* no user buffer (sendfile): bytes only */
 };
 
-/* Sockets whose role we saw being given: connect() or accept(). */
+/* Sockets whose role we saw being given (connect() or accept()): a slot
+ * per hash of the socket's address, holding that address with the role in
+ * its low bits (a struct sock is 8-aligned), so a slot is read and written
+ * in one access. A plain array: its lookup is inlined, where a hash map's
+ * is a call, a hash and a bucket walk on every traced call. Two live
+ * sockets in one slot cost the older its role (unknown, as for a socket
+ * whose connect() or accept() was not seen), never give it a wrong one. */
+#define ROLE_SLOTS 65536
+#define ROLE_MASK 3ull
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, __u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ROLE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
 } roles SEC(".maps");
+
+/* A kernel pointer's value as a number to compute with: the verifier
+ * forbids arithmetic on pointers but lets root store one in a map, and
+ * what it loads back from there is a number. */
+static __always_inline __u64 addr_of(__u64 p)
+{
+	__u32 slot = SOCK_SLOT_ADDR;
+	volatile __u64 *v = bpf_map_lookup_elem(&counters, &slot);
+
+	if (!v)
+		return 0;
+	*v = p;
+	return *v;
+}
+
+/* The slot of the socket at address a (addr_of). */
+static __always_inline __u64 *role_slot(__u64 a)
+{
+	__u32 i = (__u32)((a * 0x9e3779b97f4a7c15ull) >> 48) & (ROLE_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&roles, &i);
+}
+
+static __always_inline __u8 role_of(__u64 sk)
+{
+	__u64 a = addr_of(sk), *slot = role_slot(a), v = slot ? *slot : 0;
+
+	return (v & ~ROLE_MASK) == a ? (__u8)(v & ROLE_MASK) : SOCK_ROLE_UNKNOWN;
+}
 
 /* An SSL_read/SSL_write call in progress, in its thread's storage: every
  * traced socket call looks it up, and a hash map by thread id would take a
@@ -276,7 +314,6 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 static __always_inline void begin(struct sock_ev *ev, __u64 key, __u8 l4, __u8 egress, __u8 via)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u8 *role = bpf_map_lookup_elem(&roles, &key);
 
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->sock = key;
@@ -287,7 +324,7 @@ static __always_inline void begin(struct sock_ev *ev, __u64 key, __u8 l4, __u8 e
 	ev->kind = SOCK_EV_DATA;
 	ev->egress = egress;
 	ev->via = via;
-	ev->role = role ? *role : SOCK_ROLE_UNKNOWN;
+	ev->role = role_of(key);
 	proc_name(ev->comm);
 	sk_tuple(key, ev);
 }
@@ -311,15 +348,34 @@ static __always_inline bool port_maybe(const struct sock_cfg *c, struct sock *sk
 
 /* Waking the host for every record costs more than the record, and so
  * does waking it for every record while it is behind (each wakeup is an
- * interrupt: microseconds in a VM). It is woken once, by the record that
- * takes the waiting data past wake_bytes; it polls for the rest. */
+ * interrupt: microseconds in a VM); so does a look at the ring per record
+ * (bpf_ringbuf_query reads the positions the host and the other CPUs
+ * write). Each CPU looks once it has sent look_bytes since its last look,
+ * and wakes the host when the waiting data has passed wake_bytes since
+ * that CPU's last look: once per filling, never while the host is behind.
+ * The host takes what waits every 20 ms anyway (sock.c): a wakeup only
+ * keeps the ring from filling in between. */
 static __always_inline __u64 wake_flag(const struct sock_cfg *c, __u32 size)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u32 slot = SOCK_SLOT_PENDING;
+	__u64 *pending = bpf_map_lookup_elem(&counters, &slot), *above, avail;
 
-	if (avail < c->wake_bytes && avail + size >= c->wake_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	if (!pending || (*pending += size) < c->look_bytes)
+		return BPF_RB_NO_WAKEUP;
+	*pending = 0;
+	slot = SOCK_SLOT_ABOVE;
+	above = bpf_map_lookup_elem(&counters, &slot);
+	if (!above)
+		return BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail < c->wake_bytes) {
+		*above = 0;
+		return BPF_RB_NO_WAKEUP;
+	}
+	if (*above)
+		return BPF_RB_NO_WAKEUP;
+	*above = 1;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
@@ -330,53 +386,13 @@ static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
 }
 
 #ifndef SOCK_COPY_SCRATCH
-/* Copies the first `limit` bytes an iovec array holds into the record. */
-static __always_inline __u32 copy_iov(struct bpf_dynptr *rec, __u64 iov, __u64 iovcnt, __u32 limit)
+/* Where a record's payload is built: the reserved ring record itself. */
+typedef struct bpf_dynptr *payload_t;
+
+/* n bytes of the process's memory at src to the payload at off. */
+static __always_inline int copy_piece(payload_t rec, __u32 off, __u32 n, const void *src)
 {
-	__u32 off = 0;
-
-	for (int i = 0; i < SOCK_IOV_MAX; i++) {
-		struct iovec v;
-		__u32 n;
-
-		if (i >= iovcnt || off >= limit)
-			break;
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
-			break;
-		n = v.iov_len < limit - off ? v.iov_len : limit - off;
-		if (n && bpf_probe_read_user_dynptr(rec, sizeof(struct sock_ev) + off, n, v.iov_base))
-			break;
-		off += n;
-	}
-	return off;
-}
-
-/* Sends the header and the first `want` bytes of the call's user memory
- * (HOW_BUF: a buffer at src; HOW_IOV: n iovecs at src), read straight into
- * the reserved record: no copy through a scratch area. */
-static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
-				 __u64 n, __u32 want)
-{
-	struct bpf_dynptr rec;
-	__u32 size;
-	__u64 flags;
-
-	if (want > SOCK_DATA_MAX)
-		want = SOCK_DATA_MAX;
-	size = sizeof(*ev) + want;
-	flags = wake_flag(c, size);
-	count(SOCK_CNT_SENT);
-	if (bpf_ringbuf_reserve_dynptr(&events, size, 0, &rec)) {
-		bpf_ringbuf_discard_dynptr(&rec, 0);
-		count(SOCK_CNT_LOST);
-		return;
-	}
-	if (how == HOW_IOV)
-		ev->len = copy_iov(&rec, src, n, want);
-	else if (want && !bpf_probe_read_user_dynptr(&rec, sizeof(*ev), want, (void *)src))
-		ev->len = want;
-	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
-	bpf_ringbuf_submit_dynptr(&rec, flags);
+	return bpf_probe_read_user_dynptr(rec, sizeof(struct sock_ev) + off, n, src);
 }
 #else
 /* Kernels before 6.16 cannot read user memory into a dynptr: there the
@@ -397,30 +413,77 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-static __always_inline __u32 copy_iov(__u8 *data, __u64 iov, __u64 iovcnt, __u32 limit)
+typedef __u8 *payload_t;
+
+static __always_inline int copy_piece(payload_t data, __u32 off, __u32 n, const void *src)
+{
+	__u64 len = n;
+
+	/* the compiler must not drop the bounds the verifier needs */
+	asm volatile("" : "+r"(off), "+r"(len));
+	if (len > SOCK_DATA_MAX)
+		len = SOCK_DATA_MAX;
+	return bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), len, src);
+}
+#endif
+
+/* Copies the first `limit` bytes an iovec array holds into the payload. */
+static __always_inline __u32 copy_iov(payload_t to, __u64 iov, __u64 iovcnt, __u32 limit)
 {
 	__u32 off = 0;
 
 	for (int i = 0; i < SOCK_IOV_MAX; i++) {
 		struct iovec v;
-		__u64 n;
+		__u32 n;
 
 		if (i >= iovcnt || off >= limit)
 			break;
 		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
 			break;
 		n = v.iov_len < limit - off ? v.iov_len : limit - off;
+		/* never true (limit is at most that): it bounds off for the
+		 * verifier, which would otherwise walk every iteration apart */
 		if (n > SOCK_DATA_MAX)
 			n = SOCK_DATA_MAX;
-		/* the compiler must not drop the mask the verifier needs */
-		asm volatile("" : "+r"(off));
-		if (bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), n, v.iov_base))
+		if (n && copy_piece(to, off, n, v.iov_base))
 			break;
 		off += n;
 	}
 	return off;
 }
 
+/* The first `want` bytes of the call's user memory (HOW_BUF: a buffer at
+ * src; HOW_IOV: n iovecs at src) into the payload; how many were read. */
+static __always_inline __u32 copy_payload(payload_t to, __u8 how, __u64 src, __u64 n, __u32 want)
+{
+	if (how == HOW_IOV)
+		return copy_iov(to, src, n, want);
+	return want && !copy_piece(to, 0, want, (void *)src) ? want : 0;
+}
+
+#ifndef SOCK_COPY_SCRATCH
+/* Sends the header and the payload, read straight into the reserved
+ * record: no copy through a scratch area. */
+static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
+				 __u64 n, __u32 want)
+{
+	struct bpf_dynptr rec;
+	__u32 size;
+
+	if (want > SOCK_DATA_MAX)
+		want = SOCK_DATA_MAX;
+	size = sizeof(*ev) + want;
+	count(SOCK_CNT_SENT);
+	if (bpf_ringbuf_reserve_dynptr(&events, size, 0, &rec)) {
+		bpf_ringbuf_discard_dynptr(&rec, 0);
+		count(SOCK_CNT_LOST);
+		return;
+	}
+	ev->len = copy_payload(&rec, how, src, n, want);
+	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
+	bpf_ringbuf_submit_dynptr(&rec, wake_flag(c, size));
+}
+#else
 static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
 				 __u64 n, __u32 want)
 {
@@ -434,10 +497,7 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 	}
 	if (want > SOCK_DATA_MAX)
 		want = SOCK_DATA_MAX;
-	if (how == HOW_IOV)
-		ev->len = copy_iov(s->data, src, n, want);
-	else if (want && !bpf_probe_read_user(s->data, want, (void *)src))
-		ev->len = want;
+	ev->len = copy_payload(s->data, how, src, n, want);
 	len = ev->len;
 	/* a no-op the compiler must keep: it bounds len for the verifier */
 	asm volatile("" : "+r"(len));
@@ -531,13 +591,15 @@ static __always_inline int data_call(struct pt_regs *regs, __u8 how, __u8 egress
 static __always_inline void set_role(int fd, __u8 role)
 {
 	struct sock *sk;
+	__u64 a, *slot;
 	__u8 l4;
-	__u64 key;
 
 	if (!wanted() || !(sk = fd_sock(fd, &l4)))
 		return;
-	key = (__u64)sk;
-	bpf_map_update_elem(&roles, &key, &role, BPF_ANY);
+	a = addr_of((__u64)sk);
+	slot = role_slot(a);
+	if (slot)
+		*slot = a | role;
 }
 
 /* The host ends the socket's flows: what they buffered is parsed, their
@@ -548,14 +610,17 @@ static __always_inline void closing(int fd)
 	struct sock_ev ev;
 	struct file *f;
 	struct sock *sk;
-	__u64 key;
+	__u64 key, a, *slot;
 	__u8 l4;
 
 	if (!c || !(f = fd_file(fd)) || !(sk = file_sock(f, &l4)) || !last_ref(f))
 		return;
 	key = (__u64)sk;
 	begin(&ev, key, l4, 0, SOCK_VIA_SYSCALL);
-	bpf_map_delete_elem(&roles, &key);
+	a = addr_of(key);
+	slot = role_slot(a);
+	if (slot && (*slot & ~ROLE_MASK) == a)
+		*slot = 0;
 	if (!port_ok(c, &ev))
 		return;
 	ev.kind = SOCK_EV_CLOSE;

@@ -64,15 +64,20 @@ struct sock_cfg {
 	__u8 pad;
 	char comm[16];
 	__u32 wake_bytes; /* the host is woken once this much is waiting */
-	__u32 pad2;
+	__u32 look_bytes; /* a CPU looks at the ring once it sent this much */
 };
 
-/* Slots of the per-CPU `counters` array. */
+/* Slots of the per-CPU `counters` array: the counters the host sums, then
+ * each CPU's own state for pacing wakeups. */
 enum sock_counter {
 	SOCK_CNT_SENT = 0,    /* records the programs tried to send */
 	SOCK_CNT_LOST = 1,    /* of them, refused by a full ring */
 	SOCK_CNT_UNBOUND = 2, /* TLS calls whose socket was never seen */
 	SOCK_CNT_N = 3,
+	SOCK_SLOT_PENDING = 3, /* bytes sent since this CPU last looked */
+	SOCK_SLOT_ABOVE = 4,   /* at that look, wake_bytes were waiting */
+	SOCK_SLOT_ADDR = 5,    /* socktrace.bpf.c's addr_of() */
+	SOCK_SLOT_N = 6,
 };
 
 #endif
