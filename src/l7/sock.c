@@ -31,10 +31,13 @@
 
 #define DEFAULT_PAYLOAD 4096
 #define DEFAULT_RING (8u << 20)
-/* The kernel side wakes wbpf once this much waits (an eighth of the ring
- * at most), seen at a CPU's look every look_bytes it sent; the rest is
- * taken every POLL_MS. */
-#define WAKE_MAX (64u << 10)
+/* The kernel side wakes wbpf once a quarter of the ring waits (seen at a
+ * CPU's look, every look_bytes it sent), which leaves room for what comes
+ * while wbpf wakes; the rest is taken every POLL_MS, which bounds how long
+ * a record waits. A wakeup costs the traced call an interrupt raised (an
+ * APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising them
+ * took a tenth of the programs' time under bench/l7/sockcall.c. */
+#define WAKE_SHARE 4
 #define POLL_MS 20
 #define MAX_LINKS 160 /* the tracepoints (15), and 8 uprobes for each of up to 16 libssl */
 #define TRACEFS "/sys/kernel/tracing"
@@ -117,7 +120,7 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 		.pid = o->pid,
 		.payload = o->payload ? o->payload : DEFAULT_PAYLOAD,
 		.port = o->port,
-		.wake_bytes = ring / 8 < WAKE_MAX ? ring / 8 : WAKE_MAX,
+		.wake_bytes = ring / WAKE_SHARE,
 	};
 	int cpus = libbpf_num_possible_cpus();
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
