@@ -4,6 +4,9 @@
 #
 #   bench/l7/socket.sh [N]     (make bench-l7-sock; N requests a round, 20000)
 #   HOOKS=raw bench/l7/socket.sh   the same with --syscall-hooks raw
+#   BEFORE=path/to/older/wbpf bench/l7/socket.sh   each round also traced
+#       by that build, reported beside this one's (a change's effect in
+#       one run, with the neighbours' load falling on both)
 #
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
 # alive, 8 connections). Rounds alternate without and with
@@ -22,6 +25,7 @@ set -u
 N=${1:-20000}
 BUILD=${BUILD:-build}
 WBPF=$(realpath "${WBPF:-$BUILD/wbpf}")
+THIS=$WBPF
 SOCKCALL=$(realpath "${SOCKCALL:-$BUILD/bench/l7/sockcall}")
 ROUNDS=${ROUNDS:-5}
 SRC=$(cd "$(dirname "$0")/../../tests/l7" && pwd)
@@ -72,7 +76,7 @@ progs() {
 # then "sent seen lost wbpf-cpu-seconds CMD-seconds". With PROGS set, the
 # programs' run times go to $TMP/progs.
 traced() {
-	"$WBPF" l7 --source socket "${HOOKS_ARGS[@]}" "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
+	"$THIS" l7 --source socket "${HOOKS_ARGS[@]}" "${TRACE[@]}" --json >/dev/null 2>"$TMP/w.err" &
 	local wp=$! t0 t1 cpu c0
 	PIDS+=($wp)
 	for _ in $(seq 300); do
@@ -114,6 +118,14 @@ for r in $(seq "$ROUNDS"); do
 	# nginx + ab + wbpf, µs per request
 	paste -d' ' <(head -1 "$TMP/t") <(tail -1 "$TMP/t") |
 		awk -v n="$N" '{ printf "%.2f\n", $2 + $6 * 1e6 / n }' >>"$TMP/total"
+	if [ -n "${BEFORE:-}" ]; then
+		THIS=$(realpath "$BEFORE")
+		traced load "$N" 8 | head -1 >>"$TMP/before"
+		TRACE=()
+		traced calls | head -1 >>"$TMP/call.before"
+		TRACE=(--port "$HTTP_PORT")
+		THIS=$WBPF
+	fi
 	calls >>"$TMP/call.base"
 	TRACE=() # every process: sockcall's port is not known beforehand
 	traced calls >"$TMP/c"
@@ -136,6 +148,12 @@ printf '| %-24s | %10s | %18s | %24s |\n' "" "requests/s" "CPU µs/request" "CPU
 printf '| %-24s | %10s | %18s | %24s |\n' "" "" "(nginx + ab)" "(nginx + ab + wbpf)"
 printf '| %-24s | %10s | %18s | %24s |\n' "no tracing" "$b_rps" "$b_cpu" "$b_cpu"
 printf '| %-24s | %10s | %18s | %24s |\n' "wbpf l7 --source socket" "$t_rps" "$t_cpu" "$t_all"
+if [ -n "${BEFORE:-}" ]; then
+	printf '| %-24s | %10s | %18s | %24s |\n' "the same, BEFORE's build" "$(col 1 "$TMP/before")" \
+		"$(col 2 "$TMP/before")" ""
+	echo "rounds with BEFORE's build:              $(tr '\n' ';' <"$TMP/before")"
+	echo "sockcall traced by BEFORE's build (ns): $(tr '\n' ' ' <"$TMP/call.before")(median $(median <"$TMP/call.before"))"
+fi
 awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BEGIN {
 	printf "requests/s lost: %.1f%%; CPU added per request: %.1f%% to nginx + ab, %.1f%% with wbpf\n",
 		(b - w) * 100 / b, (tc - bc) * 100 / bc, (ta - bc) * 100 / bc }'
@@ -158,10 +176,23 @@ echo "system call hooks: ${HOOKS:-default}; load average at the end: $(cut -d' '
 stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 TRACE=()
-PROGS=1 traced calls >/dev/null
+# progs_line BUILD: that build's programs, three runs of sockcall, alternated
+progs_line() {
+	awk '{ printf "%s%s %s (%d runs)", (NR > 1 ? ", " : ""), $1, $2, $3 }' "$TMP/progs.$1"
+}
+for _ in 1 2 3; do
+	PROGS=1 traced calls >/dev/null
+	cat "$TMP/progs" >>"$TMP/progs.this"
+	[ -n "${BEFORE:-}" ] || continue
+	THIS=$(realpath "$BEFORE")
+	PROGS=1 traced calls >/dev/null
+	cat "$TMP/progs" >>"$TMP/progs.before"
+	THIS=$WBPF
+done
 TRACE=(--port "$HTTP_PORT")
 sysctl -qw kernel.bpf_stats_enabled="$stats"
-echo "BPF programs under sockcall, ns per run (bpf_stats): $(awk '{ printf "%s%s %s (%d runs)", (NR > 1 ? ", " : ""), $1, $2, $3 }' "$TMP/progs")"
+echo "BPF programs under sockcall, ns per run (bpf_stats, three runs): $(progs_line this)"
+[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before)"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)
