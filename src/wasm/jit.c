@@ -13,8 +13,8 @@
  * (all callee-saved, so C helpers keep them). The budget goes back to
  * the store before anything that may read or charge it (the interpreter,
  * refuelling) and is read again after; the entry's jit_ctx is the
- * store's. rax, rcx, rdx, r8, xmm0 and
- * xmm1 are scratch; rbp, rsi, rdi, r9-r11 and xmm2-xmm15 hold locals
+ * store's. rax, rcx, rdx, xmm0 and
+ * xmm1 are scratch; rbp, rsi, rdi, r8-r11 and xmm2-xmm15 hold locals
  * (see "local registers").
  * A function is entered with `call` (rsp 8 below 16-byte alignment) and
  * the store's `running` pointing at it, and keeps rsp aligned for the
@@ -361,7 +361,7 @@ static void branch_if(struct jit *j, enum x86_cc cc, const wasm_cell *target, ui
  * written back before `ret`. All of these registers are free to clobber for callees (the caller
  * spills), so a function's register use costs only where it calls.
  */
-static const int8_t gpr_pool[] = { RBP, RSI, RDI, R9, R10, R11 };
+static const int8_t gpr_pool[] = { RBP, RSI, RDI, R8, R9, R10, R11 };
 #define XMM_FIRST 2
 #define NXMM 13
 #define SHADOW_XMM 15
@@ -789,6 +789,38 @@ static enum kind slot_kind(const struct jit *j, uint32_t defined, uint64_t slot)
 	if (lo >= body->nruns || body->runs[lo].slot > slot)
 		return K_NONE;
 	return kind_of_type(body->runs[lo].type); /* v128 is K_NONE either way */
+}
+
+/* The declared locals that live in their slots start as zero: the
+ * callee clears them, not its callers, so those it keeps in registers
+ * cost nothing (the interpreter's and the embedder's calls into compiled
+ * code clear them all before, as for an interpreted callee). A run of
+ * slots is cleared 16 bytes a store; a long one by `rep stosq`, before
+ * the registers are loaded (it takes rdi). */
+static void zero_locals(struct jit *j)
+{
+	uint64_t first = j->code->nparams, end = first + j->code->nlocals, n = 0;
+	bool xmm0_zero = false;
+
+	if (j->code->nlocals > 64) {
+		x_lea(B, RDI, S(first));
+		x_mov_imm(B, RCX, j->code->nlocals);
+		x_alu_rr(B, false, ALU_XOR, RAX, RAX);
+		x_byte(B, 0xf3), x_byte(B, 0x48), x_byte(B, 0xab); /* rep stosq */
+		return;
+	}
+	for (uint64_t s = first; s < end; s += n ? n : 1) {
+		for (n = 0; s + n < end && !mapped(j, s + n); n++)
+			;
+		if (n >= 2 && !xmm0_zero) {
+			x_rr(B, 0, false, OPC("\x0f\x57"), 0, 0); /* xorps xmm0, xmm0 */
+			xmm0_zero = true;
+		}
+		for (uint64_t k = 0; k + 2 <= n; k += 2)
+			x_rm(B, 0, false, OPC("\x0f\x11"), 0, S(s + k)); /* movups */
+		if (n & 1)
+			x_store_imm64(B, S(s + n - 1), 0);
+	}
 }
 
 /* On entry: parameters from their slots, declared locals zero. */
@@ -1640,19 +1672,6 @@ static void load_func(struct jit *j, int reg, uint32_t idx)
 	x_load64(B, reg, M(reg, (int32_t)(idx * sizeof(void *))));
 }
 
-static void zero_slots(struct jit *j, uint64_t first, uint32_t n)
-{
-	if (n <= 8) {
-		for (uint32_t i = 0; i < n; i++)
-			x_store_imm64(B, S(first + i), 0);
-		return;
-	}
-	x_lea(B, RDI, S(first));
-	x_mov_imm(B, RCX, n);
-	x_alu_rr(B, false, ALU_XOR, RAX, RAX);
-	x_byte(B, 0xf3), x_byte(B, 0x48), x_byte(B, 0xab); /* rep stosq */
-}
-
 _Static_assert(sizeof(struct wasm_frame) == 24, "push_frame indexes frames by 3 * 8");
 
 /* A function's native frame: a scratch word at [rsp], the running
@@ -1676,8 +1695,8 @@ static void call_checks(struct jit *j)
 }
 
 /* frames[depth++] = { NULL, fp, self }; running = the callee, in reg
- * (not rax or rdx). */
-static void push_frame(struct jit *j, int callee)
+ * (not rax or rdx), which may be self already. */
+static void push_frame(struct jit *j, int callee, bool is_self)
 {
 	/* eax: the depth call_checks read (a refuel reads it again) */
 	x_lea(B, RDX, M(RAX, 1));
@@ -1687,8 +1706,9 @@ static void push_frame(struct jit *j, int callee)
 	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
 	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
-	x_load64(B, RAX, M(RSP, SELF_AT));
-	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), RAX);
+	if (!is_self)
+		x_load64(B, RAX, M(RSP, SELF_AT));
+	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), is_self ? callee : RAX);
 	x_store64(B, store_field(offsetof(struct wbpf_store, running)), callee);
 }
 
@@ -1718,8 +1738,7 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 		x_load64(B, RCX, M(RSP, SELF_AT));
 	else
 		load_func(j, RCX, func);
-	push_frame(j, RCX);
-	zero_slots(j, base + callee->nparams, callee->nlocals);
+	push_frame(j, RCX, func == j->self);
 	x_lea(B, R12, S(base));
 	size_t at = x_call_rel(B);
 
@@ -1806,19 +1825,8 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	x_store64(B, M(RSP, 0), RCX);
 	call_checks(j);
 	x_load64(B, RSI, M(RSP, 0));
-	push_frame(j, RSI);
+	push_frame(j, RSI, false);
 	x_load64(B, RDX, M(RSI, offsetof(struct wbpf_func, code)));
-	/* the callee's declared locals = 0 */
-	x_load32(B, RCX, M(RDX, offsetof(struct wasm_compiled, nlocals)));
-	x_lea(B, RDI, S(base + nparams));
-	x_test_rr(B, false, RCX, RCX);
-	size_t none = x_jcc(B, CC_E), loop = B->len;
-
-	x_store_imm64(B, M(RDI, 0), 0);
-	x_alu_ri(B, true, ALU_ADD, RDI, 8);
-	x_rr(B, 0, false, OPC("\xff"), 1, RCX); /* dec ecx */
-	x_link(B, x_jcc(B, CC_NE), loop);
-	x_link(B, none, B->len);
 	x_lea(B, R12, S(base));
 	x_rm(B, 0, false, OPC("\xff"), 2, M(RDX, offsetof(struct wasm_compiled, native))); /* call */
 	pop_frame(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
@@ -2018,24 +2026,32 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		bool ai = d->form == J_STORE_AI, fl = base == OP_f32_store || base == OP_f64_store;
 		struct memop m = memop_of(base);
 		uint64_t vs = OPND(ai ? 3 : 2);
-		int v = d->fa ? NO_REG : sreg(j, vs);
+		int v = d->fa ? NO_REG : sreg(j, vs), tmp;
 		struct xmem at;
 
 		/* The value (which an _fa form has in rax, or xmm0 for a
-		 * float, where address() leaves it) goes in r8. */
+		 * float, where address() leaves it) goes in a scratch register
+		 * address() leaves alone: rdx, or, as an explicit check takes
+		 * rcx and rdx too, the frame's scratch word until the check
+		 * is done. */
 		if (d->fa && fl)
 			v = XREG;
+		else if (d->fa && d->checked)
+			x_store64(B, M(RSP, 0), RAX);
 		else if (d->fa)
-			x_mov_rr(B, true, R8, RAX);
+			x_mov_rr(B, true, RDX, RAX);
 		at = address(j, OPND(1), ai, OPND(2), OPND(ai ? 4 : 3), m.size, d->checked, NO_REG);
 		if (fl && is_xmm(v)) { /* in xmm0 or a local's xmm register */
 			sse_mem(j, base == OP_f64_store, true, v - XREG, at);
 			return;
 		}
-		if (d->fa)
-			v = R8;
+		tmp = at.index == RCX ? RDX : RCX;
+		if (d->fa && d->checked)
+			x_load64(B, v = tmp, M(RSP, 0));
+		else if (d->fa)
+			v = RDX;
 		else if (!is_gpr(v) || fl || (m.size == 1 && v >= RSP && v < R8))
-			get64(j, v = R8, vs);
+			get64(j, v = tmp, vs);
 		store_value(j, m, at, v);
 		return;
 	}
@@ -2133,6 +2149,7 @@ static bool compile_function(struct jit *j, uint32_t defined)
 	 * [rsp + SELF_AT] for the calls; [rsp] is the calls' scratch word. */
 	x_rm(B, 0, false, OPC("\xff"), 6, store_field(offsetof(struct wbpf_store, running)));
 	x_alu_ri(B, true, ALU_SUB, RSP, FRAME_BYTES - 8);
+	zero_locals(j);
 	enter_registers(j);
 	forget_shadow(j);
 	for (size_t i = 0; i < code->ncells;) {
