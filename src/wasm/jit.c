@@ -823,7 +823,8 @@ static void zero_locals(struct jit *j)
 	}
 }
 
-/* On entry: parameters from their slots, declared locals zero. */
+/* On entry: parameters from their slots, declared locals zero
+ * (operand-stack slots are written before they are read). */
 static void enter_registers(struct jit *j)
 {
 	for (uint32_t i = 0; i < j->nregs; i++) {
@@ -831,6 +832,8 @@ static void enter_registers(struct jit *j)
 
 		if (m->slot < j->code->nparams)
 			reload_one(j, m);
+		else if (m->slot >= (uint64_t)j->code->nparams + j->code->nlocals)
+			continue;
 		else if (is_gpr(m->reg))
 			x_alu_rr(B, false, ALU_XOR, m->reg, m->reg);
 		else
