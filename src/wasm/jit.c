@@ -1697,8 +1697,11 @@ static void call_checks(struct jit *j)
 	charge(j, 1);
 }
 
-/* frames[depth++] = { NULL, fp, self }; running = the callee, in reg
- * (not rax or rdx), which may be self already. */
+/* frames[depth++].fn = self; running = the callee, in reg (not rax or
+ * rdx), which may be self already. Only the record's function is
+ * written: a compiled call's record is read for backtraces alone, as
+ * the interpreter returns through its own records only (those above the
+ * depth it was entered at). */
 static void push_frame(struct jit *j, int callee, bool is_self)
 {
 	/* eax: the depth call_checks read (a refuel reads it again) */
@@ -1707,8 +1710,6 @@ static void push_frame(struct jit *j, int callee, bool is_self)
 	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
 	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
 	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
-	x_store_imm64(B, M(RDX, offsetof(struct wasm_frame, ret_ip)), 0);
-	x_store64(B, M(RDX, offsetof(struct wasm_frame, fp)), R12);
 	if (!is_self)
 		x_load64(B, RAX, M(RSP, SELF_AT));
 	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), is_self ? callee : RAX);
