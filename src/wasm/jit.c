@@ -1467,6 +1467,18 @@ static bool dest_op(int op, bool fl)
 		    one_of(op, iops, sizeof(iops) / sizeof(iops[0]));
 }
 
+/* r = ra + b in one `lea` when a and b are both in registers, or b is
+ * an immediate (a 32-bit one wraps as an i32.add does); false else. */
+static bool add_by_lea(struct jit *j, bool w, int r, int ra, struct opnd b)
+{
+	int rb = b.reg ? RCX : b.imm ? NO_REG : sreg(j, b.v);
+
+	if (!is_gpr(ra) || ra == r || (b.imm ? !fits32(b.v, w) : !is_gpr(rb)))
+		return false;
+	x_rm(B, 0, w, OPC("\x8d"), r, b.imm ? M(ra, (int32_t)b.v) : MI(ra, rb, 0, 0));
+	return true;
+}
+
 /* d = a OP b computed in d's register (mov r, a; op r, b) rather than in
  * rax or xmm0 and then moved there; false where that does not apply. */
 static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const struct xmem *mem,
@@ -1485,6 +1497,11 @@ static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const 
 		else
 			get_x(j, w, r - XREG, a);
 		return float_binop(j, op, r - XREG, b);
+	}
+	if (!mem && (op == OP_i32_add || op == OP_i64_add) &&
+	    add_by_lea(j, w, r, fa ? RAX : sreg(j, a), b)) {
+		want_result_in(j, r);
+		return true;
 	}
 	if (mem)
 		x_rm(B, 0, w, OPC("\x8b"), r, *mem);
@@ -1567,6 +1584,10 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 			x_rr(B, 0x66, w, OPC("\x0f\x7e"), 1, RCX);
 	} else if (mem) {
 		x_rm(B, 0, w, OPC("\x8b"), RAX, *mem);
+	} else if (!fa && (op == OP_i32_add || op == OP_i64_add) &&
+		   add_by_lea(j, w, RAX, sreg(j, a), b)) {
+		put(j, tr, d, false);
+		return;
 	} else {
 		a_in_rax(j, fa, a, ta);
 	}
