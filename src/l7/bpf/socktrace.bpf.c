@@ -721,7 +721,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 
-	if (id > NR_SENDMMSG || compat())
+	/* a failed call (a read of a drained non-blocking socket, ...) leaves
+	 * at the first test: no accept or data call that failed is traced */
+	if (ret < 0 || id > NR_SENDMMSG || compat())
 		return 0;
 	return on_exit(regs, id, ret);
 }
@@ -754,7 +756,7 @@ int sys_exit_tp(struct syscall_exit_rec *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (compat())
+	if (ctx->ret < 0 || compat()) /* as sys_exit's first test */
 		return 0;
 	return on_exit((struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
 }
