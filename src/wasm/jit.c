@@ -1514,6 +1514,32 @@ static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const 
 	return true;
 }
 
+/* d = a OP b for float arithmetic whose result put() would keep in the
+ * shadow: computed in xmm15 itself rather than in xmm0 and copied (not
+ * where b is read from the shadow, which a's load would overwrite). */
+static bool into_shadow(struct jit *j, int op, bool fa, uint64_t a, const struct xmem *mem,
+			struct opnd b, uint64_t d)
+{
+	bool w = op == OP_f64_add || op == OP_f64_sub || op == OP_f64_mul || op == OP_f64_div;
+
+	if (!dest_op(op, true) || mapped(j, d) || d < (uint64_t)j->code->nparams + j->code->nlocals ||
+	    j->next_takes_result || (!b.imm && !b.reg && b.v == j->shadow.slot))
+		return false;
+	if (j->shadow.slot != d) /* as put() does */
+		flush_shadow(j);
+	if (mem)
+		sse_mem(j, w, false, SHADOW_XMM, *mem);
+	else if (fa)
+		x_movaps(B, SHADOW_XMM, 0);
+	else
+		get_x(j, w, SHADOW_XMM, a);
+	forget_shadow(j);
+	float_binop(j, op, SHADOW_XMM, b);
+	j->shadow = (struct jreg){ d, XREG + SHADOW_XMM, w ? K_F64 : K_F32 };
+	j->shadow_dirty = true;
+	return true;
+}
+
 static bool commutes(int op)
 {
 	static const uint16_t ops[] = { OP_i32_add, OP_i32_and, OP_i32_or, OP_i32_xor,
@@ -1569,6 +1595,8 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 	    in_place(j, op, w, (struct opnd){ .v = a }, d))
 		return;
 	if (!trapping && into_dest(j, op, ta, fa, a, mem, b, d))
+		return;
+	if (is_float(ta) && !trapping && into_shadow(j, op, fa, a, mem, b, d))
 		return;
 	if (is_float(ta)) {
 		if (mem)
