@@ -299,7 +299,8 @@ static void dns(struct feed *f, struct conn *c)
 
 	q[o++] = (char)(id >> 8);
 	q[o++] = (char)id;
-	memcpy(q + o, "\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x04test\x00\x00\x01\x00\x01",
+	/* the question and two bytes of padding (26: the literal's NUL too) */
+	memcpy(q + o, "\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x04test\x00\x00\x01\x00\x01\x00",
 	       26);
 	o += 26;
 	uint8_t *p = keep(f, q, o);
