@@ -36,7 +36,11 @@ void l7_info__copy(struct wbpf_l7_info *dst, const struct wbpf_l7_info *src)
 	unsigned n = src->n_attrs < L7_ATTR_MAX ? src->n_attrs : L7_ATTR_MAX;
 
 	memcpy(dst, src, NUMBERS);
-#define COPY(f) l7_str_copy(dst->f, src->f, sizeof(dst->f));
+#define COPY(f)                                                                              \
+	if (src->f[0])                                                                       \
+		l7_str_copy(dst->f, src->f, sizeof(dst->f));                                \
+	else                                                                                 \
+		dst->f[0] = '\0'; /* most are empty */
 	L7_INFO_STRINGS(COPY)
 #undef COPY
 	for (unsigned i = 0; i < n; i++) {
