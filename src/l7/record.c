@@ -202,7 +202,9 @@ static inline size_t num(const struct out *o, size_t len, int64_t v)
 	return num_any(o, len, v);
 }
 
-static size_t knum_val(const struct out *o, size_t len, bool present, int64_t v)
+/* inline: the call cost more than writing most of the numbers */
+static inline __attribute__((always_inline)) size_t knum_val(const struct out *o, size_t len,
+							      bool present, int64_t v)
 {
 	return present ? num(o, len, v) : put(o, len, "null", 4);
 }
