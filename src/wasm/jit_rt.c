@@ -136,8 +136,8 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
  * A series (wbpf_func__call_each) enters compiled code once: the
  * trampoline calls the series loop, which steps between two calls (as
  * host code: next() writing the arguments over the last call's results in
- * the frame, the locals zeroed, the call's unit of fuel as wasm_jit_run
- * charges it) and calls the function, until next() ends the series or the
+ * the frame, the call's unit of fuel as wasm_jit_run charges it) and calls
+ * the function (whose entry zeroes its locals), until next() ends the series or the
  * charge traps. The loop keeps the trampoline's registers (C preserves
  * them) and the budget in r14, so each call costs next() and the
  * function's own call; only a refuel goes through C.
@@ -149,8 +149,6 @@ struct jit_series {
 	int (*next)(void *ctx, uint64_t *slots);
 	void *next_ctx;
 	slot_t *fp;
-	slot_t *locals; /* fp + the parameters */
-	uint64_t nlocals;
 	int64_t *budget; /* the store's: next() may enter the store again */
 	bool *in_code;	 /* the store's jit_in_code */
 	bool *in_guest;	 /* host_entry's landing's: paused around next() */
@@ -165,12 +163,10 @@ SERIES_AT(entry, 48);
 SERIES_AT(next, 56);
 SERIES_AT(next_ctx, 64);
 SERIES_AT(fp, 72);
-SERIES_AT(locals, 80);
-SERIES_AT(nlocals, 88);
-SERIES_AT(budget, 96);
-SERIES_AT(in_code, 104);
-SERIES_AT(in_guest, 112);
-SERIES_AT(rc, 120);
+SERIES_AT(budget, 80);
+SERIES_AT(in_code, 88);
+SERIES_AT(in_guest, 96);
+SERIES_AT(rc, 104);
 
 /* The series (the trampoline's ctx, above the return address) is kept at
  * (%rsp). */
@@ -182,34 +178,26 @@ __asm__(".text\n"
 	"	push 8(%rsp)\n"
 	/* Host code from here: the store sees the running budget. */
 	"1:	mov (%rsp), %rcx\n"
-	"	mov 96(%rcx), %rax\n"
+	"	mov 80(%rcx), %rax\n"
 	"	mov %r14, (%rax)\n"
-	"	mov 104(%rcx), %rax\n"
+	"	mov 88(%rcx), %rax\n"
 	"	movb $0, (%rax)\n"
-	"	mov 112(%rcx), %rax\n"
+	"	mov 96(%rcx), %rax\n"
 	"	movb $0, (%rax)\n"
 	"	mov 64(%rcx), %rdi\n"
 	"	mov 72(%rcx), %rsi\n"
 	"	call *56(%rcx)\n"
 	"	mov (%rsp), %rdi\n"
-	"	mov 112(%rdi), %rcx\n"
-	"	movb $1, (%rcx)\n"
 	"	mov 96(%rdi), %rcx\n"
+	"	movb $1, (%rcx)\n"
+	"	mov 80(%rdi), %rcx\n"
 	"	mov (%rcx), %r14\n"
-	"	mov %eax, 120(%rdi)\n"
+	"	mov %eax, 104(%rdi)\n"
 	"	test %eax, %eax\n"
 	"	jle 4f\n"
-	/* The locals, zeroed from the last down. */
-	"	mov 88(%rdi), %rcx\n"
-	"	mov 80(%rdi), %rdx\n"
-	"	test %rcx, %rcx\n"
-	"	jz 3f\n"
-	"2:	movq $0, -8(%rdx,%rcx,8)\n"
-	"	dec %rcx\n"
-	"	jnz 2b\n"
-	"3:	sub $1, %r14\n"
+	"	sub $1, %r14\n"
 	"	js 5f\n"
-	"6:	mov 104(%rdi), %rcx\n"
+	"6:	mov 88(%rdi), %rcx\n"
 	"	movb $1, (%rcx)\n"
 	"	call *48(%rdi)\n"
 	"	jmp 1b\n"
@@ -220,7 +208,7 @@ __asm__(".text\n"
 	"	mov 8(%rdi), %r14\n"
 	"	test %eax, %eax\n"
 	"	jz 6b\n"
-	"4:	mov 104(%rdi), %rcx\n"
+	"4:	mov 88(%rdi), %rcx\n"
 	"	movb $1, (%rcx)\n"
 	"	add $8, %rsp\n"
 	"	ret\n"
@@ -242,7 +230,7 @@ int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 	struct jit_series s = {
 		.ctx = { .st = st, .err = err }, .refuel = series_refuel,
 		.entry = wasm_jit_native(fn->code), .next = each->next, .next_ctx = each->ctx,
-		.fp = fp, .locals = fp + each->nparams, .nlocals = fn->code->nlocals,
+		.fp = fp,
 		.budget = &st->budget, .in_code = &st->jit_in_code,
 		.in_guest = &wasm_guard_current()->in_guest,
 	};
