@@ -282,12 +282,11 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
  * returning 0 or a negative value, which is returned. From the second
  * call on, s holds the previous call's results when next() runs. s is
  * the engine's frame, so that nothing is copied per call: next() must
- * use the pointer it is given; `slots` must be non-NULL but is neither
- * read nor written.
+ * use the pointer it is given, and only while it runs.
  * A trap or exit ends the series with -EFAULT or -ECANCELED and err set
  * as for wbpf_func__call (err->kind is WBPF_OK otherwise). */
-int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,
-			 int (*next)(void *ctx, uint64_t *slots), void *ctx, struct wbpf_error *err);
+int wbpf_func__call_each(struct wbpf_func *fn, int (*next)(void *ctx, uint64_t *slots),
+			 void *ctx, struct wbpf_error *err);
 
 /* ---------------------------------------------------- memory / globals */
 

@@ -291,14 +291,13 @@ static int drain_next(void *ctx, uint64_t *slots)
 static int drain(void *ctx, struct wbpf_bpf_records *rs)
 {
 	struct abi_drain d = { .p = ctx, .rs = rs };
-	uint64_t slots[3];
 	int rc = 0;
 
 	while (!rc && (d.have || wbpf_bpf_records__next(rs, &d.cb, &d.data, &d.size) > 0)) {
 		d.have = true;
 		if (!(d.fn = poll_func(d.p, d.cb->sample, ABI_SIG_RING)))
 			return -ECANCELED;
-		rc = wbpf_func__call_each(d.fn, slots, drain_next, &d, &d.p->err);
+		rc = wbpf_func__call_each(d.fn, drain_next, &d, &d.p->err);
 		if (d.p->err.kind != WBPF_OK) {
 			d.p->failed = true;
 			return -ECANCELED;

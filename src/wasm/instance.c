@@ -603,11 +603,11 @@ static bool has_refs(const uint8_t *types, uint32_t n)
 
 /* The checks of a raw call: the slots fn takes and returns, and its
  * frame in *fp. */
-static int raw_frame(struct wbpf_func *fn, const uint64_t *slots, uint32_t *nparams,
-		     uint32_t *nres, slot_t **fp, struct wbpf_error *err)
+static int raw_frame(struct wbpf_func *fn, uint32_t *nparams, uint32_t *nres, slot_t **fp,
+		     struct wbpf_error *err)
 {
-	if (!fn || !slots)
-		return wasm_fail(err, WBPF_ERR_ARG, "no function or slots given");
+	if (!fn)
+		return wasm_fail(err, WBPF_ERR_ARG, "no function given");
 	const struct wasm_functype *ft = fn->type;
 	const struct wasm_compiled *code = fn->code;
 
@@ -624,7 +624,8 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
 {
 	uint32_t nparams, nres;
 	slot_t *fp;
-	int rc = raw_frame(fn, slots, &nparams, &nres, &fp, err);
+	int rc = slots ? raw_frame(fn, &nparams, &nres, &fp, err) :
+			 wasm_fail(err, WBPF_ERR_ARG, "no slots given");
 
 	if (rc)
 		return rc;
@@ -637,13 +638,13 @@ int wbpf_func__call_slots(struct wbpf_func *fn, uint64_t *slots, struct wbpf_err
 	return rc;
 }
 
-int wbpf_func__call_each(struct wbpf_func *fn, uint64_t *slots,
-			 int (*next)(void *ctx, uint64_t *slots), void *ctx, struct wbpf_error *err)
+int wbpf_func__call_each(struct wbpf_func *fn, int (*next)(void *ctx, uint64_t *slots),
+			 void *ctx, struct wbpf_error *err)
 {
 	struct wasm_each each = { .next = next, .ctx = ctx };
 	uint32_t nres;
 	slot_t *fp;
-	int rc = raw_frame(fn, slots, &each.nparams, &nres, &fp, err);
+	int rc = raw_frame(fn, &each.nparams, &nres, &fp, err);
 
 	if (rc)
 		return rc;

@@ -626,59 +626,59 @@ static int series_next(void *ctx, uint64_t *slots)
 	return 1;
 }
 
+static int call_each(struct fixture *fx, const char *name, struct series *s,
+		     struct wbpf_error *err)
+{
+	return wbpf_func__call_each(wbpf_instance__func(fx->inst, name), series_next, s, err);
+}
+
 static void test_call_each(void)
 {
 	struct wbpf_error err = { 0 };
 	struct series s = { 0 };
 	struct fixture fx;
-	uint64_t slots[2];
 
 	if (!fixture_open(&fx, "api", NULL))
 		return;
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
-				      &err), 0);
+	CHECK_EQ(call_each(&fx, "add", &s, &err), 0);
 	CHECK_EQ(err.kind, WBPF_OK);
 	CHECK_EQ(s.sum, 66);
 	s = (struct series){ .stop = -7 };
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
-				      &err), -7);
+	CHECK_EQ(call_each(&fx, "add", &s, &err), -7);
 	CHECK_EQ(err.kind, WBPF_OK);
 	/* A trap in the first call ends the series with it. */
 	s = (struct series){ .arg = 0xfffffff0u };
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "load"), slots, series_next, &s,
-				      &err), -EFAULT);
+	CHECK_EQ(call_each(&fx, "load", &s, &err), -EFAULT);
 	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_MEM_OOB);
 	CHECK_EQ(s.calls, 1);
-	CHECK(wbpf_func__call_each(wbpf_instance__func(fx.inst, "id_ref"), slots, series_next, &s,
-				   &err) < 0);
+	CHECK(call_each(&fx, "id_ref", &s, &err) < 0);
 	CHECK_EQ(err.kind, WBPF_ERR_ARG);
+	CHECK(wbpf_func__call_each(NULL, series_next, &s, &err) < 0 && err.kind == WBPF_ERR_ARG);
+	CHECK(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), NULL, &s, &err) < 0 &&
+	      err.kind == WBPF_ERR_ARG);
 	/* The same on every engine, where a compiled function's series
 	 * enters compiled code once: each call's locals zeroed, one unit of
 	 * fuel a call, fuel running out mid-series and a trap in a later
 	 * call ending it. */
 	s = (struct series){ 0 };
 	wbpf_store__set_fuel(fx.store, 1000);
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "fresh"), slots, series_next, &s,
-				      &err), 0);
+	CHECK_EQ(call_each(&fx, "fresh", &s, &err), 0);
 	CHECK_EQ(s.sum, 66);
 	CHECK_EQ(wbpf_store__fuel(fx.store), 1000 - 3 * 2); /* fresh and nop, each time */
 	s = (struct series){ .arg = 100 };
 	/* 100 / 10, 100 / 20, 100 / 30 */
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "div"), slots, series_next, &s,
-				      &err), 0);
+	CHECK_EQ(call_each(&fx, "div", &s, &err), 0);
 	CHECK_EQ(s.sum, 10 + 5 + 3);
 	wbpf_store__set_fuel(fx.store, 2);
 	s = (struct series){ 0 };
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "add"), slots, series_next, &s,
-				      &err), -EFAULT);
+	CHECK_EQ(call_each(&fx, "add", &s, &err), -EFAULT);
 	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_FUEL);
 	CHECK_EQ(s.calls, 3);
 	CHECK_EQ(s.sum, 11 + 22);
 	wbpf_store__disable_fuel(fx.store);
 	/* A trap in the second call ends the series with it; the store goes on. */
 	s = (struct series){ .arg = 100, .zero_at = 2 };
-	CHECK_EQ(wbpf_func__call_each(wbpf_instance__func(fx.inst, "div"), slots, series_next, &s,
-				      &err), -EFAULT);
+	CHECK_EQ(call_each(&fx, "div", &s, &err), -EFAULT);
 	CHECK(err.kind == WBPF_ERR_TRAP && err.trap == WBPF_TRAP_DIV_ZERO);
 	CHECK_HAS(err.msg, "div");
 	CHECK_EQ(s.calls, 2);
