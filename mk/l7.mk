@@ -44,6 +44,7 @@ $(FUZZ_L7_SEEDS)/.stamp: $(L7_GEN)
 	@printf 'HGET /a?b=c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' >$(FUZZ_L7_SEEDS)/http-req
 	@printf 'HHTTP/1.1 200 OK\r\nContent-Length: 2\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\nok' >$(FUZZ_L7_SEEDS)/http-resp
 	@printf 'D\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x03www\x04test\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01' >$(FUZZ_L7_SEEDS)/dns-resp
+	@printf 'H' >$(FUZZ_L7_SEEDS)/http-empty # a parser handed no payload
 	@printf 'NPUB wbpf.a reply.b 5\r\nhello\r\nHPUB x 12 14\r\nNATS/1.0\r\n\r\nhi\r\nMSG s 1 2\r\nok\r\nPING\r\n' >$(FUZZ_L7_SEEDS)/nats
 	@touch $@
 

@@ -41,7 +41,7 @@ static size_t method_len(const uint8_t *p, uint32_t len)
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		size_t n = methods[i].len;
 
-		if (p[0] == methods[i].name[0] && len > n && p[n] == ' ' &&
+		if (len > n && p[0] == methods[i].name[0] && p[n] == ' ' &&
 		    !memcmp(p, methods[i].name, n))
 			return n;
 	}
