@@ -70,12 +70,16 @@ stop_scratch() {
 	rm -rf "$TMP"
 }
 
-# free_port: a port of 127.0.0.1 with no TCP or UDP listener, from a range
-# picked at random so that stages running side by side do not meet.
+# free_port: a port of 127.0.0.1 that no TCP or UDP socket uses, picked at
+# random so that stages running side by side do not meet. It is taken from
+# below the kernel's ephemeral range: a port from inside it can be handed to
+# some client's connection between this check and the server's bind.
 free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		ss -Htuln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	local p low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 11024 ] || low=32768
+	for p in $(shuf -i 10000-$((low - 1)) -n 100); do
+		ss -Htuan "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 	echo "free_port: no free port found" >&2
 	return 1
