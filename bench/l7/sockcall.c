@@ -5,11 +5,14 @@
  * prints the CPU time (user + system, getrusage) per call in ns. Run by
  * bench/l7/socket.sh without and with the socket source attached. With
  * `getppid` for SIZE it times N getppid() calls instead: what a system
- * call the source does not trace pays for its hooks.
+ * call the source does not trace pays for its hooks; with `close`, N
+ * opens and closes of a file (a web server closes the file it served
+ * once a request), per pair.
  *
  *   sockcall N SIZE
- *   sockcall N getppid */
+ *   sockcall N getppid|close */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -48,12 +51,22 @@ static double cpu_ns(void)
 }
 
 /* The raw system call: glibc answers getppid() itself on some systems. */
-static int untraced_calls(long n)
+static int untraced_calls(long n, int close_file)
 {
 	double t0 = cpu_ns();
 
-	for (long i = 0; i < n; i++)
-		syscall(SYS_getppid);
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		if (!close_file) {
+			syscall(SYS_getppid);
+			continue;
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return perror("sockcall: /dev/null"), 1;
+		close(fd);
+	}
 	printf("%.0f\n", (cpu_ns() - t0) / (double)n);
 	return 0;
 }
@@ -65,11 +78,11 @@ int main(int argc, char **argv)
 	int fd[2];
 	double t0;
 
-	if (n > 0 && argc > 2 && !strcmp(argv[2], "getppid"))
-		return untraced_calls(n);
+	if (n > 0 && argc > 2 && (!strcmp(argv[2], "getppid") || !strcmp(argv[2], "close")))
+		return untraced_calls(n, !strcmp(argv[2], "close"));
 	buf = malloc(size > 0 ? (size_t)size : 1);
 	if (n <= 0 || size <= 0 || size > (1 << 20) || !buf) {
-		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB) | sockcall N getppid\n");
+		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB) | sockcall N getppid|close\n");
 		return 2;
 	}
 	if (pair(fd)) {

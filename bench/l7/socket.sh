@@ -18,9 +18,9 @@
 # that plus wbpf's own CPU per request (on a machine with few cores wbpf's
 # CPU is taken from the server too). Then the CPU one traced socket call
 # costs the process making it (bench/l7/sockcall.c, getrusage: the
-# steadiest figure), what an untraced system call (getppid) pays while
-# the source is attached, and one round at 32 connections: records/s
-# delivered and how many were lost.
+# steadiest figure), what an untraced system call (getppid) and a file's
+# open and close pay while the source is attached, and one round at 32
+# connections: records/s delivered and how many were lost.
 set -u
 N=${1:-20000}
 BUILD=${BUILD:-build}
@@ -109,6 +109,11 @@ others() {
 	"$SOCKCALL" 500000 getppid
 }
 
+# files: CPU ns of a file's open and close
+files() {
+	"$SOCKCALL" 200000 close
+}
+
 load 2000 8 >/dev/null # warm up
 for r in $(seq "$ROUNDS"); do
 	load "$N" 8 >>"$TMP/base"
@@ -123,6 +128,7 @@ for r in $(seq "$ROUNDS"); do
 		traced load "$N" 8 | head -1 >>"$TMP/before"
 		TRACE=()
 		traced calls | head -1 >>"$TMP/call.before"
+		traced files | head -1 >>"$TMP/file.before"
 		TRACE=(--port "$HTTP_PORT")
 		THIS=$WBPF
 	fi
@@ -133,6 +139,9 @@ for r in $(seq "$ROUNDS"); do
 	others >>"$TMP/other.base"
 	traced others >"$TMP/c"
 	head -1 "$TMP/c" >>"$TMP/other.traced"
+	files >>"$TMP/file.base"
+	traced files >"$TMP/c"
+	head -1 "$TMP/c" >>"$TMP/file.traced"
 	TRACE=(--port "$HTTP_PORT")
 done
 col() {
@@ -153,6 +162,7 @@ if [ -n "${BEFORE:-}" ]; then
 		"$(col 2 "$TMP/before")" ""
 	echo "rounds with BEFORE's build:              $(tr '\n' ';' <"$TMP/before")"
 	echo "sockcall traced by BEFORE's build (ns): $(tr '\n' ' ' <"$TMP/call.before")(median $(median <"$TMP/call.before"))"
+	echo "open + close traced by BEFORE's build (ns): $(tr '\n' ' ' <"$TMP/file.before")(median $(median <"$TMP/file.before"))"
 fi
 awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BEGIN {
 	printf "requests/s lost: %.1f%%; CPU added per request: %.1f%% to nginx + ab, %.1f%% with wbpf\n",
@@ -168,6 +178,9 @@ awk -v b="$(median <"$TMP/other.base")" -v t="$(median <"$TMP/other.traced")" 'B
 	printf "an untraced system call (getppid): %d ns of CPU without the source, %d ns with: +%d ns\n",
 		b, t, t - b }'
 echo "getppid rounds (ns): without $(tr '\n' ' ' <"$TMP/other.base"); with $(tr '\n' ' ' <"$TMP/other.traced")"
+awk -v b="$(median <"$TMP/file.base")" -v t="$(median <"$TMP/file.traced")" 'BEGIN {
+	printf "a file opened and closed: %d ns of CPU without the source, %d ns with: +%d ns\n",
+		b, t, t - b }'
 echo "system call hooks: ${HOOKS:-default}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The programs' own time per run, from the kernel's BPF statistics (they

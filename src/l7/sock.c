@@ -39,7 +39,7 @@
  * took a tenth of the programs' time under bench/l7/sockcall.c. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
-#define MAX_LINKS 160 /* the tracepoints (15), and 8 uprobes for each of up to 16 libssl */
+#define MAX_LINKS 160 /* the tracepoints (14), sock_release, and 8 uprobes for each of up to 16 libssl */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
@@ -270,8 +270,8 @@ static int attach_raw(struct l7_sock *s, char *err, size_t err_len)
 }
 
 /* The calls the per-call mode hooks, as tracefs names them: the entry
- * of close and connect, the exit of accept and the data calls. */
-static const char *const enter_calls[] = {"close", "connect"};
+ * of connect, the exit of accept and the data calls. */
+static const char *const enter_calls[] = {"connect"};
 static const char *const exit_calls[] = {
 	"accept",  "accept4", "read",	  "write",    "readv",	  "writev",   "recvfrom",
 	"sendto",  "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "sendfile64",
@@ -324,6 +324,47 @@ static int attach_per_call(struct l7_sock *s, char *err, size_t err_len)
 
 	return rc ? rc : attach_calls(s, "sys_exit_tp", "exit", exit_calls,
 				      sizeof(exit_calls) / sizeof(*exit_calls), err, err_len);
+}
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified beside v1
+ * hierarchies): its root holds every process. */
+static int cgroup2_root(char *path, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char dir[PATH_MAX], type[64];
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc && fscanf(f, "%*s %4095s %63s %*[^\n]", dir, type) == 2)
+		if (!strcmp(type, "cgroup2") && (size_t)snprintf(path, len, "%s", dir) < len)
+			rc = 0;
+	fclose(f);
+	return rc;
+}
+
+/* Sockets end where their last reference is released: the sock_release
+ * hook of the root cgroup v2 (both attach modes). */
+static int attach_release(struct l7_sock *s, char *err, size_t err_len)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, "sock_release");
+	struct bpf_link *link;
+	char root[PATH_MAX];
+	int fd, rc = cgroup2_root(root, sizeof(root));
+
+	if (rc)
+		return fail(err, err_len, -rc, "%s: %s", "the socket source needs cgroup v2 mounted");
+	if (!prog)
+		return fail(err, err_len, ENOENT, "%s: %s", "sock_release");
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, err_len, errno, "cgroup %s: %s", root);
+	link = bpf_program__attach_cgroup(prog, fd);
+	rc = link ? 0 : -errno;
+	close(fd);
+	if (rc)
+		return fail(err, err_len, -rc, "cannot attach sock_release to %s: %s", root);
+	return l7_sock__add_link(s, link) ? fail(err, err_len, ENOSPC, "%s: %s", "socket source links") : 0;
 }
 
 static int64_t clock_offset(void)
@@ -388,6 +429,8 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 		rc = load(s, o, err, err_len);
 	if (!rc)
 		rc = s->per_call ? attach_per_call(s, err, err_len) : attach_raw(s, err, err_len);
+	if (!rc)
+		rc = attach_release(s, err, err_len);
 	if (!rc && !o->no_tls)
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {

@@ -5,7 +5,7 @@
 #   tests/l7/socket.sh [--quick] WBPF [REDIS_PLUGIN.wasm PROBE_PLUGIN.wasm]
 #
 # --quick (the ASan/UBSan build: make l7-sock-test-san) runs 1, 2, 4, 5,
-# 6 and 7; every traced run must end with status 0 (a sanitizer's report
+# 6, 7 and 8; every traced run must end with status 0 (a sanitizer's report
 # makes it nonzero).
 #
 # 1. HTTP and DNS: nginx + curl and dnsmasq + dig (UDP and TCP) on
@@ -36,6 +36,9 @@
 #    per-call tracepoints here) traced again with --syscall-hooks raw gives
 #    the same records, sides and process names, nothing lost; and so does
 #    --payload-copy scratch (what kernels before 6.16 get).
+# 8. Flows end when their sockets close: curl (TCP) and dig (UDP) one at a
+#    time, traced with room for a single flow: a flow not ended at its
+#    socket's close would be evicted by the next one.
 set -u
 
 quick=0
@@ -445,8 +448,28 @@ s.recv(100)' "$HTTP_PORT"
 		"$([ "${t:-0}" -gt 0 ] && [ "${g:-0}" -gt 0 ] && echo yes || echo "no: $t truncated, $g gaps")"
 }
 
+# 8. one flow at a time: each must end at its socket's close
+close_tests() {
+	local i
+	start_tracing close-tcp --comm curl --max-flows 1 || return
+	for i in 1 2 3 4; do
+		curl -s -o /dev/null "http://$HTTP_ADDR:$HTTP_PORT/index.html?close=$i"
+	done
+	stop_tracing
+	check "TCP: each flow ended at its socket's close (4 requests, none evicted)" "4 0" \
+		"$(ours '.tap_side == "c-p"' "$TMP/close-tcp.json" | wc -l) $(sed -n 's/.*flows: \([0-9]*\) evicted.*/\1/p' "$TMP/close-tcp.err")"
+	start_tracing close-udp --comm dig --max-flows 1 || return
+	for i in 1 2 3 4; do
+		dig +time=2 +tries=1 @"$DNS_ADDR" "www.example.test" A >/dev/null
+	done
+	stop_tracing
+	check "UDP: each flow ended at its socket's close (4 queries, none evicted)" "4 0" \
+		"$(ours '.tap_side == "c-p"' "$TMP/close-udp.json" | wc -l) $(sed -n 's/.*flows: \([0-9]*\) evicted.*/\1/p' "$TMP/close-udp.err")"
+}
+
 http_dns_tests
 hooks_tests
+close_tests
 tls_tests
 if [ $quick = 0 ]; then
 	redis_tests

@@ -208,40 +208,27 @@ static __always_inline struct file *fd_file(int fd)
 	return f ? KPTR(struct file, f) : NULL;
 }
 
-/* Kernels before 6.13 count a file's references in f_count. */
-struct file___f_count {
-	atomic_long_t f_count;
-} __attribute__((preserve_access_index));
-
-/* Closing the last descriptor of a file: a socket shared with a forked
- * process (a server's worker) lives on after the parent's close(). */
-static __always_inline bool last_ref(struct file *f)
+/* An IPv4/IPv6 TCP or UDP socket: its protocol in *l4. */
+static __always_inline bool traced_sock(struct sock *sk, __u8 *l4)
 {
-	if (bpf_core_field_exists(f->f_ref))
-		return BPF_CORE_READ(f, f_ref.refcnt.counter) == 0; /* kept as count - 1 */
-	return BPF_CORE_READ((struct file___f_count *)f, f_count.counter) == 1;
+	__u16 family = sk->__sk_common.skc_family, proto = sk->sk_protocol;
+
+	if ((family != FAMILY_INET && family != FAMILY_INET6) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return false;
+	*l4 = (__u8)proto;
+	return true;
 }
 
-/* The IPv4/IPv6 TCP or UDP socket behind descriptor fd, else NULL. */
+/* The IPv4/IPv6 TCP or UDP socket behind a file, else NULL. */
 static __always_inline struct sock *file_sock(struct file *f, __u8 *l4)
 {
-	struct socket *so;
 	struct sock *sk;
-	__u16 family, proto;
 
 	if (!f || (f->f_inode->i_mode & MODE_FMT) != MODE_SOCK)
 		return NULL;
-	so = KPTR(struct socket, f->private_data);
-	sk = so->sk;
-	if (!sk)
-		return NULL;
-	family = sk->__sk_common.skc_family;
-	proto = sk->sk_protocol;
-	if ((family != FAMILY_INET && family != FAMILY_INET6) ||
-	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
-		return NULL;
-	*l4 = (__u8)proto;
-	return sk;
+	sk = KPTR(struct socket, f->private_data)->sk;
+	return sk && traced_sock(sk, l4) ? sk : NULL;
 }
 
 static __always_inline struct sock *fd_sock(int fd, __u8 *l4)
@@ -604,22 +591,18 @@ static __always_inline void set_role(int fd, __u8 role)
 
 /* The host ends the socket's flows: what they buffered is parsed, their
  * unanswered requests go out as timeouts. */
-static __always_inline void closing(int fd)
+static __always_inline void closing(__u64 key)
 {
 	struct sock_cfg *c = wanted();
 	struct sock_ev ev;
-	struct file *f;
-	struct sock *sk;
-	__u64 key, a, *slot;
+	__u64 *slot;
 	__u8 l4;
 
-	if (!c || !(f = fd_file(fd)) || !(sk = file_sock(f, &l4)) || !last_ref(f))
+	if (!c || !traced_sock(KPTR(struct sock, key), &l4))
 		return;
-	key = (__u64)sk;
 	begin(&ev, key, l4, 0, SOCK_VIA_SYSCALL);
-	a = addr_of(key);
-	slot = role_slot(a);
-	if (slot && (*slot & ~ROLE_MASK) == a)
+	slot = role_slot(key);
+	if (slot && (*slot & ~ROLE_MASK) == key)
 		*slot = 0;
 	if (!port_ok(c, &ev))
 		return;
@@ -629,7 +612,7 @@ static __always_inline void closing(int fd)
 
 /* x86-64's system call numbers (the only architecture built for). */
 enum {
-	NR_READ = 0, NR_WRITE = 1, NR_CLOSE = 3, NR_READV = 19, NR_WRITEV = 20,
+	NR_READ = 0, NR_WRITE = 1, NR_READV = 19, NR_WRITEV = 20,
 	NR_SENDFILE = 40, NR_CONNECT = 42, NR_ACCEPT = 43, NR_SENDTO = 44,
 	NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47, NR_ACCEPT4 = 288,
 	NR_RECVMMSG = 299, NR_SENDMMSG = 307,
@@ -642,15 +625,6 @@ enum {
 static __always_inline bool compat(void)
 {
 	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
-}
-
-/* Entries: only close (the descriptor is gone at exit) and connect. */
-static __always_inline void on_enter(long id, long fd)
-{
-	if (id == NR_CLOSE)
-		closing(fd);
-	else
-		set_role(fd, SOCK_ROLE_CLIENT);
 }
 
 /* Exits: the data calls and accept. Arguments: di, si, dx, r10, r8, r9. */
@@ -704,15 +678,16 @@ static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
  * - the raw sys_enter/sys_exit tracepoints (tp_btf), one program each
  *   seeing every system call of the machine and leaving at once for the
  *   others (which pay for the program's run);
- * - the per-call tracepoints (syscalls/sys_enter_close, ...,
+ * - the per-call tracepoints (syscalls/sys_enter_connect,
  *   syscalls/sys_exit_read, ...), one program each side attached to every
  *   one of them: other calls only test a bit, but a traced one goes
- *   through the kernel's perf glue (a record filled per hit). */
+ *   through the kernel's perf glue (a record filled per hit).
+ * The entry side sees connect() alone; sockets end at sock_release. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if ((id == NR_CLOSE || id == NR_CONNECT) && !compat())
-		on_enter(id, regs->di);
+	if (id == NR_CONNECT && !compat())
+		set_role(regs->di, SOCK_ROLE_CLIENT);
 	return 0;
 }
 
@@ -746,8 +721,8 @@ struct syscall_exit_rec {
 SEC("tracepoint")
 int sys_enter_tp(struct syscall_enter_rec *ctx)
 {
-	if (!compat())
-		on_enter(ctx->nr, ctx->args[0]);
+	if (!compat()) /* connect alone */
+		set_role(ctx->args[0], SOCK_ROLE_CLIENT);
 	return 0;
 }
 
@@ -759,6 +734,18 @@ int sys_exit_tp(struct syscall_exit_rec *ctx)
 	if (ctx->ret < 0 || compat()) /* as sys_exit's first test */
 		return 0;
 	return on_exit((struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
+}
+
+/* A socket's end: the release of its last reference (close() of its last
+ * descriptor, or its holder's exit), where cgroup v2's sock_release hook
+ * runs, for inet sockets alone. Hooking close() instead cost every close
+ * of any file a program run (a web server closes the file it served once
+ * a request). Attached to the root cgroup: every process. */
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *ctx)
+{
+	closing(addr_of((__u64)ctx));
+	return 1;
 }
 
 /* OpenSSL: SSL_write(ssl, buf, num), SSL_read(ssl, buf, num) return the
