@@ -15,6 +15,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 static _Thread_local struct wasm_landing *current_landing;
@@ -51,8 +52,12 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 
 	if (l && l->in_guest && in_reservation(l->store, (uintptr_t)si->si_addr)) {
 #if defined(__x86_64__)
-		/* Compiled code keeps the budget in r14, not in the store. */
-		l->fault_r14 = (int64_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_R14];
+		/* Compiled code keeps the budget in r14, not in the store,
+		 * and its calls' frames on the stack the unwind reuses. */
+		const greg_t *r = ((ucontext_t *)uctx)->uc_mcontext.gregs;
+
+		l->fault_r14 = (int64_t)r[REG_R14];
+		wasm_jit_fault(l->store, (uintptr_t)r[REG_RSP], (uintptr_t)r[REG_RIP]);
 #endif
 		siglongjmp(l->jump, 1);
 	}

@@ -95,6 +95,7 @@ static void describe_trap(struct wbpf_store *st, const char *what, struct wbpf_e
 	uint32_t left = 0;
 	size_t n;
 
+	wasm_jit_frames(st); /* compiled calls keep no records as they run */
 	n = (size_t)snprintf(err->msg, cap, "%s in function '%s'", what,
 			     func_label(fn, name, sizeof(name)));
 	if (n >= cap)

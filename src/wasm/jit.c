@@ -16,13 +16,14 @@
  * store's. rax, rcx, rdx, xmm0 and
  * xmm1 are scratch; rbp, rsi, rdi, r8-r11 and xmm2-xmm15 hold locals
  * (see "local registers").
- * A function is entered with `call` (rsp 8 below 16-byte alignment) and
- * the store's `running` pointing at it, and keeps rsp aligned for the
- * helpers it calls.
+ * A function is entered with `call` (rsp 8 below 16-byte alignment), and
+ * keeps rsp aligned for the helpers it calls.
  *
  * Calls to functions of the same module that are compiled too are direct
- * `call`s; the frame stack, depth, fuel and running function are kept as
- * the interpreter keeps them, so traps and backtraces read the same.
+ * `call`s, checked and charged as the interpreter's; they keep no frame
+ * records: the call depth is the native stack's (struct jit_ctx), and the
+ * records are written from it where C reads them, so traps and
+ * backtraces read the same.
  * Everything the tier does not emit itself (other calls, tables, bulk
  * memory, references) runs in the interpreter one instruction at a time
  * (see wasm_jit_interp_one); a function with an instruction the tier
@@ -310,7 +311,7 @@ static void trap_if(struct jit *j, enum x86_cc cc, enum wbpf_trap trap)
 }
 
 /* A call's `cost` units of fuel; refuels (or traps) out of line, then
- * goes on right here, with eax the call depth again (call_checks). */
+ * goes on right here. */
 static void charge(struct jit *j, uint64_t cost)
 {
 	x_alu_ri(B, true, ALU_SUB, R14, (int32_t)cost);
@@ -1717,67 +1718,34 @@ static struct xmem store_field(size_t off)
 	return M(RBX, (int32_t)off);
 }
 
-/* rax = inst->funcs[idx] */
-static void load_func(struct jit *j, int reg, uint32_t idx)
-{
-	x_load64(B, reg, M(R15, offsetof(struct wbpf_instance, funcs)));
-	x_load64(B, reg, M(reg, (int32_t)(idx * sizeof(void *))));
-}
-
-_Static_assert(sizeof(struct wasm_frame) == 24, "push_frame indexes frames by 3 * 8");
-
-/* A function's native frame: a scratch word at [rsp], the running
- * function it was entered with at [rsp + SELF_AT] (pushed on entry); a
- * multiple of 16 with the return address. */
+/* A function's native frame: a scratch word at [rsp] and padding, a
+ * multiple of 16 with the return address: JIT_FRAME in all, for every
+ * function, which is what gives a frame's call depth (struct jit_ctx). */
 #define FRAME_BYTES 24
-#define SELF_AT 16
+_Static_assert(FRAME_BYTES + 8 == JIT_FRAME, "jit_rt.c walks frames of JIT_FRAME bytes");
 
-/* The interpreter's checks before a call whose frame ends at rdx: call
- * depth, value stack and native stack (traps), then its charge. */
+/* The interpreter's checks before a call whose frame ends at rdx: the
+ * value stack, the call depth and native stack at once (the call
+ * floor), then its charge. */
 static void call_checks(struct jit *j)
 {
 	x_alu_rm(B, true, ALU_CMP, RDX, store_field(offsetof(struct wbpf_store, stack_end)));
 	trap_if(j, CC_A, WBPF_TRAP_STACK_EXHAUSTED);
-	x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
-	x_alu_rm(B, false, ALU_CMP, RAX, store_field(offsetof(struct wbpf_store, max_depth)));
-	trap_if(j, CC_AE, WBPF_TRAP_STACK_EXHAUSTED);
-	x_alu_rm(B, true, ALU_CMP, RSP, store_field(offsetof(struct wbpf_store, jit_sp_limit)));
+	x_alu_rm(B, true, ALU_CMP, RSP, store_field(offsetof(struct wbpf_store, jit_call_floor)));
 	trap_if(j, CC_B, WBPF_TRAP_STACK_EXHAUSTED);
 	charge(j, 1);
 }
 
-/* frames[depth++].fn = self; running = the callee, in reg (not rax or
- * rdx), which may be self already. Only the record's function is
- * written: a compiled call's record is read for backtraces alone, as
- * the interpreter returns through its own records only (those above the
- * depth it was entered at). */
-static void push_frame(struct jit *j, int callee, bool is_self)
-{
-	/* eax: the depth call_checks read (a refuel reads it again) */
-	x_lea(B, RDX, M(RAX, 1));
-	x_store32(B, store_field(offsetof(struct wbpf_store, depth)), RDX);
-	x_lea(B, RAX, MI(RAX, RAX, 1, 0));
-	x_load64(B, RDX, store_field(offsetof(struct wbpf_store, frames)));
-	x_lea(B, RDX, MI(RDX, RAX, 3, 0));
-	if (!is_self)
-		x_load64(B, RAX, M(RSP, SELF_AT));
-	x_store64(B, M(RDX, offsetof(struct wasm_frame, fn)), is_self ? callee : RAX);
-	x_store64(B, store_field(offsetof(struct wbpf_store, running)), callee);
-}
-
 /* Back from a call with its frame at `base`, returning nres slots. */
-static void pop_frame(struct jit *j, uint64_t base, uint32_t nres)
+static void after_call(struct jit *j, uint64_t base, uint32_t nres)
 {
 	x_lea(B, R12, M(R12, -(int32_t)(base * sizeof(slot_t))));
-	x_alu_mi(B, false, ALU_SUB, store_field(offsetof(struct wbpf_store, depth)), 1);
-	x_load64(B, RCX, M(RSP, SELF_AT));
-	x_store64(B, store_field(offsetof(struct wbpf_store, running)), RCX);
 	reload_below(j, base + nres);
 	forget_shadow(j);
 }
 
 /* A direct call to a compiled function of this module: the interpreter's
- * checks, charge and frame record, then `call`. */
+ * checks and charge, then `call`. */
 static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 {
 	const struct wasm_compiled *callee = j->mod->compiled[func - j->mod->nimported_funcs];
@@ -1787,17 +1755,19 @@ static void direct_call(struct jit *j, uint32_t func, uint64_t base)
 	spill_below(j, base + callee->nparams);
 	x_lea(B, RDX, S(base + callee->frame_slots));
 	call_checks(j);
-	if (func == j->self)
-		x_load64(B, RCX, M(RSP, SELF_AT));
-	else
-		load_func(j, RCX, func);
-	push_frame(j, RCX, func == j->self);
 	x_lea(B, R12, S(base));
 	size_t at = x_call_rel(B);
 
 	if (jgrow(j, (void **)&j->calls, &j->calls_cap, j->ncalls, sizeof(*j->calls)))
 		j->calls[j->ncalls++] = (struct call_fixup){ at, func - j->mod->nimported_funcs };
-	pop_frame(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
+	after_call(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
+}
+
+/* A jump to the module's trap path (with the trap code in eax) as a
+ * call: its return address names the function that trapped. */
+static void trap_call(struct jit *j)
+{
+	x_link(B, x_call_rel(B), 0);
 }
 
 /* The instruction at ip, run by the interpreter (its site is made when
@@ -1812,10 +1782,14 @@ static void interp_one(struct jit *j, const wasm_cell *ip)
 	x_mov_rr(B, true, RDX, R12);
 	emit_addr(j, RCX, JIT_RELOC_SITE, j->self - j->mod->nimported_funcs,
 		  (uint32_t)(ip - j->code->code));
+	x_mov_rr(B, true, R8, RSP);
 	call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_INTERP_ONE);
 	x_load64(B, R14, store_field(offsetof(struct wbpf_store, budget)));
 	x_test_rr(B, false, RAX, RAX);
-	x_link(B, x_jcc(B, CC_NE), 0); /* the module's trap path */
+	size_t ok = x_jcc(B, CC_E);
+
+	trap_call(j);
+	x_link(B, ok, B->len);
 	reload_all(j);
 	forget_shadow(j);
 }
@@ -1866,23 +1840,20 @@ static void indirect_call(struct jit *j, const wasm_cell *ip)
 	x_alu_rm(B, true, ALU_CMP, R15, M(RCX, offsetof(struct wbpf_func, inst)));
 	slow[n++] = x_jcc(B, CC_NE);
 	x_load64(B, RDX, M(RCX, offsetof(struct wbpf_func, code)));
-	x_alu_mi(B, true, ALU_CMP, M(RDX, offsetof(struct wasm_compiled, native)), 0);
+	x_load64(B, RCX, M(RDX, offsetof(struct wasm_compiled, native)));
+	x_test_rr(B, true, RCX, RCX);
 	slow[n++] = x_jcc(B, CC_E);
 
 	/* rdx = the end of the callee's frame */
 	x_load32(B, RDX, M(RDX, offsetof(struct wasm_compiled, frame_slots)));
 	x_lea(B, RDX, MI(R12, RDX, 3, (int32_t)(base * sizeof(slot_t))));
-	/* The callee waits in the frame's scratch word while a refuel may
-	 * clobber rcx. The pool registers are spilled: rsi and rdi are free
-	 * until the return. */
+	/* The callee's code waits in the frame's scratch word while a
+	 * refuel may clobber rcx. */
 	x_store64(B, M(RSP, 0), RCX);
 	call_checks(j);
-	x_load64(B, RSI, M(RSP, 0));
-	push_frame(j, RSI, false);
-	x_load64(B, RDX, M(RSI, offsetof(struct wbpf_func, code)));
 	x_lea(B, R12, S(base));
-	x_rm(B, 0, false, OPC("\xff"), 2, M(RDX, offsetof(struct wasm_compiled, native))); /* call */
-	pop_frame(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
+	x_rm(B, 0, false, OPC("\xff"), 2, M(RSP, 0)); /* call */
+	after_call(j, base, wasm_slot_count(wasm_results(ft), ft->nresults));
 	done = x_jmp(B);
 	for (int i = 0; i < n; i++)
 		x_link(B, slow[i], B->len);
@@ -2125,11 +2096,11 @@ static void emit_stubs(struct jit *j)
 		switch (s->kind) {
 		case STUB_TRAP:
 			x_mov_imm(B, RAX, s->trap);
-			x_link(B, x_jmp(B), 0);
+			trap_call(j);
 			break;
 		case STUB_TRAP_RDX:
 			x_mov_rr(B, false, RAX, RDX);
-			x_link(B, x_jmp(B), 0);
+			trap_call(j);
 			break;
 		default:
 			spill_all(j);
@@ -2138,12 +2109,13 @@ static void emit_stubs(struct jit *j)
 			call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_REFUEL);
 			x_load64(B, R14, store_field(offsetof(struct wbpf_store, budget)));
 			x_test_rr(B, false, RAX, RAX);
-			x_link(B, x_jcc(B, CC_NE), 0);
+			size_t ok = x_jcc(B, CC_E);
+
+			trap_call(j);
+			x_link(B, ok, B->len);
 			reload_all(j);
-			if (s->cell == UINT32_MAX) {
-				x_load32(B, RAX, store_field(offsetof(struct wbpf_store, depth)));
+			if (s->cell == UINT32_MAX)
 				x_link(B, x_jmp(B), s->resume);
-			}
 			else
 				add_fix(j, x_jmp(B), B->len, s->cell);
 			break;
@@ -2198,10 +2170,7 @@ static bool compile_function(struct jit *j, uint32_t defined)
 		return false;
 	}
 	j->entry[defined] = B->len;
-	/* Entered with the store's running function being this one: kept at
-	 * [rsp + SELF_AT] for the calls; [rsp] is the calls' scratch word. */
-	x_rm(B, 0, false, OPC("\xff"), 6, store_field(offsetof(struct wbpf_store, running)));
-	x_alu_ri(B, true, ALU_SUB, RSP, FRAME_BYTES - 8);
+	x_alu_ri(B, true, ALU_SUB, RSP, FRAME_BYTES);
 	zero_locals(j);
 	enter_registers(j);
 	forget_shadow(j);
@@ -2277,6 +2246,7 @@ static const void *reloc_target(struct jit *j, const struct jit_reloc *r, struct
 		[JIT_HELPER_EXIT] = (const void *)wasm_jit_exit,
 		[JIT_HELPER_INTERP_ONE] = (const void *)wasm_jit_interp_one,
 		[JIT_HELPER_REFUEL] = (const void *)wasm_interp_refuel,
+		[JIT_HELPER_FRAMES] = (const void *)wasm_jit_frames,
 	};
 	struct jit_site *s;
 
@@ -2349,6 +2319,13 @@ static bool build_ops(struct jit *j)
 }
 
 /* The image's code runs: each function the tier took gets its entry. */
+static int start_cmp(const void *a, const void *b)
+{
+	const struct jit_start *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
 static int finish(struct jit *j, const struct jit_image *img, bool from_cache,
 		  struct wbpf_error *err)
 {
@@ -2360,11 +2337,14 @@ static int finish(struct jit *j, const struct jit_image *img, bool from_cache,
 		return wasm_fail(err, WBPF_ERR_NOMEM, "compiling tier: no executable memory");
 	}
 	jm->from_cache = from_cache;
-	for (uint32_t i = 0; i < img->ndefined; i++) {
-		if (img->entry[i] == JIT_NOT_COMPILED)
-			continue;
-		jm->ncompiled++;
+	if (!(jm->starts = calloc(img->ndefined + 1, sizeof(*jm->starts)))) {
+		wasm_jit_free(jm);
+		return wasm_fail(err, WBPF_ERR_NOMEM, "out of memory");
 	}
+	for (uint32_t i = 0; i < img->ndefined; i++)
+		if (img->entry[i] != JIT_NOT_COMPILED)
+			jm->starts[jm->ncompiled++] = (struct jit_start){ img->entry[i], i };
+	qsort(jm->starts, jm->ncompiled, sizeof(*jm->starts), start_cmp);
 	/* The interpreter may be running the module (auto): each entry is
 	 * published whole, after the code it points to. */
 	__atomic_store_n(&mod->jit, jm, __ATOMIC_RELEASE);
@@ -2394,8 +2374,19 @@ static int emit_module(struct jit *j, const uint8_t *compiled, uint32_t *entry,
 {
 	uint32_t ndefined = j->mod->nfuncs - j->mod->nimported_funcs;
 
-	/* The module's trap path, at offset 0: unwind to the trampoline with
-	 * the trap code in eax. */
+	/* The module's trap path, at offset 0, called (trap_call) with the
+	 * trap code in eax: records the frame and function that trapped and
+	 * the frame records of the calls (while their stack is intact; r12,
+	 * the frame, is free for the trap code), then unwinds to the
+	 * trampoline. */
+	x_load64(&j->b, RCX, M(RBX, offsetof(struct wbpf_store, jit_ctx)));
+	x_byte(&j->b, 0x5a); /* pop rdx */
+	x_store64(&j->b, M(RCX, offsetof(struct jit_ctx, exit_pc)), RDX);
+	x_store64(&j->b, M(RCX, offsetof(struct jit_ctx, exit_sp)), RSP);
+	x_mov_rr(&j->b, false, R12, RAX);
+	x_mov_rr(&j->b, true, RDI, RBX);
+	call_addr(j, JIT_RELOC_HELPER, JIT_HELPER_FRAMES);
+	x_mov_rr(&j->b, false, RAX, R12);
 	x_load64(&j->b, RCX, M(RBX, offsetof(struct wbpf_store, jit_ctx)));
 	x_load64(&j->b, RSP, M(RCX, offsetof(struct jit_ctx, unwind_sp)));
 	emit_addr(j, RCX, JIT_RELOC_HELPER, JIT_HELPER_EXIT, 0);
@@ -2506,5 +2497,6 @@ void wasm_jit_free(struct jit_module *jm)
 	if (jm->mem)
 		munmap(jm->mem, jm->size);
 	free_sites(jm->sites);
+	free(jm->starts);
 	free(jm);
 }

@@ -10,16 +10,43 @@
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
 
-/* One entry from C into compiled code (the store's jit_ctx while it
- * runs). Compiled code keeps the store's fuel budget in r14: `budget`
- * is where it goes in and comes out. */
+/*
+ * One entry from C into compiled code (the store's jit_ctx while it
+ * runs). Compiled code keeps the store's fuel budget in r14: `budget` is
+ * where it goes in and comes out.
+ *
+ * Calls between compiled functions keep no records: every compiled
+ * function's native frame is JIT_FRAME bytes (its return address
+ * included), so a frame's call depth is the entry's plus its distance
+ * from the entry's frame in frames, and the function running in it is
+ * the one its callee's return address points into. The entry computes
+ * the lowest stack pointer a call may be made from (`call_floor`: the
+ * call depth limit and the native stack's floor in one), and the store's
+ * call depth and frame records are written only where C looks at them:
+ * when compiled code leaves for the interpreter (`exit_sp` set meanwhile)
+ * and when it traps (wasm_jit_frames).
+ */
 struct jit_ctx {
 	uintptr_t unwind_sp; /* the trampoline's stack pointer, for traps */
 	int64_t budget;
+	uintptr_t frame0;    /* the entry function's frame (the trampoline's) */
+	int64_t room;	     /* frame0 - room: the call floor for the depth limit */
+	uintptr_t sp_floor;  /* the native stack's floor */
+	uintptr_t *floor_at; /* the store's jit_call_floor */
+	uintptr_t call_floor;
+	uintptr_t exit_sp;   /* the frame that left for C (0: none), and */
+	uintptr_t exit_pc;   /* a return address into its function's code */
+	struct jit_ctx *outer;
+	struct wbpf_func *fn; /* the entry function */
+	uint32_t depth;	      /* the store's call depth at entry */
 	struct wbpf_store *st;
 	struct wbpf_error *err;
 	int rc;		     /* set when a trap is already described in err */
 };
+
+/* The native frame of every compiled function, its return address
+ * included (jit.c). */
+#define JIT_FRAME 32
 
 /* A trap code compiled code returns when err is already filled (a trap
  * in an interpreted or host callee). */
@@ -63,6 +90,7 @@ enum jit_helper {
 	JIT_HELPER_EXIT,       /* wasm_jit_exit */
 	JIT_HELPER_INTERP_ONE, /* wasm_jit_interp_one */
 	JIT_HELPER_REFUEL,     /* wasm_interp_refuel */
+	JIT_HELPER_FRAMES,     /* wasm_jit_frames */
 	JIT_HELPERS,
 };
 
@@ -84,12 +112,18 @@ struct jit_image {
 	uint32_t nrelocs;
 };
 
+/* Where a compiled function's code starts. */
+struct jit_start {
+	uint32_t at, defined;
+};
+
 /* A module's machine code, shared by all its instances. */
 struct jit_module {
 	void *mem;
 	size_t size;
 	struct jit_site *sites;
 	uint32_t ncompiled;
+	struct jit_start *starts; /* the compiled functions by code address */
 	bool from_cache; /* loaded from the code cache, not compiled */
 };
 
@@ -136,6 +170,18 @@ int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool c
 int wasm_jit_run_each(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp,
 		      const struct wasm_each *each, struct wbpf_error *err);
 
+/* Fills the store's frame records of the compiled calls of every entry
+ * into compiled code that has left for C (see struct jit_ctx), for a
+ * backtrace: interp.c calls it before describing a trap, the trap path
+ * of compiled code before it unwinds their stack. */
+void wasm_jit_frames(struct wbpf_store *st);
+
+/* A guard-region fault at sp, pc: while compiled code itself ran, its
+ * frame is where it left (the store's depth and running function set
+ * from it); every entry's frame records are filled now, before the
+ * unwind reuses their stack (guard.c, in the signal handler). */
+void wasm_jit_fault(struct wbpf_store *st, uintptr_t sp, uintptr_t pc);
+
 /* A guard-region fault unwound (siglongjmp) to landing l past any
  * compiled code running: the budget it kept in r14 goes back to the
  * store, which no longer has a compiled entry running. */
@@ -143,7 +189,7 @@ void wasm_jit_landed(struct wbpf_store *st, const struct wasm_landing *l);
 
 /* Called from compiled code. */
 int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t *fp,
-			const struct jit_site *site);
+			const struct jit_site *site, uintptr_t sp);
 void wasm_jit_exit(void); /* the trampoline's return path, jumped to */
 
 /* Numeric operations compiled code calls rather than inlines: operand

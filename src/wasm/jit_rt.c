@@ -11,21 +11,95 @@
 #include "wasm/jit.h"
 #include "wasm/numeric.h"
 
+/* Compiled calls made below the entry's frame to the one at sp. A
+ * series' frames are 16 bytes below the trampoline's (less than a frame):
+ * the quotient is the same. */
+static uint32_t calls_to(const struct jit_ctx *c, uintptr_t sp)
+{
+	return (uint32_t)((c->frame0 - sp) / JIT_FRAME);
+}
+
+/* The function whose code a call returns to at ret, of the entry's
+ * instance (compiled calls never leave it). The call is before ret, which
+ * may be the next function's start when the call ends the code. */
+static struct wbpf_func *func_at(const struct jit_ctx *c, uintptr_t ret)
+{
+	struct wbpf_instance *inst = c->fn->inst;
+	const struct jit_module *jm = inst->mod->jit;
+	uintptr_t at = ret - 1 - (uintptr_t)jm->mem;
+	uint32_t lo = 0, hi = jm->ncompiled;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (jm->starts[mid].at <= at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? inst->funcs[inst->mod->nimported_funcs + jm->starts[lo - 1].defined] : c->fn;
+}
+
+/* The store's depth and running function: those of the frame c left. */
+static void left_at(struct wbpf_store *st, struct jit_ctx *c)
+{
+	st->depth = c->depth + calls_to(c, c->exit_sp);
+	st->running = func_at(c, c->exit_pc);
+}
+
+void wasm_jit_frames(struct wbpf_store *st)
+{
+	for (const struct jit_ctx *c = st->jit_ctx; c; c = c->outer) {
+		const uintptr_t *f = (const uintptr_t *)c->exit_sp;
+
+		if (!f)
+			continue;
+		/* Each frame's return address is in its caller's code. */
+		for (uint32_t d = c->depth + calls_to(c, c->exit_sp); d-- > c->depth;
+		     f += JIT_FRAME / sizeof(*f))
+			if (d < st->max_depth)
+				st->frames[d].fn = func_at(c, f[JIT_FRAME / sizeof(*f) - 1]);
+	}
+}
+
+void wasm_jit_fault(struct wbpf_store *st, uintptr_t sp, uintptr_t pc)
+{
+	struct jit_ctx *c = st->jit_ctx;
+
+	if (c && st->jit_in_code) {
+		c->exit_sp = sp;
+		c->exit_pc = pc + 1; /* as if returned to after the access */
+		left_at(st, c);
+	}
+	wasm_jit_frames(st);
+}
+
 #if defined(__x86_64__)
+
+#define JIT_STR_(x) #x
+#define JIT_STR(x) JIT_STR_(x)
 
 /*
  * wasm_jit_trampoline(ctx, fp, entry, inst, mem, store): saves the
- * callee-saved registers, records where a trap unwinds to, loads the
- * registers compiled code keeps its state in (rbx store, r12 frame,
- * r13 memory base, r14 the fuel budget, r15 instance) and calls entry.
+ * callee-saved registers, records where a trap unwinds to, sets the call
+ * floor (struct jit_ctx) from the entry function's frame, loads the
+ * registers compiled code keeps its state in (rbx store, r12 frame, r13
+ * memory base, r14 the fuel budget, r15 instance) and calls entry.
  * Returns 0, or the trap code compiled code left in eax when it jumped
  * to wasm_jit_exit with the stack pointer reset to ctx->unwind_sp;
  * either way the budget left is back in ctx->budget.
  */
 int wasm_jit_trampoline(struct jit_ctx *ctx, slot_t *fp, const void *entry,
 			struct wbpf_instance *inst, uint8_t *mem, struct wbpf_store *st);
-_Static_assert(offsetof(struct jit_ctx, unwind_sp) == 0, "the trampoline stores it at 0");
-_Static_assert(offsetof(struct jit_ctx, budget) == 8, "the trampoline reads it at 8");
+#define CTX_AT(field, off)                                                     \
+	_Static_assert(offsetof(struct jit_ctx, field) == off, "the trampoline uses " #field)
+CTX_AT(unwind_sp, 0);
+CTX_AT(budget, 8);
+CTX_AT(frame0, 16);
+CTX_AT(room, 24);
+CTX_AT(sp_floor, 32);
+CTX_AT(floor_at, 40);
+CTX_AT(call_floor, 48);
 __asm__(".text\n"
 	".globl wasm_jit_trampoline\n"
 	".type wasm_jit_trampoline, @function\n"
@@ -38,6 +112,16 @@ __asm__(".text\n"
 	"	push %r15\n"
 	"	sub $8, %rsp\n"
 	"	mov %rsp, (%rdi)\n"
+	/* The entry function's frame, below the return address of the
+	 * call; the call floor: room below it, not under the stack's. */
+	"	lea -" JIT_STR(JIT_FRAME) "(%rsp), %rax\n"
+	"	mov %rax, 16(%rdi)\n"
+	"	sub 24(%rdi), %rax\n"
+	"	cmp 32(%rdi), %rax\n"
+	"	cmovb 32(%rdi), %rax\n"
+	"	mov %rax, 48(%rdi)\n"
+	"	mov 40(%rdi), %r10\n"
+	"	mov %rax, (%r10)\n"
 	"	mov %rdi, (%rsp)\n"
 	"	mov 8(%rdi), %r14\n"
 	"	mov %rsi, %r12\n"
@@ -93,14 +177,26 @@ static int jit_enter(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bo
 {
 	const uint32_t entry_depth = st->depth;
 	struct jit_ctx *outer = st->jit_ctx;
+	const uintptr_t outer_floor = st->jit_call_floor;
 	bool outer_in_code = st->jit_in_code;
-	uintptr_t sp;
+	uintptr_t sp, floor;
 	int trap;
 
 	/* The real stack pointer: a sanitizer's frame may live elsewhere. */
 	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
 	st->running = fn;
-	if (sp < stack_floor(st, sp)) {
+	floor = stack_floor(st, sp);
+	ctx->outer = outer;
+	ctx->fn = fn;
+	ctx->depth = entry_depth;
+	ctx->sp_floor = floor;
+	ctx->floor_at = &st->jit_call_floor;
+	/* -1 (no call at all) when the depth is at the limit already; never
+	 * further down than the stack's floor. */
+	ctx->room = (int64_t)(st->max_depth - entry_depth) * JIT_FRAME - 1;
+	if (sp > floor && ctx->room > (int64_t)(sp - floor))
+		ctx->room = (int64_t)(sp - floor);
+	if (sp < floor) {
 		trap = WBPF_TRAP_STACK_EXHAUSTED;
 	} else if (charge && --st->budget < 0 && (trap = wasm_interp_refuel(st))) {
 		;
@@ -110,17 +206,27 @@ static int jit_enter(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bo
 		st->jit_in_code = true;
 		trap = wasm_jit_trampoline(ctx, fp, entry, fn->inst,
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
+		if (trap && trap != JIT_PROPAGATE) {
+			/* The trap path filled the frame records: the stack
+			 * they were read from is C's now. */
+			left_at(st, ctx);
+			ctx->exit_sp = 0;
+			wasm_interp_trap(st, (enum wbpf_trap)trap, ctx->err);
+			ctx->rc = -EFAULT;
+			trap = JIT_PROPAGATE;
+		}
 		st->jit_ctx = outer;
+		st->jit_call_floor = outer_floor;
 		st->jit_in_code = outer_in_code;
 		st->budget = ctx->budget;
 	}
+	st->depth = entry_depth;
 	if (!trap)
 		return 0;
 	if (trap != JIT_PROPAGATE) {
 		wasm_interp_trap(st, (enum wbpf_trap)trap, ctx->err);
 		ctx->rc = -EFAULT;
 	}
-	st->depth = entry_depth;
 	return ctx->rc;
 }
 
@@ -158,15 +264,15 @@ struct jit_series {
 #define SERIES_AT(field, off)                                                  \
 	_Static_assert(offsetof(struct jit_series, field) == off, "the series loop reads " #field)
 SERIES_AT(ctx, 0);
-SERIES_AT(refuel, 40);
-SERIES_AT(entry, 48);
-SERIES_AT(next, 56);
-SERIES_AT(next_ctx, 64);
-SERIES_AT(fp, 72);
-SERIES_AT(budget, 80);
-SERIES_AT(in_code, 88);
-SERIES_AT(in_guest, 96);
-SERIES_AT(rc, 104);
+SERIES_AT(refuel, 120);
+SERIES_AT(entry, 128);
+SERIES_AT(next, 136);
+SERIES_AT(next_ctx, 144);
+SERIES_AT(fp, 152);
+SERIES_AT(budget, 160);
+SERIES_AT(in_code, 168);
+SERIES_AT(in_guest, 176);
+SERIES_AT(rc, 184);
 
 /* The series (the trampoline's ctx, above the return address) is kept at
  * (%rsp). */
@@ -178,37 +284,37 @@ __asm__(".text\n"
 	"	push 8(%rsp)\n"
 	/* Host code from here: the store sees the running budget. */
 	"1:	mov (%rsp), %rcx\n"
-	"	mov 80(%rcx), %rax\n"
+	"	mov 160(%rcx), %rax\n"
 	"	mov %r14, (%rax)\n"
-	"	mov 88(%rcx), %rax\n"
+	"	mov 168(%rcx), %rax\n"
 	"	movb $0, (%rax)\n"
-	"	mov 96(%rcx), %rax\n"
+	"	mov 176(%rcx), %rax\n"
 	"	movb $0, (%rax)\n"
-	"	mov 64(%rcx), %rdi\n"
-	"	mov 72(%rcx), %rsi\n"
-	"	call *56(%rcx)\n"
+	"	mov 144(%rcx), %rdi\n"
+	"	mov 152(%rcx), %rsi\n"
+	"	call *136(%rcx)\n"
 	"	mov (%rsp), %rdi\n"
-	"	mov 96(%rdi), %rcx\n"
+	"	mov 176(%rdi), %rcx\n"
 	"	movb $1, (%rcx)\n"
-	"	mov 80(%rdi), %rcx\n"
+	"	mov 160(%rdi), %rcx\n"
 	"	mov (%rcx), %r14\n"
-	"	mov %eax, 104(%rdi)\n"
+	"	mov %eax, 184(%rdi)\n"
 	"	test %eax, %eax\n"
 	"	jle 4f\n"
 	"	sub $1, %r14\n"
 	"	js 5f\n"
-	"6:	mov 88(%rdi), %rcx\n"
+	"6:	mov 168(%rdi), %rcx\n"
 	"	movb $1, (%rcx)\n"
-	"	call *48(%rdi)\n"
+	"	call *128(%rdi)\n"
 	"	jmp 1b\n"
 	/* The budget ran out: refuel (the store's reserve, interrupts). */
 	"5:	mov %r14, 8(%rdi)\n"
-	"	call *40(%rdi)\n"
+	"	call *120(%rdi)\n"
 	"	mov (%rsp), %rdi\n"
 	"	mov 8(%rdi), %r14\n"
 	"	test %eax, %eax\n"
 	"	jz 6b\n"
-	"4:	mov 88(%rdi), %rcx\n"
+	"4:	mov 168(%rdi), %rcx\n"
 	"	movb $1, (%rcx)\n"
 	"	add $8, %rsp\n"
 	"	ret\n"
@@ -250,6 +356,8 @@ void wasm_jit_landed(struct wbpf_store *st, const struct wasm_landing *l)
 	if (st->jit_in_code)
 		st->budget = l->fault_r14;
 	st->jit_ctx = l->jit_ctx;
+	if (l->jit_ctx)
+		st->jit_call_floor = l->jit_ctx->call_floor;
 	st->jit_in_code = l->jit_in_code;
 }
 
@@ -292,20 +400,27 @@ void wasm_jit_exit(void)
 
 /* The instruction runs as a function of its own: the copy of its cells
  * ends with `ret`, and its frame is the caller's. Any call it makes is
- * the interpreter's, host or wasm alike, with every check that implies. */
+ * the interpreter's, host or wasm alike, with every check that implies.
+ * Compiled code left from its frame at sp: the interpreter sees the
+ * store's depth there, and the frame records are filled if it describes
+ * a trap (wasm_jit_frames). */
 int wasm_jit_interp_one(struct jit_ctx *ctx, struct wbpf_instance *inst, slot_t *fp,
-			const struct jit_site *site)
+			const struct jit_site *site, uintptr_t sp)
 {
 	struct wbpf_store *st = ctx->st;
 	struct wbpf_func *self = inst->funcs[site->self], as_site = *self;
 	int rc;
 
 	as_site.code = &site->code;
+	ctx->exit_sp = sp;
+	ctx->exit_pc = ((const uintptr_t *)sp)[-1]; /* the return address */
+	st->depth = ctx->depth + calls_to(ctx, sp);
 	st->budget++; /* the interpreter's entry charges one unit: not an extra call */
 	st->jit_in_code = false; /* r14 is the interpreter's now (wasm_jit_landed) */
 	rc = wasm_interp_run(st, &as_site, fp, ctx->err);
 	st->jit_in_code = true;
-	st->running = self;
+	st->depth = ctx->depth;
+	ctx->exit_sp = 0;
 	if (!rc)
 		return 0;
 	ctx->rc = rc;

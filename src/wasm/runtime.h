@@ -122,8 +122,11 @@ struct wbpf_store {
 	bool fuel_enabled;
 	atomic_int interrupt;
 	/* Compiled code's native stack floor on the thread that last ran
-	 * it, and the innermost entry into compiled code (jit_rt.c). */
+	 * it, the lowest stack pointer a compiled call may be made from
+	 * (that floor and the call depth limit), and the innermost entry
+	 * into compiled code (jit_rt.c). */
 	uintptr_t jit_sp_limit;
+	uintptr_t jit_call_floor;
 	struct jit_ctx *jit_ctx;
 	bool jit_in_code; /* compiled code itself runs (its budget in r14) */
 	pthread_t jit_thread;

@@ -92,9 +92,9 @@ static void test_which_functions(void)
 	if (tier_open(&t, WBPF_ENGINE_INTERP, NULL))
 		CHECK_EQ(wbpf_module__native_count(t.mod), 0);
 	tier_close(&t);
-	/* All but pong, which has SIMD and stays interpreted. */
+	/* All but pong and simd_trap, which have SIMD and stay interpreted. */
 	if (tier_open(&t, WBPF_ENGINE_COMPILE, NULL))
-		CHECK_EQ(wbpf_module__native_count(t.mod), 9);
+		CHECK_EQ(wbpf_module__native_count(t.mod), 11);
 	tier_close(&t);
 }
 
@@ -254,6 +254,60 @@ static void test_fuel_after_fault(void)
 	CHECK_EQ(fuel_after_fault(WBPF_ENGINE_COMPILE, 5000), interp);
 }
 
+/* chain(n, k): 0, or the trap's message. */
+static int chain(struct tier *t, uint32_t n, uint32_t k, struct wbpf_error *err)
+{
+	struct wbpf_val args[2] = { val_i32(n), val_i32(k) }, res = { 0 };
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	rc = call_export(t->inst, "chain", args, 2, &res, err);
+	if (!rc)
+		CHECK_EQ(res.of.i32, k);
+	return rc;
+}
+
+/* Compiled calls keep no frame records as they run: a trap deep in them
+ * (in compiled code, a guard-region fault, in an interpreted callee, out
+ * of fuel) gives the interpreter's message, function and backtrace, and
+ * the call depth limit stops recursion at the interpreter's depth. */
+static void test_backtraces(void)
+{
+	static const uint32_t ns[] = { 0, 1, 5, 45 };
+	struct wbpf_store_opts opts = { .sz = sizeof(opts), .max_call_depth = 50 };
+	struct wbpf_error ea, eb;
+	struct tier a, b;
+
+	if (!tier_available())
+		return;
+	if (tier_open(&a, WBPF_ENGINE_INTERP, &opts) && tier_open(&b, WBPF_ENGINE_COMPILE, &opts)) {
+		for (uint32_t k = 0; k < 4; k++) {
+			for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+				wbpf_store__set_fuel(a.store, 5000);
+				wbpf_store__set_fuel(b.store, 5000);
+				CHECK(chain(&a, ns[i], k, &ea) && chain(&b, ns[i], k, &eb));
+				CHECK_EQ(ea.trap, eb.trap);
+				if (!CHECK(!strcmp(ea.msg, eb.msg)))
+					fprintf(stderr, "  %s\n  %s\n", ea.msg, eb.msg);
+				CHECK(strstr(eb.msg, "at chain_end\n  at chain"));
+			}
+		}
+		wbpf_store__disable_fuel(a.store);
+		wbpf_store__disable_fuel(b.store);
+		for (uint32_t n = 40; n < 55; n++) {
+			int ra = chain(&a, n, 4, &ea);
+
+			CHECK_EQ(chain(&b, n, 4, &eb), ra);
+			CHECK(!strcmp(ea.msg, eb.msg));
+			CHECK_EQ(!ra, n < 50); /* 50 calls below the entry */
+		}
+		CHECK(strstr(eb.msg, "call stack exhausted"));
+		CHECK_EQ(chain(&b, 30, 4, &eb), 0);
+	}
+	tier_close(&a);
+	tier_close(&b);
+}
+
 /* No mapping of the process is writable and executable at once. */
 static void test_code_memory(void)
 {
@@ -284,6 +338,7 @@ static const struct check_test tests[] = {
 	{ "same_results", test_same_results },
 	{ "indirect_calls", test_indirect_calls },
 	{ "fuel_after_fault", test_fuel_after_fault },
+	{ "backtraces", test_backtraces },
 	{ "code_memory", test_code_memory },
 };
 

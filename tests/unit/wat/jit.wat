@@ -205,4 +205,51 @@
       br_if $again
     end
     i32.const -16
-    i32.load))
+    i32.load)
+
+  ;; n compiled calls deep, a trap of kind k (0 unreachable, 1 a load
+  ;; past the memory, 2 in an interpreted callee, 3 an endless loop for
+  ;; fuel to end), or none (4): k back.
+  (func $chain (export "chain") (param $n i32) (param $k i32) (result i32)
+    local.get $n
+    if (result i32)
+      local.get $n
+      i32.const 1
+      i32.sub
+      local.get $k
+      call $chain
+    else
+      local.get $k
+      call $chain_end
+    end)
+
+  (func $chain_end (param $k i32) (result i32)
+    block $ok
+      block $spin
+        block $interp
+          block $fault
+            block $trap
+              local.get $k
+              br_table $trap $fault $interp $spin $ok
+            end
+            unreachable
+          end
+          i32.const -16
+          i32.load
+          return
+        end
+        local.get $k
+        call $simd_trap
+        return
+      end
+      loop $again
+        br $again
+      end
+    end
+    local.get $k)
+
+  (func $simd_trap (param $k i32) (result i32)
+    local.get $k
+    i32x4.splat
+    i32x4.extract_lane 0
+    unreachable))
