@@ -129,6 +129,25 @@ struct {
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
+/* How many threads are inside an SSL call: while none is, a socket call
+ * need not look at its thread's storage (a helper call, on every traced
+ * call). Raised and lowered with the storage's `live`; a thread that dies
+ * inside an SSL call leaves it raised, and then every call looks, as all
+ * did before. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} tls_live SEC(".maps");
+
+static __always_inline __s64 *tls_live_count(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tls_live, &zero);
+}
+
 /* The socket each SSL object was last seen doing its I/O on: learnt from
  * the system calls made inside an SSL call. */
 struct {
@@ -155,10 +174,10 @@ static __always_inline struct sock_cfg *settings_of(void)
 
 /* The process's name (its main thread's), as DeepFlow's process_kname:
  * worker threads often have names of their own. */
-static __always_inline void proc_name(char *comm)
+static __always_inline void proc_name(struct task_struct *task, char *comm)
 {
 	/* a fixed-size copy: the kernel pads comm with NULs */
-	__builtin_memcpy(comm, bpf_get_current_task_btf()->group_leader->comm, 16);
+	__builtin_memcpy(comm, task->group_leader->comm, 16);
 }
 
 static __always_inline bool same_comm(const char *a, const char *b)
@@ -172,11 +191,13 @@ static __always_inline bool same_comm(const char *a, const char *b)
 	return true;
 }
 
-/* The process filters: the cheap ones, before anything is read. */
-static __always_inline struct sock_cfg *wanted(void)
+/* The process filters: the cheap ones, before anything is read. Every
+ * function is handed the task (bpf_get_current_task_btf) by the program:
+ * a helper call each time it is asked for. */
+static __always_inline struct sock_cfg *wanted(struct task_struct *task)
 {
 	struct sock_cfg *c = settings_of();
-	__u32 pid = bpf_get_current_task_btf()->tgid;
+	__u32 pid = task->tgid;
 	char comm[16];
 
 	if (!c || !c->payload || pid == c->self_pid)
@@ -186,16 +207,16 @@ static __always_inline struct sock_cfg *wanted(void)
 	if (c->cgroup && bpf_get_current_cgroup_id() != c->cgroup)
 		return NULL;
 	if (c->has_comm) {
-		proc_name(comm);
+		proc_name(task, comm);
 		if (!same_comm(comm, c->comm))
 			return NULL;
 	}
 	return c;
 }
 
-static __always_inline struct file *fd_file(int fd)
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct fdtable *fdt = task->files->fdt;
 	struct callback_head *slot;
 	struct file *f;
 
@@ -231,9 +252,9 @@ static __always_inline struct sock *file_sock(struct file *f, __u8 *l4)
 	return sk && traced_sock(sk, l4) ? sk : NULL;
 }
 
-static __always_inline struct sock *fd_sock(int fd, __u8 *l4)
+static __always_inline struct sock *fd_sock(struct task_struct *task, int fd, __u8 *l4)
 {
-	return file_sock(fd_file(fd), l4);
+	return file_sock(fd_file(task, fd), l4);
 }
 
 /* ::ffff:a.b.c.d as a.b.c.d */
@@ -298,10 +319,9 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 
 /* The record's header, built on the stack: the ring is reserved only for
  * a record that passed the filters. */
-static __always_inline void begin(struct sock_ev *ev, __u64 key, __u8 l4, __u8 egress, __u8 via)
+static __always_inline void begin(struct task_struct *task, struct sock_ev *ev, __u64 key, __u8 l4,
+				  __u8 egress, __u8 via)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->sock = key;
 	ev->time_ns = bpf_ktime_get_ns();
@@ -312,7 +332,7 @@ static __always_inline void begin(struct sock_ev *ev, __u64 key, __u8 l4, __u8 e
 	ev->egress = egress;
 	ev->via = via;
 	ev->role = role_of(key);
-	proc_name(ev->comm);
+	proc_name(task, ev->comm);
 	sk_tuple(key, ev);
 }
 
@@ -530,11 +550,15 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *
 
 /* Inside SSL_read/SSL_write the thread's socket calls carry ciphertext:
  * they only tell which socket the SSL object uses. */
-static __always_inline bool tls_bound(struct sock *sk)
+static __always_inline bool tls_bound(struct task_struct *task, struct sock *sk)
 {
-	struct tls_call *t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	__s64 *live = tls_live_count();
+	struct tls_call *t;
 	__u64 key = (__u64)sk;
 
+	if (live && !*live)
+		return false;
+	t = bpf_task_storage_get(&tls_calls, task, 0, 0);
 	if (!t || !t->live)
 		return false;
 	bpf_map_update_elem(&tls_socks, &t->ssl, &key, BPF_ANY);
@@ -545,20 +569,20 @@ static __always_inline bool tls_bound(struct sock *sk)
  * a read's buffer is filled. Its arguments are still in the registers
  * saved at entry: nothing is kept between entry and exit, and the entry
  * of these calls costs nothing. */
-static __always_inline int data_call(struct pt_regs *regs, __u8 how, __u8 egress, __u64 addr,
-				     long ret)
+static __always_inline int data_call(struct task_struct *task, struct pt_regs *regs, __u8 how,
+				     __u8 egress, __u64 addr, long ret)
 {
 	struct sock_cfg *c;
 	struct sock_ev ev;
 	struct sock *sk;
 	__u8 l4;
 
-	if (ret <= 0 || !(c = wanted()))
+	if (ret <= 0 || !(c = wanted(task)))
 		return 0;
-	sk = fd_sock(regs->di, &l4);
-	if (!sk || tls_bound(sk) || !port_maybe(c, sk))
+	sk = fd_sock(task, regs->di, &l4);
+	if (!sk || tls_bound(task, sk) || !port_maybe(c, sk))
 		return 0;
-	begin(&ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
+	begin(task, &ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
 	if (how == HOW_MSG) {
 		emit_msg(c, &ev, regs->si, ret);
 		return 0;
@@ -575,13 +599,13 @@ static __always_inline int data_call(struct pt_regs *regs, __u8 how, __u8 egress
 	return 0;
 }
 
-static __always_inline void set_role(int fd, __u8 role)
+static __always_inline void set_role(struct task_struct *task, int fd, __u8 role)
 {
 	struct sock *sk;
 	__u64 a, *slot;
 	__u8 l4;
 
-	if (!wanted() || !(sk = fd_sock(fd, &l4)))
+	if (!wanted(task) || !(sk = fd_sock(task, fd, &l4)))
 		return;
 	a = addr_of((__u64)sk);
 	slot = role_slot(a);
@@ -591,16 +615,16 @@ static __always_inline void set_role(int fd, __u8 role)
 
 /* The host ends the socket's flows: what they buffered is parsed, their
  * unanswered requests go out as timeouts. */
-static __always_inline void closing(__u64 key)
+static __always_inline void closing(struct task_struct *task, __u64 key)
 {
-	struct sock_cfg *c = wanted();
+	struct sock_cfg *c = wanted(task);
 	struct sock_ev ev;
 	__u64 *slot;
 	__u8 l4;
 
 	if (!c || !traced_sock(KPTR(struct sock, key), &l4))
 		return;
-	begin(&ev, key, l4, 0, SOCK_VIA_SYSCALL);
+	begin(task, &ev, key, l4, 0, SOCK_VIA_SYSCALL);
 	slot = role_slot(key);
 	if (slot && (*slot & ~ROLE_MASK) == key)
 		*slot = 0;
@@ -622,13 +646,14 @@ enum {
 
 /* A 32-bit process numbers its calls differently (and passes arguments in
  * other registers): not traced. */
-static __always_inline bool compat(void)
+static __always_inline bool compat(struct task_struct *task)
 {
-	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
+	return task->thread_info.status & TS_COMPAT;
 }
 
 /* Exits: the data calls and accept. Arguments: di, si, dx, r10, r8, r9. */
-static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
+static __always_inline int on_exit(struct task_struct *task, struct pt_regs *regs, long id,
+				   long ret)
 {
 	__u8 how, egress = 0;
 	__u64 addr = 0;
@@ -636,7 +661,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
 	switch (id) {
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
-		set_role(ret, SOCK_ROLE_SERVER);
+		set_role(task, ret, SOCK_ROLE_SERVER);
 		return 0;
 	case NR_WRITE:
 		egress = 1; /* fall through */
@@ -671,7 +696,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
 	default:
 		return 0;
 	}
-	return data_call(regs, how, egress, addr, ret);
+	return data_call(task, regs, how, egress, addr, ret);
 }
 
 /* Two ways in (the host loads one pair: the settings' `attach`):
@@ -686,21 +711,25 @@ static __always_inline int on_exit(struct pt_regs *regs, long id, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (id == NR_CONNECT && !compat())
-		set_role(regs->di, SOCK_ROLE_CLIENT);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (id == NR_CONNECT && !compat(task))
+		set_role(task, regs->di, SOCK_ROLE_CLIENT);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	struct task_struct *task;
 	long id = regs->orig_ax;
 
 	/* a failed call (a read of a drained non-blocking socket, ...) leaves
 	 * at the first test: no accept or data call that failed is traced */
-	if (ret < 0 || id > NR_SENDMMSG || compat())
+	if (ret < 0 || id > NR_SENDMMSG)
 		return 0;
-	return on_exit(regs, id, ret);
+	task = bpf_get_current_task_btf();
+	return compat(task) ? 0 : on_exit(task, regs, id, ret);
 }
 
 /* The layout of syscalls/sys_enter_* and sys_exit_* records. */
@@ -721,8 +750,10 @@ struct syscall_exit_rec {
 SEC("tracepoint")
 int sys_enter_tp(struct syscall_enter_rec *ctx)
 {
-	if (!compat()) /* connect alone */
-		set_role(ctx->args[0], SOCK_ROLE_CLIENT);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!compat(task)) /* connect alone */
+		set_role(task, ctx->args[0], SOCK_ROLE_CLIENT);
 	return 0;
 }
 
@@ -731,9 +762,9 @@ int sys_exit_tp(struct syscall_exit_rec *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (ctx->ret < 0 || compat()) /* as sys_exit's first test */
+	if (ctx->ret < 0 || compat(task)) /* as sys_exit's first test */
 		return 0;
-	return on_exit((struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
+	return on_exit(task, (struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
 }
 
 /* A socket's end: the release of its last reference (close() of its last
@@ -744,7 +775,7 @@ int sys_exit_tp(struct syscall_exit_rec *ctx)
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)
 {
-	closing(addr_of((__u64)ctx));
+	closing(bpf_get_current_task_btf(), addr_of((__u64)ctx));
 	return 1;
 }
 
@@ -753,22 +784,28 @@ int sock_release(struct bpf_sock *ctx)
  * their fourth argument. */
 static __always_inline int tls_enter(void *ssl, const void *buf, void *done, __u8 egress)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+	__s64 *live = tls_live_count();
 	struct tls_call *t;
 
-	if (!wanted())
+	if (!wanted(task) || !live)
 		return 0;
-	t = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (t)
-		*t = (struct tls_call){.ssl = (__u64)ssl, .buf = (__u64)buf, .done = (__u64)done,
-				       .egress = egress, .live = 1};
+	t = bpf_task_storage_get(&tls_calls, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	if (!t->live)
+		__sync_fetch_and_add(live, 1);
+	*t = (struct tls_call){.ssl = (__u64)ssl, .buf = (__u64)buf, .done = (__u64)done,
+			       .egress = egress, .live = 1};
 	return 0;
 }
 
 static __always_inline int tls_leave(long ret)
 {
-	struct tls_call *p = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
-	struct sock_cfg *c = wanted();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tls_call *p = bpf_task_storage_get(&tls_calls, task, 0, 0);
+	struct sock_cfg *c = wanted(task);
+	__s64 *live = tls_live_count();
 	struct tls_call t;
 	struct sock_ev ev;
 	__u64 *sk, n = 0;
@@ -777,6 +814,8 @@ static __always_inline int tls_leave(long ret)
 		return 0;
 	t = *p;
 	p->live = 0;
+	if (live)
+		__sync_fetch_and_add(live, -1);
 	if (!c || ret <= 0)
 		return 0;
 	if (!t.done)
@@ -790,7 +829,7 @@ static __always_inline int tls_leave(long ret)
 		count(SOCK_CNT_UNBOUND);
 		return 0;
 	}
-	begin(&ev, *sk, IPPROTO_TCP, t.egress, SOCK_VIA_TLS);
+	begin(task, &ev, *sk, IPPROTO_TCP, t.egress, SOCK_VIA_TLS);
 	if (!port_ok(c, &ev))
 		return 0;
 	ev.bytes = n;
