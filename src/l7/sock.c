@@ -269,26 +269,24 @@ static int attach_raw(struct l7_sock *s, char *err, size_t err_len)
 	return 0;
 }
 
-/* The calls the per-call mode hooks, as tracefs names them: the entry
- * of connect, the exit of accept and the data calls. */
-static const char *const enter_calls[] = {"connect"};
+/* The calls the per-call mode hooks at their exit, as tracefs names them:
+ * connect, accept and the data calls. */
 static const char *const exit_calls[] = {
-	"accept",  "accept4", "read",	  "write",    "readv",	  "writev",   "recvfrom",
-	"sendto",  "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "sendfile64",
+	"connect", "accept",  "accept4", "read",     "write",    "readv",    "writev",
+	"recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "sendfile64",
 };
 
-static int attach_calls(struct l7_sock *s, const char *prog_name, const char *side,
-			const char *const *calls, size_t n, char *err, size_t err_len)
+static int attach_per_call(struct l7_sock *s, char *err, size_t err_len)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, prog_name);
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, "sys_exit_tp");
 	char name[64];
 
 	if (!prog)
-		return fail(err, err_len, ENOENT, "%s: %s", prog_name);
-	for (size_t i = 0; i < n; i++) {
+		return fail(err, err_len, ENOENT, "%s: %s", "sys_exit_tp");
+	for (size_t i = 0; i < sizeof(exit_calls) / sizeof(*exit_calls); i++) {
 		struct bpf_link *link;
 
-		snprintf(name, sizeof(name), "sys_%s_%s", side, calls[i]);
+		snprintf(name, sizeof(name), "sys_exit_%s", exit_calls[i]);
 		link = bpf_program__attach_tracepoint(prog, "syscalls", name);
 		if (!link)
 			return fail(err, err_len, errno, "cannot attach syscalls/%s: %s", name);
@@ -315,15 +313,6 @@ static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, ch
 		return fail(err, err_len, ENOENT, "per-call system call hooks need %s: %s",
 			    TRACEFS "/events/syscalls");
 	return 0;
-}
-
-static int attach_per_call(struct l7_sock *s, char *err, size_t err_len)
-{
-	int rc = attach_calls(s, "sys_enter_tp", "enter", enter_calls,
-			      sizeof(enter_calls) / sizeof(*enter_calls), err, err_len);
-
-	return rc ? rc : attach_calls(s, "sys_exit_tp", "exit", exit_calls,
-				      sizeof(exit_calls) / sizeof(*exit_calls), err, err_len);
 }
 
 /* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified beside v1

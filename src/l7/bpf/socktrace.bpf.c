@@ -651,7 +651,20 @@ static __always_inline bool compat(struct task_struct *task)
 	return task->thread_info.status & TS_COMPAT;
 }
 
-/* Exits: the data calls and accept. Arguments: di, si, dx, r10, r8, r9. */
+#define EINPROGRESS 115
+
+/* A call to look at: one that moved bytes or returned a socket, or a
+ * connect() under way (a non-blocking one returns -EINPROGRESS). A failed
+ * call (a read of a drained non-blocking socket, ...) leaves at this
+ * first test. */
+static __always_inline bool succeeded(long ret)
+{
+	return ret >= 0 || ret == -EINPROGRESS;
+}
+
+/* Exits: the data calls, accept and connect (its descriptor is still in
+ * the registers at exit: no program runs at any call's entry). Arguments:
+ * di, si, dx, r10, r8, r9. */
 static __always_inline int on_exit(struct task_struct *task, struct pt_regs *regs, long id,
 				   long ret)
 {
@@ -659,9 +672,13 @@ static __always_inline int on_exit(struct task_struct *task, struct pt_regs *reg
 	__u64 addr = 0;
 
 	switch (id) {
+	case NR_CONNECT:
+		set_role(task, regs->di, SOCK_ROLE_CLIENT);
+		return 0;
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
-		set_role(task, ret, SOCK_ROLE_SERVER);
+		if (ret >= 0)
+			set_role(task, ret, SOCK_ROLE_SERVER);
 		return 0;
 	case NR_WRITE:
 		egress = 1; /* fall through */
@@ -699,47 +716,28 @@ static __always_inline int on_exit(struct task_struct *task, struct pt_regs *reg
 	return data_call(task, regs, how, egress, addr, ret);
 }
 
-/* Two ways in (the host loads one pair: the settings' `attach`):
- * - the raw sys_enter/sys_exit tracepoints (tp_btf), one program each
- *   seeing every system call of the machine and leaving at once for the
- *   others (which pay for the program's run);
- * - the per-call tracepoints (syscalls/sys_enter_connect,
- *   syscalls/sys_exit_read, ...), one program each side attached to every
- *   one of them: other calls only test a bit, but a traced one goes
- *   through the kernel's perf glue (a record filled per hit).
- * The entry side sees connect() alone; sockets end at sock_release. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	if (id == NR_CONNECT && !compat(task))
-		set_role(task, regs->di, SOCK_ROLE_CLIENT);
-	return 0;
-}
-
+/* Two ways in (the host loads one: the settings' `attach`), both at the
+ * exit of calls alone (sockets end at sock_release):
+ * - the raw sys_exit tracepoint (tp_btf), seeing every system call of the
+ *   machine and leaving at once for the others (which pay for the
+ *   program's run);
+ * - the per-call tracepoints (syscalls/sys_exit_read, ...), the program
+ *   attached to every one of them: other calls only test a bit, but a
+ *   traced one goes through the kernel's perf glue (a record filled per
+ *   hit). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task;
 	long id = regs->orig_ax;
 
-	/* a failed call (a read of a drained non-blocking socket, ...) leaves
-	 * at the first test: no accept or data call that failed is traced */
-	if (ret < 0 || id > NR_SENDMMSG)
+	if (!succeeded(ret) || id > NR_SENDMMSG)
 		return 0;
 	task = bpf_get_current_task_btf();
 	return compat(task) ? 0 : on_exit(task, regs, id, ret);
 }
 
-/* The layout of syscalls/sys_enter_* and sys_exit_* records. */
-struct syscall_enter_rec {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
+/* The layout of syscalls/sys_exit_* records. */
 struct syscall_exit_rec {
 	__u64 common;
 	__s32 nr;
@@ -748,21 +746,11 @@ struct syscall_exit_rec {
 };
 
 SEC("tracepoint")
-int sys_enter_tp(struct syscall_enter_rec *ctx)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	if (!compat(task)) /* connect alone */
-		set_role(task, ctx->args[0], SOCK_ROLE_CLIENT);
-	return 0;
-}
-
-SEC("tracepoint")
 int sys_exit_tp(struct syscall_exit_rec *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (ctx->ret < 0 || compat(task)) /* as sys_exit's first test */
+	if (!succeeded(ctx->ret) || compat(task)) /* as sys_exit's first test */
 		return 0;
 	return on_exit(task, (struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
 }
