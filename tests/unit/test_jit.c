@@ -269,8 +269,9 @@ static int chain(struct tier *t, uint32_t n, uint32_t k, struct wbpf_error *err)
 
 /* Compiled calls keep no frame records as they run: a trap deep in them
  * (in compiled code, a guard-region fault, in an interpreted callee, out
- * of fuel) gives the interpreter's message, function and backtrace, and
- * the call depth limit stops recursion at the interpreter's depth. */
+ * of fuel, in compiled code the interpreter called from compiled code)
+ * gives the interpreter's message, function and backtrace, and the call
+ * depth limit stops recursion at the interpreter's depth. */
 static void test_backtraces(void)
 {
 	static const uint32_t ns[] = { 0, 1, 5, 45 };
@@ -291,6 +292,21 @@ static void test_backtraces(void)
 					fprintf(stderr, "  %s\n  %s\n", ea.msg, eb.msg);
 				CHECK(strstr(eb.msg, "at chain_end\n  at chain"));
 			}
+		}
+		/* ping (compiled) and pong (interpreted) calling each other:
+		 * entries into compiled code nested in the interpreter's. */
+		for (uint64_t fuel = 20; fuel < 28; fuel++) {
+			struct wbpf_val arg = val_i32(40), res;
+
+			wbpf_store__set_fuel(a.store, fuel);
+			wbpf_store__set_fuel(b.store, fuel);
+			memset(&ea, 0, sizeof(ea));
+			memset(&eb, 0, sizeof(eb));
+			CHECK(call_export(a.inst, "ping", &arg, 1, &res, &ea) &&
+			      call_export(b.inst, "ping", &arg, 1, &res, &eb));
+			CHECK_EQ(eb.trap, WBPF_TRAP_FUEL);
+			if (!CHECK(!strcmp(ea.msg, eb.msg)))
+				fprintf(stderr, "  %s\n  %s\n", ea.msg, eb.msg);
 		}
 		wbpf_store__disable_fuel(a.store);
 		wbpf_store__disable_fuel(b.store);
