@@ -2,6 +2,7 @@
 /* A worker's flow table: a chained hash of 5-tuples plus an LRU list,
  * which gives both idle expiry (from the cold end) and the eviction
  * victim when the table is full. */
+#include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -61,14 +62,31 @@ bool l7_port_well_known(uint16_t port)
 	return false;
 }
 
-/* Side 0 is the smaller (address, port), so both directions find one key. */
+/* Eight bytes of an address as a number that orders as memcmp does. */
+static inline uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+/* Side 0 is the smaller (address, port), so both directions find one key.
+ * The addresses compared a word at a time: a memcmp call was a tenth of
+ * a flow lookup. */
 static int key_side(const struct l7_pkt *pkt)
 {
-	int c = memcmp(pkt->t.src, pkt->t.dst, 16);
+	uint64_t s = be64(pkt->t.src), d = be64(pkt->t.dst);
 
-	if (c == 0)
-		c = pkt->t.sport < pkt->t.dport ? -1 : pkt->t.sport > pkt->t.dport;
-	return c <= 0 ? 0 : 1;
+	if (s == d) {
+		s = be64(pkt->t.src + 8);
+		d = be64(pkt->t.dst + 8);
+	}
+	if (s == d) {
+		s = pkt->t.sport;
+		d = pkt->t.dport;
+	}
+	return s > d;
 }
 
 static bool matches(const struct l7_flow *f, const struct l7_pkt *pkt, int side)

@@ -240,10 +240,24 @@ static void sock_tuple(const struct wbpf_l7_sock_data *d, struct l7_pkt *pkt)
 	memcpy(pkt->t.dst, d->egress ? d->raddr : d->laddr, 16);
 }
 
+/* A socket record's flow hash: its socket and the socket's two ends,
+ * which are the same whichever way the bytes went (l7_pkt__hash, a byte
+ * at a time and the same both ways, is for packets). */
+static uint32_t sock_hash(const struct wbpf_l7_sock_data *d, uint64_t sock)
+{
+	uint64_t l[2], r[2], h;
+
+	memcpy(l, d->laddr, 16);
+	memcpy(r, d->raddr, 16);
+	h = sock ^ ((uint64_t)d->lport << 16 | d->rport);
+	h = (h * 0x9e3779b97f4a7c15ull) ^ l[0] ^ (l[1] << 1) ^ (r[0] << 2) ^ (r[1] << 3);
+	h *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
 void wbpf_l7_pipeline__feed_sock(struct wbpf_l7_pipeline *p, const struct wbpf_l7_sock_data *d)
 {
 	struct l7_pkt pkt = {0};
-	uint64_t k;
 
 	if (p->finished || (d->family != 4 && d->family != 6))
 		return;
@@ -266,8 +280,7 @@ void wbpf_l7_pipeline__feed_sock(struct wbpf_l7_pipeline *p, const struct wbpf_l
 	pkt.proc.role = d->role;
 	pkt.proc.local_is_src = d->egress;
 	pkt.proc.close = d->close;
-	k = pkt.proc.sock * 0x9e3779b97f4a7c15ull;
-	pkt.hash = l7_pkt__hash(&pkt) ^ (uint32_t)(k >> 32);
+	pkt.hash = sock_hash(d, pkt.proc.sock);
 	if (p->threaded)
 		enqueue(p, &pkt);
 	else
