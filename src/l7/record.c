@@ -26,6 +26,13 @@ static inline size_t room(const struct out *o, size_t len)
 	return len < o->size ? o->size - len : 0;
 }
 
+/* Whether n more bytes fit: one compare (a line's len is far from
+ * overflowing), where room() and a compare were three. */
+static inline bool fits(const struct out *o, size_t len, size_t n)
+{
+	return len + n <= o->size;
+}
+
 /* What does not fit: as much as does. */
 static size_t put_cut(const struct out *o, size_t len, const char *s, size_t n)
 {
@@ -38,7 +45,7 @@ static size_t put_cut(const struct out *o, size_t len, const char *s, size_t n)
 /* The keys' lengths are constants: their copies become a move or two. */
 static inline size_t put(const struct out *o, size_t len, const char *s, size_t n)
 {
-	if (n > room(o, len))
+	if (!fits(o, len, n))
 		return put_cut(o, len, s, n);
 	l7_copy(o->p + len, s, n);
 	return len + n;
@@ -131,7 +138,7 @@ static size_t json_field(const struct out *o, size_t len, const char *s, size_t 
 {
 	char *d = o->p + len;
 
-	if (room(o, len) < max + 2)
+	if (!fits(o, len, max + 2))
 		return json_str(o, len, s);
 	d[0] = '"';
 	for (size_t i = 0; i < max; i += PIECE) {
@@ -186,15 +193,15 @@ static size_t __attribute__((noinline)) num_any(const struct out *o, size_t len,
  * lengths): those inline, the rest by num_any. */
 static inline size_t num(const struct out *o, size_t len, int64_t v)
 {
-	if ((uint64_t)v < 10 && room(o, len) >= 1) {
+	if ((uint64_t)v < 10 && fits(o, len, 1)) {
 		o->p[len] = (char)('0' + v);
 		return len + 1;
 	}
-	if ((uint64_t)v < 100 && room(o, len) >= 2) {
+	if ((uint64_t)v < 100 && fits(o, len, 2)) {
 		memcpy(o->p + len, pairs + v * 2, 2);
 		return len + 2;
 	}
-	if ((uint64_t)v < 1000 && room(o, len) >= 3) { /* status codes */
+	if ((uint64_t)v < 1000 && fits(o, len, 3)) { /* status codes */
 		o->p[len] = (char)('0' + v / 100);
 		memcpy(o->p + len + 1, pairs + v % 100 * 2, 2);
 		return len + 3;
@@ -220,6 +227,26 @@ static inline __attribute__((always_inline)) size_t knum_val(const struct out *o
 #define KFIELD(k, in, f)                                                                     \
 	((in)->f[0] ? (KEY(k), len = json_field(o, len, (in)->f, sizeof((in)->f)))               \
 		    : PUT(",\"" k "\":\"\"", sizeof(",\"" k "\":\"\"") - 1))
+
+/* Runs of fields that most records leave empty (their keys are the
+ * fields' names): when all are, one piece of text, then `more`. */
+#define RESULT_TO_PROXY(X)                                                                   \
+	X(response_result) X(response_exception) X(trace_id) X(span_id) X(parent_span_id)      \
+	X(x_request_id) X(http_proxy_client)
+#define BIZ(X) X(biz_code) X(biz_scenario) X(biz_response_code)
+#define FIRST_BYTE(f) | in->f[0]
+#define EMPTY_TEXT(f) ",\"" #f "\":\"\""
+#define ONE_KFIELD(f) KFIELD(#f, in, f);
+#define KFIELDS_AND(RUN, more)                                                               \
+	do {                                                                                 \
+		if (!(0 RUN(FIRST_BYTE))) {                                                  \
+			PUT(RUN(EMPTY_TEXT) more, sizeof(RUN(EMPTY_TEXT) more) - 1);          \
+		} else {                                                                     \
+			RUN(ONE_KFIELD)                                                      \
+			PUT(more, sizeof(more) - 1);                                         \
+		}                                                                            \
+	} while (0)
+#define KFIELDS(RUN) KFIELDS_AND(RUN, "")
 
 /* IPv4 by hand: inet_ntop formats it through sprintf, which showed up as
  * a tenth of the time per record. */
@@ -347,7 +374,7 @@ struct fmt_key {
 };
 
 struct wbpf_l7_fmt_cache {
-	uint64_t sec;	   /* the second whose digits sec_text holds */
+	uint64_t sec_us;   /* the µs the second whose digits sec_text holds starts at */
 	char sec_text[16]; /* 10 digits */
 	struct fmt_slot {
 		struct fmt_key k;
@@ -358,7 +385,13 @@ struct wbpf_l7_fmt_cache {
 
 struct wbpf_l7_fmt_cache *l7_fmt_cache__new(void)
 {
-	return calloc(1, sizeof(struct wbpf_l7_fmt_cache));
+	struct wbpf_l7_fmt_cache *c = calloc(1, sizeof(*c));
+
+	if (c) { /* a second of the range it keeps, as time_num would keep it */
+		c->sec_us = 1000000000ull * 1000000;
+		memcpy(c->sec_text, "1000000000", 10);
+	}
+	return c;
 }
 
 static size_t flow_part_cached(const struct out *o, size_t len, const struct wbpf_l7_record *r)
@@ -396,16 +429,20 @@ static size_t flow_part_cached(const struct out *o, size_t len, const struct wbp
  * are kept (in c, when there is one) and only the µs are written. */
 static size_t time_num(const struct out *o, size_t len, uint64_t us, struct wbpf_l7_fmt_cache *c)
 {
-	uint64_t sec = us / 1000000;
-	uint32_t frac = (uint32_t)(us % 1000000);
+	uint64_t sec;
+	uint32_t frac;
 	char *d = o->p + len;
 
-	if (!c || sec < 1000000000 || sec > 9999999999 || room(o, len) < 16)
+	if (!c || !fits(o, len, 16))
 		return num(o, len, (int64_t)us);
-	if (sec != c->sec) {
+	if (us - c->sec_us >= 1000000) { /* another second (an earlier one wraps) */
+		sec = us / 1000000;
+		if (sec < 1000000000 || sec > 9999999999)
+			return num(o, len, (int64_t)us);
 		num_any(&(struct out){c->sec_text, sizeof(c->sec_text)}, 0, (int64_t)sec);
-		c->sec = sec;
+		c->sec_us = sec * 1000000;
 	}
+	frac = (uint32_t)(us - c->sec_us);
 	memcpy(d, c->sec_text, 10);
 	memcpy(d + 10, pairs + frac / 10000 * 2, 2);
 	memcpy(d + 12, pairs + frac / 100 % 100 * 2, 2);
@@ -433,22 +470,18 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	KNUM("request_id", in->has_request_id, in->request_id);
 	KNUM("response_status", true, in->response_status);
 	KNUM("response_code", in->has_response_code, in->response_code);
-	KFIELD("response_result", in, response_result);
-	KFIELD("response_exception", in, response_exception);
-	KFIELD("trace_id", in, trace_id);
-	KFIELD("span_id", in, span_id);
-	KFIELD("parent_span_id", in, parent_span_id);
-	KFIELD("x_request_id", in, x_request_id);
-	KFIELD("http_proxy_client", in, http_proxy_client);
+	KFIELDS(RESULT_TO_PROXY);
 	KNUM("request_length", in->req_len >= 0, in->req_len);
 	KNUM("response_length", in->resp_len >= 0, in->resp_len);
 	KNUM("response_duration", r->latency_us >= 0, r->latency_us);
 	KNUM("biz_type", true, in->biz_type);
-	KFIELD("biz_code", in, biz_code);
-	KFIELD("biz_scenario", in, biz_scenario);
-	KFIELD("biz_response_code", in, biz_response_code);
-	KEY("attributes");
-	len = attributes_obj(o, len, in);
+	if (in->n_attrs) {
+		KFIELDS(BIZ);
+		KEY("attributes");
+		len = attributes_obj(o, len, in);
+	} else {
+		KFIELDS_AND(BIZ, ",\"attributes\":{}");
+	}
 	KEY("timeout");
 	PUT(r->timeout ? "true}\n" : "false}\n", r->timeout ? 6 : 7);
 	return finish(o, len);
