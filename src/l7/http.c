@@ -146,16 +146,16 @@ static inline __attribute__((always_inline)) uint64_t bits64(const char *base, c
 static inline __attribute__((always_inline)) const char *find_byte(const char *base, const char *p, const char *end,
 				    const char *rend, char c)
 {
-	while (p < end) {
-		uint64_t m = bits64(base, p, rend, c);
+	while (p < end) { /* 16 at a time: what is looked for is near */
+		unsigned m = bits16(base, p, rend, c);
 
-		if (end - p < 64)
-			m &= (1ull << (end - p)) - 1;
+		if (end - p < 16)
+			m &= (1u << (end - p)) - 1;
 		if (m)
-			return p + __builtin_ctzll(m);
-		if (end - p <= 64)
+			return p + __builtin_ctz(m);
+		if (end - p <= 16)
 			break;
-		p += 64;
+		p += 16;
 	}
 	return NULL;
 }
@@ -500,8 +500,6 @@ static void call_hooks_req(struct l7_http_self *hs, const struct l7_msg *m,
 	char path[L7_STR_LONG], host[L7_STR_LONG], ua[L7_STR_LONG], ref[L7_STR_LONG];
 	struct l7_http_req req = {path, host, ua, ref};
 
-	if (!hs->n_hooks)
-		return;
 	set(path, sizeof(path), h->b, h->blen);
 	set(host, sizeof(host), h->host ? h->host : "", h->host_len);
 	set(ua, sizeof(ua), h->ua ? h->ua : "", h->ua_len);
@@ -594,7 +592,8 @@ static int parse_at(struct l7_http_self *hs, const struct l7_msg *m, size_t off,
 		fill_request(out, &h);
 		head_push(hs, m->flow_id, h.alen == 4 && !memcmp(h.a, "HEAD", 4));
 		out->req_len = data;
-		call_hooks_req(hs, m, &h, out);
+		if (hs->n_hooks) /* not a call each: its frame is 2 KiB */
+			call_hooks_req(hs, m, &h, out);
 	} else {
 		head_pop(hs, m->flow_id);
 		fill_response(out, &h, code);

@@ -263,9 +263,10 @@ static inline void l7_copy(void *dst, const void *src, size_t n)
 	} else if (n >= 4) {
 		memcpy(d, s, 4);
 		memcpy(d + n - 4, s + n - 4, 4);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
+	} else if (n) { /* 1 to 3 bytes: first, middle and last cover them */
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
 	}
 }
 
