@@ -394,33 +394,42 @@ struct wbpf_l7_fmt_cache *l7_fmt_cache__new(void)
 	return c;
 }
 
+/* Whether k is what r's flow part is written from: compared in place
+ * (a key built to be compared by memcmp cost more than the text). */
+static bool key_is(const struct fmt_key *k, const struct wbpf_l7_record *r)
+{
+	return k->flow_id == r->flow_id && k->pid == r->pid && k->client_port == r->client_port &&
+	       k->server_port == r->server_port && k->protocol == r->info->protocol &&
+	       k->family == r->family && k->l4 == r->l4 && k->tap_side == r->tap_side &&
+	       !memcmp(k->client_ip, r->client_ip, 16) && !memcmp(k->server_ip, r->server_ip, 16) &&
+	       !memcmp(k->comm, r->proc_name, 16);
+}
+
 static size_t flow_part_cached(const struct out *o, size_t len, const struct wbpf_l7_record *r)
 {
 	struct fmt_slot *sl = &r->fmt->s[r->flow_id % FMT_SLOTS];
-	struct fmt_key k;
+	struct fmt_key *k = &sl->k;
 	size_t start = len;
 
-	memset(&k, 0, sizeof(k)); /* the padding too: keys compare as bytes */
-	k.flow_id = r->flow_id;
-	memcpy(k.client_ip, r->client_ip, 16);
-	memcpy(k.server_ip, r->server_ip, 16);
-	memcpy(k.comm, r->proc_name, 16);
-	k.pid = r->pid;
-	k.client_port = r->client_port;
-	k.server_port = r->server_port;
-	k.protocol = r->info->protocol;
-	k.family = r->family;
-	k.l4 = r->l4;
-	k.tap_side = r->tap_side;
-	if (k.comm[15]) /* a longer name than the key holds */
+	if (r->proc_name[15]) /* a longer name than the key holds */
 		return flow_part(o, len, r);
-	if (sl->len && !memcmp(&sl->k, &k, sizeof(k)))
+	if (sl->len && key_is(k, r))
 		return put(o, len, sl->text, sl->len);
 	len = flow_part(o, len, r);
 	if (len <= o->size && len - start <= FMT_TEXT) { /* all of it written */
 		memcpy(sl->text, o->p + start, len - start);
 		sl->len = (uint16_t)(len - start);
-		sl->k = k;
+		k->flow_id = r->flow_id;
+		memcpy(k->client_ip, r->client_ip, 16);
+		memcpy(k->server_ip, r->server_ip, 16);
+		memcpy(k->comm, r->proc_name, 16);
+		k->pid = r->pid;
+		k->client_port = r->client_port;
+		k->server_port = r->server_port;
+		k->protocol = r->info->protocol;
+		k->family = r->family;
+		k->l4 = r->l4;
+		k->tap_side = r->tap_side;
 	}
 	return len;
 }
