@@ -133,8 +133,10 @@ static inline uint64_t plain_end(const char *s, char *d)
 #endif
 
 /* json_str for a record's own array of `max` bytes (a multiple of 16):
- * read and copied a piece at a time. */
-static size_t json_field(const struct out *o, size_t len, const char *s, size_t max)
+ * read and copied a piece at a time. Inline: the call and setting up its
+ * constants cost as much as copying most strings. */
+static inline __attribute__((always_inline)) size_t json_field(const struct out *o, size_t len,
+								const char *s, size_t max)
 {
 	char *d = o->p + len;
 
@@ -435,8 +437,10 @@ static size_t flow_part_cached(const struct out *o, size_t len, const struct wbp
 }
 
 /* A time in µs: its second's ten digits change once a second, so they
- * are kept (in c, when there is one) and only the µs are written. */
-static size_t time_num(const struct out *o, size_t len, uint64_t us, struct wbpf_l7_fmt_cache *c)
+ * are kept (in c, when there is one) and only the µs are written
+ * (inline, as json_field). */
+static inline __attribute__((always_inline)) size_t time_num(const struct out *o, size_t len,
+							      uint64_t us, struct wbpf_l7_fmt_cache *c)
 {
 	uint64_t sec;
 	uint32_t frac;
