@@ -481,7 +481,7 @@ static void set(char *dst, size_t size, const char *s, size_t n)
 }
 
 /* traceparent: version-traceid-parentid-flags */
-static void trace_fields(struct wbpf_l7_info *info, const struct http_msg *h)
+static inline void trace_fields(struct wbpf_l7_info *info, const struct http_msg *h)
 {
 	const char *t = h->traceparent;
 	size_t n = h->traceparent_len;

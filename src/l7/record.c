@@ -232,9 +232,8 @@ static inline __attribute__((always_inline)) size_t knum_val(const struct out *o
 
 /* Runs of fields that most records leave empty (their keys are the
  * fields' names): when all are, one piece of text, then `more`. */
-#define RESULT_TO_PROXY(X)                                                                   \
-	X(response_result) X(response_exception) X(trace_id) X(span_id) X(parent_span_id)      \
-	X(x_request_id) X(http_proxy_client)
+#define RESULT_TO_SPAN(X) X(response_result) X(response_exception) X(trace_id) X(span_id)
+#define PARENT_TO_PROXY(X) X(parent_span_id) X(x_request_id) X(http_proxy_client)
 #define BIZ(X) X(biz_code) X(biz_scenario) X(biz_response_code)
 #define FIRST_BYTE(f) | in->f[0]
 #define EMPTY_TEXT(f) ",\"" #f "\":\"\""
@@ -483,7 +482,8 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	KNUM("request_id", in->has_request_id, in->request_id);
 	KNUM("response_status", true, in->response_status);
 	KNUM("response_code", in->has_response_code, in->response_code);
-	KFIELDS(RESULT_TO_PROXY);
+	KFIELDS(RESULT_TO_SPAN); /* two runs: each fits inline moves */
+	KFIELDS(PARENT_TO_PROXY);
 	KNUM("request_length", in->req_len >= 0, in->req_len);
 	KNUM("response_length", in->resp_len >= 0, in->resp_len);
 	KNUM("response_duration", r->latency_us >= 0, r->latency_us);

@@ -238,9 +238,10 @@ static struct l7_pending *add_request(struct l7_worker *w, struct l7_flow *f,
  * parts of a multi-record exchange. */
 static void merge(struct wbpf_l7_info *m, const struct wbpf_l7_info *r)
 {
-	/* field by field: a loop over l7_info_strings is not unrolled */
+	/* field by field: a loop over l7_info_strings is not unrolled; r's
+	 * first, as most of its strings are empty */
 #define MERGE_STR(f)                                                                         \
-	if (!m->f[0] && r->f[0])                                                             \
+	if (r->f[0] && !m->f[0])                                                             \
 		l7_str_copy(m->f, r->f, sizeof(m->f));
 	L7_INFO_STRINGS(MERGE_STR)
 #undef MERGE_STR
