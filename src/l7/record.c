@@ -13,53 +13,53 @@
 #include "wbpf/sink.h"
 
 /* snprintf-style writer: the bytes past `size` are counted, not stored.
- * Where it is (len) is threaded through the calls as a value: kept in the
- * record it would be reloaded after every byte stored (a char store may
- * alias anything), which made each piece wait on the one before. */
+ * It and where it is (len) are passed as values: kept in memory they
+ * were reloaded after every byte stored (a char store may alias
+ * anything), which made each piece wait on the one before. */
 struct out {
 	char *p;
 	size_t size;
 };
 
-static inline size_t room(const struct out *o, size_t len)
+static inline size_t room(struct out o, size_t len)
 {
-	return len < o->size ? o->size - len : 0;
+	return len < o.size ? o.size - len : 0;
 }
 
 /* Whether n more bytes fit: one compare (a line's len is far from
  * overflowing), where room() and a compare were three. */
-static inline bool fits(const struct out *o, size_t len, size_t n)
+static inline bool fits(struct out o, size_t len, size_t n)
 {
-	return len + n <= o->size;
+	return len + n <= o.size;
 }
 
 /* What does not fit: as much as does. */
-static size_t put_cut(const struct out *o, size_t len, const char *s, size_t n)
+static size_t put_cut(struct out o, size_t len, const char *s, size_t n)
 {
 	size_t r = room(o, len);
 
-	memcpy(o->p + len, s, n < r ? n : r);
+	memcpy(o.p + len, s, n < r ? n : r);
 	return len + n;
 }
 
 /* The keys' lengths are constants: their copies become a move or two. */
-static inline size_t put(const struct out *o, size_t len, const char *s, size_t n)
+static inline size_t put(struct out o, size_t len, const char *s, size_t n)
 {
 	if (!fits(o, len, n))
 		return put_cut(o, len, s, n);
-	l7_copy(o->p + len, s, n);
+	l7_copy(o.p + len, s, n);
 	return len + n;
 }
 
-static size_t finish(const struct out *o, size_t len)
+static size_t finish(struct out o, size_t len)
 {
-	if (o->size)
-		o->p[len < o->size ? len : o->size - 1] = '\0';
+	if (o.size)
+		o.p[len < o.size ? len : o.size - 1] = '\0';
 	return len;
 }
 
 struct out_at {
-	const struct out *o;
+	struct out o;
 	size_t len;
 };
 
@@ -74,10 +74,10 @@ static void put_cb(void *ctx, const char *s, size_t n)
  * of a record's strings are short or empty and need no escaping: those
  * are copied here in one pass, without a call per piece; a string with a
  * byte to escape, or one that does not fit, goes to the escaper. */
-static size_t json_str(const struct out *o, size_t len, const char *s)
+static size_t json_str(struct out o, size_t len, const char *s)
 {
 	size_t r = room(o, len), i = 0;
-	char *d = o->p + len;
+	char *d = o.p + len;
 	struct out_at at = {o, len};
 
 	if (s && r >= 2) {
@@ -135,10 +135,10 @@ static inline uint64_t plain_end(const char *s, char *d)
 /* json_str for a record's own array of `max` bytes (a multiple of 16):
  * read and copied a piece at a time. Inline: the call and setting up its
  * constants cost as much as copying most strings. */
-static inline __attribute__((always_inline)) size_t json_field(const struct out *o, size_t len,
+static inline __attribute__((always_inline)) size_t json_field(struct out o, size_t len,
 								const char *s, size_t max)
 {
-	char *d = o->p + len;
+	char *d = o.p + len;
 
 	if (!fits(o, len, max + 2))
 		return json_str(o, len, s);
@@ -163,7 +163,7 @@ static const char pairs[] = "00010203040506070809101112131415161718192021222324"
 			    "75767778798081828384858687888990919293949596979899";
 
 /* Decimal without printf, two digits a step, straight into the output. */
-static size_t __attribute__((noinline)) num_any(const struct out *o, size_t len, int64_t v)
+static size_t __attribute__((noinline)) num_any(struct out o, size_t len, int64_t v)
 {
 	static const uint64_t pow10[20] = {
 		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
@@ -174,7 +174,7 @@ static size_t __attribute__((noinline)) num_any(const struct out *o, size_t len,
 	/* digits from the bit length: log10(2) is about 1233 / 4096 */
 	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
 	size_t n = t - (w < pow10[t]) + 1 + (v < 0);
-	char tmp[24], *d = room(o, len) >= n ? o->p + len : tmp, *e = d + n;
+	char tmp[24], *d = room(o, len) >= n ? o.p + len : tmp, *e = d + n;
 
 	for (; u >= 100; u /= 100) {
 		e -= 2;
@@ -193,26 +193,26 @@ static size_t __attribute__((noinline)) num_any(const struct out *o, size_t len,
 
 /* Most of a record's numbers are below 100 (codes, kinds, small
  * lengths): those inline, the rest by num_any. */
-static inline size_t num(const struct out *o, size_t len, int64_t v)
+static inline size_t num(struct out o, size_t len, int64_t v)
 {
 	if ((uint64_t)v < 10 && fits(o, len, 1)) {
-		o->p[len] = (char)('0' + v);
+		o.p[len] = (char)('0' + v);
 		return len + 1;
 	}
 	if ((uint64_t)v < 100 && fits(o, len, 2)) {
-		memcpy(o->p + len, pairs + v * 2, 2);
+		memcpy(o.p + len, pairs + v * 2, 2);
 		return len + 2;
 	}
 	if ((uint64_t)v < 1000 && fits(o, len, 3)) { /* status codes */
-		o->p[len] = (char)('0' + v / 100);
-		memcpy(o->p + len + 1, pairs + v % 100 * 2, 2);
+		o.p[len] = (char)('0' + v / 100);
+		memcpy(o.p + len + 1, pairs + v % 100 * 2, 2);
 		return len + 3;
 	}
 	return num_any(o, len, v);
 }
 
 /* inline: the call cost more than writing most of the numbers */
-static inline __attribute__((always_inline)) size_t knum_val(const struct out *o, size_t len,
+static inline __attribute__((always_inline)) size_t knum_val(struct out o, size_t len,
 							      bool present, int64_t v)
 {
 	return present ? num(o, len, v) : put(o, len, "null", 4);
@@ -274,9 +274,9 @@ size_t l7_ip_str(uint8_t family, const uint8_t *ip, char *buf, size_t size)
 
 /* An address as a JSON string, formatted in place when there is room (it
  * has nothing to escape). */
-static size_t ip_json(const struct out *o, size_t len, uint8_t family, const uint8_t *ip)
+static size_t ip_json(struct out o, size_t len, uint8_t family, const uint8_t *ip)
 {
-	char tmp[INET6_ADDRSTRLEN], *d = o->p + len;
+	char tmp[INET6_ADDRSTRLEN], *d = o.p + len;
 	size_t n;
 
 	if (room(o, len) < INET6_ADDRSTRLEN + 2) {
@@ -311,7 +311,7 @@ const char *wbpf_l7_protocol__str(unsigned protocol)
 	return names[11];
 }
 
-static size_t attributes_obj(const struct out *o, size_t len, const struct wbpf_l7_info *in)
+static size_t attributes_obj(struct out o, size_t len, const struct wbpf_l7_info *in)
 {
 	PUT("{", 1);
 	for (unsigned i = 0; i < in->n_attrs && i < L7_ATTR_MAX; i++) {
@@ -327,9 +327,9 @@ static size_t attributes_obj(const struct out *o, size_t len, const struct wbpf_
 void l7_info__attributes_json(const struct wbpf_l7_info *in, char *buf, size_t size)
 {
 	struct out o = {buf, size};
-	size_t len = attributes_obj(&o, 0, in);
+	size_t len = attributes_obj(o, 0, in);
 
-	finish(&o, len < size ? len : 0);
+	finish(o, len < size ? len : 0);
 }
 
 const char *wbpf_l7_tap_side__str(unsigned tap_side)
@@ -341,7 +341,7 @@ const char *wbpf_l7_tap_side__str(unsigned tap_side)
 
 /* From ,"flow_id" through ,"l7_protocol": what depends on the flow and
  * its process alone. */
-static size_t flow_part(const struct out *o, size_t len, const struct wbpf_l7_record *r)
+static size_t flow_part(struct out o, size_t len, const struct wbpf_l7_record *r)
 {
 	KNUM("flow_id", true, (int64_t)r->flow_id);
 	KSTR("protocol", r->l4 == 6 ? "tcp" : "udp");
@@ -406,7 +406,7 @@ static bool key_is(const struct fmt_key *k, const struct wbpf_l7_record *r)
 	       !memcmp(k->comm, r->proc_name, 16);
 }
 
-static size_t flow_part_cached(const struct out *o, size_t len, const struct wbpf_l7_record *r)
+static size_t flow_part_cached(struct out o, size_t len, const struct wbpf_l7_record *r)
 {
 	struct fmt_slot *sl = &r->fmt->s[r->flow_id % FMT_SLOTS];
 	struct fmt_key *k = &sl->k;
@@ -417,8 +417,8 @@ static size_t flow_part_cached(const struct out *o, size_t len, const struct wbp
 	if (sl->len && key_is(k, r))
 		return put(o, len, sl->text, sl->len);
 	len = flow_part(o, len, r);
-	if (len <= o->size && len - start <= FMT_TEXT) { /* all of it written */
-		memcpy(sl->text, o->p + start, len - start);
+	if (len <= o.size && len - start <= FMT_TEXT) { /* all of it written */
+		memcpy(sl->text, o.p + start, len - start);
 		sl->len = (uint16_t)(len - start);
 		k->flow_id = r->flow_id;
 		memcpy(k->client_ip, r->client_ip, 16);
@@ -438,12 +438,12 @@ static size_t flow_part_cached(const struct out *o, size_t len, const struct wbp
 /* A time in µs: its second's ten digits change once a second, so they
  * are kept (in c, when there is one) and only the µs are written
  * (inline, as json_field). */
-static inline __attribute__((always_inline)) size_t time_num(const struct out *o, size_t len,
+static inline __attribute__((always_inline)) size_t time_num(struct out o, size_t len,
 							      uint64_t us, struct wbpf_l7_fmt_cache *c)
 {
 	uint64_t sec;
 	uint32_t frac;
-	char *d = o->p + len;
+	char *d = o.p + len;
 
 	if (!c || !fits(o, len, 16))
 		return num(o, len, (int64_t)us);
@@ -451,7 +451,7 @@ static inline __attribute__((always_inline)) size_t time_num(const struct out *o
 		sec = us / 1000000;
 		if (sec < 1000000000 || sec > 9999999999)
 			return num(o, len, (int64_t)us);
-		num_any(&(struct out){c->sec_text, sizeof(c->sec_text)}, 0, (int64_t)sec);
+		num_any((struct out){c->sec_text, sizeof(c->sec_text)}, 0, (int64_t)sec);
 		c->sec_us = sec * 1000000;
 	}
 	frac = (uint32_t)(us - c->sec_us);
@@ -462,10 +462,10 @@ static inline __attribute__((always_inline)) size_t time_num(const struct out *o
 	return len + 16;
 }
 
-size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
+static inline __attribute__((always_inline)) size_t format_json(const struct wbpf_l7_record *r,
+								 struct out o)
 {
 	const struct wbpf_l7_info *in = r->info;
-	const struct out *o = &(struct out){buf, size};
 	size_t len = 0;
 
 	PUT("{\"start_time\":", 14);
@@ -498,6 +498,35 @@ size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, si
 	KEY("timeout");
 	PUT(r->timeout ? "true}\n" : "false}\n", r->timeout ? 6 : 7);
 	return finish(o, len);
+}
+
+/* The longest line a record can make, its NUL included, when its strings
+ * are its own arrays' (a pipeline's record: r->fmt set): every byte of
+ * every string escaped as \u00XX (6), numbers of 20 characters, and 1 KiB
+ * for the keys and what stands between the values (about 700 bytes). */
+#define ESCAPED(size) (6 * ((size) - 1) + 2)
+#define STR_MAX(f) +ESCAPED(sizeof(((struct wbpf_l7_info *)0)->f))
+#define LINE_MAX_BASE                                                                        \
+	(1024 + 16 * 20 + 2 * (INET6_ADDRSTRLEN + 2) + ESCAPED(16) L7_INFO_STRINGS(STR_MAX))
+#define ATTR_MAX_TEXT (ESCAPED(L7_STR_SHORT) + ESCAPED(L7_STR_LONG) + 2)
+
+static size_t line_max(const struct wbpf_l7_record *r)
+{
+	unsigned n = r->info->n_attrs < L7_ATTR_MAX ? r->info->n_attrs : L7_ATTR_MAX;
+
+	if (!r->fmt || !r->proc_name || r->proc_name[15])
+		return SIZE_MAX;
+	return LINE_MAX_BASE + (size_t)n * ATTR_MAX_TEXT;
+}
+
+/* When the longest line fits, no piece needs to be checked: the writer's
+ * size is then the largest there is, and the compiler drops the checks
+ * (a third of writing a line). */
+size_t wbpf_l7_record__format_json(const struct wbpf_l7_record *r, char *buf, size_t size)
+{
+	if (size >= line_max(r))
+		return format_json(r, (struct out){buf, SIZE_MAX});
+	return format_json(r, (struct out){buf, size});
 }
 
 static const char *status_str(enum l7_status s)
