@@ -14,7 +14,7 @@
 
 /* snprintf-style writer: the bytes past `size` are counted, not stored.
  * It and where it is (len) are passed as values: kept in memory they
- * were reloaded after every byte stored (a char store may alias
+ * would be reloaded after every byte stored (a char store may alias
  * anything), which made each piece wait on the one before. */
 struct out {
 	char *p;
