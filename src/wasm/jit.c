@@ -2051,14 +2051,21 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 		struct memop m = memop_of(base);
 		uint64_t vs = OPND(ai ? 3 : 2);
 		int v = d->fa ? NO_REG : sreg(j, vs), tmp;
+		/* An _fa form's integer value stays where the previous
+		 * instruction left it (fa_in) when address() leaves that alone:
+		 * it takes only rax, rcx and rdx, and rax only for an address
+		 * not in a register or with a constant added. */
+		bool kept = d->fa && !fl && (j->fa_in != RAX || (!ai && is_gpr(sreg(j, OPND(1)))));
 		struct xmem at;
 
-		/* The value (which an _fa form has in rax, or xmm0 for a
+		/* Else the value (which an _fa form has in rax, or xmm0 for a
 		 * float, where address() leaves it) goes in a scratch register
 		 * address() leaves alone: rdx, or, as an explicit check takes
 		 * rcx and rdx too, the frame's scratch word until the check
 		 * is done. */
-		if (d->fa && fl)
+		if (kept)
+			v = j->fa_in;
+		else if (d->fa && fl)
 			v = XREG;
 		else if (d->fa && d->checked)
 			x_store64(B, M(RSP, 0), RAX);
@@ -2070,7 +2077,10 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 			return;
 		}
 		tmp = at.index == RCX ? RDX : RCX;
-		if (d->fa && d->checked)
+		if (kept) {
+			if (m.size == 1 && v >= RSP && v < R8) /* no byte form without REX */
+				x_mov_rr(B, true, v = tmp, j->fa_in);
+		} else if (d->fa && d->checked)
 			x_load64(B, v = tmp, M(RSP, 0));
 		else if (d->fa)
 			v = RDX;
@@ -2132,7 +2142,8 @@ static bool takes_any_reg(const struct jit *j, const wasm_cell *ip)
 
 	return d && d->fa && !d->fb &&
 	       (d->form == J_BR_CMP || d->form == J_BR_CMP_IMM || d->form == J_LOAD ||
-		d->form == J_LOAD_AI || op == OP_br_if_fa || op == OP_br_unless_fa);
+		d->form == J_LOAD_AI || op == OP_br_if_fa || op == OP_br_unless_fa ||
+		(d->form == J_STORE && d->base != OP_f32_store && d->base != OP_f64_store));
 }
 
 /* Whether the instruction at ip branches on the previous result (or
