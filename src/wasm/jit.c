@@ -1405,6 +1405,26 @@ static void want_result_in(struct jit *j, int r)
 		x_mov_rr(B, true, RAX, r);
 }
 
+static bool one_of(int op, const uint16_t *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i] == op)
+			return true;
+	return false;
+}
+
+/* The ALU op just emitted for the result d set ZF by it, and only moves
+ * follow: a br_if or select on d next takes the flags (not zero). */
+static void zf_for_branch(struct jit *j, int op, uint64_t d)
+{
+	static const uint16_t ops[] = { OP_i32_add, OP_i32_sub, OP_i32_and, OP_i32_or, OP_i32_xor,
+					OP_i64_add, OP_i64_sub, OP_i64_and, OP_i64_or, OP_i64_xor };
+
+	if (j->next_branches && (j->flags_for == UINT64_MAX || j->flags_for == d) &&
+	    one_of(op, ops, sizeof(ops) / sizeof(ops[0])))
+		j->cc_out = CC_NE;
+}
+
 /* local = local OP b, where the local has a register and OP is in the
  * ALU group: done in that register (and copied to rax only if the next
  * instruction takes it from there). */
@@ -1424,6 +1444,7 @@ static bool in_place(struct jit *j, int op, bool w, struct opnd b, uint64_t d)
 			continue;
 		alu(j, w, (enum x86_alu)ops[i].alu, m->reg, b);
 		want_result_in(j, m->reg);
+		zf_for_branch(j, op, d);
 		return true;
 	}
 	return false;
@@ -1441,14 +1462,6 @@ static int dest_reg(struct jit *j, uint64_t d, bool fl, struct opnd b)
 	    (fl ? !is_xmm(m->reg) : !is_gpr(m->reg)))
 		return NO_REG;
 	return !b.imm && !b.reg && b.v == d ? NO_REG : m->reg;
-}
-
-static bool one_of(int op, const uint16_t *ops, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ops[i] == op)
-			return true;
-	return false;
 }
 
 /* The ops into_dest takes: what float_binop does as arithmetic and
@@ -1512,6 +1525,7 @@ static bool into_dest(struct jit *j, int op, int ta, bool fa, uint64_t a, const 
 		get64(j, r, a);
 	binop_in(j, op, w, r, b);
 	want_result_in(j, r);
+	zf_for_branch(j, op, d);
 	return true;
 }
 
@@ -1625,6 +1639,8 @@ static void emit_binary(struct jit *j, int op, bool trapping, bool fa, uint64_t 
 	else
 		binop(j, op, w, b);
 	put(j, tr, d, false);
+	if (!trapping)
+		zf_for_branch(j, op, d);
 }
 
 /* ------------------------------------------------------------- memory */
@@ -1892,11 +1908,17 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 	}
 	case OP_br_table: {
 		uint64_t count = OPND(2);
+		int r = sreg(j, OPND(1));
 
-		get32(j, RAX, OPND(1));
-		x_mov_imm(B, RCX, count);
-		x_alu_rr(B, false, ALU_CMP, RAX, RCX);
-		x_rr(B, 0, false, OPC("\x0f\x47"), RAX, RCX); /* cmova eax, ecx */
+		/* eax = the index, or count past it (the default) */
+		x_mov_imm(B, RAX, count);
+		if (is_gpr(r)) {
+			x_alu_rr(B, false, ALU_CMP, r, RAX);
+			x_rr(B, 0, false, OPC("\x0f\x42"), RAX, r); /* cmovb eax, r */
+		} else {
+			op_slot(j, 0, false, OPC("\x3b"), RAX, OPND(1), false); /* cmp eax, idx */
+			op_slot(j, 0, false, OPC("\x0f\x47"), RAX, OPND(1), false); /* cmova */
+		}
 		/* lea rcx, [rip + table]; movsxd rax, [rcx + rax*4]; add rax, rcx; jmp rax */
 		x_byte(B, 0x48), x_byte(B, 0x8d), x_byte(B, 0x0d);
 		size_t rel = B->len;
