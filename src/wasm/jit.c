@@ -1373,11 +1373,50 @@ static void op_types(int op, int *ta, int *tr)
 }
 
 /* A unary op; a in its slot, or where the previous op left it (fa). */
+static int dest_reg(struct jit *j, uint64_t d, bool fl, struct opnd b);
+static void want_result_in(struct jit *j, int r);
+
+/* An integer width change straight into the result's register r from
+ * the operand's (src) or its slot (src NO_REG); false for other ops. */
+static bool unop_into(struct jit *j, int op, int r, int src, uint64_t a)
+{
+	static const struct { uint16_t op; bool w; char code[3]; } ops[] = {
+		{ OP_i32_wrap_i64, false, "\x8b" }, { OP_i64_extend_i32_u, false, "\x8b" },
+		{ OP_i64_extend_i32_s, true, "\x63" }, { OP_i64_extend32_s, true, "\x63" },
+		{ OP_i32_extend16_s, false, "\x0f\xbf" }, { OP_i64_extend16_s, true, "\x0f\xbf" },
+		{ OP_i32_extend8_s, false, "\x0f\xbe" }, { OP_i64_extend8_s, true, "\x0f\xbe" },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		int n = ops[i].code[1] ? 2 : 1;
+
+		if (ops[i].op != op)
+			continue;
+		if (src == NO_REG)
+			x_rm(B, 0, ops[i].w, ops[i].code, n, r, S(a));
+		else if (n == 2 && ops[i].code[1] == '\xbe' && src >= RSP && src < R8)
+			return false; /* sil, dil, bpl need a REX this form has not */
+		else
+			x_rr(B, 0, ops[i].w, ops[i].code, n, r, src);
+		return true;
+	}
+	return false;
+}
+
 static void emit_unary(struct jit *j, int op, bool trapping, bool fa, uint64_t a, uint64_t d)
 {
 	int ta, tr;
 
 	op_types(op, &ta, &tr);
+	if (!trapping && !is_float(ta) && !is_float(tr)) {
+		int r = dest_reg(j, d, false, (struct opnd){ .imm = true });
+		int src = fa ? RAX : sreg(j, a);
+
+		if (r != NO_REG && !is_xmm(src) && unop_into(j, op, r, src, a)) {
+			want_result_in(j, r);
+			return;
+		}
+	}
 	if (!trapping && float_unop(j, op, fa, a)) {
 		put(j, tr, d, true);
 		return;
