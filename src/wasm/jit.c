@@ -1939,9 +1939,12 @@ static void emit_control(struct jit *j, int op, const wasm_cell *ip)
 				  OPND(3));
 			return;
 		}
-		if (!is_gpr(r))
+		if (r == NO_REG) /* in its slot: compared there */
+			x_alu_mi(B, false, ALU_CMP, S(OPND(1)), 0);
+		else if (!is_gpr(r))
 			get32(j, r = RAX, OPND(1));
-		x_test_rr(B, false, r, r);
+		if (r != NO_REG)
+			x_test_rr(B, false, r, r);
 		branch_if(j, when ? CC_NE : CC_E, ip[2].target, OPND(3));
 		return;
 	}
@@ -2074,14 +2077,23 @@ static void emit_instr(struct jit *j, int op, const wasm_cell *ip)
 	case J_BR_CMP:
 	case J_BR_CMP_IMM:
 	{
-		/* A local in a register is compared where it is. */
+		/* A local in a register is compared where it is, one in its
+		 * slot there when b is a constant or in a register. */
 		int a = d->fa ? j->fa_in : sreg(j, OPND(1));
+		bool imm = d->form == J_BR_CMP_IMM;
+		int rb = imm ? NO_REG : sreg(j, OPND(2));
 
-		if (!is_gpr(a)) {
-			get64(j, RAX, OPND(1));
-			a = RAX;
+		if (a == NO_REG && imm && fits32(OPND(2), w)) {
+			x_alu_mi(B, w, ALU_CMP, S(OPND(1)), (int32_t)OPND(2));
+		} else if (a == NO_REG && is_gpr(rb)) {
+			x_rm(B, 0, w, OPC("\x39"), rb, S(OPND(1))); /* cmp [a], rb */
+		} else {
+			if (!is_gpr(a)) {
+				get64(j, RAX, OPND(1));
+				a = RAX;
+			}
+			alu(j, w, ALU_CMP, a, (struct opnd){ imm, OPND(2), false });
 		}
-		alu(j, w, ALU_CMP, a, (struct opnd){ d->form == J_BR_CMP_IMM, OPND(2), false });
 	}
 		branch_if(j, cmp_cc(base), ip[3].target, OPND(4));
 		return;
