@@ -199,11 +199,11 @@ enum wbpf_l7_sock_attach {
 	/* per-call where tracefs has the syscalls events (mounted if needed),
 	 * else raw */
 	WBPF_L7_SOCK_ATTACH_DEFAULT = 0,
-	/* the raw sys_enter/sys_exit tracepoints: every system call of the
-	 * machine runs a short program */
+	/* the raw sys_exit tracepoint: every system call of the machine runs
+	 * a short program */
 	WBPF_L7_SOCK_ATTACH_RAW = 1,
-	/* syscalls/sys_{enter,exit}_X of the traced calls only (tracefs):
-	 * the machine's other calls pay next to nothing */
+	/* syscalls/sys_exit_X of the traced calls only (tracefs): the
+	 * machine's other calls pay next to nothing */
 	WBPF_L7_SOCK_ATTACH_PER_CALL = 2,
 };
 
