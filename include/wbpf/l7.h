@@ -81,10 +81,9 @@ struct wbpf_l7_record {
 	const char *proc_name;		    /* "" when the source does not know */
 	uint32_t pid;			    /* 0 when the source does not know */
 	uint8_t tap_side;		    /* enum wbpf_l7_tap_side: where it was seen */
-	/* NULL, or the worker's memory of the flows' formatted text, which
-	 * wbpf_l7_record__format_json reuses (keyed by the fields it comes
-	 * from); proc_name then points at 16 bytes. Valid in on_record. */
-	struct wbpf_l7_fmt_cache *fmt;
+	/* The pipeline's own, opaque (what wbpf_l7_record__format_json may
+	 * reuse); NULL in records made elsewhere. */
+	struct wbpf_l7_record_priv *priv;
 };
 
 /* DeepFlow's tap_side: packets on the wire, or one process's socket. */

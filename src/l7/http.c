@@ -143,8 +143,8 @@ static inline __attribute__((always_inline)) uint64_t bits64(const char *base, c
 }
 
 /* The first c in [p, end), reading up to rend (>= end). */
-static inline __attribute__((always_inline)) const char *find_byte(const char *base, const char *p, const char *end,
-				    const char *rend, char c)
+static inline __attribute__((always_inline)) const char *
+find_byte(const char *base, const char *p, const char *end, const char *rend, char c)
 {
 	while (p < end) { /* 16 at a time: what is looked for is near */
 		unsigned m = bits16(base, p, rend, c);

@@ -171,7 +171,7 @@ struct l7_worker {
 	struct l7_server_cache *cache;
 
 	struct wbpf_l7_info *out; /* cfg.max_records of them */
-	struct wbpf_l7_fmt_cache *fmt; /* NULL without memory for it */
+	struct wbpf_l7_record_priv *fmt; /* records' priv; NULL without memory for it */
 	struct wbpf_l7_info merged;
 	/* a packed request before it is stored: at worst all of it, with
 	 * every string's and attribute's length */
@@ -226,7 +226,7 @@ void l7_session__expire(struct l7_worker *w);
 void l7_session__fini(struct l7_worker *w);
 
 /* record.c: what JSON lines of a flow share, kept per worker */
-struct wbpf_l7_fmt_cache *l7_fmt_cache__new(void);
+struct wbpf_l7_record_priv *l7_fmt_cache__new(void);
 
 /* worker.c */
 int l7_worker__init(struct l7_worker *w, struct wbpf_l7_pipeline *p, unsigned idx);

@@ -374,7 +374,9 @@ struct fmt_key {
 	uint8_t family, l4, tap_side;
 };
 
-struct wbpf_l7_fmt_cache {
+/* A record's priv, when the pipeline made it: the worker's memory of
+ * the flows' formatted text; proc_name then points at 16 bytes. */
+struct wbpf_l7_record_priv {
 	uint64_t sec_us;   /* the µs the second whose digits sec_text holds starts at */
 	char sec_text[16]; /* 10 digits */
 	struct fmt_slot {
@@ -384,9 +386,9 @@ struct wbpf_l7_fmt_cache {
 	} s[FMT_SLOTS];
 };
 
-struct wbpf_l7_fmt_cache *l7_fmt_cache__new(void)
+struct wbpf_l7_record_priv *l7_fmt_cache__new(void)
 {
-	struct wbpf_l7_fmt_cache *c = calloc(1, sizeof(*c));
+	struct wbpf_l7_record_priv *c = calloc(1, sizeof(*c));
 
 	if (c) { /* a second of the range it keeps, as time_num would keep it */
 		c->sec_us = 1000000000ull * 1000000;
@@ -408,7 +410,7 @@ static bool key_is(const struct fmt_key *k, const struct wbpf_l7_record *r)
 
 static size_t flow_part_cached(struct out o, size_t len, const struct wbpf_l7_record *r)
 {
-	struct fmt_slot *sl = &r->fmt->s[r->flow_id % FMT_SLOTS];
+	struct fmt_slot *sl = &r->priv->s[r->flow_id % FMT_SLOTS];
 	struct fmt_key *k = &sl->k;
 	size_t start = len;
 
@@ -438,8 +440,8 @@ static size_t flow_part_cached(struct out o, size_t len, const struct wbpf_l7_re
 /* A time in µs: its second's ten digits change once a second, so they
  * are kept (in c, when there is one) and only the µs are written
  * (inline, as json_field). */
-static inline __attribute__((always_inline)) size_t time_num(struct out o, size_t len,
-							      uint64_t us, struct wbpf_l7_fmt_cache *c)
+static inline __attribute__((always_inline)) size_t time_num(struct out o, size_t len, uint64_t us,
+							      struct wbpf_l7_record_priv *c)
 {
 	uint64_t sec;
 	uint32_t frac;
@@ -469,10 +471,10 @@ static inline __attribute__((always_inline)) size_t format_json(const struct wbp
 	size_t len = 0;
 
 	PUT("{\"start_time\":", 14);
-	len = time_num(o, len, r->req_time_us ? r->req_time_us : r->resp_time_us, r->fmt);
+	len = time_num(o, len, r->req_time_us ? r->req_time_us : r->resp_time_us, r->priv);
 	KEY("end_time");
-	len = time_num(o, len, r->resp_time_us ? r->resp_time_us : r->req_time_us, r->fmt);
-	len = r->fmt && r->proc_name ? flow_part_cached(o, len, r) : flow_part(o, len, r);
+	len = time_num(o, len, r->resp_time_us ? r->resp_time_us : r->req_time_us, r->priv);
+	len = r->priv && r->proc_name ? flow_part_cached(o, len, r) : flow_part(o, len, r);
 	KFIELD("l7_protocol_str", in, protocol_str);
 	KFIELD("version", in, version);
 	KFIELD("request_type", in, request_type);
@@ -501,7 +503,7 @@ static inline __attribute__((always_inline)) size_t format_json(const struct wbp
 }
 
 /* The longest line a record can make, its NUL included, when its strings
- * are its own arrays' (a pipeline's record: r->fmt set): every byte of
+ * are its own arrays' (a pipeline's record: r->priv set): every byte of
  * every string escaped as \u00XX (6), numbers of 20 characters, and 1 KiB
  * for the keys and what stands between the values (about 700 bytes). */
 #define ESCAPED(size) (6 * ((size) - 1) + 2)
@@ -514,7 +516,7 @@ static size_t line_max(const struct wbpf_l7_record *r)
 {
 	unsigned n = r->info->n_attrs < L7_ATTR_MAX ? r->info->n_attrs : L7_ATTR_MAX;
 
-	if (!r->fmt || !r->proc_name || r->proc_name[15])
+	if (!r->priv || !r->proc_name || r->proc_name[15])
 		return SIZE_MAX;
 	return LINE_MAX_BASE + (size_t)n * ATTR_MAX_TEXT;
 }

@@ -113,7 +113,7 @@ static void emit(struct l7_worker *w, const struct l7_flow *f, const struct wbpf
 		.tap_side = !f->proc.sock	   ? WBPF_L7_TAP_NETWORK
 			    : f->local == f->client ? WBPF_L7_TAP_CLIENT_PROCESS
 						    : WBPF_L7_TAP_SERVER_PROCESS,
-		.fmt = w->fmt,
+		.priv = w->fmt,
 	};
 
 	memcpy(r.client_ip, f->ip[f->client], 16);
