@@ -8,6 +8,11 @@
  * can't loop forever, recurse deeply or take much memory. Function imports
  * are satisfied by stubs that return zeros; other imports stay undefined
  * and fail linking, which is a path worth covering too.
+ *
+ * Every input runs on the interpreter and on the compiling tier, which
+ * must agree on every call's results, on every error's whole description
+ * (kind, trap, message: the function that trapped and the backtrace) and
+ * on the final memory.
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,15 +24,28 @@
 
 #define FUZZ_FUEL 100000
 #define FUZZ_STACK_BYTES (256u << 10)
+/* The call depth limit must be what stops a recursion on both tiers:
+ * compiled calls and the switches between the tiers recurse on the native
+ * stack, and the compiling tier traps (as "call stack exhausted", but at
+ * a smaller depth, so with a shorter backtrace) once less than 256 KiB of
+ * it is left (docs/engine.md, "Same guarantees as the interpreter"), which
+ * the interpreter never does. Under ASan a compiled function and an
+ * interpreted one calling each other take about 3.2 KiB of it a pair
+ * (measured: the main thread's 8 MiB end such a recursion after 2494
+ * pairs), so FUZZ_CALL_DEPTH of them (800 KiB) fit in the 8 MiB ten
+ * times over, and even in the 1 MiB the tier assumes on a thread whose
+ * stack it cannot learn. */
 #define FUZZ_CALL_DEPTH 500
 #define FUZZ_MEMORY_BYTES (16u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What a run did, as a hash of every call's outcome and the final memory. */
+/* What a run did, as a hash of every call's outcome and the final memory;
+ * verbose prints each outcome too, to show how two runs differ. */
 struct outcome {
 	uint64_t hash;
 	uint32_t calls;
+	bool verbose;
 };
 
 static void note(struct outcome *o, const void *p, size_t n)
@@ -41,6 +59,17 @@ static void note(struct outcome *o, const void *p, size_t n)
 static void note_u64(struct outcome *o, uint64_t v)
 {
 	note(o, &v, sizeof(v));
+}
+
+/* The whole error as the embedder gets it. */
+static void note_error(struct outcome *o, const char *what, const struct wbpf_error *err)
+{
+	note_u64(o, err->kind);
+	note_u64(o, err->kind == WBPF_ERR_TRAP ? err->trap : 0);
+	note(o, err->msg, strnlen(err->msg, sizeof(err->msg)));
+	if (o->verbose)
+		fprintf(stderr, "fuzz: %s: error %d, trap %d: %s\n", what, err->kind,
+			err->kind == WBPF_ERR_TRAP ? err->trap : 0, err->msg);
 }
 
 /* Results by value; any NaN is the same NaN (the spec lets its bits
@@ -150,7 +179,9 @@ static void call_export(struct wbpf_store *store, struct wbpf_instance *inst, co
 		rc = wbpf_func__call(fn, args, ft.nparams, results, ft.nresults, &err);
 		note_u64(o, (uint64_t)rc);
 		if (rc)
-			note_u64(o, err.kind == WBPF_ERR_TRAP ? err.trap : 1000u + err.kind);
+			note_error(o, name, &err);
+		else if (o->verbose)
+			fprintf(stderr, "fuzz: %s: returned\n", name);
 		for (uint32_t i = 0; !rc && i < ft.nresults; i++)
 			note_result(o, &results[i]);
 		o->calls++;
@@ -205,6 +236,8 @@ static void run(const struct wbpf_module *mod, struct outcome *o)
 	/* The start function runs on this fuel. */
 	wbpf_store__set_fuel(store, FUZZ_FUEL);
 	inst = wbpf_instance__new(store, mod, &err);
+	if (!inst)
+		note_error(o, "instantiation", &err);
 	for (size_t i = 0; inst && i < wbpf_module__export_count(mod); i++) {
 		if (wbpf_module__export(mod, i, &d))
 			continue;
@@ -222,14 +255,18 @@ static void run(const struct wbpf_module *mod, struct outcome *o)
 	wbpf_store__free(store);
 }
 
+/* The compiling tier is asked for explicitly: auto would start most short
+ * runs interpreted while a thread compiles. No code cache: a run must not
+ * depend on earlier ones or leave files behind. */
 static bool load_and_run(const uint8_t *data, size_t size, enum wbpf_engine engine,
-			 struct outcome *o)
+			 bool verbose, struct outcome *o)
 {
-	struct wbpf_module_opts opts = { .sz = sizeof(opts), .engine = engine };
+	struct wbpf_module_opts opts = { .sz = sizeof(opts), .engine = engine,
+					 .code_cache = "off" };
 	struct wbpf_error err;
 	struct wbpf_module *mod = wbpf_module__new_opts(data, size, &opts, &err);
 
-	*o = (struct outcome){ .hash = 0xcbf29ce484222325ull };
+	*o = (struct outcome){ .hash = 0xcbf29ce484222325ull, .verbose = verbose };
 	if (!mod)
 		return false;
 	run(mod, o);
@@ -241,15 +278,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct outcome interp, compiled;
 
-	if (!load_and_run(data, size, WBPF_ENGINE_INTERP, &interp))
+	if (!load_and_run(data, size, WBPF_ENGINE_INTERP, false, &interp))
 		return 0;
-	if (!load_and_run(data, size, WBPF_ENGINE_AUTO, &compiled)) {
+	if (!load_and_run(data, size, WBPF_ENGINE_COMPILE, false, &compiled)) {
 		fprintf(stderr, "fuzz: the module loads for the interpreter only\n");
 		abort();
 	}
 	if (interp.hash != compiled.hash || interp.calls != compiled.calls) {
-		fprintf(stderr, "fuzz: the tiers differ (%u calls interpreted, %u compiled)\n",
-			interp.calls, compiled.calls);
+		fprintf(stderr, "fuzz: the tiers differ (%u calls interpreted, %u compiled)\n"
+			"fuzz: interpreted:\n", interp.calls, compiled.calls);
+		load_and_run(data, size, WBPF_ENGINE_INTERP, true, &interp);
+		fprintf(stderr, "fuzz: compiled:\n");
+		load_and_run(data, size, WBPF_ENGINE_COMPILE, true, &compiled);
 		abort();
 	}
 	return 0;

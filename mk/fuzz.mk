@@ -2,7 +2,8 @@
 # instantiate and a bounded run of exports, under ASan+UBSan and leak
 # checks. The engine's sources are compiled here with coverage
 # instrumentation; the seed corpus is every module of the spec testsuite
-# (when SPEC_DIR has it) and of the unit tests.
+# (when SPEC_DIR has it), of the unit tests and of fuzz/module-seeds/
+# (modules written for the fuzzer: deep traps for the tiers' backtraces).
 #   make fuzz                     run for FUZZ_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=600
 #   make fuzz-ci                  what `make test` runs: 60 s, no finding
@@ -31,7 +32,9 @@ $(FUZZ_BIN): $(FUZZ_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
 
 # The binary modules wast2json extracts and the unit tests' modules; a
 # script it can't convert only means fewer seeds.
-$(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) $(wildcard tests/unit/wat/*.wat) | $(DEPS_STAMP)
+FUZZ_OWN_SEEDS := $(wildcard fuzz/module-seeds/*.wat)
+
+$(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) $(wildcard tests/unit/wat/*.wat) $(FUZZ_OWN_SEEDS) | $(DEPS_STAMP)
 	@rm -rf $(FUZZ_SEEDS) $(FUZZ_OUT)/wast
 	@mkdir -p $(FUZZ_SEEDS)
 	@for w in $(FUZZ_WASTS); do \
@@ -43,6 +46,9 @@ $(FUZZ_SEEDS)/.stamp: $(FUZZ_WASTS) $(wildcard tests/unit/wat/*.wat) | $(DEPS_ST
 	@for w in tests/unit/wat/*.wat; do \
 		wat2wasm --no-check $$w -o $(FUZZ_SEEDS)/unit_$$(basename $$w .wat).wasm 2>/dev/null || \
 			echo "fuzz: no seed from $$w" >&2; \
+	done
+	@for w in $(FUZZ_OWN_SEEDS); do \
+		wat2wasm $$w -o $(FUZZ_SEEDS)/own_$$(basename $$w .wat).wasm || exit 1; \
 	done
 	@echo "fuzz: $$(ls $(FUZZ_SEEDS) | wc -l) seed modules"
 	@touch $@
