@@ -208,26 +208,22 @@ static int jit_enter(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bo
 					   fn->inst->mem ? fn->inst->mem->data : NULL, st);
 		if (trap && trap != JIT_PROPAGATE) {
 			/* The trap path filled the frame records: the stack
-			 * they were read from is C's now. */
+			 * they were read from is C's now. The trap is
+			 * described below, at the depth it happened. */
 			left_at(st, ctx);
 			ctx->exit_sp = 0;
-			wasm_interp_trap(st, (enum wbpf_trap)trap, ctx->err);
-			ctx->rc = -EFAULT;
-			trap = JIT_PROPAGATE;
 		}
 		st->jit_ctx = outer;
 		st->jit_call_floor = outer_floor;
 		st->jit_in_code = outer_in_code;
 		st->budget = ctx->budget;
 	}
-	st->depth = entry_depth;
-	if (!trap)
-		return 0;
-	if (trap != JIT_PROPAGATE) {
+	if (trap && trap != JIT_PROPAGATE) {
 		wasm_interp_trap(st, (enum wbpf_trap)trap, ctx->err);
 		ctx->rc = -EFAULT;
 	}
-	return ctx->rc;
+	st->depth = entry_depth;
+	return trap ? ctx->rc : 0;
 }
 
 int wasm_jit_run(struct wbpf_store *st, struct wbpf_func *fn, slot_t *fp, bool charge,
