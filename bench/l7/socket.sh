@@ -3,7 +3,7 @@
 # nothing asserted). Root.
 #
 #   bench/l7/socket.sh [N]     (make bench-l7-sock; N requests a round, 20000)
-#   HOOKS=raw bench/l7/socket.sh   the same with --syscall-hooks raw
+#   HOOKS=raw bench/l7/socket.sh   the same with --hooks raw (or per-call)
 #   BEFORE=path/to/older/wbpf bench/l7/socket.sh   each round also traced
 #       by that build, reported beside this one's (a change's effect in
 #       one run, with the neighbours' load falling on both)
@@ -39,7 +39,7 @@ start_servers >/dev/null || exit 1
 WORKER=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
 URL="http://$HTTP_ADDR:$HTTP_PORT/index.html"
 HOOKS_ARGS=()
-[ -z "${HOOKS:-}" ] || HOOKS_ARGS=(--syscall-hooks "$HOOKS")
+[ -z "${HOOKS:-}" ] || HOOKS_ARGS=(--hooks "$HOOKS")
 TRACE=(--port "$HTTP_PORT") # what traced() gives wbpf
 HZ=$(getconf CLK_TCK)
 

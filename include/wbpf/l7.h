@@ -195,7 +195,8 @@ struct wbpf_l7_source *wbpf_l7_source__open_live(const char *iface, const char *
  * sockets, and OpenSSL's plaintext through uprobes (needs root and BTF). */
 /* How the socket source hooks system calls (docs/l7.md, "Attach modes"). */
 enum wbpf_l7_sock_attach {
-	/* per-call where tracefs has the syscalls events (mounted if needed),
+	/* socket where the kernel has its tracepoints (Linux 6.3), else
+	 * per-call where tracefs has the syscalls events (mounted if needed),
 	 * else raw */
 	WBPF_L7_SOCK_ATTACH_DEFAULT = 0,
 	/* the raw sys_exit tracepoint: every system call of the machine runs
@@ -204,6 +205,9 @@ enum wbpf_l7_sock_attach {
 	/* syscalls/sys_exit_X of the traced calls only (tracefs): the
 	 * machine's other calls pay next to nothing */
 	WBPF_L7_SOCK_ATTACH_PER_CALL = 2,
+	/* the kernel's socket I/O tracepoints (sock/sock_send_length,
+	 * sock/sock_recv_length): no system call is hooked */
+	WBPF_L7_SOCK_ATTACH_SOCKET = 3,
 };
 
 /* How a call's payload reaches the ring record. */

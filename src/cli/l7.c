@@ -41,10 +41,11 @@ static const char l7_help[] =
 "                        not fit are counted as lost.\n"
 "    --tls-lib PATH      probe this libssl (repeatable; default: those mapped by\n"
 "                        running processes and the system's). --no-tls: none.\n"
-"    --syscall-hooks per-call|raw  per-call (default where tracefs has the\n"
-"                        syscalls events): tracepoints of the traced calls\n"
-"                        only; raw: one program that every system call of the\n"
-"                        machine runs (docs/l7.md, \"Attach modes\").\n"
+"    --hooks socket|per-call|raw  socket (default on Linux 6.3+): the kernel's\n"
+"                        socket I/O tracepoints, no system call hooked;\n"
+"                        per-call: the traced calls' exit tracepoints; raw: one\n"
+"                        program that every system call of the machine runs\n"
+"                        (docs/l7.md, \"Attach modes\").\n"
 "    --payload-copy direct|scratch  direct (default on Linux 6.16+): read into\n"
 "                        the ring record; scratch: through a per-CPU area.\n"
 "\n"
@@ -107,7 +108,7 @@ static const struct option l7_options[] = {
 	{"ring-size", required_argument, NULL, OPT_RING},
 	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
 	{"no-tls", no_argument, NULL, OPT_NO_TLS},
-	{"syscall-hooks", required_argument, NULL, OPT_HOOKS},
+	{"hooks", required_argument, NULL, OPT_HOOKS},
 	{"payload-copy", required_argument, NULL, OPT_COPY},
 	{"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	{"quiet", no_argument, NULL, 'q'},
@@ -278,8 +279,10 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 			a->sock.attach = WBPF_L7_SOCK_ATTACH_RAW;
 		else if (!strcmp(arg, "per-call"))
 			a->sock.attach = WBPF_L7_SOCK_ATTACH_PER_CALL;
+		else if (!strcmp(arg, "socket"))
+			a->sock.attach = WBPF_L7_SOCK_ATTACH_SOCKET;
 		else
-			return cli_usage("l7", "--syscall-hooks takes raw or per-call, not '%s'", arg);
+			return cli_usage("l7", "--hooks takes socket, per-call or raw, not '%s'", arg);
 		return 0;
 	case OPT_COPY:
 		if (!strcmp(arg, "direct"))

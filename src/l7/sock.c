@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The eBPF socket source: loads src/l7/bpf/socktrace.bpf.c (built into
- * wbpf), attaches its system call tracepoints and, through sock_tls.c, its
+ * wbpf), attaches its socket or system call tracepoints and, through sock_tls.c, its
  * OpenSSL uprobes, and turns ring buffer records into wbpf_l7_sock_data for the
  * pipeline. Kernel timestamps are CLOCK_MONOTONIC; records carry wall
  * clock time like packets. */
@@ -39,7 +39,7 @@
  * took a tenth of the programs' time under bench/l7/sockcall.c. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
-#define MAX_LINKS 160 /* the tracepoints (14), sock_release, and 8 uprobes for each of up to 16 libssl */
+#define MAX_LINKS 160 /* the tracepoints (at most 14), 3 cgroup hooks, and 8 uprobes for each of up to 16 libssl */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
@@ -53,7 +53,7 @@ struct l7_sock {
 	uint64_t seen, truncated;
 	struct wbpf_l7_sock_stats final; /* counters once detached */
 	bool detached;
-	bool per_call; /* the per-call tracepoints, else the raw ones */
+	enum wbpf_l7_sock_attach mode; /* the one attached: never DEFAULT */
 	unsigned tls_libs, tls_probes;
 };
 
@@ -79,8 +79,7 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 		snprintf(err, err_len, "unknown socket source payload copy %d", (int)o->copy);
 		return -EINVAL;
 	}
-	if (o->attach != WBPF_L7_SOCK_ATTACH_DEFAULT && o->attach != WBPF_L7_SOCK_ATTACH_RAW &&
-	    o->attach != WBPF_L7_SOCK_ATTACH_PER_CALL) {
+	if ((unsigned)o->attach > WBPF_L7_SOCK_ATTACH_SOCKET) {
 		snprintf(err, err_len, "unknown socket source attach mode %d", (int)o->attach);
 		return -EINVAL;
 	}
@@ -147,7 +146,8 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 /* Reading the kernel's BTF through sysfs takes ~60 ms (it comes a page per
  * read) and libbpf reads it again to relocate the object, so the name is
  * looked for in place: kernels from 6.16 map the file, and a name that
- * appears among BTF's deduplicated strings at all is the kfunc's. Kernels
+ * appears among BTF's deduplicated strings at all is the type's (a kfunc's,
+ * a tracepoint's btf_trace_ typedef). Kernels
  * that cannot map it are searched through libbpf's parse. Returns -1 when
  * the file cannot be mapped. */
 static int btf_strings_have(const char *name)
@@ -174,7 +174,8 @@ static int btf_strings_have(const char *name)
 	return found;
 }
 
-static bool kernel_has_kfunc(const char *name)
+/* Whether the running kernel's BTF has this type of this kind. */
+static bool kernel_has_type(const char *name, int kind)
 {
 	int mapped = btf_strings_have(name);
 	struct btf *vmlinux;
@@ -183,7 +184,7 @@ static bool kernel_has_kfunc(const char *name)
 	if (mapped >= 0)
 		return mapped;
 	vmlinux = btf__load_vmlinux_btf();
-	found = vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	found = vmlinux && btf__find_by_name_kind(vmlinux, name, kind) > 0;
 	btf__free(vmlinux);
 	return found;
 }
@@ -197,7 +198,7 @@ static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, cha
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
 	bool direct = o->copy == WBPF_L7_SOCK_COPY_DIRECT ||
 		      (o->copy == WBPF_L7_SOCK_COPY_DEFAULT &&
-		       kernel_has_kfunc("bpf_probe_read_user_dynptr"));
+		       kernel_has_type("bpf_probe_read_user_dynptr", BTF_KIND_FUNC));
 	struct bpf_map *scratch;
 	int cpus;
 
@@ -215,6 +216,26 @@ static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, cha
 	return bpf_map__set_max_entries(scratch, (uint32_t)cpus);
 }
 
+/* Each mode's own programs; the others (sock_release, the uprobes) serve
+ * every mode. */
+static const struct {
+	const char *name;
+	enum wbpf_l7_sock_attach mode;
+} mode_progs[] = {
+	{"sys_exit", WBPF_L7_SOCK_ATTACH_RAW},	      {"sys_exit_tp", WBPF_L7_SOCK_ATTACH_PER_CALL},
+	{"sock_send", WBPF_L7_SOCK_ATTACH_SOCKET},    {"sock_recv", WBPF_L7_SOCK_ATTACH_SOCKET},
+	{"sock_state", WBPF_L7_SOCK_ATTACH_SOCKET},   {"recv_peer4", WBPF_L7_SOCK_ATTACH_SOCKET},
+	{"recv_peer6", WBPF_L7_SOCK_ATTACH_SOCKET},
+};
+
+static bool prog_wanted(enum wbpf_l7_sock_attach mode, const char *name)
+{
+	for (size_t i = 0; i < sizeof(mode_progs) / sizeof(*mode_progs); i++)
+		if (!strcmp(mode_progs[i].name, name))
+			return mode_progs[i].mode == mode;
+	return true;
+}
+
 static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
@@ -227,13 +248,9 @@ static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
 	if (!events)
 		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");
 	bpf_map__set_max_entries(events, o->ring_size ? o->ring_size : DEFAULT_RING);
-	/* one pair of system call programs is verified: the one attached */
-	bpf_object__for_each_program(prog, s->obj) {
-		enum bpf_prog_type t = bpf_program__type(prog);
-
-		if (t == BPF_PROG_TYPE_TRACING || t == BPF_PROG_TYPE_TRACEPOINT)
-			bpf_program__set_autoload(prog, s->per_call == (t == BPF_PROG_TYPE_TRACEPOINT));
-	}
+	/* only the chosen mode's programs are verified */
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, prog_wanted(s->mode, bpf_program__name(prog)));
 	if (bpf_object__load(s->obj))
 		return fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
 			    "cannot load the socket source's BPF programs");
@@ -250,14 +267,16 @@ int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_raw(struct l7_sock *s, char *err, size_t err_len)
+/* The raw or socket mode's tp_btf programs. */
+static int attach_tp_btf(struct l7_sock *s, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, s->obj) {
 		struct bpf_link *link;
 
-		if (strncmp(bpf_program__section_name(prog), "tp_btf/", 7))
+		if (strncmp(bpf_program__section_name(prog), "tp_btf/", 7) ||
+		    !bpf_program__autoload(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link)
@@ -305,13 +324,26 @@ static bool syscall_events(void)
 	return !mount("tracefs", TRACEFS, "tracefs", 0, NULL) && !access(TRACEFS "/events/syscalls", F_OK);
 }
 
+/* The socket mode needs the kernel's sock_send_length tracepoint (6.3),
+ * which BTF names for tp_btf. */
+static bool socket_events(void)
+{
+	return kernel_has_type("btf_trace_sock_send_length", BTF_KIND_TYPEDEF);
+}
+
 static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
 			size_t err_len)
 {
-	s->per_call = o->attach != WBPF_L7_SOCK_ATTACH_RAW && syscall_events();
-	if (o->attach == WBPF_L7_SOCK_ATTACH_PER_CALL && !s->per_call)
+	s->mode = o->attach;
+	if (s->mode == WBPF_L7_SOCK_ATTACH_DEFAULT)
+		s->mode = socket_events() ? WBPF_L7_SOCK_ATTACH_SOCKET :
+			  syscall_events() ? WBPF_L7_SOCK_ATTACH_PER_CALL : WBPF_L7_SOCK_ATTACH_RAW;
+	if (s->mode == WBPF_L7_SOCK_ATTACH_PER_CALL && !syscall_events())
 		return fail(err, err_len, ENOENT, "per-call system call hooks need %s: %s",
 			    TRACEFS "/events/syscalls");
+	if (s->mode == WBPF_L7_SOCK_ATTACH_SOCKET && !socket_events())
+		return fail(err, err_len, ENOENT, "%s: %s",
+			    "socket hooks need the kernel's sock/sock_send_length tracepoint (Linux 6.3)");
 	return 0;
 }
 
@@ -332,28 +364,40 @@ static int cgroup2_root(char *path, size_t len)
 	return rc;
 }
 
-/* Sockets end where their last reference is released: the sock_release
- * hook of the root cgroup v2 (both attach modes). */
-static int attach_release(struct l7_sock *s, char *err, size_t err_len)
+/* The root cgroup v2's hooks, for every process: sock_release, where
+ * sockets end (their last reference released), in every mode; the
+ * recvmsg hooks, the peers of unconnected UDP sockets' receives, in the
+ * socket mode. */
+static int attach_cgroup_hooks(struct l7_sock *s, char *err, size_t err_len)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, "sock_release");
-	struct bpf_link *link;
+	struct bpf_program *prog;
 	char root[PATH_MAX];
 	int fd, rc = cgroup2_root(root, sizeof(root));
 
 	if (rc)
 		return fail(err, err_len, -rc, "%s: %s", "the socket source needs cgroup v2 mounted");
-	if (!prog)
-		return fail(err, err_len, ENOENT, "%s: %s", "sock_release");
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, err_len, errno, "cgroup %s: %s", root);
-	link = bpf_program__attach_cgroup(prog, fd);
-	rc = link ? 0 : -errno;
+	bpf_object__for_each_program(prog, s->obj) {
+		struct bpf_link *link;
+
+		if (strncmp(bpf_program__section_name(prog), "cgroup/", 7) ||
+		    !bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach_cgroup(prog, fd);
+		if (!link) {
+			rc = fail(err, err_len, errno, "cannot attach %s to the root cgroup: %s",
+				  bpf_program__name(prog));
+			break;
+		}
+		if (l7_sock__add_link(s, link)) {
+			rc = fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
+			break;
+		}
+	}
 	close(fd);
-	if (rc)
-		return fail(err, err_len, -rc, "cannot attach sock_release to %s: %s", root);
-	return l7_sock__add_link(s, link) ? fail(err, err_len, ENOSPC, "%s: %s", "socket source links") : 0;
+	return rc;
 }
 
 static int64_t clock_offset(void)
@@ -417,9 +461,10 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 	if (!rc)
 		rc = load(s, o, err, err_len);
 	if (!rc)
-		rc = s->per_call ? attach_per_call(s, err, err_len) : attach_raw(s, err, err_len);
+		rc = s->mode == WBPF_L7_SOCK_ATTACH_PER_CALL ? attach_per_call(s, err, err_len) :
+									 attach_tp_btf(s, err, err_len);
 	if (!rc)
-		rc = attach_release(s, err, err_len);
+		rc = attach_cgroup_hooks(s, err, err_len);
 	if (!rc && !o->no_tls)
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {

@@ -33,9 +33,10 @@
 #    64k (no record truncated, no gap); with 1k its records say they were
 #    truncated, the rest is a gap, and the request is still parsed.
 # 7. Attach modes: the traffic of 1 (traced with the default hooks: the
-#    per-call tracepoints here) traced again with --syscall-hooks raw gives
-#    the same records, sides and process names, nothing lost; and so does
-#    --payload-copy scratch (what kernels before 6.16 get).
+#    socket tracepoints here) traced again with the system call hooks,
+#    --hooks per-call and --hooks raw, gives the same records, sides and
+#    process names, nothing lost; and so does --payload-copy scratch (what
+#    kernels before 6.16 get).
 # 8. Flows end when their sockets close: curl (TCP) and dig (UDP) one at a
 #    time, traced with room for a single flow (--cgroup: only these
 #    clients): a flow not ended at its socket's close would be evicted by
@@ -211,7 +212,7 @@ http_dns_tests() {
 	check "nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/sock.err")"
 }
 
-# 7. the raw tracepoints against the default ones (1's session)
+# 7. the other attach modes against the default (1's session)
 seen_requests() {
 	ours 'true' "$1" | jq -r '"\(.tap_side) \(.l7_protocol_str) \(.request_type) \(.request_resource) \(.response_code) \(.process_kname)"' | sort
 }
@@ -231,10 +232,11 @@ same_as_default() {
 
 hooks_tests() {
 	[ -s "$TMP/sock.json" ] || return
-	same_as_default raw --syscall-hooks raw
+	same_as_default per-call --hooks per-call
+	same_as_default raw --hooks raw
 	same_as_default scratch --payload-copy scratch
-	check "--syscall-hooks bad: one line naming it" "1" \
-		"$("$WBPF" l7 --source socket --syscall-hooks bad 2>&1 | grep -c "'bad'")"
+	check "--hooks bad: one line naming it" "1" \
+		"$("$WBPF" l7 --source socket --hooks bad 2>&1 | grep -c "'bad'")"
 	check "--payload-copy bad: one line naming it" "1" \
 		"$("$WBPF" l7 --source socket --payload-copy bad 2>&1 | grep -c "'bad'")"
 }

@@ -6,10 +6,12 @@
  * the payload; and, through uprobes on OpenSSL, the plaintext of TLS
  * connections tied to the same socket.
  *
- * Only system call tracepoints (raw through tp_btf, or per call) and
+ * Only tracepoints (tp_btf, or per system call), cgroup hooks and
  * uprobes: the kernels this runs on may have neither kprobes nor fentry.
- * A data call is traced at its exit alone, where its arguments are still
- * in the registers saved at entry.
+ * Three ways in (the host loads one): the kernel's socket I/O tracepoints
+ * (sock/sock_send_length, sock/sock_recv_length), or system calls' exits,
+ * through the raw sys_exit tracepoint or the per-call ones. Either way the
+ * call's arguments are read from the registers saved at its entry.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -334,6 +336,9 @@ static __always_inline void begin(struct task_struct *task, struct sock_ev *ev, 
 	ev->role = role_of(key);
 	proc_name(task, ev->comm);
 	sk_tuple(key, ev);
+	/* a UDP socket has a peer once connect() gave it one */
+	if (l4 == IPPROTO_UDP && ev->rport && !ev->role)
+		ev->role = SOCK_ROLE_CLIENT;
 }
 
 static __always_inline bool port_ok(const struct sock_cfg *c, const struct sock_ev *ev)
@@ -515,15 +520,17 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 }
 #endif
 
-/* One struct msghdr's payload and peer. */
+/* One struct msghdr's payload and peer (user_peer: the peer is read from
+ * its msg_name, which a receive fills only once the call returns). */
 static __always_inline void emit_msg(const struct sock_cfg *c, struct sock_ev *ev, __u64 msg,
-				     __u64 bytes)
+				     __u64 bytes, bool user_peer)
 {
 	struct user_msghdr h;
 
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)msg))
 		return;
-	peer_from_user(ev, (__u64)h.msg_name);
+	if (user_peer)
+		peer_from_user(ev, (__u64)h.msg_name);
 	if (!port_ok(c, ev))
 		return;
 	ev->bytes = bytes;
@@ -544,7 +551,7 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *
 		/* the peer of the previous message must not stick */
 		sk_tuple(ev->sock, ev);
 		ev->len = 0;
-		emit_msg(c, ev, at, len);
+		emit_msg(c, ev, at, len, true);
 	}
 }
 
@@ -565,37 +572,57 @@ static __always_inline bool tls_bound(struct task_struct *task, struct sock *sk)
 	return true;
 }
 
-/* A read/write-family call, at its exit, when its byte count is known and
- * a read's buffer is filled. Its arguments are still in the registers
- * saved at entry: nothing is kept between entry and exit, and the entry
- * of these calls costs nothing. */
+/* What every data call passes before its record is begun: the process
+ * filters, a traced socket behind the call's descriptor (at the socket
+ * tracepoints, the very socket the kernel reports: a kernel socket used
+ * inside another call, NFS's under a file's read say, is not the call's),
+ * no SSL call in progress, and the port filter as far as the socket
+ * decides it. */
+static __always_inline struct sock_cfg *data_begin(struct task_struct *task, struct pt_regs *regs,
+						   __u8 egress, struct sock *at, struct sock_ev *ev)
+{
+	struct sock_cfg *c = wanted(task);
+	struct sock *sk;
+	__u8 l4;
+
+	if (!c)
+		return NULL;
+	sk = fd_sock(task, regs->di, &l4);
+	if (!sk || (at && sk != at) || tls_bound(task, sk) || !port_maybe(c, sk))
+		return NULL;
+	begin(task, ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
+	return c;
+}
+
+/* A buffer or iovec call's record (HOW_BUF, HOW_IOV, HOW_NONE); addr: the
+ * peer's sockaddr in the process, 0 for none. */
+static __always_inline void emit_call(const struct sock_cfg *c, struct sock_ev *ev,
+				      struct pt_regs *regs, __u8 how, __u64 addr, long ret)
+{
+	peer_from_user(ev, addr);
+	if (!port_ok(c, ev))
+		return;
+	ev->bytes = ret;
+	emit(c, ev, how, regs->si, regs->dx, how == HOW_NONE ? 0 : limit_of(c, ret));
+}
+
+/* A read/write-family call at its exit, when its byte count is known and
+ * a read's buffer is filled. Nothing is kept between entry and exit, and
+ * the entry of these calls costs nothing. */
 static __always_inline int data_call(struct task_struct *task, struct pt_regs *regs, __u8 how,
 				     __u8 egress, __u64 addr, long ret)
 {
 	struct sock_cfg *c;
 	struct sock_ev ev;
-	struct sock *sk;
-	__u8 l4;
 
-	if (ret <= 0 || !(c = wanted(task)))
+	if (ret <= 0 || !(c = data_begin(task, regs, egress, NULL, &ev)))
 		return 0;
-	sk = fd_sock(task, regs->di, &l4);
-	if (!sk || tls_bound(task, sk) || !port_maybe(c, sk))
-		return 0;
-	begin(task, &ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
-	if (how == HOW_MSG) {
-		emit_msg(c, &ev, regs->si, ret);
-		return 0;
-	}
-	if (how == HOW_MMSG) {
+	if (how == HOW_MSG)
+		emit_msg(c, &ev, regs->si, ret, true);
+	else if (how == HOW_MMSG)
 		emit_mmsg(c, &ev, regs->si, ret);
-		return 0;
-	}
-	peer_from_user(&ev, addr);
-	if (!port_ok(c, &ev))
-		return 0;
-	ev.bytes = ret;
-	emit(c, &ev, how, regs->si, regs->dx, how == HOW_NONE ? 0 : limit_of(c, ret));
+	else
+		emit_call(c, &ev, regs, how, addr, ret);
 	return 0;
 }
 
@@ -662,14 +689,56 @@ static __always_inline bool succeeded(long ret)
 	return ret >= 0 || ret == -EINPROGRESS;
 }
 
+/* A data call's shape: how its payload is laid out, which way it goes
+ * and where its peer's sockaddr is (sendto/recvfrom's fifth argument);
+ * false for any other call. Arguments: di, si, dx, r10, r8, r9. */
+static __always_inline bool data_shape(long id, struct pt_regs *regs, __u8 *how, __u8 *egress,
+				       __u64 *addr)
+{
+	*egress = 0;
+	*addr = 0;
+	switch (id) {
+	case NR_WRITE:
+		*egress = 1; /* fall through */
+	case NR_READ:
+		*how = HOW_BUF;
+		return true;
+	case NR_SENDTO:
+		*egress = 1; /* fall through */
+	case NR_RECVFROM:
+		*how = HOW_BUF;
+		*addr = regs->r8;
+		return true;
+	case NR_WRITEV:
+		*egress = 1; /* fall through */
+	case NR_READV:
+		*how = HOW_IOV;
+		return true;
+	case NR_SENDMSG:
+		*egress = 1; /* fall through */
+	case NR_RECVMSG:
+		*how = HOW_MSG;
+		return true;
+	case NR_SENDMMSG:
+		*egress = 1; /* fall through */
+	case NR_RECVMMSG:
+		*how = HOW_MMSG;
+		return true;
+	case NR_SENDFILE:
+		*egress = 1;
+		*how = HOW_NONE;
+		return true;
+	}
+	return false;
+}
+
 /* Exits: the data calls, accept and connect (its descriptor is still in
- * the registers at exit: no program runs at any call's entry). Arguments:
- * di, si, dx, r10, r8, r9. */
+ * the registers at exit: no program runs at any call's entry). */
 static __always_inline int on_exit(struct task_struct *task, struct pt_regs *regs, long id,
 				   long ret)
 {
-	__u8 how, egress = 0;
-	__u64 addr = 0;
+	__u8 how, egress;
+	__u64 addr;
 
 	switch (id) {
 	case NR_CONNECT:
@@ -680,51 +749,22 @@ static __always_inline int on_exit(struct task_struct *task, struct pt_regs *reg
 		if (ret >= 0)
 			set_role(task, ret, SOCK_ROLE_SERVER);
 		return 0;
-	case NR_WRITE:
-		egress = 1; /* fall through */
-	case NR_READ:
-		how = HOW_BUF;
-		break;
-	case NR_SENDTO:
-		egress = 1; /* fall through */
-	case NR_RECVFROM:
-		how = HOW_BUF;
-		addr = regs->r8;
-		break;
-	case NR_WRITEV:
-		egress = 1; /* fall through */
-	case NR_READV:
-		how = HOW_IOV;
-		break;
-	case NR_SENDMSG:
-		egress = 1; /* fall through */
-	case NR_RECVMSG:
-		how = HOW_MSG;
-		break;
-	case NR_SENDMMSG:
-		egress = 1; /* fall through */
-	case NR_RECVMMSG:
-		how = HOW_MMSG;
-		break;
-	case NR_SENDFILE:
-		egress = 1;
-		how = HOW_NONE;
-		break;
-	default:
-		return 0;
 	}
+	if (!data_shape(id, regs, &how, &egress, &addr))
+		return 0;
 	return data_call(task, regs, how, egress, addr, ret);
 }
 
-/* Two ways in (the host loads one: the settings' `attach`), both at the
- * exit of calls alone (sockets end at sock_release):
+/* The system call modes (the host loads one: the settings' `attach`):
  * - the raw sys_exit tracepoint (tp_btf), seeing every system call of the
  *   machine and leaving at once for the others (which pay for the
  *   program's run);
  * - the per-call tracepoints (syscalls/sys_exit_read, ...), the program
  *   attached to every one of them: other calls only test a bit, but a
  *   traced one goes through the kernel's perf glue (a record filled per
- *   hit). */
+ *   hit).
+ * Either way every system call of every task takes the kernel's slow
+ * path while any system call tracepoint is on. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
@@ -753,6 +793,199 @@ int sys_exit_tp(struct syscall_exit_rec *ctx)
 	if (!succeeded(ctx->ret) || compat(task)) /* as sys_exit's first test */
 		return 0;
 	return on_exit(task, (struct pt_regs *)bpf_task_pt_regs(task), ctx->nr, ctx->ret);
+}
+
+/* The socket mode (the default): sock/sock_send_length and
+ * sock/sock_recv_length fire where the kernel sends or receives on a
+ * socket, for socket I/O alone, on every path (read, writev, sendmsg,
+ * ...), in the task making the call, whose arguments are in the registers
+ * saved at its entry. No system call is hooked: no task takes the slow
+ * system call path. Roles come from TCP's state changes, an unconnected
+ * UDP socket's peer on receive from the cgroup recvmsg hooks. */
+
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD 0x00200000
+#define MSG_PEEK 2
+
+/* The peer an unconnected UDP socket's datagram came from, left by the
+ * recvmsg4/6 hook in udp_recvmsg just before the receive's tracepoint
+ * (the process's own sockaddr is filled only once the call returns). */
+struct recv_peer {
+	__u64 sk;
+	__u32 tid;
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct recv_peer);
+} recv_peers SEC(".maps");
+
+static __always_inline struct recv_peer *recv_peer_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&recv_peers, &zero);
+}
+
+static __always_inline int note_peer(struct bpf_sock_addr *ctx, __u8 family)
+{
+	struct recv_peer *p = recv_peer_slot();
+
+	if (!p)
+		return 1;
+	p->sk = (__u64)ctx->sk;
+	p->tid = (__u32)bpf_get_current_pid_tgid();
+	p->family = family;
+	p->port = bpf_ntohs((__u16)ctx->user_port);
+	if (family == 4) {
+		*(__u32 *)p->addr = ctx->user_ip4;
+		return 1;
+	}
+	/* one load of the context each, at a constant offset, as the
+	 * verifier requires */
+	((__u32 *)p->addr)[0] = ctx->user_ip6[0];
+	((__u32 *)p->addr)[1] = ctx->user_ip6[1];
+	((__u32 *)p->addr)[2] = ctx->user_ip6[2];
+	((__u32 *)p->addr)[3] = ctx->user_ip6[3];
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int recv_peer4(struct bpf_sock_addr *ctx)
+{
+	return note_peer(ctx, 4);
+}
+
+SEC("cgroup/recvmsg6")
+int recv_peer6(struct bpf_sock_addr *ctx)
+{
+	return note_peer(ctx, 6);
+}
+
+/* An unconnected socket's peer for the receive the task is in. */
+static __always_inline void peer_from_recv(struct sock_ev *ev, __u32 tid)
+{
+	struct recv_peer *p;
+
+	if (ev->rport || !(p = recv_peer_slot()) || p->tid != tid || p->sk != ev->sock)
+		return;
+	p->tid = 0;
+	if (p->family == 4) {
+		*(__u32 *)ev->raddr = *(__u32 *)p->addr;
+	} else {
+		__builtin_memcpy(ev->raddr, p->addr, 16);
+		if (ev->family == 4 && v4_mapped(ev->raddr))
+			unmap(ev->raddr);
+	}
+	ev->rport = p->port;
+}
+
+/* Which message of a sendmmsg/recvmmsg call the tracepoint is at: the
+ * kernel sends or receives them in order, one tracepoint each, and a call
+ * ends at its vector's length or at a failed message (a receive's
+ * -EAGAIN). A call cut short otherwise (recvmmsg's timeout, a signal)
+ * leaves the next call on the same vector counting from where it stopped. */
+struct mmsg_at {
+	__u64 vec;
+	__u32 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct mmsg_at);
+} mmsg_calls SEC(".maps");
+
+static __always_inline long mmsg_index(struct task_struct *task, struct pt_regs *regs, int ret)
+{
+	struct mmsg_at *m = bpf_task_storage_get(&mmsg_calls, task, 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!m)
+		return -1;
+	if (ret <= 0) {
+		m->next = 0;
+		return -1;
+	}
+	if (m->vec != regs->si || m->next >= regs->dx) {
+		m->vec = regs->si;
+		m->next = 0;
+	}
+	return m->next++;
+}
+
+static __always_inline int sock_io(struct sock *sk, int ret, int flags, __u8 egress)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sock_cfg *c;
+	struct pt_regs *regs;
+	struct sock_ev ev;
+	__u8 how, call_egress;
+	__u64 addr;
+	long id, i = 0;
+
+	/* kernel threads and io_uring's workers: no system call of theirs */
+	if ((task->flags & (PF_KTHREAD | PF_IO_WORKER)) || compat(task))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	id = regs->orig_ax;
+	if (id == NR_SENDMMSG || id == NR_RECVMMSG)
+		i = mmsg_index(task, regs, ret);
+	if (ret <= 0 || i < 0 || (flags & MSG_PEEK) || !data_shape(id, regs, &how, &call_egress, &addr) ||
+	    call_egress != egress || !(c = data_begin(task, regs, egress, sk, &ev)))
+		return 0;
+	if (!egress) {
+		peer_from_recv(&ev, task->pid);
+		addr = 0;
+	}
+	if (how == HOW_MSG || how == HOW_MMSG)
+		emit_msg(c, &ev, regs->si + i * sizeof(struct mmsghdr), ret, egress);
+	else
+		emit_call(c, &ev, regs, how, addr, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
+{
+	return sock_io(sk, ret, flags, 1);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
+{
+	return sock_io(sk, ret, flags, 0);
+}
+
+/* A TCP socket's role, as it becomes established: from SYN_SENT it
+ * connected, from SYN_RECV it was accepted. Often in softirq, so for every
+ * socket of the machine: the filters apply to its calls. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u64 a, *slot;
+	__u8 role;
+
+	if (newstate != TCP_ESTABLISHED)
+		return 0;
+	if (oldstate == TCP_SYN_SENT)
+		role = SOCK_ROLE_CLIENT;
+	else if (oldstate == TCP_SYN_RECV)
+		role = SOCK_ROLE_SERVER;
+	else
+		return 0;
+	a = addr_of((__u64)sk);
+	slot = role_slot(a);
+	if (slot)
+		*slot = a | role;
+	return 0;
 }
 
 /* A socket's end: the release of its last reference (close() of its last
