@@ -38,13 +38,21 @@ L7_SOCK_OBJS := $(foreach b,$(BUILD) $(SAN_BUILD) $(PIC_BUILD),$(b)/obj/src/l7/s
 $(L7_SOCK_OBJS): $(L7_SOCK_OBJ_H)
 $(L7_SOCK_OBJS): CPPFLAGS += -I$(L7_SOCK_GEN)
 
+# A DNS client whose queries and answers go through sendmmsg/recvmmsg.
+L7_MMSG_DNS := $(BUILD)/tests/l7/mmsg_dns
+
+$(L7_MMSG_DNS): tests/l7/mmsg_dns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
+
 .PHONY: l7-sock-test
-l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm
-	@bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm
+l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm $(L7_MMSG_DNS)
+	@MMSG_DNS=$(L7_MMSG_DNS) bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm \
+		$(L7P_OUT)/df_probe.wasm
 
 .PHONY: l7-sock-test-san
-l7-sock-test-san: $(SAN_BUILD)/wbpf
-	@bash tests/l7/socket.sh --quick $(SAN_BUILD)/wbpf
+l7-sock-test-san: $(SAN_BUILD)/wbpf $(L7_MMSG_DNS)
+	@MMSG_DNS=$(L7_MMSG_DNS) bash tests/l7/socket.sh --quick $(SAN_BUILD)/wbpf
 
 TEST_TARGETS += l7-sock-test l7-sock-test-san
 

@@ -14,7 +14,10 @@
 #    seen from the client's socket and once from the server's; each set's
 #    fields equal tshark's dissection of the capture, and each record
 #    carries the right process: curl's or dig's pid and name on the client
-#    side, nginx's or dnsmasq's on the server side.
+#    side, nginx's or dnsmasq's on the server side. Four queries also go
+#    out in one sendmmsg() call and come back through recvmmsg() on an
+#    unconnected socket ($MMSG_DNS, tests/l7/mmsg_dns.c): each message its
+#    own record, with its own peer.
 # 2. HTTPS: curl against `openssl s_server -WWW` with a certificate made
 #    here: the requests and responses are seen in plaintext through the
 #    OpenSSL uprobes, while the packet path sees no HTTP at all.
@@ -163,6 +166,9 @@ talk_logged() {
 		# shellcheck disable=SC2086
 		run_logged "$l" dig +time=2 +tries=1 +tcp @$DNS_ADDR $q >/dev/null
 	done
+	[ -z "${MMSG_DNS:-}" ] || run_logged "$l" "$MMSG_DNS" "$DNS_ADDR" www.example.test A \
+		api.example.test A alias.example.test A www.example.test AAAA ||
+		bad "mmsg_dns: no answers" ""
 }
 
 # process NAME SIDE JSON: "name pid" of every record seen from SIDE
@@ -200,8 +206,16 @@ http_dns_tests() {
 	check "client side: every record has one of the clients' pids" "" "$strays"
 	check "client side: HTTP records name curl" "curl" \
 		"$(procs HTTP c-p "$TMP/client.json" | cut -d' ' -f1 | sort -u)"
-	check "client side: DNS records name dig" "dig" \
-		"$(procs DNS c-p "$TMP/client.json" | cut -d' ' -f1 | sort -u)"
+	check "client side: DNS records name dig (and mmsg_dns)" "dig${MMSG_DNS:+ mmsg_dns}" \
+		"$(procs DNS c-p "$TMP/client.json" | cut -d' ' -f1 | sort -u | xargs)"
+	if [ -n "${MMSG_DNS:-}" ]; then
+		check "client side: each of mmsg_dns's messages a record (sendmmsg, recvmmsg)" \
+			"alias.example.test A;api.example.test A;www.example.test A;www.example.test AAAA;" \
+			"$(jq -r 'select(.process_kname == "mmsg_dns") | "\(.request_resource) \(.request_type)"' \
+				"$TMP/client.json" | sort | tr '\n' ';')"
+	else
+		skipped "sendmmsg/recvmmsg: MMSG_DNS (tests/l7/mmsg_dns.c built) not given"
+	fi
 	check "server side: HTTP records are nginx's worker" "nginx $nginx_pid" \
 		"$(procs HTTP s-p "$TMP/server.json")"
 	check "server side: DNS over UDP is dnsmasq's own process" "dnsmasq $dnsmasq_pid" \
