@@ -53,6 +53,11 @@ const char *wbpf_bpf_attach_kind__str(enum wbpf_bpf_attach_kind kind);
 /* The kind named `name`, or -EINVAL. */
 int wbpf_bpf_attach_kind__parse(const char *name);
 
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, .../unified beside v1
+ * hierarchies, else as /proc/self/mounts says), into buf; 0, -ENOENT if
+ * nowhere, or -errno. */
+int wbpf_cgroup2_root(char *buf, size_t len);
+
 struct wbpf_bpf_host_opts {
 	size_t sz;		  /* sizeof(struct wbpf_bpf_host_opts) */
 	const char *cgroup_root;  /* cgroup v2 root; NULL = found at attach */

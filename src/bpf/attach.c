@@ -6,9 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -216,20 +215,12 @@ static int attach_socket(struct wbpf_bpf_host *host, struct bpf_prog_ent *p, con
 	return link_add(host, p->obj, NULL, sock);
 }
 
-static bool is_cgroup2(const char *path)
-{
-	struct statfs st;
-
-	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-static const char *cgroup_root(const struct wbpf_bpf_host *host)
+/* The host's cgroup v2 root, else the machine's (found into buf). */
+static const char *cgroup_root(const struct wbpf_bpf_host *host, char *buf, size_t len)
 {
 	if (host->cgroup_root)
 		return host->cgroup_root;
-	if (is_cgroup2("/sys/fs/cgroup"))
-		return "/sys/fs/cgroup";
-	return is_cgroup2("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : NULL;
+	return wbpf_cgroup2_root(buf, len) ? NULL : buf;
 }
 
 /* The cgroup's directory, opened strictly beneath the root: no "..",
@@ -240,7 +231,8 @@ static int open_cgroup(const struct wbpf_bpf_host *host, const char *path)
 		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	const char *root = cgroup_root(host);
+	char found[PATH_MAX];
+	const char *root = cgroup_root(host, found, sizeof(found));
 	size_t n = root ? strlen(root) : 0;
 	int dir, fd;
 

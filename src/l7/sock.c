@@ -25,6 +25,8 @@
 #include <linux/btf.h>
 #include <linux/types.h>
 
+#include "wbpf/bpf.h"
+
 #include "l7/bpf/socktrace.h"
 #include "l7/internal.h"
 #include "l7_socktrace_obj.h" /* l7_socktrace_obj[], l7_socktrace_scratch_obj[] */
@@ -347,23 +349,6 @@ static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, ch
 	return 0;
 }
 
-/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified beside v1
- * hierarchies): its root holds every process. */
-static int cgroup2_root(char *path, size_t len)
-{
-	FILE *f = fopen("/proc/self/mounts", "re");
-	char dir[PATH_MAX], type[64];
-	int rc = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (rc && fscanf(f, "%*s %4095s %63s %*[^\n]", dir, type) == 2)
-		if (!strcmp(type, "cgroup2") && (size_t)snprintf(path, len, "%s", dir) < len)
-			rc = 0;
-	fclose(f);
-	return rc;
-}
-
 /* The root cgroup v2's hooks, for every process: sock_release, where
  * sockets end (their last reference released), in every mode; the
  * recvmsg hooks, the peers of unconnected UDP sockets' receives, in the
@@ -372,7 +357,7 @@ static int attach_cgroup_hooks(struct l7_sock *s, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
 	char root[PATH_MAX];
-	int fd, rc = cgroup2_root(root, sizeof(root));
+	int fd, rc = wbpf_cgroup2_root(root, sizeof(root));
 
 	if (rc)
 		return fail(err, err_len, -rc, "%s: %s", "the socket source needs cgroup v2 mounted");
