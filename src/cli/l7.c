@@ -369,6 +369,12 @@ static int run(struct l7_args *a, struct l7_out *out)
 	}
 	if (a->socket && !a->quiet)
 		fprintf(stderr, "wbpf l7: socket source attached\n");
+	/* Records reach stdout a worker's full buffer at a time: unbuffered,
+	 * each is one write(2), where stdio would first top up and flush its
+	 * own 4 KiB buffer, a second system call per buffer. Sinks write a
+	 * line at a time and keep stdio's buffering. */
+	if (!out->sink.sink)
+		setvbuf(stdout, NULL, _IONBF, 0);
 	if (!out->json && !out->sink.sink)
 		wbpf_l7_record__fprint_header(stdout);
 	out->sink.pipeline = p;
