@@ -47,6 +47,13 @@ ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# cpu_ns PID: the CPU time PID's threads have run, in ns. wbpf spends a
+# tick or two (10 ms) a round: counted in ticks, its figure was mostly
+# rounding.
+cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { print s }'
+}
+
 # load N C: "requests/s cpu-µs-per-request" (nginx's worker + ab)
 load() {
 	local before after ab_cpu rps
@@ -83,16 +90,16 @@ traced() {
 		grep -q "attached" "$TMP/w.err" && break
 		sleep 0.1
 	done
-	c0=$(ticks $wp) # start-up (load, verify, attach: ~0.3 s) is not per record
+	c0=$(cpu_ns $wp) # start-up (load, verify, attach: ~0.3 s) is not per record
 	t0=$(date +%s.%N)
 	"$@"
 	t1=$(date +%s.%N)
-	cpu=$(($(ticks $wp) - c0))
+	cpu=$(($(cpu_ns $wp) - c0))
 	[ -z "${PROGS:-}" ] || progs $wp >"$TMP/progs"
 	kill -INT $wp
 	wait $wp
 	echo "$(sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p' "$TMP/w.err")" \
-		"$(awk -v c="$cpu" -v hz="$HZ" 'BEGIN { print c / hz }')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+		"$(awk -v c="$cpu" 'BEGIN { print c / 1e9 }')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 }
 
 median() {
@@ -169,7 +176,7 @@ awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BE
 		(b - w) * 100 / b, (tc - bc) * 100 / bc, (ta - bc) * 100 / bc }'
 echo "rounds without (requests/s, µs/request): $(tr '\n' ';' <"$TMP/base")"
 echo "rounds with:                             $(tr '\n' ';' <"$TMP/traced")"
-awk '{ s += $1; c += $4 } END { printf "wbpf itself: %.1f µs of CPU per record (%d records)\n", c * 1e6 / s, s }' "$TMP/wbpf"
+awk '{ s += $1; c += $4 } END { printf "wbpf itself: %.3f µs of CPU per record (%d records)\n", c * 1e6 / s, s }' "$TMP/wbpf"
 awk -v b="$(median <"$TMP/call.base")" -v t="$(median <"$TMP/call.traced")" 'BEGIN {
 	printf "one socket call (sockcall, 100 bytes): %d ns of CPU untraced, %d ns traced: +%d ns\n",
 		b, t, t - b }'
