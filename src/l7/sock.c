@@ -340,10 +340,10 @@ static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, ch
 	if (s->mode == WBPF_L7_SOCK_ATTACH_DEFAULT)
 		s->mode = socket_events() ? WBPF_L7_SOCK_ATTACH_SOCKET :
 			  syscall_events() ? WBPF_L7_SOCK_ATTACH_PER_CALL : WBPF_L7_SOCK_ATTACH_RAW;
-	if (s->mode == WBPF_L7_SOCK_ATTACH_PER_CALL && !syscall_events())
+	else if (s->mode == WBPF_L7_SOCK_ATTACH_PER_CALL && !syscall_events())
 		return fail(err, err_len, ENOENT, "per-call system call hooks need %s: %s",
 			    TRACEFS "/events/syscalls");
-	if (s->mode == WBPF_L7_SOCK_ATTACH_SOCKET && !socket_events())
+	else if (s->mode == WBPF_L7_SOCK_ATTACH_SOCKET && !socket_events())
 		return fail(err, err_len, ENOENT, "%s: %s",
 			    "socket hooks need the kernel's sock/sock_send_length tracepoint (Linux 6.3)");
 	return 0;

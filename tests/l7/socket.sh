@@ -94,7 +94,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	finish
 fi
 missing=""
-for t in nginx dnsmasq dig curl tcpdump tshark jq openssl ab; do
+for t in nginx dnsmasq dig curl tcpdump tshark jq openssl ab bpftool; do
 	command -v "$t" >/dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
@@ -149,6 +149,16 @@ ours() {
 			(.server_port == 53 and (.ip_0 == \$d or .ip_1 == \$d))) and $1)" "$2"
 }
 
+# attached_programs PID: the names of the BPF programs PID holds
+attached_programs() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '/^prog_id:/ { print $2 }' "$f" 2>/dev/null
+	done | sort -u | while read -r id; do
+		bpftool prog show id "$id" | sed -n '1s/.* name \([^ ]*\) .*/\1/p'
+	done
+}
+
 # 1. HTTP and DNS against the pcap path's view of the same traffic
 talk_logged() {
 	local u="http://$HTTP_ADDR:$HTTP_PORT" l="$TMP/client.pids"
@@ -187,6 +197,14 @@ http_dns_tests() {
 	PIDS+=($tp)
 	wait_listening "$TMP/tcpdump.err" || bad "tcpdump did not start" "$(cat "$TMP/tcpdump.err")"
 	start_tracing sock || return
+	# the default where the kernel has them (6.3): the socket tracepoints,
+	# no system call hooked
+	if grep -qa btf_trace_sock_send_length /sys/kernel/btf/vmlinux; then
+		check "default hooks: the socket tracepoints, no system call tracepoint" "sock_recv sock_send" \
+			"$(attached_programs "$WP" | grep -E '^(sock_send|sock_recv|sys_exit.*)$' | sort | xargs)"
+	else
+		skipped "default hooks: the kernel has no sock/sock_send_length tracepoint (6.3)"
+	fi
 	talk_logged
 	stop_tracing
 	kill -INT $tp
