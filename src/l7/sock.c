@@ -269,18 +269,21 @@ int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
 	return 0;
 }
 
-/* The raw or socket mode's tp_btf programs. */
-static int attach_tp_btf(struct l7_sock *s, char *err, size_t err_len)
+/* The loaded programs whose section starts with `prefix`: tp_btf ones
+ * where they point, cgroup ones (cgroup_fd >= 0) to that cgroup. */
+static int attach_loaded(struct l7_sock *s, const char *prefix, int cgroup_fd, char *err,
+			 size_t err_len)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, s->obj) {
 		struct bpf_link *link;
 
-		if (strncmp(bpf_program__section_name(prog), "tp_btf/", 7) ||
+		if (strncmp(bpf_program__section_name(prog), prefix, strlen(prefix)) ||
 		    !bpf_program__autoload(prog))
 			continue;
-		link = bpf_program__attach(prog);
+		link = cgroup_fd >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd) :
+					bpf_program__attach(prog);
 		if (!link)
 			return fail(err, err_len, errno, "cannot attach %s: %s",
 				    bpf_program__section_name(prog));
@@ -355,7 +358,6 @@ static int choose_hooks(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, ch
  * socket mode. */
 static int attach_cgroup_hooks(struct l7_sock *s, char *err, size_t err_len)
 {
-	struct bpf_program *prog;
 	char root[PATH_MAX];
 	int fd, rc = wbpf_cgroup2_root(root, sizeof(root));
 
@@ -364,23 +366,7 @@ static int attach_cgroup_hooks(struct l7_sock *s, char *err, size_t err_len)
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, err_len, errno, "cgroup %s: %s", root);
-	bpf_object__for_each_program(prog, s->obj) {
-		struct bpf_link *link;
-
-		if (strncmp(bpf_program__section_name(prog), "cgroup/", 7) ||
-		    !bpf_program__autoload(prog))
-			continue;
-		link = bpf_program__attach_cgroup(prog, fd);
-		if (!link) {
-			rc = fail(err, err_len, errno, "cannot attach %s to the root cgroup: %s",
-				  bpf_program__name(prog));
-			break;
-		}
-		if (l7_sock__add_link(s, link)) {
-			rc = fail(err, err_len, ENOSPC, "%s: %s", "socket source links");
-			break;
-		}
-	}
+	rc = attach_loaded(s, "cgroup/", fd, err, err_len);
 	close(fd);
 	return rc;
 }
@@ -447,7 +433,7 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 		rc = load(s, o, err, err_len);
 	if (!rc)
 		rc = s->mode == WBPF_L7_SOCK_ATTACH_PER_CALL ? attach_per_call(s, err, err_len) :
-									 attach_tp_btf(s, err, err_len);
+									 attach_loaded(s, "tp_btf/", -1, err, err_len);
 	if (!rc)
 		rc = attach_cgroup_hooks(s, err, err_len);
 	if (!rc && !o->no_tls)

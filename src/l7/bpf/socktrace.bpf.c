@@ -626,18 +626,21 @@ static __always_inline int data_call(struct task_struct *task, struct pt_regs *r
 	return 0;
 }
 
+static __always_inline void remember_role(__u64 sk, __u8 role)
+{
+	__u64 a = addr_of(sk), *slot = role_slot(a);
+
+	if (slot)
+		*slot = a | role;
+}
+
 static __always_inline void set_role(struct task_struct *task, int fd, __u8 role)
 {
 	struct sock *sk;
-	__u64 a, *slot;
 	__u8 l4;
 
-	if (!wanted(task) || !(sk = fd_sock(task, fd, &l4)))
-		return;
-	a = addr_of((__u64)sk);
-	slot = role_slot(a);
-	if (slot)
-		*slot = a | role;
+	if (wanted(task) && (sk = fd_sock(task, fd, &l4)))
+		remember_role((__u64)sk, role);
 }
 
 /* The host ends the socket's flows: what they buffered is parsed, their
@@ -970,21 +973,12 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sock_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u64 a, *slot;
-	__u8 role;
-
 	if (newstate != TCP_ESTABLISHED)
 		return 0;
 	if (oldstate == TCP_SYN_SENT)
-		role = SOCK_ROLE_CLIENT;
+		remember_role((__u64)sk, SOCK_ROLE_CLIENT);
 	else if (oldstate == TCP_SYN_RECV)
-		role = SOCK_ROLE_SERVER;
-	else
-		return 0;
-	a = addr_of((__u64)sk);
-	slot = role_slot(a);
-	if (slot)
-		*slot = a | role;
+		remember_role((__u64)sk, SOCK_ROLE_SERVER);
 	return 0;
 }
 
