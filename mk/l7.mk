@@ -28,7 +28,7 @@ TEST_TARGETS += l7-test
 # hand-made test captures and a few bare HTTP/DNS payloads. Objects share
 # mk/fuzz.mk's instrumented build rule.
 FUZZ_L7_BIN := $(FUZZ_OUT)/fuzz_l7
-FUZZ_L7_SRCS := $(filter-out src/l7/source.c src/l7/plugin% src/l7/sock.c src/l7/sock_tls.c,\
+FUZZ_L7_SRCS := $(filter-out src/l7/source.c src/l7/plugin% src/l7/sock.c src/l7/sock_tls.c src/l7/sock_rings.c,\
 	$(wildcard src/l7/*.c)) src/sink/buf.c fuzz/fuzz_l7.c
 FUZZ_L7_SEEDS := $(FUZZ_OUT)/l7-seeds
 L7_SCENARIOS := basic reorder retrans overlap overlap_ooo gap split pipeline overflow dns dns6 \

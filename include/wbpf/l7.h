@@ -227,7 +227,7 @@ struct wbpf_l7_sock_opts {
 	uint16_t port;	    /* 0: every port */
 	const char *cgroup; /* a cgroup v2 directory; NULL: every cgroup */
 	uint32_t payload;   /* bytes kept per call: 0 for 4096, at most 65536 */
-	uint32_t ring_size; /* ring buffer bytes: 0 for 8 MiB; a power of 2 */
+	uint32_t ring_size; /* each CPU's ring buffer: 0 for 1 MiB; a power of 2 */
 	const char *const *tls_libs; /* libssl files; NULL: found in /proc/PID/maps */
 	unsigned n_tls_libs;
 	bool no_tls;

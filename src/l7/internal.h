@@ -246,6 +246,15 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 void l7_sock__stats(struct l7_sock *s, struct wbpf_l7_sock_stats *out);
 void l7_sock__free(struct l7_sock *s);
 
+/* sock_rings.c: the socket source's ring per CPU, merged by time */
+struct sock_rings;
+struct sock_ev;
+typedef void (*sock_ring_cb)(void *ctx, const struct sock_ev *ev, uint32_t size);
+struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, int *err);
+int sock_rings__poll(struct sock_rings *rs, int ms);
+unsigned sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx);
+void sock_rings__free(struct sock_rings *rs);
+
 /* record.c, for fields.c: an address as inet_ntop writes it (returns its
  * length); the attributes as the JSON lines' object ("" when it does not
  * fit). */

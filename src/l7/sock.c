@@ -32,15 +32,22 @@
 #include "l7_socktrace_obj.h" /* l7_socktrace_obj[], l7_socktrace_scratch_obj[] */
 
 #define DEFAULT_PAYLOAD 4096
-#define DEFAULT_RING (8u << 20)
-/* The kernel side wakes wbpf once a quarter of the ring waits (seen at a
- * CPU's look, every look_bytes it sent), which leaves room for what comes
- * while wbpf wakes; the rest is taken every POLL_MS, which bounds how long
- * a record waits. A wakeup costs the traced call an interrupt raised (an
- * APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising them
- * took a tenth of the programs' time under bench/l7/sockcall.c. */
+/* Each CPU's ring by default. Larger rings cost the programs more: the
+ * lines a record is written to are then further from the CPU (under
+ * bench/l7/socket.sh, 4 MiB rings cost the programs 15% more than 1 MiB
+ * or smaller ones). */
+#define DEFAULT_CPU_RING (1u << 20)
+/* The kernel side wakes wbpf once a quarter of a CPU's ring waits (seen at
+ * that CPU's look, every look_bytes it sent), which leaves room for what
+ * comes while wbpf wakes; the rest is taken every POLL_MS, which bounds how
+ * long a record waits. A wakeup costs the traced call an interrupt raised
+ * (an APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising
+ * them took a tenth of the programs' time under bench/l7/sockcall.c. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
+/* A record is merged once it is this much older than the drain: the time
+ * a program may take between its clock read and its commit. */
+#define MERGE_SLACK_NS 1000000
 #define MAX_LINKS 160 /* the tracepoints (at most 14), 3 cgroup hooks, and 8 uprobes for each of up to 16 libssl */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
@@ -49,7 +56,9 @@ struct l7_sock {
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
 	unsigned n_links;
-	struct ring_buffer *rb;
+	struct sock_rings *rings;
+	uint32_t ring_size; /* each CPU's */
+	unsigned cpus;
 	struct wbpf_l7_pipeline *p;
 	int64_t clock_off_ns; /* wall clock minus CLOCK_MONOTONIC */
 	uint64_t seen, truncated;
@@ -115,15 +124,13 @@ static int cgroup_id(const char *path, uint64_t *id, char *err, size_t err_len)
 static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
 			  size_t err_len)
 {
-	uint32_t ring = o->ring_size ? o->ring_size : DEFAULT_RING;
 	struct sock_cfg c = {
 		.self_pid = (__u32)getpid(),
 		.pid = o->pid,
 		.payload = o->payload ? o->payload : DEFAULT_PAYLOAD,
 		.port = o->port,
-		.wake_bytes = ring / WAKE_SHARE,
+		.wake_bytes = s->ring_size / WAKE_SHARE,
 	};
-	int cpus = libbpf_num_possible_cpus();
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
 	uint64_t cg = 0;
 	__u32 zero = 0;
@@ -132,8 +139,8 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 	if (o->cgroup && (rc = cgroup_id(o->cgroup, &cg, err, err_len)))
 		return rc;
 	c.cgroup = cg;
-	/* what the CPUs sent unseen stays under half the wakeup level */
-	c.look_bytes = c.wake_bytes / (2 * (uint32_t)(cpus > 0 ? cpus : 1)) + 1;
+	/* what a CPU sent unseen stays under half the wakeup level */
+	c.look_bytes = c.wake_bytes / 2 + 1;
 	if (o->comm) {
 		c.has_comm = 1;
 		strncpy(c.comm, o->comm, sizeof(c.comm) - 1);
@@ -202,7 +209,6 @@ static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, cha
 		      (o->copy == WBPF_L7_SOCK_COPY_DEFAULT &&
 		       kernel_has_type("bpf_probe_read_user_dynptr", BTF_KIND_FUNC));
 	struct bpf_map *scratch;
-	int cpus;
 
 	s->obj = direct ? bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo) :
 		 bpf_object__open_mem(l7_socktrace_scratch_obj, sizeof(l7_socktrace_scratch_obj), &oo);
@@ -211,11 +217,9 @@ static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, cha
 	if (direct)
 		return 0;
 	scratch = bpf_object__find_map_by_name(s->obj, "scratch");
-	cpus = libbpf_num_possible_cpus();
-	if (!scratch || cpus <= 0)
-		return fail(err, err_len, scratch ? -cpus : ENOENT, "%s: %s",
-			    "socket source scratch area");
-	return bpf_map__set_max_entries(scratch, (uint32_t)cpus);
+	if (!scratch)
+		return fail(err, err_len, ENOENT, "%s: %s", "socket source scratch area");
+	return bpf_map__set_max_entries(scratch, s->cpus);
 }
 
 /* Each mode's own programs; the others (sock_release, the uprobes) serve
@@ -241,15 +245,21 @@ static bool prog_wanted(enum wbpf_l7_sock_attach mode, const char *name)
 static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
-	struct bpf_map *events;
-	int rc = open_object(s, o, err, err_len);
+	struct bpf_map *rings;
+	int cpus = libbpf_num_possible_cpus(), rc;
 
-	if (rc)
+	if (cpus <= 0)
+		return fail(err, err_len, -cpus, "%s: %s", "the number of CPUs");
+	s->cpus = (unsigned)cpus;
+	s->ring_size = o->ring_size ? o->ring_size : DEFAULT_CPU_RING;
+	if ((rc = open_object(s, o, err, err_len)))
 		return rc;
-	events = bpf_object__find_map_by_name(s->obj, "events");
-	if (!events)
+	rings = bpf_object__find_map_by_name(s->obj, "rings");
+	if (!rings)
 		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");
-	bpf_map__set_max_entries(events, o->ring_size ? o->ring_size : DEFAULT_RING);
+	/* the rings themselves are made after load (sock_rings.c): the
+	 * kernel matches them to the declared one by type, not size */
+	bpf_map__set_max_entries(rings, s->cpus);
 	/* only the chosen mode's programs are verified */
 	bpf_object__for_each_program(prog, s->obj)
 		bpf_program__set_autoload(prog, prog_wanted(s->mode, bpf_program__name(prog)));
@@ -380,14 +390,13 @@ static int64_t clock_offset(void)
 	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000 + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static void on_event(void *ctx, const struct sock_ev *ev, uint32_t size)
 {
 	struct l7_sock *s = ctx;
-	const struct sock_ev *ev = data;
 	struct wbpf_l7_sock_data d;
 
 	if (size < sizeof(*ev) || ev->len > size - sizeof(*ev))
-		return 0;
+		return;
 	s->seen++;
 	s->truncated += ev->bytes > ev->len;
 	memset(&d, 0, sizeof(d));
@@ -410,7 +419,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	d.len = ev->len;
 	d.bytes = ev->bytes;
 	wbpf_l7_pipeline__feed_sock(s->p, &d);
-	return 0;
 }
 
 struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
@@ -439,10 +447,10 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 	if (!rc && !o->no_tls)
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {
-		s->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
-					 on_event, s, NULL);
-		if (!s->rb)
-			rc = fail(err, err_len, errno, "%s: %s", "socket source ring buffer");
+		s->rings = sock_rings__new(bpf_map__fd(bpf_object__find_map_by_name(s->obj, "rings")),
+					   s->cpus, s->ring_size, &rc);
+		if (!s->rings)
+			rc = fail(err, err_len, -rc, "%s: %s", "socket source ring buffers");
 	}
 	if (rc) {
 		l7_sock__free(s);
@@ -458,12 +466,17 @@ struct bpf_program *l7_sock__program(struct l7_sock *s, const char *name)
 	return bpf_object__find_program_by_name(s->obj, name);
 }
 
-static uint64_t now_us(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_us(void)
+{
+	return now_ns() / 1000;
 }
 
 static void read_counters(struct l7_sock *s, struct wbpf_l7_sock_stats *st)
@@ -493,8 +506,8 @@ static void detach(struct l7_sock *s)
 		bpf_link__destroy(s->links[i]);
 	s->n_links = 0;
 	s->detached = true;
-	if (s->rb && s->p)
-		ring_buffer__consume(s->rb);
+	if (s->rings && s->p)
+		sock_rings__drain(s->rings, UINT64_MAX, on_event, s);
 	read_counters(s, &s->final);
 }
 
@@ -513,14 +526,13 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 			break;
 		if (deadline && (deadline - t) / 1000 < POLL_MS)
 			ms = (int)((deadline - t) / 1000) + 1;
-		rc = ring_buffer__poll(s->rb, ms);
-		if (rc >= 0 || rc == -EINTR)
-			rc = ring_buffer__consume(s->rb);
+		rc = sock_rings__poll(s->rings, ms);
 		if (rc < 0 && rc != -EINTR) {
-			snprintf(err, err_len, "socket source: ring buffer: %s", strerror(-rc));
+			snprintf(err, err_len, "socket source: ring buffers: %s", strerror(-rc));
 			break;
 		}
 		rc = 0;
+		sock_rings__drain(s->rings, now_ns() - MERGE_SLACK_NS, on_event, s);
 	}
 	detach(s);
 	return rc;
@@ -545,7 +557,7 @@ void l7_sock__free(struct l7_sock *s)
 		return;
 	for (unsigned i = 0; i < s->n_links; i++)
 		bpf_link__destroy(s->links[i]);
-	ring_buffer__free(s->rb);
+	sock_rings__free(s->rings);
 	bpf_object__close(s->obj);
 	free(s);
 }

@@ -505,9 +505,45 @@ close_tests() {
 		"4 4 0" "$(ours '.l7_protocol_str == "HTTP"' "$TMP/close.json" | wc -l) $(ours '.l7_protocol_str == "DNS"' "$TMP/close.json" | wc -l) $(sed -n 's/.*flows: \([0-9]*\) evicted.*/\1/p' "$TMP/close.err")"
 }
 
+# 9. one ring per CPU, merged by time: a server thread reads each request
+#    on CPU 1 and answers it from CPU 0, so its response lands in a ring
+#    read before the request's; every exchange must still pair up.
+merge_tests() {
+	local port
+	if [ "$(nproc)" -lt 2 ]; then
+		skipped "rings merged by time" "one CPU"
+		return
+	fi
+	port=$(free_port)
+	start_tracing merge --port "$port" || return
+	python3 -c 'import os, socket, sys, threading
+N = 20
+l = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+def serve():
+	c, _ = l.accept()
+	for _ in range(N):
+		os.sched_setaffinity(0, {1})
+		c.recv(1000)
+		os.sched_setaffinity(0, {0})
+		c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+server = threading.Thread(target=serve)
+server.start()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for i in range(N):
+	s.sendall(b"GET /m%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
+	s.recv(1000)
+server.join()' "$port"
+	stop_tracing
+	check "a server moving between CPUs: 20 exchanges paired on its side, in order" \
+		"20 20 0" "$(jq -r 'select(.tap_side == "s-p" and .response_code == 200) | .request_resource' \
+			"$TMP/merge.json" | awk '$0 == "/m" NR - 1' | wc -l) $(jq -r 'select(.tap_side == "s-p") | .request_resource' \
+			"$TMP/merge.json" | wc -l) $(sed -n 's/.* \([0-9]*\) responses without request.*/\1/p' "$TMP/merge.err")"
+}
+
 http_dns_tests
 hooks_tests
 close_tests
+merge_tests
 tls_tests
 if [ $quick = 0 ]; then
 	redis_tests

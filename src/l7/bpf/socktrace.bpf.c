@@ -40,10 +40,26 @@ extern int bpf_probe_read_user_dynptr(struct bpf_dynptr *rec, __u32 off, __u32 s
  * socket, the addresses). */
 #define KPTR(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
-struct {
+/* A ring per CPU, each written by its CPU alone (src/l7/sock_rings.c
+ * says why and merges them). The host creates them and sizes this. */
+struct cpu_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20); /* the host sets it */
-} events SEC(".maps");
+	__uint(max_entries, 1 << 20);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
+	__type(key, __u32);
+	__array(values, struct cpu_ring);
+} rings SEC(".maps");
+
+static __always_inline void *cpu_ring(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&rings, &cpu);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -360,14 +376,14 @@ static __always_inline bool port_maybe(const struct sock_cfg *c, struct sock *sk
 
 /* Waking the host for every record costs more than the record, and so
  * does waking it for every record while it is behind (each wakeup is an
- * interrupt: microseconds in a VM); so does a look at the ring per record
- * (bpf_ringbuf_query reads the positions the host and the other CPUs
- * write). Each CPU looks once it has sent look_bytes since its last look,
- * and wakes the host when the waiting data has passed wake_bytes since
- * that CPU's last look: once per filling, never while the host is behind.
+ * interrupt: microseconds in a VM); a look at the ring per record would be
+ * a helper call each. Each CPU looks at its ring once it has sent
+ * look_bytes since its last look, and wakes the host when the waiting
+ * data has passed wake_bytes since its last look: once per filling, never
+ * while the host is behind.
  * The host takes what waits every 20 ms anyway (sock.c): a wakeup only
  * keeps the ring from filling in between. */
-static __always_inline __u64 wake_flag(const struct sock_cfg *c, __u32 size)
+static __always_inline __u64 wake_flag(const struct sock_cfg *c, void *ring, __u32 size)
 {
 	__u32 slot = SOCK_SLOT_PENDING;
 	__u64 *pending = bpf_map_lookup_elem(&counters, &slot), *above, avail;
@@ -379,7 +395,7 @@ static __always_inline __u64 wake_flag(const struct sock_cfg *c, __u32 size)
 	above = bpf_map_lookup_elem(&counters, &slot);
 	if (!above)
 		return BPF_RB_NO_WAKEUP;
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
 	if (avail < c->wake_bytes) {
 		*above = 0;
 		return BPF_RB_NO_WAKEUP;
@@ -479,6 +495,7 @@ static __always_inline __u32 copy_payload(payload_t to, __u8 how, __u64 src, __u
 static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
 				 __u64 n, __u32 want)
 {
+	void *ring = cpu_ring();
 	struct bpf_dynptr rec;
 	__u32 size;
 
@@ -486,14 +503,18 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 		want = SOCK_DATA_MAX;
 	size = sizeof(*ev) + want;
 	count(SOCK_CNT_SENT);
-	if (bpf_ringbuf_reserve_dynptr(&events, size, 0, &rec)) {
+	if (!ring) {
+		count(SOCK_CNT_LOST);
+		return;
+	}
+	if (bpf_ringbuf_reserve_dynptr(ring, size, 0, &rec)) {
 		bpf_ringbuf_discard_dynptr(&rec, 0);
 		count(SOCK_CNT_LOST);
 		return;
 	}
 	ev->len = copy_payload(&rec, how, src, n, want);
 	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
-	bpf_ringbuf_submit_dynptr(&rec, wake_flag(c, size));
+	bpf_ringbuf_submit_dynptr(&rec, wake_flag(c, ring, size));
 }
 #else
 static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
@@ -501,9 +522,10 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 {
 	__u32 cpu = bpf_get_smp_processor_id(), len;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
+	void *ring = cpu_ring();
 
 	count(SOCK_CNT_SENT);
-	if (!s) {
+	if (!s || !ring) {
 		count(SOCK_CNT_LOST);
 		return;
 	}
@@ -515,7 +537,7 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 	asm volatile("" : "+r"(len));
 	len &= 2 * SOCK_DATA_MAX - 1;
 	s->ev = *ev;
-	if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + len, wake_flag(c, sizeof(s->ev) + len)))
+	if (bpf_ringbuf_output(ring, s, sizeof(s->ev) + len, wake_flag(c, ring, sizeof(s->ev) + len)))
 		count(SOCK_CNT_LOST);
 }
 #endif
