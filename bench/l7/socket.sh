@@ -210,9 +210,39 @@ for _ in 1 2 3; do
 	THIS=$WBPF
 done
 TRACE=(--port "$HTTP_PORT")
-sysctl -qw kernel.bpf_stats_enabled="$stats"
 echo "BPF programs under sockcall, ns per run (bpf_stats, three runs): $(progs_line this)"
 [ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before)"
+
+# The CPU the tracing takes per request, counted rather than subtracted:
+# the programs' run time (bpf_stats; their runs' own clock reads are in
+# it) and wbpf's CPU, against nginx + ab's untraced CPU per request. The
+# rounds above subtract two measurements that each carry the neighbours'
+# load; these counts barely move with it. Left out: the tracepoints'
+# dispatch and what the records do to the traced processes' caches.
+# budget_round BUILD: "programs-µs wbpf-µs" per request, BUILD tracing
+budget_round() {
+	THIS=$1
+	PROGS=1 traced load "$N" 8 >"$TMP/t"
+	THIS=$WBPF
+	echo "$(awk -v n="$N" '{ t += $2 * $3 } END { printf "%.2f", t / 1e3 / n }' "$TMP/progs")" \
+		"$(tail -1 "$TMP/t" | awk -v n="$N" '{ printf "%.2f", $4 * 1e6 / n }')"
+}
+for _ in $(seq "$ROUNDS"); do
+	load "$N" 8 | cut -d' ' -f2 >>"$TMP/budget.base"
+	budget_round "$WBPF" >>"$TMP/budget.this"
+	[ -z "${BEFORE:-}" ] || budget_round "$(realpath "$BEFORE")" >>"$TMP/budget.before"
+done
+sysctl -qw kernel.bpf_stats_enabled="$stats"
+# budget_line FILE: the medians of FILE's rounds against the untraced CPU
+budget_line() {
+	awk -v b="$(median <"$TMP/budget.base")" -v p="$(col 1 "$1")" -v w="$(col 2 "$1")" 'BEGIN {
+		printf "programs %.2f + wbpf %.2f = %.2f µs a request: %.1f%% of nginx + ab'"'"'s %.2f\n",
+			p, w, p + w, (p + w) * 100 / b, b }'
+}
+echo "CPU the tracing takes, counted (bpf_stats on, $ROUNDS rounds, medians): $(budget_line "$TMP/budget.this")"
+echo "  rounds (programs, wbpf): $(paste -sd';' "$TMP/budget.this"); untraced: $(tr '\n' ' ' <"$TMP/budget.base")"
+[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(budget_line "$TMP/budget.before")"
+[ -z "${BEFORE:-}" ] || echo "  rounds: $(paste -sd';' "$TMP/budget.before")"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)
