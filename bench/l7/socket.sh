@@ -19,7 +19,9 @@
 # CPU is taken from the server too). Then the CPU one traced socket call
 # costs the process making it (bench/l7/sockcall.c, getrusage: the
 # steadiest figure), what an untraced system call (getppid) and a file's
-# open and close pay while the source is attached, and one round at 32
+# open and close pay while the source is attached; the CPU the tracing
+# takes per request counted from the programs' run time and wbpf's CPU,
+# with both ends traced and the server alone; and one round at 32
 # connections: records/s delivered and how many were lost.
 set -u
 N=${1:-20000}
@@ -214,35 +216,48 @@ echo "BPF programs under sockcall, ns per run (bpf_stats, three runs): $(progs_l
 [ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before)"
 
 # The CPU the tracing takes per request, counted rather than subtracted:
-# the programs' run time (bpf_stats; their runs' own clock reads are in
-# it) and wbpf's CPU, against nginx + ab's untraced CPU per request. The
-# rounds above subtract two measurements that each carry the neighbours'
-# load; these counts barely move with it. Left out: the tracepoints'
-# dispatch and what the records do to the traced processes' caches.
-# budget_round BUILD: "programs-µs wbpf-µs" per request, BUILD tracing
+# the programs' run time (bpf_stats, whose own clock reads are in it:
+# about 0.1 µs a run) and wbpf's CPU, against nginx + ab's untraced CPU
+# per request. The rounds above subtract two measurements that each carry
+# the neighbours' load; these counts barely move with it. Left out: the
+# tracepoints' dispatch and what the records do to the traced processes'
+# caches. Both ends (ab's calls and nginx's: four records a request), and
+# the server alone (--comm nginx: two; ab's calls still run the programs,
+# which leave at the name filter), as a load generator on another machine
+# would leave it.
+# budget_round BUILD ARGS...: "programs-µs wbpf-µs" per request, BUILD
+# tracing with ARGS
 budget_round() {
+	local trace=("${TRACE[@]}")
 	THIS=$1
+	TRACE=(--port "$HTTP_PORT" "${@:2}")
 	PROGS=1 traced load "$N" 8 >"$TMP/t"
 	THIS=$WBPF
+	TRACE=("${trace[@]}")
 	echo "$(awk -v n="$N" '{ t += $2 * $3 } END { printf "%.2f", t / 1e3 / n }' "$TMP/progs")" \
 		"$(tail -1 "$TMP/t" | awk -v n="$N" '{ printf "%.2f", $4 * 1e6 / n }')"
 }
 for _ in $(seq "$ROUNDS"); do
 	load "$N" 8 | cut -d' ' -f2 >>"$TMP/budget.base"
 	budget_round "$WBPF" >>"$TMP/budget.this"
+	budget_round "$WBPF" --comm nginx >>"$TMP/budget.server"
 	[ -z "${BEFORE:-}" ] || budget_round "$(realpath "$BEFORE")" >>"$TMP/budget.before"
 done
 sysctl -qw kernel.bpf_stats_enabled="$stats"
-# budget_line FILE: the medians of FILE's rounds against the untraced CPU
+# budget_line NAME: the medians of budget.NAME's rounds against the
+# untraced CPU, then the rounds
 budget_line() {
-	awk -v b="$(median <"$TMP/budget.base")" -v p="$(col 1 "$1")" -v w="$(col 2 "$1")" 'BEGIN {
+	awk -v b="$(median <"$TMP/budget.base")" -v p="$(col 1 "$TMP/budget.$1")" \
+		-v w="$(col 2 "$TMP/budget.$1")" 'BEGIN {
 		printf "programs %.2f + wbpf %.2f = %.2f µs a request: %.1f%% of nginx + ab'"'"'s %.2f\n",
 			p, w, p + w, (p + w) * 100 / b, b }'
+	echo "    rounds (programs, wbpf): $(paste -sd';' "$TMP/budget.$1")"
 }
-echo "CPU the tracing takes, counted (bpf_stats on, $ROUNDS rounds, medians): $(budget_line "$TMP/budget.this")"
-echo "  rounds (programs, wbpf): $(paste -sd';' "$TMP/budget.this"); untraced: $(tr '\n' ' ' <"$TMP/budget.base")"
-[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(budget_line "$TMP/budget.before")"
-[ -z "${BEFORE:-}" ] || echo "  rounds: $(paste -sd';' "$TMP/budget.before")"
+echo "CPU the tracing takes, counted (bpf_stats on, $ROUNDS rounds, medians);" \
+	"untraced rounds: $(paste -sd' ' "$TMP/budget.base") µs a request"
+echo "  both ends: $(budget_line this)"
+echo "  the server alone (--comm nginx): $(budget_line server)"
+[ -z "${BEFORE:-}" ] || echo "  both ends, BEFORE's build: $(budget_line before)"
 
 out=$(traced load $((N * 2)) 32)
 read -r rps _ < <(echo "$out" | head -1)

@@ -13,8 +13,14 @@
  * read. A record is taken once no other ring can still deliver an older
  * one: only records stamped before the drain began, less a slack for the
  * time between a program's clock read and its commit, are merged; the
- * newer wait for the next drain. */
+ * newer wait for the next drain.
+ *
+ * Rings are made for the CPUs online at the start; a CPU that comes
+ * online later shares the first one's (a shared ring is still correct,
+ * and kept in commit order, which follows the clock but for the
+ * instants between a program's clock read and its reserve). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -47,7 +53,7 @@ struct cpu_ring {
 
 struct sock_rings {
 	struct cpu_ring *r;
-	unsigned n;
+	unsigned n; /* rings made */
 	int epoll_fd;
 	size_t page;
 	unsigned *active; /* rings with a head to merge, in this drain */
@@ -96,14 +102,56 @@ void sock_rings__free(struct sock_rings *rs)
 	free(rs);
 }
 
-/* Creates one ring of `size` bytes per CPU and puts each in its slot of
- * the programs' array of rings (outer_fd). */
+/* Which of the first `cpus` CPUs are online (/sys's list: "0-3,6,8-9");
+ * all of them when the list cannot be read. */
+static void online_cpus(bool *online, unsigned cpus)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	unsigned a, b;
+	int n;
+
+	if (!f) {
+		memset(online, 1, cpus);
+		return;
+	}
+	while ((n = fscanf(f, "%u-%u", &a, &b)) >= 1) {
+		for (unsigned c = a; c <= (n == 2 ? b : a) && c < cpus; c++)
+			online[c] = true;
+		if (fgetc(f) != ',')
+			break;
+	}
+	fclose(f);
+	if (!memchr(online, 1, cpus))
+		memset(online, 1, cpus);
+}
+
+/* A new ring of `size` bytes in slot `cpu` of the programs' array of rings
+ * (outer_fd), watched by the epoll set. */
+static int ring_add(struct sock_rings *rs, int outer_fd, __u32 cpu, uint32_t size)
+{
+	struct cpu_ring *r = &rs->r[rs->n++];
+	struct epoll_event e = {.events = EPOLLIN | EPOLLET};
+	int rc;
+
+	r->fd = -1;
+	if ((rc = ring_map(r, size, rs->page)))
+		return rc;
+	if (bpf_map_update_elem(outer_fd, &cpu, &r->fd, BPF_ANY) ||
+	    epoll_ctl(rs->epoll_fd, EPOLL_CTL_ADD, r->fd, &e))
+		return -errno;
+	return 0;
+}
+
+/* A ring of `size` bytes for each online CPU among the first `cpus`, each
+ * put in its CPU's slot of the programs' array of rings (outer_fd); the
+ * other slots get the first ring. */
 struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, int *err)
 {
 	struct sock_rings *rs = calloc(1, sizeof(*rs));
+	bool *online = calloc(cpus, sizeof(*online));
 	int rc = -ENOMEM;
 
-	if (!rs)
+	if (!rs || !online)
 		goto fail;
 	rs->page = (size_t)sysconf(_SC_PAGESIZE);
 	rs->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -111,24 +159,19 @@ struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, i
 	rs->active = calloc(cpus, sizeof(*rs->active));
 	if (rs->epoll_fd < 0 || !rs->r || !rs->active)
 		goto fail;
-	for (; rs->n < cpus; rs->n++) {
-		struct cpu_ring *r = &rs->r[rs->n];
-		struct epoll_event e = {.events = EPOLLIN | EPOLLET, .data.u32 = rs->n};
-		__u32 key = rs->n;
-
-		r->fd = -1;
-		if ((rc = ring_map(r, size, rs->page)))
-			goto fail_ring;
-		if (bpf_map_update_elem(outer_fd, &key, &r->fd, BPF_ANY) ||
-		    epoll_ctl(rs->epoll_fd, EPOLL_CTL_ADD, r->fd, &e)) {
+	online_cpus(online, cpus);
+	for (__u32 c = 0; c < cpus; c++)
+		if (online[c] && (rc = ring_add(rs, outer_fd, c, size)))
+			goto fail;
+	for (__u32 c = 0; c < cpus; c++)
+		if (!online[c] && bpf_map_update_elem(outer_fd, &c, &rs->r[0].fd, BPF_ANY)) {
 			rc = -errno;
-			goto fail_ring;
+			goto fail;
 		}
-	}
+	free(online);
 	return rs;
-fail_ring:
-	rs->n++; /* the failed ring's parts are freed too */
 fail:
+	free(online);
 	sock_rings__free(rs);
 	*err = rc;
 	return NULL;
