@@ -61,7 +61,7 @@ TEST_TARGETS += l7-sock-test l7-sock-test-san
 # it delivers (bench/README.md, "L7 socket source"). Root.
 L7_SOCKCALL := $(BUILD)/bench/l7/sockcall
 
-$(L7_SOCKCALL): bench/l7/sockcall.c
+$(L7_SOCKCALL): bench/l7/sockcall.c bench/l7/tcp_pair.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
 
@@ -94,3 +94,16 @@ fuzz-l7-sock-ci: $(FUZZ_L7S_BIN) $(FUZZ_L7S_SEEDS)/.stamp
 	$(call libfuzzer_run,$(FUZZ_L7S_BIN),l7sock,$(FUZZ_L7S_SEEDS),20)
 
 TEST_TARGETS += fuzz-l7-sock-ci
+
+# What a ring buffer record costs when every CPU writes one ring, against a
+# ring per CPU (bench/l7/ringcost.c). Root.
+L7_RINGCOST := $(BUILD)/bench/l7/ringcost
+L7_RINGCOST_BPF := $(BPF_BUILD)/bench/l7/ringcost.bpf.o
+
+$(L7_RINGCOST): bench/l7/ringcost.c bench/l7/tcp_pair.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz -lpthread
+
+.PHONY: bench-l7-ring
+bench-l7-ring: $(L7_RINGCOST) $(L7_RINGCOST_BPF)
+	$(L7_RINGCOST) $(L7_RINGCOST_BPF)

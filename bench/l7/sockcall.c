@@ -11,10 +11,7 @@
  *
  *   sockcall N SIZE
  *   sockcall N getppid|close */
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int pair(int fd[2])
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		return -1;
-	fd[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd[0] < 0 || connect(fd[0], (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	fd[1] = accept(l, NULL, NULL);
-	close(l);
-	setsockopt(fd[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd[1] < 0 ? -1 : 0;
-}
+#include "tcp_pair.h"
 
 static double cpu_ns(void)
 {
@@ -85,7 +66,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sockcall N SIZE (SIZE up to 1 MiB) | sockcall N getppid|close\n");
 		return 2;
 	}
-	if (pair(fd)) {
+	if (tcp_pair(fd)) {
 		perror("sockcall: loopback connection");
 		return 1;
 	}
