@@ -153,6 +153,7 @@ struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, i
 
 	if (!rs || !online)
 		goto fail;
+	rs->epoll_fd = -1;
 	rs->page = (size_t)sysconf(_SC_PAGESIZE);
 	rs->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	rs->r = calloc(cpus, sizeof(*rs->r));
