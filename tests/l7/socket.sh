@@ -5,7 +5,7 @@
 #   tests/l7/socket.sh [--quick] WBPF [REDIS_PLUGIN.wasm PROBE_PLUGIN.wasm]
 #
 # --quick (the ASan/UBSan build: make l7-sock-test-san) runs 1, 2, 4, 5,
-# 6, 7 and 8; every traced run must end with status 0 (a sanitizer's report
+# 6, 7, 8 and 9; every traced run must end with status 0 (a sanitizer's report
 # makes it nonzero).
 #
 # 1. HTTP and DNS: nginx + curl and dnsmasq + dig (UDP and TCP) on
@@ -44,6 +44,9 @@
 #    time, traced with room for a single flow (--cgroup: only these
 #    clients): a flow not ended at its socket's close would be evicted by
 #    the next one.
+# 9. Rings merged by time: a server reads each request on CPU 1 and
+#    answers from CPU 0; every exchange pairs up on its side (two CPUs,
+#    else skipped).
 set -u
 
 quick=0
