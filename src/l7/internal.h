@@ -252,7 +252,7 @@ struct sock_ev;
 typedef void (*sock_ring_cb)(void *ctx, const struct sock_ev *ev, uint32_t size);
 struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, int *err);
 int sock_rings__poll(struct sock_rings *rs, int ms);
-unsigned sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx);
+void sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx);
 void sock_rings__free(struct sock_rings *rs);
 
 /* record.c, for fields.c: an address as inet_ntop writes it (returns its

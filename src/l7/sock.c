@@ -482,13 +482,12 @@ static uint64_t now_us(void)
 static void read_counters(struct l7_sock *s, struct wbpf_l7_sock_stats *st)
 {
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "counters"));
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *v = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*v));
+	uint64_t *v = calloc(s->cpus, sizeof(*v));
 	uint64_t sum[SOCK_CNT_N] = {0};
 
 	for (__u32 k = 0; v && k < SOCK_CNT_N; k++)
 		if (!bpf_map_lookup_elem(fd, &k, v))
-			for (int c = 0; c < ncpu; c++)
+			for (unsigned c = 0; c < s->cpus; c++)
 				sum[k] += v[c];
 	free(v);
 	st->sent = sum[SOCK_CNT_SENT];

@@ -187,6 +187,13 @@ int sock_rings__poll(struct sock_rings *rs, int ms)
 	return n < 0 ? -errno : n;
 }
 
+/* The ring space a record of `size` bytes takes: its header and itself,
+ * rounded up to 8 bytes. */
+static uint64_t record_span(uint32_t size)
+{
+	return (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+}
+
 /* The ring's next committed record before its drain's end, skipping the
  * discarded; false at the end or at a record still being written (what
  * follows it waits too). */
@@ -204,14 +211,14 @@ static bool ring_next(struct cpu_ring *r)
 			r->head_len = size;
 			return true;
 		}
-		r->cons += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+		r->cons += record_span(size);
 	}
 	return false;
 }
 
 static void ring_take(struct cpu_ring *r)
 {
-	r->cons += (r->head_len + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+	r->cons += record_span(r->head_len);
 }
 
 /* Each ring's records up to its end as read now, stamped before `until`
@@ -219,9 +226,9 @@ static void ring_take(struct cpu_ring *r)
  * back to the programs once per ring, at the end: a consumer position
  * moved at every record would be a cache line pulled from here into the
  * producing CPU at every record. */
-unsigned sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx)
+void sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx)
 {
-	unsigned n_active = 0, taken = 0;
+	unsigned n_active = 0;
 
 	for (unsigned i = 0; i < rs->n; i++) {
 		struct cpu_ring *r = &rs->r[i];
@@ -240,7 +247,6 @@ unsigned sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb o
 				best = a;
 		r = &rs->r[rs->active[best]];
 		on_record(ctx, r->head, r->head_len);
-		taken++;
 		ring_take(r);
 		if (!ring_next(r) || r->head->time_ns >= until)
 			rs->active[best] = rs->active[--n_active];
@@ -248,5 +254,4 @@ unsigned sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb o
 	for (unsigned i = 0; i < rs->n; i++)
 		if (rs->r[i].cons != *rs->r[i].consumer)
 			__atomic_store_n(rs->r[i].consumer, rs->r[i].cons, __ATOMIC_RELEASE);
-	return taken;
 }
