@@ -14,23 +14,16 @@
 #   make bench-l7-sock  overhead on a loopback HTTP server (bench/l7/)
 
 L7_SOCK_BPF := $(BPF_BUILD)/src/l7/bpf/socktrace.bpf.o
-# The same programs for kernels before 6.16, which cannot read user memory
-# straight into a ring record: the payload goes through a scratch area.
-L7_SOCK_BPF_SCRATCH := $(BPF_BUILD)/src/l7/bpf/socktrace_scratch.bpf.o
 L7_SOCK_GEN := $(BUILD)/gen/l7sock
 L7_SOCK_OBJ_H := $(L7_SOCK_GEN)/l7_socktrace_obj.h
 
-$(L7_SOCK_BPF): src/l7/bpf/socktrace.h
+$(L7_SOCK_BPF): src/l7/bpf/socktrace.h src/l7/bpf/sock_ring.bpf.h
+# the rings' compare-and-swap is an instruction of BPF's v3 set (Linux 5.12)
+$(L7_SOCK_BPF): BPF_CFLAGS += -mcpu=v3
 
-$(L7_SOCK_BPF_SCRATCH): src/l7/bpf/socktrace.bpf.c src/l7/bpf/socktrace.h $(VMLINUX_H)
+$(L7_SOCK_OBJ_H): $(L7_SOCK_BPF)
 	@mkdir -p $(dir $@)
-	$(CC) $(BPF_CFLAGS) -DSOCK_COPY_SCRATCH -c $< -o $@
-
-$(L7_SOCK_OBJ_H): $(L7_SOCK_BPF) $(L7_SOCK_BPF_SCRATCH)
-	@mkdir -p $(dir $@)
-	{ echo 'static const unsigned char l7_socktrace_obj[] = {'; xxd -i <$(L7_SOCK_BPF); echo '};'; \
-	  echo 'static const unsigned char l7_socktrace_scratch_obj[] = {'; \
-	  xxd -i <$(L7_SOCK_BPF_SCRATCH); echo '};'; } >$@.tmp
+	{ echo 'static const unsigned char l7_socktrace_obj[] = {'; xxd -i <$(L7_SOCK_BPF); echo '};'; } >$@.tmp
 	@mv $@.tmp $@
 
 # Every build flavour of the loader embeds the object.

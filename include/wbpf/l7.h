@@ -210,29 +210,17 @@ enum wbpf_l7_sock_attach {
 	WBPF_L7_SOCK_ATTACH_SOCKET = 3,
 };
 
-/* How a call's payload reaches the ring record. */
-enum wbpf_l7_sock_copy {
-	/* direct where the kernel can (Linux 6.16: bpf_probe_read_user_dynptr),
-	 * else through a scratch area */
-	WBPF_L7_SOCK_COPY_DEFAULT = 0,
-	/* read from the process straight into the reserved record */
-	WBPF_L7_SOCK_COPY_DIRECT = 1,
-	/* built in a per-CPU scratch area, then copied to the ring */
-	WBPF_L7_SOCK_COPY_SCRATCH = 2,
-};
-
 struct wbpf_l7_sock_opts {
 	uint32_t pid;	    /* 0: every process (wbpf itself never) */
 	const char *comm;   /* NULL: every process name */
 	uint16_t port;	    /* 0: every port */
 	const char *cgroup; /* a cgroup v2 directory; NULL: every cgroup */
 	uint32_t payload;   /* bytes kept per call: 0 for 4096, at most 65536 */
-	uint32_t ring_size; /* each CPU's ring buffer: 0 for 1 MiB; a power of 2 */
+	uint32_t ring_size; /* each CPU's ring: 0 for 1 MiB; a power of 2, 4 KiB-2 MiB */
 	const char *const *tls_libs; /* libssl files; NULL: found in /proc/PID/maps */
 	unsigned n_tls_libs;
 	bool no_tls;
 	enum wbpf_l7_sock_attach attach;
-	enum wbpf_l7_sock_copy copy;
 };
 struct wbpf_l7_source *wbpf_l7_source__open_socket(const struct wbpf_l7_sock_opts *opts, char *err,
 					 size_t err_len);

@@ -37,8 +37,8 @@ static const char l7_help[] =
 "                        itself is never traced).\n"
 "    --payload-size SIZE bytes kept of each call (default 4KiB, at most 64KiB and\n"
 "                        --max-msg); a call's bytes past them are a gap.\n"
-"    --ring-size SIZE    each CPU's kernel-to-wbpf ring (default 1MiB); records\n"
-"                        that do not fit are counted as lost.\n"
+"    --ring-size SIZE    each CPU's kernel-to-wbpf ring (default 1MiB, at most\n"
+"                        2MiB); records that do not fit are counted as lost.\n"
 "    --tls-lib PATH      probe this libssl (repeatable; default: those mapped by\n"
 "                        running processes and the system's). --no-tls: none.\n"
 "    --hooks socket|per-call|raw  socket (default on Linux 6.3+): the kernel's\n"
@@ -46,8 +46,6 @@ static const char l7_help[] =
 "                        per-call: the traced calls' exit tracepoints; raw: one\n"
 "                        program that every system call of the machine runs\n"
 "                        (docs/l7.md, \"Attach modes\").\n"
-"    --payload-copy direct|scratch  direct (default on Linux 6.16+): read into\n"
-"                        the ring record; scratch: through a per-CPU area.\n"
 "\n"
 "Plugins:\n"
 "  --plugin P.wasm       load a Wasm L7 plugin (DeepFlow's or wbpf's ABI);\n"
@@ -81,7 +79,6 @@ enum {
 	OPT_HOOK_TIMEOUT, OPT_JSON, OPT_WORKERS, OPT_MAX_FLOWS, OPT_MAX_MSG, OPT_SESSION_TIMEOUT,
 	OPT_OUTPUT, OPT_METRICS, OPT_SOURCE, OPT_PID, OPT_COMM, OPT_PORT, OPT_CGROUP,
 	OPT_PAYLOAD, OPT_RING, OPT_TLS_LIB, OPT_NO_TLS, OPT_MAX_RECORDS, OPT_HOOKS,
-	OPT_COPY,
 };
 
 static const struct option l7_options[] = {
@@ -109,7 +106,6 @@ static const struct option l7_options[] = {
 	{"tls-lib", required_argument, NULL, OPT_TLS_LIB},
 	{"no-tls", no_argument, NULL, OPT_NO_TLS},
 	{"hooks", required_argument, NULL, OPT_HOOKS},
-	{"payload-copy", required_argument, NULL, OPT_COPY},
 	{"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -284,22 +280,14 @@ static int parse_sock_option(struct l7_args *a, int c, const char *arg)
 		else
 			return cli_usage("l7", "--hooks takes socket, per-call or raw, not '%s'", arg);
 		return 0;
-	case OPT_COPY:
-		if (!strcmp(arg, "direct"))
-			a->sock.copy = WBPF_L7_SOCK_COPY_DIRECT;
-		else if (!strcmp(arg, "scratch"))
-			a->sock.copy = WBPF_L7_SOCK_COPY_SCRATCH;
-		else
-			return cli_usage("l7", "--payload-copy takes direct or scratch, not '%s'", arg);
-		return 0;
 	case OPT_PAYLOAD:
 		if (cli_parse_size(arg, &v) || !v || v > 65536)
 			return cli_usage("l7", "--payload-size takes 1 byte to 64KiB, not '%s'", arg);
 		a->sock.payload = (uint32_t)v;
 		return 0;
 	case OPT_RING:
-		if (cli_parse_size(arg, &v) || v < 4096 || v > (1u << 30) || (v & (v - 1)))
-			return cli_usage("l7", "--ring-size takes a power of 2 from 4KiB to 1GiB, not '%s'", arg);
+		if (cli_parse_size(arg, &v) || v < 4096 || v > (2u << 20) || (v & (v - 1)))
+			return cli_usage("l7", "--ring-size takes a power of 2 from 4KiB to 2MiB, not '%s'", arg);
 		a->sock.ring_size = (uint32_t)v;
 		return 0;
 	case OPT_TLS_LIB:

@@ -250,7 +250,11 @@ void l7_sock__free(struct l7_sock *s);
 struct sock_rings;
 struct sock_ev;
 typedef void (*sock_ring_cb)(void *ctx, const struct sock_ev *ev, uint32_t size);
-struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, int *err);
+size_t sock_rings__value_size(uint32_t ring_size);
+unsigned sock_rings__assign(unsigned cpus, uint64_t *ring_of_cpu);
+struct sock_rings *sock_rings__new(int rings_fd, int doorbell_fd, unsigned n, uint32_t ring_size,
+				   uint64_t seal, int *err);
+uint64_t sock_rings__dropped(const struct sock_rings *rs);
 int sock_rings__poll(struct sock_rings *rs, int ms);
 void sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_record, void *ctx);
 void sock_rings__free(struct sock_rings *rs);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -29,7 +30,7 @@
 
 #include "l7/bpf/socktrace.h"
 #include "l7/internal.h"
-#include "l7_socktrace_obj.h" /* l7_socktrace_obj[], l7_socktrace_scratch_obj[] */
+#include "l7_socktrace_obj.h" /* l7_socktrace_obj[] */
 
 #define DEFAULT_PAYLOAD 4096
 /* Each CPU's ring by default. Larger rings cost the programs more: the
@@ -37,9 +38,11 @@
  * bench/l7/socket.sh, 4 MiB rings cost the programs 15% more than 1 MiB
  * or smaller ones). */
 #define DEFAULT_CPU_RING (1u << 20)
-/* The kernel side wakes wbpf once a quarter of a CPU's ring waits (seen at
- * that CPU's look, every look_bytes it sent), which leaves room for what
- * comes while wbpf wakes; the rest is taken every POLL_MS, which bounds how
+/* A ring is one value of a BPF array, whose values the kernel caps at 4
+ * MiB (KMALLOC_MAX_SIZE); with its slack a 2 MiB ring fits. */
+#define MAX_CPU_RING (1u << 21)
+/* The kernel side wakes wbpf once a quarter of a CPU's ring waits, which
+ * leaves room for what comes while wbpf wakes; the rest is taken every POLL_MS, which bounds how
  * long a record waits. A wakeup costs the traced call an interrupt raised
  * (an APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising
  * them took a tenth of the programs' time under bench/l7/sockcall.c. */
@@ -58,6 +61,8 @@ struct l7_sock {
 	unsigned n_links;
 	struct sock_rings *rings;
 	uint32_t ring_size; /* each CPU's */
+	unsigned n_rings;
+	uint64_t seal; /* the run's secret: socktrace.h's struct sock_rec */
 	unsigned cpus;
 	struct wbpf_l7_pipeline *p;
 	int64_t clock_off_ns; /* wall clock minus CLOCK_MONOTONIC */
@@ -85,11 +90,6 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 				       "(/sys/kernel/btf/vmlinux)");
 		return -ENOTSUP;
 	}
-	if (o->copy != WBPF_L7_SOCK_COPY_DEFAULT && o->copy != WBPF_L7_SOCK_COPY_DIRECT &&
-	    o->copy != WBPF_L7_SOCK_COPY_SCRATCH) {
-		snprintf(err, err_len, "unknown socket source payload copy %d", (int)o->copy);
-		return -EINVAL;
-	}
 	if ((unsigned)o->attach > WBPF_L7_SOCK_ATTACH_SOCKET) {
 		snprintf(err, err_len, "unknown socket source attach mode %d", (int)o->attach);
 		return -EINVAL;
@@ -99,9 +99,10 @@ static int check_opts(const struct wbpf_l7_sock_opts *o, char *err, size_t err_l
 			 o->payload, SOCK_DATA_MAX);
 		return -EINVAL;
 	}
-	if (o->ring_size && (o->ring_size < 4096 || (o->ring_size & (o->ring_size - 1)))) {
-		snprintf(err, err_len, "ring size %u is not a power of 2 of at least 4096",
-			 o->ring_size);
+	if (o->ring_size &&
+	    (o->ring_size < 4096 || o->ring_size > MAX_CPU_RING || (o->ring_size & (o->ring_size - 1)))) {
+		snprintf(err, err_len, "ring size %u is not a power of 2 from 4096 to %u", o->ring_size,
+			 MAX_CPU_RING);
 		return -EINVAL;
 	}
 	return 0;
@@ -130,6 +131,7 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 		.payload = o->payload ? o->payload : DEFAULT_PAYLOAD,
 		.port = o->port,
 		.wake_bytes = s->ring_size / WAKE_SHARE,
+		.seal = s->seal,
 	};
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "settings");
 	uint64_t cg = 0;
@@ -139,8 +141,6 @@ static int write_settings(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, 
 	if (o->cgroup && (rc = cgroup_id(o->cgroup, &cg, err, err_len)))
 		return rc;
 	c.cgroup = cg;
-	/* what a CPU sent unseen stays under half the wakeup level */
-	c.look_bytes = c.wake_bytes / 2 + 1;
 	if (o->comm) {
 		c.has_comm = 1;
 		strncpy(c.comm, o->comm, sizeof(c.comm) - 1);
@@ -198,28 +198,47 @@ static bool kernel_has_type(const char *name, int kind)
 	return found;
 }
 
-/* The object that copies payloads straight into the ring needs a kfunc of
- * Linux 6.16; older kernels get the one that builds records in a scratch
- * area, one per CPU. */
-static int open_object(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err,
-		       size_t err_len)
+/* The run's secret (socktrace.h's struct sock_rec) and the object. */
+static int open_object(struct l7_sock *s, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "wbpf_l7_sock");
-	bool direct = o->copy == WBPF_L7_SOCK_COPY_DIRECT ||
-		      (o->copy == WBPF_L7_SOCK_COPY_DEFAULT &&
-		       kernel_has_type("bpf_probe_read_user_dynptr", BTF_KIND_FUNC));
-	struct bpf_map *scratch;
 
-	s->obj = direct ? bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo) :
-		 bpf_object__open_mem(l7_socktrace_scratch_obj, sizeof(l7_socktrace_scratch_obj), &oo);
+	if (getrandom(&s->seal, sizeof(s->seal), 0) != sizeof(s->seal))
+		return fail(err, err_len, errno, "%s: %s", "random seal for the socket source's rings");
+	s->obj = bpf_object__open_mem(l7_socktrace_obj, sizeof(l7_socktrace_obj), &oo);
 	if (!s->obj)
 		return fail(err, err_len, errno, "%s: %s", "socket source BPF object");
-	if (direct)
-		return 0;
-	scratch = bpf_object__find_map_by_name(s->obj, "scratch");
-	if (!scratch)
-		return fail(err, err_len, ENOENT, "%s: %s", "socket source scratch area");
-	return bpf_map__set_max_entries(scratch, s->cpus);
+	return 0;
+}
+
+/* The rings' array: one value per ring, each of its size; and their size
+ * in the programs' read-only data, where the verifier sees it. */
+static int size_rings(struct l7_sock *s, uint64_t *ring_of_cpu, char *err, size_t err_len)
+{
+	struct bpf_map *rings = bpf_object__find_map_by_name(s->obj, "rings");
+	struct bpf_map *rodata = bpf_object__find_map_by_name(s->obj, ".rodata");
+	uint64_t mask = s->ring_size - 1; /* the object's only read-only datum */
+	size_t size;
+
+	s->n_rings = sock_rings__assign(s->cpus, ring_of_cpu);
+	if (!rings || !rodata || !bpf_map__initial_value(rodata, &size) || size != sizeof(mask))
+		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object's rings");
+	if (bpf_map__set_initial_value(rodata, &mask, sizeof(mask)) ||
+	    bpf_map__set_max_entries(rings, s->n_rings) ||
+	    bpf_map__set_value_size(rings, (uint32_t)sock_rings__value_size(s->ring_size)))
+		return fail(err, err_len, errno, "%s: %s", "socket source rings");
+	return 0;
+}
+
+/* Each CPU's ring, in its slot of the per-CPU counters. */
+static int assign_rings(struct l7_sock *s, uint64_t *ring_of_cpu, char *err, size_t err_len)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "counters"));
+	__u32 slot = SOCK_SLOT_RING;
+
+	if (bpf_map_update_elem(fd, &slot, ring_of_cpu, BPF_ANY))
+		return fail(err, err_len, errno, "%s: %s", "socket source rings' CPUs");
+	return 0;
 }
 
 /* Each mode's own programs; the others (sock_release, the uprobes) serve
@@ -245,28 +264,30 @@ static bool prog_wanted(enum wbpf_l7_sock_attach mode, const char *name)
 static int load(struct l7_sock *s, const struct wbpf_l7_sock_opts *o, char *err, size_t err_len)
 {
 	struct bpf_program *prog;
-	struct bpf_map *rings;
 	int cpus = libbpf_num_possible_cpus(), rc;
+	uint64_t *ring_of_cpu;
 
 	if (cpus <= 0)
 		return fail(err, err_len, -cpus, "%s: %s", "the number of CPUs");
 	s->cpus = (unsigned)cpus;
 	s->ring_size = o->ring_size ? o->ring_size : DEFAULT_CPU_RING;
-	if ((rc = open_object(s, o, err, err_len)))
-		return rc;
-	rings = bpf_object__find_map_by_name(s->obj, "rings");
-	if (!rings)
-		return fail(err, err_len, ENOENT, "%s: %s", "socket source BPF object");
-	/* the rings themselves are made after load (sock_rings.c): the
-	 * kernel matches them to the declared one by type, not size */
-	bpf_map__set_max_entries(rings, s->cpus);
+	if (!(ring_of_cpu = calloc(s->cpus, sizeof(*ring_of_cpu))))
+		return fail(err, err_len, ENOMEM, "%s: %s", "socket source rings");
+	if ((rc = open_object(s, err, err_len)) || (rc = size_rings(s, ring_of_cpu, err, err_len)))
+		goto out;
 	/* only the chosen mode's programs are verified */
 	bpf_object__for_each_program(prog, s->obj)
 		bpf_program__set_autoload(prog, prog_wanted(s->mode, bpf_program__name(prog)));
-	if (bpf_object__load(s->obj))
-		return fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
-			    "cannot load the socket source's BPF programs");
-	return write_settings(s, o, err, err_len);
+	if (bpf_object__load(s->obj)) {
+		rc = fail(err, err_len, errno, "%s: %s (the verifier's log is above)",
+			  "cannot load the socket source's BPF programs");
+		goto out;
+	}
+	if (!(rc = assign_rings(s, ring_of_cpu, err, err_len)))
+		rc = write_settings(s, o, err, err_len);
+out:
+	free(ring_of_cpu);
+	return rc;
 }
 
 int l7_sock__add_link(struct l7_sock *s, struct bpf_link *link)
@@ -448,7 +469,8 @@ struct l7_sock *l7_sock__open(const struct wbpf_l7_sock_opts *o, char *err, size
 		rc = l7_sock__attach_tls(s, o, &s->tls_libs, &s->tls_probes, err, err_len);
 	if (!rc) {
 		s->rings = sock_rings__new(bpf_map__fd(bpf_object__find_map_by_name(s->obj, "rings")),
-					   s->cpus, s->ring_size, &rc);
+					   bpf_map__fd(bpf_object__find_map_by_name(s->obj, "doorbell")),
+					   s->n_rings, s->ring_size, s->seal, &rc);
 		if (!s->rings)
 			rc = fail(err, err_len, -rc, "%s: %s", "socket source ring buffers");
 	}
@@ -491,7 +513,7 @@ static void read_counters(struct l7_sock *s, struct wbpf_l7_sock_stats *st)
 				sum[k] += v[c];
 	free(v);
 	st->sent = sum[SOCK_CNT_SENT];
-	st->lost = sum[SOCK_CNT_LOST];
+	st->lost = sum[SOCK_CNT_LOST] + sock_rings__dropped(s->rings);
 	st->unbound = sum[SOCK_CNT_UNBOUND];
 }
 

@@ -1,105 +1,72 @@
 // SPDX-License-Identifier: MIT
-/* The socket source's rings: one BPF ring buffer per CPU, read here
- * through their mappings and merged by the records' kernel timestamps.
+/* The socket source's rings: one per CPU, in an array the programs and
+ * this file share through a mapping (src/l7/bpf/socktrace.h lays a ring
+ * out), read here and merged by the records' kernel timestamps.
  *
  * Why not one ring for all CPUs: every record reserved in a shared ring
- * takes its lock and moves its producer position, two cache lines that
- * then travel between the CPUs at every record when a client and a server
- * run side by side. Under bench/l7/sockcall.c on both CPUs a 128-byte
- * record cost 590 ns in a shared ring and 255 ns in a CPU's own.
+ * moves its producer position, a cache line that then travels between the
+ * CPUs at every record when a client and a server run side by side. Under
+ * bench/l7/ringcost.c on both CPUs a 128-byte record in a shared BPF ring
+ * buffer cost 517-549 ns a program run, in a CPU's own 333-340.
+ *
+ * Why not BPF ring buffers at all: reserving and committing a record there
+ * takes the ring's lock with interrupts off and two helper calls; a
+ * compare-and-swap on the producer position and a sealing store cost the
+ * same program ~150 ns less (bench/l7/ringcost.c, "array ring"). What a
+ * BPF ring buffer still does here is wake this process: the programs ring
+ * a doorbell, a one-page ring buffer polled through libbpf.
  *
  * Why merge: a thread that moves to another CPU between a request and its
  * response would otherwise have them read in the order the rings are
  * read. A record is taken once no other ring can still deliver an older
  * one: only records stamped before the drain began, less a slack for the
- * time between a program's clock read and its commit, are merged; the
- * newer wait for the next drain.
+ * time between a program's clock read and its reservation, are merged;
+ * the newer wait for the next drain.
  *
  * Rings are made for the CPUs online at the start; a CPU that comes
- * online later shares the first one's (a shared ring is still correct,
- * and kept in commit order, which follows the clock but for the
- * instants between a program's clock read and its reserve). */
+ * online later writes the first one (the reservation is safe between
+ * CPUs too, and a shared ring keeps reservation order, which follows the
+ * clock but for the instants between a program's clock read and its
+ * reservation). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <linux/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "l7/bpf/socktrace.h"
 #include "l7/internal.h"
 
-/* A record's header in the ring (the kernel's layout): its length with
- * the busy and discard bits, and its page offset. */
-struct ring_hdr {
-	uint32_t len;
-	int32_t pg_off;
-};
-
 struct cpu_ring {
-	int fd;
-	unsigned long *consumer; /* written here */
-	const unsigned long *producer;
-	const uint8_t *data; /* mapped twice in a row: no record wraps */
-	uint64_t mask;
+	struct sock_ring_head *head;
+	const uint8_t *data;
 	uint64_t cons, prod; /* this drain's read position and end */
-	const struct sock_ev *head;
-	uint32_t head_len;
+	const struct sock_rec *rec; /* the next record to merge */
 };
 
 struct sock_rings {
+	uint8_t *map;
+	size_t map_len;
 	struct cpu_ring *r;
-	unsigned n; /* rings made */
-	int epoll_fd;
-	size_t page;
-	unsigned *active; /* rings with a head to merge, in this drain */
+	unsigned n;
+	uint64_t mask, seal;
+	uint64_t dropped;
+	struct ring_buffer *doorbell;
+	unsigned *active; /* rings with a record to merge, in this drain */
 };
 
-static int ring_map(struct cpu_ring *r, uint32_t size, size_t page)
+/* One ring's value in the array: its positions' page, the ring, and the
+ * slack a record that starts near the end runs into, in whole pages so
+ * that each ring starts on its own. */
+size_t sock_rings__value_size(uint32_t ring_size)
 {
-	void *cons, *prod;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	r->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "wbpf_l7_cpu", 0, 0, size, NULL);
-	if (r->fd < 0)
-		return -errno;
-	cons = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-	if (cons == MAP_FAILED)
-		return -errno;
-	r->consumer = cons;
-	prod = mmap(NULL, page + 2 * (size_t)size, PROT_READ, MAP_SHARED, r->fd, (off_t)page);
-	if (prod == MAP_FAILED)
-		return -errno;
-	r->producer = prod;
-	r->data = (const uint8_t *)prod + page;
-	r->mask = size - 1;
-	return 0;
-}
-
-static void ring_unmap(struct cpu_ring *r, size_t page)
-{
-	if (r->producer)
-		munmap((void *)r->producer, page + 2 * (r->mask + 1));
-	if (r->consumer)
-		munmap(r->consumer, page);
-	if (r->fd >= 0)
-		close(r->fd);
-}
-
-void sock_rings__free(struct sock_rings *rs)
-{
-	if (!rs)
-		return;
-	for (unsigned i = 0; rs->r && i < rs->n; i++)
-		ring_unmap(&rs->r[i], rs->page);
-	if (rs->epoll_fd >= 0)
-		close(rs->epoll_fd);
-	free(rs->r);
-	free(rs->active);
-	free(rs);
+	return (SOCK_RING_DATA + (size_t)ring_size + SOCK_RING_SLACK + page - 1) / page * page;
 }
 
 /* Which of the first `cpus` CPUs are online (/sys's list: "0-3,6,8-9");
@@ -125,100 +92,112 @@ static void online_cpus(bool *online, unsigned cpus)
 		memset(online, 1, cpus);
 }
 
-/* A new ring of `size` bytes in slot `cpu` of the programs' array of rings
- * (outer_fd), watched by the epoll set. */
-static int ring_add(struct sock_rings *rs, int outer_fd, __u32 cpu, uint32_t size)
+/* Each of the first `cpus` CPUs' ring (ring_of_cpu[cpu]): its own for
+ * each online CPU, the first for the others. Returns how many rings. */
+unsigned sock_rings__assign(unsigned cpus, uint64_t *ring_of_cpu)
 {
-	struct cpu_ring *r = &rs->r[rs->n++];
-	struct epoll_event e = {.events = EPOLLIN | EPOLLET};
-	int rc;
+	bool *online = calloc(cpus, sizeof(*online));
+	unsigned n = 0;
 
-	r->fd = -1;
-	if ((rc = ring_map(r, size, rs->page)))
-		return rc;
-	if (bpf_map_update_elem(outer_fd, &cpu, &r->fd, BPF_ANY) ||
-	    epoll_ctl(rs->epoll_fd, EPOLL_CTL_ADD, r->fd, &e))
-		return -errno;
+	if (!online) {
+		memset(ring_of_cpu, 0, cpus * sizeof(*ring_of_cpu));
+		return 1;
+	}
+	online_cpus(online, cpus);
+	for (unsigned c = 0; c < cpus; c++)
+		ring_of_cpu[c] = online[c] ? n++ : 0;
+	free(online);
+	return n;
+}
+
+void sock_rings__free(struct sock_rings *rs)
+{
+	if (!rs)
+		return;
+	if (rs->map)
+		munmap(rs->map, rs->map_len);
+	ring_buffer__free(rs->doorbell);
+	free(rs->r);
+	free(rs->active);
+	free(rs);
+}
+
+static int ring_the_bell(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
 	return 0;
 }
 
-/* A ring of `size` bytes for each online CPU among the first `cpus`, each
- * put in its CPU's slot of the programs' array of rings (outer_fd); the
- * other slots get the first ring. */
-struct sock_rings *sock_rings__new(int outer_fd, unsigned cpus, uint32_t size, int *err)
+/* The n rings of `ring_size` bytes in the array rings_fd, and the doorbell
+ * ring buffer; seal: the run's secret the programs seal records with. */
+struct sock_rings *sock_rings__new(int rings_fd, int doorbell_fd, unsigned n, uint32_t ring_size,
+				   uint64_t seal, int *err)
 {
 	struct sock_rings *rs = calloc(1, sizeof(*rs));
-	bool *online = calloc(cpus, sizeof(*online));
-	int rc = -ENOMEM;
+	size_t value_size = sock_rings__value_size(ring_size);
+	void *map;
 
-	if (!rs || !online)
+	if (!rs || !(rs->r = calloc(n, sizeof(*rs->r))) || !(rs->active = calloc(n, sizeof(*rs->active)))) {
+		*err = -ENOMEM;
 		goto fail;
-	rs->epoll_fd = -1;
-	rs->page = (size_t)sysconf(_SC_PAGESIZE);
-	rs->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	rs->r = calloc(cpus, sizeof(*rs->r));
-	rs->active = calloc(cpus, sizeof(*rs->active));
-	if (rs->epoll_fd < 0 || !rs->r || !rs->active)
+	}
+	rs->n = n;
+	rs->mask = ring_size - 1;
+	rs->seal = seal;
+	map = mmap(NULL, n * value_size, PROT_READ | PROT_WRITE, MAP_SHARED, rings_fd, 0);
+	if (map == MAP_FAILED) {
+		*err = -errno;
 		goto fail;
-	online_cpus(online, cpus);
-	for (__u32 c = 0; c < cpus; c++)
-		if (online[c] && (rc = ring_add(rs, outer_fd, c, size)))
-			goto fail;
-	for (__u32 c = 0; c < cpus; c++)
-		if (!online[c] && bpf_map_update_elem(outer_fd, &c, &rs->r[0].fd, BPF_ANY)) {
-			rc = -errno;
-			goto fail;
-		}
-	free(online);
+	}
+	rs->map = map;
+	rs->map_len = n * value_size;
+	for (unsigned i = 0; i < n; i++) {
+		rs->r[i].head = (void *)(rs->map + i * value_size);
+		rs->r[i].data = rs->map + i * value_size + SOCK_RING_DATA;
+	}
+	rs->doorbell = ring_buffer__new(doorbell_fd, ring_the_bell, NULL, NULL);
+	if (!rs->doorbell) {
+		*err = -errno;
+		goto fail;
+	}
 	return rs;
 fail:
-	free(online);
 	sock_rings__free(rs);
-	*err = rc;
 	return NULL;
 }
 
-/* Waits up to ms for a ring's wakeup. */
+/* Waits up to ms for the doorbell. */
 int sock_rings__poll(struct sock_rings *rs, int ms)
 {
-	struct epoll_event e[8];
-	int n = epoll_wait(rs->epoll_fd, e, 8, ms);
+	int n = ring_buffer__poll(rs->doorbell, ms);
 
-	return n < 0 ? -errno : n;
+	return n < 0 ? n : 0;
 }
 
-/* The ring space a record of `size` bytes takes: its header and itself,
- * rounded up to 8 bytes. */
-static uint64_t record_span(uint32_t size)
+/* Records a sealed header claims more than a record can be: nothing the
+ * programs write, but this process trusts no length it did not check.
+ * The rest of the ring's drain is dropped, and counted. */
+static bool rec_sane(const struct sock_rec *rec, uint64_t room)
 {
-	return (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+	return rec->span >= sizeof(*rec) && rec->span <= SOCK_RING_SLACK && !(rec->span & 7) &&
+	       rec->span <= room && rec->ev.len <= rec->span - sizeof(*rec);
 }
 
-/* The ring's next committed record before its drain's end, skipping the
- * discarded; false at the end or at a record still being written (what
- * follows it waits too). */
-static bool ring_next(struct cpu_ring *r)
+/* The ring's next sealed record before its drain's end; false at the end
+ * or at a record still being written (what follows it waits too). */
+static bool ring_next(struct sock_rings *rs, struct cpu_ring *r)
 {
-	while (r->cons < r->prod) {
-		const struct ring_hdr *h = (const void *)(r->data + (r->cons & r->mask));
-		uint32_t len = __atomic_load_n(&h->len, __ATOMIC_ACQUIRE);
-		uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+	const struct sock_rec *rec = (const void *)(r->data + (r->cons & rs->mask));
 
-		if (len & BPF_RINGBUF_BUSY_BIT)
-			return false;
-		if (!(len & BPF_RINGBUF_DISCARD_BIT) && size >= sizeof(struct sock_ev)) {
-			r->head = (const void *)(h + 1);
-			r->head_len = size;
-			return true;
-		}
-		r->cons += record_span(size);
+	if (r->cons >= r->prod || __atomic_load_n(&rec->seal, __ATOMIC_ACQUIRE) != (r->cons ^ rs->seal))
+		return false;
+	if (!rec_sane(rec, r->prod - r->cons)) {
+		rs->dropped++;
+		r->cons = r->prod;
+		return false;
 	}
-	return false;
-}
-
-static void ring_take(struct cpu_ring *r)
-{
-	r->cons += record_span(r->head_len);
+	r->rec = rec;
+	return true;
 }
 
 /* Each ring's records up to its end as read now, stamped before `until`
@@ -233,9 +212,9 @@ void sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_re
 	for (unsigned i = 0; i < rs->n; i++) {
 		struct cpu_ring *r = &rs->r[i];
 
-		r->cons = *r->consumer;
-		r->prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
-		if (ring_next(r) && r->head->time_ns < until)
+		r->cons = r->head->cons;
+		r->prod = __atomic_load_n(&r->head->prod, __ATOMIC_ACQUIRE);
+		if (ring_next(rs, r) && r->rec->ev.time_ns < until)
 			rs->active[n_active++] = i;
 	}
 	while (n_active) {
@@ -243,15 +222,21 @@ void sock_rings__drain(struct sock_rings *rs, uint64_t until, sock_ring_cb on_re
 		struct cpu_ring *r;
 
 		for (unsigned a = 1; a < n_active; a++)
-			if (rs->r[rs->active[a]].head->time_ns < rs->r[rs->active[best]].head->time_ns)
+			if (rs->r[rs->active[a]].rec->ev.time_ns < rs->r[rs->active[best]].rec->ev.time_ns)
 				best = a;
 		r = &rs->r[rs->active[best]];
-		on_record(ctx, r->head, r->head_len);
-		ring_take(r);
-		if (!ring_next(r) || r->head->time_ns >= until)
+		on_record(ctx, &r->rec->ev, (uint32_t)sizeof(r->rec->ev) + r->rec->ev.len);
+		r->cons += r->rec->span;
+		if (!ring_next(rs, r) || r->rec->ev.time_ns >= until)
 			rs->active[best] = rs->active[--n_active];
 	}
 	for (unsigned i = 0; i < rs->n; i++)
-		if (rs->r[i].cons != *rs->r[i].consumer)
-			__atomic_store_n(rs->r[i].consumer, rs->r[i].cons, __ATOMIC_RELEASE);
+		if (rs->r[i].cons != rs->r[i].head->cons)
+			__atomic_store_n(&rs->r[i].head->cons, rs->r[i].cons, __ATOMIC_RELEASE);
+}
+
+/* Records dropped because their header failed rec_sane(). */
+uint64_t sock_rings__dropped(const struct sock_rings *rs)
+{
+	return rs ? rs->dropped : 0;
 }

@@ -19,7 +19,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "socktrace.h"
+#include "sock_ring.bpf.h"
 
 #define FAMILY_INET 2
 #define FAMILY_INET6 10
@@ -29,10 +29,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#ifndef SOCK_COPY_SCRATCH
-extern int bpf_probe_read_user_dynptr(struct bpf_dynptr *rec, __u32 off, __u32 size,
-				      const void *unsafe_ptr__ign) __ksym;
-#endif
 
 /* A kernel pointer as its BTF type: its fields are then read by plain
  * loads, which the verifier makes fault-safe, instead of one helper call
@@ -40,26 +36,24 @@ extern int bpf_probe_read_user_dynptr(struct bpf_dynptr *rec, __u32 off, __u32 s
  * socket, the addresses). */
 #define KPTR(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
-/* A ring per CPU, each written by its CPU alone (src/l7/sock_rings.c
- * says why and merges them). The host creates them and sizes this. */
-struct cpu_ring {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-};
-
+/* The rings, one per CPU (socktrace.h lays one out; src/l7/sock_rings.c
+ * says why per CPU and merges them). Not BPF ring buffers: a record there
+ * cost a program ~150 ns more than here (the ring's lock with interrupts
+ * off, the helper calls), bench/l7/ringcost.c. The host sizes the array
+ * and its values before load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
-	__type(key, __u32);
-	__array(values, struct cpu_ring);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, SOCK_RING_DATA);
 } rings SEC(".maps");
 
-static __always_inline void *cpu_ring(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-
-	return bpf_map_lookup_elem(&rings, &cpu);
-}
+/* How the host is woken: a word in this BPF ring buffer, which it polls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} doorbell SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -100,10 +94,12 @@ struct {
 	__type(value, __u64);
 } roles SEC(".maps");
 
-/* A kernel pointer's value as a number to compute with: the verifier
- * forbids arithmetic on pointers but lets root store one in a map, and
- * what it loads back from there is a number. */
-static __always_inline __u64 addr_of(__u64 p)
+/* A value the verifier knows nothing of once it is back: what a map holds
+ * is any number. Two uses: a kernel pointer's value as a number to compute
+ * with (the verifier forbids arithmetic on pointers but lets root store
+ * one in a map), and a number whose exact range would otherwise set apart
+ * the verifier's states at every turn of a loop. */
+static __always_inline __u64 opaque(__u64 p)
 {
 	__u32 slot = SOCK_SLOT_ADDR;
 	volatile __u64 *v = bpf_map_lookup_elem(&counters, &slot);
@@ -124,7 +120,7 @@ static __always_inline __u64 *role_slot(__u64 a)
 
 static __always_inline __u8 role_of(__u64 sk)
 {
-	__u64 a = addr_of(sk), *slot = role_slot(a), v = slot ? *slot : 0;
+	__u64 a = opaque(sk), *slot = role_slot(a), v = slot ? *slot : 0;
 
 	return (v & ~ROLE_MASK) == a ? (__u8)(v & ROLE_MASK) : SOCK_ROLE_UNKNOWN;
 }
@@ -376,34 +372,23 @@ static __always_inline bool port_maybe(const struct sock_cfg *c, struct sock *sk
 
 /* Waking the host for every record costs more than the record, and so
  * does waking it for every record while it is behind (each wakeup is an
- * interrupt: microseconds in a VM); a look at the ring per record would be
- * a helper call each. Each CPU looks at its ring once it has sent
- * look_bytes since its last look, and wakes the host when the waiting
- * data has passed wake_bytes since its last look: once per filling, never
- * while the host is behind.
+ * interrupt: microseconds in a VM). A CPU rings the doorbell when its
+ * ring's waiting data passes wake_bytes, once until it falls below again.
  * The host takes what waits every 20 ms anyway (sock.c): a wakeup only
  * keeps the ring from filling in between. */
-static __always_inline __u64 wake_flag(const struct sock_cfg *c, void *ring, __u32 size)
+static __always_inline void wake_host(const struct sock_cfg *c, struct sock_ring_head *h)
 {
-	__u32 slot = SOCK_SLOT_PENDING;
-	__u64 *pending = bpf_map_lookup_elem(&counters, &slot), *above, avail;
+	__u32 slot = SOCK_SLOT_ABOVE;
+	__u64 *above = bpf_map_lookup_elem(&counters, &slot), full;
 
-	if (!pending || (*pending += size) < c->look_bytes)
-		return BPF_RB_NO_WAKEUP;
-	*pending = 0;
-	slot = SOCK_SLOT_ABOVE;
-	above = bpf_map_lookup_elem(&counters, &slot);
 	if (!above)
-		return BPF_RB_NO_WAKEUP;
-	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	if (avail < c->wake_bytes) {
-		*above = 0;
-		return BPF_RB_NO_WAKEUP;
-	}
-	if (*above)
-		return BPF_RB_NO_WAKEUP;
-	*above = 1;
-	return BPF_RB_FORCE_WAKEUP;
+		return;
+	full = READ_ONCE(h->prod) - READ_ONCE(h->cons) >= c->wake_bytes;
+	if (full == *above)
+		return;
+	*above = full;
+	if (full)
+		bpf_ringbuf_output(&doorbell, &slot, sizeof(slot), BPF_RB_FORCE_WAKEUP);
 }
 
 static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
@@ -413,53 +398,52 @@ static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
 	return bytes < lim ? (__u32)bytes : lim;
 }
 
-#ifndef SOCK_COPY_SCRATCH
-/* Where a record's payload is built: the reserved ring record itself. */
-typedef struct bpf_dynptr *payload_t;
-
-/* n bytes of the process's memory at src to the payload at off. */
-static __always_inline int copy_piece(payload_t rec, __u32 off, __u32 n, const void *src)
+/* n bytes of the process's memory at src to the payload at off. The
+ * masks only show the verifier what the callers already ensure; off and n
+ * pass through opaque() so that it does not follow them back into the
+ * caller's loop, whose every turn would then be a state apart. */
+static __always_inline int copy_piece(__u8 *payload, __u32 off, __u32 n, const void *src)
 {
-	return bpf_probe_read_user_dynptr(rec, sizeof(struct sock_ev) + off, n, src);
-}
-#else
-/* Kernels before 6.16 cannot read user memory into a dynptr: there the
- * record is built in a per-CPU scratch area and copied to the ring at its
- * size (the object built with SOCK_COPY_SCRATCH; the host picks). The
- * payload area is twice the maximum so that a masked offset plus a
- * bounded length always fits, as the verifier must see. An array indexed
- * by CPU rather than a per-CPU one: per-CPU values are limited to 32 KiB. */
-struct scratch {
-	struct sock_ev ev;
-	__u8 data[2 * SOCK_DATA_MAX];
-};
+	__u64 at = opaque(off), len = opaque(n);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* the host sets it to the number of CPUs */
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
-
-typedef __u8 *payload_t;
-
-static __always_inline int copy_piece(payload_t data, __u32 off, __u32 n, const void *src)
-{
-	__u64 len = n;
-
-	/* the compiler must not drop the bounds the verifier needs */
-	asm volatile("" : "+r"(off), "+r"(len));
 	if (len > SOCK_DATA_MAX)
 		len = SOCK_DATA_MAX;
-	return bpf_probe_read_user(data + (off & (SOCK_DATA_MAX - 1)), len, src);
+	return bpf_probe_read_user(payload + (at & (SOCK_DATA_MAX - 1)), len, src);
 }
-#endif
 
-/* Copies the first `limit` bytes an iovec array holds into the payload. */
-static __always_inline __u32 copy_iov(payload_t to, __u64 iov, __u64 iovcnt, __u32 limit)
+/* The ring with this key. */
+static __always_inline struct sock_ring_head *ring_at(__u32 key)
 {
+	return bpf_map_lookup_elem(&rings, &key);
+}
+
+/* This CPU's ring's key. */
+static __always_inline __u64 *cpu_ring_key(void)
+{
+	__u32 slot = SOCK_SLOT_RING;
+
+	return bpf_map_lookup_elem(&counters, &slot);
+}
+
+/* The payload of the record at pos in a ring. */
+static __always_inline __u8 *payload_at(struct sock_ring_head *h, __u64 pos)
+{
+	return (__u8 *)(ring_rec(h, pos) + 1);
+}
+
+/* Copies the first `limit` bytes an iovec array holds into the payload of
+ * the record at pos in ring `key`. A function of its own, which the
+ * verifier walks once: inlined, its loop's offsets into the record
+ * multiplied the states at every caller (8 of them for sendmmsg) past the
+ * verifier's limit. Hence the ring's key and the position, not a pointer:
+ * such a function takes numbers. */
+__noinline int copy_iov(__u32 key, __u64 pos, __u64 iov, __u64 iovcnt, __u32 limit)
+{
+	struct sock_ring_head *h = ring_at(key);
 	__u32 off = 0;
 
+	if (!h)
+		return 0;
 	for (int i = 0; i < SOCK_IOV_MAX; i++) {
 		struct iovec v;
 		__u32 n;
@@ -473,74 +457,42 @@ static __always_inline __u32 copy_iov(payload_t to, __u64 iov, __u64 iovcnt, __u
 		 * verifier, which would otherwise walk every iteration apart */
 		if (n > SOCK_DATA_MAX)
 			n = SOCK_DATA_MAX;
-		if (n && copy_piece(to, off, n, v.iov_base))
+		if (n && copy_piece(payload_at(h, pos), off, n, v.iov_base))
 			break;
 		off += n;
 	}
-	return off;
+	return (int)off;
 }
 
-/* The first `want` bytes of the call's user memory (HOW_BUF: a buffer at
- * src; HOW_IOV: n iovecs at src) into the payload; how many were read. */
-static __always_inline __u32 copy_payload(payload_t to, __u8 how, __u64 src, __u64 n, __u32 want)
+/* Sends the header and the first `want` bytes of the call's user memory
+ * (HOW_BUF: a buffer at src; HOW_IOV: n iovecs at src), read straight
+ * into the ring. */
+static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
+				 __u64 n, __u32 want)
 {
+	__u64 *key = cpu_ring_key();
+	struct sock_ring_head *h = key ? ring_at(*key) : NULL;
+	struct sock_rec *rec;
+	__u64 pos, span;
+
+	if (want > SOCK_DATA_MAX)
+		want = SOCK_DATA_MAX;
+	span = (sizeof(*rec) + want + 7) & ~7ull;
+	count(SOCK_CNT_SENT);
+	if (!h || !ring_reserve(h, span, &pos)) {
+		count(SOCK_CNT_LOST);
+		return;
+	}
 	if (how == HOW_IOV)
-		return copy_iov(to, src, n, want);
-	return want && !copy_piece(to, 0, want, (void *)src) ? want : 0;
+		ev->len = (__u32)copy_iov((__u32)*key, pos, src, n, want);
+	else
+		ev->len = want && !copy_piece(payload_at(h, pos), 0, want, (void *)src) ? want : 0;
+	rec = ring_rec(h, pos);
+	rec->ev = *ev;
+	rec->span = (__u32)span;
+	ring_seal(rec, pos, c->seal);
+	wake_host(c, h);
 }
-
-#ifndef SOCK_COPY_SCRATCH
-/* Sends the header and the payload, read straight into the reserved
- * record: no copy through a scratch area. */
-static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
-				 __u64 n, __u32 want)
-{
-	void *ring = cpu_ring();
-	struct bpf_dynptr rec;
-	__u32 size;
-
-	if (want > SOCK_DATA_MAX)
-		want = SOCK_DATA_MAX;
-	size = sizeof(*ev) + want;
-	count(SOCK_CNT_SENT);
-	if (!ring) {
-		count(SOCK_CNT_LOST);
-		return;
-	}
-	if (bpf_ringbuf_reserve_dynptr(ring, size, 0, &rec)) {
-		bpf_ringbuf_discard_dynptr(&rec, 0);
-		count(SOCK_CNT_LOST);
-		return;
-	}
-	ev->len = copy_payload(&rec, how, src, n, want);
-	bpf_dynptr_write(&rec, 0, ev, sizeof(*ev), 0);
-	bpf_ringbuf_submit_dynptr(&rec, wake_flag(c, ring, size));
-}
-#else
-static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, __u8 how, __u64 src,
-				 __u64 n, __u32 want)
-{
-	__u32 cpu = bpf_get_smp_processor_id(), len;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
-	void *ring = cpu_ring();
-
-	count(SOCK_CNT_SENT);
-	if (!s || !ring) {
-		count(SOCK_CNT_LOST);
-		return;
-	}
-	if (want > SOCK_DATA_MAX)
-		want = SOCK_DATA_MAX;
-	ev->len = copy_payload(s->data, how, src, n, want);
-	len = ev->len;
-	/* a no-op the compiler must keep: it bounds len for the verifier */
-	asm volatile("" : "+r"(len));
-	len &= 2 * SOCK_DATA_MAX - 1;
-	s->ev = *ev;
-	if (bpf_ringbuf_output(ring, s, sizeof(s->ev) + len, wake_flag(c, ring, sizeof(s->ev) + len)))
-		count(SOCK_CNT_LOST);
-}
-#endif
 
 /* One struct msghdr's payload and peer (user_peer: the peer is read from
  * its msg_name, which a receive fills only once the call returns). */
@@ -650,7 +602,7 @@ static __always_inline int data_call(struct task_struct *task, struct pt_regs *r
 
 static __always_inline void remember_role(__u64 sk, __u8 role)
 {
-	__u64 a = addr_of(sk), *slot = role_slot(a);
+	__u64 a = opaque(sk), *slot = role_slot(a);
 
 	if (slot)
 		*slot = a | role;
@@ -1012,7 +964,7 @@ int BPF_PROG(sock_state, struct sock *sk, int oldstate, int newstate)
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)
 {
-	closing(bpf_get_current_task_btf(), addr_of((__u64)ctx));
+	closing(bpf_get_current_task_btf(), opaque((__u64)ctx));
 	return 1;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What src/l7/bpf/socktrace.bpf.c and the host (src/l7/sock.c) share:
- * the ring buffer record, the configuration entry and the counters.
+ * What src/l7/bpf/socktrace.bpf.c and the host (src/l7/sock.c,
+ * sock_rings.c) share: the rings' layout and record, the configuration
+ * entry and the counters.
  * Both sides include it; it uses only the kernel's __u types.
  */
 #ifndef WBPF_L7_SOCKTRACE_H
@@ -53,6 +54,43 @@ struct sock_ev {
 	/* then len bytes of payload */
 };
 
+/* A ring: one value of the `rings` array (mmapable), which the host maps.
+ * The programs reserve a record by moving prod with a compare-and-swap
+ * (safe against a program that interrupts another on the same CPU, and
+ * against CPUs that share a ring), write it, and seal it last; the host
+ * reads records up to the first unsealed one and moves cons. The
+ * positions count bytes from the start and never wrap; a record starts
+ * at SOCK_RING_DATA + (position mod the ring's size) and runs on into
+ * the slack past the ring's end rather than wrap, so that it is
+ * contiguous. Each position on its own cache line: prod is written by
+ * the producing CPU alone (mostly), cons by the host alone. */
+struct sock_ring_head {
+	__u64 prod;
+	__u64 pad1[7];
+	__u64 cons;
+	__u64 pad2[7];
+};
+
+#define SOCK_RING_DATA 4096 /* where the data starts: a page, for the mapping */
+
+/* A record in a ring. seal is written last: the record's position XOR the
+ * run's secret (sock_cfg.seal). The host takes a record only once its
+ * seal is right, so that bytes a ring holds from an earlier round (the
+ * traced processes' payloads among them) can never pass for a record's
+ * header, whatever they are. */
+struct sock_rec {
+	__u64 seal;
+	__u32 span; /* bytes the record takes in the ring: a multiple of 8 */
+	__u32 pad;
+	struct sock_ev ev;
+	/* then ev.len bytes of payload */
+};
+
+/* Past a ring's end, room for a record that starts just before it: its
+ * header and, as the verifier sees the payload copy (an offset below
+ * SOCK_DATA_MAX plus a length up to it), twice the payload. */
+#define SOCK_RING_SLACK (sizeof(struct sock_rec) + 2 * SOCK_DATA_MAX)
+
 /* Entry 0 of the `settings` array, written by the host after load. */
 struct sock_cfg {
 	__u32 self_pid; /* never traced: wbpf itself */
@@ -63,8 +101,9 @@ struct sock_cfg {
 	__u8 has_comm;
 	__u8 pad;
 	char comm[16];
-	__u32 wake_bytes; /* the host is woken once this much is waiting */
-	__u32 look_bytes; /* a CPU looks at the ring once it sent this much */
+	__u32 wake_bytes; /* the host is woken once this much waits in a ring */
+	__u32 pad2;
+	__u64 seal; /* the run's secret: struct sock_rec says why */
 };
 
 /* Slots of the per-CPU `counters` array: the counters the host sums, then
@@ -74,9 +113,9 @@ enum sock_counter {
 	SOCK_CNT_LOST = 1,    /* of them, refused by a full ring */
 	SOCK_CNT_UNBOUND = 2, /* TLS calls whose socket was never seen */
 	SOCK_CNT_N = 3,
-	SOCK_SLOT_PENDING = 3, /* bytes sent since this CPU last looked */
-	SOCK_SLOT_ABOVE = 4,   /* at that look, wake_bytes were waiting */
-	SOCK_SLOT_ADDR = 5,    /* socktrace.bpf.c's addr_of() */
+	SOCK_SLOT_ABOVE = 3, /* this CPU's ring held wake_bytes at its last record */
+	SOCK_SLOT_RING = 4,  /* which ring this CPU writes (the host sets it) */
+	SOCK_SLOT_ADDR = 5,  /* socktrace.bpf.c's addr_of() */
 	SOCK_SLOT_N = 6,
 };
 
