@@ -93,9 +93,12 @@ TEST_TARGETS += fuzz-l7-sock-ci
 L7_RINGCOST := $(BUILD)/bench/l7/ringcost
 L7_RINGCOST_BPF := $(BPF_BUILD)/bench/l7/ringcost.bpf.o
 
-$(L7_RINGCOST): bench/l7/ringcost.c bench/l7/tcp_pair.h
+# the socket source's rings are read by its own reader
+$(L7_RINGCOST): bench/l7/ringcost.c bench/l7/tcp_pair.h $(BUILD)/obj/src/l7/sock_rings.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz -lpthread
+	$(CC) -Iinclude -Isrc $(CFLAGS) -o $@ $< $(BUILD)/obj/src/l7/sock_rings.o -lbpf -lelf -lz -lpthread
+$(L7_RINGCOST_BPF): src/l7/bpf/socktrace.h src/l7/bpf/sock_ring.bpf.h
+$(L7_RINGCOST_BPF): BPF_CFLAGS += -mcpu=v3
 
 .PHONY: bench-l7-ring
 bench-l7-ring: $(L7_RINGCOST) $(L7_RINGCOST_BPF)
