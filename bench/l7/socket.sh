@@ -12,7 +12,8 @@
 # alive, 8 connections). Rounds alternate without and with
 # `wbpf l7 --source socket` running, in one run, so that the neighbours'
 # load falls on both alike. Measures, medians of the rounds: requests/s
-# (wall clock: on a shared machine mostly the neighbours' noise); the CPU
+# (wall clock: on a shared machine mostly the neighbours' noise; also the
+# median of each pair of rounds' loss); the CPU
 # time (user + system, from /proc and /usr/bin/time) nginx's worker and ab
 # spend per request (what the tracing adds to the traced processes); and
 # that plus wbpf's own CPU per request (on a machine with few cores wbpf's
@@ -176,6 +177,11 @@ fi
 awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BEGIN {
 	printf "requests/s lost: %.1f%%; CPU added per request: %.1f%% to nginx + ab, %.1f%% with wbpf\n",
 		(b - w) * 100 / b, (tc - bc) * 100 / bc, (ta - bc) * 100 / bc }'
+# A round's neighbours' load falls mostly on the traced round that follows
+# it too: the median of the pairs' losses is steadier than the loss
+# between the medians.
+pair_loss=$(paste -d' ' "$TMP/base" "$TMP/traced" | awk '{ printf "%.1f\n", ($1 - $3) * 100 / $1 }' | median)
+echo "requests/s lost, median of the rounds' pairs (each traced round against the untraced one before it): $pair_loss%"
 echo "rounds without (requests/s, µs/request): $(tr '\n' ';' <"$TMP/base")"
 echo "rounds with:                             $(tr '\n' ';' <"$TMP/traced")"
 awk '{ s += $1; c += $4 } END { printf "wbpf itself: %.3f µs of CPU per record (%d records)\n", c * 1e6 / s, s }' "$TMP/wbpf"

@@ -38,7 +38,8 @@
 # 7. Attach modes: the traffic of 1 (traced with the default hooks: the
 #    socket tracepoints here) traced again with the system call hooks,
 #    --hooks per-call and --hooks raw, gives the same records, sides and
-#    process names, nothing lost.
+#    process names, nothing lost; and so does the largest ring (2 MiB per
+#    CPU, the most a BPF array's value holds with the ring's slack).
 # 8. Flows end when their sockets close: curl (TCP) and dig (UDP) one at a
 #    time, traced with room for a single flow (--cgroup: only these
 #    clients): a flow not ended at its socket's close would be evicted by
@@ -270,6 +271,7 @@ hooks_tests() {
 	[ -s "$TMP/sock.json" ] || return
 	same_as_default per-call --hooks per-call
 	same_as_default raw --hooks raw
+	same_as_default largest-ring --ring-size 2m
 	check "--hooks bad: one line naming it" "1" \
 		"$("$WBPF" l7 --source socket --hooks bad 2>&1 | grep -c "'bad'")"
 }
