@@ -35,15 +35,15 @@
 #define DEFAULT_PAYLOAD 4096
 /* Each CPU's ring by default. Larger rings cost the programs more: the
  * lines a record is written to are then further from the CPU (under
- * bench/l7/socket.sh, 4 MiB rings cost the programs 15% more than 1 MiB
- * or smaller ones). */
+ * bench/l7/socket.sh, 4 MiB BPF ring buffers cost the programs 15% more
+ * than 1 MiB or smaller ones). */
 #define DEFAULT_CPU_RING (1u << 20)
 /* A ring is one value of a BPF array, whose values the kernel caps at 4
  * MiB (KMALLOC_MAX_SIZE); with its slack a 2 MiB ring fits. */
 #define MAX_CPU_RING (1u << 21)
 /* The kernel side wakes wbpf once a quarter of a CPU's ring waits, which
- * leaves room for what comes while wbpf wakes; the rest is taken every POLL_MS, which bounds how
- * long a record waits. A wakeup costs the traced call an interrupt raised
+ * leaves room for what comes while wbpf wakes; the rest is taken every
+ * POLL_MS, which bounds how long a record waits. A wakeup costs the traced call an interrupt raised
  * (an APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising
  * them took a tenth of the programs' time under bench/l7/sockcall.c. */
 #define WAKE_SHARE 4

@@ -10,11 +10,12 @@
  * buffer cost 517-549 ns a program run, in a CPU's own 333-340.
  *
  * Why not BPF ring buffers at all: reserving and committing a record there
- * takes the ring's lock with interrupts off and two helper calls; a
- * compare-and-swap on the producer position and a sealing store cost the
- * same program ~150 ns less (bench/l7/ringcost.c, "array ring"). What a
- * BPF ring buffer still does here is wake this process: the programs ring
- * a doorbell, a one-page ring buffer polled through libbpf.
+ * takes the ring's lock with interrupts off and helper calls (four through
+ * dynptrs for a record of run-time size); a compare-and-swap on the
+ * producer position and a sealing store cost less: 178-188 ns a program
+ * run against 286-314 under bench/l7/ringcost.c. What a BPF ring buffer
+ * still does here is wake this process: the programs ring a doorbell, a
+ * one-page ring buffer polled through libbpf.
  *
  * Why merge: a thread that moves to another CPU between a request and its
  * response would otherwise have them read in the order the rings are

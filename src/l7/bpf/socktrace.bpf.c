@@ -37,10 +37,8 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define KPTR(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
 /* The rings, one per CPU (socktrace.h lays one out; src/l7/sock_rings.c
- * says why per CPU and merges them). Not BPF ring buffers: a record there
- * cost a program ~150 ns more than here (the ring's lock with interrupts
- * off, the helper calls), bench/l7/ringcost.c. The host sizes the array
- * and its values before load. */
+ * says why per CPU, why not BPF ring buffers, and merges them). The host
+ * sizes the array and its values before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -453,10 +451,6 @@ __noinline int copy_iov(__u32 key, __u64 pos, __u64 iov, __u64 iovcnt, __u32 lim
 		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
 			break;
 		n = v.iov_len < limit - off ? v.iov_len : limit - off;
-		/* never true (limit is at most that): it bounds off for the
-		 * verifier, which would otherwise walk every iteration apart */
-		if (n > SOCK_DATA_MAX)
-			n = SOCK_DATA_MAX;
 		if (n && copy_piece(payload_at(h, pos), off, n, v.iov_base))
 			break;
 		off += n;
