@@ -8,7 +8,8 @@
 #                       DeepFlow's VmCtxBase through tests/l7/plugins/df_probe;
 #                       loss accounting with a tiny ring; payload sizes up to
 #                       64 KiB and truncated records (root and BTF, else
-#                       skipped with the reason)
+#                       skipped with the reason); first the ring reader's
+#                       own tests (tests/l7/rings_test.c)
 #   make l7-sock-test-san  the same but Redis and the filters, with the
 #                       ASan/UBSan wbpf
 #   make bench-l7-sock  overhead on a loopback HTTP server (bench/l7/)
@@ -38,13 +39,27 @@ $(L7_MMSG_DNS): tests/l7/mmsg_dns.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# The ring reader alone (src/l7/sock_rings.c), on rings written by the test
+L7_RINGS_TEST := $(BUILD)/tests/l7/rings_test
+
+$(L7_RINGS_TEST): tests/l7/rings_test.c $(BUILD)/unit/obj/check.o $(BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(L7_RINGS_TEST)-san: tests/l7/rings_test.c $(BUILD)/unit/san/obj/check.o $(SAN_BUILD)/libwbpf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
 .PHONY: l7-sock-test
-l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm $(L7_MMSG_DNS)
+l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm $(L7_MMSG_DNS) \
+		$(L7_RINGS_TEST)
+	$(L7_RINGS_TEST)
 	@MMSG_DNS=$(L7_MMSG_DNS) bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm \
 		$(L7P_OUT)/df_probe.wasm
 
 .PHONY: l7-sock-test-san
-l7-sock-test-san: $(SAN_BUILD)/wbpf $(L7_MMSG_DNS)
+l7-sock-test-san: $(SAN_BUILD)/wbpf $(L7_MMSG_DNS) $(L7_RINGS_TEST)-san
+	$(L7_RINGS_TEST)-san
 	@MMSG_DNS=$(L7_MMSG_DNS) bash tests/l7/socket.sh --quick $(SAN_BUILD)/wbpf
 
 TEST_TARGETS += l7-sock-test l7-sock-test-san
