@@ -30,21 +30,6 @@ struct {
 	__array(values, struct cpu_ring);
 } per_cpu SEC(".maps");
 
-/* The socket source's layout: one value a CPU, sized by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, SOCK_RING_DATA);
-} rings SEC(".maps");
-
-/* src/l7/sock_rings.c wants one; nothing rings it here */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096);
-} doorbell SEC(".maps");
-
 const volatile __u32 layout; /* ringcost.c's enum layout */
 
 static __always_inline void fill(__u64 *p, int words)

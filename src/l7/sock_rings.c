@@ -12,8 +12,8 @@
  * Why not BPF ring buffers at all: reserving and committing a record there
  * takes the ring's lock with interrupts off and helper calls (four through
  * dynptrs for a record of run-time size); a compare-and-swap on the
- * producer position and a sealing store cost less: 178-188 ns a program
- * run against 286-314 under bench/l7/ringcost.c. What a BPF ring buffer
+ * producer position and a sealing store cost less: 163-188 ns a program
+ * run against 261-319 under bench/l7/ringcost.c. What a BPF ring buffer
  * still does here is wake this process: the programs ring a doorbell, a
  * one-page ring buffer polled through libbpf.
  *

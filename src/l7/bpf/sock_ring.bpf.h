@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The programs' side of a ring as socktrace.h lays it out: reserving a
- * record and sealing it. socktrace.bpf.c writes its records with these,
- * and bench/l7/ringcost.bpf.c measures them.
+ * The programs' side of the rings as socktrace.h lays them out: the maps,
+ * reserving a record and sealing it. socktrace.bpf.c writes its records
+ * with these, and bench/l7/ringcost.bpf.c measures them.
  */
 #ifndef WBPF_L7_SOCK_RING_BPF_H
 #define WBPF_L7_SOCK_RING_BPF_H
@@ -11,6 +11,23 @@
 
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
+/* The rings, one per CPU (socktrace.h lays one out; src/l7/sock_rings.c
+ * says why per CPU, why not BPF ring buffers, and merges them). The host
+ * sizes the array and its values before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, SOCK_RING_DATA);
+} rings SEC(".maps");
+
+/* How the host is woken: a word in this BPF ring buffer, which it polls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} doorbell SEC(".maps");
 
 /* Each ring's size less one (a power of 2), set by the host before load:
  * the verifier then knows every record's bounds. */

@@ -36,23 +36,6 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * socket, the addresses). */
 #define KPTR(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
-/* The rings, one per CPU (socktrace.h lays one out; src/l7/sock_rings.c
- * says why per CPU, why not BPF ring buffers, and merges them). The host
- * sizes the array and its values before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, SOCK_RING_DATA);
-} rings SEC(".maps");
-
-/* How the host is woken: a word in this BPF ring buffer, which it polls. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096);
-} doorbell SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
