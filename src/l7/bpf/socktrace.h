@@ -76,8 +76,8 @@ struct sock_ring_head {
 /* A record in a ring. seal is written last: the record's position XOR the
  * run's secret (sock_cfg.seal). The host takes a record only once its
  * seal is right, so that bytes a ring holds from an earlier round (the
- * traced processes' payloads among them) can never pass for a record's
- * header, whatever they are. */
+ * traced processes' payloads among them) pass for a record's header only
+ * if they match a 64-bit secret the traced processes never see. */
 struct sock_rec {
 	__u64 seal;
 	__u32 span; /* bytes the record takes in the ring: a multiple of 8 */
