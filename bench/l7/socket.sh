@@ -10,8 +10,8 @@
 #
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
 # alive, 8 connections). Rounds alternate without and with
-# `wbpf l7 --source socket` running, in one run, so that the neighbours'
-# load falls on both alike. Measures, medians of the rounds: requests/s
+# `wbpf l7 --source socket` running (tracing both ends, then nginx alone),
+# in one run, so that the neighbours' load falls on all alike. Measures, medians of the rounds: requests/s
 # (wall clock: on a shared machine mostly the neighbours' noise; also the
 # median of each pair of rounds' loss); the CPU
 # time (user + system, from /proc and /usr/bin/time) nginx's worker and ab
@@ -133,6 +133,10 @@ for r in $(seq "$ROUNDS"); do
 	# nginx + ab + wbpf, µs per request
 	paste -d' ' <(head -1 "$TMP/t") <(tail -1 "$TMP/t") |
 		awk -v n="$N" '{ printf "%.2f\n", $2 + $6 * 1e6 / n }' >>"$TMP/total"
+	# the server alone, as a load generator on another machine would leave it
+	TRACE=(--port "$HTTP_PORT" --comm nginx)
+	traced load "$N" 8 | head -1 >>"$TMP/server"
+	TRACE=(--port "$HTTP_PORT")
 	if [ -n "${BEFORE:-}" ]; then
 		THIS=$(realpath "$BEFORE")
 		traced load "$N" 8 | head -1 >>"$TMP/before"
@@ -167,6 +171,8 @@ printf '| %-24s | %10s | %18s | %24s |\n' "" "requests/s" "CPU µs/request" "CPU
 printf '| %-24s | %10s | %18s | %24s |\n' "" "" "(nginx + ab)" "(nginx + ab + wbpf)"
 printf '| %-24s | %10s | %18s | %24s |\n' "no tracing" "$b_rps" "$b_cpu" "$b_cpu"
 printf '| %-24s | %10s | %18s | %24s |\n' "wbpf l7 --source socket" "$t_rps" "$t_cpu" "$t_all"
+printf '| %-24s | %10s | %18s | %24s |\n' "the same, --comm nginx" "$(col 1 "$TMP/server")" \
+	"$(col 2 "$TMP/server")" ""
 if [ -n "${BEFORE:-}" ]; then
 	printf '| %-24s | %10s | %18s | %24s |\n' "the same, BEFORE's build" "$(col 1 "$TMP/before")" \
 		"$(col 2 "$TMP/before")" ""
@@ -180,10 +186,16 @@ awk -v b="$b_rps" -v w="$t_rps" -v bc="$b_cpu" -v tc="$t_cpu" -v ta="$t_all" 'BE
 # A round's neighbours' load falls mostly on the traced round that follows
 # it too: the median of the pairs' losses is steadier than the loss
 # between the medians.
-pair_loss=$(paste -d' ' "$TMP/base" "$TMP/traced" | awk '{ printf "%.1f\n", ($1 - $3) * 100 / $1 }' | median)
-echo "requests/s lost, median of the rounds' pairs (each traced round against the untraced one before it): $pair_loss%"
+# pair_loss FILE: the median of FILE's rounds' losses against the untraced
+# rounds before them
+pair_loss() {
+	paste -d' ' "$TMP/base" "$1" | awk '{ printf "%.1f\n", ($1 - $3) * 100 / $1 }' | median
+}
+echo "requests/s lost, median of the rounds' pairs (each traced round against the untraced one before it):" \
+	"both ends $(pair_loss "$TMP/traced")%, the server alone (--comm nginx) $(pair_loss "$TMP/server")%"
 echo "rounds without (requests/s, µs/request): $(tr '\n' ';' <"$TMP/base")"
 echo "rounds with:                             $(tr '\n' ';' <"$TMP/traced")"
+echo "rounds with, the server alone:           $(tr '\n' ';' <"$TMP/server")"
 awk '{ s += $1; c += $4 } END { printf "wbpf itself: %.3f µs of CPU per record (%d records)\n", c * 1e6 / s, s }' "$TMP/wbpf"
 awk -v b="$(median <"$TMP/call.base")" -v t="$(median <"$TMP/call.traced")" 'BEGIN {
 	printf "one socket call (sockcall, 100 bytes): %d ns of CPU untraced, %d ns traced: +%d ns\n",
