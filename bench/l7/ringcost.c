@@ -78,8 +78,8 @@ static void take_record(void *ctx, const struct sock_ev *ev, uint32_t size)
 	(void)ctx, (void)ev, (void)size;
 }
 
-/* Sets the read-only variable `name` of the object to value (4 or 8
- * bytes, as declared), found through the object's BTF. */
+/* Sets the read-only variable `name` of the object to value, found
+ * through the object's BTF: -EINVAL unless it is 4 or 8 bytes. */
 static int set_rodata(struct bpf_object *obj, const char *name, uint64_t value)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, ".rodata");
@@ -106,8 +106,10 @@ static int set_rodata(struct bpf_object *obj, const char *name, uint64_t value)
 			uint32_t w = (uint32_t)value;
 
 			memcpy(buf + v->offset, &w, 4);
+		} else if (v->size == 8) {
+			memcpy(buf + v->offset, &value, 8);
 		} else {
-			memcpy(buf + v->offset, &value, v->size == 8 ? 8 : 0);
+			return -EINVAL;
 		}
 		return bpf_map__set_initial_value(m, buf, size);
 	}

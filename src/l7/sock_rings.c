@@ -180,7 +180,7 @@ int sock_rings__poll(struct sock_rings *rs, int ms)
  * The rest of the ring's drain is dropped, and counted. */
 static bool rec_sane(const struct sock_rec *rec, uint64_t room)
 {
-	return rec->span >= sizeof(*rec) && rec->span <= SOCK_RING_SLACK && !(rec->span & 7) &&
+	return rec->span >= sizeof(*rec) && rec->span <= SOCK_REC_MAX && !(rec->span & 7) &&
 	       rec->span <= room && rec->ev.len <= rec->span - sizeof(*rec);
 }
 

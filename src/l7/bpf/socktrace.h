@@ -86,6 +86,10 @@ struct sock_rec {
 	/* then ev.len bytes of payload */
 };
 
+/* The longest record the programs write: a header and SOCK_DATA_MAX
+ * bytes, padded to 8. */
+#define SOCK_REC_MAX ((sizeof(struct sock_rec) + SOCK_DATA_MAX + 7) & ~7ul)
+
 /* Past a ring's end, room for a record that starts just before it: its
  * header and, as the verifier sees the payload copy (an offset below
  * SOCK_DATA_MAX plus a length up to it), twice the payload. */
@@ -115,7 +119,7 @@ enum sock_counter {
 	SOCK_CNT_N = 3,
 	SOCK_SLOT_ABOVE = 3, /* this CPU's ring held wake_bytes at its last record */
 	SOCK_SLOT_RING = 4,  /* which ring this CPU writes (the host sets it) */
-	SOCK_SLOT_ADDR = 5,  /* socktrace.bpf.c's addr_of() */
+	SOCK_SLOT_ADDR = 5,  /* socktrace.bpf.c's opaque() */
 	SOCK_SLOT_N = 6,
 };
 
