@@ -17,6 +17,9 @@
 L7_SOCK_BPF := $(BPF_BUILD)/src/l7/bpf/socktrace.bpf.o
 L7_SOCK_GEN := $(BUILD)/gen/l7sock
 L7_SOCK_OBJ_H := $(L7_SOCK_GEN)/l7_socktrace_obj.h
+# back-to-back traced calls: a benchmark, and l7-sock-test's load for the
+# doorbell
+L7_SOCKCALL := $(BUILD)/bench/l7/sockcall
 
 $(L7_SOCK_BPF): src/l7/bpf/socktrace.h src/l7/bpf/sock_ring.bpf.h
 # the rings' compare-and-swap is an instruction of BPF's v3 set (Linux 5.12)
@@ -52,9 +55,9 @@ $(L7_RINGS_TEST)-san: tests/l7/rings_test.c $(BUILD)/unit/san/obj/check.o $(SAN_
 
 .PHONY: l7-sock-test
 l7-sock-test: $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm $(L7P_OUT)/df_probe.wasm $(L7_MMSG_DNS) \
-		$(L7_RINGS_TEST)
+		$(L7_RINGS_TEST) $(L7_SOCKCALL)
 	$(L7_RINGS_TEST)
-	@MMSG_DNS=$(L7_MMSG_DNS) bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm \
+	@MMSG_DNS=$(L7_MMSG_DNS) SOCKCALL=$(L7_SOCKCALL) bash tests/l7/socket.sh $(BUILD)/wbpf $(L7_EX)/l7_redis.wasm \
 		$(L7P_OUT)/df_probe.wasm
 
 .PHONY: l7-sock-test-san
@@ -67,8 +70,6 @@ TEST_TARGETS += l7-sock-test l7-sock-test-san
 # Requests/s and CPU per request of nginx under ab with and without the
 # socket source, CPU per traced call (bench/l7/sockcall.c), and records/s
 # it delivers (bench/README.md, "L7 socket source"). Root.
-L7_SOCKCALL := $(BUILD)/bench/l7/sockcall
-
 $(L7_SOCKCALL): bench/l7/sockcall.c bench/l7/tcp_pair.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<

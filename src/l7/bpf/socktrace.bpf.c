@@ -351,25 +351,28 @@ static __always_inline bool port_maybe(const struct sock_cfg *c, struct sock *sk
 	return !rport || c->port == rport || c->port == sk->__sk_common.skc_num;
 }
 
-/* Waking the host for every record costs more than the record, and so
- * does waking it for every record while it is behind (each wakeup is an
- * interrupt: microseconds in a VM). A CPU rings the doorbell when its
- * ring's waiting data passes wake_bytes, once until it falls below again.
- * The host takes what waits every 20 ms anyway (sock.c): a wakeup only
- * keeps the ring from filling in between. */
-static __always_inline void wake_host(const struct sock_cfg *c, struct sock_ring_head *h)
+/* Waking the host for every record costs more than the record (each
+ * wakeup is an interrupt: microseconds in a VM). A CPU looks at its ring
+ * as its producer position passes each multiple of wake_bytes (a power of
+ * 2), and rings the doorbell if wake_bytes wait: at most a fixed number
+ * of times per ring's worth written (sock.c's WAKE_SHARE), never while
+ * the host's timed drains (every 20 ms, sock.c) keep up. Pacing by the
+ * level alone (ringing once it passed wake_bytes, not again until it fell
+ * below) tied the wakeups to how much the host leaves in the ring, which
+ * it does: what is younger than its merge slack. Where that was about
+ * wake_bytes, the level crossed it at every drain, a wakeup each (2,956
+ * in 0.7 s of bench/l7/sockcall.c on a 256 KiB ring: 780 ns a program
+ * run against 290); where it was more, the doorbell never rang again and
+ * the ring overflowed between timed drains (128 KiB: 90% lost). */
+static __always_inline void wake_host(const struct sock_cfg *c, struct sock_ring_head *h, __u64 pos,
+				      __u64 span)
 {
-	__u32 slot = SOCK_SLOT_ABOVE;
-	__u64 *above = bpf_map_lookup_elem(&counters, &slot), full;
+	__u64 end = pos + span;
+	__u32 word = 0;
 
-	if (!above)
+	if (!((pos ^ end) & ~((__u64)c->wake_bytes - 1)) || end - READ_ONCE(h->cons) < c->wake_bytes)
 		return;
-	full = READ_ONCE(h->prod) - READ_ONCE(h->cons) >= c->wake_bytes;
-	if (full == *above)
-		return;
-	*above = full;
-	if (full)
-		bpf_ringbuf_output(&doorbell, &slot, sizeof(slot), BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_output(&doorbell, &word, sizeof(word), BPF_RB_FORCE_WAKEUP);
 }
 
 static __always_inline __u32 limit_of(const struct sock_cfg *c, __u64 bytes)
@@ -468,7 +471,7 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 	rec->ev = *ev;
 	rec->span = (__u32)span;
 	ring_seal(rec, pos, c->seal);
-	wake_host(c, h);
+	wake_host(c, h, pos, span);
 }
 
 /* One struct msghdr's payload and peer (user_peer: the peer is read from

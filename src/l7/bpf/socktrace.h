@@ -105,22 +105,21 @@ struct sock_cfg {
 	__u8 has_comm;
 	__u8 pad;
 	char comm[16];
-	__u32 wake_bytes; /* the host is woken once this much waits in a ring */
+	__u32 wake_bytes; /* a power of 2: socktrace.bpf.c's wake_host() */
 	__u32 pad2;
 	__u64 seal; /* the run's secret: struct sock_rec says why */
 };
 
 /* Slots of the per-CPU `counters` array: the counters the host sums, then
- * each CPU's own state for pacing wakeups. */
+ * each CPU's own. */
 enum sock_counter {
 	SOCK_CNT_SENT = 0,    /* records the programs tried to send */
 	SOCK_CNT_LOST = 1,    /* of them, refused by a full ring */
 	SOCK_CNT_UNBOUND = 2, /* TLS calls whose socket was never seen */
 	SOCK_CNT_N = 3,
-	SOCK_SLOT_ABOVE = 3, /* this CPU's ring held wake_bytes at its last record */
-	SOCK_SLOT_RING = 4,  /* which ring this CPU writes (the host sets it) */
-	SOCK_SLOT_ADDR = 5,  /* socktrace.bpf.c's opaque() */
-	SOCK_SLOT_N = 6,
+	SOCK_SLOT_RING = 3, /* which ring this CPU writes (the host sets it) */
+	SOCK_SLOT_ADDR = 4, /* socktrace.bpf.c's opaque() */
+	SOCK_SLOT_N = 5,
 };
 
 #endif
