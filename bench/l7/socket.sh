@@ -109,6 +109,11 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# lost_of: the records lost, from traced's last line on stdin
+lost_of() {
+	tail -1 | cut -d' ' -f3
+}
+
 # lost_note FILE: nothing if the records lost listed in FILE (one count a
 # line) add up to 0, else a warning: a run whose ring refused records did
 # less work (no record written) and looks cheaper than it is
@@ -157,7 +162,7 @@ for _ in $(seq "$ROUNDS"); do
 	TRACE=() # every process: sockcall's port is not known beforehand
 	traced calls >"$TMP/c"
 	head -1 "$TMP/c" >>"$TMP/call.traced"
-	tail -1 "$TMP/c" | cut -d' ' -f3 >>"$TMP/call.lost"
+	lost_of <"$TMP/c" >>"$TMP/call.lost"
 	others >>"$TMP/other.base"
 	traced others >"$TMP/c"
 	head -1 "$TMP/c" >>"$TMP/other.traced"
@@ -230,11 +235,11 @@ progs_line() {
 	lost_note "$TMP/progs.$1.lost"
 }
 for _ in 1 2 3; do
-	PROGS=1 traced calls | tail -1 | cut -d' ' -f3 >>"$TMP/progs.this.lost"
+	PROGS=1 traced calls | lost_of >>"$TMP/progs.this.lost"
 	cat "$TMP/progs" >>"$TMP/progs.this"
 	[ -n "${BEFORE:-}" ] || continue
 	THIS=$(realpath "$BEFORE")
-	PROGS=1 traced calls | tail -1 | cut -d' ' -f3 >>"$TMP/progs.before.lost"
+	PROGS=1 traced calls | lost_of >>"$TMP/progs.before.lost"
 	cat "$TMP/progs" >>"$TMP/progs.before"
 	THIS=$WBPF
 done

@@ -43,10 +43,11 @@
 #define MAX_CPU_RING (1u << 21)
 /* The kernel side wakes wbpf, as each quarter of a CPU's ring is written,
  * if a quarter waits (socktrace.bpf.c's wake_host), which leaves room for
- * what comes while wbpf wakes; the rest is taken every POLL_MS, which bounds how long a
- * record waits. A wakeup costs the traced call an interrupt raised (an
- * APIC write: an exit to the hypervisor in a VM): at 64 KiB, raising them
- * took a tenth of the programs' time under bench/l7/sockcall.c. */
+ * what comes while wbpf wakes; the rest is taken every POLL_MS, which
+ * bounds how long a record waits. A wakeup costs the traced call an
+ * interrupt raised (an APIC write: an exit to the hypervisor in a VM): at
+ * 64 KiB, raising them took a tenth of the programs' time under
+ * bench/l7/sockcall.c. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
 /* A record is merged once it is this much older than the drain: the time
