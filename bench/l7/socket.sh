@@ -101,7 +101,7 @@ traced() {
 	[ -z "${PROGS:-}" ] || progs $wp >"$TMP/progs"
 	kill -INT $wp
 	wait $wp
-	echo "$(sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p' "$TMP/w.err")" \
+	echo "$(record_counts "$TMP/w.err")" \
 		"$(awk -v c="$cpu" 'BEGIN { print c / 1e9 }')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 }
 

@@ -69,7 +69,7 @@ run() {
 	line="$(load) $(awk -v a="$c0" -v b="$(cpu_ns $wp)" -v n="$N" 'BEGIN { printf "%.2f", (b - a) / 1e3 / n }')"
 	kill -INT $wp
 	wait $wp
-	echo "$line $(sed -n 's/.* \([0-9]*\) lost,.*/\1/p' "$TMP/w.err")"
+	echo "$line $(record_counts "$TMP/w.err" | cut -d' ' -f3)"
 }
 
 median() {

@@ -446,12 +446,6 @@ filter_tests() {
 		"$(ours 'true' "$TMP/fcg.json" | jq -r '"\(.tap_side) \(.process_kname)"' | sort -u)"
 }
 
-# record_counts NAME: "sent seen lost" from the socket source's summary
-# line in $TMP/NAME.err
-record_counts() {
-	sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p' "$TMP/$1.err"
-}
-
 # 4. a 4 KiB ring under load; /metrics counts what it refused, as the
 #    BPF programs counted it
 loss_tests() {
@@ -463,7 +457,7 @@ loss_tests() {
 	stop_tracing
 	local line sent seen lost scraped
 	line=$(grep 'socket source:' "$TMP/loss.err")
-	read -r sent seen lost < <(record_counts loss)
+	read -r sent seen lost < <(record_counts "$TMP/loss.err")
 	check "tiny ring: exits cleanly with a summary" "1" "$(grep -c '^summary:' "$TMP/loss.err")"
 	check "tiny ring: records lost" "yes" "$([ "${lost:-0}" -gt 0 ] && echo yes || echo "no: $line")"
 	check "tiny ring: sent = seen + lost" "${sent:-x}" "$((${seen:-0} + ${lost:-0}))"
@@ -488,7 +482,7 @@ doorbell_tests() {
 	t1=$(date +%s%N)
 	v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
 	stop_tracing
-	read -r sent _ lost < <(record_counts bell)
+	read -r sent _ lost < <(record_counts "$TMP/bell.err")
 	check "doorbell: a 256 KiB ring under 200,000 back-to-back records loses under 1%" "yes" \
 		"$([ "${sent:-0}" -ge 200000 ] && [ $((${lost:-0} * 100)) -lt "$sent" ] && echo yes || echo "no: $sent sent, $lost lost")"
 	# records of a 100-byte payload take under 256 bytes: at most one

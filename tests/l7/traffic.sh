@@ -125,6 +125,12 @@ tshark_http() {
 		END { for (k in nq) for (i = nr[k]; i < nq[k]; i++) print q[k, i] " null" }' | sort
 }
 
+# record_counts FILE: "sent seen lost" from the socket source's summary
+# line in wbpf's stderr, FILE
+record_counts() {
+	sed -n 's/.*: \([0-9]*\) records sent, \([0-9]*\) seen, \([0-9]*\) lost.*/\1 \2 \3/p' "$1"
+}
+
 wbpf_http() {
 	jq -r 'select(.l7_protocol_str == "HTTP") |
 		"\(.request_type) \(.request_resource) \(.request_domain) \(.response_code)"' "$1" | sort
