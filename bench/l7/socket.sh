@@ -9,7 +9,8 @@
 #       one run, with the neighbours' load falling on both)
 #
 # nginx on 127.0.0.1 (tests/l7/traffic.sh's server) driven by ab (keep-
-# alive, 8 connections). Rounds alternate without and with
+# alive, 8 connections), each on a CPU of its own (PIN: traffic.sh's
+# pin_bench_load). Rounds alternate without and with
 # `wbpf l7 --source socket` running (tracing both ends, then nginx alone),
 # in one run, so that the neighbours' load falls on all alike. Measures, medians of the rounds: requests/s
 # (wall clock: on a shared machine mostly the neighbours' noise; also the
@@ -40,6 +41,7 @@ scratch l7sock-bench
 . "$SRC/traffic.sh"
 start_servers >/dev/null || exit 1
 WORKER=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
+pin_bench_load "$WORKER" || exit 1
 URL="http://$HTTP_ADDR:$HTTP_PORT/index.html"
 HOOKS_ARGS=()
 [ -z "${HOOKS:-}" ] || HOOKS_ARGS=(--hooks "$HOOKS")
@@ -61,7 +63,7 @@ cpu_ns() {
 load() {
 	local before after ab_cpu rps
 	before=$(ticks "$WORKER")
-	/usr/bin/time -f '%U %S' -o "$TMP/ab.time" ab -q -k -n "$1" -c "$2" "$URL" >"$TMP/ab.out" 2>&1
+	/usr/bin/time -f '%U %S' -o "$TMP/ab.time" "${LOADGEN[@]}" ab -q -k -n "$1" -c "$2" "$URL" >"$TMP/ab.out" 2>&1
 	after=$(ticks "$WORKER")
 	rps=$(awk '/^Requests per second/ { print $4 }' "$TMP/ab.out")
 	ab_cpu=$(awk '{ print $1 + $2 }' "$TMP/ab.time")

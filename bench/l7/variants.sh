@@ -12,16 +12,24 @@
 # tracepoints' dispatch, the programs' work and wbpf's own work cost.
 #
 # nginx on 127.0.0.1 driven by ab (keep-alive, 8 connections, N requests
-# a round, N=40000) as in bench/l7/socket.sh; each round runs ab untraced,
-# then under each configuration in turn, ROUNDS times (ROUNDS=8), with
-# bpf_stats off. For each configuration, the medians over the rounds of:
-# the CPU nginx's worker and ab spent per request above the untraced round
-# just before (µs), the requests/s lost against it (%), and wbpf's CPU per
-# request (µs); and the records lost over all rounds (a configuration that
-# loses records does less work, and looks cheaper than it is).
+# a round, N=40000) as in bench/l7/socket.sh, each on a CPU of its own
+# (PIN: tests/l7/traffic.sh's pin_bench_load); each round runs ab untraced,
+# then under each configuration in turn, ROUNDS times (ROUNDS=8), and one
+# untraced round closes the last, with bpf_stats off. Each round's
+# configurations are measured against the mean of the untraced rounds that
+# bracket them. This machine's other tenants move its speed in phases of
+# seconds: a round whose brackets differ by more than STEADY percent
+# (STEADY=5) straddled such a change and is set aside, whatever its traced
+# figures (so the choice cannot favour a configuration). For each
+# configuration, the medians over the rounds kept of: the CPU nginx's
+# worker and ab spent per request above the brackets (µs), the requests/s
+# lost against them (%), and wbpf's CPU per request (µs); and the records
+# lost over all rounds (a configuration that loses records does less
+# work, and looks cheaper than it is).
 set -u
 N=${N:-40000}
 ROUNDS=${ROUNDS:-8}
+STEADY=${STEADY:-5}
 SRC=$(cd "$(dirname "$0")/../../tests/l7" && pwd)
 . "$SRC/../lib.sh"
 scratch l7sock-variants
@@ -32,6 +40,7 @@ scratch l7sock-variants
 . "$SRC/traffic.sh"
 start_servers >/dev/null || exit 1
 WORKER=$(pgrep -P "${PIDS[0]}" -x nginx | head -1)
+pin_bench_load "$WORKER" || exit 1
 URL="http://$HTTP_ADDR:$HTTP_PORT/index.html"
 
 cpu_ns() {
@@ -42,7 +51,7 @@ cpu_ns() {
 load() {
 	local before after
 	before=$(cpu_ns "$WORKER")
-	/usr/bin/time -f '%U %S' -o "$TMP/ab.time" ab -q -k -n "$N" -c 8 "$URL" >"$TMP/ab.out" 2>&1
+	/usr/bin/time -f '%U %S' -o "$TMP/ab.time" "${LOADGEN[@]}" ab -q -k -n "$N" -c 8 "$URL" >"$TMP/ab.out" 2>&1
 	after=$(cpu_ns "$WORKER")
 	awk -v a="$before" -v b="$after" -v n="$N" \
 		'{ printf "%.2f", ((b - a) / 1e9 + $1 + $2) * 1e6 / n }' "$TMP/ab.time"
@@ -79,27 +88,46 @@ median() {
 stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=0
 ab -q -k -n 2000 -c 8 "$URL" >/dev/null 2>&1 # warm up
-for _ in $(seq "$ROUNDS"); do
-	read -r base_cpu base_rps < <(load)
+# $TMP/bases: a line per untraced round; $TMP/runs: "round index cpu rps wcpu lost"
+load >"$TMP/bases"
+for r in $(seq "$ROUNDS"); do
 	i=0
 	for cfg in "$@"; do
 		IFS='|' read -r label wbpf args <<<"$cfg"
 		read -r cpu rps wcpu lost < <(run "$wbpf" "$args")
 		echo "$label: $cpu µs/request, $rps requests/s, wbpf $wcpu, ${lost:-?} records lost" \
-			"(untraced just before: $base_cpu, $base_rps)"
-		awk -v bc="$base_cpu" -v br="$base_rps" -v c="$cpu" -v r="$rps" -v w="$wcpu" -v l="${lost:-0}" \
-			'BEGIN { print c - bc, (br - r) * 100 / br, w, l }' >>"$TMP/delta.$i"
+			"(untraced before: $(tail -1 "$TMP/bases"))"
+		echo "$r $i $cpu $rps $wcpu ${lost:-0}" >>"$TMP/runs"
 		i=$((i + 1))
 	done
+	load >>"$TMP/bases"
+	echo "untraced after: $(tail -1 "$TMP/bases")"
 done
 sysctl -qw kernel.bpf_stats_enabled="$stats"
-echo "medians of $ROUNDS rounds against the untraced round before each, ab -k -c 8, $N requests:"
+
+# "index cpu-added rps-lost% wcpu lost" for each configuration's run in a
+# steady round; "steady N" first
+awk -v steady="$STEADY" 'NR == FNR { bc[NR] = $1; br[NR] = $2; n = NR; next }
+	FNR == 1 { for (r = 1; r < n; r++)
+			 if ((ok[r] = (br[r] > br[r + 1] ? br[r] - br[r + 1] : br[r + 1] - br[r]) * 200 <= steady * (br[r] + br[r + 1])))
+				 kept++
+		   print "steady", kept + 0 }
+	ok[$1] { c = (bc[$1] + bc[$1 + 1]) / 2; b = (br[$1] + br[$1 + 1]) / 2
+		 print $2, $3 - c, (b - $4) * 100 / b, $5, $6 }' "$TMP/bases" "$TMP/runs" >"$TMP/deltas"
+echo "medians of $(awk '/^steady/ { print $2 }' "$TMP/deltas") steady rounds of $ROUNDS (untraced brackets within $STEADY%)" \
+	"against their brackets, ab -k -c 8, $N requests:"
 i=0
 for cfg in "$@"; do
 	IFS='|' read -r label _ <<<"$cfg"
-	awk -v l="$label" -v c="$(cut -d' ' -f1 "$TMP/delta.$i" | median)" \
-		-v r="$(cut -d' ' -f2 "$TMP/delta.$i" | median)" -v w="$(cut -d' ' -f3 "$TMP/delta.$i" | median)" \
-		-v lost="$(awk '{ s += $4 } END { print s + 0 }' "$TMP/delta.$i")" \
+	awk -v i=$i '$1 == i' "$TMP/deltas" >"$TMP/delta.$i"
+	if [ ! -s "$TMP/delta.$i" ]; then
+		echo "  $label: no steady round"
+		i=$((i + 1))
+		continue
+	fi
+	awk -v l="$label" -v c="$(cut -d' ' -f2 "$TMP/delta.$i" | median)" \
+		-v r="$(cut -d' ' -f3 "$TMP/delta.$i" | median)" -v w="$(cut -d' ' -f4 "$TMP/delta.$i" | median)" \
+		-v lost="$(awk '$1 == '$i' { s += $6 } END { print s + 0 }' "$TMP/runs")" \
 		'BEGIN { printf "  %s: nginx + ab %+.2f µs a request, requests/s lost %.1f%%, wbpf %.2f µs a request", l, c, r, w
 			 # a configuration that drops records does less work: its figures flatter it
 			 if (lost) printf "; %d records LOST over the rounds: not comparable", lost

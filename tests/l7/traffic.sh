@@ -125,6 +125,24 @@ tshark_http() {
 		END { for (k in nq) for (i = nr[k]; i < nq[k]; i++) print q[k, i] " null" }' | sort
 }
 
+# pin_bench_load WORKER: for the benches, pins nginx's worker to one CPU
+# and sets LOADGEN, the prefix that runs the load generator on another,
+# from PIN ("SERVER-CPU LOADGEN-CPU", default "1 0"; PIN= leaves both to
+# the scheduler, as does a machine with one CPU). Left free on this VM,
+# the worker served at one of two speeds from one ab run to the next
+# (32,000 or 48,000 requests/s, by the CPU it landed on), which swamped
+# the few percent the benches measure.
+# shellcheck disable=SC2034 # LOADGEN is for the caller
+pin_bench_load() {
+	local server_cpu loadgen_cpu
+	LOADGEN=()
+	read -r server_cpu loadgen_cpu <<<"${PIN-1 0}"
+	[ -n "${loadgen_cpu:-}" ] && [ "$(nproc)" -gt 1 ] || return 0
+	taskset -pc "$server_cpu" "$1" >/dev/null || return 1
+	LOADGEN=(taskset -c "$loadgen_cpu")
+	echo "nginx's worker on CPU $server_cpu, the load generator on CPU $loadgen_cpu (PIN=\"$server_cpu $loadgen_cpu\")"
+}
+
 # record_counts FILE: "sent seen lost" from the socket source's summary
 # line in wbpf's stderr, FILE
 record_counts() {
