@@ -87,7 +87,7 @@ median() {
 
 stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=0
-ab -q -k -n 2000 -c 8 "$URL" >/dev/null 2>&1 # warm up
+"${LOADGEN[@]}" ab -q -k -n 2000 -c 8 "$URL" >/dev/null 2>&1 # warm up
 # $TMP/bases: a line per untraced round; $TMP/runs: "round index cpu rps wcpu lost"
 load >"$TMP/bases"
 for r in $(seq "$ROUNDS"); do
@@ -127,7 +127,7 @@ for cfg in "$@"; do
 	fi
 	awk -v l="$label" -v c="$(cut -d' ' -f2 "$TMP/delta.$i" | median)" \
 		-v r="$(cut -d' ' -f3 "$TMP/delta.$i" | median)" -v w="$(cut -d' ' -f4 "$TMP/delta.$i" | median)" \
-		-v lost="$(awk '$1 == '$i' { s += $6 } END { print s + 0 }' "$TMP/runs")" \
+		-v lost="$(awk -v i=$i '$2 == i { s += $6 } END { print s + 0 }' "$TMP/runs")" \
 		'BEGIN { printf "  %s: nginx + ab %+.2f µs a request, requests/s lost %.1f%%, wbpf %.2f µs a request", l, c, r, w
 			 # a configuration that drops records does less work: its figures flatter it
 			 if (lost) printf "; %d records LOST over the rounds: not comparable", lost
