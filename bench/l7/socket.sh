@@ -128,6 +128,12 @@ calls() {
 	"$SOCKCALL" 100000 100
 }
 
+# replies: the same with nginx's replies' shape, 240 bytes written by a
+# writev of two pieces (header and body)
+replies() {
+	"$SOCKCALL" 100000 240 2
+}
+
 # others: CPU ns of an untraced system call (getppid)
 others() {
 	"$SOCKCALL" 500000 getppid
@@ -231,23 +237,31 @@ echo "system call hooks: ${HOOKS:-default}; load average at the end: $(cut -d' '
 stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 TRACE=()
-# progs_line BUILD: that build's programs, three runs of sockcall, alternated
+# progs_line BUILD WORK: that build's programs, three runs of WORK
+# (calls or replies), alternated
 progs_line() {
-	awk '{ printf "%s%s %s (%d runs)", (NR > 1 ? ", " : ""), $1, $2, $3 }' "$TMP/progs.$1"
-	lost_note "$TMP/progs.$1.lost"
+	awk '{ printf "%s%s %s (%d runs)", (NR > 1 ? ", " : ""), $1, $2, $3 }' "$TMP/progs.$1.$2"
+	lost_note "$TMP/progs.$1.$2.lost"
+}
+# progs_of BUILD WORK: one run of WORK, its programs' times to BUILD's
+progs_of() {
+	PROGS=1 traced "$2" | lost_of >>"$TMP/progs.$1.$2.lost"
+	cat "$TMP/progs" >>"$TMP/progs.$1.$2"
 }
 for _ in 1 2 3; do
-	PROGS=1 traced calls | lost_of >>"$TMP/progs.this.lost"
-	cat "$TMP/progs" >>"$TMP/progs.this"
-	[ -n "${BEFORE:-}" ] || continue
-	THIS=$(realpath "$BEFORE")
-	PROGS=1 traced calls | lost_of >>"$TMP/progs.before.lost"
-	cat "$TMP/progs" >>"$TMP/progs.before"
-	THIS=$WBPF
+	for work in calls replies; do
+		progs_of this $work
+		[ -n "${BEFORE:-}" ] || continue
+		THIS=$(realpath "$BEFORE")
+		progs_of before $work
+		THIS=$WBPF
+	done
 done
 TRACE=(--port "$HTTP_PORT")
-echo "BPF programs under sockcall, ns per run (bpf_stats, three runs): $(progs_line this)"
-[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before)"
+echo "BPF programs under sockcall, ns per run (bpf_stats, three runs): $(progs_line this calls)"
+[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before calls)"
+echo "the same, 240 bytes written by a writev of two pieces: $(progs_line this replies)"
+[ -z "${BEFORE:-}" ] || echo "the same, BEFORE's build: $(progs_line before replies)"
 
 # The CPU the tracing takes per request, counted rather than subtracted:
 # the programs' run time (bpf_stats, whose own clock reads are in it:
