@@ -509,7 +509,6 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *
 			break;
 		/* the peer of the previous message must not stick */
 		sk_tuple(ev->sock, ev);
-		ev->len = 0;
 		emit_msg(c, ev, at, len, true);
 	}
 }
