@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   make clang lld llvm gcc
   libclang-rt-14-dev            # ASan/UBSan/libFuzzer runtimes
+  valgrind                      # memcheck where the sanitizers are blind (uninitialised reads)
   wabt                          # wast2json for the spec suite
   libjansson-dev                # JSON for the spec runner and manifests
   wasi-libc libclang-rt-14-dev-wasm32   # wasm32-wasi guests

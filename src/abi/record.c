@@ -16,10 +16,12 @@
 #define RECORD_MAX_BYTES (1u << 20)
 #define RECORD_MAX_FIELDS 256
 
-/* A field for `v`; a nested value's text is malloc'ed into *owned. */
+/* A field for `v`; a nested value's text is malloc'ed into *owned. Every
+ * member is set: the sink checks an integer's size (0 here: 64 bits),
+ * and a field left as the stack had it was refused now and then. */
 static int to_field(const char *key, json_t *v, struct wbpf_field *f, char **owned)
 {
-	f->name = key;
+	*f = (struct wbpf_field){ .name = key };
 	switch (json_typeof(v)) {
 	case JSON_STRING: f->kind = WBPF_FIELD_STR; f->s = json_string_value(v); return 0;
 	case JSON_INTEGER: f->kind = WBPF_FIELD_I64; f->i = json_integer_value(v); return 0;
