@@ -167,12 +167,11 @@ fail:
 	return NULL;
 }
 
-/* Waits up to ms for the doorbell. */
+/* Waits up to ms for the doorbell: how many times it rang (0: timed out),
+ * or a negative errno. */
 int sock_rings__poll(struct sock_rings *rs, int ms)
 {
-	int n = ring_buffer__poll(rs->doorbell, ms);
-
-	return n < 0 ? n : 0;
+	return ring_buffer__poll(rs->doorbell, ms);
 }
 
 /* Records a sealed header claims more than a record can be: nothing the
