@@ -561,27 +561,33 @@ struct slice_attr {
 	uint64_t runtime, deadline, period;
 };
 
-/* Sets the calling thread's slice to `slice` ns (0: the kernel's default),
- * its policy and nice value kept. */
-static void set_slice(uint64_t slice)
+#define SLICE_RESET_ON_FORK 1ull /* SCHED_FLAG_RESET_ON_FORK */
+
+/* Sets the calling thread's slice to `slice` ns, its policy, nice value
+ * and reset-on-fork flag kept: the slice it had (the kernel reports its
+ * default as a number, which is then what is restored). */
+static uint64_t set_slice(uint64_t slice)
 {
 	struct slice_attr a = {.size = sizeof(a)};
+	uint64_t had;
 
 	if (syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0) || a.policy != SCHED_OTHER)
-		return;
+		return 0;
+	had = a.runtime;
 	a.runtime = slice;
-	a.flags = 0;
+	a.flags &= SLICE_RESET_ON_FORK;
 	syscall(SYS_sched_setattr, 0, &a, 0);
+	return had;
 }
 
 int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duration_us,
 		 volatile sig_atomic_t *stop, char *err, size_t err_len)
 {
-	uint64_t deadline = duration_us ? now_us() + duration_us : 0;
+	uint64_t deadline = duration_us ? now_us() + duration_us : 0, slice;
 	int rc = 0;
 
 	s->p = p;
-	set_slice(DRAIN_SLICE_NS);
+	slice = set_slice(DRAIN_SLICE_NS);
 	while (!*stop) {
 		uint64_t t = now_us();
 		int ms = POLL_MS;
@@ -600,7 +606,7 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 		rc = 0;
 	}
 	detach(s);
-	set_slice(0);
+	set_slice(slice);
 	return rc;
 }
 
