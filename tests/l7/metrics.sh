@@ -3,7 +3,8 @@
 # and call-time histograms in the Prometheus exposition. wbpf captures
 # loopback live while a python3 client and server talk the line protocol
 # of tests/l7/plugins/df_merge.c on 127.0.0.1; Debian's prometheus, started
-# here, scrapes wbpf; `promtool query instant` must see the plugin's parse
+# here, scrapes wbpf (the client starts once it has, once); `promtool
+# query instant` must see the plugin's parse
 # calls rise and its histogram count them, and `promtool check metrics`
 # must accept the exposition. Needs root (live capture) and prometheus:
 # skipped with the reason otherwise.
@@ -44,6 +45,9 @@ WBPF_PID=$!
 PIDS+=($WBPF_PID)
 prom_start "$T" "$PROM" "127.0.0.1:$MET"
 wait_http "http://127.0.0.1:$MET/metrics" 10 || bad "wbpf l7 does not serve /metrics"
+# the client's requests must come after a first scrape, so that one sees
+# the count rise
+prom_scraped "$PROM" 60 || bad "prometheus did not scrape wbpf: $(tail -n 2 "$T/prometheus.log")"
 
 # The client: one request a quarter second, so scrapes see the count rise.
 python3 - "$APP" >"$T/client.log" 2>&1 <<'PY' &

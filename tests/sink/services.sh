@@ -31,6 +31,19 @@ EOF
 	PIDS+=("$!")
 }
 
+# prom_scraped PORT SECONDS: waits until the Prometheus at PORT has scraped
+# its target (its `up` series is 1); false if not within SECONDS. A fresh
+# Prometheus took over 6 s to start and scrape once.
+prom_scraped() {
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		[ "$(promtool query instant "http://127.0.0.1:$1" up 2>/dev/null |
+			sed -n 's/.*=> \([0-9]*\) @.*/\1/p' | head -1)" = 1 ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
 # A server for this run: its directory (CH_DIR, the caller's) and address.
 CH_PORT=$(free_port)
 CH_URL=http://127.0.0.1:$CH_PORT/
