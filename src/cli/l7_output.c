@@ -10,7 +10,9 @@
 #include "cli/sinks.h"
 
 /* Pipeline counters as Prometheus series, read at each scrape (they are
- * exact only at the end, close enough while running). */
+ * exact only at the end, close enough while running), zero until the
+ * pipeline runs: a scrape while the capture was being set up had none of
+ * them, and a scraper's first look then missed the series. */
 static void collect(void *ctx, struct wbpf_metrics *m)
 {
 	static const struct {
@@ -29,13 +31,12 @@ static void collect(void *ctx, struct wbpf_metrics *m)
 #undef C
 	};
 	struct l7_output *o = ctx;
-	struct wbpf_l7_stats st;
+	struct wbpf_l7_stats st = {0};
 	struct wbpf_l7_sock_stats ss;
 	char labels[64];
 
-	if (!o->pipeline)
-		return;
-	wbpf_l7_pipeline__stats(o->pipeline, &st);
+	if (o->pipeline)
+		wbpf_l7_pipeline__stats(o->pipeline, &st);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		const uint64_t *v = (const uint64_t *)((const char *)&st + counters[i].offset);
 		struct wbpf_metric *s = wbpf_metrics__get(m, WBPF_METRIC_COUNTER, counters[i].name,

@@ -369,7 +369,8 @@ else
 	fi
 	kill "$run_pid" 2>/dev/null
 
-	# wbpf l7's own counters (live capture: root)
+	# wbpf l7's own counters (live capture: root), from the first scrape
+	# on: one taken while the capture was being set up had none of them
 	if [ "$(id -u)" = 0 ]; then
 		L_PORT=$(free_port)
 		"$WBPF" l7 --iface lo --duration 4 --metrics "127.0.0.1:$L_PORT" --json -q >/dev/null 2>&1 &
