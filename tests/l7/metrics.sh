@@ -17,7 +17,7 @@ GUEST=${2:?}
 . "$(dirname "$0")/lib.sh" # l7_setup, l7_need, wait_port
 l7_setup l7-metrics
 l7_need l7-metrics prometheus promtool python3 curl
-. "$(dirname "$0")/../sink/services.sh" # wait_http, prom_start
+. "$(dirname "$0")/../sink/services.sh" # wait_http, prom_start, prom_query
 APP=$(free_port)
 MET=$(free_port)
 PROM=$(free_port)
@@ -63,14 +63,10 @@ PY
 CLIENT=$!
 PIDS+=($CLIENT)
 
-query() { # expr -> value
-	promtool query instant "http://127.0.0.1:$PROM" "$1" 2>/dev/null |
-		sed -n 's/.*=> \([0-9.e+]*\) @.*/\1/p' | head -1
-}
 SEL='plugin="df_merge.wasm",abi="deepflow",hook="parse"'
 first= second=
 for _ in $(seq 60); do
-	v=$(query "wbpf_l7_plugin_calls_total{$SEL}")
+	v=$(prom_query "$PROM" "wbpf_l7_plugin_calls_total{$SEL}")
 	if [ -n "$v" ] && [ -z "$first" ]; then
 		first=$v
 	elif [ -n "$v" ] && awk "BEGIN{exit !($v > $first)}"; then

@@ -347,14 +347,10 @@ else
 	else
 		bad "exposition" "$(head -n 5 "$TMP/check")" "$(head -n 5 "$TMP/exposition")"
 	fi
-	query() {
-		promtool query instant "http://127.0.0.1:$P_PORT" \
-			'wbpf_sink_records_in_total{sink="json"}' 2>/dev/null | sed -n 's/.*=> \([0-9.e+]*\) @.*/\1/p'
-	}
 	first= second=
 	for ((i = 0; i < 40; i++)); do
 		[ -z "$second" ] || break
-		v=$(query)
+		v=$(prom_query "$P_PORT" 'wbpf_sink_records_in_total{sink="json"}')
 		if [ -n "$v" ] && [ -z "$first" ]; then
 			first=$v
 		elif [ -n "$v" ] && awk "BEGIN{exit !($v > $first)}"; then

@@ -31,14 +31,20 @@ EOF
 	PIDS+=("$!")
 }
 
+# prom_query PORT EXPR: EXPR's value (its first series') at the Prometheus
+# at PORT, empty if none
+prom_query() {
+	promtool query instant "http://127.0.0.1:$1" "$2" 2>/dev/null |
+		sed -n 's/.*=> \([0-9.e+]*\) @.*/\1/p' | head -1
+}
+
 # prom_scraped PORT SECONDS: waits until the Prometheus at PORT has scraped
 # its target (its `up` series is 1); false if not within SECONDS. A fresh
 # Prometheus took over 6 s to start and scrape once.
 prom_scraped() {
 	local i
 	for ((i = 0; i < $2 * 4; i++)); do
-		[ "$(promtool query instant "http://127.0.0.1:$1" up 2>/dev/null |
-			sed -n 's/.*=> \([0-9]*\) @.*/\1/p' | head -1)" = 1 ] && return 0
+		[ "$(prom_query "$1" up)" = 1 ] && return 0
 		sleep 0.25
 	done
 	return 1
