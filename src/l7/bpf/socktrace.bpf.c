@@ -520,21 +520,41 @@ static __always_inline void emit(const struct sock_cfg *c, struct sock_ev *ev, _
 	wake_host(c, h, pos, span);
 }
 
-/* One struct msghdr's payload and peer (user_peer: the peer is read from
- * its msg_name, which a receive fills only once the call returns). */
-static __always_inline void emit_msg(const struct sock_cfg *c, struct sock_ev *ev, __u64 msg,
-				     __u64 bytes, bool user_peer)
-{
-	struct user_msghdr h;
+/* The start of a struct msghdr (x86-64's layout): where its peer's
+ * sockaddr and its iovecs are. Read instead of the whole header: the
+ * programs' stack, with copy_iov's, must fit in 512 bytes. */
+struct msg_head {
+	__u64 name;
+	__u32 namelen, pad;
+	__u64 iov;
+	__u64 iovlen;
+};
 
-	if (bpf_probe_read_user(&h, sizeof(h), (void *)msg))
-		return;
-	if (user_peer)
-		peer_from_user(ev, (__u64)h.msg_name);
+/* A call's record, `bytes` its byte count: its payload laid out as `how`
+ * says at src (n: the iovecs' count), its peer's sockaddr at addr (0 for
+ * none). A struct msghdr (HOW_MSG) holds its iovecs and its peer, taken
+ * only if msg_peer (a receive fills it in only once the call returns).
+ * Every call goes through here, so that a program holds one copy of
+ * emit(): each copy took stack of its own (sock_recv needed 536 bytes
+ * with copy_iov's, which Linux 6.18's verifier refused). */
+static __always_inline void emit_data(const struct sock_cfg *c, struct sock_ev *ev, __u8 how,
+				      __u64 src, __u64 n, __u64 addr, bool msg_peer, __u64 bytes)
+{
+	if (how == HOW_MSG) {
+		struct msg_head m;
+
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)src))
+			return;
+		how = HOW_IOV;
+		src = m.iov;
+		n = m.iovlen;
+		addr = msg_peer ? m.name : 0;
+	}
+	peer_from_user(ev, addr);
 	if (!port_ok(c, ev))
 		return;
 	ev->bytes = bytes;
-	emit(c, ev, HOW_IOV, (__u64)h.msg_iov, h.msg_iovlen, limit_of(c, bytes));
+	emit(c, ev, how, src, n, how == HOW_NONE ? 0 : limit_of(c, bytes));
 }
 
 static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *ev, __u64 vec,
@@ -550,7 +570,7 @@ static __always_inline void emit_mmsg(const struct sock_cfg *c, struct sock_ev *
 			break;
 		/* the peer of the previous message must not stick */
 		sk_tuple(ev->sock, ev);
-		emit_msg(c, ev, at, len, true);
+		emit_data(c, ev, HOW_MSG, at, 0, 0, true, len);
 	}
 }
 
@@ -593,18 +613,6 @@ static __always_inline struct sock_cfg *data_begin(struct task_struct *task, str
 	return c;
 }
 
-/* A buffer or iovec call's record (HOW_BUF, HOW_IOV, HOW_NONE); addr: the
- * peer's sockaddr in the process, 0 for none. */
-static __always_inline void emit_call(const struct sock_cfg *c, struct sock_ev *ev,
-				      struct pt_regs *regs, __u8 how, __u64 addr, long ret)
-{
-	peer_from_user(ev, addr);
-	if (!port_ok(c, ev))
-		return;
-	ev->bytes = ret;
-	emit(c, ev, how, regs->si, regs->dx, how == HOW_NONE ? 0 : limit_of(c, ret));
-}
-
 /* A read/write-family call at its exit, when its byte count is known and
  * a read's buffer is filled. Nothing is kept between entry and exit, and
  * the entry of these calls costs nothing. */
@@ -616,12 +624,10 @@ static __always_inline int data_call(struct task_struct *task, struct pt_regs *r
 
 	if (ret <= 0 || !(c = data_begin(task, regs, egress, NULL, &ev)))
 		return 0;
-	if (how == HOW_MSG)
-		emit_msg(c, &ev, regs->si, ret, true);
-	else if (how == HOW_MMSG)
+	if (how == HOW_MMSG)
 		emit_mmsg(c, &ev, regs->si, ret);
 	else
-		emit_call(c, &ev, regs, how, addr, ret);
+		emit_data(c, &ev, how, regs->si, regs->dx, addr, true, ret);
 	return 0;
 }
 
@@ -947,10 +953,10 @@ static __always_inline int sock_io(struct sock *sk, int ret, int flags, __u8 egr
 		peer_from_recv(&ev, task->pid);
 		addr = 0;
 	}
-	if (how == HOW_MSG || how == HOW_MMSG)
-		emit_msg(c, &ev, regs->si + i * sizeof(struct mmsghdr), ret, egress);
-	else
-		emit_call(c, &ev, regs, how, addr, ret);
+	/* an mmsg call's message i is a msghdr (i is 0 for other calls) */
+	if (how == HOW_MMSG)
+		how = HOW_MSG;
+	emit_data(c, &ev, how, regs->si + i * sizeof(struct mmsghdr), regs->dx, addr, egress, ret);
 	return 0;
 }
 
