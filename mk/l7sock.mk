@@ -25,7 +25,10 @@ $(L7_SOCK_BPF): src/l7/bpf/socktrace.h src/l7/bpf/sock_ring.bpf.h
 # the rings' compare-and-swap is an instruction of BPF's v3 set (Linux 5.12)
 $(L7_SOCK_BPF): BPF_CFLAGS += -mcpu=v3
 
-$(L7_SOCK_OBJ_H): $(L7_SOCK_BPF)
+# The programs' stack is checked here, whatever kernel builds: the
+# verifier of some kernels passes what others refuse (scripts/bpf_stack.sh).
+$(L7_SOCK_OBJ_H): $(L7_SOCK_BPF) scripts/bpf_stack.sh
+	bash scripts/bpf_stack.sh $(L7_SOCK_BPF)
 	@mkdir -p $(dir $@)
 	{ echo 'static const unsigned char l7_socktrace_obj[] = {'; xxd -i <$(L7_SOCK_BPF); echo '};'; } >$@.tmp
 	@mv $@.tmp $@
