@@ -17,7 +17,9 @@
 #    side, nginx's or dnsmasq's on the server side. Four queries also go
 #    out in one sendmmsg() call and come back through recvmmsg() on an
 #    unconnected socket ($MMSG_DNS, tests/l7/mmsg_dns.c): each message its
-#    own record, with its own peer.
+#    own record, with its own peer. The times nest: each small HTTP
+#    exchange's server side falls within its client side's (a send is
+#    stamped within its call, from TCP's clock once its bytes went out).
 # 2. HTTPS: curl against `openssl s_server -WWW` with a certificate made
 #    here: the requests and responses are seen in plaintext through the
 #    OpenSSL uprobes, while the packet path sees no HTTP at all.
@@ -262,7 +264,29 @@ http_dns_tests() {
 	# dnsmasq answers TCP in a child process per connection
 	check "server side: DNS over TCP is in dnsmasq's children" "dnsmasq" \
 		"$(ours '.protocol == "tcp"' "$TMP/server.json" | procs DNS s-p | cut -d' ' -f1 | sort -u)"
+	check "HTTP: each exchange's server side falls within its client side's times" \
+		"6 nested" "$(nesting "$TMP/client.json" "$TMP/server.json")"
 	check "nothing lost" "0" "$(sed -n 's/.* seen, \([0-9]*\) lost.*/\1/p' "$TMP/sock.err")"
+}
+
+# nesting CLIENT_JSON SERVER_JSON: for the small HTTP exchanges (not
+# big.txt: sent in several calls), whether the client's request was
+# stamped no later than the server's read of it, and the server's answer
+# no later than the client's read of it; "N nested", else the exchanges
+# that are not. A send is stamped within the call (bpf_ktime_get_ns at
+# its end, or TCP's clock at its transmit), a read at its end.
+nesting() {
+	jq -r 'select(.l7_protocol_str == "HTTP" and .request_resource != "/big.txt") |
+		"\(.request_type)\(.request_resource) \(.tap_side) \(.start_time) \(.end_time)"' "$@" | sort |
+		awk '$2 == "c-p" { cs[$1] = $3; ce[$1] = $4 } $2 == "s-p" { ss[$1] = $3; se[$1] = $4 }
+		END {
+			for (k in cs) {
+				if (!(k in ss)) { printf "%s: no server side; ", k; continue }
+				if (cs[k] <= ss[k] && ss[k] <= se[k] && se[k] <= ce[k]) n++
+				else printf "%s: client %s-%s, server %s-%s; ", k, cs[k], ce[k], ss[k], se[k]
+			}
+			printf "%d nested\n", n
+		}'
 }
 
 # 7. the other attach modes against the default (1's session)

@@ -312,14 +312,32 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 	ev->rport = bpf_ntohs(port);
 }
 
+/* A time within the send the kernel just made on TCP socket sk, from
+ * TCP's own clock, else 0. Once every byte queued has gone out (snd_nxt
+ * caught up with write_seq), a transmit sent this call's bytes after
+ * they were queued (under the socket's lock, which no transmit shares),
+ * and each transmit first stamps the socket's clock (tcp_clock_cache,
+ * CLOCK_MONOTONIC as bpf_ktime_get_ns); later stamps, from ACKs, are
+ * still in the past. Three loads where bpf_ktime_get_ns costs 55 ns on a
+ * paravirtualised guest, a quarter of a program run (bench/README.md,
+ * session 35). Bytes still queued (corked, Nagle, a full window) leave
+ * the clock as old as the last transmit: 0 then. */
+static __always_inline __u64 sent_time(struct sock *sk)
+{
+	struct tcp_sock *tp = KPTR(struct tcp_sock, sk);
+
+	return tp->snd_nxt == tp->write_seq ? tp->tcp_clock_cache : 0;
+}
+
 /* The record's header, built on the stack: the ring is reserved only for
- * a record that passed the filters. */
+ * a record that passed the filters. time_ns: when the call was made, 0 to
+ * read the clock now. */
 static __always_inline void begin(struct task_struct *task, struct sock_ev *ev, __u64 key, __u8 l4,
-				  __u8 egress, __u8 via)
+				  __u8 egress, __u8 via, __u64 time_ns)
 {
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->sock = key;
-	ev->time_ns = bpf_ktime_get_ns();
+	ev->time_ns = time_ns ? time_ns : bpf_ktime_get_ns();
 	ev->pid = task->tgid;
 	ev->tid = task->pid;
 	ev->l4 = l4;
@@ -609,7 +627,9 @@ static __always_inline struct sock_cfg *data_begin(struct task_struct *task, str
 	sk = fd_sock(task, regs->di, &l4);
 	if (!sk || (at && sk != at) || tls_bound(task, sk) || !port_maybe(c, sk))
 		return NULL;
-	begin(task, ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL);
+	/* the socket tracepoints' socket is the kernel's own, alive */
+	begin(task, ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL,
+	      at && egress && l4 == IPPROTO_TCP ? sent_time(sk) : 0);
 	return c;
 }
 
@@ -659,7 +679,7 @@ static __always_inline void closing(struct task_struct *task, __u64 key)
 
 	if (!c || !traced_sock(KPTR(struct sock, key), &l4))
 		return;
-	begin(task, &ev, key, l4, 0, SOCK_VIA_SYSCALL);
+	begin(task, &ev, key, l4, 0, SOCK_VIA_SYSCALL, 0);
 	slot = role_slot(key);
 	if (slot && (*slot & ~ROLE_MASK) == key)
 		*slot = 0;
@@ -1049,7 +1069,7 @@ static __always_inline int tls_leave(long ret)
 		count(SOCK_CNT_UNBOUND);
 		return 0;
 	}
-	begin(task, &ev, *sk, IPPROTO_TCP, t.egress, SOCK_VIA_TLS);
+	begin(task, &ev, *sk, IPPROTO_TCP, t.egress, SOCK_VIA_TLS, 0);
 	if (!port_ok(c, &ev))
 		return 0;
 	ev.bytes = n;
