@@ -273,8 +273,9 @@ http_dns_tests() {
 # big.txt: sent in several calls), whether the client's request was
 # stamped no later than the server's read of it, and the server's answer
 # no later than the client's read of it; "N nested", else the exchanges
-# that are not. A send is stamped within the call (bpf_ktime_get_ns at
-# its end, or TCP's clock at its transmit), a read at its end.
+# that are not. Every call is stamped within itself: by bpf_ktime_get_ns
+# at its end, or TCP's clock, refreshed by its transmit or as a read
+# copies (a build whose TCP reads were stamped 1 ms early nested none).
 nesting() {
 	jq -r 'select(.l7_protocol_str == "HTTP" and .request_resource != "/big.txt") |
 		"\(.request_type)\(.request_resource) \(.tap_side) \(.start_time) \(.end_time)"' "$@" | sort |

@@ -312,21 +312,26 @@ static __always_inline void peer_from_user(struct sock_ev *ev, __u64 addr)
 	ev->rport = bpf_ntohs(port);
 }
 
-/* A time within the send the kernel just made on TCP socket sk, from
- * TCP's own clock, else 0. Once every byte queued has gone out (snd_nxt
- * caught up with write_seq), a transmit sent this call's bytes after
- * they were queued (under the socket's lock, which no transmit shares),
- * and each transmit first stamps the socket's clock (tcp_clock_cache,
- * CLOCK_MONOTONIC as bpf_ktime_get_ns); later stamps, from ACKs, are
- * still in the past. Three loads where bpf_ktime_get_ns costs 55 ns on a
+/* A time within the call the kernel just made on TCP socket sk, from
+ * TCP's own clock (tcp_clock_cache, CLOCK_MONOTONIC as bpf_ktime_get_ns),
+ * else 0: three loads where bpf_ktime_get_ns costs 55-90 ns on a
  * paravirtualised guest, a quarter of a program run (bench/README.md,
- * session 35). Bytes still queued (corked, Nagle, a full window) leave
- * the clock as old as the last transmit: 0 then. */
-static __always_inline __u64 sent_time(struct sock *sk)
+ * sessions 35 and 36). A receive that returned bytes refreshed the clock
+ * after copying each piece (tcp_rcv_space_adjust, since Linux 4.13; the
+ * socket tracepoints came in 6.3). A send: once every byte queued has
+ * gone out (snd_nxt caught up with write_seq), a transmit sent this
+ * call's bytes after they were queued (under the socket's lock, which no
+ * transmit shares), and each transmit first stamps the clock; later
+ * stamps, from ACKs, are still in the past. Bytes still queued (corked,
+ * Nagle, a full window) leave the clock as old as the last transmit: 0
+ * then. */
+static __always_inline __u64 tcp_call_time(struct sock *sk, __u8 egress)
 {
 	struct tcp_sock *tp = KPTR(struct tcp_sock, sk);
 
-	return tp->snd_nxt == tp->write_seq ? tp->tcp_clock_cache : 0;
+	if (egress && tp->snd_nxt != tp->write_seq)
+		return 0;
+	return tp->tcp_clock_cache;
 }
 
 /* The record's header, built on the stack: the ring is reserved only for
@@ -629,7 +634,7 @@ static __always_inline struct sock_cfg *data_begin(struct task_struct *task, str
 		return NULL;
 	/* the socket tracepoints' socket is the kernel's own, alive */
 	begin(task, ev, (__u64)sk, l4, egress, SOCK_VIA_SYSCALL,
-	      at && egress && l4 == IPPROTO_TCP ? sent_time(sk) : 0);
+	      at && l4 == IPPROTO_TCP ? tcp_call_time(sk, egress) : 0);
 	return c;
 }
 
