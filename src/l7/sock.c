@@ -51,18 +51,20 @@
  * 64 KiB, raising them took a tenth of the programs' time under
  * bench/l7/sockcall.c.
  *
- * While records come, wbpf drains every BUSY_POLL_MS instead: a drain of
- * 20 ms of records is a millisecond of work on a CPU the traced processes
- * share, which they wait out (a load generator that cannot answer keeps
- * the server idle), and the records' lines have gone cold by then. Under
- * bench/l7/variants.sh (nginx and ab, both ends traced) requests/s lost
- * went from 6.0% to 1.7%, nginx and ab's added CPU from 2.0 to 0.8 µs a
- * request, for 0.4 µs more of wbpf's (bench/README.md, session 36). The
- * first drain that finds nothing goes back to POLL_MS: an idle wbpf wakes
- * as seldom as before. */
+ * While records come, wbpf drains sooner: at the rate the last drain
+ * saw, about DRAIN_BATCH records' worth, at least every millisecond. A
+ * drain of 20 ms of records was a millisecond of work on a CPU the traced
+ * processes share, which they waited out (a load generator that cannot
+ * answer leaves the server idle), and the records' lines had gone cold by
+ * then. Under bench/l7/variants.sh (nginx and ab, 170,000 records a
+ * second with both ends traced) requests/s lost went from 5.7-6.9% to
+ * 1.2-2.3%, nginx and ab's added CPU from 1.6-1.8 to 0.7-1.2 µs a
+ * request, for 0.2-0.3 µs more of wbpf's (bench/README.md, session 36).
+ * A drain that finds nothing goes back to POLL_MS: an idle wbpf wakes as
+ * seldom as before, and a trickle of records costs no more wakeups. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
-#define BUSY_POLL_MS 1
+#define DRAIN_BATCH 128
 /* A record is merged once it is this much older than the drain: the time
  * a program may take between its clock read and its commit, with room for
  * the interrupts that may come in between. When the doorbell rang, a
@@ -591,18 +593,28 @@ static uint64_t set_slice(uint64_t slice)
 	return had;
 }
 
+/* How long to wait for the next drain, after one that took `records`
+ * made over `period_us`. */
+static int next_poll_ms(uint64_t records, uint64_t period_us)
+{
+	uint64_t ms;
+
+	if (!records)
+		return POLL_MS;
+	ms = DRAIN_BATCH * period_us / records / 1000;
+	return ms < 1 ? 1 : ms > POLL_MS ? POLL_MS : (int)ms;
+}
+
 int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duration_us,
 		 volatile sig_atomic_t *stop, char *err, size_t err_len)
 {
-	uint64_t deadline = duration_us ? now_us() + duration_us : 0, slice;
-	bool busy = false;
-	int rc = 0;
+	uint64_t t = now_us(), deadline = duration_us ? t + duration_us : 0, slice;
+	int rc = 0, ms = POLL_MS;
 
 	s->p = p;
 	slice = set_slice(DRAIN_SLICE_NS);
 	while (!*stop) {
-		uint64_t t = now_us(), seen = s->seen;
-		int ms = busy ? BUSY_POLL_MS : POLL_MS;
+		uint64_t seen = s->seen, was = t;
 
 		if (deadline && t >= deadline)
 			break;
@@ -615,7 +627,8 @@ int l7_sock__run(struct l7_sock *s, struct wbpf_l7_pipeline *p, uint64_t duratio
 		}
 		sock_rings__drain(s->rings, now_ns() - (rc > 0 ? RUSHED_SLACK_NS : MERGE_SLACK_NS),
 				  on_event, s);
-		busy = s->seen != seen;
+		t = now_us();
+		ms = next_poll_ms(s->seen - seen, t - was);
 		rc = 0;
 	}
 	detach(s);
