@@ -500,6 +500,11 @@ loss_tests() {
 		"$(awk -v s="${scraped:-0}" -v l="${lost:-0}" 'BEGIN { print (s > 0 && s <= l) ? "yes" : "no: " s " of " l }')"
 }
 
+# How many times the traced wbpf has slept and woken.
+wakeups() {
+	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status"
+}
+
 # A ring small for the rate: a few milliseconds of records.
 doorbell_tests() {
 	local sent lost v0 v1 t0 t1 bound
@@ -508,27 +513,27 @@ doorbell_tests() {
 		return
 	fi
 	start_tracing bell --ring-size 512k || return
-	v0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v0=$(wakeups)
 	t0=$(date +%s%N)
 	"$SOCKCALL" 100000 100 >/dev/null
 	t1=$(date +%s%N)
-	v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v1=$(wakeups)
 	stop_tracing
 	read -r sent _ lost < <(record_counts "$TMP/bell.err")
 	check "doorbell: a 512 KiB ring under 200,000 back-to-back records loses under 2%" "yes" \
 		"$([ "${sent:-0}" -ge 200000 ] && [ $((${lost:-0} * 50)) -lt "$sent" ] && echo yes || echo "no: $sent sent, $lost lost")"
 	# records of a 100-byte payload take under 256 bytes: at most one
 	# wakeup per 128 KiB of them, one per millisecond's timeout while
-	# records come (sock.c's BUSY_POLL_MS), a few to spare; the storm this
-	# guards against was 2,956 in 0.7 s
+	# records come fast (sock.c's DRAIN_BATCH), a few to spare; the storm
+	# this guards against was 2,956 in 0.7 s
 	bound=$((sent / 512 + (t1 - t0) / 1000000 + 20))
 	check "doorbell: at most a wakeup per quarter ring written, and the timer's" "yes" \
 		"$([ $((v1 - v0)) -le $bound ] && echo yes || echo "no: $((v1 - v0)) wakeups, bound $bound")"
 	# nothing passes the filter: the idle timer alone, every 20 ms
 	start_tracing idle --port 1 || return
-	v0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v0=$(wakeups)
 	sleep 1
-	v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v1=$(wakeups)
 	stop_tracing
 	check "doorbell: idle, wbpf wakes at most every 20 ms" "yes" \
 		"$([ $((v1 - v0)) -le 60 ] && echo yes || echo "no: $((v1 - v0)) wakeups in a second")"
@@ -537,14 +542,14 @@ doorbell_tests() {
 	# that drained every millisecond after any record woke about once
 	# more a request: 130 times in 1.8 s, against 93)
 	start_tracing trickle --port "$HTTP_PORT" || return
-	v0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v0=$(wakeups)
 	t0=$(date +%s%N)
 	for _ in $(seq 40); do
 		curl -s -o /dev/null "http://$HTTP_ADDR:$HTTP_PORT/index.html"
 		sleep 0.02
 	done
 	t1=$(date +%s%N)
-	v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$WP/status")
+	v1=$(wakeups)
 	stop_tracing
 	bound=$(((t1 - t0) / 20000000 + 20))
 	check "doorbell: a trickle of records, wbpf wakes at most every 20 ms" "yes" \
