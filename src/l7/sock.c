@@ -55,13 +55,13 @@
  * saw, about DRAIN_BATCH records' worth, at least every millisecond. A
  * drain of 20 ms of records was a millisecond of work on a CPU the traced
  * processes share, which they waited out (a load generator that cannot
- * answer leaves the server idle), and the records' lines had gone cold by
- * then. Under bench/l7/variants.sh (nginx and ab, 170,000 records a
- * second with both ends traced) requests/s lost went from 6.5-6.9% to
- * 1.1-2.3%, nginx and ab's added CPU from 1.8 to 0.9-1.2 µs a request,
- * for 0.2-0.3 µs more of wbpf's (bench/README.md, session 36).
- * A drain that finds nothing goes back to POLL_MS: an idle wbpf wakes as
- * seldom as before, and a trickle of records costs no more wakeups. */
+ * answer leaves the server idle). Under bench/l7/variants.sh (nginx and
+ * ab, 170,000 records a second with both ends traced) requests/s lost
+ * went from 6.5-6.9% to 1.1-2.3%, nginx and ab's added CPU from 1.8 to
+ * 0.9-1.2 µs a request, for 0.2-0.3 µs more of wbpf's (bench/README.md,
+ * session 36). A drain that finds nothing goes back to POLL_MS: an idle
+ * wbpf wakes as seldom as before, and a trickle of records costs no more
+ * wakeups. */
 #define WAKE_SHARE 4
 #define POLL_MS 20
 #define DRAIN_BATCH 128
